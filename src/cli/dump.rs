@@ -1,0 +1,72 @@
+//! `rdbscope dump`.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+
+use anyhow::Context;
+use clap::ValueEnum;
+use rdbscope::dump::{DumpError, dump};
+use rdbscope::input::Input;
+
+use super::{EXIT_ERROR, EXIT_OK};
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Jsonl,
+}
+
+/// Print every key with its value, one JSON object per line.
+///
+/// Each line: `db`, `key`, `type` (string, list, set, zset, hash, stream,
+/// array, or the module type name), `encoding` as stored (string,
+/// linkedlist, hashtable, skiplist, zipmap, ziplist, intset, quicklist,
+/// quicklist2, listpack, listpack_ex, stream, module, array, ...),
+/// `expire_at_ms` (ms since the epoch, or null), `idle_s` / `lfu_freq` when
+/// the dump stores them, and `value`: a string; an array for lists and sets;
+/// [member, score] pairs for zsets; an object for hashes (plus
+/// `field_expire_at_ms` when fields have TTLs); an object with entries,
+/// groups, consumers and PEL for streams.
+///
+/// Bytes that are not valid UTF-8 print as \xHH, and a backslash as \\.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Dump files (`-` for stdin).
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    format: Format,
+    /// Write to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<String>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    let Format::Jsonl = args.format;
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(BufWriter::new(File::create(path).with_context(|| format!("cannot create {path}"))?)),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut code = EXIT_OK;
+    for file in &args.files {
+        let input = match Input::open(file) {
+            Ok(i) => i,
+            Err(e) => {
+                eprintln!("rdbscope: {file}: cannot read: {e}");
+                code = EXIT_ERROR;
+                continue;
+            }
+        };
+        match dump(input.rdb(), &mut out) {
+            Ok(_) => {}
+            Err(DumpError::Io(e)) => return Err(e.into()),
+            Err(DumpError::Decode(e)) => {
+                out.flush()?;
+                eprintln!("rdbscope: {file}: error {e}");
+                code = EXIT_ERROR;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(code)
+}

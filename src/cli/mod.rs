@@ -1,0 +1,52 @@
+//! Command-line interface: one module per subcommand; each only parses its
+//! arguments and calls the library.
+
+mod dump;
+mod verify;
+
+use clap::{Parser, Subcommand};
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_ERROR: u8 = 2;
+
+const AFTER_HELP: &str = "\
+Inputs: a dump file, `-` for stdin, a gzip/zstd/LZ4-compressed dump (detected
+by content), an AOF with an RDB preamble, or a multi-part AOF directory or
+manifest (its base RDB is read).
+
+Exit codes:
+  0  success: every file decoded and its checksum matched (or none was stored)
+  1  `check` found rule violations (reserved)
+  2  an input could not be read or decoded, a checksum mismatched, or the
+     arguments were invalid";
+
+/// Analyze Redis and Valkey RDB snapshot files offline.
+///
+/// rdbscope reads dumps written by Redis 1.x–8.x and Valkey 7.2–9.x from a
+/// copy on disk, never from the server.
+#[derive(Parser)]
+#[command(name = "rdbscope", version, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Verify(verify::Args),
+    Dump(dump::Args),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Verify(a) => verify::run(a),
+        Command::Dump(a) => dump::run(a),
+    }
+}
+
+/// A closed stdout (`rdbscope dump x | head`) is not an error.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,298 @@
+//! `dump`: every key as one JSON object per line.
+//!
+//! Shape (one line per key record):
+//! `{"db":0,"key":"k","type":"hash","encoding":"listpack","expire_at_ms":null,`
+//! `"idle_s":N,"lfu_freq":N,"value":...}` — `idle_s`/`lfu_freq` only when
+//! stored; hashes with field TTLs add `"field_expire_at_ms":{field: ms}`.
+//! Byte strings use the [`crate::escape`] rule.
+
+use std::io::{self, Write};
+
+use serde_json::{Value, json};
+
+use crate::escape::escape;
+use crate::rdb::stream::{Group, Idmp, StreamId, StreamMeta};
+use crate::rdb::{self, ArrayElem, Elem, KeyRecord, ModuleValue, Parser, Record, Scratch, ValueType, ValueVisitor};
+
+/// Why a dump stopped.
+#[derive(Debug)]
+pub enum DumpError {
+    Decode(rdb::Error),
+    Io(io::Error),
+}
+
+impl From<io::Error> for DumpError {
+    fn from(e: io::Error) -> Self {
+        DumpError::Io(e)
+    }
+}
+
+/// Writes every key of `data` as JSON lines to `out`; returns the number of keys.
+pub fn dump<W: Write>(data: &[u8], out: &mut W) -> Result<u64, DumpError> {
+    let mut p = Parser::new(data).map_err(DumpError::Decode)?;
+    let mut scratch = Scratch::default();
+    let mut v = JsonValue::default();
+    let mut line = Vec::with_capacity(256);
+    let mut n = 0;
+    while let Some(rec) = p.next_record().map_err(DumpError::Decode)? {
+        if let Record::Key(k) = rec {
+            v.reset(k.value_type);
+            k.decode(p.templates(), &mut scratch, &mut v).map_err(DumpError::Decode)?;
+            line.clear();
+            write_key(&k, &v, &mut line).map_err(DumpError::Decode)?;
+            out.write_all(&line)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Appends `s` (raw bytes) as a JSON string, escaped by the one rule.
+pub fn json_bytes(out: &mut Vec<u8>, s: &[u8]) {
+    json_str(out, &escape(s));
+}
+
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    // Writing to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+fn json_elem(out: &mut Vec<u8>, e: Elem<'_>) {
+    match e {
+        Elem::Bytes(b) => json_bytes(out, b),
+        Elem::Int(i) => {
+            let _ = write!(out, "\"{i}\"");
+        }
+    }
+}
+
+fn json_f64(out: &mut Vec<u8>, f: f64) {
+    if f.is_nan() {
+        out.extend_from_slice(b"\"nan\"");
+    } else if f.is_infinite() {
+        out.extend_from_slice(if f > 0.0 { b"\"inf\"" } else { b"\"-inf\"" });
+    } else {
+        let _ = serde_json::to_writer(&mut *out, &f);
+    }
+}
+
+fn elem_text(e: Elem<'_>) -> String {
+    escape(&e.to_vec()).into_owned()
+}
+
+fn id(i: StreamId) -> Value {
+    Value::String(i.to_string())
+}
+
+/// Builds the JSON of one value as the decoder reports it.
+#[derive(Default)]
+pub struct JsonValue {
+    value_type: Option<ValueType>,
+    /// Comma-separated items of the value (string, array items or object members).
+    body: Vec<u8>,
+    items: u64,
+    field_ttls: Vec<u8>,
+    module: Option<ModuleValue>,
+    stream_entries: Vec<Value>,
+    stream_meta: Option<StreamMeta>,
+    stream_groups: Vec<Value>,
+    stream_idmp: Option<Value>,
+}
+
+impl JsonValue {
+    pub fn reset(&mut self, t: ValueType) {
+        self.value_type = Some(t);
+        self.body.clear();
+        self.items = 0;
+        self.field_ttls.clear();
+        self.module = None;
+        self.stream_entries.clear();
+        self.stream_meta = None;
+        self.stream_groups.clear();
+        self.stream_idmp = None;
+    }
+
+    fn sep(&mut self) {
+        if self.items > 0 {
+            self.body.push(b',');
+        }
+        self.items += 1;
+    }
+
+    /// Writes `"value":...` (and `field_expire_at_ms` when present).
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"\"value\":");
+        if let Some(m) = &self.module {
+            let v = json!({"module": m.id.name_str(), "encver": m.id.encver(), "serialized_bytes": m.serialized_len});
+            let _ = serde_json::to_writer(&mut *out, &v);
+            return;
+        }
+        match self.value_type {
+            Some(ValueType::String) => out.extend_from_slice(&self.body),
+            Some(ValueType::Hash) => {
+                out.push(b'{');
+                out.extend_from_slice(&self.body);
+                out.push(b'}');
+                if !self.field_ttls.is_empty() {
+                    out.extend_from_slice(b",\"field_expire_at_ms\":{");
+                    out.extend_from_slice(&self.field_ttls);
+                    out.push(b'}');
+                }
+            }
+            Some(ValueType::Stream) => {
+                let m = self.stream_meta.clone().unwrap_or_default();
+                let mut v = json!({
+                    "length": m.length,
+                    "last_id": id(m.last_id),
+                    "first_id": m.first_id.map(id),
+                    "max_deleted_id": m.max_deleted_id.map(id),
+                    "entries_added": m.entries_added,
+                    "entries": self.stream_entries,
+                    "groups": self.stream_groups,
+                });
+                if let Some(idmp) = &self.stream_idmp {
+                    v["idmp"] = idmp.clone();
+                }
+                let _ = serde_json::to_writer(&mut *out, &v);
+            }
+            _ => {
+                out.push(b'[');
+                out.extend_from_slice(&self.body);
+                out.push(b']');
+            }
+        }
+    }
+}
+
+impl ValueVisitor for JsonValue {
+    fn string(&mut self, value: Elem<'_>) {
+        json_elem(&mut self.body, value);
+    }
+    fn item(&mut self, value: Elem<'_>) {
+        self.sep();
+        json_elem(&mut self.body, value);
+    }
+    fn zset_item(&mut self, member: Elem<'_>, score: f64) {
+        self.sep();
+        self.body.push(b'[');
+        json_elem(&mut self.body, member);
+        self.body.push(b',');
+        json_f64(&mut self.body, score);
+        self.body.push(b']');
+    }
+    fn hash_field(&mut self, field: Elem<'_>, value: Elem<'_>, expire_at_ms: Option<i64>) {
+        self.sep();
+        json_elem(&mut self.body, field);
+        self.body.push(b':');
+        json_elem(&mut self.body, value);
+        if let Some(ms) = expire_at_ms {
+            if !self.field_ttls.is_empty() {
+                self.field_ttls.push(b',');
+            }
+            json_elem(&mut self.field_ttls, field);
+            let _ = write!(self.field_ttls, ":{ms}");
+        }
+    }
+    fn stream_entry(&mut self, sid: StreamId, fields: &[(Elem<'_>, Elem<'_>)]) {
+        let fields: Vec<Value> = fields.iter().map(|(f, v)| json!([elem_text(*f), elem_text(*v)])).collect();
+        self.stream_entries.push(json!({"id": id(sid), "fields": fields}));
+    }
+    fn stream_meta(&mut self, meta: &StreamMeta) {
+        self.stream_meta = Some(meta.clone());
+    }
+    fn stream_group(&mut self, g: &Group) {
+        let pending: Vec<Value> = g
+            .pending
+            .iter()
+            .map(|p| json!({"id": id(p.id), "delivery_time_ms": p.delivery_time_ms, "delivery_count": p.delivery_count}))
+            .collect();
+        let consumers: Vec<Value> = g
+            .consumers
+            .iter()
+            .map(|c| {
+                json!({
+                    "name": escape(&c.name),
+                    "seen_time_ms": c.seen_time_ms,
+                    "active_time_ms": c.active_time_ms,
+                    "pending": c.pending.iter().map(|i| id(*i)).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let mut v = json!({
+            "name": escape(&g.name),
+            "last_id": id(g.last_id),
+            "entries_read": g.entries_read,
+            "pending": pending,
+            "consumers": consumers,
+        });
+        if !g.nack.is_empty() {
+            v["nack"] = g.nack.iter().map(|i| id(*i)).collect();
+        }
+        self.stream_groups.push(v);
+    }
+    fn stream_idmp(&mut self, idmp: &Idmp) {
+        let producers: Vec<Value> = idmp
+            .producers
+            .iter()
+            .map(|(pid, entries)| {
+                json!({
+                    "producer": escape(pid),
+                    "entries": entries.iter().map(|(iid, i)| json!([escape(iid), id(*i)])).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        self.stream_idmp = Some(json!({
+            "duration_s": idmp.duration_s,
+            "max_entries": idmp.max_entries,
+            "producers": producers,
+            "iids_added": idmp.iids_added,
+            "iids_duplicates": idmp.iids_duplicates,
+        }));
+    }
+    fn module(&mut self, value: &ModuleValue) {
+        self.module = Some(*value);
+    }
+    fn array_item(&mut self, index: u64, value: ArrayElem<'_>) {
+        self.sep();
+        let _ = write!(self.body, "[{index},");
+        match value {
+            ArrayElem::Str(e) => json_elem(&mut self.body, e),
+            ArrayElem::Int(i) => {
+                let _ = write!(self.body, "{i}");
+            }
+            ArrayElem::Float(f) => json_f64(&mut self.body, f),
+        }
+        self.body.push(b']');
+    }
+}
+
+/// Writes one key's JSON line.
+fn write_key(k: &KeyRecord<'_>, v: &JsonValue, out: &mut Vec<u8>) -> rdb::Result<()> {
+    let key = k.key.to_vec()?;
+    let _ = write!(out, "{{\"db\":{},\"key\":", k.db);
+    json_bytes(out, &key);
+    out.extend_from_slice(b",\"type\":");
+    match &v.module {
+        Some(m) => json_str(out, &m.id.name_str()),
+        None => json_str(out, k.value_type.as_str()),
+    }
+    out.extend_from_slice(b",\"encoding\":");
+    json_str(out, k.encoding.as_str());
+    out.extend_from_slice(b",\"expire_at_ms\":");
+    match k.expire_at_ms {
+        Some(ms) => {
+            let _ = write!(out, "{ms}");
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    if let Some(idle) = k.idle_s {
+        let _ = write!(out, ",\"idle_s\":{idle}");
+    }
+    if let Some(freq) = k.lfu_freq {
+        let _ = write!(out, ",\"lfu_freq\":{freq}");
+    }
+    out.push(b',');
+    v.write(out);
+    out.extend_from_slice(b"}\n");
+    Ok(())
+}

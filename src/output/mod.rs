@@ -1,0 +1,3 @@
+//! Writers that format finished results; no computation here.
+
+pub mod verify;

@@ -1,0 +1,463 @@
+//! Value decoding: one walker per type byte, reporting elements to a
+//! [`ValueVisitor`]. The same walker skips values (shallow mode: no LZF
+//! decompression, blobs not opened), so skipping and decoding can never
+//! disagree about where a value ends.
+
+use super::cursor::Cursor;
+use super::error::{Error, ErrorKind, Result};
+use super::intset::Intset;
+use super::listpack::Listpack;
+use super::module::{ModuleId, skip_module_body};
+use super::stream::{self, Group, Idmp, StreamId, StreamMeta};
+use super::string::{Elem, read_ascii_double, read_blob, read_count, read_len, read_string};
+use super::types::*;
+use super::ziplist::Ziplist;
+use super::zipmap::Zipmap;
+
+/// Which compact blob a value stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlobKind {
+    Ziplist,
+    Listpack,
+    Intset,
+    Zipmap,
+}
+
+/// A module value, walked without the module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModuleValue {
+    pub id: ModuleId,
+    /// Bytes of the opcode-annotated body, including its EOF opcode.
+    pub serialized_len: u64,
+}
+
+/// One element of an `RDB_TYPE_ARRAY` value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ArrayElem<'a> {
+    Str(Elem<'a>),
+    Int(i64),
+    Float(f64),
+}
+
+/// Receives a value's contents. Every method defaults to doing nothing, so
+/// a visitor implements only what it needs.
+///
+/// Elements are reported in stored order. Integers stored in binary form
+/// arrive as `Elem::Int`; they stand for their decimal text.
+#[allow(unused_variables)]
+pub trait ValueVisitor {
+    /// A string value.
+    fn string(&mut self, value: Elem<'_>) {}
+    /// A list element or set member.
+    fn item(&mut self, value: Elem<'_>) {}
+    fn zset_item(&mut self, member: Elem<'_>, score: f64) {}
+    /// A hash field; `expire_at_ms` is the field TTL (ms since the epoch).
+    fn hash_field(&mut self, field: Elem<'_>, value: Elem<'_>, expire_at_ms: Option<i64>) {}
+    /// A ziplist, listpack, intset or zipmap blob of `len` bytes (uncompressed).
+    fn blob(&mut self, kind: BlobKind, len: usize) {}
+    /// A quicklist node: `plain` nodes hold one element; `lzf_len` is the
+    /// compressed size when the node was stored LZF-compressed.
+    fn quicklist_node(&mut self, plain: bool, len: u64, lzf_len: Option<u64>) {}
+    fn stream_entry(&mut self, id: StreamId, fields: &[(Elem<'_>, Elem<'_>)]) {}
+    fn stream_meta(&mut self, meta: &StreamMeta) {}
+    fn stream_group(&mut self, group: &Group) {}
+    fn stream_idmp(&mut self, idmp: &Idmp) {}
+    fn module(&mut self, value: &ModuleValue) {}
+    fn array_item(&mut self, index: u64, value: ArrayElem<'_>) {}
+}
+
+/// A visitor that ignores everything (used by `verify` and for skipping).
+pub struct NullVisitor;
+impl ValueVisitor for NullVisitor {}
+
+/// Reusable buffers for LZF output, so decoding allocates only when a value
+/// is larger than any before it.
+#[derive(Default)]
+pub struct Scratch {
+    pub(crate) a: Vec<u8>,
+    pub(crate) b: Vec<u8>,
+    pub(crate) blob: Vec<u8>,
+}
+
+/// A hash template registered by `RDB_OPCODE_HASH_TEMPLATE` (Redis 8.10).
+pub type Template = Vec<Vec<u8>>;
+
+/// What a value's meaning depends on besides its bytes.
+#[derive(Clone, Copy)]
+pub struct Ctx<'t> {
+    pub family: Family,
+    pub templates: &'t [Template],
+}
+
+/// Skips a value of type `t`, checking only its framing.
+pub fn skip_value(c: &mut Cursor<'_>, t: u8, ctx: Ctx<'_>) -> Result<()> {
+    // Shallow mode never decompresses, so the scratch stays empty.
+    walk(c, t, ctx, false, &mut Scratch::default(), &mut NullVisitor)
+}
+
+/// Decodes a value of type `t`, reporting its contents to `v`.
+pub fn decode_value<V: ValueVisitor>(
+    c: &mut Cursor<'_>,
+    t: u8,
+    ctx: Ctx<'_>,
+    scratch: &mut Scratch,
+    v: &mut V,
+) -> Result<()> {
+    walk(c, t, ctx, true, scratch, v)
+}
+
+fn pair_err(at: u64, what: &'static str) -> Error {
+    Error::corrupt(at, what, "odd number of elements")
+}
+
+fn score(e: Elem<'_>, at: u64, what: &'static str) -> Result<f64> {
+    e.as_f64().ok_or_else(|| Error::corrupt(at, what, "score is not a number"))
+}
+
+/// A blob walker that yields elements.
+trait Elems<'b> {
+    fn next_elem(&mut self) -> Result<Option<Elem<'b>>>;
+}
+impl<'b> Elems<'b> for Listpack<'b> {
+    fn next_elem(&mut self) -> Result<Option<Elem<'b>>> {
+        Listpack::next_elem(self)
+    }
+}
+impl<'b> Elems<'b> for Ziplist<'b> {
+    fn next_elem(&mut self) -> Result<Option<Elem<'b>>> {
+        Ziplist::next_elem(self)
+    }
+}
+
+/// Reports a blob as list/set items, hash pairs or zset pairs.
+#[derive(Clone, Copy)]
+enum Shape {
+    Items,
+    Pairs,
+    Scored,
+    /// Field, value, TTL (0 = none): `RDB_TYPE_HASH_LISTPACK_EX`.
+    Triplets,
+}
+
+fn emit<'b, E: Elems<'b>, V: ValueVisitor>(mut it: E, shape: Shape, at: u64, what: &'static str, v: &mut V) -> Result<()> {
+    match shape {
+        Shape::Items => {
+            while let Some(e) = it.next_elem()? {
+                v.item(e);
+            }
+        }
+        Shape::Pairs => {
+            while let Some(f) = it.next_elem()? {
+                let val = it.next_elem()?.ok_or_else(|| pair_err(at, what))?;
+                v.hash_field(f, val, None);
+            }
+        }
+        Shape::Scored => {
+            while let Some(m) = it.next_elem()? {
+                let s = it.next_elem()?.ok_or_else(|| pair_err(at, what))?;
+                v.zset_item(m, score(s, at, what)?);
+            }
+        }
+        Shape::Triplets => {
+            while let Some(f) = it.next_elem()? {
+                let val = it.next_elem()?.ok_or_else(|| pair_err(at, what))?;
+                let ttl = match it.next_elem()?.ok_or_else(|| pair_err(at, what))? {
+                    Elem::Int(i) => i,
+                    Elem::Bytes(_) => return Err(Error::corrupt(at, what, "field TTL is not an integer")),
+                };
+                v.hash_field(f, val, (ttl != 0).then_some(ttl));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn listpack_value<V: ValueVisitor>(c: &mut Cursor<'_>, deep: bool, s: &mut Scratch, shape: Shape, what: &'static str, v: &mut V) -> Result<()> {
+    if !deep {
+        return read_string(c).map(|_| ());
+    }
+    let (blob, base) = read_blob(c, &mut s.blob, what)?;
+    v.blob(BlobKind::Listpack, blob.len());
+    emit(Listpack::new(blob, base)?, shape, base, what, v)
+}
+
+fn ziplist_value<V: ValueVisitor>(c: &mut Cursor<'_>, deep: bool, s: &mut Scratch, shape: Shape, what: &'static str, v: &mut V) -> Result<()> {
+    if !deep {
+        return read_string(c).map(|_| ());
+    }
+    let (blob, base) = read_blob(c, &mut s.blob, what)?;
+    v.blob(BlobKind::Ziplist, blob.len());
+    emit(Ziplist::new(blob, base)?, shape, base, what, v)
+}
+
+fn walk<V: ValueVisitor>(c: &mut Cursor<'_>, t: u8, ctx: Ctx<'_>, deep: bool, s: &mut Scratch, v: &mut V) -> Result<()> {
+    let at = c.offset();
+    match t {
+        RDB_TYPE_STRING => {
+            let val = read_string(c)?;
+            if deep {
+                v.string(val.elem(&mut s.a)?);
+            }
+        }
+        RDB_TYPE_LIST | RDB_TYPE_SET => {
+            let n = read_count(c, 1, if t == RDB_TYPE_LIST { "list" } else { "set" })?;
+            for _ in 0..n {
+                let e = read_string(c)?;
+                if deep {
+                    v.item(e.elem(&mut s.a)?);
+                }
+            }
+        }
+        RDB_TYPE_ZSET | RDB_TYPE_ZSET_2 => {
+            let n = read_count(c, if t == RDB_TYPE_ZSET { 2 } else { 9 }, "zset")?;
+            for _ in 0..n {
+                let m = read_string(c)?;
+                let sc = if t == RDB_TYPE_ZSET { read_ascii_double(c)? } else { c.f64_le()? };
+                if deep {
+                    v.zset_item(m.elem(&mut s.a)?, sc);
+                }
+            }
+        }
+        RDB_TYPE_HASH => {
+            let n = read_count(c, 2, "hash")?;
+            for _ in 0..n {
+                let f = read_string(c)?;
+                let val = read_string(c)?;
+                if deep {
+                    v.hash_field(f.elem(&mut s.a)?, val.elem(&mut s.b)?, None);
+                }
+            }
+        }
+        RDB_TYPE_MODULE_PRE_GA => {
+            return Err(Error::new(at, ErrorKind::Unsupported("pre-GA module value (type 6) cannot be skipped without its module")));
+        }
+        RDB_TYPE_MODULE_2 => {
+            let id = ModuleId(read_len(c)?);
+            let body = c.offset();
+            skip_module_body(c)?;
+            if deep {
+                v.module(&ModuleValue { id, serialized_len: c.offset() - body });
+            }
+        }
+        RDB_TYPE_HASH_ZIPMAP => {
+            if !deep {
+                return read_string(c).map(|_| ());
+            }
+            let (blob, base) = read_blob(c, &mut s.blob, "zipmap")?;
+            v.blob(BlobKind::Zipmap, blob.len());
+            let mut z = Zipmap::new(blob, base)?;
+            while let Some((f, val)) = z.next_pair()? {
+                v.hash_field(Elem::Bytes(f), Elem::Bytes(val), None);
+            }
+        }
+        RDB_TYPE_LIST_ZIPLIST => ziplist_value(c, deep, s, Shape::Items, "list ziplist", v)?,
+        RDB_TYPE_ZSET_ZIPLIST => ziplist_value(c, deep, s, Shape::Scored, "zset ziplist", v)?,
+        RDB_TYPE_HASH_ZIPLIST => ziplist_value(c, deep, s, Shape::Pairs, "hash value", v)?,
+        RDB_TYPE_SET_INTSET => {
+            if !deep {
+                return read_string(c).map(|_| ());
+            }
+            let (blob, base) = read_blob(c, &mut s.blob, "intset")?;
+            v.blob(BlobKind::Intset, blob.len());
+            let mut is = Intset::new(blob, base)?;
+            while let Some(i) = is.next_int()? {
+                v.item(Elem::Int(i));
+            }
+        }
+        RDB_TYPE_LIST_QUICKLIST => {
+            let n = read_count(c, 1, "quicklist")?;
+            for _ in 0..n {
+                if !deep {
+                    read_string(c)?;
+                    continue;
+                }
+                let node = read_string(c)?;
+                let lzf = match node {
+                    super::string::RdbStr::Lzf { data, .. } => Some(data.len() as u64),
+                    _ => None,
+                };
+                v.quicklist_node(false, node.len(), lzf);
+                let blob_at = c.offset();
+                let (blob, base) = match node.elem(&mut s.blob)? {
+                    Elem::Bytes(b) => (b, if lzf.is_some() { blob_at } else { c.offset() - b.len() as u64 }),
+                    Elem::Int(_) => return Err(Error::corrupt(blob_at, "quicklist", "integer node")),
+                };
+                v.blob(BlobKind::Ziplist, blob.len());
+                emit(Ziplist::new(blob, base)?, Shape::Items, base, "quicklist", v)?;
+            }
+        }
+        RDB_TYPE_LIST_QUICKLIST_2 => {
+            let n = read_count(c, 2, "quicklist")?;
+            for _ in 0..n {
+                let cat = c.offset();
+                let container = read_len(c)?;
+                if container != 1 && container != 2 {
+                    return Err(Error::corrupt(cat, "quicklist", format!("node container {container} is not PLAIN (1) or PACKED (2)")));
+                }
+                let node = read_string(c)?;
+                if !deep {
+                    continue;
+                }
+                let lzf = match node {
+                    super::string::RdbStr::Lzf { data, .. } => Some(data.len() as u64),
+                    _ => None,
+                };
+                v.quicklist_node(container == 1, node.len(), lzf);
+                if container == 1 {
+                    v.item(node.elem(&mut s.a)?);
+                    continue;
+                }
+                let base = match node {
+                    super::string::RdbStr::Lzf { offset, .. } => offset,
+                    _ => c.offset() - node.len(),
+                };
+                let blob = match node.elem(&mut s.blob)? {
+                    Elem::Bytes(b) => b,
+                    Elem::Int(_) => return Err(Error::corrupt(cat, "quicklist", "integer node")),
+                };
+                v.blob(BlobKind::Listpack, blob.len());
+                emit(Listpack::new(blob, base)?, Shape::Items, base, "quicklist", v)?;
+            }
+        }
+        RDB_TYPE_STREAM_LISTPACKS
+        | RDB_TYPE_STREAM_LISTPACKS_2
+        | RDB_TYPE_STREAM_LISTPACKS_3
+        | RDB_TYPE_STREAM_LISTPACKS_4
+        | RDB_TYPE_STREAM_LISTPACKS_5
+            if t <= RDB_TYPE_STREAM_LISTPACKS_3 || ctx.family == Family::Redis =>
+        {
+            stream::walk(c, t, deep, s, v)?
+        }
+        RDB_TYPE_HASH_LISTPACK => listpack_value(c, deep, s, Shape::Pairs, "hash listpack", v)?,
+        RDB_TYPE_ZSET_LISTPACK => listpack_value(c, deep, s, Shape::Scored, "zset listpack", v)?,
+        RDB_TYPE_SET_LISTPACK => listpack_value(c, deep, s, Shape::Items, "set listpack", v)?,
+        VALKEY_RDB_TYPE_HASH_2 if ctx.family == Family::Valkey => {
+            let n = read_count(c, 10, "hash")?;
+            for _ in 0..n {
+                let f = read_string(c)?;
+                let val = read_string(c)?;
+                let exp = c.i64_le()?;
+                if deep {
+                    v.hash_field(f.elem(&mut s.a)?, val.elem(&mut s.b)?, (exp != -1).then_some(exp));
+                }
+            }
+        }
+        RDB_TYPE_HASH_METADATA_PRE_GA | RDB_TYPE_HASH_METADATA if ctx.family == Family::Redis => {
+            let min_expire = if t == RDB_TYPE_HASH_METADATA { Some(c.u64_le()?) } else { None };
+            let n = read_count(c, 3, "hash")?;
+            for _ in 0..n {
+                let ttl = read_len(c)?;
+                let f = read_string(c)?;
+                let val = read_string(c)?;
+                if deep {
+                    let exp = match (ttl, min_expire) {
+                        (0, _) => None,
+                        (ttl, Some(min)) => Some(ttl.wrapping_add(min).wrapping_sub(1) as i64),
+                        (ttl, None) => Some(ttl as i64),
+                    };
+                    v.hash_field(f.elem(&mut s.a)?, val.elem(&mut s.b)?, exp);
+                }
+            }
+        }
+        RDB_TYPE_HASH_LISTPACK_EX_PRE_GA | RDB_TYPE_HASH_LISTPACK_EX if ctx.family == Family::Redis => {
+            if t == RDB_TYPE_HASH_LISTPACK_EX {
+                c.u64_le()?; // min expire: informational
+            }
+            listpack_value(c, deep, s, Shape::Triplets, "hash listpack-ex", v)?
+        }
+        RDB_TYPE_ARRAY if ctx.family == Family::Redis => {
+            let n = read_count(c, 2, "array")?;
+            if read_len(c)? != 0 {
+                read_len(c)?; // insert index
+            }
+            for _ in 0..n {
+                let index = read_len(c)?;
+                let tat = c.offset();
+                let item = match read_len(c)? {
+                    0 | 3 => {
+                        let e = read_string(c)?;
+                        if deep { Some(ArrayElem::Str(e.elem(&mut s.a)?)) } else { None }
+                    }
+                    1 => Some(ArrayElem::Int(c.i64_le()?)),
+                    2 => Some(ArrayElem::Float(c.f64_le()?)),
+                    tag => return Err(Error::corrupt(tat, "array", format!("unknown element tag {tag}"))),
+                };
+                if deep && let Some(item) = item {
+                    v.array_item(index, item);
+                }
+            }
+        }
+        RDB_TYPE_HASH_TMPL_LP | RDB_TYPE_HASH_TMPL_ARRAY if ctx.family == Family::Redis => {
+            let n = read_count(c, 1, "hash template")?;
+            if t == RDB_TYPE_HASH_TMPL_ARRAY {
+                for _ in 0..n {
+                    let f = read_string(c)?;
+                    let val = read_string(c)?;
+                    if deep {
+                        v.hash_field(f.elem(&mut s.a)?, val.elem(&mut s.b)?, None);
+                    }
+                }
+            } else {
+                // Field names, then a listpack of the values in the same order.
+                let mut fields = Vec::new();
+                for _ in 0..n {
+                    let f = read_string(c)?;
+                    if deep {
+                        fields.push(f.to_vec()?);
+                    }
+                }
+                if !deep {
+                    return read_string(c).map(|_| ());
+                }
+                let (blob, base) = read_blob(c, &mut s.blob, "hash template")?;
+                v.blob(BlobKind::Listpack, blob.len());
+                template_values(Listpack::new(blob, base)?, &fields, base, v)?;
+            }
+        }
+        RDB_TYPE_HASH_TMPL_LP_REF | RDB_TYPE_HASH_TMPL_ARRAY_REF if ctx.family == Family::Redis => {
+            if t == RDB_TYPE_HASH_TMPL_ARRAY_REF {
+                let id = read_len(c)?;
+                let fields = template(ctx, id, at)?;
+                for f in fields {
+                    let val = read_string(c)?;
+                    if deep {
+                        v.hash_field(Elem::Bytes(f), val.elem(&mut s.a)?, None);
+                    }
+                }
+            } else {
+                if !deep {
+                    return read_string(c).map(|_| ());
+                }
+                let (blob, base) = read_blob(c, &mut s.blob, "hash template")?;
+                v.blob(BlobKind::Listpack, blob.len());
+                let mut lp = Listpack::new(blob, base)?;
+                let id = match lp.next_elem()? {
+                    Some(Elem::Int(i)) if i >= 0 => i as u64,
+                    _ => return Err(Error::corrupt(base, "hash template", "first element is not a template id")),
+                };
+                template_values(lp, template(ctx, id, at)?, base, v)?;
+            }
+        }
+        _ => return Err(Error::new(at - 1, ErrorKind::UnknownType(t))),
+    }
+    Ok(())
+}
+
+fn template<'t>(ctx: Ctx<'t>, id: u64, at: u64) -> Result<&'t [Vec<u8>]> {
+    usize::try_from(id)
+        .ok()
+        .and_then(|i| ctx.templates.get(i))
+        .map(|t| t.as_slice())
+        .ok_or_else(|| Error::corrupt(at, "hash template", format!("template {id} was not registered")))
+}
+
+fn template_values<V: ValueVisitor>(mut lp: Listpack<'_>, fields: &[Vec<u8>], at: u64, v: &mut V) -> Result<()> {
+    for f in fields {
+        let val = lp.next_elem()?.ok_or_else(|| Error::corrupt(at, "hash template", "fewer values than template fields"))?;
+        v.hash_field(Elem::Bytes(f), val, None);
+    }
+    if lp.next_elem()?.is_some() {
+        return Err(Error::corrupt(at, "hash template", "more values than template fields"));
+    }
+    Ok(())
+}

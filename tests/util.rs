@@ -1,0 +1,73 @@
+//! Shared test helpers: paths, the binary, and running it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared` beside the project, when it exists. Prints a notice and
+/// returns `None` otherwise, so a user's clone still passes.
+pub fn shared() -> Option<PathBuf> {
+    let p = root().join("../shared");
+    if p.join("corpus").is_dir() {
+        Some(p)
+    } else {
+        eprintln!("NOTICE: ../shared not found; skipping tests that need the shared corpus");
+        None
+    }
+}
+
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_rdbscope"))
+}
+
+/// Runs `rdbscope ARGS...`.
+pub fn run<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    bin().args(args).output().expect("run rdbscope")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
+}
+
+/// Parses JSON lines.
+pub fn json_lines(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o).lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l}: {e}"))).collect()
+}
+
+pub fn exit_code(o: &Output) -> i32 {
+    o.status.code().unwrap_or_else(|| panic!("killed by a signal: {o:?}"))
+}
+
+pub fn file_name(p: &Path) -> String {
+    p.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+/// Compares golden text; with `RDBSCOPE_UPDATE=1` rewrites the golden file.
+pub fn golden(path: &Path, got: &str) -> Result<(), String> {
+    if std::env::var_os("RDBSCOPE_UPDATE").is_some() {
+        std::fs::write(path, got).unwrap();
+        return Ok(());
+    }
+    let want = std::fs::read_to_string(path).map_err(|e| format!("{}: {e} (run with RDBSCOPE_UPDATE=1)", path.display()))?;
+    if want == got {
+        return Ok(());
+    }
+    let first = want.lines().zip(got.lines()).position(|(a, b)| a != b);
+    Err(match first {
+        Some(i) => format!(
+            "{} differs at line {}:\n  want: {}\n  got:  {}",
+            path.display(),
+            i + 1,
+            want.lines().nth(i).unwrap_or(""),
+            got.lines().nth(i).unwrap_or("")
+        ),
+        None => format!("{}: {} lines wanted, {} got", path.display(), want.lines().count(), got.lines().count()),
+    })
+}
