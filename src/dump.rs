@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 
 use crate::escape::escape;
 use crate::rdb::stream::{Group, Idmp, StreamId, StreamMeta};
-use crate::rdb::{self, ArrayElem, Elem, KeyRecord, ModuleValue, Parser, Record, Scratch, ValueType, ValueVisitor};
+use crate::rdb::{
+    self, ArrayElem, Elem, KeyRecord, ModuleValue, Parser, Record, Scratch, ValueType, ValueVisitor,
+};
 
 /// Why a dump stopped.
 #[derive(Debug)]
@@ -37,7 +39,8 @@ pub fn dump<W: Write>(data: &[u8], out: &mut W) -> Result<u64, DumpError> {
     while let Some(rec) = p.next_record().map_err(DumpError::Decode)? {
         if let Record::Key(k) = rec {
             v.reset(k.value_type);
-            k.decode(p.templates(), &mut scratch, &mut v).map_err(DumpError::Decode)?;
+            k.decode(p.templates(), &mut scratch, &mut v)
+                .map_err(DumpError::Decode)?;
             line.clear();
             write_key(&k, &v, &mut line).map_err(DumpError::Decode)?;
             out.write_all(&line)?;
@@ -194,8 +197,12 @@ impl ValueVisitor for JsonValue {
         }
     }
     fn stream_entry(&mut self, sid: StreamId, fields: &[(Elem<'_>, Elem<'_>)]) {
-        let fields: Vec<Value> = fields.iter().map(|(f, v)| json!([elem_text(*f), elem_text(*v)])).collect();
-        self.stream_entries.push(json!({"id": id(sid), "fields": fields}));
+        let fields: Vec<Value> = fields
+            .iter()
+            .map(|(f, v)| json!([elem_text(*f), elem_text(*v)]))
+            .collect();
+        self.stream_entries
+            .push(json!({"id": id(sid), "fields": fields}));
     }
     fn stream_meta(&mut self, meta: &StreamMeta) {
         self.stream_meta = Some(meta.clone());

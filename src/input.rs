@@ -76,14 +76,24 @@ impl Input {
                 Bytes::Owned(buf)
             }
         };
-        let mut input = Input { name: name.to_string(), path: Some(path), wrapper: Wrapper::None, bytes };
+        let mut input = Input {
+            name: name.to_string(),
+            path: Some(path),
+            wrapper: Wrapper::None,
+            bytes,
+        };
         input.unwrap_compression()?;
         Ok(input)
     }
 
     /// Wraps bytes already in memory (decompressing them if needed).
     pub fn from_vec(name: String, path: Option<PathBuf>, buf: Vec<u8>) -> io::Result<Input> {
-        let mut input = Input { name, path, wrapper: Wrapper::None, bytes: Bytes::Owned(buf) };
+        let mut input = Input {
+            name,
+            path,
+            wrapper: Wrapper::None,
+            bytes: Bytes::Owned(buf),
+        };
         input.unwrap_compression()?;
         Ok(input)
     }
@@ -113,20 +123,30 @@ impl Input {
         let data = self.raw();
         let (wrapper, out) = if data.starts_with(&[0x1f, 0x8b]) {
             let mut out = Vec::new();
-            flate2::read::MultiGzDecoder::new(data).read_to_end(&mut out).map_err(|e| bad(format!("gzip: {e}")))?;
+            flate2::read::MultiGzDecoder::new(data)
+                .read_to_end(&mut out)
+                .map_err(|e| bad(format!("gzip: {e}")))?;
             (Wrapper::Gzip, out)
         } else if data.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
             let mut out = Vec::new();
-            zstd::stream::read::Decoder::new(data)?.read_to_end(&mut out).map_err(|e| bad(format!("zstd: {e}")))?;
+            zstd::stream::read::Decoder::new(data)?
+                .read_to_end(&mut out)
+                .map_err(|e| bad(format!("zstd: {e}")))?;
             (Wrapper::Zstd, out)
         } else if data.starts_with(&[0x04, 0x22, 0x4d, 0x18]) {
             let mut out = Vec::new();
-            lz4_flex::frame::FrameDecoder::new(data).read_to_end(&mut out).map_err(|e| bad(format!("lz4: {e}")))?;
+            lz4_flex::frame::FrameDecoder::new(data)
+                .read_to_end(&mut out)
+                .map_err(|e| bad(format!("lz4: {e}")))?;
             (Wrapper::Lz4, out)
         } else if data.starts_with(b"BZh") || data.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
-            return Err(bad("bzip2/xz compressed: decompress it first (e.g. bunzip2, unxz)".into()));
+            return Err(bad(
+                "bzip2/xz compressed: decompress it first (e.g. bunzip2, unxz)".into(),
+            ));
         } else if data.starts_with(b"*") {
-            return Err(bad("a plain AOF without an RDB preamble holds no RDB to analyze".into()));
+            return Err(bad(
+                "a plain AOF without an RDB preamble holds no RDB to analyze".into(),
+            ));
         } else {
             return Ok(());
         };
@@ -160,25 +180,43 @@ fn aof_base(path: &Path) -> io::Result<PathBuf> {
             .filter_map(|e| e.ok())
             .map(|e| e.path())
             .find(|p| p.extension().is_some_and(|x| x == "manifest"))
-            .ok_or_else(|| bad(format!("{}: a directory without an AOF manifest", path.display())))?;
+            .ok_or_else(|| {
+                bad(format!(
+                    "{}: a directory without an AOF manifest",
+                    path.display()
+                ))
+            })?;
         (path.to_path_buf(), m)
     } else {
-        (path.parent().unwrap_or(Path::new(".")).to_path_buf(), path.to_path_buf())
+        (
+            path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+            path.to_path_buf(),
+        )
     };
     let text = std::fs::read_to_string(&manifest)?;
     for line in text.lines() {
         let words = manifest_words(line);
-        let get = |k: &str| words.iter().position(|w| w == k).and_then(|i| words.get(i + 1));
+        let get = |k: &str| {
+            words
+                .iter()
+                .position(|w| w == k)
+                .and_then(|i| words.get(i + 1))
+        };
         if let (Some(file), Some(t)) = (get("file"), get("type"))
             && t == "b"
         {
             if !file.ends_with(".rdb") {
-                return Err(bad(format!("{file}: the AOF base is a command file, not an RDB")));
+                return Err(bad(format!(
+                    "{file}: the AOF base is a command file, not an RDB"
+                )));
             }
             return Ok(dir.join(file));
         }
     }
-    Err(bad(format!("{}: no base file (type b) in the manifest", manifest.display())))
+    Err(bad(format!(
+        "{}: no base file (type b) in the manifest",
+        manifest.display()
+    )))
 }
 
 /// Splits a manifest line into words; names may be double-quoted.
@@ -220,7 +258,13 @@ mod tests {
 
     #[test]
     fn manifest_lines() {
-        assert_eq!(manifest_words("file \"a b.rdb\" seq 1 type b"), ["file", "a b.rdb", "seq", "1", "type", "b"]);
-        assert_eq!(manifest_words("file appendonly.aof.1.base.rdb seq 1 type b"), ["file", "appendonly.aof.1.base.rdb", "seq", "1", "type", "b"]);
+        assert_eq!(
+            manifest_words("file \"a b.rdb\" seq 1 type b"),
+            ["file", "a b.rdb", "seq", "1", "type", "b"]
+        );
+        assert_eq!(
+            manifest_words("file appendonly.aof.1.base.rdb seq 1 type b"),
+            ["file", "appendonly.aof.1.base.rdb", "seq", "1", "type", "b"]
+        );
     }
 }

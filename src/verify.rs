@@ -38,7 +38,11 @@ impl Verified {
     }
 
     pub fn aux_value(&self, key: &str) -> Option<&str> {
-        self.aux.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.aux
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The producing server and its version, from AUX `valkey-ver` / `redis-ver`.

@@ -66,7 +66,11 @@ impl Canon {
                 z.sort_by(|a, b| a.0.cmp(&b.0));
                 for (m, s) in z {
                     put(&mut h, &m);
-                    let bits = if s.is_nan() { 0x7ff8000000000000u64 } else { s.to_bits() };
+                    let bits = if s.is_nan() {
+                        0x7ff8000000000000u64
+                    } else {
+                        s.to_bits()
+                    };
                     put(&mut h, &bits.to_le_bytes());
                 }
             }
@@ -99,7 +103,12 @@ impl Canon {
             "string" => self.string.as_ref()?.len(),
             "list" | "set" => self.items.iter().map(|i| i.len()).max().unwrap_or(0),
             "zset" => self.zset.iter().map(|i| i.0.len()).max().unwrap_or(0),
-            "hash" => self.hash.iter().map(|(f, v)| f.len().max(v.len())).max().unwrap_or(0),
+            "hash" => self
+                .hash
+                .iter()
+                .map(|(f, v)| f.len().max(v.len()))
+                .max()
+                .unwrap_or(0),
             _ => return None,
         };
         Some(m as u64)
@@ -118,7 +127,10 @@ fn entries(data: &[u8], cap: usize) -> Vec<Value> {
         }
         let mut c = Canon::default();
         k.decode(p.templates(), &mut scratch, &mut c).unwrap();
-        let t = c.module.clone().unwrap_or_else(|| k.value_type.as_str().to_string());
+        let t = c
+            .module
+            .clone()
+            .unwrap_or_else(|| k.value_type.as_str().to_string());
         let mut e = serde_json::json!({
             "db": k.db,
             "key": escape(&k.key.to_vec().unwrap()),
@@ -156,7 +168,10 @@ fn broken(dir: &Path) -> BTreeMap<String, u64> {
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .map(|l| {
             let cols: Vec<&str> = l.split('\t').collect();
-            (cols[0].to_string(), cols[cols.len() - 1].trim().parse().unwrap())
+            (
+                cols[0].to_string(),
+                cols[cols.len() - 1].trim().parse().unwrap(),
+            )
         })
         .collect()
 }
@@ -170,7 +185,12 @@ fn every_corpus_file_matches_expected_json() {
     for f in exp["files"].as_array().unwrap() {
         let name = f["file"].as_str().unwrap();
         let data = std::fs::read(dir.join(name)).unwrap();
-        let out = run(["verify", "--format", "json", dir.join(name).to_str().unwrap()]);
+        let out = run([
+            "verify",
+            "--format",
+            "json",
+            dir.join(name).to_str().unwrap(),
+        ]);
         let v = &json_lines(&out)[0];
         if !f["error"].is_null() {
             if v["error"].is_null() {
@@ -178,9 +198,20 @@ fn every_corpus_file_matches_expected_json() {
             }
             continue;
         }
-        for field in ["rdb_version", "family", "checksum", "keys", "by_type", "expires", "aux"] {
+        for field in [
+            "rdb_version",
+            "family",
+            "checksum",
+            "keys",
+            "by_type",
+            "expires",
+            "aux",
+        ] {
             if v[field] != f[field] {
-                failures.push(format!("{name}: {field}: want {}, got {}", f[field], v[field]));
+                failures.push(format!(
+                    "{name}: {field}: want {}, got {}",
+                    f[field], v[field]
+                ));
             }
         }
         if !v["error"].is_null() {
@@ -190,7 +221,11 @@ fn every_corpus_file_matches_expected_json() {
         let got = entries(&data, cap);
         let want = f["entries"].as_array().unwrap();
         if got.len() != want.len() {
-            failures.push(format!("{name}: {} entries wanted, {} got", want.len(), got.len()));
+            failures.push(format!(
+                "{name}: {} entries wanted, {} got",
+                want.len(),
+                got.len()
+            ));
         }
         for (i, (g, w)) in got.iter().zip(want).enumerate() {
             if g != w {
@@ -199,7 +234,12 @@ fn every_corpus_file_matches_expected_json() {
         }
         checked += 1;
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(checked >= 60, "only {checked} files checked");
 }
 
@@ -217,9 +257,14 @@ fn broken_files_fail_with_exit_2_near_the_listed_offset() {
             // A checksum mismatch is found at the EOF opcode.
             v["decoded_bytes"].as_u64().unwrap()
         } else {
-            v["error"]["offset"].as_u64().unwrap_or_else(|| panic!("{name}: no offset in {v}"))
+            v["error"]["offset"]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{name}: no offset in {v}"))
         };
-        assert!(got.abs_diff(*want) <= 16, "{name}: offset {got}, expected near {want}");
+        assert!(
+            got.abs_diff(*want) <= 16,
+            "{name}: offset {got}, expected near {want}"
+        );
         // The text form names the offset too.
         let text = stdout(&run(["verify", path.to_str().unwrap()]));
         assert!(text.contains("FAILED"), "{text}");
@@ -231,21 +276,37 @@ fn server_dump_truth_keys_match() {
     // The truth files list every key a real server loaded; rdbscope must
     // find exactly those keys, with the same types and element counts.
     let Some(shared) = shared() else { return };
-    for name in ["server__redis-7.0.15-dataset", "server__redis-6.2.16-dataset"] {
+    for name in [
+        "server__redis-7.0.15-dataset",
+        "server__redis-6.2.16-dataset",
+    ] {
         let dir = shared.join("corpus");
         let truth = std::fs::read_to_string(dir.join(format!("{name}.truth.jsonl"))).unwrap();
         let data = std::fs::read(dir.join(format!("{name}.rdb"))).unwrap();
         let got: BTreeMap<(u64, String), Value> = entries(&data, usize::MAX)
             .into_iter()
-            .map(|e| ((e["db"].as_u64().unwrap(), e["key"].as_str().unwrap().to_string()), e))
+            .map(|e| {
+                (
+                    (
+                        e["db"].as_u64().unwrap(),
+                        e["key"].as_str().unwrap().to_string(),
+                    ),
+                    e,
+                )
+            })
             .collect();
         let mut n = 0;
         for line in truth.lines() {
             let t: Value = serde_json::from_str(line).unwrap();
             let hex = t["key_hex"].as_str().unwrap();
-            let raw: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+            let raw: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
             let key = (t["db"].as_u64().unwrap(), escape(&raw).into_owned());
-            let g = got.get(&key).unwrap_or_else(|| panic!("{name}: key {key:?} missing"));
+            let g = got
+                .get(&key)
+                .unwrap_or_else(|| panic!("{name}: key {key:?} missing"));
             assert_eq!(g["type"], t["type"], "{name} {key:?}");
             assert_eq!(g["elements"], t["elements"], "{name} {key:?}");
             n += 1;

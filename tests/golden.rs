@@ -24,7 +24,10 @@ fn fixtures() -> Vec<PathBuf> {
 }
 
 fn rel(p: &Path) -> String {
-    p.strip_prefix(root()).unwrap().to_string_lossy().into_owned()
+    p.strip_prefix(root())
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn sidecar(p: &Path, suffix: &str) -> PathBuf {
@@ -40,14 +43,20 @@ fn golden_outputs_of_every_fixture() {
         let r = rel(f);
         for (args, suffix) in [
             (vec!["verify", r.as_str()], "verify.txt"),
-            (vec!["verify", "--format", "json", r.as_str()], "verify.json"),
+            (
+                vec!["verify", "--format", "json", r.as_str()],
+                "verify.json",
+            ),
             (vec!["dump", r.as_str()], "dump.jsonl"),
         ] {
             let out = bin().current_dir(root()).args(&args).output().unwrap();
             let code = exit_code(&out);
             let expect_ok = !r.contains("broken");
             if expect_ok && code != 0 {
-                failures.push(format!("{r}: {args:?} exited {code}: {}", String::from_utf8_lossy(&out.stderr)));
+                failures.push(format!(
+                    "{r}: {args:?} exited {code}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                ));
             }
             if let Err(e) = golden(&sidecar(f, suffix), &stdout(&out)) {
                 failures.push(e);

@@ -38,15 +38,16 @@ pub fn stdout(o: &Output) -> String {
 
 /// Parses JSON lines.
 pub fn json_lines(o: &Output) -> Vec<serde_json::Value> {
-    stdout(o).lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l}: {e}"))).collect()
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l}: {e}")))
+        .collect()
 }
 
 pub fn exit_code(o: &Output) -> i32 {
-    o.status.code().unwrap_or_else(|| panic!("killed by a signal: {o:?}"))
-}
-
-pub fn file_name(p: &Path) -> String {
-    p.file_name().unwrap().to_string_lossy().into_owned()
+    o.status
+        .code()
+        .unwrap_or_else(|| panic!("killed by a signal: {o:?}"))
 }
 
 /// Compares golden text; with `RDBSCOPE_UPDATE=1` rewrites the golden file.
@@ -55,7 +56,8 @@ pub fn golden(path: &Path, got: &str) -> Result<(), String> {
         std::fs::write(path, got).unwrap();
         return Ok(());
     }
-    let want = std::fs::read_to_string(path).map_err(|e| format!("{}: {e} (run with RDBSCOPE_UPDATE=1)", path.display()))?;
+    let want = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: {e} (run with RDBSCOPE_UPDATE=1)", path.display()))?;
     if want == got {
         return Ok(());
     }
@@ -68,6 +70,11 @@ pub fn golden(path: &Path, got: &str) -> Result<(), String> {
             want.lines().nth(i).unwrap_or(""),
             got.lines().nth(i).unwrap_or("")
         ),
-        None => format!("{}: {} lines wanted, {} got", path.display(), want.lines().count(), got.lines().count()),
+        None => format!(
+            "{}: {} lines wanted, {} got",
+            path.display(),
+            want.lines().count(),
+            got.lines().count()
+        ),
     })
 }

@@ -44,7 +44,9 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let Format::Jsonl = args.format;
     let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(BufWriter::new(File::create(path).with_context(|| format!("cannot create {path}"))?)),
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).with_context(|| format!("cannot create {path}"))?,
+        )),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
     let mut code = EXIT_OK;

@@ -38,16 +38,22 @@ pub fn text_line(info: &FileInfo<'_>, v: &Verified) -> String {
     match v.checksum {
         Some(Checksum::Ok) => s.push_str(", checksum ok"),
         Some(Checksum::Absent) => s.push_str(", no checksum stored"),
-        Some(Checksum::Mismatch { stored, computed }) => {
-            s.push_str(&format!(", CHECKSUM MISMATCH (stored {stored:016x}, computed {computed:016x})"))
-        }
+        Some(Checksum::Mismatch { stored, computed }) => s.push_str(&format!(
+            ", CHECKSUM MISMATCH (stored {stored:016x}, computed {computed:016x})"
+        )),
         None => {}
     }
     if v.trailing_bytes > 0 {
-        s.push_str(&format!(", {} bytes after the RDB (AOF tail) ignored", v.trailing_bytes));
+        s.push_str(&format!(
+            ", {} bytes after the RDB (AOF tail) ignored",
+            v.trailing_bytes
+        ));
     }
     if let Some(e) = &v.error {
-        s.push_str(&format!("; error {e}; decoded {} of the file's bytes before it", v.decoded_bytes));
+        s.push_str(&format!(
+            "; error {e}; decoded {} of the file's bytes before it",
+            v.decoded_bytes
+        ));
     }
     for w in &v.warnings {
         s.push_str(&format!("; warning: {w}"));
@@ -56,10 +62,15 @@ pub fn text_line(info: &FileInfo<'_>, v: &Verified) -> String {
 }
 
 pub fn json_value(info: &FileInfo<'_>, v: &Verified) -> Value {
-    let aux: Map<String, Value> = v.aux.iter().map(|(k, val)| (k.clone(), Value::String(val.clone()))).collect();
-    let error = v.error.as_ref().map(|e| {
-        json!({"offset": e.offset, "message": e.message(), "db": e.db, "key": e.key})
-    });
+    let aux: Map<String, Value> = v
+        .aux
+        .iter()
+        .map(|(k, val)| (k.clone(), Value::String(val.clone())))
+        .collect();
+    let error = v
+        .error
+        .as_ref()
+        .map(|e| json!({"offset": e.offset, "message": e.message(), "db": e.db, "key": e.key}));
     json!({
         "file": info.file,
         "valid": v.is_valid(),

@@ -54,13 +54,20 @@ impl<'a> Cursor<'a> {
     pub fn truncated(&self, need: u64) -> Error {
         Error::new(
             self.offset(),
-            ErrorKind::Truncated { need, left: self.remaining() as u64 },
+            ErrorKind::Truncated {
+                need,
+                left: self.remaining() as u64,
+            },
         )
     }
 
     #[inline]
     pub fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        match self.pos.checked_add(n).and_then(|end| self.data.get(self.pos..end)) {
+        match self
+            .pos
+            .checked_add(n)
+            .and_then(|end| self.data.get(self.pos..end))
+        {
             Some(s) => {
                 self.pos += n;
                 Ok(s)

@@ -44,17 +44,32 @@ pub struct Error {
     pub db: Option<u64>,
     /// Key of the record being decoded (escaped text), when known.
     pub key: Option<String>,
+    /// For errors inside an LZF-compressed blob: the position within the
+    /// decompressed blob (`offset` is then where the compressed data starts).
+    pub blob_offset: Option<u64>,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn new(offset: u64, kind: ErrorKind) -> Error {
-        Error { offset, kind, db: None, key: None }
+        Error {
+            offset,
+            kind,
+            db: None,
+            key: None,
+            blob_offset: None,
+        }
     }
 
     pub(crate) fn corrupt(offset: u64, what: &'static str, why: impl Into<String>) -> Error {
-        Error::new(offset, ErrorKind::Corrupt { what, why: why.into() })
+        Error::new(
+            offset,
+            ErrorKind::Corrupt {
+                what,
+                why: why.into(),
+            },
+        )
     }
 
     /// The message without offset/db/key, e.g. `need 10 bytes, 3 left`.
@@ -65,7 +80,9 @@ impl Error {
             ErrorKind::ShortHeader => "shorter than the 9-byte header".into(),
             ErrorKind::BadLength(b) => format!("invalid length encoding byte 0x{b:02x}"),
             ErrorKind::BadStringEncoding(b) => format!("invalid string encoding byte 0x{b:02x}"),
-            ErrorKind::UnexpectedEncodedLength => "expected a length, found an encoded string".into(),
+            ErrorKind::UnexpectedEncodedLength => {
+                "expected a length, found an encoded string".into()
+            }
             ErrorKind::UnknownType(t) => format!("unknown value type {t}"),
             ErrorKind::BadLzf(why) => format!("bad LZF string: {why}"),
             ErrorKind::Corrupt { what, why } => format!("bad {what}: {why}"),
@@ -74,6 +91,16 @@ impl Error {
                 format!("checksum mismatch: stored {stored:016x}, computed {computed:016x}")
             }
         }
+    }
+
+    /// Re-anchors an error found while walking a decompressed blob (whose
+    /// cursor started at 0) to the file offset of the compressed data.
+    pub(crate) fn inside_lzf(mut self, lzf_at: u64) -> Error {
+        if self.blob_offset.is_none() {
+            self.blob_offset = Some(self.offset);
+            self.offset = lzf_at;
+        }
+        self
     }
 
     pub(crate) fn with_context(mut self, db: u64, key: Option<String>) -> Error {
@@ -87,7 +114,11 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "at offset {}: {}", self.offset, self.message())?;
+        write!(f, "at offset {}", self.offset)?;
+        if let Some(b) = self.blob_offset {
+            write!(f, " (byte {b} of its LZF-decompressed blob)")?;
+        }
+        write!(f, ": {}", self.message())?;
         match (&self.db, &self.key) {
             (Some(db), Some(key)) => write!(f, " (db {db}, key \"{key}\")"),
             (Some(db), None) => write!(f, " (db {db})"),

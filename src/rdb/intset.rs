@@ -18,14 +18,30 @@ impl<'a> Intset<'a> {
         let mut c = Cursor::new(blob, base);
         let width = c.u32_le()?;
         if !matches!(width, 2 | 4 | 8) {
-            return Err(Error::corrupt(base, WHAT, format!("element width {width} is not 2, 4 or 8")));
+            return Err(Error::corrupt(
+                base,
+                WHAT,
+                format!("element width {width} is not 2, 4 or 8"),
+            ));
         }
         let len = c.u32_le()?;
         let want = 8 + width as u64 * len as u64;
         if want != blob.len() as u64 {
-            return Err(Error::corrupt(base, WHAT, format!("{len} elements of {width} bytes need {want} bytes, blob has {}", blob.len())));
+            return Err(Error::corrupt(
+                base,
+                WHAT,
+                format!(
+                    "{len} elements of {width} bytes need {want} bytes, blob has {}",
+                    blob.len()
+                ),
+            ));
         }
-        Ok(Intset { c, width: width as usize, left: len, prev: None })
+        Ok(Intset {
+            c,
+            width: width as usize,
+            left: len,
+            prev: None,
+        })
     }
 
     pub fn len(&self) -> u32 {

@@ -23,17 +23,34 @@ impl<'a> Listpack<'a> {
     pub fn new(blob: &'a [u8], base: u64) -> Result<Listpack<'a>> {
         let mut c = Cursor::new(blob, base);
         if blob.len() < HEADER + 1 {
-            return Err(Error::corrupt(base, WHAT, format!("{} bytes, shorter than an empty listpack", blob.len())));
+            return Err(Error::corrupt(
+                base,
+                WHAT,
+                format!("{} bytes, shorter than an empty listpack", blob.len()),
+            ));
         }
         let total = c.u32_le()? as usize;
         if total != blob.len() {
-            return Err(Error::corrupt(base, WHAT, format!("header says {total} bytes, blob has {}", blob.len())));
+            return Err(Error::corrupt(
+                base,
+                WHAT,
+                format!("header says {total} bytes, blob has {}", blob.len()),
+            ));
         }
         if blob.last() != Some(&0xff) {
-            return Err(Error::corrupt(base + blob.len() as u64 - 1, WHAT, "missing 0xFF end marker"));
+            return Err(Error::corrupt(
+                base + blob.len() as u64 - 1,
+                WHAT,
+                "missing 0xFF end marker",
+            ));
         }
         let declared = c.u16_le()?;
-        Ok(Listpack { c, declared, seen: 0, done: false })
+        Ok(Listpack {
+            c,
+            declared,
+            seen: 0,
+            done: false,
+        })
     }
 
     /// Declared element count, `None` when the header says 65535 (unknown).
@@ -78,19 +95,32 @@ impl<'a> Listpack<'a> {
             0xf4 => (Elem::Int(self.c.i64_le()?), 9),
             0xff => {
                 if !self.c.is_empty() {
-                    return Err(Error::corrupt(at, WHAT, "end marker before the end of the blob"));
+                    return Err(Error::corrupt(
+                        at,
+                        WHAT,
+                        "end marker before the end of the blob",
+                    ));
                 }
                 if self.declared != u16::MAX && self.declared as u32 != self.seen {
                     return Err(Error::corrupt(
                         at,
                         WHAT,
-                        format!("header says {} elements, found {}", self.declared, self.seen),
+                        format!(
+                            "header says {} elements, found {}",
+                            self.declared, self.seen
+                        ),
                     ));
                 }
                 self.done = true;
                 return Ok(None);
             }
-            _ => return Err(Error::corrupt(at, WHAT, format!("invalid encoding byte 0x{b:02x}"))),
+            _ => {
+                return Err(Error::corrupt(
+                    at,
+                    WHAT,
+                    format!("invalid encoding byte 0x{b:02x}"),
+                ));
+            }
         };
         self.check_backlen(at, size)?;
         self.seen += 1;
@@ -99,14 +129,21 @@ impl<'a> Listpack<'a> {
 
     fn check_backlen(&mut self, at: u64, size: usize) -> Result<()> {
         let want = backlen_size(size);
-        let bl = self.c.take(want).map_err(|_| Error::corrupt(at, WHAT, "entry runs past the end"))?;
+        let bl = self
+            .c
+            .take(want)
+            .map_err(|_| Error::corrupt(at, WHAT, "entry runs past the end"))?;
         // Read backwards: the last byte holds the low 7 bits; bit 7 marks continuation.
         let mut v: usize = 0;
         for (i, &byte) in bl.iter().rev().enumerate() {
             v |= ((byte & 0x7f) as usize) << (7 * i);
         }
         if v != size {
-            return Err(Error::corrupt(at, WHAT, format!("entry backlen {v} does not match its size {size}")));
+            return Err(Error::corrupt(
+                at,
+                WHAT,
+                format!("entry backlen {v} does not match its size {size}"),
+            ));
         }
         Ok(())
     }
@@ -157,7 +194,10 @@ mod tests {
             &[0xf3, 1, 0, 0, 0, 5],
             &[0x83, b'a', b'b', b'c', 4],
         ]);
-        assert_eq!(all(&blob).unwrap(), ["5", "-1", "-32768", "-1", "-8388608", "1", "abc"]);
+        assert_eq!(
+            all(&blob).unwrap(),
+            ["5", "-1", "-32768", "-1", "-8388608", "1", "abc"]
+        );
     }
 
     #[test]

@@ -18,7 +18,10 @@ pub fn decompress(input: &[u8], ulen: u64, out: &mut Vec<u8>) -> Result<(), (usi
         return Err((0, "declared uncompressed length is 0"));
     }
     if ulen > (input.len() as u64).saturating_mul(MAX_RATIO) + 8 {
-        return Err((0, "declared uncompressed length is impossible for the compressed size"));
+        return Err((
+            0,
+            "declared uncompressed length is impossible for the compressed size",
+        ));
     }
     let ulen = ulen as usize;
     out.reserve(ulen);
@@ -28,7 +31,9 @@ pub fn decompress(input: &[u8], ulen: u64, out: &mut Vec<u8>) -> Result<(), (usi
         ip += 1;
         if ctrl < 32 {
             let run = ctrl + 1;
-            let lit = input.get(ip..ip + run).ok_or((ip, "literal run past the end of the input"))?;
+            let lit = input
+                .get(ip..ip + run)
+                .ok_or((ip, "literal run past the end of the input"))?;
             if out.len() + run > ulen {
                 return Err((ip - 1, "output longer than the declared length"));
             }
@@ -38,10 +43,16 @@ pub fn decompress(input: &[u8], ulen: u64, out: &mut Vec<u8>) -> Result<(), (usi
             let start = ip - 1;
             let mut len = ctrl >> 5;
             if len == 7 {
-                len += *input.get(ip).ok_or((ip, "back-reference past the end of the input"))? as usize;
+                len += *input
+                    .get(ip)
+                    .ok_or((ip, "back-reference past the end of the input"))?
+                    as usize;
                 ip += 1;
             }
-            let low = *input.get(ip).ok_or((ip, "back-reference past the end of the input"))? as usize;
+            let low = *input
+                .get(ip)
+                .ok_or((ip, "back-reference past the end of the input"))?
+                as usize;
             ip += 1;
             let dist = ((ctrl & 0x1f) << 8) + low + 1;
             let len = len + 2;
@@ -89,7 +100,10 @@ mod tests {
     #[test]
     fn errors() {
         let mut out = Vec::new();
-        assert_eq!(decompress(&[0x20, 0], 4, &mut out).unwrap_err().1, "lzf back-reference before start");
+        assert_eq!(
+            decompress(&[0x20, 0], 4, &mut out).unwrap_err().1,
+            "lzf back-reference before start"
+        );
         assert!(decompress(&[5, b'a'], 6, &mut out).is_err());
         assert!(decompress(&[0, b'a'], 2, &mut out).is_err());
         assert!(decompress(&[0, b'a'], 0, &mut out).is_err());

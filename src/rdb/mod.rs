@@ -38,7 +38,15 @@ pub fn crc64(data: &[u8]) -> u64 {
 }
 
 static CRC64_REDIS: std::sync::LazyLock<crc_fast::CrcParams> = std::sync::LazyLock::new(|| {
-    crc_fast::CrcParams::new("CRC-64/REDIS", 64, 0xad93d23594c935a9, 0, true, 0, 0xe9c6d914c4b8d9ca)
+    crc_fast::CrcParams::new(
+        "CRC-64/REDIS",
+        64,
+        0xad93d23594c935a9,
+        0,
+        true,
+        0,
+        0xe9c6d914c4b8d9ca,
+    )
 });
 
 #[cfg(test)]

@@ -53,7 +53,13 @@ pub fn skip_module_body(c: &mut Cursor<'_>) -> Result<()> {
             RDB_MODULE_OPCODE_FLOAT => c.skip(4)?,
             RDB_MODULE_OPCODE_DOUBLE => c.skip(8)?,
             RDB_MODULE_OPCODE_STRING => skip_string(c)?,
-            op => return Err(Error::corrupt(at, "module value", format!("unknown module opcode {op}"))),
+            op => {
+                return Err(Error::corrupt(
+                    at,
+                    "module value",
+                    format!("unknown module opcode {op}"),
+                ));
+            }
         }
     }
 }

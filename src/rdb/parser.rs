@@ -86,10 +86,19 @@ impl<'a> KeyRecord<'a> {
 
     /// Decodes the value, reporting its contents to `v`. Errors carry the
     /// record's db and key.
-    pub fn decode<V: ValueVisitor>(&self, templates: &[Template], scratch: &mut Scratch, v: &mut V) -> Result<()> {
+    pub fn decode<V: ValueVisitor>(
+        &self,
+        templates: &[Template],
+        scratch: &mut Scratch,
+        v: &mut V,
+    ) -> Result<()> {
         let mut c = Cursor::new(self.value, self.value_offset);
-        let ctx = Ctx { family: self.family, templates };
-        decode_value(&mut c, self.type_byte, ctx, scratch, v).map_err(|e| e.with_context(self.db, Some(self.key_text())))
+        let ctx = Ctx {
+            family: self.family,
+            templates,
+        };
+        decode_value(&mut c, self.type_byte, ctx, scratch, v)
+            .map_err(|e| e.with_context(self.db, Some(self.key_text())))
     }
 }
 
@@ -110,7 +119,10 @@ pub struct Eof<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Checksum {
     Ok,
-    Mismatch { stored: u64, computed: u64 },
+    Mismatch {
+        stored: u64,
+        computed: u64,
+    },
     /// RDB < 5, or a stored zero (`rdbchecksum no`).
     Absent,
 }
@@ -132,7 +144,11 @@ impl Eof<'_> {
             None | Some(0) => Checksum::Absent,
             Some(stored) => {
                 let computed = super::crc64(self.covered);
-                if computed == stored { Checksum::Ok } else { Checksum::Mismatch { stored, computed } }
+                if computed == stored {
+                    Checksum::Ok
+                } else {
+                    Checksum::Mismatch { stored, computed }
+                }
             }
         }
     }
@@ -141,20 +157,48 @@ impl Eof<'_> {
 /// Everything an RDB file holds besides key records.
 #[derive(Clone, Debug)]
 pub enum Record<'a> {
-    Aux { key: RdbStr<'a>, value: RdbStr<'a> },
-    SelectDb { db: u64 },
-    ResizeDb { db_size: u64, expires_size: u64 },
+    Aux {
+        key: RdbStr<'a>,
+        value: RdbStr<'a>,
+    },
+    SelectDb {
+        db: u64,
+    },
+    ResizeDb {
+        db_size: u64,
+        expires_size: u64,
+    },
     /// `RDB_OPCODE_FUNCTION2`: one library's source.
-    Function { code: RdbStr<'a> },
+    Function {
+        code: RdbStr<'a>,
+    },
     /// `RDB_OPCODE_FUNCTION_PRE_GA` (7.0 release candidates).
-    FunctionPreGa { name: RdbStr<'a>, engine: RdbStr<'a>, code: RdbStr<'a> },
-    ModuleAux { module: ModuleId, when: u64, len: u64 },
+    FunctionPreGa {
+        name: RdbStr<'a>,
+        engine: RdbStr<'a>,
+        code: RdbStr<'a>,
+    },
+    ModuleAux {
+        module: ModuleId,
+        when: u64,
+        len: u64,
+    },
     /// `RDB_OPCODE_SLOT_INFO` (Redis cluster, RDB 12+).
-    SlotInfo { slot: u64, keys: u64, expires: u64 },
+    SlotInfo {
+        slot: u64,
+        keys: u64,
+        expires: u64,
+    },
     /// Valkey `RDB_OPCODE_SLOT_IMPORT` (RDB 80).
-    SlotImport { job: RdbStr<'a>, ranges: u64 },
+    SlotImport {
+        job: RdbStr<'a>,
+        ranges: u64,
+    },
     /// `RDB_OPCODE_HASH_TEMPLATE` (Redis 8.10): registered as template `id`.
-    HashTemplate { id: usize, fields: usize },
+    HashTemplate {
+        id: usize,
+        fields: usize,
+    },
     Key(KeyRecord<'a>),
     Eof(Eof<'a>),
 }
@@ -260,7 +304,11 @@ impl<'a> Parser<'a> {
             match op {
                 RDB_OPCODE_EOF => {
                     let covered = &self.data[..(at as usize + 1).min(self.data.len())];
-                    let stored_checksum = if self.header.version >= 5 { Some(c.u64_le()?) } else { None };
+                    let stored_checksum = if self.header.version >= 5 {
+                        Some(c.u64_le()?)
+                    } else {
+                        None
+                    };
                     self.done = true;
                     return Ok(Some(Record::Eof(Eof {
                         offset: at,
@@ -276,7 +324,10 @@ impl<'a> Parser<'a> {
                 RDB_OPCODE_RESIZEDB => {
                     let db_size = read_len(c)?;
                     let expires_size = read_len(c)?;
-                    return Ok(Some(Record::ResizeDb { db_size, expires_size }));
+                    return Ok(Some(Record::ResizeDb {
+                        db_size,
+                        expires_size,
+                    }));
                 }
                 RDB_OPCODE_AUX => {
                     let key = read_string(c)?;
@@ -307,15 +358,25 @@ impl<'a> Parser<'a> {
                     let wat = c.offset();
                     let when_op = read_len(c)?;
                     if when_op != RDB_MODULE_OPCODE_UINT {
-                        return Err(Error::corrupt(wat, "module aux", format!("when-opcode {when_op}, expected 2 (UINT)")));
+                        return Err(Error::corrupt(
+                            wat,
+                            "module aux",
+                            format!("when-opcode {when_op}, expected 2 (UINT)"),
+                        ));
                     }
                     let when = read_len(c)?;
                     let body = c.offset();
                     skip_module_body(c)?;
-                    return Ok(Some(Record::ModuleAux { module, when, len: c.offset() - body }));
+                    return Ok(Some(Record::ModuleAux {
+                        module,
+                        when,
+                        len: c.offset() - body,
+                    }));
                 }
                 RDB_OPCODE_FUNCTION2 => {
-                    return Ok(Some(Record::Function { code: read_string(c)? }));
+                    return Ok(Some(Record::Function {
+                        code: read_string(c)?,
+                    }));
                 }
                 RDB_OPCODE_FUNCTION_PRE_GA => {
                     let name = read_string(c)?;
@@ -330,7 +391,11 @@ impl<'a> Parser<'a> {
                     let slot = read_len(c)?;
                     let keys = read_len(c)?;
                     let expires = read_len(c)?;
-                    return Ok(Some(Record::SlotInfo { slot, keys, expires }));
+                    return Ok(Some(Record::SlotInfo {
+                        slot,
+                        keys,
+                        expires,
+                    }));
                 }
                 RDB_OPCODE_KEY_META if self.family == Family::Redis => {
                     // Module metadata classes attached to the next key:
@@ -358,7 +423,10 @@ impl<'a> Parser<'a> {
                         fields.push(read_string(c)?.to_vec()?);
                     }
                     self.templates.push(fields);
-                    return Ok(Some(Record::HashTemplate { id: self.templates.len() - 1, fields: n as usize }));
+                    return Ok(Some(Record::HashTemplate {
+                        id: self.templates.len() - 1,
+                        fields: n as usize,
+                    }));
                 }
                 ENTERPRISE_OPCODE_RAM_LRU if self.family == Family::Redis => {
                     self.pending.start.get_or_insert(at);
@@ -367,22 +435,39 @@ impl<'a> Parser<'a> {
                 }
                 t => {
                     let Some((value_type, encoding)) = type_info(self.family, t) else {
-                        return Err(Error::new(at, ErrorKind::UnknownType(t)).with_context(self.db, None));
+                        return Err(
+                            Error::new(at, ErrorKind::UnknownType(t)).with_context(self.db, None)
+                        );
                     };
-                    return self.key_record(at, t, value_type, encoding).map(|k| Some(Record::Key(k)));
+                    return self
+                        .key_record(at, t, value_type, encoding)
+                        .map(|k| Some(Record::Key(k)));
                 }
             }
         }
     }
 
-    fn key_record(&mut self, at: u64, t: u8, value_type: ValueType, encoding: Encoding) -> Result<KeyRecord<'a>> {
+    fn key_record(
+        &mut self,
+        at: u64,
+        t: u8,
+        value_type: ValueType,
+        encoding: Encoding,
+    ) -> Result<KeyRecord<'a>> {
         let pending = std::mem::take(&mut self.pending);
         let db = self.db;
         let key = read_string(&mut self.c).map_err(|e| e.with_context(db, None))?;
         let start = self.c.pos();
         let value_offset = self.c.offset();
-        let ctx = Ctx { family: self.family, templates: &self.templates };
-        let key_text = |k: &RdbStr<'_>| k.to_vec().ok().map(|k| crate::escape::escape(&k).into_owned());
+        let ctx = Ctx {
+            family: self.family,
+            templates: &self.templates,
+        };
+        let key_text = |k: &RdbStr<'_>| {
+            k.to_vec()
+                .ok()
+                .map(|k| crate::escape::escape(&k).into_owned())
+        };
         skip_value(&mut self.c, t, ctx).map_err(|e| e.with_context(db, key_text(&key)))?;
         Ok(KeyRecord {
             db,

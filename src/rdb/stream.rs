@@ -72,12 +72,15 @@ pub struct Group {
     pub nack: Vec<StreamId>,
 }
 
+/// One IDMP producer: its id and (idempotency id, stream id) pairs.
+pub type IdmpProducer = (Vec<u8>, Vec<(Vec<u8>, StreamId)>);
+
 /// RDB type 26+: idempotent-producer tracking.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Idmp {
     pub duration_s: u64,
     pub max_entries: u64,
-    pub producers: Vec<(Vec<u8>, Vec<(Vec<u8>, StreamId)>)>,
+    pub producers: Vec<IdmpProducer>,
     pub iids_added: u64,
     pub iids_duplicates: u64,
 }
@@ -86,11 +89,17 @@ const STREAM_ITEM_FLAG_DELETED: i64 = 1;
 const STREAM_ITEM_FLAG_SAMEFIELDS: i64 = 2;
 
 fn raw_id(c: &mut Cursor<'_>) -> Result<StreamId> {
-    Ok(StreamId { ms: c.u64_be()?, seq: c.u64_be()? })
+    Ok(StreamId {
+        ms: c.u64_be()?,
+        seq: c.u64_be()?,
+    })
 }
 
 fn len_id(c: &mut Cursor<'_>) -> Result<StreamId> {
-    Ok(StreamId { ms: read_len(c)?, seq: read_len(c)? })
+    Ok(StreamId {
+        ms: read_len(c)?,
+        seq: read_len(c)?,
+    })
 }
 
 fn owned(s: RdbStr<'_>) -> Result<Vec<u8>> {
@@ -118,12 +127,16 @@ pub(crate) fn walk<V: ValueVisitor>(
         }
         let key = key.bytes(&mut scratch.a)?;
         if key.len() != 16 {
-            return Err(Error::corrupt(at, "stream", format!("node key is {} bytes, not 16", key.len())));
+            return Err(Error::corrupt(
+                at,
+                "stream",
+                format!("node key is {} bytes, not 16", key.len()),
+            ));
         }
         let master = raw_id(&mut Cursor::new(key, at))?;
-        let (blob, base) = read_blob(c, &mut scratch.blob, "stream node")?;
-        v.blob(BlobKind::Listpack, blob.len());
-        meta.deleted_entries += walk_node(blob, base, master, v)?;
+        let b = read_blob(c, &mut scratch.blob, "stream node")?;
+        v.blob(BlobKind::Listpack, b.bytes.len());
+        meta.deleted_entries += walk_node(b.bytes, b.base, master, v).map_err(|e| b.fix(e))?;
     }
     meta.length = read_len(c)?;
     meta.last_id = len_id(c)?;
@@ -152,7 +165,11 @@ pub(crate) fn walk<V: ValueVisitor>(
             let delivery_time_ms = c.i64_le()?;
             let delivery_count = read_len(c)?;
             if deep {
-                pending.push(PendingEntry { id, delivery_time_ms, delivery_count });
+                pending.push(PendingEntry {
+                    id,
+                    delivery_time_ms,
+                    delivery_count,
+                });
             }
         }
         let nconsumers = read_count(c, 10, "stream consumers")?;
@@ -160,8 +177,11 @@ pub(crate) fn walk<V: ValueVisitor>(
         for _ in 0..nconsumers {
             let cname = read_string(c)?;
             let seen_time_ms = c.i64_le()?;
-            let active_time_ms =
-                if t >= RDB_TYPE_STREAM_LISTPACKS_3 { Some(c.i64_le()?) } else { None };
+            let active_time_ms = if t >= RDB_TYPE_STREAM_LISTPACKS_3 {
+                Some(c.i64_le()?)
+            } else {
+                None
+            };
             let n = read_count(c, 16, "stream consumer PEL")?;
             let mut ids = Vec::new();
             for _ in 0..n {
@@ -171,7 +191,12 @@ pub(crate) fn walk<V: ValueVisitor>(
                 }
             }
             if deep {
-                consumers.push(Consumer { name: owned(cname)?, seen_time_ms, active_time_ms, pending: ids });
+                consumers.push(Consumer {
+                    name: owned(cname)?,
+                    seen_time_ms,
+                    active_time_ms,
+                    pending: ids,
+                });
             }
         }
         let mut nack = Vec::new();
@@ -185,11 +210,22 @@ pub(crate) fn walk<V: ValueVisitor>(
             }
         }
         if deep {
-            v.stream_group(&Group { name: owned(name)?, last_id, entries_read, pending, consumers, nack });
+            v.stream_group(&Group {
+                name: owned(name)?,
+                last_id,
+                entries_read,
+                pending,
+                consumers,
+                nack,
+            });
         }
     }
     if t >= RDB_TYPE_STREAM_LISTPACKS_4 {
-        let mut idmp = Idmp { duration_s: read_len(c)?, max_entries: read_len(c)?, ..Idmp::default() };
+        let mut idmp = Idmp {
+            duration_s: read_len(c)?,
+            max_entries: read_len(c)?,
+            ..Idmp::default()
+        };
         let producers = read_count(c, 2, "stream IDMP producers")?;
         for _ in 0..producers {
             let pid = read_string(c)?;
@@ -222,12 +258,17 @@ fn lp_int(lp: &mut Listpack<'_>, at: u64) -> Result<i64> {
             .ok()
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| Error::corrupt(at, "stream node", "expected an integer")),
-        None => Err(Error::corrupt(at, "stream node", "listpack ends inside an entry")),
+        None => Err(Error::corrupt(
+            at,
+            "stream node",
+            "listpack ends inside an entry",
+        )),
     }
 }
 
 fn lp_elem<'b>(lp: &mut Listpack<'b>, at: u64) -> Result<Elem<'b>> {
-    lp.next_elem()?.ok_or_else(|| Error::corrupt(at, "stream node", "listpack ends inside an entry"))
+    lp.next_elem()?
+        .ok_or_else(|| Error::corrupt(at, "stream node", "listpack ends inside an entry"))
 }
 
 /// Walks one node listpack; returns the number of deleted entries in it.
@@ -238,33 +279,46 @@ fn walk_node<V: ValueVisitor>(blob: &[u8], base: u64, master: StreamId, v: &mut 
     let deleted = lp_int(&mut lp, at)?;
     let nfields = lp_int(&mut lp, at)?;
     if count < 0 || deleted < 0 || nfields < 0 || nfields as usize > blob.len() {
-        return Err(Error::corrupt(at, "stream node", "negative or impossible master entry counts"));
+        return Err(Error::corrupt(
+            at,
+            "stream node",
+            "negative or impossible master entry counts",
+        ));
     }
     let mut master_fields = Vec::with_capacity(nfields as usize);
     for _ in 0..nfields {
         master_fields.push(lp_elem(&mut lp, at)?);
     }
     if lp_int(&mut lp, at)? != 0 {
-        return Err(Error::corrupt(at, "stream node", "master entry not terminated by 0"));
+        return Err(Error::corrupt(
+            at,
+            "stream node",
+            "master entry not terminated by 0",
+        ));
     }
     let mut fields: Vec<(Elem<'_>, Elem<'_>)> = Vec::new();
     let (mut live, mut dead) = (0i64, 0i64);
     while let Some(flags) = lp.next_elem()? {
         let flags = match flags {
             Elem::Int(i) => i,
-            Elem::Bytes(_) => return Err(Error::corrupt(at, "stream node", "entry flags not an integer")),
+            Elem::Bytes(_) => {
+                return Err(Error::corrupt(
+                    at,
+                    "stream node",
+                    "entry flags not an integer",
+                ));
+            }
         };
         let id = StreamId {
             ms: master.ms.wrapping_add(lp_int(&mut lp, at)? as u64),
             seq: master.seq.wrapping_add(lp_int(&mut lp, at)? as u64),
         };
         fields.clear();
-        let expect_lp_count;
-        if flags & STREAM_ITEM_FLAG_SAMEFIELDS != 0 {
+        let expect_lp_count = if flags & STREAM_ITEM_FLAG_SAMEFIELDS != 0 {
             for f in &master_fields {
                 fields.push((*f, lp_elem(&mut lp, at)?));
             }
-            expect_lp_count = nfields + 3;
+            nfields + 3
         } else {
             let n = lp_int(&mut lp, at)?;
             if n < 0 || n as usize > blob.len() {
@@ -274,10 +328,14 @@ fn walk_node<V: ValueVisitor>(blob: &[u8], base: u64, master: StreamId, v: &mut 
                 let f = lp_elem(&mut lp, at)?;
                 fields.push((f, lp_elem(&mut lp, at)?));
             }
-            expect_lp_count = 2 * n + 4;
-        }
+            2 * n + 4
+        };
         if lp_int(&mut lp, at)? != expect_lp_count {
-            return Err(Error::corrupt(at, "stream node", "entry lp-count does not match its fields"));
+            return Err(Error::corrupt(
+                at,
+                "stream node",
+                "entry lp-count does not match its fields",
+            ));
         }
         if flags & STREAM_ITEM_FLAG_DELETED != 0 {
             dead += 1;
@@ -290,7 +348,9 @@ fn walk_node<V: ValueVisitor>(blob: &[u8], base: u64, master: StreamId, v: &mut 
         return Err(Error::corrupt(
             at,
             "stream node",
-            format!("master entry says {count} live and {deleted} deleted, found {live} and {dead}"),
+            format!(
+                "master entry says {count} live and {deleted} deleted, found {live} and {dead}"
+            ),
         ));
     }
     Ok(dead as u64)

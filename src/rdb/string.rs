@@ -95,7 +95,11 @@ pub fn parse_f64(b: &[u8]) -> Option<f64> {
 pub enum RdbStr<'a> {
     Raw(&'a [u8]),
     Int(i64),
-    Lzf { data: &'a [u8], ulen: u64, offset: u64 },
+    Lzf {
+        data: &'a [u8],
+        ulen: u64,
+        offset: u64,
+    },
 }
 
 impl<'a> RdbStr<'a> {
@@ -199,7 +203,11 @@ pub fn read_count(c: &mut Cursor<'_>, min_bytes: u64, what: &'static str) -> Res
         return Err(Error::corrupt(
             at,
             what,
-            format!("count {n} needs at least {} bytes, {} left", n.saturating_mul(min_bytes), c.remaining()),
+            format!(
+                "count {n} needs at least {} bytes, {} left",
+                n.saturating_mul(min_bytes),
+                c.remaining()
+            ),
         ));
     }
     Ok(n)
@@ -225,27 +233,71 @@ pub fn read_string<'a>(c: &mut Cursor<'a>) -> Result<RdbStr<'a>> {
     }
 }
 
-/// Reads a string that holds a blob (ziplist, listpack, intset, zipmap):
-/// raw or LZF, never an integer. Returns the blob and the offset of its
-/// first byte (for LZF, of the compressed data).
+/// A ziplist, listpack, intset or zipmap blob, borrowed from the file or
+/// decompressed into a scratch buffer.
+pub struct Blob<'s> {
+    pub bytes: &'s [u8],
+    /// Offset to give the blob's cursor: the file offset of its first byte,
+    /// or 0 for a decompressed blob (see [`Blob::fix`]).
+    pub base: u64,
+    lzf_at: Option<u64>,
+}
+
+impl<'s> Blob<'s> {
+    /// Decodes `s` as a blob; LZF data goes to `scratch`.
+    pub fn from_str<'a: 's>(
+        s: RdbStr<'a>,
+        end: u64,
+        scratch: &'s mut Vec<u8>,
+        what: &'static str,
+    ) -> Result<Blob<'s>> {
+        match s {
+            RdbStr::Raw(b) => Ok(Blob {
+                bytes: b,
+                base: end - b.len() as u64,
+                lzf_at: None,
+            }),
+            RdbStr::Lzf { offset, .. } => match s.elem(scratch)? {
+                Elem::Bytes(b) => Ok(Blob {
+                    bytes: b,
+                    base: 0,
+                    lzf_at: Some(offset),
+                }),
+                Elem::Int(_) => Err(Error::corrupt(
+                    offset,
+                    what,
+                    "integer where a blob was expected",
+                )),
+            },
+            RdbStr::Int(_) => Err(Error::corrupt(
+                end,
+                what,
+                "integer where a blob was expected",
+            )),
+        }
+    }
+
+    /// Gives an error from walking this blob its file offset.
+    pub fn fix(&self, e: Error) -> Error {
+        match self.lzf_at {
+            Some(at) => e.inside_lzf(at),
+            None => e,
+        }
+    }
+}
+
+/// Reads a string that holds a blob (raw or LZF, never an integer).
 #[inline]
 pub fn read_blob<'a, 's>(
     c: &mut Cursor<'a>,
     scratch: &'s mut Vec<u8>,
     what: &'static str,
-) -> Result<(&'s [u8], u64)>
+) -> Result<Blob<'s>>
 where
     'a: 's,
 {
-    let at = c.offset();
-    match read_string(c)? {
-        RdbStr::Raw(b) => Ok((b, c.offset() - b.len() as u64)),
-        s @ RdbStr::Lzf { offset, .. } => match s.elem(scratch)? {
-            Elem::Bytes(b) => Ok((b, offset)),
-            Elem::Int(_) => Err(Error::corrupt(at, what, "integer where a blob was expected")),
-        },
-        RdbStr::Int(_) => Err(Error::corrupt(at, what, "integer where a blob was expected")),
-    }
+    let s = read_string(c)?;
+    Blob::from_str(s, c.offset(), scratch, what)
 }
 
 /// Skips a string without decoding it.
@@ -292,7 +344,11 @@ mod tests {
     #[test]
     fn int_strings() {
         let mut s = Vec::new();
-        for (bytes, want) in [(&[0xc0, 0xfb][..], "-5"), (&[0xc1, 0x00, 0x80], "-32768"), (&[0xc2, 0xff, 0xff, 0xff, 0x7f], "2147483647")] {
+        for (bytes, want) in [
+            (&[0xc0, 0xfb][..], "-5"),
+            (&[0xc1, 0x00, 0x80], "-32768"),
+            (&[0xc2, 0xff, 0xff, 0xff, 0x7f], "2147483647"),
+        ] {
             let v = read_string(&mut Cursor::new(bytes, 0)).unwrap();
             assert_eq!(v.bytes(&mut s).unwrap(), want.as_bytes());
             assert_eq!(v.len(), want.len() as u64);

@@ -9,7 +9,7 @@ use super::intset::Intset;
 use super::listpack::Listpack;
 use super::module::{ModuleId, skip_module_body};
 use super::stream::{self, Group, Idmp, StreamId, StreamMeta};
-use super::string::{Elem, read_ascii_double, read_blob, read_count, read_len, read_string};
+use super::string::{Blob, Elem, read_ascii_double, read_blob, read_count, read_len, read_string};
 use super::types::*;
 use super::ziplist::Ziplist;
 use super::zipmap::Zipmap;
@@ -111,7 +111,8 @@ fn pair_err(at: u64, what: &'static str) -> Error {
 }
 
 fn score(e: Elem<'_>, at: u64, what: &'static str) -> Result<f64> {
-    e.as_f64().ok_or_else(|| Error::corrupt(at, what, "score is not a number"))
+    e.as_f64()
+        .ok_or_else(|| Error::corrupt(at, what, "score is not a number"))
 }
 
 /// A blob walker that yields elements.
@@ -139,7 +140,13 @@ enum Shape {
     Triplets,
 }
 
-fn emit<'b, E: Elems<'b>, V: ValueVisitor>(mut it: E, shape: Shape, at: u64, what: &'static str, v: &mut V) -> Result<()> {
+fn emit<'b, E: Elems<'b>, V: ValueVisitor>(
+    mut it: E,
+    shape: Shape,
+    at: u64,
+    what: &'static str,
+    v: &mut V,
+) -> Result<()> {
     match shape {
         Shape::Items => {
             while let Some(e) = it.next_elem()? {
@@ -163,7 +170,9 @@ fn emit<'b, E: Elems<'b>, V: ValueVisitor>(mut it: E, shape: Shape, at: u64, wha
                 let val = it.next_elem()?.ok_or_else(|| pair_err(at, what))?;
                 let ttl = match it.next_elem()?.ok_or_else(|| pair_err(at, what))? {
                     Elem::Int(i) => i,
-                    Elem::Bytes(_) => return Err(Error::corrupt(at, what, "field TTL is not an integer")),
+                    Elem::Bytes(_) => {
+                        return Err(Error::corrupt(at, what, "field TTL is not an integer"));
+                    }
                 };
                 v.hash_field(f, val, (ttl != 0).then_some(ttl));
             }
@@ -172,25 +181,50 @@ fn emit<'b, E: Elems<'b>, V: ValueVisitor>(mut it: E, shape: Shape, at: u64, wha
     Ok(())
 }
 
-fn listpack_value<V: ValueVisitor>(c: &mut Cursor<'_>, deep: bool, s: &mut Scratch, shape: Shape, what: &'static str, v: &mut V) -> Result<()> {
+fn listpack_value<V: ValueVisitor>(
+    c: &mut Cursor<'_>,
+    deep: bool,
+    s: &mut Scratch,
+    shape: Shape,
+    what: &'static str,
+    v: &mut V,
+) -> Result<()> {
     if !deep {
         return read_string(c).map(|_| ());
     }
-    let (blob, base) = read_blob(c, &mut s.blob, what)?;
-    v.blob(BlobKind::Listpack, blob.len());
-    emit(Listpack::new(blob, base)?, shape, base, what, v)
+    let b = read_blob(c, &mut s.blob, what)?;
+    v.blob(BlobKind::Listpack, b.bytes.len());
+    Listpack::new(b.bytes, b.base)
+        .and_then(|lp| emit(lp, shape, b.base, what, v))
+        .map_err(|e| b.fix(e))
 }
 
-fn ziplist_value<V: ValueVisitor>(c: &mut Cursor<'_>, deep: bool, s: &mut Scratch, shape: Shape, what: &'static str, v: &mut V) -> Result<()> {
+fn ziplist_value<V: ValueVisitor>(
+    c: &mut Cursor<'_>,
+    deep: bool,
+    s: &mut Scratch,
+    shape: Shape,
+    what: &'static str,
+    v: &mut V,
+) -> Result<()> {
     if !deep {
         return read_string(c).map(|_| ());
     }
-    let (blob, base) = read_blob(c, &mut s.blob, what)?;
-    v.blob(BlobKind::Ziplist, blob.len());
-    emit(Ziplist::new(blob, base)?, shape, base, what, v)
+    let b = read_blob(c, &mut s.blob, what)?;
+    v.blob(BlobKind::Ziplist, b.bytes.len());
+    Ziplist::new(b.bytes, b.base)
+        .and_then(|zl| emit(zl, shape, b.base, what, v))
+        .map_err(|e| b.fix(e))
 }
 
-fn walk<V: ValueVisitor>(c: &mut Cursor<'_>, t: u8, ctx: Ctx<'_>, deep: bool, s: &mut Scratch, v: &mut V) -> Result<()> {
+fn walk<V: ValueVisitor>(
+    c: &mut Cursor<'_>,
+    t: u8,
+    ctx: Ctx<'_>,
+    deep: bool,
+    s: &mut Scratch,
+    v: &mut V,
+) -> Result<()> {
     let at = c.offset();
     match t {
         RDB_TYPE_STRING => {
@@ -212,7 +246,11 @@ fn walk<V: ValueVisitor>(c: &mut Cursor<'_>, t: u8, ctx: Ctx<'_>, deep: bool, s:
             let n = read_count(c, if t == RDB_TYPE_ZSET { 2 } else { 9 }, "zset")?;
             for _ in 0..n {
                 let m = read_string(c)?;
-                let sc = if t == RDB_TYPE_ZSET { read_ascii_double(c)? } else { c.f64_le()? };
+                let sc = if t == RDB_TYPE_ZSET {
+                    read_ascii_double(c)?
+                } else {
+                    c.f64_le()?
+                };
                 if deep {
                     v.zset_item(m.elem(&mut s.a)?, sc);
                 }
@@ -229,26 +267,38 @@ fn walk<V: ValueVisitor>(c: &mut Cursor<'_>, t: u8, ctx: Ctx<'_>, deep: bool, s:
             }
         }
         RDB_TYPE_MODULE_PRE_GA => {
-            return Err(Error::new(at, ErrorKind::Unsupported("pre-GA module value (type 6) cannot be skipped without its module")));
+            return Err(Error::new(
+                at,
+                ErrorKind::Unsupported(
+                    "pre-GA module value (type 6) cannot be skipped without its module",
+                ),
+            ));
         }
         RDB_TYPE_MODULE_2 => {
             let id = ModuleId(read_len(c)?);
             let body = c.offset();
             skip_module_body(c)?;
             if deep {
-                v.module(&ModuleValue { id, serialized_len: c.offset() - body });
+                v.module(&ModuleValue {
+                    id,
+                    serialized_len: c.offset() - body,
+                });
             }
         }
         RDB_TYPE_HASH_ZIPMAP => {
             if !deep {
                 return read_string(c).map(|_| ());
             }
-            let (blob, base) = read_blob(c, &mut s.blob, "zipmap")?;
-            v.blob(BlobKind::Zipmap, blob.len());
-            let mut z = Zipmap::new(blob, base)?;
-            while let Some((f, val)) = z.next_pair()? {
-                v.hash_field(Elem::Bytes(f), Elem::Bytes(val), None);
-            }
+            let b = read_blob(c, &mut s.blob, "zipmap")?;
+            v.blob(BlobKind::Zipmap, b.bytes.len());
+            let mut walk = || -> Result<()> {
+                let mut z = Zipmap::new(b.bytes, b.base)?;
+                while let Some((f, val)) = z.next_pair()? {
+                    v.hash_field(Elem::Bytes(f), Elem::Bytes(val), None);
+                }
+                Ok(())
+            };
+            walk().map_err(|e| b.fix(e))?;
         }
         RDB_TYPE_LIST_ZIPLIST => ziplist_value(c, deep, s, Shape::Items, "list ziplist", v)?,
         RDB_TYPE_ZSET_ZIPLIST => ziplist_value(c, deep, s, Shape::Scored, "zset ziplist", v)?,
@@ -257,12 +307,16 @@ fn walk<V: ValueVisitor>(c: &mut Cursor<'_>, t: u8, ctx: Ctx<'_>, deep: bool, s:
             if !deep {
                 return read_string(c).map(|_| ());
             }
-            let (blob, base) = read_blob(c, &mut s.blob, "intset")?;
-            v.blob(BlobKind::Intset, blob.len());
-            let mut is = Intset::new(blob, base)?;
-            while let Some(i) = is.next_int()? {
-                v.item(Elem::Int(i));
-            }
+            let b = read_blob(c, &mut s.blob, "intset")?;
+            v.blob(BlobKind::Intset, b.bytes.len());
+            let mut walk = || -> Result<()> {
+                let mut is = Intset::new(b.bytes, b.base)?;
+                while let Some(i) = is.next_int()? {
+                    v.item(Elem::Int(i));
+                }
+                Ok(())
+            };
+            walk().map_err(|e| b.fix(e))?;
         }
         RDB_TYPE_LIST_QUICKLIST => {
             let n = read_count(c, 1, "quicklist")?;
@@ -277,13 +331,11 @@ fn walk<V: ValueVisitor>(c: &mut Cursor<'_>, t: u8, ctx: Ctx<'_>, deep: bool, s:
                     _ => None,
                 };
                 v.quicklist_node(false, node.len(), lzf);
-                let blob_at = c.offset();
-                let (blob, base) = match node.elem(&mut s.blob)? {
-                    Elem::Bytes(b) => (b, if lzf.is_some() { blob_at } else { c.offset() - b.len() as u64 }),
-                    Elem::Int(_) => return Err(Error::corrupt(blob_at, "quicklist", "integer node")),
-                };
-                v.blob(BlobKind::Ziplist, blob.len());
-                emit(Ziplist::new(blob, base)?, Shape::Items, base, "quicklist", v)?;
+                let b = Blob::from_str(node, c.offset(), &mut s.blob, "quicklist")?;
+                v.blob(BlobKind::Ziplist, b.bytes.len());
+                Ziplist::new(b.bytes, b.base)
+                    .and_then(|zl| emit(zl, Shape::Items, b.base, "quicklist", v))
+                    .map_err(|e| b.fix(e))?;
             }
         }
         RDB_TYPE_LIST_QUICKLIST_2 => {
@@ -292,7 +344,11 @@ fn walk<V: ValueVisitor>(c: &mut Cursor<'_>, t: u8, ctx: Ctx<'_>, deep: bool, s:
                 let cat = c.offset();
                 let container = read_len(c)?;
                 if container != 1 && container != 2 {
-                    return Err(Error::corrupt(cat, "quicklist", format!("node container {container} is not PLAIN (1) or PACKED (2)")));
+                    return Err(Error::corrupt(
+                        cat,
+                        "quicklist",
+                        format!("node container {container} is not PLAIN (1) or PACKED (2)"),
+                    ));
                 }
                 let node = read_string(c)?;
                 if !deep {
@@ -307,16 +363,11 @@ fn walk<V: ValueVisitor>(c: &mut Cursor<'_>, t: u8, ctx: Ctx<'_>, deep: bool, s:
                     v.item(node.elem(&mut s.a)?);
                     continue;
                 }
-                let base = match node {
-                    super::string::RdbStr::Lzf { offset, .. } => offset,
-                    _ => c.offset() - node.len(),
-                };
-                let blob = match node.elem(&mut s.blob)? {
-                    Elem::Bytes(b) => b,
-                    Elem::Int(_) => return Err(Error::corrupt(cat, "quicklist", "integer node")),
-                };
-                v.blob(BlobKind::Listpack, blob.len());
-                emit(Listpack::new(blob, base)?, Shape::Items, base, "quicklist", v)?;
+                let b = Blob::from_str(node, c.offset(), &mut s.blob, "quicklist")?;
+                v.blob(BlobKind::Listpack, b.bytes.len());
+                Listpack::new(b.bytes, b.base)
+                    .and_then(|lp| emit(lp, Shape::Items, b.base, "quicklist", v))
+                    .map_err(|e| b.fix(e))?;
             }
         }
         RDB_TYPE_STREAM_LISTPACKS
@@ -338,12 +389,20 @@ fn walk<V: ValueVisitor>(c: &mut Cursor<'_>, t: u8, ctx: Ctx<'_>, deep: bool, s:
                 let val = read_string(c)?;
                 let exp = c.i64_le()?;
                 if deep {
-                    v.hash_field(f.elem(&mut s.a)?, val.elem(&mut s.b)?, (exp != -1).then_some(exp));
+                    v.hash_field(
+                        f.elem(&mut s.a)?,
+                        val.elem(&mut s.b)?,
+                        (exp != -1).then_some(exp),
+                    );
                 }
             }
         }
         RDB_TYPE_HASH_METADATA_PRE_GA | RDB_TYPE_HASH_METADATA if ctx.family == Family::Redis => {
-            let min_expire = if t == RDB_TYPE_HASH_METADATA { Some(c.u64_le()?) } else { None };
+            let min_expire = if t == RDB_TYPE_HASH_METADATA {
+                Some(c.u64_le()?)
+            } else {
+                None
+            };
             let n = read_count(c, 3, "hash")?;
             for _ in 0..n {
                 let ttl = read_len(c)?;
@@ -359,7 +418,9 @@ fn walk<V: ValueVisitor>(c: &mut Cursor<'_>, t: u8, ctx: Ctx<'_>, deep: bool, s:
                 }
             }
         }
-        RDB_TYPE_HASH_LISTPACK_EX_PRE_GA | RDB_TYPE_HASH_LISTPACK_EX if ctx.family == Family::Redis => {
+        RDB_TYPE_HASH_LISTPACK_EX_PRE_GA | RDB_TYPE_HASH_LISTPACK_EX
+            if ctx.family == Family::Redis =>
+        {
             if t == RDB_TYPE_HASH_LISTPACK_EX {
                 c.u64_le()?; // min expire: informational
             }
@@ -376,11 +437,21 @@ fn walk<V: ValueVisitor>(c: &mut Cursor<'_>, t: u8, ctx: Ctx<'_>, deep: bool, s:
                 let item = match read_len(c)? {
                     0 | 3 => {
                         let e = read_string(c)?;
-                        if deep { Some(ArrayElem::Str(e.elem(&mut s.a)?)) } else { None }
+                        if deep {
+                            Some(ArrayElem::Str(e.elem(&mut s.a)?))
+                        } else {
+                            None
+                        }
                     }
                     1 => Some(ArrayElem::Int(c.i64_le()?)),
                     2 => Some(ArrayElem::Float(c.f64_le()?)),
-                    tag => return Err(Error::corrupt(tat, "array", format!("unknown element tag {tag}"))),
+                    tag => {
+                        return Err(Error::corrupt(
+                            tat,
+                            "array",
+                            format!("unknown element tag {tag}"),
+                        ));
+                    }
                 };
                 if deep && let Some(item) = item {
                     v.array_item(index, item);
@@ -409,9 +480,11 @@ fn walk<V: ValueVisitor>(c: &mut Cursor<'_>, t: u8, ctx: Ctx<'_>, deep: bool, s:
                 if !deep {
                     return read_string(c).map(|_| ());
                 }
-                let (blob, base) = read_blob(c, &mut s.blob, "hash template")?;
-                v.blob(BlobKind::Listpack, blob.len());
-                template_values(Listpack::new(blob, base)?, &fields, base, v)?;
+                let b = read_blob(c, &mut s.blob, "hash template")?;
+                v.blob(BlobKind::Listpack, b.bytes.len());
+                Listpack::new(b.bytes, b.base)
+                    .and_then(|lp| template_values(lp, &fields, b.base, v))
+                    .map_err(|e| b.fix(e))?;
             }
         }
         RDB_TYPE_HASH_TMPL_LP_REF | RDB_TYPE_HASH_TMPL_ARRAY_REF if ctx.family == Family::Redis => {
@@ -428,14 +501,23 @@ fn walk<V: ValueVisitor>(c: &mut Cursor<'_>, t: u8, ctx: Ctx<'_>, deep: bool, s:
                 if !deep {
                     return read_string(c).map(|_| ());
                 }
-                let (blob, base) = read_blob(c, &mut s.blob, "hash template")?;
-                v.blob(BlobKind::Listpack, blob.len());
-                let mut lp = Listpack::new(blob, base)?;
-                let id = match lp.next_elem()? {
-                    Some(Elem::Int(i)) if i >= 0 => i as u64,
-                    _ => return Err(Error::corrupt(base, "hash template", "first element is not a template id")),
+                let b = read_blob(c, &mut s.blob, "hash template")?;
+                v.blob(BlobKind::Listpack, b.bytes.len());
+                let mut walk = || -> Result<()> {
+                    let mut lp = Listpack::new(b.bytes, b.base)?;
+                    let id = match lp.next_elem()? {
+                        Some(Elem::Int(i)) if i >= 0 => i as u64,
+                        _ => {
+                            return Err(Error::corrupt(
+                                b.base,
+                                "hash template",
+                                "first element is not a template id",
+                            ));
+                        }
+                    };
+                    template_values(lp, template(ctx, id, at)?, b.base, v)
                 };
-                template_values(lp, template(ctx, id, at)?, base, v)?;
+                walk().map_err(|e| b.fix(e))?;
             }
         }
         _ => return Err(Error::new(at - 1, ErrorKind::UnknownType(t))),
@@ -448,16 +530,33 @@ fn template<'t>(ctx: Ctx<'t>, id: u64, at: u64) -> Result<&'t [Vec<u8>]> {
         .ok()
         .and_then(|i| ctx.templates.get(i))
         .map(|t| t.as_slice())
-        .ok_or_else(|| Error::corrupt(at, "hash template", format!("template {id} was not registered")))
+        .ok_or_else(|| {
+            Error::corrupt(
+                at,
+                "hash template",
+                format!("template {id} was not registered"),
+            )
+        })
 }
 
-fn template_values<V: ValueVisitor>(mut lp: Listpack<'_>, fields: &[Vec<u8>], at: u64, v: &mut V) -> Result<()> {
+fn template_values<V: ValueVisitor>(
+    mut lp: Listpack<'_>,
+    fields: &[Vec<u8>],
+    at: u64,
+    v: &mut V,
+) -> Result<()> {
     for f in fields {
-        let val = lp.next_elem()?.ok_or_else(|| Error::corrupt(at, "hash template", "fewer values than template fields"))?;
+        let val = lp.next_elem()?.ok_or_else(|| {
+            Error::corrupt(at, "hash template", "fewer values than template fields")
+        })?;
         v.hash_field(Elem::Bytes(f), val, None);
     }
     if lp.next_elem()?.is_some() {
-        return Err(Error::corrupt(at, "hash template", "more values than template fields"));
+        return Err(Error::corrupt(
+            at,
+            "hash template",
+            "more values than template fields",
+        ));
     }
     Ok(())
 }

@@ -28,17 +28,36 @@ impl<'a> Ziplist<'a> {
         let mut c = Cursor::new(blob, base);
         let total = c.u32_le()? as usize;
         if total != blob.len() {
-            return Err(Error::corrupt(base, WHAT, format!("header says {total} bytes, blob has {}", blob.len())));
+            return Err(Error::corrupt(
+                base,
+                WHAT,
+                format!("header says {total} bytes, blob has {}", blob.len()),
+            ));
         }
         if blob.last() != Some(&0xff) {
-            return Err(Error::corrupt(base + blob.len() as u64 - 1, WHAT, "missing 0xFF end marker"));
+            return Err(Error::corrupt(
+                base + blob.len() as u64 - 1,
+                WHAT,
+                "missing 0xFF end marker",
+            ));
         }
         let tail = c.u32_le()?;
         if tail as usize >= blob.len() {
-            return Err(Error::corrupt(base + 4, WHAT, format!("tail offset {tail} outside the blob")));
+            return Err(Error::corrupt(
+                base + 4,
+                WHAT,
+                format!("tail offset {tail} outside the blob"),
+            ));
         }
         let declared = c.u16_le()?;
-        Ok(Ziplist { c, tail, declared, seen: 0, prev_size: 0, done: false })
+        Ok(Ziplist {
+            c,
+            tail,
+            declared,
+            seen: 0,
+            prev_size: 0,
+            done: false,
+        })
     }
 
     #[inline]
@@ -52,12 +71,19 @@ impl<'a> Ziplist<'a> {
         if first == 0xff {
             return self.finish(at, start);
         }
-        let prevlen = if first == 0xfe { self.c.u32_le()? as usize } else { first as usize };
+        let prevlen = if first == 0xfe {
+            self.c.u32_le()? as usize
+        } else {
+            first as usize
+        };
         if prevlen != self.prev_size {
             return Err(Error::corrupt(
                 at,
                 WHAT,
-                format!("entry prevlen {prevlen} does not match the previous entry's size {}", self.prev_size),
+                format!(
+                    "entry prevlen {prevlen} does not match the previous entry's size {}",
+                    self.prev_size
+                ),
             ));
         }
         let b = self.c.u8()?;
@@ -69,7 +95,11 @@ impl<'a> Ziplist<'a> {
             }
             2 => {
                 if b != 0x80 {
-                    return Err(Error::corrupt(at, WHAT, format!("invalid string encoding 0x{b:02x}")));
+                    return Err(Error::corrupt(
+                        at,
+                        WHAT,
+                        format!("invalid string encoding 0x{b:02x}"),
+                    ));
                 }
                 let n = self.c.u32_be()? as usize;
                 Elem::Bytes(self.c.take(n)?)
@@ -84,7 +114,13 @@ impl<'a> Ziplist<'a> {
                 }
                 0xfe => Elem::Int(self.c.u8()? as i8 as i64),
                 0xf1..=0xfd => Elem::Int((b & 0x0f) as i64 - 1),
-                _ => return Err(Error::corrupt(at, WHAT, format!("invalid encoding byte 0x{b:02x}"))),
+                _ => {
+                    return Err(Error::corrupt(
+                        at,
+                        WHAT,
+                        format!("invalid encoding byte 0x{b:02x}"),
+                    ));
+                }
             },
         };
         if self.c.remaining() == 0 {
@@ -100,14 +136,30 @@ impl<'a> Ziplist<'a> {
 
     fn finish(&mut self, at: u64, start: usize) -> Result<Option<Elem<'a>>> {
         if !self.c.is_empty() {
-            return Err(Error::corrupt(at, WHAT, "end marker before the end of the blob"));
+            return Err(Error::corrupt(
+                at,
+                WHAT,
+                "end marker before the end of the blob",
+            ));
         }
-        let last = if self.seen == 0 { HEADER } else { start - self.prev_size };
+        let last = if self.seen == 0 {
+            HEADER
+        } else {
+            start - self.prev_size
+        };
         if self.tail as usize != last {
-            return Err(Error::corrupt(at, WHAT, format!("tail offset {} but last entry at {last}", self.tail)));
+            return Err(Error::corrupt(
+                at,
+                WHAT,
+                format!("tail offset {} but last entry at {last}", self.tail),
+            ));
         }
         if self.declared != u16::MAX && self.declared as u32 != self.seen {
-            return Err(Error::corrupt(at, WHAT, format!("header says {} entries, found {}", self.declared, self.seen)));
+            return Err(Error::corrupt(
+                at,
+                WHAT,
+                format!("header says {} entries, found {}", self.declared, self.seen),
+            ));
         }
         self.done = true;
         Ok(None)

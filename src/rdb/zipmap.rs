@@ -36,14 +36,20 @@ impl<'a> Zipmap<'a> {
         let at = self.c.offset();
         let Some(klen) = self.len()? else {
             if !self.c.is_empty() {
-                return Err(Error::corrupt(at, WHAT, "end marker before the end of the blob"));
+                return Err(Error::corrupt(
+                    at,
+                    WHAT,
+                    "end marker before the end of the blob",
+                ));
             }
             self.done = true;
             return Ok(None);
         };
         let key = self.c.take(klen)?;
         let vat = self.c.offset();
-        let vlen = self.len()?.ok_or_else(|| Error::corrupt(vat, WHAT, "end marker where a value length was expected"))?;
+        let vlen = self.len()?.ok_or_else(|| {
+            Error::corrupt(vat, WHAT, "end marker where a value length was expected")
+        })?;
         let free = self.c.u8()? as usize;
         let value = self.c.take(vlen)?;
         self.c.take(free)?;
