@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 use crate::escape::escape;
 use crate::rdb::stream::{Group, Idmp, StreamId, StreamMeta};
 use crate::rdb::{
-    self, ArrayElem, Elem, KeyRecord, ModuleValue, Parser, Record, Scratch, ValueType, ValueVisitor,
+    self, ArrayElem, Checksum, Elem, KeyRecord, ModuleValue, Parser, Record, Scratch, ValueType,
+    ValueVisitor,
 };
 
 /// Why a dump stopped.
@@ -29,14 +30,20 @@ impl From<io::Error> for DumpError {
     }
 }
 
-/// Writes every key of `data` as JSON lines to `out`; returns the number of keys.
-pub fn dump<W: Write>(data: &[u8], out: &mut W) -> Result<u64, DumpError> {
+/// Writes every key of `data` as JSON lines to `out`. Returns the number of
+/// keys and the checksum status (a mismatch is reported, not an error here:
+/// the keys were already written).
+pub fn dump<W: Write>(data: &[u8], out: &mut W) -> Result<(u64, Option<Checksum>), DumpError> {
     let mut p = Parser::new(data).map_err(DumpError::Decode)?;
     let mut scratch = Scratch::default();
     let mut v = JsonValue::default();
     let mut line = Vec::with_capacity(256);
     let mut n = 0;
+    let mut checksum = None;
     while let Some(rec) = p.next_record().map_err(DumpError::Decode)? {
+        if let Record::Eof(eof) = &rec {
+            checksum = Some(eof.verify());
+        }
         if let Record::Key(k) = rec {
             v.reset(k.value_type);
             k.decode(p.templates(), &mut scratch, &mut v)
@@ -47,7 +54,7 @@ pub fn dump<W: Write>(data: &[u8], out: &mut W) -> Result<u64, DumpError> {
             n += 1;
         }
     }
-    Ok(n)
+    Ok((n, checksum))
 }
 
 /// Appends `s` (raw bytes) as a JSON string, escaped by the one rule.

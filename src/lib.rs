@@ -11,6 +11,7 @@
 pub mod dump;
 pub mod escape;
 pub mod input;
+pub mod memory;
 pub mod output;
 pub mod rdb;
 pub mod verify;

@@ -95,12 +95,18 @@ pub struct Rdb {
 impl Rdb {
     /// `REDIS%04d` magic.
     pub fn redis(version: u32) -> Rdb {
-        Rdb { buf: format!("REDIS{version:04}").into_bytes(), version }
+        Rdb {
+            buf: format!("REDIS{version:04}").into_bytes(),
+            version,
+        }
     }
 
     /// `VALKEY%03d` magic.
     pub fn valkey(version: u32) -> Rdb {
-        Rdb { buf: format!("VALKEY{version:03}").into_bytes(), version }
+        Rdb {
+            buf: format!("VALKEY{version:03}").into_bytes(),
+            version,
+        }
     }
 
     pub fn version(&self) -> u32 {
@@ -204,7 +210,13 @@ impl Rdb {
 
     /// FUNCTION_PRE_GA (246), checked against redis 7.0-rc1 src/rdb.c rdbSaveFunctions:
     /// name, engine, has-desc (len), [desc], code.
-    pub fn function_pre_ga(mut self, name: &[u8], engine: &[u8], desc: Option<&[u8]>, code: &[u8]) -> Rdb {
+    pub fn function_pre_ga(
+        mut self,
+        name: &[u8],
+        engine: &[u8],
+        desc: Option<&[u8]>,
+        code: &[u8],
+    ) -> Rdb {
         self.buf.push(OP_FUNCTION_PRE_GA);
         self.buf.extend_from_slice(&string(name));
         self.buf.extend_from_slice(&string(engine));
@@ -621,7 +633,11 @@ pub fn listpack_backlen(size: usize) -> Vec<u8> {
     } else if l < 16383 {
         vec![(l >> 7) as u8, (l & 127) as u8 | 128]
     } else if l < 2097151 {
-        vec![(l >> 14) as u8, ((l >> 7) & 127) as u8 | 128, (l & 127) as u8 | 128]
+        vec![
+            (l >> 14) as u8,
+            ((l >> 7) & 127) as u8 | 128,
+            (l & 127) as u8 | 128,
+        ]
     } else if l < 268435455 {
         vec![
             (l >> 21) as u8,
@@ -692,7 +708,11 @@ fn zipmap_len(n: usize) -> Vec<u8> {
 /// Zipmap: zmlen (count, or 254 when `zmlen_unknown`), entries with `free` unused
 /// bytes after each value, 0xFF.
 pub fn zipmap(pairs: &[(&[u8], &[u8])], free: u8, zmlen_unknown: bool) -> Vec<u8> {
-    let mut v = vec![if zmlen_unknown || pairs.len() >= 254 { 254 } else { pairs.len() as u8 }];
+    let mut v = vec![if zmlen_unknown || pairs.len() >= 254 {
+        254
+    } else {
+        pairs.len() as u8
+    }];
     for (k, val) in pairs {
         v.extend_from_slice(&zipmap_len(k.len()));
         v.extend_from_slice(k);
@@ -765,7 +785,12 @@ pub fn v_hash_enc(pairs: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
 }
 
 pub fn v_hash(pairs: &[(&[u8], &[u8])]) -> Vec<u8> {
-    v_hash_enc(&pairs.iter().map(|(f, v)| (string(f), string(v))).collect::<Vec<_>>())
+    v_hash_enc(
+        &pairs
+            .iter()
+            .map(|(f, v)| (string(f), string(v)))
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// Any blob type (9, 10, 11, 12, 13, 16, 17, 20, 23): the blob as one plain string.
@@ -868,6 +893,9 @@ fn hash_lp_ex_blob(items: &[(&[u8], &[u8], Option<u64>)]) -> Vec<u8> {
 }
 
 /// Redis type 25 HASH_LISTPACK_EX: min_expire + listpack of (field, value, expire|0).
+/// Items are written in the order given; Redis itself writes TTL fields first in
+/// ascending expiry, then the fields without TTL, and its deep sanitizer
+/// (`lpValidateIntegrityAndDups`, redis 7.4.1 src/rdb.c) rejects any other order.
 pub fn v_hash_listpack_ex(items: &[(&[u8], &[u8], Option<u64>)]) -> Vec<u8> {
     let min = items.iter().filter_map(|x| x.2).min().unwrap_or(0);
     let mut v = min.to_le_bytes().to_vec();
@@ -967,7 +995,11 @@ pub fn v_hash_tmpl_lp(fields: &[&[u8]], values: &[Elem], fields_individually: bo
 
 /// Redis type 31 HASH_TMPL_ARRAY (self-contained DUMP form): fields section as in
 /// [`v_hash_tmpl_lp`], then one string per value. Same source and caveat.
-pub fn v_hash_tmpl_array(fields: &[&[u8]], values: &[Vec<u8>], fields_individually: bool) -> Vec<u8> {
+pub fn v_hash_tmpl_array(
+    fields: &[&[u8]],
+    values: &[Vec<u8>],
+    fields_individually: bool,
+) -> Vec<u8> {
     let mut v = tmpl_fields_section(fields, fields_individually);
     for val in values {
         v.extend_from_slice(val);
@@ -985,7 +1017,7 @@ fn tmpl_fields_section(fields: &[&[u8]], individually: bool) -> Vec<u8> {
         v
     } else {
         let mut v = len(0);
-        let elems: Vec<Elem> = fields.iter().map(|f| s(f)).collect();
+        let elems: Vec<Elem> = fields.iter().map(s).collect();
         v.extend_from_slice(&string(&listpack(&elems)));
         v
     }
@@ -995,7 +1027,8 @@ fn tmpl_fields_section(fields: &[&[u8]], individually: bool) -> Vec<u8> {
 // Modules (FORMAT.md §6)
 // ---------------------------------------------------------------------------
 
-const MODULE_CHARSET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const MODULE_CHARSET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// 64-bit module type id: 9 × 6-bit charset indexes then a 10-bit encver.
 pub fn module_id(name: &str, encver: u64) -> u64 {
@@ -1003,7 +1036,10 @@ pub fn module_id(name: &str, encver: u64) -> u64 {
     assert!(encver < 1024);
     let mut id = 0u64;
     for c in name.bytes() {
-        let ix = MODULE_CHARSET.iter().position(|&x| x == c).expect("charset character");
+        let ix = MODULE_CHARSET
+            .iter()
+            .position(|&x| x == c)
+            .expect("charset character");
         id = (id << 6) | ix as u64;
     }
     (id << 10) | encver
@@ -1077,7 +1113,10 @@ pub struct StreamEntry {
 pub fn entry(id: Id, fields: &[(&str, &str)]) -> StreamEntry {
     StreamEntry {
         id,
-        fields: fields.iter().map(|(f, v)| (f.as_bytes().to_vec(), v.as_bytes().to_vec())).collect(),
+        fields: fields
+            .iter()
+            .map(|(f, v)| (f.as_bytes().to_vec(), v.as_bytes().to_vec()))
+            .collect(),
         deleted: false,
     }
 }
@@ -1203,7 +1242,13 @@ pub fn v_stream(type_byte: u8, st: &Stream) -> Vec<u8> {
     v.extend_from_slice(&len(st.last_id.0));
     v.extend_from_slice(&len(st.last_id.1));
     if v2 {
-        for n in [st.first_id.0, st.first_id.1, st.max_deleted_id.0, st.max_deleted_id.1, st.entries_added] {
+        for n in [
+            st.first_id.0,
+            st.first_id.1,
+            st.max_deleted_id.0,
+            st.max_deleted_id.1,
+            st.entries_added,
+        ] {
             v.extend_from_slice(&len(n));
         }
     }
@@ -1241,7 +1286,13 @@ pub fn v_stream(type_byte: u8, st: &Stream) -> Vec<u8> {
         }
     }
     if v4 {
-        let empty = Idmp { duration_s: 0, max_entries: 0, producers: vec![], iids_added: 0, iids_duplicates: 0 };
+        let empty = Idmp {
+            duration_s: 0,
+            max_entries: 0,
+            producers: vec![],
+            iids_added: 0,
+            iids_duplicates: 0,
+        };
         let m = st.idmp.as_ref().unwrap_or(&empty);
         v.extend_from_slice(&len(m.duration_s));
         v.extend_from_slice(&len(m.max_entries));
@@ -1321,7 +1372,10 @@ mod tests {
         assert_eq!(&f[..9], b"REDIS0009");
         assert_eq!(f[9], 0xFF);
         assert_eq!(f.len(), 18);
-        assert_eq!(u64::from_le_bytes(f[10..18].try_into().unwrap()), crc64(&f[..10]));
+        assert_eq!(
+            u64::from_le_bytes(f[10..18].try_into().unwrap()),
+            crc64(&f[..10])
+        );
         let z = Rdb::redis(9).finish(false);
         assert_eq!(&z[10..], &[0u8; 8]);
         let old = Rdb::redis(4).finish(true);
@@ -1339,7 +1393,10 @@ mod tests {
         assert_eq!(len(u32::MAX as u64), vec![0x80, 0xFF, 0xFF, 0xFF, 0xFF]);
         assert_eq!(len(1 << 32), vec![0x81, 0, 0, 0, 1, 0, 0, 0, 0]);
         assert_eq!(len_forced(5, LenForm::B32), vec![0x80, 0, 0, 0, 5]);
-        assert_eq!(len_forced(5, LenForm::B64), vec![0x81, 0, 0, 0, 0, 0, 0, 0, 5]);
+        assert_eq!(
+            len_forced(5, LenForm::B64),
+            vec![0x81, 0, 0, 0, 0, 0, 0, 0, 5]
+        );
         assert_eq!(len_forced(5, LenForm::B14), vec![0x40, 5]);
     }
 
@@ -1355,7 +1412,10 @@ mod tests {
         let lit = string_lzf_literal(b"hello world, hello world");
         // clen = 24 + 1 control byte, ulen = 24
         assert_eq!(&lit[..3], &[0xC3, 25, 24]);
-        assert_eq!(lzf::decompress(&lzf_literal(&data), data.len()).unwrap(), data);
+        assert_eq!(
+            lzf::decompress(&lzf_literal(&data), data.len()).unwrap(),
+            data
+        );
     }
 
     #[test]
@@ -1365,7 +1425,10 @@ mod tests {
         // C3, clen (1 byte), ulen (1 byte), data
         let clen = enc[1] as usize;
         assert_eq!(enc[2] as usize, data.len());
-        assert_eq!(lzf::decompress(&enc[3..3 + clen], data.len()).unwrap(), data);
+        assert_eq!(
+            lzf::decompress(&enc[3..3 + clen], data.len()).unwrap(),
+            data
+        );
     }
 
     #[test]
@@ -1415,7 +1478,10 @@ mod tests {
         assert_eq!(listpack(&[i(-1)])[6..9], [0xDF, 0xFF, 2]);
         // -4096 -> 0x1000
         assert_eq!(listpack(&[i(-4096)])[6..9], [0xD0, 0x00, 2]);
-        assert_eq!(listpack(&[i(-8_388_608)])[6..11], [0xF2, 0x00, 0x00, 0x80, 4]);
+        assert_eq!(
+            listpack(&[i(-8_388_608)])[6..11],
+            [0xF2, 0x00, 0x00, 0x80, 4]
+        );
         assert_eq!(listpack(&[i(1 << 40)])[6], 0xF4);
         // backlen of a 200-byte entry body (2 + 200 = 202): [1, 202-128|128]
         assert_eq!(listpack_backlen(202), vec![1, 0x80 | 74]);
@@ -1424,7 +1490,10 @@ mod tests {
         let lp = listpack(&[Elem::Str(vec![b'z'; 5000])]);
         assert_eq!(lp.len(), 6 + 5 + 5000 + 2 + 1);
         // The Redis hash-template tcl test's REF listpack: id 5, values 1, 2.
-        assert_eq!(listpack(&[i(5), i(1), i(2)]), b"\x0d\x00\x00\x00\x03\x00\x05\x01\x01\x01\x02\x01\xff");
+        assert_eq!(
+            listpack(&[i(5), i(1), i(2)]),
+            b"\x0d\x00\x00\x00\x03\x00\x05\x01\x01\x01\x02\x01\xff"
+        );
     }
 
     #[test]
@@ -1463,24 +1532,49 @@ mod tests {
         };
         let lp = stream_node_listpack(&node);
         let expect = listpack(&[
-            i(2), i(0), i(1), s("a"), i(0),
-            i(2), i(0), i(0), s("1"), i(4),
-            i(0), i(5), i(2), i(2), s("b"), s("x"), s("c"), s("y"), i(8),
+            i(2),
+            i(0),
+            i(1),
+            s("a"),
+            i(0),
+            i(2),
+            i(0),
+            i(0),
+            s("1"),
+            i(4),
+            i(0),
+            i(5),
+            i(2),
+            i(2),
+            s("b"),
+            s("x"),
+            s("c"),
+            s("y"),
+            i(8),
         ]);
         assert_eq!(lp, expect);
-        assert_eq!(raw_id((1, 2)), [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2]);
+        assert_eq!(
+            raw_id((1, 2)),
+            [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2]
+        );
     }
 
     #[test]
     fn containers_round_trip() {
         use std::io::Read;
-        let data = Rdb::redis(9).key(T_STRING, b"k", v_string(b"v")).finish(true);
+        let data = Rdb::redis(9)
+            .key(T_STRING, b"k", v_string(b"v"))
+            .finish(true);
         let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&gzip(&data)[..]).read_to_end(&mut out).unwrap();
+        flate2::read::GzDecoder::new(&gzip(&data)[..])
+            .read_to_end(&mut out)
+            .unwrap();
         assert_eq!(out, data);
         assert_eq!(zstd::decode_all(&zstd(&data)[..]).unwrap(), data);
         let mut out = Vec::new();
-        lz4_flex::frame::FrameDecoder::new(&lz4_frame(&data)[..]).read_to_end(&mut out).unwrap();
+        lz4_flex::frame::FrameDecoder::new(&lz4_frame(&data)[..])
+            .read_to_end(&mut out)
+            .unwrap();
         assert_eq!(out, data);
         assert_eq!(&gzip(&data)[..2], &[0x1F, 0x8B]);
         assert_eq!(&zstd(&data)[..4], &[0x28, 0xB5, 0x2F, 0xFD]);

@@ -28,12 +28,18 @@ struct Run {
 
 impl Run {
     fn describe(&self) -> String {
-        format!("exit {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}", self.code, self.stdout, self.stderr)
+        format!(
+            "exit {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
 
 fn run(args: &[&str]) -> Run {
-    let out = Command::new(bin()).args(args).output().expect("run rdbscope");
+    let out = Command::new(bin())
+        .args(args)
+        .output()
+        .expect("run rdbscope");
     Run {
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -44,7 +50,27 @@ fn run(args: &[&str]) -> Run {
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
+    keep(bytes);
     p
+}
+
+/// With `RDBSCOPE_SYNTH_KEEP=DIR`, every generated file is also saved as
+/// `DIR/<test name>.<n>.rdb`, to inspect it or feed it to a real server.
+fn keep(bytes: &[u8]) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    if let Some(dir) = std::env::var_os("RDBSCOPE_SYNTH_KEEP") {
+        let name = std::thread::current()
+            .name()
+            .unwrap_or("t")
+            .replace("::", ".");
+        if name.contains("sweep") {
+            return;
+        }
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(Path::new(&dir).join(format!("{name}.{n}.rdb")), bytes);
+    }
 }
 
 fn tmp() -> tempfile::TempDir {
@@ -61,7 +87,11 @@ fn parse_lines(s: &str) -> Vec<Value> {
 /// `dump --format jsonl` on a file path.
 fn dump_path(p: &Path) -> (Run, Vec<Value>) {
     let r = run(&["dump", p.to_str().unwrap(), "--format", "jsonl"]);
-    let recs = if r.code == Some(0) { parse_lines(&r.stdout) } else { vec![] };
+    let recs = if r.code == Some(0) {
+        parse_lines(&r.stdout)
+    } else {
+        vec![]
+    };
     (r, recs)
 }
 
@@ -80,7 +110,12 @@ fn verify(bytes: &[u8]) -> (Run, Value) {
     let p = write(d.path(), "t.rdb", bytes);
     let r = run(&["verify", p.to_str().unwrap(), "--format", "json"]);
     let lines = parse_lines(&r.stdout);
-    assert_eq!(lines.len(), 1, "verify should print one object\n{}", r.describe());
+    assert_eq!(
+        lines.len(),
+        1,
+        "verify should print one object\n{}",
+        r.describe()
+    );
     let v = lines.into_iter().next().unwrap();
     (r, v)
 }
@@ -96,7 +131,10 @@ fn verify_ok(bytes: &[u8]) -> Value {
 /// First `offset N` in a text.
 fn offset_in(text: &str) -> Option<u64> {
     let i = text.find("offset ")?;
-    let digits: String = text[i + 7..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    let digits: String = text[i + 7..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
     digits.parse().ok()
 }
 
@@ -130,30 +168,49 @@ const OPTIONAL: [&str; 3] = ["idle_s", "lfu_freq", "field_expire_at_ms"];
 fn check(got: &[Value], exp: &[Value]) {
     let mut errs = Vec::new();
     if got.len() != exp.len() {
-        errs.push(format!("record count: expected {}, got {}", exp.len(), got.len()));
+        errs.push(format!(
+            "record count: expected {}, got {}",
+            exp.len(),
+            got.len()
+        ));
     }
     for (n, (g, e)) in got.iter().zip(exp).enumerate() {
         for f in REQUIRED {
             if g.get(f).is_none() {
                 errs.push(format!("record {n} ({}): field {f} missing", e["key"]));
             } else if norm(&g[f]) != norm(&e[f]) {
-                errs.push(format!("record {n} ({}): {f}\n   expected {}\n   got      {}", e["key"], e[f], g[f]));
+                errs.push(format!(
+                    "record {n} ({}): {f}\n   expected {}\n   got      {}",
+                    e["key"], e[f], g[f]
+                ));
             }
         }
         for f in OPTIONAL {
             match (e.get(f), g.get(f)) {
-                (Some(ev), Some(gv)) if norm(ev) != norm(gv) => {
-                    errs.push(format!("record {n} ({}): {f}\n   expected {ev}\n   got      {gv}", e["key"]))
-                }
-                (Some(ev), None) => errs.push(format!("record {n} ({}): {f} missing, expected {ev}", e["key"])),
-                (None, Some(gv)) => errs.push(format!("record {n} ({}): {f} should be absent, got {gv}", e["key"])),
+                (Some(ev), Some(gv)) if norm(ev) != norm(gv) => errs.push(format!(
+                    "record {n} ({}): {f}\n   expected {ev}\n   got      {gv}",
+                    e["key"]
+                )),
+                (Some(ev), None) => errs.push(format!(
+                    "record {n} ({}): {f} missing, expected {ev}",
+                    e["key"]
+                )),
+                (None, Some(gv)) => errs.push(format!(
+                    "record {n} ({}): {f} should be absent, got {gv}",
+                    e["key"]
+                )),
                 _ => {}
             }
         }
     }
     if !errs.is_empty() {
         let all: Vec<String> = got.iter().map(|g| g.to_string()).collect();
-        panic!("{} mismatch(es):\n{}\n--- all records ---\n{}", errs.len(), errs.join("\n"), all.join("\n"));
+        panic!(
+            "{} mismatch(es):\n{}\n--- all records ---\n{}",
+            errs.len(),
+            errs.join("\n"),
+            all.join("\n")
+        );
     }
 }
 
@@ -181,7 +238,11 @@ fn type00_string_plain_int_lzf() {
         .key(T_STRING, b"i16", string_int16(1000))
         .key(T_STRING, b"i32", string_int32(-100000))
         .key(T_STRING, b"lzf", string_lzf(long.as_bytes()))
-        .key(T_STRING, b"lzflit", string_lzf_literal(b"literal only lzf data!"))
+        .key(
+            T_STRING,
+            b"lzflit",
+            string_lzf_literal(b"literal only lzf data!"),
+        )
         .finish(true);
     check_dump(
         &f,
@@ -192,7 +253,12 @@ fn type00_string_plain_int_lzf() {
             rec("i16", "string", "string", json!("1000")),
             rec("i32", "string", "string", json!("-100000")),
             rec("lzf", "string", "string", json!(long)),
-            rec("lzflit", "string", "string", json!("literal only lzf data!")),
+            rec(
+                "lzflit",
+                "string",
+                "string",
+                json!("literal only lzf data!"),
+            ),
         ],
     );
     let v = verify_ok(&f);
@@ -211,10 +277,24 @@ fn type01_list_linkedlist() {
         .key(
             T_LIST,
             b"l",
-            v_list_enc(&[string(b"a"), string_int(7), string_int(-300), string_lzf(long.as_bytes()), string(b"")]),
+            v_list_enc(&[
+                string(b"a"),
+                string_int(7),
+                string_int(-300),
+                string_lzf(long.as_bytes()),
+                string(b""),
+            ]),
         )
         .finish(true);
-    check_dump(&f, &[rec("l", "list", "linkedlist", strs(&["a", "7", "-300", &long, ""]))]);
+    check_dump(
+        &f,
+        &[rec(
+            "l",
+            "list",
+            "linkedlist",
+            strs(&["a", "7", "-300", &long, ""]),
+        )],
+    );
 }
 
 #[test]
@@ -222,9 +302,16 @@ fn type02_set_hashtable() {
     let long = "member".repeat(10);
     let f = Rdb::redis(9)
         .select_db(0)
-        .key(T_SET, b"st", v_list_enc(&[string(b"m1"), string_int(42), string_lzf(long.as_bytes())]))
+        .key(
+            T_SET,
+            b"st",
+            v_list_enc(&[string(b"m1"), string_int(42), string_lzf(long.as_bytes())]),
+        )
         .finish(true);
-    check_dump(&f, &[rec("st", "set", "hashtable", strs(&["m1", "42", &long]))]);
+    check_dump(
+        &f,
+        &[rec("st", "set", "hashtable", strs(&["m1", "42", &long]))],
+    );
 }
 
 #[test]
@@ -251,7 +338,15 @@ fn type03_zset_ascii_scores() {
             "z",
             "zset",
             "skiplist",
-            json!([["a", 1.5], ["b", -2.0], ["12", 0.1], ["big", 1e300], ["pinf", "inf"], ["ninf", "-inf"], ["nan", "nan"]]),
+            json!([
+                ["a", 1.5],
+                ["b", -2.0],
+                ["12", 0.1],
+                ["big", 1e300],
+                ["pinf", "inf"],
+                ["ninf", "-inf"],
+                ["nan", "nan"]
+            ]),
         )],
     );
 }
@@ -267,13 +362,21 @@ fn type04_hash_hashtable() {
             v_hash_enc(&[
                 (string(b"f1"), string(b"v1")),
                 (string_int(99), string_int(-1)),
-                (string_lzf(b"field-field-field-field-field"), string_lzf(long.as_bytes())),
+                (
+                    string_lzf(b"field-field-field-field-field"),
+                    string_lzf(long.as_bytes()),
+                ),
             ]),
         )
         .finish(true);
     check_dump(
         &f,
-        &[rec("h", "hash", "hashtable", json!({"f1": "v1", "99": "-1", "field-field-field-field-field": long}))],
+        &[rec(
+            "h",
+            "hash",
+            "hashtable",
+            json!({"f1": "v1", "99": "-1", "field-field-field-field-field": long}),
+        )],
     );
 }
 
@@ -284,12 +387,29 @@ fn type05_zset2_binary_highest_first() {
         .key(
             T_ZSET_2,
             b"z2",
-            v_zset2(&[(b"top", f64::INFINITY), (b"c", 3.5), (b"b", 2.0), (b"a", -1.25), (b"bottom", f64::NEG_INFINITY)]),
+            v_zset2(&[
+                (b"top", f64::INFINITY),
+                (b"c", 3.5),
+                (b"b", 2.0),
+                (b"a", -1.25),
+                (b"bottom", f64::NEG_INFINITY),
+            ]),
         )
         .finish(true);
     check_dump(
         &f,
-        &[rec("z2", "zset", "skiplist", json!([["top", "inf"], ["c", 3.5], ["b", 2.0], ["a", -1.25], ["bottom", "-inf"]]))],
+        &[rec(
+            "z2",
+            "zset",
+            "skiplist",
+            json!([
+                ["top", "inf"],
+                ["c", 3.5],
+                ["b", 2.0],
+                ["a", -1.25],
+                ["bottom", "-inf"]
+            ]),
+        )],
     );
 }
 
@@ -316,7 +436,12 @@ fn type07_module_value() {
     check_dump(
         &f,
         &[
-            rec("bf", "MBbloom--", "module", json!({"module": "MBbloom--", "encver": 3, "serialized_bytes": body_len})),
+            rec(
+                "bf",
+                "MBbloom--",
+                "module",
+                json!({"module": "MBbloom--", "encver": 3, "serialized_bytes": body_len}),
+            ),
             rec("after", "string", "string", json!("ok")),
         ],
     );
@@ -336,7 +461,12 @@ fn type09_zipmap_free_bytes_long_values_and_unknown_count() {
     check_dump(
         &f,
         &[
-            rec("zm", "hash", "zipmap", json!({"a": "1", "bb": long_s, "c": ""})),
+            rec(
+                "zm",
+                "hash",
+                "zipmap",
+                json!({"a": "1", "bb": long_s, "c": ""}),
+            ),
             rec("zm254", "hash", "zipmap", json!({"k1": "v1", "k2": "v2"})),
         ],
     );
@@ -368,8 +498,24 @@ fn ziplist_all_encodings() -> (Vec<Elem>, Value) {
         s(""),
     ];
     let text = json!([
-        "str", "0", "12", "7", "-100", "100", "-30000", "30000", "-8000000", "8000000", "-1", "-2000000000",
-        "2000000000", "-9000000000000000000", "9223372036854775807", s14, s32, ""
+        "str",
+        "0",
+        "12",
+        "7",
+        "-100",
+        "100",
+        "-30000",
+        "30000",
+        "-8000000",
+        "8000000",
+        "-1",
+        "-2000000000",
+        "2000000000",
+        "-9000000000000000000",
+        "9223372036854775807",
+        s14,
+        s32,
+        ""
     ]);
     (elems, text)
 }
@@ -377,7 +523,10 @@ fn ziplist_all_encodings() -> (Vec<Elem>, Value) {
 #[test]
 fn type10_ziplist_list_all_encodings() {
     let (elems, text) = ziplist_all_encodings();
-    let f = Rdb::redis(6).select_db(0).key(T_LIST_ZIPLIST, b"zl", v_blob(&ziplist(&elems))).finish(true);
+    let f = Rdb::redis(6)
+        .select_db(0)
+        .key(T_LIST_ZIPLIST, b"zl", v_blob(&ziplist(&elems)))
+        .finish(true);
     check_dump(&f, &[rec("zl", "list", "ziplist", text)]);
 }
 
@@ -392,39 +541,115 @@ fn type10_ziplist_zllen_65535_and_5_byte_prevlen() {
         .key(T_LIST_ZIPLIST, b"zl_lzf", v_blob_lzf(&zl))
         .finish(true);
     let exp = json!(["first", big, "5", "after-big", "-70000"]);
-    check_dump(&f, &[rec("zl65535", "list", "ziplist", exp.clone()), rec("zl_lzf", "list", "ziplist", exp)]);
+    check_dump(
+        &f,
+        &[
+            rec("zl65535", "list", "ziplist", exp.clone()),
+            rec("zl_lzf", "list", "ziplist", exp),
+        ],
+    );
 }
 
 #[test]
 fn type11_intset_all_widths() {
     let f = Rdb::redis(6)
         .select_db(0)
-        .key(T_SET_INTSET, b"is16", v_blob(&intset(2, &[-32768, -1, 0, 5, 32767])))
-        .key(T_SET_INTSET, b"is32", v_blob(&intset(4, &[-2147483648, -70000, 70000, 2147483647])))
-        .key(T_SET_INTSET, b"is64", v_blob(&intset(8, &[i64::MIN, -1, 1 << 40, i64::MAX])))
+        .key(
+            T_SET_INTSET,
+            b"is16",
+            v_blob(&intset(2, &[-32768, -1, 0, 5, 32767])),
+        )
+        .key(
+            T_SET_INTSET,
+            b"is32",
+            v_blob(&intset(4, &[-2147483648, -70000, 70000, 2147483647])),
+        )
+        .key(
+            T_SET_INTSET,
+            b"is64",
+            v_blob(&intset(8, &[i64::MIN, -1, 1 << 40, i64::MAX])),
+        )
         .finish(true);
     check_dump(
         &f,
         &[
-            rec("is16", "set", "intset", strs(&["-32768", "-1", "0", "5", "32767"])),
-            rec("is32", "set", "intset", strs(&["-2147483648", "-70000", "70000", "2147483647"])),
-            rec("is64", "set", "intset", strs(&["-9223372036854775808", "-1", "1099511627776", "9223372036854775807"])),
+            rec(
+                "is16",
+                "set",
+                "intset",
+                strs(&["-32768", "-1", "0", "5", "32767"]),
+            ),
+            rec(
+                "is32",
+                "set",
+                "intset",
+                strs(&["-2147483648", "-70000", "70000", "2147483647"]),
+            ),
+            rec(
+                "is64",
+                "set",
+                "intset",
+                strs(&[
+                    "-9223372036854775808",
+                    "-1",
+                    "1099511627776",
+                    "9223372036854775807",
+                ]),
+            ),
         ],
     );
 }
 
 #[test]
 fn type12_ziplist_zset() {
-    let zl = ziplist(&[s("a"), s("-0.25"), s("b"), i(2), s("c"), s("1.5"), i(77), i(100000)]);
-    let f = Rdb::redis(6).select_db(0).key(T_ZSET_ZIPLIST, b"zz", v_blob(&zl)).finish(true);
-    check_dump(&f, &[rec("zz", "zset", "ziplist", json!([["a", -0.25], ["b", 2], ["c", 1.5], ["77", 100000]]))]);
+    let zl = ziplist(&[
+        s("a"),
+        s("-0.25"),
+        s("b"),
+        i(2),
+        s("c"),
+        s("1.5"),
+        i(77),
+        i(100000),
+    ]);
+    let f = Rdb::redis(6)
+        .select_db(0)
+        .key(T_ZSET_ZIPLIST, b"zz", v_blob(&zl))
+        .finish(true);
+    check_dump(
+        &f,
+        &[rec(
+            "zz",
+            "zset",
+            "ziplist",
+            json!([["a", -0.25], ["b", 2], ["c", 1.5], ["77", 100000]]),
+        )],
+    );
 }
 
 #[test]
 fn type13_ziplist_hash() {
-    let zl = ziplist(&[s("name"), s("alice"), i(1), i(-2), s("n"), Elem::IntAs(123456, 0xF0)]);
-    let f = Rdb::redis(6).select_db(0).key(T_HASH_ZIPLIST, b"zh", v_blob(&zl)).finish(true);
-    check_dump(&f, &[rec("zh", "hash", "ziplist", json!({"name": "alice", "1": "-2", "n": "123456"}))]);
+    let zl = ziplist(&[
+        s("name"),
+        s("alice"),
+        i(1),
+        i(-2),
+        s("n"),
+        Elem::IntAs(123456, 0xF0),
+    ]);
+    let f = Rdb::redis(6)
+        .select_db(0)
+        .key(T_HASH_ZIPLIST, b"zh", v_blob(&zl))
+        .finish(true);
+    check_dump(
+        &f,
+        &[rec(
+            "zh",
+            "hash",
+            "ziplist",
+            json!({"name": "alice", "1": "-2", "n": "123456"}),
+        )],
+    );
 }
 
 #[test]
@@ -434,7 +659,11 @@ fn type14_quicklist_plain_and_lzf_nodes() {
     let n3 = vec![i(-5), s("z")];
     let f = Rdb::redis(7)
         .select_db(0)
-        .key(T_LIST_QUICKLIST, b"ql", v_quicklist(&[n1, n2, n3], &[false, true, false]))
+        .key(
+            T_LIST_QUICKLIST,
+            b"ql",
+            v_quicklist(&[n1, n2, n3], &[false, true, false]),
+        )
         .finish(true);
     let mut exp = vec!["a".to_string(), "1".into()];
     exp.extend(std::iter::repeat_n("repeat-repeat".to_string(), 30));
@@ -474,8 +703,25 @@ fn listpack_all_encodings() -> (Vec<Elem>, Vec<String>) {
         s(""),
     ];
     let text = [
-        "0", "127", "128", "-1", "-4096", "4095", "-4000", "5", "-32768", "32767", "-1", "-8388608", "8388607",
-        "-2147483648", "2147483647", "-9223372036854775808", "1099511627776", "3", "short",
+        "0",
+        "127",
+        "128",
+        "-1",
+        "-4096",
+        "4095",
+        "-4000",
+        "5",
+        "-32768",
+        "32767",
+        "-1",
+        "-8388608",
+        "8388607",
+        "-2147483648",
+        "2147483647",
+        "-9223372036854775808",
+        "1099511627776",
+        "3",
+        "short",
     ]
     .iter()
     .map(|x| x.to_string())
@@ -487,22 +733,56 @@ fn listpack_all_encodings() -> (Vec<Elem>, Vec<String>) {
 #[test]
 fn type15_stream_v1() {
     let (st, exp) = sample_stream(T_STREAM_LISTPACKS);
-    let f = Rdb::redis(9).select_db(0).key(T_STREAM_LISTPACKS, b"st", v_stream(T_STREAM_LISTPACKS, &st)).finish(true);
+    let f = Rdb::redis(9)
+        .select_db(0)
+        .key(T_STREAM_LISTPACKS, b"st", v_stream(T_STREAM_LISTPACKS, &st))
+        .finish(true);
     check_dump(&f, &[rec("st", "stream", "stream", exp)]);
 }
 
 #[test]
 fn type16_listpack_hash() {
-    let lp = listpack(&[s("f"), s("v"), i(10), i(-20), s("long"), s(&"L".repeat(200))]);
-    let f = Rdb::redis(10).select_db(0).key(T_HASH_LISTPACK, b"lh", v_blob(&lp)).finish(true);
-    check_dump(&f, &[rec("lh", "hash", "listpack", json!({"f": "v", "10": "-20", "long": "L".repeat(200)}))]);
+    let lp = listpack(&[s("f"), s("v"), i(10), i(-20), s("long"), s("L".repeat(200))]);
+    let f = Rdb::redis(10)
+        .select_db(0)
+        .key(T_HASH_LISTPACK, b"lh", v_blob(&lp))
+        .finish(true);
+    check_dump(
+        &f,
+        &[rec(
+            "lh",
+            "hash",
+            "listpack",
+            json!({"f": "v", "10": "-20", "long": "L".repeat(200)}),
+        )],
+    );
 }
 
 #[test]
 fn type17_listpack_zset() {
-    let lp = listpack(&[s("a"), s("-1.5"), s("b"), i(0), s("c"), i(3000), i(9), s("1e10")]);
-    let f = Rdb::redis(10).select_db(0).key(T_ZSET_LISTPACK, b"lz", v_blob(&lp)).finish(true);
-    check_dump(&f, &[rec("lz", "zset", "listpack", json!([["a", -1.5], ["b", 0], ["c", 3000], ["9", 1e10]]))]);
+    let lp = listpack(&[
+        s("a"),
+        s("-1.5"),
+        s("b"),
+        i(0),
+        s("c"),
+        i(3000),
+        i(9),
+        s("1e10"),
+    ]);
+    let f = Rdb::redis(10)
+        .select_db(0)
+        .key(T_ZSET_LISTPACK, b"lz", v_blob(&lp))
+        .finish(true);
+    check_dump(
+        &f,
+        &[rec(
+            "lz",
+            "zset",
+            "listpack",
+            json!([["a", -1.5], ["b", 0], ["c", 3000], ["9", 1e10]]),
+        )],
+    );
 }
 
 #[test]
@@ -534,23 +814,46 @@ fn type18_quicklist2_packed_and_plain_nodes() {
 #[test]
 fn type19_stream_v2() {
     let (st, exp) = sample_stream(T_STREAM_LISTPACKS_2);
-    let f =
-        Rdb::redis(10).select_db(0).key(T_STREAM_LISTPACKS_2, b"st", v_stream(T_STREAM_LISTPACKS_2, &st)).finish(true);
+    let f = Rdb::redis(10)
+        .select_db(0)
+        .key(
+            T_STREAM_LISTPACKS_2,
+            b"st",
+            v_stream(T_STREAM_LISTPACKS_2, &st),
+        )
+        .finish(true);
     check_dump(&f, &[rec("st", "stream", "stream", exp)]);
 }
 
 #[test]
 fn type20_listpack_set() {
     let lp = listpack(&[s("x"), i(1), i(-9000), s("y")]);
-    let f = Rdb::redis(11).select_db(0).key(T_SET_LISTPACK, b"ls", v_blob(&lp)).finish(true);
-    check_dump(&f, &[rec("ls", "set", "listpack", strs(&["x", "1", "-9000", "y"]))]);
+    let f = Rdb::redis(11)
+        .select_db(0)
+        .key(T_SET_LISTPACK, b"ls", v_blob(&lp))
+        .finish(true);
+    check_dump(
+        &f,
+        &[rec(
+            "ls",
+            "set",
+            "listpack",
+            strs(&["x", "1", "-9000", "y"]),
+        )],
+    );
 }
 
 #[test]
 fn type21_stream_v3() {
     let (st, exp) = sample_stream(T_STREAM_LISTPACKS_3);
-    let f =
-        Rdb::redis(11).select_db(0).key(T_STREAM_LISTPACKS_3, b"st", v_stream(T_STREAM_LISTPACKS_3, &st)).finish(true);
+    let f = Rdb::redis(11)
+        .select_db(0)
+        .key(
+            T_STREAM_LISTPACKS_3,
+            b"st",
+            v_stream(T_STREAM_LISTPACKS_3, &st),
+        )
+        .finish(true);
     check_dump(&f, &[rec("st", "stream", "stream", exp)]);
 }
 
@@ -563,11 +866,27 @@ fn type22_redis_hash_metadata_pre_ga() {
         .key(
             T_HASH_METADATA_PRE_GA,
             b"h22",
-            v_hash_metadata_pre_ga(&[(b"a", b"1", Some(T0 + 500)), (b"b", b"2", None), (b"c", b"3", Some(T0))]),
+            v_hash_metadata_pre_ga(&[
+                (b"a", b"1", Some(T0 + 500)),
+                (b"b", b"2", None),
+                (b"c", b"3", Some(T0)),
+            ]),
         )
         .finish(true);
-    let r = rec("h22", "hash", "hashtable", json!({"a": "1", "b": "2", "c": "3"}));
-    check_dump(&f, &[with(r, "field_expire_at_ms", json!({"a": T0 + 500, "c": T0}))]);
+    let r = rec(
+        "h22",
+        "hash",
+        "hashtable",
+        json!({"a": "1", "b": "2", "c": "3"}),
+    );
+    check_dump(
+        &f,
+        &[with(
+            r,
+            "field_expire_at_ms",
+            json!({"a": T0 + 500, "c": T0}),
+        )],
+    );
 }
 
 #[test]
@@ -577,7 +896,8 @@ fn type23_redis_hash_listpack_ex_pre_ga() {
         .key(
             T_HASH_LISTPACK_EX_PRE_GA,
             b"h23",
-            v_hash_listpack_ex_pre_ga(&[(b"a", b"1", None), (b"b", b"2", Some(T0 + 7))]),
+            // Redis orders listpackex fields: TTL fields ascending, then no-TTL fields.
+            v_hash_listpack_ex_pre_ga(&[(b"b", b"2", Some(T0 + 7)), (b"a", b"1", None)]),
         )
         .finish(true);
     let r = rec("h23", "hash", "listpack_ex", json!({"a": "1", "b": "2"}));
@@ -599,8 +919,20 @@ fn type24_redis_hash_metadata_relative_ttls() {
             ]),
         )
         .finish(true);
-    let r = rec("h24", "hash", "hashtable", json!({"f1": "v1", "f2": "v2", "f3": "v3", "f4": "v4"}));
-    check_dump(&f, &[with(r, "field_expire_at_ms", json!({"f1": T0 + 1000, "f3": T0, "f4": T0 + 86_400_000}))]);
+    let r = rec(
+        "h24",
+        "hash",
+        "hashtable",
+        json!({"f1": "v1", "f2": "v2", "f3": "v3", "f4": "v4"}),
+    );
+    check_dump(
+        &f,
+        &[with(
+            r,
+            "field_expire_at_ms",
+            json!({"f1": T0 + 1000, "f3": T0, "f4": T0 + 86_400_000}),
+        )],
+    );
 }
 
 #[test]
@@ -610,11 +942,27 @@ fn type25_redis_hash_listpack_ex() {
         .key(
             T_HASH_LISTPACK_EX,
             b"h25",
-            v_hash_listpack_ex(&[(b"a", b"1", Some(T0 + 5)), (b"b", b"2", None), (b"c", b"3", Some(T0 + 9))]),
+            v_hash_listpack_ex(&[
+                (b"a", b"1", Some(T0 + 5)),
+                (b"c", b"3", Some(T0 + 9)),
+                (b"b", b"2", None),
+            ]),
         )
         .finish(true);
-    let r = rec("h25", "hash", "listpack_ex", json!({"a": "1", "b": "2", "c": "3"}));
-    check_dump(&f, &[with(r, "field_expire_at_ms", json!({"a": T0 + 5, "c": T0 + 9}))]);
+    let r = rec(
+        "h25",
+        "hash",
+        "listpack_ex",
+        json!({"a": "1", "b": "2", "c": "3"}),
+    );
+    check_dump(
+        &f,
+        &[with(
+            r,
+            "field_expire_at_ms",
+            json!({"a": T0 + 5, "c": T0 + 9}),
+        )],
+    );
 }
 
 #[test]
@@ -625,11 +973,23 @@ fn type22_valkey_hash2_minus_one_is_none_zero_is_real() {
         .key(
             T_VALKEY_HASH_2,
             b"vh",
-            v_valkey_hash2(&[(b"f0", b"zero", 0), (b"f1", b"none", -1), (b"f2", b"later", T0 as i64)]),
+            v_valkey_hash2(&[
+                (b"f0", b"zero", 0),
+                (b"f1", b"none", -1),
+                (b"f2", b"later", T0 as i64),
+            ]),
         )
         .finish(true);
-    let r = rec("vh", "hash", "hashtable", json!({"f0": "zero", "f1": "none", "f2": "later"}));
-    check_dump(&f, &[with(r, "field_expire_at_ms", json!({"f0": 0, "f2": T0}))]);
+    let r = rec(
+        "vh",
+        "hash",
+        "hashtable",
+        json!({"f0": "zero", "f1": "none", "f2": "later"}),
+    );
+    check_dump(
+        &f,
+        &[with(r, "field_expire_at_ms", json!({"f0": 0, "f2": T0}))],
+    );
     let v = verify_ok(&f);
     assert_eq!(v["family"], "valkey");
     assert_eq!(v["rdb_version"], 80);
@@ -642,14 +1002,39 @@ fn type26_stream_v4_idmp() {
         duration_s: 100,
         max_entries: 1000,
         producers: vec![
-            IdmpProducer { pid: b"producer-1".to_vec(), entries: vec![(b"iid-a".to_vec(), (1000, 0)), (b"iid-b".to_vec(), (1000, 1))] },
-            IdmpProducer { pid: b"p2".to_vec(), entries: vec![] },
+            IdmpProducer {
+                pid: b"producer-1".to_vec(),
+                entries: vec![
+                    (b"iid-a".to_vec(), (1000, 0)),
+                    (b"iid-b".to_vec(), (1000, 1)),
+                ],
+            },
+            IdmpProducer {
+                pid: b"p2".to_vec(),
+                entries: vec![],
+            },
         ],
         iids_added: 2,
         iids_duplicates: 1,
     });
-    let f =
-        Rdb::redis(13).select_db(0).key(T_STREAM_LISTPACKS_4, b"st", v_stream(T_STREAM_LISTPACKS_4, &st)).finish(true);
+    // rdbscope reports the IDMP tail too.
+    let mut exp = exp;
+    exp["idmp"] = json!({
+        "duration_s": 100, "max_entries": 1000,
+        "producers": [
+            {"producer": "producer-1", "entries": [["iid-a", "1000-0"], ["iid-b", "1000-1"]]},
+            {"producer": "p2", "entries": []}
+        ],
+        "iids_added": 2, "iids_duplicates": 1
+    });
+    let f = Rdb::redis(13)
+        .select_db(0)
+        .key(
+            T_STREAM_LISTPACKS_4,
+            b"st",
+            v_stream(T_STREAM_LISTPACKS_4, &st),
+        )
+        .finish(true);
     check_dump(&f, &[rec("st", "stream", "stream", exp)]);
 }
 
@@ -657,18 +1042,35 @@ fn type26_stream_v4_idmp() {
 fn type27_stream_v5_nack_zone() {
     let (mut st, mut exp) = sample_stream(T_STREAM_LISTPACKS_5);
     // (1001,0) goes into the group PEL but belongs to no consumer: NACK zone.
-    st.groups[0].pel.push(Pel { id: (1001, 0), delivery_time_ms: T0 + 3, delivery_count: 4 });
+    st.groups[0].pel.push(Pel {
+        id: (1001, 0),
+        delivery_time_ms: T0 + 3,
+        delivery_count: 4,
+    });
     st.groups[0].nack = vec![(1001, 0)];
     exp["groups"][0]["pending"]
         .as_array_mut()
         .unwrap()
         .push(json!({"id": "1001-0", "delivery_time_ms": T0 + 3, "delivery_count": 4}));
+    // rdbscope reports the NACK zone and the (empty) IDMP tail too.
+    exp["groups"][0]["nack"] = json!(["1001-0"]);
+    exp["idmp"] = json!({"duration_s": 0, "max_entries": 0, "producers": [], "iids_added": 0, "iids_duplicates": 0});
     let f = Rdb::redis(14)
         .select_db(0)
-        .key(T_STREAM_LISTPACKS_5, b"st", v_stream(T_STREAM_LISTPACKS_5, &st))
+        .key(
+            T_STREAM_LISTPACKS_5,
+            b"st",
+            v_stream(T_STREAM_LISTPACKS_5, &st),
+        )
         .key(T_STRING, b"after", v_string(b"x"))
         .finish(true);
-    check_dump(&f, &[rec("st", "stream", "stream", exp), rec("after", "string", "string", json!("x"))]);
+    check_dump(
+        &f,
+        &[
+            rec("st", "stream", "stream", exp),
+            rec("after", "string", "string", json!("x")),
+        ],
+    );
 }
 
 #[test]
@@ -689,12 +1091,33 @@ fn type28_array() {
                 None,
             ),
         )
-        .key(T_ARRAY, b"arr_ix", v_array(&[(3, ArrVal::SmallStr(b"x".to_vec())), (49, ArrVal::Float(-0.5))], Some(49)))
+        .key(
+            T_ARRAY,
+            b"arr_ix",
+            v_array(
+                &[
+                    (3, ArrVal::SmallStr(b"x".to_vec())),
+                    (49, ArrVal::Float(-0.5)),
+                ],
+                Some(49),
+            ),
+        )
         .finish(true);
     check_dump(
         &f,
         &[
-            rec("arr", "array", "array", json!([[0, "sds-value"], [1, -42], [2, 1.5], [7, "small"], [1000, 1u64 << 40]])),
+            rec(
+                "arr",
+                "array",
+                "array",
+                json!([
+                    [0, "sds-value"],
+                    [1, -42],
+                    [2, 1.5],
+                    [7, "small"],
+                    [1000, 1u64 << 40]
+                ]),
+            ),
             rec("arr_ix", "array", "array", json!([[3, "x"], [49, -0.5]])),
         ],
     );
@@ -707,16 +1130,38 @@ fn type30_type32_hash_templates_by_reference() {
         .hash_template(0, &[b"age", b"name", b"email"])
         .hash_template(1, &[b"a", b"b"])
         .select_db(0)
-        .key(T_HASH_TMPL_LP_REF, b"u:1", v_hash_tmpl_lp_ref(0, &[s("42"), s("Edijs"), s("e@x.com")]))
-        .key(T_HASH_TMPL_ARRAY_REF, b"u:2", v_hash_tmpl_array_ref(1, &[string(b"1"), string_int(2)]))
-        .key(T_HASH_TMPL_LP_REF, b"u:3", v_hash_tmpl_lp_ref(1, &[i(7), s("x")]))
+        .key(
+            T_HASH_TMPL_LP_REF,
+            b"u:1",
+            v_hash_tmpl_lp_ref(0, &[s("42"), s("Edijs"), s("e@x.com")]),
+        )
+        .key(
+            T_HASH_TMPL_ARRAY_REF,
+            b"u:2",
+            v_hash_tmpl_array_ref(1, &[string(b"1"), string_int(2)]),
+        )
+        .key(
+            T_HASH_TMPL_LP_REF,
+            b"u:3",
+            v_hash_tmpl_lp_ref(1, &[i(7), s("x")]),
+        )
         .finish(true);
     check_dump(
         &f,
         &[
-            rec("u:1", "hash", "template-listpack", json!({"age": "42", "name": "Edijs", "email": "e@x.com"})),
+            rec(
+                "u:1",
+                "hash",
+                "template-listpack",
+                json!({"age": "42", "name": "Edijs", "email": "e@x.com"}),
+            ),
             rec("u:2", "hash", "template-array", json!({"a": "1", "b": "2"})),
-            rec("u:3", "hash", "template-listpack", json!({"a": "7", "b": "x"})),
+            rec(
+                "u:3",
+                "hash",
+                "template-listpack",
+                json!({"a": "7", "b": "x"}),
+            ),
         ],
     );
     assert_eq!(verify_ok(&f)["keys"], 3);
@@ -727,16 +1172,47 @@ fn type30_type32_hash_templates_by_reference() {
 fn type29_type31_hash_templates_self_contained() {
     let f = Rdb::redis(15)
         .select_db(0)
-        .key(T_HASH_TMPL_LP, b"t29", v_hash_tmpl_lp(&[b"f0", b"f1"], &[s("v0"), i(1)], false))
-        .key(T_HASH_TMPL_LP, b"t29i", v_hash_tmpl_lp(&[b"f0", b"f1"], &[s("v0"), s("v1")], true))
-        .key(T_HASH_TMPL_ARRAY, b"t31", v_hash_tmpl_array(&[b"field1", b"field2"], &[string_int(1), string_int(2)], true))
+        .key(
+            T_HASH_TMPL_LP,
+            b"t29",
+            v_hash_tmpl_lp(&[b"f0", b"f1"], &[s("v0"), i(1)], false),
+        )
+        .key(
+            T_HASH_TMPL_LP,
+            b"t29i",
+            v_hash_tmpl_lp(&[b"f0", b"f1"], &[s("v0"), s("v1")], true),
+        )
+        .key(
+            T_HASH_TMPL_ARRAY,
+            b"t31",
+            v_hash_tmpl_array(
+                &[b"field1", b"field2"],
+                &[string_int(1), string_int(2)],
+                true,
+            ),
+        )
         .finish(true);
     check_dump(
         &f,
         &[
-            rec("t29", "hash", "template-listpack", json!({"f0": "v0", "f1": "1"})),
-            rec("t29i", "hash", "template-listpack", json!({"f0": "v0", "f1": "v1"})),
-            rec("t31", "hash", "template-array", json!({"field1": "1", "field2": "2"})),
+            rec(
+                "t29",
+                "hash",
+                "template-listpack",
+                json!({"f0": "v0", "f1": "1"}),
+            ),
+            rec(
+                "t29i",
+                "hash",
+                "template-listpack",
+                json!({"f0": "v0", "f1": "v1"}),
+            ),
+            rec(
+                "t31",
+                "hash",
+                "template-array",
+                json!({"field1": "1", "field2": "2"}),
+            ),
         ],
     );
 }
@@ -764,7 +1240,10 @@ fn sample_stream(type_byte: u8) -> (Stream, Value) {
             },
             StreamNode {
                 master_id: (2000, 3),
-                entries: vec![entry((2000, 3), &[("k", "v")]), entry((2005, 0), &[("k", "w"), ("extra", "")])],
+                entries: vec![
+                    entry((2000, 3), &[("k", "v")]),
+                    entry((2005, 0), &[("k", "w"), ("extra", "")]),
+                ],
             },
         ],
         length: 5,
@@ -777,12 +1256,30 @@ fn sample_stream(type_byte: u8) -> (Stream, Value) {
             last_id: (1001, 0),
             entries_read: 3,
             pel: vec![
-                Pel { id: (1000, 0), delivery_time_ms: T0 + 1, delivery_count: 2 },
-                Pel { id: (1000, 1), delivery_time_ms: T0 + 2, delivery_count: 1 },
+                Pel {
+                    id: (1000, 0),
+                    delivery_time_ms: T0 + 1,
+                    delivery_count: 2,
+                },
+                Pel {
+                    id: (1000, 1),
+                    delivery_time_ms: T0 + 2,
+                    delivery_count: 1,
+                },
             ],
             consumers: vec![
-                Consumer { name: b"c1".to_vec(), seen_time_ms: T0 + 10, active_time_ms: T0 + 11, pending: vec![(1000, 0), (1000, 1)] },
-                Consumer { name: b"c2".to_vec(), seen_time_ms: T0 + 20, active_time_ms: T0 + 21, pending: vec![] },
+                Consumer {
+                    name: b"c1".to_vec(),
+                    seen_time_ms: T0 + 10,
+                    active_time_ms: T0 + 11,
+                    pending: vec![(1000, 0), (1000, 1)],
+                },
+                Consumer {
+                    name: b"c2".to_vec(),
+                    seen_time_ms: T0 + 20,
+                    active_time_ms: T0 + 21,
+                    pending: vec![],
+                },
             ],
             nack: vec![],
         }],
@@ -834,7 +1331,14 @@ fn stream_empty_and_without_groups() {
         groups: vec![],
         idmp: None,
     };
-    let f = Rdb::redis(11).select_db(0).key(T_STREAM_LISTPACKS_3, b"e", v_stream(T_STREAM_LISTPACKS_3, &st)).finish(true);
+    let f = Rdb::redis(11)
+        .select_db(0)
+        .key(
+            T_STREAM_LISTPACKS_3,
+            b"e",
+            v_stream(T_STREAM_LISTPACKS_3, &st),
+        )
+        .finish(true);
     check_dump(
         &f,
         &[rec(
@@ -857,12 +1361,32 @@ fn length_forms_for_keys() {
     let k20000 = "K".repeat(20000); // 32-bit natural
     let f = Rdb::redis(9)
         .select_db(0)
-        .key_enc(T_STRING, &string_forced(b"six", Some(LenForm::B6)), v_string(b"1"))
-        .key_enc(T_STRING, &string_forced(b"fourteen", Some(LenForm::B14)), v_string(b"2"))
-        .key_enc(T_STRING, &string_forced(b"thirtytwo", Some(LenForm::B32)), v_string(b"3"))
-        .key_enc(T_STRING, &string_forced(b"sixtyfour", Some(LenForm::B64)), v_string(b"4"))
+        .key_enc(
+            T_STRING,
+            &string_forced(b"six", Some(LenForm::B6)),
+            v_string(b"1"),
+        )
+        .key_enc(
+            T_STRING,
+            &string_forced(b"fourteen", Some(LenForm::B14)),
+            v_string(b"2"),
+        )
+        .key_enc(
+            T_STRING,
+            &string_forced(b"thirtytwo", Some(LenForm::B32)),
+            v_string(b"3"),
+        )
+        .key_enc(
+            T_STRING,
+            &string_forced(b"sixtyfour", Some(LenForm::B64)),
+            v_string(b"4"),
+        )
         .key(T_STRING, k100.as_bytes(), v_string(b"5"))
-        .key(T_STRING, k20000.as_bytes(), string_forced(b"v64", Some(LenForm::B64)))
+        .key(
+            T_STRING,
+            k20000.as_bytes(),
+            string_forced(b"v64", Some(LenForm::B64)),
+        )
         .finish(true);
     check_dump(
         &f,
@@ -909,8 +1433,16 @@ fn length_forms_for_counts_and_dbs() {
             rec("c14", "list", "linkedlist", abc.clone()),
             rec("c32", "list", "linkedlist", abc.clone()),
             rec("c64", "list", "linkedlist", abc),
-            with(rec("s100", "set", "hashtable", json!(hundred)), "db", json!(100)),
-            with(rec("l17000", "list", "linkedlist", json!(many)), "db", json!(7)),
+            with(
+                rec("s100", "set", "hashtable", json!(hundred)),
+                "db",
+                json!(100),
+            ),
+            with(
+                rec("l17000", "list", "linkedlist", json!(many)),
+                "db",
+                json!(7),
+            ),
         ],
     );
 }
@@ -918,7 +1450,9 @@ fn length_forms_for_counts_and_dbs() {
 #[test]
 fn lzf_with_long_lengths() {
     // ulen 3000 (14-bit), a compressed stream that needs back-references.
-    let data: Vec<u8> = (0..3000u32).map(|n| b"abcdefghij"[(n % 10) as usize]).collect();
+    let data: Vec<u8> = (0..3000u32)
+        .map(|n| b"abcdefghij"[(n % 10) as usize])
+        .collect();
     let long_key: Vec<u8> = (0..20000u32).map(|n| (n % 7) as u8 + b'a').collect(); // ulen 32-bit
     let f = Rdb::redis(9)
         .select_db(0)
@@ -928,8 +1462,18 @@ fn lzf_with_long_lengths() {
     check_dump(
         &f,
         &[
-            rec("l3000", "string", "string", json!(String::from_utf8(data).unwrap())),
-            rec(&String::from_utf8(long_key).unwrap(), "string", "string", json!("k")),
+            rec(
+                "l3000",
+                "string",
+                "string",
+                json!(String::from_utf8(data).unwrap()),
+            ),
+            rec(
+                &String::from_utf8(long_key).unwrap(),
+                "string",
+                "string",
+                json!("k"),
+            ),
         ],
     );
 }
@@ -948,13 +1492,29 @@ fn encoded_strings_as_keys_members_fields_and_aux() {
         .aux_enc(&string(b"ctime"), &string_int32(1_700_000_000))
         .aux_enc(&string(b"redis-bits"), &string_int8(64))
         .aux_enc(&string(b"used-mem"), &string_int16(-2))
-        .aux_enc(&string_lzf(b"%lzf-aux-name-lzf-aux-name"), &string_lzf(lzf_aux.as_bytes()))
+        .aux_enc(
+            &string_lzf(b"%lzf-aux-name-lzf-aux-name"),
+            &string_lzf(lzf_aux.as_bytes()),
+        )
         .select_db(0)
         .key_enc(T_STRING, &string_int8(-5), v_string(b"int8 key"))
         .key_enc(T_STRING, &string_int16(1000), v_string(b"int16 key"))
         .key_enc(T_STRING, &string_int32(100000), v_string(b"int32 key"))
-        .key_enc(T_STRING, &string_lzf(lzf_key.as_bytes()), v_string(b"lzf key"))
-        .key(T_SET, b"set", v_list_enc(&[string_int(1), string_int(-200), string_int(70000), string_lzf(lzf_member.as_bytes())]))
+        .key_enc(
+            T_STRING,
+            &string_lzf(lzf_key.as_bytes()),
+            v_string(b"lzf key"),
+        )
+        .key(
+            T_SET,
+            b"set",
+            v_list_enc(&[
+                string_int(1),
+                string_int(-200),
+                string_int(70000),
+                string_lzf(lzf_member.as_bytes()),
+            ]),
+        )
         .key(T_ZSET_2, b"zset", {
             let mut v = len(2);
             v.extend(string_int(5));
@@ -966,7 +1526,10 @@ fn encoded_strings_as_keys_members_fields_and_aux() {
         .key(
             T_HASH,
             b"hash",
-            v_hash_enc(&[(string_int(7), string(b"seven")), (string_lzf(lzf_field.as_bytes()), string_int(-8))]),
+            v_hash_enc(&[
+                (string_int(7), string(b"seven")),
+                (string_lzf(lzf_field.as_bytes()), string_int(-8)),
+            ]),
         )
         .finish(true);
     check_dump(
@@ -976,9 +1539,24 @@ fn encoded_strings_as_keys_members_fields_and_aux() {
             rec("1000", "string", "string", json!("int16 key")),
             rec("100000", "string", "string", json!("int32 key")),
             rec(&lzf_key, "string", "string", json!("lzf key")),
-            rec("set", "set", "hashtable", json!(["1", "-200", "70000", lzf_member])),
-            rec("zset", "zset", "skiplist", json!([["5", 2.0], [lzf_member, 1.0]])),
-            rec("hash", "hash", "hashtable", json!({"7": "seven", lzf_field: "-8"})),
+            rec(
+                "set",
+                "set",
+                "hashtable",
+                json!(["1", "-200", "70000", lzf_member]),
+            ),
+            rec(
+                "zset",
+                "zset",
+                "skiplist",
+                json!([["5", 2.0], [lzf_member, 1.0]]),
+            ),
+            rec(
+                "hash",
+                "hash",
+                "hashtable",
+                json!({"7": "seven", lzf_field: "-8"}),
+            ),
         ],
     );
     let v = verify_ok(&f);
@@ -997,7 +1575,11 @@ fn non_utf8_bytes_are_escaped() {
         .raw(&string(b"a\\b"))
         .select_db(0)
         .key(T_STRING, b"bin\xff\xfe\\end", v_string(b"\x80ok"))
-        .key(T_STRING, "h\u{e9}llo".as_bytes(), v_string("\u{2603}".as_bytes()))
+        .key(
+            T_STRING,
+            "h\u{e9}llo".as_bytes(),
+            v_string("\u{2603}".as_bytes()),
+        )
         .key(T_HASH, b"h", v_hash(&[(b"\xc3", b"\\")]))
         .finish(true);
     check_dump(
@@ -1035,11 +1617,35 @@ fn expire_idle_freq_apply_to_next_key_only() {
     check_dump(
         &f,
         &[
-            with(with(rec("a", "string", "string", json!("1")), "expire_at_ms", json!(T0)), "idle_s", json!(3600)),
+            with(
+                with(
+                    rec("a", "string", "string", json!("1")),
+                    "expire_at_ms",
+                    json!(T0),
+                ),
+                "idle_s",
+                json!(3600),
+            ),
             rec("b", "string", "string", json!("2")),
-            with(with(rec("c", "string", "string", json!("3")), "expire_at_ms", json!(T0 + 1)), "lfu_freq", json!(200)),
-            with(rec("d", "string", "string", json!("4")), "expire_at_ms", json!(1_700_000_000_000u64)),
-            with(rec("e", "string", "string", json!("5")), "idle_s", json!(70000)),
+            with(
+                with(
+                    rec("c", "string", "string", json!("3")),
+                    "expire_at_ms",
+                    json!(T0 + 1),
+                ),
+                "lfu_freq",
+                json!(200),
+            ),
+            with(
+                rec("d", "string", "string", json!("4")),
+                "expire_at_ms",
+                json!(1_700_000_000_000u64),
+            ),
+            with(
+                rec("e", "string", "string", json!("5")),
+                "idle_s",
+                json!(70000),
+            ),
         ],
     );
 }
@@ -1049,7 +1655,12 @@ fn opcodes_between_and_after_keys() {
     let (modval, _) = v_module("ReJSON-RL", 5, &[ModOp::Str(string(b"{}"))]);
     let f = Rdb::redis(12)
         .aux("redis-ver", "7.4.1")
-        .module_aux("MBbloom--", 1, 1, &[ModOp::Uint(9), ModOp::Str(string(b"cfg"))])
+        .module_aux(
+            "MBbloom--",
+            1,
+            1,
+            &[ModOp::Uint(9), ModOp::Str(string(b"cfg"))],
+        )
         .function2(b"#!lua name=mylib\nredis.register_function('f', function() return 1 end)")
         .function_pre_ga(b"oldlib", b"LUA", Some(b"desc"), b"return 1")
         .function_pre_ga(b"nodesc", b"LUA", None, b"return 2")
@@ -1063,7 +1674,12 @@ fn opcodes_between_and_after_keys() {
         .key(T_MODULE_2, b"k2", modval)
         .select_db(1)
         .key(T_STRING, b"k3", v_string(b"v3"))
-        .module_aux("MBbloom--", 1, 2, &[ModOp::Double(0.5), ModOp::Float(2.0), ModOp::Sint(3)])
+        .module_aux(
+            "MBbloom--",
+            1,
+            2,
+            &[ModOp::Double(0.5), ModOp::Float(2.0), ModOp::Sint(3)],
+        )
         .aux("late-aux", "after-keys")
         .finish(true);
     let recs = dump(&f);
@@ -1072,7 +1688,12 @@ fn opcodes_between_and_after_keys() {
         &[
             rec("k1", "string", "string", json!("v1")),
             with(
-                rec("k2", "ReJSON-RL", "module", json!({"module": "ReJSON-RL", "encver": 5, "serialized_bytes": 5})),
+                rec(
+                    "k2",
+                    "ReJSON-RL",
+                    "module",
+                    json!({"module": "ReJSON-RL", "encver": 5, "serialized_bytes": 5}),
+                ),
                 "expire_at_ms",
                 json!(T0),
             ),
@@ -1081,7 +1702,10 @@ fn opcodes_between_and_after_keys() {
     );
     let v = verify_ok(&f);
     assert_eq!(v["keys"], 3);
-    assert_eq!(v["aux"], json!({"redis-ver": "7.4.1", "slot-info": "12182,2,0", "late-aux": "after-keys"}));
+    assert_eq!(
+        v["aux"],
+        json!({"redis-ver": "7.4.1", "slot-info": "12182,2,0", "late-aux": "after-keys"})
+    );
 }
 
 #[test]
@@ -1091,18 +1715,36 @@ fn redis_key_meta_before_key_at_rdb13() {
         .expire_ms(T0 as i64)
         .freq(7)
         .key_meta(&[
-            (*b"\x01\x02\x03\x04", vec![ModOp::Uint(1), ModOp::Str(string(b"meta"))]),
-            (*b"ABCD", vec![ModOp::Double(1.0), ModOp::Str(string_lzf(&[b'q'; 50]))]),
+            (
+                *b"\x01\x02\x03\x04",
+                vec![ModOp::Uint(1), ModOp::Str(string(b"meta"))],
+            ),
+            (
+                *b"ABCD",
+                vec![ModOp::Double(1.0), ModOp::Str(string_lzf(&[b'q'; 50]))],
+            ),
         ])
         .key(T_STRING, b"with-meta", v_string(b"v"))
         .key(T_STRING, b"plain", v_string(b"w"))
         .key_meta(&[(*b"\0\0\0\0", vec![])])
-        .key(T_LIST_QUICKLIST_2, b"list", v_quicklist2(&[QlNode::Packed(vec![s("a")])]))
+        .key(
+            T_LIST_QUICKLIST_2,
+            b"list",
+            v_quicklist2(&[QlNode::Packed(vec![s("a")])]),
+        )
         .finish(true);
     check_dump(
         &f,
         &[
-            with(with(rec("with-meta", "string", "string", json!("v")), "expire_at_ms", json!(T0)), "lfu_freq", json!(7)),
+            with(
+                with(
+                    rec("with-meta", "string", "string", json!("v")),
+                    "expire_at_ms",
+                    json!(T0),
+                ),
+                "lfu_freq",
+                json!(7),
+            ),
             rec("plain", "string", "string", json!("w")),
             rec("list", "list", "quicklist2", strs(&["a"])),
         ],
@@ -1138,11 +1780,33 @@ fn byte22_depends_on_family() {
         "field_expire_at_ms",
         json!({"f": T0}),
     );
-    check_dump(&Rdb::redis(12).select_db(0).key(22, b"h", redis_val.clone()).finish(true), std::slice::from_ref(&exp));
-    check_dump(&Rdb::valkey(80).select_db(0).key(22, b"h", valkey_val.clone()).finish(true), std::slice::from_ref(&exp));
+    check_dump(
+        &Rdb::redis(12)
+            .select_db(0)
+            .key(22, b"h", redis_val.clone())
+            .finish(true),
+        std::slice::from_ref(&exp),
+    );
+    check_dump(
+        &Rdb::valkey(80)
+            .select_db(0)
+            .key(22, b"h", valkey_val.clone())
+            .finish(true),
+        std::slice::from_ref(&exp),
+    );
     // And each layout fails under the other family.
-    let (r, v) = verify(&Rdb::valkey(80).select_db(0).key(22, b"h", redis_val).finish(true));
-    assert_eq!(r.code, Some(2), "Redis 22 layout under VALKEY080 must not decode\n{}", r.describe());
+    let (r, v) = verify(
+        &Rdb::valkey(80)
+            .select_db(0)
+            .key(22, b"h", redis_val)
+            .finish(true),
+    );
+    assert_eq!(
+        r.code,
+        Some(2),
+        "Redis 22 layout under VALKEY080 must not decode\n{}",
+        r.describe()
+    );
     assert!(v["error"].is_object());
 }
 
@@ -1178,8 +1842,69 @@ fn dump_record_has_exactly_the_contract_fields() {
         k.sort();
         k
     };
-    assert_eq!(keys(&recs[0]), ["db", "encoding", "expire_at_ms", "key", "type", "value"]);
-    assert_eq!(keys(&recs[1]), ["db", "encoding", "expire_at_ms", "idle_s", "key", "lfu_freq", "type", "value"]);
+    assert_eq!(
+        keys(&recs[0]),
+        ["db", "encoding", "expire_at_ms", "key", "type", "value"]
+    );
+    assert_eq!(
+        keys(&recs[1]),
+        [
+            "db",
+            "encoding",
+            "expire_at_ms",
+            "idle_s",
+            "key",
+            "lfu_freq",
+            "type",
+            "value"
+        ]
+    );
+}
+
+/// Old dumps can hold empty collections (servers drop them on load); a decoder
+/// reports them as stored (FORMAT.md §9 "Empty collections").
+#[test]
+fn empty_collections_are_reported() {
+    let f = Rdb::redis(9)
+        .select_db(0)
+        .key(T_LIST, b"l", v_list(&[]))
+        .key(T_SET, b"s", v_list(&[]))
+        .key(T_HASH, b"h", v_hash(&[]))
+        .key(T_ZSET_2, b"z", v_zset2(&[]))
+        .key(T_LIST_ZIPLIST, b"zl", v_blob(&ziplist(&[])))
+        .key(T_SET_INTSET, b"is", v_blob(&intset(2, &[])))
+        .key(T_LIST_QUICKLIST, b"ql", v_quicklist(&[], &[]))
+        .finish(true);
+    check_dump(
+        &f,
+        &[
+            rec("l", "list", "linkedlist", json!([])),
+            rec("s", "set", "hashtable", json!([])),
+            rec("h", "hash", "hashtable", json!({})),
+            rec("z", "zset", "skiplist", json!([])),
+            rec("zl", "list", "ziplist", json!([])),
+            rec("is", "set", "intset", json!([])),
+            rec("ql", "list", "quicklist", json!([])),
+        ],
+    );
+}
+
+/// Duplicate keys (DEBUG RELOAD MERGE, replica feeds) are counted, not merged.
+#[test]
+fn duplicate_keys_are_all_reported() {
+    let f = Rdb::redis(9)
+        .select_db(0)
+        .key(T_STRING, b"k", v_string(b"first"))
+        .key(T_STRING, b"k", v_string(b"second"))
+        .finish(true);
+    check_dump(
+        &f,
+        &[
+            rec("k", "string", "string", json!("first")),
+            rec("k", "string", "string", json!("second")),
+        ],
+    );
+    assert_eq!(verify_ok(&f)["keys"], 2);
 }
 
 // ---------------------------------------------------------------------------
@@ -1199,10 +1924,18 @@ fn file_for_version(v: u32) -> (Vec<u8>, Vec<Value>) {
     let mut exp = Vec::new();
     if v >= 3 {
         b = b.expire_ms(T0 as i64);
-        exp.push(with(rec("s", "string", "string", json!("str")), "expire_at_ms", json!(T0)));
+        exp.push(with(
+            rec("s", "string", "string", json!("str")),
+            "expire_at_ms",
+            json!(T0),
+        ));
     } else {
         b = b.expire_s(1_800_000_000);
-        exp.push(with(rec("s", "string", "string", json!("str")), "expire_at_ms", json!(1_800_000_000_000u64)));
+        exp.push(with(
+            rec("s", "string", "string", json!("str")),
+            "expire_at_ms",
+            json!(1_800_000_000_000u64),
+        ));
     }
     b = b.key(T_STRING, b"s", v_string(b"str"));
     b = b.key(T_SET, b"set", v_list(&[b"m"]));
@@ -1245,11 +1978,16 @@ fn versions_1_to_15() {
             || out["error"] != Value::Null
             || out["warnings"] != json!([])
         {
-            errs.push(format!("version {v}: verify gave {out} (exit {:?})", r.code));
+            errs.push(format!(
+                "version {v}: verify gave {out} (exit {:?})",
+                r.code
+            ));
         }
         let res = std::panic::catch_unwind(|| check_dump(&f, &exp));
         if res.is_err() {
-            errs.push(format!("version {v}: dump mismatch (see panic output above)"));
+            errs.push(format!(
+                "version {v}: dump mismatch (see panic output above)"
+            ));
         }
     }
     assert!(errs.is_empty(), "{}", errs.join("\n"));
@@ -1284,11 +2022,23 @@ fn future_versions_decode_with_a_warning() {
         assert_eq!(v["keys"], 2);
         let w = v["warnings"].as_array().expect("warnings array");
         assert!(!w.is_empty(), "version {ver} should warn: {v}");
-        check_dump(&f, &[rec("k", "string", "string", json!("v")), rec("s", "set", "listpack", strs(&["1"]))]);
+        check_dump(
+            &f,
+            &[
+                rec("k", "string", "string", json!("v")),
+                rec("s", "set", "listpack", strs(&["1"])),
+            ],
+        );
     }
-    let f = Rdb::valkey(81).select_db(0).key(T_STRING, b"k", v_string(b"v")).finish(true);
+    let f = Rdb::valkey(81)
+        .select_db(0)
+        .key(T_STRING, b"k", v_string(b"v"))
+        .finish(true);
     let v = verify_ok(&f);
-    assert!(!v["warnings"].as_array().unwrap().is_empty(), "VALKEY081 should warn: {v}");
+    assert!(
+        !v["warnings"].as_array().unwrap().is_empty(),
+        "VALKEY081 should warn: {v}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -1301,7 +2051,11 @@ fn mixed_file() -> Vec<u8> {
         .select_db(0)
         .expire_ms(T0 as i64)
         .key(T_STRING, b"s", v_string(b"value"))
-        .key(T_LIST_QUICKLIST_2, b"l", v_quicklist2(&[QlNode::Packed(vec![s("a"), i(-3)])]))
+        .key(
+            T_LIST_QUICKLIST_2,
+            b"l",
+            v_quicklist2(&[QlNode::Packed(vec![s("a"), i(-3)])]),
+        )
         .key(T_HASH_LISTPACK, b"h", v_blob(&listpack(&[s("f"), i(1)])))
         .select_db(2)
         .key(T_SET_INTSET, b"i", v_blob(&intset(2, &[1, 2])))
@@ -1330,7 +2084,11 @@ fn compressed_and_aof_wrapped_files_decode_like_raw() {
         ("gzip-aof", gzip(&aof_with_preamble(&raw, &aof_tail()))),
     ] {
         let got = dump(&bytes);
-        assert_eq!(strip(got), strip(base.clone()), "{name}: dump differs from raw file");
+        assert_eq!(
+            strip(got),
+            strip(base.clone()),
+            "{name}: dump differs from raw file"
+        );
         let v = verify_ok(&bytes);
         for f in ["rdb_version", "family", "keys", "checksum", "aux"] {
             assert_eq!(v[f], vbase[f], "{name}: verify field {f}");
@@ -1344,7 +2102,9 @@ fn compressed_and_aof_wrapped_files_decode_like_raw() {
 
 #[test]
 fn checksum_zero_is_absent_and_flipped_is_mismatch() {
-    let b = Rdb::redis(9).select_db(0).key(T_STRING, b"k", v_string(b"value"));
+    let b = Rdb::redis(9)
+        .select_db(0)
+        .key(T_STRING, b"k", v_string(b"value"));
     let zero = b.clone().finish(false);
     let v = verify_ok(&zero);
     assert_eq!(v["checksum"], "absent");
@@ -1372,8 +2132,18 @@ fn checksum_zero_is_absent_and_flipped_is_mismatch() {
 
 #[test]
 fn unknown_type_byte_reports_its_offset() {
-    for (family, ty) in [("redis", 8u8), ("redis", 60), ("redis", 0x63), ("valkey", 23), ("valkey", 28)] {
-        let b = if family == "redis" { Rdb::redis(12) } else { Rdb::valkey(80) };
+    for (family, ty) in [
+        ("redis", 8u8),
+        ("redis", 60),
+        ("redis", 0x63),
+        ("valkey", 23),
+        ("valkey", 28),
+    ] {
+        let b = if family == "redis" {
+            Rdb::redis(12)
+        } else {
+            Rdb::valkey(80)
+        };
         let b = b.select_db(0).key(T_STRING, b"ok", v_string(b"1"));
         let at = b.offset();
         let f = b.key(ty, b"bad", v_string(b"x")).finish(false);
@@ -1384,7 +2154,12 @@ fn unknown_type_byte_reports_its_offset() {
         let p = write(d.path(), "bad.rdb", &f);
         let (r, _) = dump_path(&p);
         assert_eq!(r.code, Some(2), "{}", r.describe());
-        assert_eq!(offset_in(&r.stderr), Some(at as u64), "{family} type {ty}: stderr {:?}", r.stderr);
+        assert_eq!(
+            offset_in(&r.stderr),
+            Some(at as u64),
+            "{family} type {ty}: stderr {:?}",
+            r.stderr
+        );
     }
 }
 
@@ -1393,11 +2168,17 @@ fn invalid_length_byte_is_an_error() {
     for bad in [0x82u8, 0xBF] {
         let b = Rdb::redis(9).select_db(0);
         let at = b.offset() + 1;
-        let f = b.raw(&[T_STRING, bad, 0, 0, 0, 1, b'k']).raw(&string(b"v")).finish(false);
+        let f = b
+            .raw(&[T_STRING, bad, 0, 0, 0, 1, b'k'])
+            .raw(&string(b"v"))
+            .finish(false);
         let (r, v) = verify(&f);
         assert_eq!(r.code, Some(2), "{}", r.describe());
         let off = v["error"]["offset"].as_u64().expect("error offset");
-        assert!(off <= f.len() as u64 && off >= at as u64 - 1, "offset {off} (length byte at {at})");
+        assert!(
+            off <= f.len() as u64 && off >= at as u64 - 1,
+            "offset {off} (length byte at {at})"
+        );
     }
 }
 
@@ -1409,10 +2190,22 @@ fn verify_many_files_one_line_each() {
     let n = badb.len();
     badb[n - 2] ^= 0xFF;
     let bad = write(d.path(), "bad.rdb", &badb);
-    let r = run(&["verify", good.to_str().unwrap(), good.to_str().unwrap(), "--format", "json"]);
+    let r = run(&[
+        "verify",
+        good.to_str().unwrap(),
+        good.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(r.code, Some(0), "{}", r.describe());
     assert_eq!(parse_lines(&r.stdout).len(), 2);
-    let r = run(&["verify", good.to_str().unwrap(), bad.to_str().unwrap(), "--format", "json"]);
+    let r = run(&[
+        "verify",
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(r.code, Some(2), "{}", r.describe());
     let lines = parse_lines(&r.stdout);
     assert_eq!(lines.len(), 2, "{}", r.describe());
@@ -1428,7 +2221,15 @@ fn verify_many_files_one_line_each() {
 
 /// One file with most record kinds, for the sweeps.
 fn sweep_file() -> Vec<u8> {
-    let (modval, _) = v_module("MBbloom--", 2, &[ModOp::Uint(3), ModOp::Str(string(b"abc")), ModOp::Double(1.0)]);
+    let (modval, _) = v_module(
+        "MBbloom--",
+        2,
+        &[
+            ModOp::Uint(3),
+            ModOp::Str(string(b"abc")),
+            ModOp::Double(1.0),
+        ],
+    );
     let (st, _) = sample_stream(T_STREAM_LISTPACKS_3);
     Rdb::redis(12)
         .aux("redis-ver", "7.4.1")
@@ -1442,25 +2243,63 @@ fn sweep_file() -> Vec<u8> {
         .key(T_STRING, b"s", v_string(b"plain"))
         .key(T_STRING, b"lzf", string_lzf(&b"lzfdata-".repeat(8)))
         .key_enc(T_STRING, &string_int16(1234), string_int32(-99999))
-        .key(T_LIST_QUICKLIST_2, b"q", v_quicklist2(&[QlNode::Packed(vec![s("a"), i(1000), i(-1)]), QlNode::Plain(b"plain".to_vec())]))
+        .key(
+            T_LIST_QUICKLIST_2,
+            b"q",
+            v_quicklist2(&[
+                QlNode::Packed(vec![s("a"), i(1000), i(-1)]),
+                QlNode::Plain(b"plain".to_vec()),
+            ]),
+        )
         .key(T_SET_INTSET, b"is", v_blob(&intset(4, &[-70000, 1, 70000])))
         .key(T_SET_LISTPACK, b"ls", v_blob(&listpack(&[s("m"), i(5)])))
-        .key(T_ZSET_LISTPACK, b"lz", v_blob(&listpack(&[s("a"), s("1.5"), s("b"), i(2)])))
+        .key(
+            T_ZSET_LISTPACK,
+            b"lz",
+            v_blob(&listpack(&[s("a"), s("1.5"), s("b"), i(2)])),
+        )
         .key(T_ZSET_2, b"z2", v_zset2(&[(b"hi", 9.0), (b"lo", -1.0)]))
         .key(T_HASH_LISTPACK, b"lh", v_blob(&listpack(&[s("f"), s("v")])))
-        .key(T_HASH_METADATA, b"hm", v_hash_metadata(&[(b"a", b"1", Some(T0)), (b"b", b"2", None)]))
-        .key(T_HASH_LISTPACK_EX, b"hx", v_hash_listpack_ex(&[(b"a", b"1", Some(T0))]))
-        .key(T_LIST_ZIPLIST, b"zl", v_blob(&ziplist(&[s("x"), i(-8_000_000)])))
-        .key(T_HASH_ZIPMAP, b"zm", v_blob(&zipmap(&[(b"k", b"v")], 1, false)))
-        .key(T_STREAM_LISTPACKS_3, b"st", v_stream(T_STREAM_LISTPACKS_3, &st))
+        .key(
+            T_HASH_METADATA,
+            b"hm",
+            v_hash_metadata(&[(b"a", b"1", Some(T0)), (b"b", b"2", None)]),
+        )
+        .key(
+            T_HASH_LISTPACK_EX,
+            b"hx",
+            v_hash_listpack_ex(&[(b"a", b"1", Some(T0))]),
+        )
+        .key(
+            T_LIST_ZIPLIST,
+            b"zl",
+            v_blob(&ziplist(&[s("x"), i(-8_000_000)])),
+        )
+        .key(
+            T_HASH_ZIPMAP,
+            b"zm",
+            v_blob(&zipmap(&[(b"k", b"v")], 1, false)),
+        )
+        .key(
+            T_STREAM_LISTPACKS_3,
+            b"st",
+            v_stream(T_STREAM_LISTPACKS_3, &st),
+        )
         .key(T_MODULE_2, b"mod", modval)
         .slot_info(1, 1, 0)
-        .key(T_ZSET, b"za", v_zset_ascii(&[(b"m", 2.5), (b"n", f64::INFINITY)]))
+        .key(
+            T_ZSET,
+            b"za",
+            v_zset_ascii(&[(b"m", 2.5), (b"n", f64::INFINITY)]),
+        )
         .finish(true)
 }
 
 fn parallel_sweep(n: usize, f: impl Fn(usize) -> Option<String> + Sync) -> Vec<String> {
-    let threads = std::thread::available_parallelism().map(|x| x.get()).unwrap_or(4).min(16);
+    let threads = std::thread::available_parallelism()
+        .map(|x| x.get())
+        .unwrap_or(4)
+        .min(16);
     let out = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|sc| {
         for t in 0..threads {
@@ -1518,12 +2357,21 @@ fn truncation_sweep_every_offset() {
         match offset_in(&r2.stderr) {
             Some(off) if off <= cut as u64 => {}
             Some(off) => e.push(format!("dump offset {off} > {cut}")),
-            None => e.push(format!("dump stderr has no offset: {:?}", r2.stderr.lines().next())),
+            None => e.push(format!(
+                "dump stderr has no offset: {:?}",
+                r2.stderr.lines().next()
+            )),
         }
         let _ = std::fs::remove_file(&p);
         (!e.is_empty()).then(|| format!("cut at {cut}/{}: {}", f.len(), e.join("; ")))
     });
-    assert!(errs.is_empty(), "{} of {} truncations failed; first 30:\n{}", errs.len(), f.len(), errs[..errs.len().min(30)].join("\n"));
+    assert!(
+        errs.is_empty(),
+        "{} of {} truncations failed; first 30:\n{}",
+        errs.len(),
+        f.len(),
+        errs[..errs.len().min(30)].join("\n")
+    );
 }
 
 #[test]
@@ -1536,15 +2384,49 @@ fn corruption_sweep_never_panics() {
         let p = write(d.path(), &format!("flip{pos}.rdb"), &g);
         let ps = p.to_str().unwrap();
         let mut e = Vec::new();
-        for args in [["verify", ps, "--format", "json"], ["dump", ps, "--format", "jsonl"]] {
-            let r = run(&args);
-            // Every single-byte change breaks the CRC or the structure: exit 2, never a panic.
-            if r.code != Some(2) {
-                e.push(format!("{} exit {:?} {}", args[0], r.code, r.stderr.lines().next().unwrap_or("")));
-            }
+        // Every single-byte change breaks the CRC or the structure, so `verify`
+        // exits 2 and says which. `dump` must fail on a structural error; with
+        // only a bad CRC it may still print the records (the contract leaves
+        // that open). Nothing may panic (exit 101) or die by a signal (None).
+        let r = run(&["verify", ps, "--format", "json"]);
+        let v = parse_lines(&r.stdout)
+            .into_iter()
+            .next()
+            .unwrap_or(Value::Null);
+        let structural = !v["error"].is_null();
+        if r.code != Some(2) {
+            e.push(format!(
+                "verify exit {:?} {}",
+                r.code,
+                r.stderr.lines().next().unwrap_or("")
+            ));
+        } else if !structural && v["checksum"] != "mismatch" {
+            e.push(format!(
+                "verify exit 2 without error or checksum mismatch: {v}"
+            ));
+        }
+        let r2 = run(&["dump", ps, "--format", "jsonl"]);
+        let dump_ok = match r2.code {
+            Some(2) => offset_in(&r2.stderr).is_some() || r2.stderr.contains("checksum mismatch"),
+            Some(0) => false,
+            _ => false,
+        };
+        if !dump_ok {
+            e.push(format!(
+                "dump exit {:?} (verify error: {}) {}",
+                r2.code,
+                v["error"],
+                r2.stderr.lines().next().unwrap_or("")
+            ));
         }
         let _ = std::fs::remove_file(&p);
         (!e.is_empty()).then(|| format!("byte {pos:#x} flipped: {}", e.join("; ")))
     });
-    assert!(errs.is_empty(), "{} of {} flips failed; first 30:\n{}", errs.len(), f.len(), errs[..errs.len().min(30)].join("\n"));
+    assert!(
+        errs.is_empty(),
+        "{} of {} flips failed; first 30:\n{}",
+        errs.len(),
+        f.len(),
+        errs[..errs.len().min(30)].join("\n")
+    );
 }

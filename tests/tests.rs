@@ -1,8 +1,10 @@
 //! Integration tests: one crate, one module per area.
 
+mod builder;
 mod corpus;
 mod corrupt;
 mod golden;
 mod properties;
 mod server_fixtures;
+mod synthetic;
 mod util;

@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::ValueEnum;
 use rdbscope::dump::{DumpError, dump};
 use rdbscope::input::Input;
+use rdbscope::rdb::Checksum;
 
 use super::{EXIT_ERROR, EXIT_OK};
 
@@ -28,6 +29,8 @@ enum Format {
 /// groups, consumers and PEL for streams.
 ///
 /// Bytes that are not valid UTF-8 print as \xHH, and a backslash as \\.
+/// Exits 2 when a file cannot be decoded or its checksum mismatches (the
+/// keys decoded before are still printed).
 #[derive(clap::Args)]
 pub struct Args {
     /// Dump files (`-` for stdin).
@@ -60,6 +63,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             }
         };
         match dump(input.rdb(), &mut out) {
+            Ok((_, Some(Checksum::Mismatch { stored, computed }))) => {
+                out.flush()?;
+                eprintln!(
+                    "rdbscope: {file}: checksum mismatch (stored {stored:016x}, computed {computed:016x})"
+                );
+                code = EXIT_ERROR;
+            }
             Ok(_) => {}
             Err(DumpError::Io(e)) => return Err(e.into()),
             Err(DumpError::Decode(e)) => {

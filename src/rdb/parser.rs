@@ -196,7 +196,7 @@ pub enum Record<'a> {
     },
     /// `RDB_OPCODE_HASH_TEMPLATE` (Redis 8.10): registered as template `id`.
     HashTemplate {
-        id: usize,
+        id: u64,
         fields: usize,
     },
     Key(KeyRecord<'a>),
@@ -417,14 +417,16 @@ impl<'a> Parser<'a> {
                     return Ok(Some(Record::SlotImport { job, ranges }));
                 }
                 RDB_OPCODE_HASH_TEMPLATE if self.family == Family::Redis => {
+                    // Template id, field count, field names.
+                    let id = read_len(c)?;
                     let n = read_count(c, 1, "hash template")?;
                     let mut fields = Vec::new();
                     for _ in 0..n {
                         fields.push(read_string(c)?.to_vec()?);
                     }
-                    self.templates.push(fields);
+                    self.templates.push(Template { id, fields });
                     return Ok(Some(Record::HashTemplate {
-                        id: self.templates.len() - 1,
+                        id,
                         fields: n as usize,
                     }));
                 }

@@ -136,6 +136,7 @@ pub(crate) fn walk<V: ValueVisitor>(
         let master = raw_id(&mut Cursor::new(key, at))?;
         let b = read_blob(c, &mut scratch.blob, "stream node")?;
         v.blob(BlobKind::Listpack, b.bytes.len());
+        v.stream_node(master, b.bytes.len());
         meta.deleted_entries += walk_node(b.bytes, b.base, master, v).map_err(|e| b.fix(e))?;
     }
     meta.length = read_len(c)?;

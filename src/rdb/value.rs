@@ -58,6 +58,8 @@ pub trait ValueVisitor {
     /// A quicklist node: `plain` nodes hold one element; `lzf_len` is the
     /// compressed size when the node was stored LZF-compressed.
     fn quicklist_node(&mut self, plain: bool, len: u64, lzf_len: Option<u64>) {}
+    /// A stream radix-tree node: its master ID and listpack length.
+    fn stream_node(&mut self, master: StreamId, lp_len: usize) {}
     fn stream_entry(&mut self, id: StreamId, fields: &[(Elem<'_>, Elem<'_>)]) {}
     fn stream_meta(&mut self, meta: &StreamMeta) {}
     fn stream_group(&mut self, group: &Group) {}
@@ -79,8 +81,13 @@ pub struct Scratch {
     pub(crate) blob: Vec<u8>,
 }
 
-/// A hash template registered by `RDB_OPCODE_HASH_TEMPLATE` (Redis 8.10).
-pub type Template = Vec<Vec<u8>>;
+/// A hash template registered by `RDB_OPCODE_HASH_TEMPLATE` (Redis 8.10):
+/// its id and field names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Template {
+    pub id: u64,
+    pub fields: Vec<Vec<u8>>,
+}
 
 /// What a value's meaning depends on besides its bytes.
 #[derive(Clone, Copy)]
@@ -459,32 +466,60 @@ fn walk<V: ValueVisitor>(
             }
         }
         RDB_TYPE_HASH_TMPL_LP | RDB_TYPE_HASH_TMPL_ARRAY if ctx.family == Family::Redis => {
-            let n = read_count(c, 1, "hash template")?;
+            // Self-contained (DUMP) forms: a flag, the field names (0: one
+            // listpack; 1: a count and strings), then the values: a listpack
+            // led by the template id (29) or one string per field (31).
+            // Layout from the byte strings of Redis's hash-template tests.
+            let fat = c.offset();
+            let fields: Vec<Vec<u8>> = match read_len(c)? {
+                0 => {
+                    let b = read_blob(c, &mut s.blob, "hash template")?;
+                    let mut names = Vec::new();
+                    let mut collect = || -> Result<()> {
+                        let mut lp = Listpack::new(b.bytes, b.base)?;
+                        while let Some(e) = lp.next_elem()? {
+                            names.push(e.to_vec());
+                        }
+                        Ok(())
+                    };
+                    collect().map_err(|e| b.fix(e))?;
+                    names
+                }
+                1 => {
+                    let n = read_count(c, 1, "hash template")?;
+                    let mut names = Vec::new();
+                    for _ in 0..n {
+                        names.push(read_string(c)?.to_vec()?);
+                    }
+                    names
+                }
+                f => {
+                    return Err(Error::corrupt(
+                        fat,
+                        "hash template",
+                        format!("unknown field-section flag {f}"),
+                    ));
+                }
+            };
             if t == RDB_TYPE_HASH_TMPL_ARRAY {
-                for _ in 0..n {
-                    let f = read_string(c)?;
+                for f in &fields {
                     let val = read_string(c)?;
                     if deep {
-                        v.hash_field(f.elem(&mut s.a)?, val.elem(&mut s.b)?, None);
+                        v.hash_field(Elem::Bytes(f), val.elem(&mut s.a)?, None);
                     }
                 }
             } else {
-                // Field names, then a listpack of the values in the same order.
-                let mut fields = Vec::new();
-                for _ in 0..n {
-                    let f = read_string(c)?;
-                    if deep {
-                        fields.push(f.to_vec()?);
-                    }
-                }
                 if !deep {
                     return read_string(c).map(|_| ());
                 }
                 let b = read_blob(c, &mut s.blob, "hash template")?;
                 v.blob(BlobKind::Listpack, b.bytes.len());
-                Listpack::new(b.bytes, b.base)
-                    .and_then(|lp| template_values(lp, &fields, b.base, v))
-                    .map_err(|e| b.fix(e))?;
+                let mut walk = || -> Result<()> {
+                    let mut lp = Listpack::new(b.bytes, b.base)?;
+                    lp.next_elem()?; // template id
+                    template_values(lp, &fields, b.base, v)
+                };
+                walk().map_err(|e| b.fix(e))?;
             }
         }
         RDB_TYPE_HASH_TMPL_LP_REF | RDB_TYPE_HASH_TMPL_ARRAY_REF if ctx.family == Family::Redis => {
@@ -526,10 +561,11 @@ fn walk<V: ValueVisitor>(
 }
 
 fn template<'t>(ctx: Ctx<'t>, id: u64, at: u64) -> Result<&'t [Vec<u8>]> {
-    usize::try_from(id)
-        .ok()
-        .and_then(|i| ctx.templates.get(i))
-        .map(|t| t.as_slice())
+    ctx.templates
+        .iter()
+        .rev()
+        .find(|t| t.id == id)
+        .map(|t| t.fields.as_slice())
         .ok_or_else(|| {
             Error::corrupt(
                 at,

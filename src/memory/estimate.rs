@@ -1,0 +1,580 @@
+//! Per-key estimate of `MEMORY USAGE key SAMPLES 0` on the target, and the
+//! encoding `OBJECT ENCODING` would report after the target loads the key.
+
+use super::layout::*;
+use super::profile::Target;
+use super::rax::Rax;
+use super::sizes::*;
+use crate::rdb::stream::{Group, StreamId, StreamMeta};
+use crate::rdb::types::*;
+use crate::rdb::{
+    self, BlobKind, Elem, KeyRecord, ModuleValue, Scratch, Template, ValueType, ValueVisitor,
+};
+
+/// Why an estimate may differ from the server's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Approx {
+    /// Skiplist node levels are random; the expected value is used.
+    SkiplistLevels,
+    /// Compressed quicklist nodes: the target's LZF output is not modelled.
+    ListCompression,
+    /// Module values: the module's `mem_usage` callback is unknown offline.
+    Module,
+    /// The profile itself is not confirmed for this server version.
+    ProvisionalProfile,
+}
+
+impl Approx {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Approx::SkiplistLevels => "skiplist levels are random",
+            Approx::ListCompression => "compressed list nodes",
+            Approx::Module => "module value: serialized size",
+            Approx::ProvisionalProfile => "provisional profile",
+        }
+    }
+}
+
+/// The estimate for one key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyEstimate {
+    /// Estimated `MEMORY USAGE key SAMPLES 0`, in bytes.
+    pub bytes: u64,
+    /// `OBJECT ENCODING` after load.
+    pub encoding: &'static str,
+    /// STRLEN / LLEN / SCARD / ZCARD / HLEN / XLEN.
+    pub elements: u64,
+    /// Byte length of the largest element (a string's own length; for
+    /// hashes the largest field or value).
+    pub largest_element: u64,
+    /// Fields with a TTL (hashes).
+    pub field_ttls: u64,
+    /// `None` when exact by construction.
+    pub approx: Option<Approx>,
+    /// Module type name for module values.
+    pub module: Option<[u8; 9]>,
+}
+
+/// Estimates one key. `key_len` is the key's byte length.
+pub fn estimate(
+    rec: &KeyRecord<'_>,
+    target: &Target,
+    templates: &[Template],
+    scratch: &mut Scratch,
+) -> rdb::Result<KeyEstimate> {
+    let layout = Layout::new(target.profile, target.allocator);
+    let mut c = Collector::new(target, layout, rec.type_byte);
+    rec.decode(templates, scratch, &mut c)?;
+    let mut e = c.finish(rec.value_type, rec.type_byte);
+    e.bytes += layout.key_overhead(rec.key.len());
+    if target.profile.is_provisional() && e.approx.is_none() {
+        e.approx = Some(Approx::ProvisionalProfile);
+    }
+    Ok(e)
+}
+
+/// Gathers what the formulas need while the value is decoded.
+struct Collector<'t> {
+    t: &'t Target,
+    l: Layout,
+    type_byte: u8,
+    n: u64,
+    largest: u64,
+    field_ttls: u64,
+    /// String value.
+    string_len: u64,
+    string_int: bool,
+    /// Σ sds of set members / zset members / hash fields and values.
+    sds_sum: u64,
+    /// Σ listpack entries as the target would build them.
+    lp_entries: u64,
+    /// Ziplist bytes as a 4.0–6.2 target would build them.
+    zl_bytes: u64,
+    zl_prev: u64,
+    /// Sets: every member a canonical integer, and the widest intset width.
+    all_int: bool,
+    int_width: u64,
+    /// Longest element (for `*-max-listpack-value`).
+    max_elem: u64,
+    /// Hashes: index of the first pair over the value limit.
+    first_long_pair: Option<u64>,
+    /// Stored blob lengths (one blob per value, except quicklists).
+    blob_bytes: u64,
+    /// Quicklists: Σ node part, node count; for rebuilt lists the open node.
+    ql_sum: u64,
+    ql_nodes: u64,
+    ql_open: Option<(u64, u64)>,
+    ql_compressed: bool,
+    /// Bytes of the last closed node.
+    ql_last: u64,
+    /// Nodes stored in the file (type 14/18).
+    stored_node_bytes: u64,
+    stored_node_plain: bool,
+    /// Streams.
+    stream_rax: Rax,
+    stream_lp: u64,
+    stream_meta: Option<StreamMeta>,
+    stream_groups: u64,
+    module: Option<ModuleValue>,
+}
+
+impl<'t> Collector<'t> {
+    fn new(t: &'t Target, l: Layout, type_byte: u8) -> Collector<'t> {
+        Collector {
+            t,
+            l,
+            type_byte,
+            n: 0,
+            largest: 0,
+            field_ttls: 0,
+            string_len: 0,
+            string_int: false,
+            sds_sum: 0,
+            lp_entries: 0,
+            zl_bytes: ZIPLIST_EMPTY,
+            zl_prev: 0,
+            all_int: true,
+            int_width: 2,
+            max_elem: 0,
+            first_long_pair: None,
+            blob_bytes: 0,
+            ql_sum: 0,
+            ql_nodes: 0,
+            ql_open: None,
+            ql_compressed: false,
+            ql_last: 0,
+            stored_node_bytes: 0,
+            stored_node_plain: false,
+            stream_rax: Rax::default(),
+            stream_lp: 0,
+            stream_meta: None,
+            stream_groups: 0,
+            module: None,
+        }
+    }
+
+    fn elem(&mut self, e: Elem<'_>) {
+        let len = e.len() as u64;
+        self.largest = self.largest.max(len);
+        self.max_elem = self.max_elem.max(len);
+        self.lp_entries += listpack_entry(e);
+        let z = ziplist_entry(e, self.zl_prev);
+        self.zl_bytes += z;
+        self.zl_prev = z;
+    }
+
+    fn sds_of(&mut self, e: Elem<'_>) {
+        self.sds_sum += self.l.sds(e.len() as u64);
+    }
+
+    /// Pushes one element into a quicklist the target rebuilds
+    /// (`quicklistPushTail` with `list-max-listpack-size`).
+    fn ql_push(&mut self, e: Elem<'_>) {
+        let entry = listpack_entry(e);
+        let len = e.len() as u64;
+        let fill = self.t.thresholds.list_max_listpack_size;
+        let fits = match self.ql_open {
+            None => false,
+            Some((sz, count)) => {
+                let new_sz = sz + len + 8;
+                if fill < 0 {
+                    let limit = [4096u64, 8192, 16384, 32768, 65536][((-fill - 1) as usize).min(4)];
+                    new_sz <= limit
+                } else {
+                    new_sz <= 8192 && (count as i64) < fill
+                }
+            }
+        };
+        if !fits {
+            self.ql_close();
+            self.ql_open = Some((LISTPACK_EMPTY, 0));
+        }
+        if let Some((sz, count)) = &mut self.ql_open {
+            *sz += entry;
+            *count += 1;
+        }
+    }
+
+    fn ql_close(&mut self) {
+        if let Some((sz, _)) = self.ql_open.take() {
+            self.ql_node(sz);
+        }
+    }
+
+    fn ql_node(&mut self, sz: u64) {
+        self.ql_last = sz;
+        self.ql_sum += self.l.quicklist_node + self.l.blob(sz);
+        self.ql_nodes += 1;
+    }
+
+    fn finish(mut self, vt: ValueType, t: u8) -> KeyEstimate {
+        let th = self.t.thresholds.clone();
+        let l = self.l;
+        let mut approx = None;
+        let (value, encoding): (u64, &'static str) = match vt {
+            ValueType::String => {
+                self.n = self.string_len;
+                if self.string_int {
+                    (ROBJ, "int")
+                } else if self.string_len <= 44 {
+                    (l.embstr(self.string_len), "embstr")
+                } else {
+                    (ROBJ + l.sds(self.string_len), "raw")
+                }
+            }
+            ValueType::List => self.list_value(&th),
+            ValueType::Set => self.set_value(&th, t),
+            ValueType::Zset => {
+                let (v, enc, a) = self.zset_value(&th, t);
+                approx = a;
+                (v, enc)
+            }
+            ValueType::Hash => self.hash_value(&th, t),
+            ValueType::Stream => self.stream_value(),
+            ValueType::Module | ValueType::Array => {
+                approx = Some(Approx::Module);
+                let len = self
+                    .module
+                    .map(|m| m.serialized_len)
+                    .unwrap_or(self.blob_bytes);
+                (
+                    ROBJ + len,
+                    if vt == ValueType::Array {
+                        "array"
+                    } else {
+                        "module"
+                    },
+                )
+            }
+        };
+        if self.ql_compressed && vt == ValueType::List {
+            approx = Some(Approx::ListCompression);
+        }
+        KeyEstimate {
+            bytes: value,
+            encoding,
+            elements: self.n,
+            largest_element: self.largest,
+            field_ttls: self.field_ttls,
+            approx,
+            module: self.module.map(|m| m.id.name()),
+        }
+    }
+
+    fn list_value(&mut self, th: &super::profile::Thresholds) -> (u64, &'static str) {
+        let l = self.l;
+        self.ql_close();
+        if th.list_compress_depth > 0 && self.ql_nodes > 2 * th.list_compress_depth {
+            self.ql_compressed = true;
+        }
+        if l.listpack_sets_lists && self.ql_nodes == 1 && !self.stored_node_plain {
+            // 7.2+: one packed node within the size limit is a plain listpack.
+            let node_sz = self.ql_last;
+            let limit = match th.list_max_listpack_size {
+                f if f < 0 => [4096u64, 8192, 16384, 32768, 65536][((-f - 1) as usize).min(4)],
+                _ => u64::MAX,
+            };
+            let count_ok =
+                th.list_max_listpack_size < 0 || self.n <= th.list_max_listpack_size as u64;
+            if node_sz <= limit && count_ok {
+                return (ROBJ + l.blob(node_sz), "listpack");
+            }
+        }
+        let v = avg_sum(ROBJ + QUICKLIST, self.ql_sum, self.ql_nodes);
+        (
+            v,
+            if l.ziplist && self.t.profile.redis_base() < super::profile::ServerProfile::Redis40 {
+                "linkedlist"
+            } else {
+                "quicklist"
+            },
+        )
+    }
+
+    fn set_value(&mut self, th: &super::profile::Thresholds, t: u8) -> (u64, &'static str) {
+        let l = self.l;
+        let n = self.n;
+        let hashtable =
+            |s: &Self| avg_sum(ROBJ + l.dict + 8 * np2(n), s.sds_sum + DICT_ENTRY * n, n);
+        match t {
+            RDB_TYPE_SET_INTSET if n <= th.set_max_intset_entries => {
+                (ROBJ + l.blob(self.blob_bytes), "intset")
+            }
+            RDB_TYPE_SET_LISTPACK if n <= th.set_max_listpack_entries || !l.listpack_sets_lists => {
+                if l.listpack_sets_lists {
+                    (ROBJ + l.blob(self.blob_bytes), "listpack")
+                } else {
+                    (hashtable(self), "hashtable")
+                }
+            }
+            _ if self.all_int && n <= th.set_max_intset_entries => {
+                (ROBJ + l.blob(8 + self.int_width * n), "intset")
+            }
+            _ if l.listpack_sets_lists
+                && n <= th.set_max_listpack_entries
+                && self.max_elem <= th.set_max_listpack_value =>
+            {
+                (ROBJ + l.blob(LISTPACK_EMPTY + self.lp_entries), "listpack")
+            }
+            _ => (hashtable(self), "hashtable"),
+        }
+    }
+
+    fn zset_value(
+        &mut self,
+        th: &super::profile::Thresholds,
+        t: u8,
+    ) -> (u64, &'static str, Option<Approx>) {
+        let l = self.l;
+        let n = self.n;
+        let small_enc = if l.ziplist { "ziplist" } else { "listpack" };
+        let stored_small = matches!(t, RDB_TYPE_ZSET_ZIPLIST | RDB_TYPE_ZSET_LISTPACK);
+        let to_small = if stored_small {
+            n <= th.zset_max_listpack_entries
+        } else {
+            n <= th.zset_max_listpack_entries && self.max_elem <= th.zset_max_listpack_value
+        };
+        if to_small {
+            let bytes = if t == RDB_TYPE_ZSET_LISTPACK || (t == RDB_TYPE_ZSET_ZIPLIST && l.ziplist)
+            {
+                self.blob_bytes
+            } else if l.ziplist {
+                self.zl_bytes
+            } else {
+                LISTPACK_EMPTY + self.lp_entries
+            };
+            return (ROBJ + l.blob(bytes), small_enc, None);
+        }
+        let header = l.alloc(24 + 16 * ZSKIPLIST_MAXLEVEL);
+        let mut slots = np2(n);
+        if stored_small {
+            // zsetConvert grows the dict one add at a time: the last doubling's
+            // rehash is usually still in progress when loading ends.
+            let half = slots / 2;
+            if n - half < (half as f64 * 0.63) as u64 {
+                slots += half;
+            }
+        }
+        let base = ROBJ + ZSET + ZSKIPLIST + l.dict + 8 * slots + header;
+        let per =
+            self.sds_sum as f64 + (DICT_ENTRY * n) as f64 + l.skiplist_node_expected() * n as f64;
+        (
+            (base as f64 + per) as u64,
+            "skiplist",
+            (n > 0).then_some(Approx::SkiplistLevels),
+        )
+    }
+
+    fn hash_value(&mut self, th: &super::profile::Thresholds, t: u8) -> (u64, &'static str) {
+        let l = self.l;
+        let n = self.n;
+        let small_enc = if l.ziplist { "ziplist" } else { "listpack" };
+        let ht = |slots: u64, s: &Self| {
+            (
+                avg_sum(ROBJ + l.dict + 8 * slots, s.sds_sum + DICT_ENTRY * n, n),
+                "hashtable",
+            )
+        };
+        match t {
+            RDB_TYPE_HASH_LISTPACK | RDB_TYPE_HASH_ZIPLIST if n <= th.hash_max_listpack_entries => {
+                let bytes = if (t == RDB_TYPE_HASH_LISTPACK) != l.ziplist {
+                    self.blob_bytes
+                } else if l.ziplist {
+                    self.zl_bytes
+                } else {
+                    LISTPACK_EMPTY + self.lp_entries
+                };
+                (ROBJ + l.blob(bytes), small_enc)
+            }
+            RDB_TYPE_HASH_LISTPACK | RDB_TYPE_HASH_ZIPLIST => ht(np2(n), self),
+            _ if n <= th.hash_max_listpack_entries && self.first_long_pair.is_none() => {
+                let bytes = if l.ziplist {
+                    self.zl_bytes
+                } else {
+                    LISTPACK_EMPTY + self.lp_entries
+                };
+                (ROBJ + l.blob(bytes), small_enc)
+            }
+            _ => {
+                let slots = match self.first_long_pair {
+                    Some(k) if n <= th.hash_max_listpack_entries && t == RDB_TYPE_HASH => {
+                        // Converted mid-load: sized for the first k pairs, then grown.
+                        let mut size = np2(k);
+                        let rest = n - k - 1;
+                        if rest > 4 {
+                            size = size.max(np2(rest));
+                        }
+                        while size < n {
+                            size *= 2;
+                        }
+                        size
+                    }
+                    _ => np2(n),
+                };
+                ht(slots, self)
+            }
+        }
+    }
+
+    fn stream_value(&mut self) -> (u64, &'static str) {
+        let l = self.l;
+        self.n = self.stream_meta.as_ref().map(|m| m.length).unwrap_or(0);
+        let v = ROBJ + l.stream + self.stream_rax.usage() + self.stream_lp + self.stream_groups;
+        (v, "stream")
+    }
+}
+
+impl ValueVisitor for Collector<'_> {
+    fn string(&mut self, v: Elem<'_>) {
+        self.string_len = v.len() as u64;
+        self.largest = self.string_len;
+        self.string_int = as_int(v).is_some();
+    }
+
+    fn item(&mut self, v: Elem<'_>) {
+        self.n += 1;
+        self.elem(v);
+        match self.type_byte {
+            RDB_TYPE_LIST | RDB_TYPE_LIST_ZIPLIST => self.ql_push(v),
+            RDB_TYPE_LIST_QUICKLIST | RDB_TYPE_LIST_QUICKLIST_2 => {
+                if let Some((sz, count)) = &mut self.ql_open {
+                    *sz += listpack_entry(v);
+                    *count += 1;
+                }
+            }
+            _ => {
+                // Sets.
+                self.sds_of(v);
+                match as_int(v) {
+                    Some(i) => {
+                        let w = if i16::try_from(i).is_ok() {
+                            2
+                        } else if i32::try_from(i).is_ok() {
+                            4
+                        } else {
+                            8
+                        };
+                        self.int_width = self.int_width.max(w);
+                    }
+                    None => self.all_int = false,
+                }
+            }
+        }
+    }
+
+    fn zset_item(&mut self, member: Elem<'_>, score: f64) {
+        self.n += 1;
+        self.elem(member);
+        self.sds_of(member);
+        let repr = score_entry(score, self.l.listpack_sets_lists);
+        self.lp_entries += repr.listpack_entry();
+        let zl = match repr {
+            ScoreRepr::Int(i) => ziplist_entry(Elem::Int(i), self.zl_prev),
+            ScoreRepr::Text(len) => {
+                ziplist_entry(Elem::Bytes(&vec![b'0'; len as usize]), self.zl_prev)
+            }
+        };
+        self.zl_bytes += zl;
+        self.zl_prev = zl;
+    }
+
+    fn hash_field(&mut self, field: Elem<'_>, value: Elem<'_>, expire_at_ms: Option<i64>) {
+        let limit = self.t.thresholds.hash_max_listpack_value;
+        if self.first_long_pair.is_none()
+            && (field.len() as u64 > limit || value.len() as u64 > limit)
+        {
+            self.first_long_pair = Some(self.n);
+        }
+        self.n += 1;
+        self.elem(field);
+        self.elem(value);
+        self.sds_of(field);
+        self.sds_of(value);
+        self.field_ttls += expire_at_ms.is_some() as u64;
+    }
+
+    fn blob(&mut self, kind: BlobKind, len: usize) {
+        match self.type_byte {
+            RDB_TYPE_LIST_QUICKLIST | RDB_TYPE_LIST_QUICKLIST_2 => {
+                self.stored_node_bytes = len as u64;
+                // v1 ziplist nodes become listpacks on 7.0+ (sized from
+                // their elements); 4.0–6.2 keep the ziplist as is.
+                if kind == BlobKind::Listpack || self.l.ziplist {
+                    self.ql_node(len as u64);
+                } else {
+                    self.ql_open = Some((LISTPACK_EMPTY, 0));
+                }
+            }
+            RDB_TYPE_STREAM_LISTPACKS..=RDB_TYPE_STREAM_LISTPACKS_3
+            | RDB_TYPE_STREAM_LISTPACKS_4
+            | RDB_TYPE_STREAM_LISTPACKS_5 => {}
+            _ => self.blob_bytes += len as u64,
+        }
+    }
+
+    fn quicklist_node(&mut self, plain: bool, len: u64, _lzf_len: Option<u64>) {
+        self.ql_close();
+        if plain {
+            self.stored_node_plain = true;
+            self.ql_node(len);
+        }
+    }
+
+    fn stream_node(&mut self, master: StreamId, lp_len: usize) {
+        let mut key = [0u8; 16];
+        key[..8].copy_from_slice(&master.ms.to_be_bytes());
+        key[8..].copy_from_slice(&master.seq.to_be_bytes());
+        self.stream_rax.insert(&key);
+        self.stream_lp += if self.l.stream_lp_bytes {
+            lp_len as u64
+        } else {
+            self.l.alloc(lp_len as u64)
+        };
+    }
+
+    fn stream_meta(&mut self, meta: &StreamMeta) {
+        self.stream_meta = Some(meta.clone());
+    }
+
+    fn stream_group(&mut self, g: &Group) {
+        let l = self.l;
+        let mut pel = Rax::default();
+        let mut ids: Vec<StreamId> = g.pending.iter().map(|p| p.id).collect();
+        ids.sort();
+        for id in &ids {
+            pel.insert(&id_key(*id));
+        }
+        let mut v = l.stream_cg + pel.usage() + STREAM_NACK * g.pending.len() as u64;
+        for c in &g.consumers {
+            let mut cp = Rax::default();
+            let mut ids = c.pending.clone();
+            ids.sort();
+            for id in &ids {
+                cp.insert(&id_key(*id));
+            }
+            v += l.stream_consumer + c.name.len() as u64 + cp.usage();
+        }
+        self.stream_groups += v;
+    }
+
+    fn module(&mut self, value: &ModuleValue) {
+        self.module = Some(*value);
+    }
+
+    fn array_item(&mut self, _index: u64, value: rdb::ArrayElem<'_>) {
+        self.n += 1;
+        if let rdb::ArrayElem::Str(e) = value {
+            self.blob_bytes += e.len() as u64;
+            self.largest = self.largest.max(e.len() as u64);
+        } else {
+            self.blob_bytes += 8;
+        }
+    }
+}
+
+fn id_key(id: StreamId) -> [u8; 16] {
+    let mut k = [0u8; 16];
+    k[..8].copy_from_slice(&id.ms.to_be_bytes());
+    k[8..].copy_from_slice(&id.seq.to_be_bytes());
+    k
+}

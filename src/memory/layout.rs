@@ -1,0 +1,172 @@
+//! Struct sizes and counting rules per server generation
+//! (shared/docs/MEMORY.md §3.1, §3.9, §5; Redis `src/object.c`
+//! `objectComputeSize` and `memoryCommand` of each tag).
+
+use super::allocator::Allocator;
+use super::profile::{ServerProfile, ServerProfile::*};
+
+/// How one server generation counts memory.
+#[derive(Clone, Copy, Debug)]
+pub struct Layout {
+    pub alloc: Allocator,
+    /// 4.0/5.0: sds counted as header + len + 1 (`sdsAllocSize`, no
+    /// allocator slack); 6.0+: the allocation (`sdsZmallocSize`).
+    pub sds_exact: bool,
+    /// 4.0–6.2: embstr counted as `len + 2 + 16`, ziplist/intset/quicklist
+    /// node blobs by byte length; 7.0+: allocation sizes.
+    pub blob_bytes_raw: bool,
+    /// 4.0–6.2 build ziplists; 7.0+ listpacks.
+    pub ziplist: bool,
+    /// 7.2+: small sets become listpacks, one-node lists become listpacks.
+    pub listpack_sets_lists: bool,
+    pub dict: u64,
+    pub quicklist_node: u64,
+    pub stream: u64,
+    pub stream_cg: u64,
+    pub stream_consumer: u64,
+    /// 5.0/6.0: stream listpacks counted by byte length.
+    pub stream_lp_bytes: bool,
+    /// Valkey 8.0+: the key is embedded in the keyspace entry.
+    pub valkey_embedded_key: bool,
+}
+
+pub const ROBJ: u64 = 16;
+pub const DICT_ENTRY: u64 = 24;
+pub const QUICKLIST: u64 = 40;
+pub const ZSET: u64 = 16;
+pub const ZSKIPLIST: u64 = 32;
+pub const ZSKIPLIST_MAXLEVEL: u64 = 32;
+pub const STREAM_NACK: u64 = 24;
+
+impl Layout {
+    pub fn new(profile: ServerProfile, alloc: Allocator) -> Layout {
+        let base = profile.redis_base();
+        let old = base <= Redis62;
+        Layout {
+            alloc,
+            sds_exact: base <= Redis50,
+            blob_bytes_raw: old,
+            ziplist: old,
+            listpack_sets_lists: base >= Redis72,
+            dict: if old { 96 } else { 56 },
+            quicklist_node: if old { 32 } else { 40 },
+            stream: if old { 40 } else { 80 },
+            stream_cg: if old { 32 } else { 40 },
+            stream_consumer: if base >= Redis72 { 32 } else { 24 },
+            stream_lp_bytes: base <= Redis60,
+            valkey_embedded_key: profile >= Valkey80,
+        }
+    }
+
+    #[inline]
+    pub fn alloc(&self, n: u64) -> u64 {
+        self.alloc.usable(n)
+    }
+
+    /// Size of an sds of `len` bytes created exactly for its content
+    /// (`sdsnewlen`: type 5 below 32 bytes, except empty strings which use
+    /// type 8).
+    #[inline]
+    pub fn sds(&self, len: u64) -> u64 {
+        let exact = sds_header(len) + len + 1;
+        if self.sds_exact {
+            exact
+        } else {
+            self.alloc(exact)
+        }
+    }
+
+    /// A blob (ziplist, listpack, intset) of `bytes`.
+    #[inline]
+    pub fn blob(&self, bytes: u64) -> u64 {
+        if self.blob_bytes_raw {
+            bytes
+        } else {
+            self.alloc(bytes)
+        }
+    }
+
+    /// Key part plus dict-entry part of `MEMORY USAGE` (`memoryCommand`).
+    pub fn key_overhead(&self, key_len: u64) -> u64 {
+        if self.valkey_embedded_key {
+            // Valkey 8.0 `dictEntryMemUsage`: entry (17) and key sds share one allocation.
+            return self.alloc(17 + sds_header(key_len) + key_len + 1);
+        }
+        self.sds(key_len) + DICT_ENTRY
+    }
+
+    /// `embstr` value part.
+    pub fn embstr(&self, len: u64) -> u64 {
+        if self.blob_bytes_raw {
+            len + 2 + ROBJ
+        } else {
+            self.alloc(ROBJ + 3 + len + 1)
+        }
+    }
+
+    /// Expected allocation of a skiplist node: levels are drawn with
+    /// P(level > k | level ≥ k) = 1/4, capped at 32 (`zslRandomLevel`).
+    pub fn skiplist_node_expected(&self) -> f64 {
+        let mut e = 0.0;
+        let mut p_at_least = 1.0f64;
+        for k in 1..=ZSKIPLIST_MAXLEVEL {
+            let p = if k == ZSKIPLIST_MAXLEVEL {
+                p_at_least
+            } else {
+                p_at_least * 0.75
+            };
+            e += p * self.alloc(24 + 16 * k) as f64;
+            p_at_least *= 0.25;
+        }
+        e
+    }
+}
+
+/// sds header bytes for a string of `len` bytes (`sdsReqType`).
+pub fn sds_header(len: u64) -> u64 {
+    match len {
+        0 => 3,
+        1..=31 => 1,
+        32..=255 => 3,
+        256..=65535 => 5,
+        65536..=0xffff_ffff => 9,
+        _ => 17,
+    }
+}
+
+/// Smallest power of two ≥ max(n, 4): a dict's table size (`_dictNextExp`).
+pub fn np2(n: u64) -> u64 {
+    n.max(4).next_power_of_two()
+}
+
+/// `objectComputeSize` adds an average times a count in double precision
+/// and truncates: `(size_t)(base + (double)sum / samples * n)`.
+pub fn avg_sum(base: u64, sum: u64, n: u64) -> u64 {
+    if n == 0 {
+        return base;
+    }
+    (base as f64 + sum as f64 / n as f64 * n as f64) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skiplist_expectation_matches_memory_md() {
+        // MEMORY.md §7.1: ≈ 45.84 (q8) and ≈ 53.34 (q16).
+        let q8 = Layout::new(Redis70, Allocator::JemallocQ8).skiplist_node_expected();
+        let q16 = Layout::new(Redis70, Allocator::JemallocQ16).skiplist_node_expected();
+        assert!((q8 - 45.84).abs() < 0.05, "{q8}");
+        assert!((q16 - 53.34).abs() < 0.05, "{q16}");
+    }
+
+    #[test]
+    fn sds_sizes() {
+        let l = Layout::new(Redis70, Allocator::JemallocQ8);
+        assert_eq!(l.sds(0), 8);
+        assert_eq!(l.sds(8), 16);
+        assert_eq!(l.sds(45), 56);
+        assert_eq!(Layout::new(Redis50, Allocator::JemallocQ8).sds(8), 10);
+    }
+}

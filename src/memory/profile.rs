@@ -1,0 +1,264 @@
+//! Target servers: which layout `MEMORY USAGE` follows, which thresholds
+//! decide encodings at load, and which allocator sizes allocations
+//! (shared/docs/MEMORY.md §1, §4, §5).
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::allocator::Allocator;
+
+/// A memory-model profile: a server release line whose `MEMORY USAGE`
+/// composition is modelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ServerProfile {
+    Redis40,
+    Redis50,
+    Redis60,
+    Redis62,
+    Redis70,
+    Redis72,
+    Redis74,
+    Redis80,
+    Redis82,
+    Redis84,
+    Redis86,
+    Valkey72,
+    Valkey80,
+    Valkey81,
+    Valkey90,
+    Valkey91,
+}
+
+use ServerProfile::*;
+
+pub const ALL_PROFILES: [ServerProfile; 16] = [
+    Redis40, Redis50, Redis60, Redis62, Redis70, Redis72, Redis74, Redis80, Redis82, Redis84,
+    Redis86, Valkey72, Valkey80, Valkey81, Valkey90, Valkey91,
+];
+
+impl ServerProfile {
+    pub fn name(self) -> &'static str {
+        match self {
+            Redis40 => "redis-4.0",
+            Redis50 => "redis-5.0",
+            Redis60 => "redis-6.0",
+            Redis62 => "redis-6.2",
+            Redis70 => "redis-7.0",
+            Redis72 => "redis-7.2",
+            Redis74 => "redis-7.4",
+            Redis80 => "redis-8.0",
+            Redis82 => "redis-8.2",
+            Redis84 => "redis-8.4",
+            Redis86 => "redis-8.6",
+            Valkey72 => "valkey-7.2",
+            Valkey80 => "valkey-8.0",
+            Valkey81 => "valkey-8.1",
+            Valkey90 => "valkey-9.0",
+            Valkey91 => "valkey-9.1",
+        }
+    }
+
+    pub fn is_valkey(self) -> bool {
+        self >= Valkey72
+    }
+
+    /// The Redis layout generation this profile follows for the parts
+    /// Valkey inherited (Valkey 7.2 forked from Redis 7.2.4).
+    pub(crate) fn redis_base(self) -> ServerProfile {
+        if self.is_valkey() { Redis72 } else { self }
+    }
+
+    /// Profiles whose `MEMORY USAGE` composition is not confirmed from
+    /// sources or measurements; output marks them provisional.
+    pub fn is_provisional(self) -> bool {
+        matches!(
+            self,
+            Redis82 | Redis84 | Redis86 | Valkey81 | Valkey90 | Valkey91
+        )
+    }
+
+    /// Maps a server version (`7.0.15`, from AUX `redis-ver` / `valkey-ver`)
+    /// to its profile. Versions older than 4.0 use the 4.0 profile; newer
+    /// than the newest known use the newest of the family.
+    pub fn for_version(valkey: bool, version: &str) -> ServerProfile {
+        let mut it = version
+            .split('.')
+            .map(|p| p.trim().parse::<u32>().unwrap_or(0));
+        let major = it.next().unwrap_or(0);
+        let minor = it.next().unwrap_or(0);
+        let v = (major, minor);
+        if valkey {
+            return match v {
+                (..=7, _) => Valkey72,
+                (8, 0) => Valkey80,
+                (8, _) => Valkey81,
+                (9, 0) => Valkey90,
+                _ => Valkey91,
+            };
+        }
+        match v {
+            (..=4, _) => Redis40,
+            (5, _) => Redis50,
+            (6, 0 | 1) => Redis60,
+            (6, _) => Redis62,
+            (7, 0 | 1) => Redis70,
+            (7, 2 | 3) => Redis72,
+            (7, _) => Redis74,
+            (8, 0 | 1) => Redis80,
+            (8, 2 | 3) => Redis82,
+            (8, 4 | 5) => Redis84,
+            _ => Redis86,
+        }
+    }
+}
+
+impl fmt::Display for ServerProfile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ServerProfile {
+    type Err = String;
+    /// `redis-7.2`, `valkey-8.1`, also with a patch level (`redis-7.0.15`).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (fam, ver) = s
+            .split_once('-')
+            .ok_or_else(|| format!("target {s:?}: expected e.g. redis-7.2 or valkey-8.1"))?;
+        let valkey = match fam {
+            "redis" => false,
+            "valkey" => true,
+            _ => return Err(format!("target {s:?}: family must be redis or valkey")),
+        };
+        if !ver
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(format!("target {s:?}: bad version"));
+        }
+        Ok(ServerProfile::for_version(valkey, ver))
+    }
+}
+
+/// Encoding thresholds the target applies at load (`*-max-listpack-*`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Thresholds {
+    pub hash_max_listpack_entries: u64,
+    pub hash_max_listpack_value: u64,
+    pub set_max_intset_entries: u64,
+    pub set_max_listpack_entries: u64,
+    pub set_max_listpack_value: u64,
+    pub zset_max_listpack_entries: u64,
+    pub zset_max_listpack_value: u64,
+    /// Negative: a node's listpack may not exceed 4/8/16/32/64 KB (−1…−5);
+    /// positive: at most n entries per node.
+    pub list_max_listpack_size: i64,
+    pub list_compress_depth: u64,
+}
+
+impl Thresholds {
+    /// Compiled-in defaults (MEMORY.md §4.1: the same in every version
+    /// modelled; `set-max-listpack-*` exist from 7.2).
+    pub fn defaults() -> Thresholds {
+        Thresholds {
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            set_max_listpack_entries: 128,
+            set_max_listpack_value: 64,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
+            list_max_listpack_size: -2,
+            list_compress_depth: 0,
+        }
+    }
+
+    /// Applies `name=value` (old `*-ziplist-*` names are accepted too).
+    pub fn set(&mut self, spec: &str) -> Result<(), String> {
+        let (name, value) = spec
+            .split_once('=')
+            .ok_or_else(|| format!("--config {spec:?}: expected name=value"))?;
+        let name = name.trim().replace("ziplist", "listpack");
+        let value = value.trim();
+        let num = |v: &str| {
+            v.parse::<i64>()
+                .map_err(|_| format!("--config {spec:?}: {v:?} is not a number"))
+        };
+        let unsigned = |v: &str| -> Result<u64, String> {
+            let n = num(v)?;
+            u64::try_from(n).map_err(|_| format!("--config {spec:?}: must not be negative"))
+        };
+        match name.as_str() {
+            "hash-max-listpack-entries" => self.hash_max_listpack_entries = unsigned(value)?,
+            "hash-max-listpack-value" => self.hash_max_listpack_value = unsigned(value)?,
+            "set-max-intset-entries" => self.set_max_intset_entries = unsigned(value)?,
+            "set-max-listpack-entries" => self.set_max_listpack_entries = unsigned(value)?,
+            "set-max-listpack-value" => self.set_max_listpack_value = unsigned(value)?,
+            "zset-max-listpack-entries" => self.zset_max_listpack_entries = unsigned(value)?,
+            "zset-max-listpack-value" => self.zset_max_listpack_value = unsigned(value)?,
+            "list-max-listpack-size" => {
+                let n = num(value)?;
+                if n == 0 || n < -5 {
+                    return Err(format!("--config {spec:?}: must be positive or -1..-5"));
+                }
+                self.list_max_listpack_size = n
+            }
+            "list-compress-depth" => self.list_compress_depth = unsigned(value)?,
+            _ => return Err(format!("--config {spec:?}: unknown setting {name:?}")),
+        }
+        Ok(())
+    }
+}
+
+/// Everything the memory model needs to know about the target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub profile: ServerProfile,
+    pub allocator: Allocator,
+    pub thresholds: Thresholds,
+}
+
+impl Target {
+    pub fn new(profile: ServerProfile, allocator: Allocator) -> Target {
+        Target {
+            profile,
+            allocator,
+            thresholds: Thresholds::defaults(),
+        }
+    }
+
+    /// `redis-7.0 jemalloc-q16 (provisional)`.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{} {}", self.profile, self.allocator);
+        if self.profile.is_provisional() {
+            s.push_str(" (provisional profile)");
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_map_to_profiles() {
+        assert_eq!(ServerProfile::for_version(false, "7.0.15"), Redis70);
+        assert_eq!(ServerProfile::for_version(false, "2.8.24"), Redis40);
+        assert_eq!(ServerProfile::for_version(false, "6.2.16"), Redis62);
+        assert_eq!(ServerProfile::for_version(false, "255.255.255"), Redis86);
+        assert_eq!(ServerProfile::for_version(true, "8.1.8"), Valkey81);
+        assert_eq!("redis-7.2".parse::<ServerProfile>().unwrap(), Redis72);
+        assert_eq!("valkey-9.1.2".parse::<ServerProfile>().unwrap(), Valkey91);
+        assert!("memcached-1".parse::<ServerProfile>().is_err());
+    }
+
+    #[test]
+    fn config_overrides() {
+        let mut t = Thresholds::defaults();
+        t.set("hash-max-ziplist-entries=256").unwrap();
+        assert_eq!(t.hash_max_listpack_entries, 256);
+        assert!(t.set("list-max-listpack-size=0").is_err());
+        assert!(t.set("nope=1").is_err());
+    }
+}

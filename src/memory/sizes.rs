@@ -1,0 +1,210 @@
+//! Byte sizes of listpack and ziplist entries the target builds itself at
+//! load (MEMORY.md §3.8; Redis `src/listpack.c`, `src/ziplist.c`).
+
+use crate::rdb::Elem;
+
+/// The integer a string stands for when the server would store it as one:
+/// canonical decimal text of an i64, at most 20 bytes (`string2ll`: no
+/// leading zeros, no `+`, no spaces, `-0` is not canonical).
+pub fn canonical_int(b: &[u8]) -> Option<i64> {
+    if b.is_empty() || b.len() > 20 {
+        return None;
+    }
+    if b == b"0" {
+        return Some(0);
+    }
+    let (neg, digits) = match b[0] {
+        b'-' => (true, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits[0] == b'0' || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut v: i128 = 0;
+    for d in digits {
+        v = v * 10 + (d - b'0') as i128;
+    }
+    let v = if neg { -v } else { v };
+    i64::try_from(v).ok()
+}
+
+/// The element as the server sees it: an integer when canonical, else bytes.
+#[inline]
+pub fn as_int(e: Elem<'_>) -> Option<i64> {
+    match e {
+        Elem::Int(i) => Some(i),
+        Elem::Bytes(b) => canonical_int(b),
+    }
+}
+
+/// Bytes of one listpack entry (encoding, data and backlen) for `e`.
+pub fn listpack_entry(e: Elem<'_>) -> u64 {
+    let enc = match as_int(e) {
+        Some(i) => match i {
+            0..=127 => 1,
+            -4096..=4095 => 2,
+            -32768..=32767 => 3,
+            -8388608..=8388607 => 4,
+            -2147483648..=2147483647 => 5,
+            _ => 9,
+        },
+        None => {
+            let l = e.len() as u64;
+            match l {
+                0..=63 => 1 + l,
+                64..=4095 => 2 + l,
+                _ => 5 + l,
+            }
+        }
+    };
+    enc + backlen(enc)
+}
+
+fn backlen(x: u64) -> u64 {
+    match x {
+        0..=127 => 1,
+        128..=16383 => 2,
+        16384..=2097151 => 3,
+        2097152..=268435455 => 4,
+        _ => 5,
+    }
+}
+
+/// An empty listpack: 4-byte total, 2-byte count, end byte.
+pub const LISTPACK_EMPTY: u64 = 7;
+/// An empty ziplist: zlbytes, zltail, zllen, end byte.
+pub const ZIPLIST_EMPTY: u64 = 11;
+
+/// Bytes of one ziplist entry for `e` after an entry of `prev` bytes.
+pub fn ziplist_entry(e: Elem<'_>, prev: u64) -> u64 {
+    let prevlen = if prev < 254 { 1 } else { 5 };
+    let body = match as_int(e) {
+        Some(i) => match i {
+            0..=12 => 1,
+            -128..=127 => 2,
+            -32768..=32767 => 3,
+            -8388608..=8388607 => 4,
+            -2147483648..=2147483647 => 5,
+            _ => 9,
+        },
+        None => {
+            let l = e.len() as u64;
+            match l {
+                0..=63 => 1 + l,
+                64..=16383 => 2 + l,
+                _ => 5 + l,
+            }
+        }
+    };
+    prevlen + body
+}
+
+/// Text a score gets when the target writes it into a listpack
+/// (`d2string`, Redis ≤ 7.0: `%.17g`; integral values as integers).
+pub fn score_entry(score: f64, shortest: bool) -> ScoreRepr {
+    if score.is_nan() {
+        return ScoreRepr::Text(3);
+    }
+    if score.is_infinite() {
+        return ScoreRepr::Text(if score > 0.0 { 3 } else { 4 });
+    }
+    if score == 0.0 {
+        return ScoreRepr::Text(if score.is_sign_negative() { 2 } else { 1 });
+    }
+    let max = ((1i64 << 62) - 1) as f64;
+    if score.fract() == 0.0 && score.abs() <= max {
+        return ScoreRepr::Int(score as i64);
+    }
+    let text = if shortest {
+        format!("{score}")
+    } else {
+        g17(score)
+    };
+    ScoreRepr::Text(text.len() as u64)
+}
+
+/// How a score is stored in a listpack the target builds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScoreRepr {
+    Int(i64),
+    /// Text of this many bytes.
+    Text(u64),
+}
+
+impl ScoreRepr {
+    pub fn listpack_entry(self) -> u64 {
+        match self {
+            ScoreRepr::Int(i) => listpack_entry(Elem::Int(i)),
+            ScoreRepr::Text(l) => {
+                let enc = if l <= 63 { 1 + l } else { 2 + l };
+                enc + backlen(enc)
+            }
+        }
+    }
+}
+
+/// C's `%.17g`.
+fn g17(x: f64) -> String {
+    let exp = x.abs().log10().floor() as i32;
+    if (-5..17).contains(&exp) {
+        let decimals = (16 - exp).max(0) as usize;
+        let s = format!("{x:.decimals$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    } else {
+        let s = format!("{x:.16e}");
+        let (mant, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let mant = if mant.contains('.') {
+            mant.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            mant
+        };
+        let e: i32 = e.parse().unwrap_or(0);
+        format!("{mant}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_ints() {
+        assert_eq!(canonical_int(b"123"), Some(123));
+        assert_eq!(canonical_int(b"-5"), Some(-5));
+        for s in [
+            &b"007"[..],
+            b"+5",
+            b"1.5",
+            b"-0",
+            b"",
+            b" 1",
+            b"99999999999999999999",
+        ] {
+            assert_eq!(canonical_int(s), None, "{s:?}");
+        }
+        assert_eq!(canonical_int(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(canonical_int(b"-9223372036854775808"), Some(i64::MIN));
+    }
+
+    #[test]
+    fn g17_matches_c() {
+        assert_eq!(g17(0.1), "0.10000000000000001");
+        assert_eq!(g17(1.5), "1.5");
+        assert_eq!(g17(-3.25), "-3.25");
+        assert_eq!(g17(1e20), "1e+20");
+        assert_eq!(g17(123456789.125), "123456789.125");
+    }
+
+    #[test]
+    fn listpack_entries() {
+        assert_eq!(listpack_entry(Elem::Bytes(b"x")), 3);
+        assert_eq!(listpack_entry(Elem::Bytes(b"100")), 2);
+        assert_eq!(listpack_entry(Elem::Int(1000)), 3);
+        assert_eq!(listpack_entry(Elem::Int(1 << 40)), 10);
+        assert_eq!(listpack_entry(Elem::Bytes(&[b'a'; 64])), 67);
+    }
+}
