@@ -505,7 +505,9 @@ impl ValueVisitor for Collector<'_> {
                     self.ql_open = Some((LISTPACK_EMPTY, 0));
                 }
             }
-            RDB_TYPE_STREAM_LISTPACKS..=RDB_TYPE_STREAM_LISTPACKS_3
+            RDB_TYPE_STREAM_LISTPACKS
+            | RDB_TYPE_STREAM_LISTPACKS_2
+            | RDB_TYPE_STREAM_LISTPACKS_3
             | RDB_TYPE_STREAM_LISTPACKS_4
             | RDB_TYPE_STREAM_LISTPACKS_5 => {}
             _ => self.blob_bytes += len as u64,

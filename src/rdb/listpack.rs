@@ -127,7 +127,20 @@ impl<'a> Listpack<'a> {
         Ok(Some(elem))
     }
 
+    #[inline]
     fn check_backlen(&mut self, at: u64, size: usize) -> Result<()> {
+        if size <= 127 {
+            // One byte holding the size: the common case.
+            return match self.c.u8() {
+                Ok(b) if b as usize == size => Ok(()),
+                Ok(b) => Err(Error::corrupt(
+                    at,
+                    WHAT,
+                    format!("entry backlen {b} does not match its size {size}"),
+                )),
+                Err(_) => Err(Error::corrupt(at, WHAT, "entry runs past the end")),
+            };
+        }
         let want = backlen_size(size);
         let bl = self
             .c

@@ -24,21 +24,33 @@ pub fn decompress(input: &[u8], ulen: u64, out: &mut Vec<u8>) -> Result<(), (usi
         ));
     }
     let ulen = ulen as usize;
-    out.reserve(ulen);
+    out.resize(ulen, 0);
+    let o = &mut out[..];
+    let mut op = 0usize;
     let mut ip = 0usize;
     while ip < input.len() {
         let ctrl = input[ip] as usize;
         ip += 1;
         if ctrl < 32 {
             let run = ctrl + 1;
-            let lit = input
-                .get(ip..ip + run)
-                .ok_or((ip, "literal run past the end of the input"))?;
-            if out.len() + run > ulen {
+            if op + run > ulen {
                 return Err((ip - 1, "output longer than the declared length"));
             }
-            out.extend_from_slice(lit);
+            // Fast path: a fixed 32-byte copy (two vector moves) when both
+            // sides have room; the extra bytes are overwritten later.
+            if let (Some(src), Some(dst)) = (input.get(ip..ip + 32), o.get_mut(op..op + 32)) {
+                dst.copy_from_slice(src);
+            } else {
+                let src = input
+                    .get(ip..ip + run)
+                    .ok_or((ip, "literal run past the end of the input"))?;
+                o[op..op + run].copy_from_slice(src);
+            }
+            if ip + run > input.len() {
+                return Err((ip, "literal run past the end of the input"));
+            }
             ip += run;
+            op += run;
         } else {
             let start = ip - 1;
             let mut len = ctrl >> 5;
@@ -56,29 +68,37 @@ pub fn decompress(input: &[u8], ulen: u64, out: &mut Vec<u8>) -> Result<(), (usi
             ip += 1;
             let dist = ((ctrl & 0x1f) << 8) + low + 1;
             let len = len + 2;
-            if dist > out.len() {
+            if dist > op {
                 return Err((start, "lzf back-reference before start"));
             }
-            if out.len() + len > ulen {
+            if op + len > ulen {
                 return Err((start, "output longer than the declared length"));
             }
-            let from = out.len() - dist;
-            if dist >= len {
-                out.extend_from_within(from..from + len);
+            let from = op - dist;
+            if dist >= len && len <= 32 && op + 32 <= ulen {
+                // Fixed-size copy (inlined vector moves); memmove semantics
+                // keep the first `len` bytes right, the rest is rewritten later.
+                o.copy_within(from..from + 32, op);
+            } else if dist >= len {
+                o.copy_within(from..from + len, op);
+            } else if dist >= 8 {
+                // Overlapping, but each 8-byte chunk reads bytes already written.
+                let mut k = 0;
+                while k + 8 <= len {
+                    o.copy_within(from + k..from + k + 8, op + k);
+                    k += 8;
+                }
+                o.copy_within(from + k..from + len, op + k);
             } else {
-                // Overlapping copy repeats the last `dist` bytes: copy in
-                // chunks that never read bytes not yet written.
-                let mut left = len;
-                while left > 0 {
-                    let n = left.min(dist);
-                    let f = out.len() - dist;
-                    out.extend_from_within(f..f + n);
-                    left -= n;
+                for k in 0..len {
+                    o[op + k] = o[from + k];
                 }
             }
+            op += len;
         }
     }
-    if out.len() != ulen {
+    if op != ulen {
+        out.truncate(op);
         return Err((input.len(), "output shorter than the declared length"));
     }
     Ok(())
