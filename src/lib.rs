@@ -10,7 +10,9 @@
 
 pub mod dump;
 pub mod escape;
+pub mod filter;
 pub mod input;
+pub mod keys;
 pub mod memory;
 pub mod output;
 pub mod rdb;

@@ -158,3 +158,353 @@ fn corpus_redis_6_2_truth() {
         Allocator::JemallocQ8,
     );
 }
+
+mod worked_examples {
+    //! MEMORY.md §6: keys created with ordinary commands on Redis 7.0.15,
+    //! saved and reloaded, with their `MEMORY USAGE` on a 16-byte-quantum
+    //! (Debian) and an 8-byte-quantum (official build) jemalloc.
+
+    use rdbscope::memory::{Allocator, KeyEstimate, ServerProfile, Target, estimate};
+    use rdbscope::rdb::{Parser, Record, Scratch};
+
+    use crate::builder::*;
+
+    fn est(
+        profile: ServerProfile,
+        alloc: Allocator,
+        t: u8,
+        key: &str,
+        value: Vec<u8>,
+    ) -> KeyEstimate {
+        let file = Rdb::redis(10)
+            .select_db(0)
+            .key(t, key.as_bytes(), value)
+            .finish(true);
+        let mut p = Parser::new(&file).unwrap();
+        loop {
+            if let Record::Key(k) = p.next_record().unwrap().unwrap() {
+                return estimate(
+                    &k,
+                    &Target::new(profile, alloc),
+                    p.templates(),
+                    &mut Scratch::default(),
+                )
+                .unwrap();
+            }
+        }
+    }
+
+    /// Checks a key on 7.0 with both quanta.
+    fn check(t: u8, key: &str, value: Vec<u8>, enc: &str, q16: u64, q8: u64) {
+        let a = est(
+            ServerProfile::Redis70,
+            Allocator::JemallocQ16,
+            t,
+            key,
+            value.clone(),
+        );
+        let b = est(ServerProfile::Redis70, Allocator::JemallocQ8, t, key, value);
+        assert_eq!((a.encoding, a.bytes, b.bytes), (enc, q16, q8), "{key}");
+    }
+
+    #[test]
+    fn strings() {
+        check(T_STRING, "s:int:0", v_string(b"0"), "int", 56, 56);
+        check(T_STRING, "s:int:9999", v_string(b"9999"), "int", 56, 56);
+        check(
+            T_STRING,
+            "s:int:123456789012",
+            v_string(b"123456789012"),
+            "int",
+            72,
+            64,
+        );
+        check(
+            T_STRING,
+            "s:int:9223372036854775807",
+            v_string(b"9223372036854775807"),
+            "int",
+            72,
+            72,
+        );
+        for v in ["007", "+5", "1.5"] {
+            check(
+                T_STRING,
+                &format!("s:int:{v}"),
+                v_string(v.as_bytes()),
+                "embstr",
+                72,
+                64,
+            );
+        }
+        for (len, q16, q8) in [
+            (0, 72, 64),
+            (1, 72, 64),
+            (4, 72, 64),
+            (5, 72, 72),
+            (12, 72, 72),
+            (13, 88, 80),
+            (20, 88, 80),
+            (21, 88, 88),
+            (28, 88, 88),
+            (29, 104, 96),
+            (36, 104, 96),
+            (37, 104, 104),
+            (44, 104, 104),
+            (45, 120, 112),
+            (52, 120, 112),
+            (60, 120, 120),
+            (61, 136, 136),
+            (76, 136, 136),
+            (100, 168, 168),
+            (108, 168, 168),
+            (200, 280, 280),
+            (252, 312, 312),
+            (253, 376, 376),
+            (256, 376, 376),
+            (1000, 1080, 1080),
+            (4000, 4152, 4152),
+            (4091, 5176, 5176),
+            (16000, 16440, 16440),
+            (16378, 16440, 16440),
+            (16379, 20536, 20536),
+            (70000, 81976, 81976),
+            (100000, 114744, 114744),
+        ] {
+            let enc = if len <= 44 { "embstr" } else { "raw" };
+            check(
+                T_STRING,
+                &format!("s:len:{len}"),
+                v_string(&vec![b'x'; len]),
+                enc,
+                q16,
+                q8,
+            );
+        }
+    }
+
+    #[test]
+    fn hashes() {
+        let small: Vec<Elem> = (0..10)
+            .flat_map(|i| [s(format!("f{i}")), s(format!("v{i}"))])
+            .collect();
+        check(
+            T_HASH_LISTPACK,
+            "h:lp:small",
+            v_blob(&listpack(&small)),
+            "listpack",
+            152,
+            152,
+        );
+        let long = vec![b'y'; 65];
+        check(
+            T_HASH,
+            "h:ht:long",
+            v_hash(&[(b"a", b"b"), (b"long", &long)]),
+            "hashtable",
+            296,
+            296,
+        );
+        check(
+            T_HASH,
+            "h:ht:long",
+            v_hash(&[(b"long", &long), (b"a", b"b")]),
+            "hashtable",
+            296,
+            296,
+        );
+    }
+
+    #[test]
+    fn sets() {
+        check(
+            T_SET_INTSET,
+            "set:is:small",
+            v_blob(&intset(2, &[1, 2, 3])),
+            "intset",
+            72,
+            72,
+        );
+        let tens: Vec<i64> = (0..100).map(|i| i * 10).collect();
+        check(
+            T_SET_INTSET,
+            "set:is:100",
+            v_blob(&intset(2, &tens)),
+            "intset",
+            280,
+            280,
+        );
+        check(
+            T_SET_INTSET,
+            "set:is:32",
+            v_blob(&intset(4, &[-70000, 5, 70000])),
+            "intset",
+            88,
+            80,
+        );
+        check(
+            T_SET_INTSET,
+            "set:is:64",
+            v_blob(&intset(8, &[1, 1 << 40])),
+            "intset",
+            88,
+            80,
+        );
+        let all: Vec<i64> = (0..512).collect();
+        check(
+            T_SET_INTSET,
+            "set:is:512",
+            v_blob(&intset(2, &all)),
+            "intset",
+            1336,
+            1336,
+        );
+        let members: Vec<Vec<u8>> = (0..513).map(|i| i.to_string().into_bytes()).collect();
+        let refs: Vec<&[u8]> = members.iter().map(|m| m.as_slice()).collect();
+        check(
+            T_SET,
+            "set:ht:513",
+            v_list(&refs),
+            "hashtable",
+            24720,
+            24720,
+        );
+        check(
+            T_SET,
+            "set:ht:str3",
+            v_list(&[b"a", b"b", b"c"]),
+            "hashtable",
+            240,
+            240,
+        );
+        let m20: Vec<Vec<u8>> = (0..20).map(|i| format!("m{i}").into_bytes()).collect();
+        let refs: Vec<&[u8]> = m20.iter().map(|m| m.as_slice()).collect();
+        check(
+            T_SET,
+            "set:ht:str20",
+            v_list(&refs),
+            "hashtable",
+            1008,
+            1008,
+        );
+        let mut mix: Vec<Vec<u8>> = (0..10).map(|i| i.to_string().into_bytes()).collect();
+        mix.push(b"x".to_vec());
+        let refs: Vec<&[u8]> = mix.iter().map(|m| m.as_slice()).collect();
+        check(T_SET, "set:ht:mix", v_list(&refs), "hashtable", 592, 592);
+        let m1000: Vec<Vec<u8>> = (0..1000)
+            .map(|i| format!("member:{i}").into_bytes())
+            .collect();
+        let refs: Vec<&[u8]> = m1000.iter().map(|m| m.as_slice()).collect();
+        check(
+            T_SET,
+            "set:ht:1000",
+            v_list(&refs),
+            "hashtable",
+            48304,
+            48304,
+        );
+    }
+
+    #[test]
+    fn zsets_and_lists() {
+        let z: Vec<Elem> = (0..20)
+            .flat_map(|i| [s(format!("m{i}")), i64_elem(i)])
+            .collect();
+        check(
+            T_ZSET_LISTPACK,
+            "z:lp:small",
+            v_blob(&listpack(&z)),
+            "listpack",
+            216,
+            216,
+        );
+        check(
+            T_LIST_QUICKLIST_2,
+            "l:one",
+            v_quicklist2(&[QlNode::Packed(vec![s("x")])]),
+            "quicklist",
+            144,
+            144,
+        );
+        let small: Vec<Elem> = (0..10).map(|i| s(format!("e{i}"))).collect();
+        check(
+            T_LIST_QUICKLIST_2,
+            "l:small",
+            v_quicklist2(&[QlNode::Packed(small)]),
+            "quicklist",
+            184,
+            184,
+        );
+        let ints: Vec<Elem> = (0..200).map(i64_elem).collect();
+        check(
+            T_LIST_QUICKLIST_2,
+            "l:ints",
+            v_quicklist2(&[QlNode::Packed(ints)]),
+            "quicklist",
+            640,
+            640,
+        );
+        // The same list stored element by element (RDB_TYPE_LIST) is rebuilt
+        // into the same single node.
+        let ints: Vec<Vec<u8>> = (0..200).map(|i| i.to_string().into_bytes()).collect();
+        let refs: Vec<&[u8]> = ints.iter().map(|m| m.as_slice()).collect();
+        check(T_LIST, "l:ints", v_list(&refs), "quicklist", 640, 640);
+    }
+
+    fn i64_elem(n: i64) -> Elem {
+        i(n)
+    }
+
+    #[test]
+    fn other_profiles() {
+        // 7.2+: a one-node list and a small string set are listpacks.
+        let e = est(
+            ServerProfile::Redis72,
+            Allocator::JemallocQ16,
+            T_LIST_QUICKLIST_2,
+            "l:one",
+            v_quicklist2(&[QlNode::Packed(vec![s("x")])]),
+        );
+        assert_eq!((e.encoding, e.bytes), ("listpack", 16 + 16 + 8 + 24));
+        let e = est(
+            ServerProfile::Redis72,
+            Allocator::JemallocQ16,
+            T_SET,
+            "set:ht:str3",
+            v_list(&[b"a", b"b", b"c"]),
+        );
+        assert_eq!(e.encoding, "listpack");
+        // 6.2 counts embstr by byte length and builds ziplists.
+        let e = est(
+            ServerProfile::Redis62,
+            Allocator::JemallocQ8,
+            T_STRING,
+            "s:len:1",
+            v_string(b"x"),
+        );
+        assert_eq!((e.encoding, e.bytes), ("embstr", 16 + 24 + (1 + 2 + 16)));
+        let e = est(
+            ServerProfile::Redis62,
+            Allocator::JemallocQ8,
+            T_HASH,
+            "h",
+            v_hash(&[(b"a", b"b")]),
+        );
+        assert_eq!(
+            (e.encoding, e.bytes),
+            ("ziplist", 8 + 24 + 16 + (11 + 3 + 3))
+        );
+        // 4.0/5.0 count sds without allocator slack.
+        let e = est(
+            ServerProfile::Redis50,
+            Allocator::JemallocQ8,
+            T_STRING,
+            "k",
+            v_string(&[b'x'; 100]),
+        );
+        assert_eq!(
+            (e.encoding, e.bytes),
+            ("raw", (1 + 1 + 1) + 24 + 16 + (3 + 100 + 1))
+        );
+    }
+}

@@ -4,6 +4,7 @@ mod builder;
 mod corpus;
 mod corrupt;
 mod golden;
+mod keys;
 mod memory;
 mod properties;
 mod server_fixtures;

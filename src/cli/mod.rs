@@ -2,6 +2,8 @@
 //! arguments and calls the library.
 
 mod dump;
+mod keys;
+mod shared;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -35,12 +37,14 @@ pub struct Cli {
 enum Command {
     Verify(verify::Args),
     Dump(dump::Args),
+    Keys(keys::Args),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Verify(a) => verify::run(a),
         Command::Dump(a) => dump::run(a),
+        Command::Keys(a) => keys::run(a),
     }
 }
 

@@ -28,6 +28,9 @@ pub struct Layout {
     pub stream_lp_bytes: bool,
     /// Valkey 8.0+: the key is embedded in the keyspace entry.
     pub valkey_embedded_key: bool,
+    /// 4.0: the key part is measured on the command's argument, an embstr
+    /// (type-8 header) up to 44 bytes.
+    pub key_from_argv: bool,
 }
 
 pub const ROBJ: u64 = 16;
@@ -55,6 +58,7 @@ impl Layout {
             stream_consumer: if base >= Redis72 { 32 } else { 24 },
             stream_lp_bytes: base <= Redis60,
             valkey_embedded_key: profile >= Valkey80,
+            key_from_argv: base == Redis40,
         }
     }
 
@@ -91,6 +95,9 @@ impl Layout {
         if self.valkey_embedded_key {
             // Valkey 8.0 `dictEntryMemUsage`: entry (17) and key sds share one allocation.
             return self.alloc(17 + sds_header(key_len) + key_len + 1);
+        }
+        if self.key_from_argv && key_len <= 44 {
+            return key_len + 4 + DICT_ENTRY;
         }
         self.sds(key_len) + DICT_ENTRY
     }

@@ -1,3 +1,4 @@
 //! Writers that format finished results; no computation here.
 
+pub mod keys;
 pub mod verify;

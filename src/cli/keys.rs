@@ -1,0 +1,122 @@
+//! `rdbscope keys`.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+
+use anyhow::Context;
+use clap::ValueEnum;
+use rdbscope::input::Input;
+use rdbscope::keys::{ScanError, scan};
+use rdbscope::output::keys::{CSV_HEADER, csv_record, json_line};
+
+use super::shared::{FilterArgs, TargetArgs};
+use super::{EXIT_ERROR, EXIT_OK};
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Csv,
+    Jsonl,
+}
+
+/// One row per key with its estimated memory on the target server.
+///
+/// `size_in_bytes` is the estimate of `MEMORY USAGE key SAMPLES 0` on the
+/// target after it loads the dump; `encoding` is what `OBJECT ENCODING`
+/// would report there. The CSV header starts with redis-rdb-tools' memory
+/// columns (database,type,key,size_in_bytes,encoding,num_elements,
+/// len_largest_element,expiry), so existing spreadsheets keep working, then
+/// adds ttl_s (expiry minus the dump's ctime, seconds), idle_s, lfu_freq,
+/// rdb_bytes (bytes of the record in the dump), stored_encoding, estimate
+/// ("exact" or why the number is approximate), profile and file.
+///
+/// `num_elements` is STRLEN for strings, else LLEN/SCARD/ZCARD/HLEN/XLEN;
+/// `len_largest_element` is the byte length of the largest element;
+/// `expiry` is RFC 3339 UTC with milliseconds, empty without a TTL. Keys
+/// use the \xHH escaping rule. The profile used is printed on stderr too.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Dump files (`-` for stdin).
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    format: Format,
+    /// Write to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<String>,
+    #[command(flatten)]
+    filter: FilterArgs,
+    #[command(flatten)]
+    target: TargetArgs,
+}
+
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    let filter = args.filter.build()?;
+    let choice = args.target.build()?;
+    let out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).with_context(|| format!("cannot create {path}"))?,
+        )),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut csv = None;
+    let mut jsonl = None;
+    match args.format {
+        Format::Csv => {
+            let mut w = csv::WriterBuilder::new().from_writer(out);
+            w.write_record(CSV_HEADER)?;
+            csv = Some(w);
+        }
+        Format::Jsonl => jsonl = Some(out),
+    }
+    let mut code = EXIT_OK;
+    for file in &args.files {
+        let input = match Input::open(file) {
+            Ok(i) => i,
+            Err(e) => {
+                eprintln!("rdbscope: {file}: cannot read: {e}");
+                code = EXIT_ERROR;
+                continue;
+            }
+        };
+        let mut announced = false;
+        let res = scan(input.rdb(), &choice, &filter, |row, t| {
+            let profile = t.target.describe();
+            if !announced {
+                eprintln!("rdbscope: {file}: memory profile {profile} ({})", t.reason);
+                announced = true;
+            }
+            if let Some(w) = csv.as_mut() {
+                w.write_record(csv_record(row, &profile, file))
+                    .map_err(csv_io)?;
+            }
+            if let Some(w) = jsonl.as_mut() {
+                json_line(w, row, &profile, file)?;
+            }
+            Ok(())
+        });
+        match res {
+            Ok(_) => {}
+            Err(ScanError::Io(e)) => return Err(e.into()),
+            Err(ScanError::Decode(e)) => {
+                eprintln!("rdbscope: {file}: error {e}");
+                code = EXIT_ERROR;
+            }
+        }
+    }
+    if let Some(mut w) = csv {
+        w.flush()?;
+    }
+    if let Some(mut w) = jsonl {
+        w.flush()?;
+    }
+    Ok(code)
+}
+
+/// Keeps the I/O error kind (a closed pipe is not an error).
+fn csv_io(e: csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
+}

@@ -1,0 +1,127 @@
+//! Key filters shared by every key-level command: `--db`, `--type`,
+//! `--match GLOB`, `--regex`, `--min-bytes`, `--no-ttl`,
+//! `--expires-before`, `--expires-after`.
+
+use regex::bytes::Regex;
+
+/// Which keys a command looks at. An empty filter accepts everything.
+#[derive(Clone, Debug, Default)]
+pub struct KeyFilter {
+    pub dbs: Vec<u64>,
+    /// Type names as `TYPE` reports them (`string`, `hash`, ..., or a module type name).
+    pub types: Vec<String>,
+    /// Glob patterns (Redis `KEYS`/`SCAN MATCH` syntax), compiled.
+    pub globs: Vec<Regex>,
+    pub regex: Option<Regex>,
+    /// Minimum estimated memory, bytes.
+    pub min_bytes: Option<u64>,
+    pub no_ttl: bool,
+    /// Expiry bounds, ms since the epoch (keys without a TTL never match).
+    pub expires_before: Option<i64>,
+    pub expires_after: Option<i64>,
+}
+
+/// Compiles a Redis-style glob (`*`, `?`, `[abc]`, `[^a]`, `\x`) to a
+/// byte regex matching the whole key; `*` also matches `/`.
+pub fn glob(pattern: &str) -> Result<Regex, String> {
+    let g = globset::GlobBuilder::new(pattern)
+        .literal_separator(false)
+        .backslash_escape(true)
+        .build()
+        .map_err(|e| format!("--match {pattern:?}: {e}"))?;
+    // Keys are bytes and may hold newlines: `*` and `?` match any byte.
+    regex::bytes::RegexBuilder::new(g.regex())
+        .dot_matches_new_line(true)
+        .build()
+        .map_err(|e| format!("--match {pattern:?}: {e}"))
+}
+
+/// Parses a time bound: RFC 3339 (`2026-11-24T19:00:00Z`) or ms since the epoch.
+pub fn parse_time_ms(s: &str) -> Result<i64, String> {
+    if let Ok(ms) = s.parse::<i64>() {
+        return Ok(ms);
+    }
+    s.parse::<jiff::Timestamp>()
+        .map(|t| t.as_millisecond())
+        .map_err(|e| {
+            format!("{s:?}: expected RFC 3339 (2026-11-24T19:00:00Z) or ms since the epoch: {e}")
+        })
+}
+
+impl KeyFilter {
+    /// True when the filter needs no decoding (db, type-byte, key and TTL only).
+    pub fn needs_estimate(&self) -> bool {
+        self.min_bytes.is_some()
+    }
+
+    /// Checks everything known before decoding the value.
+    pub fn accepts_record(&self, db: u64, key: &[u8], expire_at_ms: Option<i64>) -> bool {
+        if !self.dbs.is_empty() && !self.dbs.contains(&db) {
+            return false;
+        }
+        if self.no_ttl && expire_at_ms.is_some() {
+            return false;
+        }
+        if let Some(b) = self.expires_before
+            && expire_at_ms.is_none_or(|e| e >= b)
+        {
+            return false;
+        }
+        if let Some(a) = self.expires_after
+            && expire_at_ms.is_none_or(|e| e <= a)
+        {
+            return false;
+        }
+        if !self.globs.is_empty() && !self.globs.iter().any(|g| g.is_match(key)) {
+            return false;
+        }
+        if let Some(r) = &self.regex
+            && !r.is_match(key)
+        {
+            return false;
+        }
+        true
+    }
+
+    /// Checks the type name and the estimate.
+    pub fn accepts_value(&self, type_name: &str, bytes: u64) -> bool {
+        if !self.types.is_empty() && !self.types.iter().any(|t| t == type_name) {
+            return false;
+        }
+        self.min_bytes.is_none_or(|m| bytes >= m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        let g = glob("user:*:cart").unwrap();
+        assert!(g.is_match(b"user:12:cart"));
+        assert!(g.is_match(b"user:a/b:cart"));
+        assert!(!g.is_match(b"user:12:carts"));
+        let g = glob("s?ss[io]?n:\\*").unwrap();
+        assert!(g.is_match(b"session:*"));
+        assert!(!g.is_match(b"session:x"));
+        assert!(glob("a*").unwrap().is_match(b"a\xff\x00\nb"));
+    }
+
+    #[test]
+    fn time_bounds() {
+        assert_eq!(parse_time_ms("1700000000000").unwrap(), 1700000000000);
+        assert_eq!(
+            parse_time_ms("2023-11-14T22:13:20Z").unwrap(),
+            1700000000000
+        );
+        assert!(parse_time_ms("yesterday").is_err());
+        let f = KeyFilter {
+            expires_before: Some(10),
+            ..Default::default()
+        };
+        assert!(f.accepts_record(0, b"k", Some(5)));
+        assert!(!f.accepts_record(0, b"k", None));
+        assert!(!f.accepts_record(0, b"k", Some(10)));
+    }
+}

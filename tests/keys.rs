@@ -1,0 +1,215 @@
+//! `rdbscope keys`: the CSV contract, filters, and agreement with `dump`.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::builder::*;
+use crate::util::*;
+
+const HEADER: &str =
+    "database,type,key,size_in_bytes,encoding,num_elements,len_largest_element,expiry";
+
+fn fixture(name: &str) -> String {
+    root()
+        .join("fixtures/redis-7.0")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn keys_jsonl(args: &[&str]) -> Vec<Value> {
+    let mut a = vec!["keys", "--format", "jsonl"];
+    a.extend_from_slice(args);
+    let out = run(&a);
+    assert_eq!(
+        exit_code(&out),
+        0,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json_lines(&out)
+}
+
+fn names(rows: &[Value]) -> BTreeSet<(u64, String)> {
+    rows.iter()
+        .map(|r| {
+            (
+                r["database"].as_u64().or(r["db"].as_u64()).unwrap(),
+                r["key"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn csv_header_and_quoting() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("q.rdb");
+    let file = Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .aux("ctime", "1700000000")
+        .select_db(0)
+        .expire_ms(1700000003500)
+        .key(T_STRING, b"a,\"b\"\n\xff", v_string(b"12345"))
+        .finish(true);
+    std::fs::write(&p, file).unwrap();
+    let out = run(["keys", p.to_str().unwrap()]);
+    assert_eq!(exit_code(&out), 0);
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with(HEADER));
+    // RFC 4180: the field is quoted, quotes doubled; the \xff byte escaped.
+    let rest: String = text.split_once('\n').unwrap().1.to_string();
+    assert!(
+        rest.starts_with(
+            "0,string,\"a,\"\"b\"\"\n\\xff\",56,int,5,5,2023-11-14T22:13:23.500Z,3.5,"
+        ),
+        "{rest}"
+    );
+    assert!(rest.contains(",exact,redis-7.0 jemalloc,"), "{rest}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("memory profile redis-7.0 jemalloc (AUX redis-ver 7.0.15)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn csv_reads_back_with_the_csv_crate() {
+    let out = run(["keys", fixture("everything.rdb").as_str()]);
+    let mut r = csv::Reader::from_reader(out.stdout.as_slice());
+    let headers = r.headers().unwrap().clone();
+    assert_eq!(headers.iter().take(8).collect::<Vec<_>>().join(","), HEADER);
+    let rows: Vec<csv::StringRecord> = r.records().map(|r| r.unwrap()).collect();
+    let dump = json_lines(&run(["dump", fixture("everything.rdb").as_str()]));
+    assert_eq!(rows.len(), dump.len());
+    for (row, d) in rows.iter().zip(&dump) {
+        assert_eq!(&row[0], d["db"].to_string().as_str());
+        assert_eq!(&row[2], d["key"].as_str().unwrap());
+        assert_eq!(&row[1], d["type"].as_str().unwrap());
+        assert_eq!(row[7].is_empty(), d["expire_at_ms"].is_null());
+    }
+}
+
+#[test]
+fn filters_agree_with_dump() {
+    let f = fixture("multidb_ttl.rdb");
+    let dump = json_lines(&run(["dump", f.as_str()]));
+    let all = names(&dump);
+    let pick = |pred: &dyn Fn(&Value) -> bool| {
+        names(&dump.iter().filter(|d| pred(d)).cloned().collect::<Vec<_>>())
+    };
+
+    assert_eq!(names(&keys_jsonl(&[&f])), all);
+    assert_eq!(
+        names(&keys_jsonl(&[&f, "--db", "1", "--db", "5"])),
+        pick(&|d| d["db"] == 1 || d["db"] == 5)
+    );
+    assert_eq!(
+        names(&keys_jsonl(&[&f, "--type", "hash"])),
+        pick(&|d| d["type"] == "hash")
+    );
+    assert_eq!(
+        names(&keys_jsonl(&[&f, "--no-ttl"])),
+        pick(&|d| d["expire_at_ms"].is_null())
+    );
+    let ttl: Vec<i64> = dump
+        .iter()
+        .filter_map(|d| d["expire_at_ms"].as_i64())
+        .collect();
+    assert!(ttl.len() > 10);
+    let mid = {
+        let mut t = ttl.clone();
+        t.sort();
+        t[t.len() / 2]
+    };
+    let mid_s = mid.to_string();
+    assert_eq!(
+        names(&keys_jsonl(&[&f, "--expires-before", &mid_s])),
+        pick(&|d| d["expire_at_ms"].as_i64().is_some_and(|e| e < mid))
+    );
+    assert_eq!(
+        names(&keys_jsonl(&[&f, "--expires-after", &mid_s])),
+        pick(&|d| d["expire_at_ms"].as_i64().is_some_and(|e| e > mid))
+    );
+    let glob_rows = keys_jsonl(&[&f, "--match", "*:s*"]);
+    assert!(!glob_rows.is_empty());
+    let re = regex::Regex::new("(?s)^.*:s.*$").unwrap();
+    assert_eq!(
+        names(&glob_rows),
+        pick(&|d| re.is_match(d["key"].as_str().unwrap()))
+    );
+    assert_eq!(
+        names(&keys_jsonl(&[&f, "--regex", "^d1:"])),
+        pick(&|d| d["key"].as_str().unwrap().starts_with("d1:"))
+    );
+    let big = keys_jsonl(&[&f, "--min-bytes", "200"]);
+    assert!(
+        big.iter()
+            .all(|r| r["size_in_bytes"].as_u64().unwrap() >= 200)
+    );
+    let all_rows = keys_jsonl(&[&f]);
+    assert_eq!(
+        big.len(),
+        all_rows
+            .iter()
+            .filter(|r| r["size_in_bytes"].as_u64().unwrap() >= 200)
+            .count()
+    );
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let f = fixture("strings.rdb");
+    for args in [
+        vec!["keys", f.as_str(), "--target", "memcached-1.6"],
+        vec!["keys", f.as_str(), "--allocator", "tcmalloc"],
+        vec![
+            "keys",
+            f.as_str(),
+            "--config",
+            "hash-max-listpack-entries=lots",
+        ],
+        vec!["keys", f.as_str(), "--expires-before", "tomorrow"],
+        vec!["keys", f.as_str(), "--regex", "("],
+    ] {
+        let out = run(&args);
+        assert_eq!(exit_code(&out), 2, "{args:?}");
+        assert!(!out.stderr.is_empty());
+    }
+}
+
+#[test]
+fn target_and_config_change_estimates() {
+    let f = root().join("../shared/corpus/server__redis-6.2.16-dataset.rdb");
+    if !f.exists() {
+        eprintln!("NOTICE: ../shared not found; skipping");
+        return;
+    }
+    let f = f.to_string_lossy().into_owned();
+    // A 6.2 dump's ziplist hashes are listpacks on a 7.0 target.
+    let own = keys_jsonl(&[&f, "--type", "hash"]);
+    assert!(own.iter().any(|r| r["encoding"] == "ziplist"));
+    assert!(own.iter().all(|r| r["profile"] == "redis-6.2 jemalloc"));
+    let on70 = keys_jsonl(&[&f, "--type", "hash", "--target", "redis-7.0"]);
+    assert!(on70.iter().all(|r| r["encoding"] != "ziplist"));
+    assert!(on70.iter().any(|r| r["encoding"] == "listpack"));
+    // A lower threshold turns bigger listpack hashes into hashtables.
+    let lowered = keys_jsonl(&[
+        &f,
+        "--type",
+        "hash",
+        "--target",
+        "redis-7.0",
+        "--config",
+        "hash-max-listpack-entries=2",
+    ]);
+    assert!(
+        lowered
+            .iter()
+            .filter(|r| r["encoding"] == "hashtable")
+            .count()
+            > on70.iter().filter(|r| r["encoding"] == "hashtable").count()
+    );
+}
