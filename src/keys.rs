@@ -31,6 +31,8 @@ pub struct ResolvedTarget {
     pub target: Target,
     /// E.g. `from AUX redis-ver 7.0.15`, `--target`, or `no version in the dump: default`.
     pub reason: String,
+    /// Set when the target could not load this dump at all.
+    pub warning: Option<String>,
 }
 
 impl TargetChoice {
@@ -38,6 +40,7 @@ impl TargetChoice {
     /// else the 4.0 profile (RDB ≤ 6 files carry no version).
     pub fn resolve(
         &self,
+        header: rdb::Header,
         family: Family,
         redis_ver: Option<&str>,
         valkey_ver: Option<&str>,
@@ -67,7 +70,18 @@ impl TargetChoice {
         };
         let mut target = Target::new(profile, self.allocator);
         target.thresholds = self.thresholds.clone();
-        ResolvedTarget { target, reason }
+        let max = profile.max_rdb_version();
+        let foreign = profile.is_valkey()
+            && header.family == Family::Redis
+            && (12..80).contains(&header.version);
+        let warning = (header.version > max || foreign).then(|| {
+            format!("{profile} cannot load RDB version {} (it reads up to {max}); estimating as if it could", header.version)
+        });
+        ResolvedTarget {
+            target,
+            reason,
+            warning,
+        }
     }
 }
 
@@ -151,7 +165,12 @@ where
             _ => continue,
         };
         let resolved = sum.target.get_or_insert_with(|| {
-            choice.resolve(p.family(), redis_ver.as_deref(), valkey_ver.as_deref())
+            choice.resolve(
+                p.header(),
+                p.family(),
+                redis_ver.as_deref(),
+                valkey_ver.as_deref(),
+            )
         });
         sum.keys += 1;
         key_buf.clear();
@@ -175,7 +194,12 @@ where
         row(&r, resolved)?;
     }
     if sum.target.is_none() {
-        sum.target = Some(choice.resolve(p.family(), redis_ver.as_deref(), valkey_ver.as_deref()));
+        sum.target = Some(choice.resolve(
+            p.header(),
+            p.family(),
+            redis_ver.as_deref(),
+            valkey_ver.as_deref(),
+        ));
     }
     Ok(sum)
 }

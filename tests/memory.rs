@@ -123,7 +123,13 @@ fn check_corpus(name: &str, profile: ServerProfile, alloc: Allocator) {
         &target,
     );
     let s = stats(&rows);
-    eprintln!("{name} ({}):\n{}", target.describe(), table(&rows));
+    eprintln!(
+        "{name} ({}): {} of {} exact\n{}",
+        target.describe(),
+        s.exact,
+        rows.len(),
+        table(&rows)
+    );
     for r in rows.iter().filter(|r| r.est != r.truth) {
         eprintln!(
             "  {} {}: estimated {} ({}), server {} ({})",
@@ -507,4 +513,86 @@ mod worked_examples {
             ("raw", (1 + 1 + 1) + 24 + 16 + (3 + 100 + 1))
         );
     }
+}
+
+/// Whether a program is on PATH.
+fn on_path(name: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
+}
+
+#[test]
+fn live_redis_server_ground_truth() {
+    // Starts Debian's redis-server (installed by .ci/run) through
+    // fixtures/gen/ground_truth.py: a varied dataset is loaded, saved, the
+    // server restarted on its dump, and MEMORY USAGE / OBJECT ENCODING
+    // recorded for every key.
+    if !on_path("redis-server") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install redis-server"
+        );
+        eprintln!("NOTICE: redis-server not installed; skipping the live ground-truth test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("python3")
+        .arg(root().join("fixtures/gen/ground_truth.py"))
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "ground_truth.py failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("meta.json")).unwrap())
+            .unwrap();
+    let version = meta["redis_version"].as_str().unwrap();
+    let alloc = if meta["mem_allocator"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("libc")
+    {
+        Allocator::Libc
+    } else if meta["jemalloc_quantum"].as_u64() == Some(16) {
+        Allocator::JemallocQ16
+    } else {
+        Allocator::JemallocQ8
+    };
+    let target = Target::new(ServerProfile::for_version(false, version), alloc);
+    let rows = compare(
+        &dir.path().join("dump.rdb"),
+        &dir.path().join("truth.jsonl"),
+        &target,
+    );
+    let s = stats(&rows);
+    eprintln!(
+        "live redis-server {version} ({}): {} keys, {} exact, median |err| {:.3}%, p95 {:.3}%, sum {:.3}%, encodings {:.2}%\n{}",
+        target.describe(),
+        rows.len(),
+        s.exact,
+        s.median * 100.0,
+        s.p95 * 100.0,
+        s.sum_err * 100.0,
+        s.enc_agree * 100.0,
+        table(&rows)
+    );
+    for r in rows
+        .iter()
+        .filter(|r| r.est != r.truth || r.enc_est != r.enc_truth)
+        .take(40)
+    {
+        eprintln!(
+            "  {} {}: estimated {} ({}), server {} ({})",
+            r.kind, r.key, r.est, r.enc_est, r.truth, r.enc_truth
+        );
+    }
+    assert!(rows.len() >= 1000, "only {} keys", rows.len());
+    assert!(s.median <= 0.01, "median {}", s.median);
+    assert!(s.p95 <= 0.05, "p95 {}", s.p95);
+    assert!(s.sum_err <= 0.01, "sum {}", s.sum_err);
+    assert!(s.enc_agree >= 0.99, "encodings {}", s.enc_agree);
 }

@@ -84,6 +84,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             let profile = t.target.describe();
             if !announced {
                 eprintln!("rdbscope: {file}: memory profile {profile} ({})", t.reason);
+                if let Some(w) = &t.warning {
+                    eprintln!("rdbscope: {file}: warning: {w}");
+                }
                 announced = true;
             }
             if let Some(w) = csv.as_mut() {

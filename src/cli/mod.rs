@@ -37,14 +37,14 @@ pub struct Cli {
 enum Command {
     Verify(verify::Args),
     Dump(dump::Args),
-    Keys(keys::Args),
+    Keys(Box<keys::Args>),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Verify(a) => verify::run(a),
         Command::Dump(a) => dump::run(a),
-        Command::Keys(a) => keys::run(a),
+        Command::Keys(a) => keys::run(*a),
     }
 }
 

@@ -22,6 +22,8 @@ pub enum Approx {
     Module,
     /// The profile itself is not confirmed for this server version.
     ProvisionalProfile,
+    /// Hash fields with TTLs (Redis 7.4+): metadata layouts not confirmed.
+    FieldTtl,
 }
 
 impl Approx {
@@ -31,6 +33,7 @@ impl Approx {
             Approx::ListCompression => "compressed list nodes",
             Approx::Module => "module value: serialized size",
             Approx::ProvisionalProfile => "provisional profile",
+            Approx::FieldTtl => "hash field TTL metadata",
         }
     }
 }
@@ -91,13 +94,17 @@ struct Collector<'t> {
     /// Ziplist bytes as a 4.0–6.2 target would build them.
     zl_bytes: u64,
     zl_prev: u64,
-    /// Sets: every member a canonical integer, and the widest intset width.
+    /// Sets: every member a canonical integer, the index of the first that
+    /// is not, and the widest intset width.
     all_int: bool,
+    first_non_int: Option<u64>,
     int_width: u64,
     /// Longest element (for `*-max-listpack-value`).
     max_elem: u64,
     /// Hashes: index of the first pair over the value limit.
     first_long_pair: Option<u64>,
+    /// Hashes with field TTLs: listpack entries of the TTLs.
+    lp_ttl_entries: u64,
     /// Stored blob lengths (one blob per value, except quicklists).
     blob_bytes: u64,
     /// Quicklists: Σ node part, node count; for rebuilt lists the open node.
@@ -134,9 +141,11 @@ impl<'t> Collector<'t> {
             zl_bytes: ZIPLIST_EMPTY,
             zl_prev: 0,
             all_int: true,
+            first_non_int: None,
             int_width: 2,
             max_elem: 0,
             first_long_pair: None,
+            lp_ttl_entries: 0,
             blob_bytes: 0,
             ql_sum: 0,
             ql_nodes: 0,
@@ -228,6 +237,14 @@ impl<'t> Collector<'t> {
                 let (v, enc, a) = self.zset_value(&th, t);
                 approx = a;
                 (v, enc)
+            }
+            ValueType::Hash
+                if self.field_ttls > 0
+                    && !self.t.profile.is_valkey()
+                    && self.t.profile >= super::profile::ServerProfile::Redis74 =>
+            {
+                approx = Some(Approx::FieldTtl);
+                self.hash_ex_value(&th, t)
             }
             ValueType::Hash => self.hash_value(&th, t),
             ValueType::Stream => self.stream_value(),
@@ -346,15 +363,14 @@ impl<'t> Collector<'t> {
             return (ROBJ + l.blob(bytes), small_enc, None);
         }
         let header = l.alloc(24 + 16 * ZSKIPLIST_MAXLEVEL);
-        let mut slots = np2(n);
-        if stored_small {
-            // zsetConvert grows the dict one add at a time: the last doubling's
-            // rehash is usually still in progress when loading ends.
-            let half = slots / 2;
-            if n - half < (half as f64 * 0.63) as u64 {
-                slots += half;
-            }
-        }
+        let slots = if stored_small {
+            // zsetConvert grows the dict one add at a time, without pre-sizing.
+            let mut d = DictSim::default();
+            d.add_n(n);
+            d.slots()
+        } else {
+            np2(n)
+        };
         let base = ROBJ + ZSET + ZSKIPLIST + l.dict + 8 * slots + header;
         let per =
             self.sds_sum as f64 + (DICT_ENTRY * n) as f64 + l.skiplist_node_expected() * n as f64;
@@ -398,22 +414,53 @@ impl<'t> Collector<'t> {
             _ => {
                 let slots = match self.first_long_pair {
                     Some(k) if n <= th.hash_max_listpack_entries && t == RDB_TYPE_HASH => {
-                        // Converted mid-load: sized for the first k pairs, then grown.
-                        let mut size = np2(k);
+                        // Converted mid-load (rdbLoadObject, RDB_TYPE_HASH): the
+                        // dict is sized for the k listpack pairs, takes the long
+                        // pair, is expanded for the rest when more than 4 remain,
+                        // then grows as pairs are added.
+                        let mut d = DictSim::default();
+                        d.expand(k);
+                        d.add_n(k);
+                        d.add();
                         let rest = n - k - 1;
                         if rest > 4 {
-                            size = size.max(np2(rest));
+                            d.expand(rest);
                         }
-                        while size < n {
-                            size *= 2;
-                        }
-                        size
+                        d.add_n(rest);
+                        d.slots()
                     }
                     _ => np2(n),
                 };
                 ht(slots, self)
             }
         }
+    }
+
+    /// Redis 7.4+ hashes with field TTLs: `listpackex` (a `listpackEx`
+    /// struct of 32 bytes plus a listpack of field, value, TTL triplets) or
+    /// a hashtable whose fields carry 8 bytes of TTL metadata.
+    fn hash_ex_value(&mut self, th: &super::profile::Thresholds, t: u8) -> (u64, &'static str) {
+        let l = self.l;
+        let n = self.n;
+        let small = match t {
+            RDB_TYPE_HASH_LISTPACK_EX | RDB_TYPE_HASH_LISTPACK_EX_PRE_GA => {
+                n <= th.hash_max_listpack_entries
+            }
+            _ => n <= th.hash_max_listpack_entries && self.first_long_pair.is_none(),
+        };
+        if small {
+            let lp = LISTPACK_EMPTY + self.lp_entries + self.lp_ttl_entries;
+            return (ROBJ + l.alloc(32) + l.alloc(lp), "listpackex");
+        }
+        let meta = 8 * self.field_ttls;
+        (
+            avg_sum(
+                ROBJ + l.dict + 8 * np2(n),
+                self.sds_sum + meta + DICT_ENTRY * n,
+                n,
+            ),
+            "hashtable",
+        )
     }
 
     fn stream_value(&mut self) -> (u64, &'static str) {
@@ -456,7 +503,12 @@ impl ValueVisitor for Collector<'_> {
                         };
                         self.int_width = self.int_width.max(w);
                     }
-                    None => self.all_int = false,
+                    None => {
+                        if self.all_int {
+                            self.first_non_int = Some(self.n - 1);
+                        }
+                        self.all_int = false
+                    }
                 }
             }
         }
@@ -491,6 +543,7 @@ impl ValueVisitor for Collector<'_> {
         self.sds_of(field);
         self.sds_of(value);
         self.field_ttls += expire_at_ms.is_some() as u64;
+        self.lp_ttl_entries += listpack_entry(Elem::Int(expire_at_ms.unwrap_or(0)));
     }
 
     fn blob(&mut self, kind: BlobKind, len: usize) {

@@ -177,3 +177,105 @@ mod tests {
         assert_eq!(Layout::new(Redis50, Allocator::JemallocQ8).sds(8), 10);
     }
 }
+
+/// Follows a Redis `dict`'s table sizes through the adds of a load
+/// (`src/dict.c`: `_dictExpandIfNeeded`, `_dictExpand`, `dictRehash`), to
+/// know how many buckets `dictSlots` reports when loading ends.
+///
+/// Incremental rehashing moves one non-empty bucket per add; which buckets
+/// are empty depends on the server's random hash seed, so their number is
+/// the expectation `s · (1 − (1 − 1/s)^u)` for u entries in s buckets.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DictSim {
+    size0: u64,
+    size1: u64,
+    used: u64,
+    /// Non-empty buckets of the old table still to move.
+    pending: f64,
+}
+
+impl DictSim {
+    pub fn is_rehashing(&self) -> bool {
+        self.size1 != 0
+    }
+
+    /// `dictSlots`: both tables while rehashing.
+    pub fn slots(&self) -> u64 {
+        self.size0 + self.size1
+    }
+
+    /// `dictExpand(d, size)`; errors (rehashing, too small, same size) are
+    /// ignored as the loader ignores them.
+    pub fn expand(&mut self, size: u64) {
+        if self.is_rehashing() || self.used > size {
+            return;
+        }
+        let new = np2(size);
+        if new == self.size0 {
+            return;
+        }
+        if self.size0 == 0 {
+            self.size0 = new;
+            return;
+        }
+        let (s, u) = (self.size0 as f64, self.used as f64);
+        self.pending = (s * (1.0 - (1.0 - 1.0 / s).powf(u))).round();
+        self.size1 = new;
+    }
+
+    fn rehash_step(&mut self) {
+        if self.is_rehashing() {
+            self.pending -= 1.0;
+            if self.pending <= 0.0 {
+                self.size0 = self.size1;
+                self.size1 = 0;
+            }
+        }
+    }
+
+    /// `dictAdd` of a new entry.
+    pub fn add(&mut self) {
+        self.rehash_step();
+        if !self.is_rehashing() {
+            if self.size0 == 0 {
+                self.expand(4);
+            } else if self.used >= self.size0 {
+                self.expand(self.used + 1);
+            }
+        }
+        self.used += 1;
+    }
+
+    /// `n` adds.
+    pub fn add_n(&mut self, n: u64) {
+        // Past the point where nothing changes, skip ahead.
+        for _ in 0..n {
+            self.add();
+        }
+    }
+}
+
+#[cfg(test)]
+mod dict_tests {
+    use super::*;
+
+    #[test]
+    fn presized_dicts_stay_at_np2() {
+        let mut d = DictSim::default();
+        d.expand(1000);
+        d.add_n(1000);
+        assert_eq!(d.slots(), 1024);
+    }
+
+    #[test]
+    fn grown_dicts_can_end_mid_rehash() {
+        // zsetConvert: 129 adds from empty. The 128→256 rehash starts at the
+        // 129th add and has ~81 non-empty buckets to move: still running.
+        let mut d = DictSim::default();
+        d.add_n(129);
+        assert_eq!(d.slots(), 128 + 256);
+        let mut d = DictSim::default();
+        d.add_n(250);
+        assert_eq!(d.slots(), 256);
+    }
+}

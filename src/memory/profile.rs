@@ -77,6 +77,20 @@ impl ServerProfile {
         )
     }
 
+    /// The newest RDB version this server loads (`RDB_VERSION`; Valkey 9
+    /// writes 80 and refuses Redis's 12+ "foreign" versions by default).
+    pub fn max_rdb_version(self) -> u32 {
+        match self {
+            Redis40 => 8,
+            Redis50 | Redis60 | Redis62 => 9,
+            Redis70 => 10,
+            Redis72 | Valkey72 | Valkey80 | Valkey81 => 11,
+            Redis74 | Redis80 | Redis82 | Redis84 => 12,
+            Redis86 => 13,
+            Valkey90 | Valkey91 => 80,
+        }
+    }
+
     /// Maps a server version (`7.0.15`, from AUX `redis-ver` / `valkey-ver`)
     /// to its profile. Versions older than 4.0 use the 4.0 profile; newer
     /// than the newest known use the newest of the family.
