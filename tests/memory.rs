@@ -596,3 +596,26 @@ fn live_redis_server_ground_truth() {
     assert!(s.sum_err <= 0.01, "sum {}", s.sum_err);
     assert!(s.enc_agree >= 0.99, "encodings {}", s.enc_agree);
 }
+
+/// Compares a truth directory written by `fixtures/gen/ground_truth.py`
+/// against any server: `RDBSCOPE_TRUTH_DIR=dir RDBSCOPE_TARGET=valkey-8.1
+/// RDBSCOPE_ALLOCATOR=libc cargo test truth_dir -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn truth_dir_from_env() {
+    let dir = std::path::PathBuf::from(std::env::var("RDBSCOPE_TRUTH_DIR").unwrap());
+    let profile: ServerProfile = std::env::var("RDBSCOPE_TARGET").unwrap().parse().unwrap();
+    let alloc: Allocator = std::env::var("RDBSCOPE_ALLOCATOR").unwrap_or("jemalloc".into()).parse().unwrap();
+    let target = Target::new(profile, alloc);
+    let rows = compare(&dir.join("dump.rdb"), &dir.join("truth.jsonl"), &target);
+    let s = stats(&rows);
+    eprintln!(
+        "{} : {} keys, {} exact, median {:.3}%, p95 {:.3}%, sum {:.3}%, encodings {:.2}%\n{}",
+        target.describe(), rows.len(), s.exact, s.median * 100.0, s.p95 * 100.0, s.sum_err * 100.0, s.enc_agree * 100.0, table(&rows)
+    );
+    let mut misses: Vec<&Row> = rows.iter().filter(|r| r.est != r.truth || r.enc_est != r.enc_truth).collect();
+    misses.sort_by_key(|r| r.kind.clone());
+    for r in misses.iter().take(60) {
+        eprintln!("  {} {}: estimated {} ({}), server {} ({})", r.kind, r.key, r.est, r.enc_est, r.truth, r.enc_truth);
+    }
+}

@@ -3,6 +3,7 @@
 mod builder;
 mod corpus;
 mod corrupt;
+mod fuzz_replay;
 mod golden;
 mod keys;
 mod memory;
