@@ -9,7 +9,9 @@ use crate::util::*;
 
 fn inputs(dir: &str) -> Vec<Vec<u8>> {
     let dir = root().join("fuzz").join(dir);
-    let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
     entries
         .filter_map(|e| e.ok())
         .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
@@ -20,7 +22,12 @@ fn inputs(dir: &str) -> Vec<Vec<u8>> {
 fn decode_all(data: &[u8]) {
     let v = verify(data);
     if let Some(e) = v.error {
-        assert!(e.offset <= data.len() as u64, "offset {} past {} bytes", e.offset, data.len());
+        assert!(
+            e.offset <= data.len() as u64,
+            "offset {} past {} bytes",
+            e.offset,
+            data.len()
+        );
     }
     let _ = rdbscope::dump::dump(data, &mut std::io::sink());
 }
@@ -28,7 +35,10 @@ fn decode_all(data: &[u8]) {
 #[test]
 fn decode_file_corpus_and_regressions() {
     let mut n = 0;
-    for data in inputs("corpus/decode_file").into_iter().chain(inputs("regressions")) {
+    for data in inputs("corpus/decode_file")
+        .into_iter()
+        .chain(inputs("regressions"))
+    {
         decode_all(&data);
         for magic in [&b"REDIS0011"[..], b"VALKEY080"] {
             let mut d = magic.to_vec();
@@ -45,7 +55,9 @@ fn blob_corpus() {
     let all = inputs("corpus/blobs");
     assert!(all.len() >= 10, "blob corpus missing");
     for data in all {
-        let Some((&which, blob)) = data.split_first() else { continue };
+        let Some((&which, blob)) = data.split_first() else {
+            continue;
+        };
         match which % 5 {
             0 => {
                 if let Ok(mut lp) = Listpack::new(blob, 0) {

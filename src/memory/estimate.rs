@@ -69,7 +69,28 @@ pub fn estimate(
     let mut c = Collector::new(target, layout, rec.type_byte);
     rec.decode(templates, scratch, &mut c)?;
     let mut e = c.finish(rec.value_type, rec.type_byte);
-    e.bytes += layout.key_overhead(rec.key.len());
+    let key_len = rec.key.len();
+    match layout.kv_object {
+        Some(vo) if rec.value_type == ValueType::String && e.encoding != "int" => {
+            let has_ttl = rec.expire_at_ms.is_some() as u64;
+            let total =
+                vo.embstr_header + 1 + sds_header(key_len) + key_len + 1 + 3 + e.elements + 1;
+            let embed = match vo.embed_limit {
+                Some(limit) => total <= limit,
+                None => e.elements <= 44,
+            };
+            if embed {
+                e.encoding = "embstr";
+                e.bytes = layout.alloc(total + 8 * has_ttl);
+            } else {
+                e.encoding = "raw";
+                e.bytes =
+                    layout.kv_object(key_len, rec.expire_at_ms.is_some()) + layout.sds(e.elements);
+            }
+        }
+        Some(_) => e.bytes = e.bytes - ROBJ + layout.kv_object(key_len, rec.expire_at_ms.is_some()),
+        None => e.bytes += layout.key_overhead(key_len),
+    }
     if target.profile.is_provisional() && e.approx.is_none() {
         e.approx = Some(Approx::ProvisionalProfile);
     }
@@ -105,6 +126,10 @@ struct Collector<'t> {
     first_long_pair: Option<u64>,
     /// Hashes with field TTLs: listpack entries of the TTLs.
     lp_ttl_entries: u64,
+    /// Valkey 8.1+: Σ `hashTypeEntryMemUsage` of the hash's entries.
+    valkey_entries: u64,
+    /// Valkey 9.0+: Σ expected skiplist node allocations (member embedded).
+    zset_nodes: f64,
     /// Stored blob lengths (one blob per value, except quicklists).
     blob_bytes: u64,
     /// Quicklists: Σ node part, node count; for rebuilt lists the open node.
@@ -146,6 +171,8 @@ impl<'t> Collector<'t> {
             max_elem: 0,
             first_long_pair: None,
             lp_ttl_entries: 0,
+            valkey_entries: 0,
+            zset_nodes: 0.0,
             blob_bytes: 0,
             ql_sum: 0,
             ql_nodes: 0,
@@ -311,8 +338,25 @@ impl<'t> Collector<'t> {
     fn set_value(&mut self, th: &super::profile::Thresholds, t: u8) -> (u64, &'static str) {
         let l = self.l;
         let n = self.n;
-        let hashtable =
-            |s: &Self| avg_sum(ROBJ + l.dict + 8 * np2(n), s.sds_sum + DICT_ENTRY * n, n);
+        let slots = match (t, self.first_non_int) {
+            // Loaded as an intset until the first non-integer member, then
+            // converted (sized for the intset) and expanded for the whole set.
+            (RDB_TYPE_SET, Some(k)) if n <= th.set_max_intset_entries => {
+                let mut d = DictSim::default();
+                d.expand(k);
+                d.add_n(k);
+                d.expand(n);
+                d.add_n(n - k);
+                d.slots()
+            }
+            _ => np2(n),
+        };
+        let hashtable = |s: &Self| {
+            if l.open_hashtable {
+                return (ROBJ as f64 + Layout::valkey_hashtable(n) + s.sds_sum as f64) as u64;
+            }
+            avg_sum(ROBJ + l.dict + 8 * slots, s.sds_sum + DICT_ENTRY * n, n)
+        };
         match t {
             RDB_TYPE_SET_INTSET if n <= th.set_max_intset_entries => {
                 (ROBJ + l.blob(self.blob_bytes), "intset")
@@ -371,11 +415,19 @@ impl<'t> Collector<'t> {
         } else {
             np2(n)
         };
-        let base = ROBJ + ZSET + ZSKIPLIST + l.dict + 8 * slots + header;
-        let per =
-            self.sds_sum as f64 + (DICT_ENTRY * n) as f64 + l.skiplist_node_expected() * n as f64;
+        let (table, entry) = if l.open_hashtable {
+            (Layout::valkey_hashtable(n), 0)
+        } else {
+            ((l.dict + 8 * slots) as f64, DICT_ENTRY)
+        };
+        let base = (ROBJ + ZSET + ZSKIPLIST + header) as f64 + table;
+        let per = if l.kv_object.is_some_and(|v| v.zset_node_embeds_member) {
+            self.zset_nodes + (entry * n) as f64
+        } else {
+            self.sds_sum as f64 + (entry * n) as f64 + l.skiplist_node_expected() * n as f64
+        };
         (
-            (base as f64 + per) as u64,
+            (base + per) as u64,
             "skiplist",
             (n > 0).then_some(Approx::SkiplistLevels),
         )
@@ -386,6 +438,10 @@ impl<'t> Collector<'t> {
         let n = self.n;
         let small_enc = if l.ziplist { "ziplist" } else { "listpack" };
         let ht = |slots: u64, s: &Self| {
+            if l.open_hashtable {
+                let v = ROBJ as f64 + Layout::valkey_hashtable(n) + s.valkey_entries as f64;
+                return (v as u64, "hashtable");
+            }
             (
                 avg_sum(ROBJ + l.dict + 8 * slots, s.sds_sum + DICT_ENTRY * n, n),
                 "hashtable",
@@ -466,7 +522,12 @@ impl<'t> Collector<'t> {
     fn stream_value(&mut self) -> (u64, &'static str) {
         let l = self.l;
         self.n = self.stream_meta.as_ref().map(|m| m.length).unwrap_or(0);
-        let v = ROBJ + l.stream + self.stream_rax.usage() + self.stream_lp + self.stream_groups;
+        let rax = if l.open_hashtable {
+            self.stream_rax.alloc_size(|n| l.alloc(n))
+        } else {
+            self.stream_rax.usage()
+        };
+        let v = ROBJ + l.stream + rax + self.stream_lp + self.stream_groups;
         (v, "stream")
     }
 }
@@ -518,6 +579,12 @@ impl ValueVisitor for Collector<'_> {
         self.n += 1;
         self.elem(member);
         self.sds_of(member);
+        if self.l.kv_object.is_some_and(|v| v.zset_node_embeds_member) {
+            let len = member.len() as u64;
+            self.zset_nodes += self
+                .l
+                .skiplist_node_expected_with(16, sds_header(len) + len + 1);
+        }
         let repr = score_entry(score, self.l.listpack_sets_lists);
         self.lp_entries += repr.listpack_entry();
         let zl = match repr {
@@ -544,6 +611,18 @@ impl ValueVisitor for Collector<'_> {
         self.sds_of(value);
         self.field_ttls += expire_at_ms.is_some() as u64;
         self.lp_ttl_entries += listpack_entry(Elem::Int(expire_at_ms.unwrap_or(0)));
+        if self.l.open_hashtable {
+            // The field sds with the value embedded after it when both fit
+            // in 64 bytes, else a value pointer before the field.
+            let (f, v) = (field.len() as u64, value.len() as u64);
+            let field_size = sds_header(f) + f + 1;
+            let embedded = field_size + 3 + v + 1;
+            self.valkey_entries += if embedded <= 64 {
+                self.l.alloc(embedded)
+            } else {
+                self.l.alloc(8 + field_size) + self.l.sds(v)
+            };
+        }
     }
 
     fn blob(&mut self, kind: BlobKind, len: usize) {
@@ -599,7 +678,14 @@ impl ValueVisitor for Collector<'_> {
         for id in &ids {
             pel.insert(&id_key(*id));
         }
-        let mut v = l.stream_cg + pel.usage() + STREAM_NACK * g.pending.len() as u64;
+        let usage = |r: &Rax| {
+            if l.open_hashtable {
+                r.alloc_size(|n| l.alloc(n))
+            } else {
+                r.usage()
+            }
+        };
+        let mut v = l.stream_cg + usage(&pel) + STREAM_NACK * g.pending.len() as u64;
         for c in &g.consumers {
             let mut cp = Rax::default();
             let mut ids = c.pending.clone();
@@ -607,7 +693,7 @@ impl ValueVisitor for Collector<'_> {
             for id in &ids {
                 cp.insert(&id_key(*id));
             }
-            v += l.stream_consumer + c.name.len() as u64 + cp.usage();
+            v += l.stream_consumer + c.name.len() as u64 + usage(&cp);
         }
         self.stream_groups += v;
     }

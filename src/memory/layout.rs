@@ -26,8 +26,13 @@ pub struct Layout {
     pub stream_consumer: u64,
     /// 5.0/6.0: stream listpacks counted by byte length.
     pub stream_lp_bytes: bool,
-    /// Valkey 8.0+: the key is embedded in the keyspace entry.
+    /// Valkey 8.0: the key is embedded in the keyspace dict entry.
     pub valkey_embedded_key: bool,
+    /// Redis 8.2+ (`kvobj`) and Valkey 8.1+: the key (and expire) live
+    /// inside the value object.
+    pub kv_object: Option<KvObject>,
+    /// Valkey 8.1+: sets, hashes and zsets use the open-addressing `hashtable`.
+    pub open_hashtable: bool,
     /// 4.0: the key part is measured on the command's argument, an embstr
     /// (type-8 header) up to 44 bytes.
     pub key_from_argv: bool,
@@ -53,11 +58,39 @@ impl Layout {
             listpack_sets_lists: base >= Redis72,
             dict: if old { 96 } else { 56 },
             quicklist_node: if old { 32 } else { 40 },
-            stream: if old { 40 } else { 80 },
+            // Valkey 8.1+ measured: 16 bytes more than Redis 7's `stream`.
+            stream: match profile {
+                _ if old => 40,
+                Valkey81 | Valkey90 | Valkey91 => 96,
+                Redis82 | Redis84 | Redis86 => 112,
+                _ => 80,
+            },
             stream_cg: if old { 32 } else { 40 },
             stream_consumer: if base >= Redis72 { 32 } else { 24 },
             stream_lp_bytes: base <= Redis60,
-            valkey_embedded_key: profile >= Valkey80,
+            valkey_embedded_key: profile == Valkey80,
+            kv_object: match profile {
+                Valkey81 => Some(KvObject {
+                    embstr_header: 16,
+                    embed_limit: Some(64),
+                    zset_node_embeds_member: false,
+                    expire_for_long_keys: true,
+                }),
+                Valkey90 | Valkey91 => Some(KvObject {
+                    embstr_header: 8,
+                    embed_limit: Some(128),
+                    zset_node_embeds_member: true,
+                    expire_for_long_keys: true,
+                }),
+                Redis82 | Redis84 | Redis86 => Some(KvObject {
+                    embstr_header: 16,
+                    embed_limit: Some(64),
+                    zset_node_embeds_member: true,
+                    expire_for_long_keys: false,
+                }),
+                _ => None,
+            },
+            open_hashtable: profile >= Valkey81,
             key_from_argv: base == Redis40,
         }
     }
@@ -90,6 +123,43 @@ impl Layout {
         }
     }
 
+    /// Valkey 8.1+: the value object with its embedded key and expire field
+    /// (`createObjectWithKeyAndExpire`: 16-byte robj, 8 bytes of expire when
+    /// the key has a TTL or a key of 128+ bytes, a 1-byte sds header size,
+    /// the key sds). Replaces the robj and the key part.
+    pub fn kv_object(&self, key_len: u64, has_ttl: bool) -> u64 {
+        let long = self.kv_object.is_some_and(|k| k.expire_for_long_keys) && key_len >= 128;
+        let expire = (has_ttl || long) as u64 * 8;
+        self.alloc(ROBJ + expire + 1 + sds_header(key_len) + key_len + 1)
+    }
+
+    /// Valkey 8.1+ `hashtableMemUsage` for `n` entries loaded into a table
+    /// sized for them: the 64-byte struct plus 64-byte buckets of 7 entries
+    /// (`nextBucketExp`: ceil(n·5/32) buckets, a power of two), plus the
+    /// expected child buckets of chains that overflow a bucket (entries per
+    /// bucket follow a Poisson law; the hash seed is random).
+    pub fn valkey_hashtable(n: u64) -> f64 {
+        if n == 0 {
+            return 64.0;
+        }
+        let min = (n * 5 - 1) / 32 + 1;
+        let buckets = if min == 1 { 1 } else { min.next_power_of_two() } as f64;
+        let lambda = n as f64 / buckets;
+        // E[children] per bucket: k > 7 entries need ceil((k − 7) / 6) children.
+        let mut p = (-lambda).exp();
+        let mut children = 0.0;
+        for k in 1..200u64 {
+            p *= lambda / k as f64;
+            if k > 7 {
+                children += p * (k - 7).div_ceil(6) as f64;
+            }
+            if k > 8 && p < 1e-12 {
+                break;
+            }
+        }
+        64.0 + 64.0 * buckets * (1.0 + children)
+    }
+
     /// Key part plus dict-entry part of `MEMORY USAGE` (`memoryCommand`).
     pub fn key_overhead(&self, key_len: u64) -> u64 {
         if self.valkey_embedded_key {
@@ -114,6 +184,12 @@ impl Layout {
     /// Expected allocation of a skiplist node: levels are drawn with
     /// P(level > k | level ≥ k) = 1/4, capped at 32 (`zslRandomLevel`).
     pub fn skiplist_node_expected(&self) -> f64 {
+        self.skiplist_node_expected_with(24, 0)
+    }
+
+    /// Expected allocation of a skiplist node of `base + 16·level + extra`
+    /// bytes.
+    pub fn skiplist_node_expected_with(&self, base: u64, extra: u64) -> f64 {
         let mut e = 0.0;
         let mut p_at_least = 1.0f64;
         for k in 1..=ZSKIPLIST_MAXLEVEL {
@@ -122,11 +198,27 @@ impl Layout {
             } else {
                 p_at_least * 0.75
             };
-            e += p * self.alloc(24 + 16 * k) as f64;
+            e += p * self.alloc(base + 16 * k + extra) as f64;
             p_at_least *= 0.25;
         }
         e
     }
+}
+
+/// Valkey 8.1+ string layout constants.
+#[derive(Clone, Copy, Debug)]
+pub struct KvObject {
+    /// 9.0+: a zset skiplist node embeds its member sds after the levels
+    /// (measured on 9.1.2: node = 16 + 16·level + member sds).
+    pub zset_node_embeds_member: bool,
+    /// Bytes before the embedded data of an embstr object (9.0 drops the
+    /// value pointer for embedded values).
+    pub embstr_header: u64,
+    /// An embstr is used while header + key + value sds fit in this many
+    /// bytes; `None`: while the value is at most 44 bytes (Redis).
+    pub embed_limit: Option<u64>,
+    /// Valkey reserves the expire field for keys of 128+ bytes.
+    pub expire_for_long_keys: bool,
 }
 
 /// sds header bytes for a string of `len` bytes (`sdsReqType`).

@@ -157,6 +157,21 @@ impl Rax {
         }
     }
 
+    /// Bytes the allocator really hands out for this tree (Valkey's
+    /// `raxAllocSize`): the 24-byte `rax` struct and every node, each node
+    /// being a 4-byte header, its bytes padded to 8, one child pointer
+    /// (compressed) or one per byte (branch), and a value pointer on keys.
+    pub fn alloc_size(&self, alloc: impl Fn(u64) -> u64) -> u64 {
+        let mut total = alloc(24);
+        for n in &self.nodes {
+            let size = n.bytes.len() as u64;
+            let pad = (8 - (size + 4) % 8) % 8;
+            let children = if n.compressed { 8 } else { 8 * size };
+            total += alloc(4 + size + pad + children + if n.key { 8 } else { 0 });
+        }
+        total
+    }
+
     /// `streamRadixTreeMemoryUsage`: 16 bytes per element and
     /// `sizeof(raxNode) + 30 pointers` per node (Redis `src/object.c`).
     pub fn usage(&self) -> u64 {
