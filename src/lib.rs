@@ -9,6 +9,7 @@
 //!   same name; [`output`] holds writers that only format.
 
 pub mod dump;
+pub mod engine;
 pub mod escape;
 pub mod filter;
 pub mod input;
@@ -16,4 +17,5 @@ pub mod keys;
 pub mod memory;
 pub mod output;
 pub mod rdb;
+pub mod report;
 pub mod verify;

@@ -201,7 +201,11 @@ fn multi_part_aof_directory_and_manifest() {
     std::fs::create_dir(&aof).unwrap();
     let base = fixture("strings.rdb");
     std::fs::write(aof.join("appendonly.aof.1.base.rdb"), &base).unwrap();
-    std::fs::write(aof.join("appendonly.aof.1.incr.aof"), b"*1\r\n$4\r\nPING\r\n").unwrap();
+    std::fs::write(
+        aof.join("appendonly.aof.1.incr.aof"),
+        b"*1\r\n$4\r\nPING\r\n",
+    )
+    .unwrap();
     std::fs::write(
         aof.join("appendonly.aof.manifest"),
         "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n",
@@ -213,7 +217,11 @@ fn multi_part_aof_directory_and_manifest() {
         assert_eq!(json_lines(&out)[0]["keys"], 80);
     }
     // A manifest whose base is a command file has no RDB to read.
-    std::fs::write(aof.join("appendonly.aof.manifest"), "file appendonly.aof.1.base.aof seq 1 type b\n").unwrap();
+    std::fs::write(
+        aof.join("appendonly.aof.manifest"),
+        "file appendonly.aof.1.base.aof seq 1 type b\n",
+    )
+    .unwrap();
     let out = run(["verify", aof.to_str().unwrap()]);
     assert_eq!(exit_code(&out), 2);
     assert!(stdout(&out).contains("command file"), "{}", stdout(&out));
@@ -224,9 +232,18 @@ fn stdin_and_pipes() {
     use std::io::Write;
     use std::process::Stdio;
     let data = fixture("strings.rdb");
-    let mut child = bin().args(["verify", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = bin()
+        .args(["verify", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     child.stdin.take().unwrap().write_all(&data).unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(exit_code(&out), 0);
-    assert!(stdout(&out).starts_with("-: OK, RDB 10 (redis), written by redis 7.0.15, 80 keys"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with("-: OK, RDB 10 (redis), written by redis 7.0.15, 80 keys"),
+        "{}",
+        stdout(&out)
+    );
 }

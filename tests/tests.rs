@@ -7,6 +7,7 @@ mod fuzz_replay;
 mod golden;
 mod keys;
 mod memory;
+mod planted;
 mod properties;
 mod server_fixtures;
 mod synthetic;

@@ -1,8 +1,13 @@
 //! Command-line interface: one module per subcommand; each only parses its
 //! arguments and calls the library.
 
+mod bigkeys;
 mod dump;
+mod expiry;
 mod keys;
+mod prefixes;
+mod report;
+mod scan;
 mod shared;
 mod verify;
 
@@ -38,6 +43,10 @@ enum Command {
     Verify(verify::Args),
     Dump(dump::Args),
     Keys(Box<keys::Args>),
+    Report(Box<report::Args>),
+    Bigkeys(Box<bigkeys::Args>),
+    Prefixes(Box<prefixes::Args>),
+    Expiry(Box<expiry::Args>),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -45,6 +54,10 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Verify(a) => verify::run(a),
         Command::Dump(a) => dump::run(a),
         Command::Keys(a) => keys::run(*a),
+        Command::Report(a) => report::run(*a),
+        Command::Bigkeys(a) => bigkeys::run(*a),
+        Command::Prefixes(a) => prefixes::run(*a),
+        Command::Expiry(a) => expiry::run(*a),
     }
 }
 

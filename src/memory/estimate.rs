@@ -132,6 +132,10 @@ struct Collector<'t> {
     zset_nodes: f64,
     /// Stored blob lengths (one blob per value, except quicklists).
     blob_bytes: u64,
+    /// Whether the target may build a listpack / ziplist from the elements
+    /// (not when the dump already stores one it keeps).
+    need_lp: bool,
+    need_zl: bool,
     /// Quicklists: Σ node part, node count; for rebuilt lists the open node.
     ql_sum: u64,
     ql_nodes: u64,
@@ -152,7 +156,24 @@ struct Collector<'t> {
 
 impl<'t> Collector<'t> {
     fn new(t: &'t Target, l: Layout, type_byte: u8) -> Collector<'t> {
+        let stored_lp = matches!(
+            type_byte,
+            RDB_TYPE_HASH_LISTPACK
+                | RDB_TYPE_ZSET_LISTPACK
+                | RDB_TYPE_SET_LISTPACK
+                | RDB_TYPE_LIST_QUICKLIST_2
+        );
+        let stored_zl = matches!(
+            type_byte,
+            RDB_TYPE_ZSET_ZIPLIST | RDB_TYPE_HASH_ZIPLIST | RDB_TYPE_LIST_QUICKLIST
+        );
         Collector {
+            need_lp: !(l.ziplist || stored_lp)
+                || matches!(
+                    type_byte,
+                    RDB_TYPE_HASH_LISTPACK_EX | RDB_TYPE_HASH_LISTPACK_EX_PRE_GA
+                ),
+            need_zl: l.ziplist && !stored_zl,
             t,
             l,
             type_byte,
@@ -193,10 +214,14 @@ impl<'t> Collector<'t> {
         let len = e.len() as u64;
         self.largest = self.largest.max(len);
         self.max_elem = self.max_elem.max(len);
-        self.lp_entries += listpack_entry(e);
-        let z = ziplist_entry(e, self.zl_prev);
-        self.zl_bytes += z;
-        self.zl_prev = z;
+        if self.need_lp {
+            self.lp_entries += listpack_entry(e);
+        }
+        if self.need_zl {
+            let z = ziplist_entry(e, self.zl_prev);
+            self.zl_bytes += z;
+            self.zl_prev = z;
+        }
     }
 
     fn sds_of(&mut self, e: Elem<'_>) {
@@ -553,6 +578,9 @@ impl ValueVisitor for Collector<'_> {
             _ => {
                 // Sets.
                 self.sds_of(v);
+                if !matches!(self.type_byte, RDB_TYPE_SET | RDB_TYPE_SET_INTSET) {
+                    return;
+                }
                 match as_int(v) {
                     Some(i) => {
                         let w = if i16::try_from(i).is_ok() {
@@ -584,6 +612,9 @@ impl ValueVisitor for Collector<'_> {
             self.zset_nodes += self
                 .l
                 .skiplist_node_expected_with(16, sds_header(len) + len + 1);
+        }
+        if !(self.need_lp || self.need_zl) {
+            return;
         }
         let repr = score_entry(score, self.l.listpack_sets_lists);
         self.lp_entries += repr.listpack_entry();

@@ -1,4 +1,5 @@
 //! Writers that format finished results; no computation here.
 
 pub mod keys;
+pub mod report;
 pub mod verify;

@@ -23,7 +23,7 @@ pub mod ziplist;
 pub mod zipmap;
 
 pub use error::{Error, ErrorKind, Result};
-pub use parser::{Checksum, Eof, Header, KeyRecord, Parser, Record, parse_header};
+pub use parser::{Checkpoint, Checksum, Eof, Header, KeyRecord, Parser, Record, parse_header};
 pub use string::{Elem, RdbStr};
 pub use types::{Encoding, Family, ValueType};
 pub use value::{ArrayElem, BlobKind, ModuleValue, NullVisitor, Scratch, Template, ValueVisitor};

@@ -203,6 +203,14 @@ pub enum Record<'a> {
     Eof(Eof<'a>),
 }
 
+/// A position between records (see [`Parser::checkpoint`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub offset: u64,
+    pub db: u64,
+    pub family: Family,
+}
+
 /// Prefix opcodes that apply to the next key only.
 #[derive(Default)]
 struct Pending {
@@ -253,6 +261,25 @@ impl<'a> Parser<'a> {
             warnings,
             done: false,
         })
+    }
+
+    /// Where the parser stands between records, to resume there later
+    /// (a second pass over part of a file, on another thread).
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            offset: self.c.offset(),
+            db: self.db,
+            family: self.family,
+        }
+    }
+
+    /// A parser resumed at a checkpoint taken between records of `data`.
+    pub fn resume(data: &'a [u8], at: Checkpoint) -> Result<Parser<'a>> {
+        let mut p = Parser::new(data)?;
+        p.c.skip(at.offset.saturating_sub(9))?;
+        p.db = at.db;
+        p.family = at.family;
+        Ok(p)
     }
 
     pub fn header(&self) -> Header {

@@ -1,0 +1,241 @@
+//! Expiry facts: keys without TTL, keys already expired at dump time, a
+//! histogram of absolute expiry times, and clusters — seconds or minutes in
+//! which an unusual number of keys expire together. Times are measured
+//! against the dump's `ctime`, never the clock of the machine running
+//! rdbscope.
+
+use foldhash::HashMap;
+
+/// Distinct expiry seconds kept before counting by minute instead.
+pub const MAX_SECONDS: usize = 1 << 20;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Count {
+    pub keys: u64,
+    pub bytes: u64,
+}
+
+impl Count {
+    fn add(&mut self, o: Count) {
+        self.keys += o.keys;
+        self.bytes += o.bytes;
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ExpiryAcc {
+    pub no_ttl: Count,
+    pub with_ttl: Count,
+    pub expired: Count,
+    /// Hash fields with their own TTL (Redis 7.4+, Valkey 9).
+    pub field_ttls: u64,
+    /// Keys per expiry second (or minute once `coarse`), expired keys excluded.
+    slots: HashMap<i64, Count>,
+    coarse: bool,
+}
+
+/// A histogram bucket: `[start_ms, end_ms)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bucket {
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub count: Count,
+}
+
+/// A moment when many keys expire together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cluster {
+    pub at_ms: i64,
+    /// 1000 (a second) or 60000 (a minute).
+    pub width_ms: i64,
+    pub count: Count,
+}
+
+impl ExpiryAcc {
+    pub fn add(
+        &mut self,
+        expire_at_ms: Option<i64>,
+        ctime_ms: Option<i64>,
+        bytes: u64,
+        field_ttls: u64,
+    ) {
+        self.field_ttls += field_ttls;
+        let c = Count { keys: 1, bytes };
+        let Some(at) = expire_at_ms else {
+            self.no_ttl.add(c);
+            return;
+        };
+        self.with_ttl.add(c);
+        if ctime_ms.is_some_and(|now| at < now) {
+            self.expired.add(c);
+            return;
+        }
+        let slot = if self.coarse {
+            at.div_euclid(60_000)
+        } else {
+            at.div_euclid(1000)
+        };
+        self.slots.entry(slot).or_default().add(c);
+        if self.slots.len() > MAX_SECONDS && !self.coarse {
+            self.coarsen();
+        }
+    }
+
+    fn coarsen(&mut self) {
+        let mut m: HashMap<i64, Count> = HashMap::default();
+        for (s, c) in self.slots.drain() {
+            m.entry(s.div_euclid(60)).or_default().add(c);
+        }
+        self.slots = m;
+        self.coarse = true;
+    }
+
+    /// Whether expiry times were counted by minute (too many distinct seconds).
+    pub fn is_coarse(&self) -> bool {
+        self.coarse
+    }
+
+    pub fn merge(&mut self, mut o: ExpiryAcc) {
+        self.no_ttl.add(o.no_ttl);
+        self.with_ttl.add(o.with_ttl);
+        self.expired.add(o.expired);
+        self.field_ttls += o.field_ttls;
+        if self.coarse && !o.coarse {
+            o.coarsen();
+        } else if o.coarse && !self.coarse {
+            self.coarsen();
+        }
+        for (s, c) in o.slots {
+            self.slots.entry(s).or_default().add(c);
+        }
+        if self.slots.len() > MAX_SECONDS && !self.coarse {
+            self.coarsen();
+        }
+    }
+
+    fn slot_ms(&self) -> i64 {
+        if self.coarse { 60_000 } else { 1000 }
+    }
+
+    /// A histogram of future expiry times with at most ~48 buckets of a
+    /// whole second, minute, hour or number of days.
+    pub fn histogram(&self) -> (Vec<Bucket>, &'static str) {
+        let mut slots: Vec<(i64, Count)> = self
+            .slots
+            .iter()
+            .map(|(s, c)| (*s * self.slot_ms(), *c))
+            .collect();
+        if slots.is_empty() {
+            return (Vec::new(), "none");
+        }
+        slots.sort_by_key(|s| s.0);
+        let (min, max) = (slots[0].0, slots[slots.len() - 1].0);
+        let span = max - min + 1;
+        let units: [(i64, &str); 4] = [
+            (1000, "second"),
+            (60_000, "minute"),
+            (3_600_000, "hour"),
+            (86_400_000, "day"),
+        ];
+        let (mut width, mut name) = units[3];
+        for (w, n) in units {
+            if w >= self.slot_ms() && span / w < 48 {
+                (width, name) = (w, n);
+                break;
+            }
+        }
+        if span / width >= 48 {
+            width = ((span / 47) as u64).div_ceil(86_400_000) as i64 * 86_400_000;
+            name = "days";
+        }
+        let start = min.div_euclid(width) * width;
+        let n = ((max - start) / width + 1) as usize;
+        let mut buckets: Vec<Bucket> = (0..n)
+            .map(|i| Bucket {
+                start_ms: start + i as i64 * width,
+                end_ms: start + (i as i64 + 1) * width,
+                count: Count::default(),
+            })
+            .collect();
+        for (at, c) in slots {
+            let i = ((at - start) / width) as usize;
+            if let Some(b) = buckets.get_mut(i) {
+                b.count.add(c);
+            }
+        }
+        (buckets, name)
+    }
+
+    /// Seconds (or minutes) in which at least `min_keys` keys and ten times
+    /// the median per active second expire; the `top` largest by keys.
+    pub fn clusters(&self, min_keys: u64, top: usize) -> Vec<Cluster> {
+        let mut counts: Vec<u64> = self.slots.values().map(|c| c.keys).collect();
+        if counts.is_empty() {
+            return Vec::new();
+        }
+        counts.sort_unstable();
+        let median = counts[counts.len() / 2];
+        let threshold = min_keys.max(median.saturating_mul(10));
+        let width = self.slot_ms();
+        let mut out: Vec<Cluster> = self
+            .slots
+            .iter()
+            .filter(|(_, c)| c.keys >= threshold)
+            .map(|(s, c)| Cluster {
+                at_ms: s * width,
+                width_ms: width,
+                count: *c,
+            })
+            .collect();
+        if !self.coarse {
+            // Minutes that together reach the threshold with no single
+            // second doing so (a burst spread over a minute).
+            let mut minutes: HashMap<i64, Count> = HashMap::default();
+            for (s, c) in &self.slots {
+                minutes.entry(s.div_euclid(60)).or_default().add(*c);
+            }
+            let covered: Vec<i64> = out.iter().map(|c| c.at_ms.div_euclid(60_000)).collect();
+            let minute_threshold = threshold.saturating_mul(3);
+            out.extend(
+                minutes
+                    .into_iter()
+                    .filter(|(m, c)| c.keys >= minute_threshold && !covered.contains(m))
+                    .map(|(m, c)| Cluster {
+                        at_ms: m * 60_000,
+                        width_ms: 60_000,
+                        count: c,
+                    }),
+            );
+        }
+        out.sort_by(|a, b| b.count.keys.cmp(&a.count.keys).then(a.at_ms.cmp(&b.at_ms)));
+        out.truncate(top);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_a_planted_second() {
+        let mut e = ExpiryAcc::default();
+        let ctime = Some(1_700_000_000_000);
+        for i in 0..5000 {
+            e.add(Some(1_700_000_000_000 + i * 7_001), ctime, 10, 0);
+        }
+        for i in 0..3000 {
+            e.add(Some(1_700_007_200_000 + i % 1000), ctime, 10, 0);
+        }
+        e.add(Some(1_600_000_000_000), ctime, 10, 0);
+        e.add(None, ctime, 5, 0);
+        let c = e.clusters(100, 10);
+        assert_eq!(c.len(), 1);
+        assert_eq!((c[0].at_ms, c[0].count.keys), (1_700_007_200_000, 3000));
+        assert_eq!(e.expired.keys, 1);
+        assert_eq!(e.no_ttl.keys, 1);
+        let (h, unit) = e.histogram();
+        assert_eq!(unit, "hour");
+        assert_eq!(h.iter().map(|b| b.count.keys).sum::<u64>(), 8000);
+    }
+}

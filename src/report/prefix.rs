@@ -1,0 +1,354 @@
+//! Memory and keys by key prefix: a tree of key segments (split at the
+//! delimiters, ids generalized to `*`), with a cap on distinct children per
+//! node that keeps memory bounded and the result independent of the order
+//! keys arrive in.
+
+use foldhash::HashMap;
+
+/// How keys are cut into prefixes.
+#[derive(Clone, Debug)]
+pub struct PrefixConfig {
+    /// Bytes that separate segments (default `:`).
+    pub delimiters: Vec<u8>,
+    /// Segments kept per key (deeper keys are counted in their ancestor).
+    pub depth: usize,
+    /// More distinct children than this under one prefix: the children are
+    /// dropped (the prefix keeps its totals) and the report says so.
+    pub max_children: usize,
+    /// Replace numbers, UUIDs and hex ids by `*`.
+    pub generalize: bool,
+}
+
+impl Default for PrefixConfig {
+    fn default() -> Self {
+        PrefixConfig {
+            delimiters: b":".to_vec(),
+            depth: 3,
+            max_children: 2000,
+            generalize: true,
+        }
+    }
+}
+
+/// Totals of a prefix.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PrefixStats {
+    pub keys: u64,
+    pub bytes: u64,
+    pub no_ttl_keys: u64,
+    pub no_ttl_bytes: u64,
+    /// Keys whose expiry was already past at dump time.
+    pub expired_keys: u64,
+}
+
+impl PrefixStats {
+    fn add(&mut self, o: &PrefixStats) {
+        self.keys += o.keys;
+        self.bytes += o.bytes;
+        self.no_ttl_keys += o.no_ttl_keys;
+        self.no_ttl_bytes += o.no_ttl_bytes;
+        self.expired_keys += o.expired_keys;
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct Node {
+    stats: PrefixStats,
+    /// Keys under this node continue past it (the label ends in `*`).
+    deeper: bool,
+    /// Children were dropped: more than `max_children` distinct.
+    collapsed: bool,
+    /// Child key: the delimiter before the segment, then the segment.
+    children: HashMap<Vec<u8>, Node>,
+}
+
+/// The prefix tree.
+#[derive(Clone, Debug)]
+pub struct PrefixTree {
+    cfg: PrefixConfig,
+    root: Node,
+    seg: Vec<u8>,
+}
+
+/// One row of the prefix report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrefixRow {
+    /// e.g. `user:*:cart` or `session:*` (raw bytes; escape when printing).
+    pub prefix: Vec<u8>,
+    pub depth: usize,
+    pub stats: PrefixStats,
+    /// Its children were not kept (too many distinct).
+    pub collapsed: bool,
+}
+
+/// Segments made of digits (and `.`, `-`, `_` between them), UUIDs and hex
+/// ids of 8+ characters with a digit stand for ids: `*`.
+fn is_id(seg: &[u8]) -> bool {
+    if seg.is_empty() {
+        return false;
+    }
+    let digits = seg.iter().filter(|b| b.is_ascii_digit()).count();
+    if digits == 0 {
+        return false;
+    }
+    if seg
+        .iter()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_'))
+    {
+        return true;
+    }
+    let hexish = seg.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-');
+    hexish && seg.len() >= 8
+}
+
+impl PrefixTree {
+    pub fn new(cfg: PrefixConfig) -> PrefixTree {
+        PrefixTree {
+            cfg,
+            root: Node::default(),
+            seg: Vec::new(),
+        }
+    }
+
+    pub fn config(&self) -> &PrefixConfig {
+        &self.cfg
+    }
+
+    /// Counts one key.
+    pub fn add(&mut self, key: &[u8], s: &PrefixStats) {
+        self.root.stats.add(s);
+        let cfg = &self.cfg;
+        let mut node = &mut self.root;
+        let mut rest = key;
+        let mut delim = 0u8;
+        let mut level = 0;
+        loop {
+            if level == cfg.depth {
+                node.deeper = true;
+                return;
+            }
+            let cut = rest.iter().position(|b| cfg.delimiters.contains(b));
+            let (seg, next) = match cut {
+                Some(i) => (&rest[..i], Some((rest[i], &rest[i + 1..]))),
+                None => (rest, None),
+            };
+            self.seg.clear();
+            self.seg.push(delim);
+            if cfg.generalize && is_id(seg) {
+                self.seg.push(b'*');
+            } else if cfg.generalize && level == 0 && next.is_none() {
+                // A key without delimiters: generalize a numeric tail
+                // (`session12345` → `session*`).
+                let tail = seg.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+                if tail >= 2 && tail < seg.len() {
+                    self.seg.extend_from_slice(&seg[..seg.len() - tail]);
+                    self.seg.push(b'*');
+                } else {
+                    self.seg.extend_from_slice(seg);
+                }
+            } else {
+                self.seg.extend_from_slice(seg);
+            }
+            node.deeper |= true;
+            if node.collapsed {
+                return;
+            }
+            if !node.children.contains_key(self.seg.as_slice()) {
+                if node.children.len() >= cfg.max_children {
+                    node.collapsed = true;
+                    node.children = HashMap::default();
+                    return;
+                }
+                node.children.insert(self.seg.clone(), Node::default());
+            }
+            let Some(child) = node.children.get_mut(self.seg.as_slice()) else {
+                return;
+            };
+            child.stats.add(s);
+            node = child;
+            level += 1;
+            match next {
+                Some((d, r)) => {
+                    delim = d;
+                    rest = r;
+                }
+                None => return,
+            }
+        }
+    }
+
+    /// Adds another tree's counts (same configuration).
+    pub fn merge(&mut self, other: PrefixTree) {
+        merge_node(&mut self.root, other.root, self.cfg.max_children);
+    }
+
+    /// Totals of every key counted.
+    pub fn total(&self) -> PrefixStats {
+        self.root.stats
+    }
+
+    /// The `top` biggest prefixes, chosen best-first from the root: a row
+    /// is shown only after its parent; ties break on the prefix text. Rows
+    /// come back sorted by bytes, descending.
+    pub fn rows(&self, top: usize) -> Vec<PrefixRow> {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        type Cand = (u64, Reverse<Vec<u8>>, Vec<Vec<u8>>);
+        let mut heap: BinaryHeap<Cand> = BinaryHeap::new();
+        let push = |heap: &mut BinaryHeap<Cand>, parent: &Node, label: &[u8], path: &[Vec<u8>]| {
+            for (k, child) in &parent.children {
+                let mut l = label.to_vec();
+                if !path.is_empty() {
+                    l.push(k[0]);
+                }
+                l.extend_from_slice(&k[1..]);
+                let mut p = path.to_vec();
+                p.push(k.clone());
+                heap.push((child.stats.bytes, Reverse(l), p));
+            }
+        };
+        push(&mut heap, &self.root, &[], &[]);
+        let mut rows: Vec<PrefixRow> = Vec::new();
+        let mut shown = std::collections::HashSet::new();
+        while rows.len() < top {
+            let Some((_, Reverse(label), path)) = heap.pop() else {
+                break;
+            };
+            let node = self.node_at(&path);
+            push(&mut heap, node, &label, &path);
+            let mut prefix = label;
+            if (node.deeper || node.collapsed) && !prefix.ends_with(b"*") {
+                prefix.push(self.cfg.delimiters.first().copied().unwrap_or(b':'));
+                prefix.push(b'*');
+            }
+            // `rate` (shown as `rate:*`) and its only child, the id segment
+            // `rate:*`, name the same keys: show the row once.
+            if !shown.insert(prefix.clone()) {
+                continue;
+            }
+            rows.push(PrefixRow {
+                prefix,
+                depth: path.len(),
+                stats: node.stats,
+                collapsed: node.collapsed,
+            });
+        }
+        rows.sort_by(|a, b| {
+            b.stats
+                .bytes
+                .cmp(&a.stats.bytes)
+                .then_with(|| a.prefix.cmp(&b.prefix))
+        });
+        rows
+    }
+
+    fn node_at(&self, path: &[Vec<u8>]) -> &Node {
+        let mut n = &self.root;
+        for k in path {
+            match n.children.get(k) {
+                Some(c) => n = c,
+                None => break,
+            }
+        }
+        n
+    }
+
+    /// Prefixes whose children were dropped for exceeding the cap.
+    pub fn collapsed_count(&self) -> usize {
+        fn walk(n: &Node) -> usize {
+            n.collapsed as usize + n.children.values().map(walk).sum::<usize>()
+        }
+        walk(&self.root)
+    }
+}
+
+fn merge_node(into: &mut Node, from: Node, cap: usize) {
+    into.stats.add(&from.stats);
+    into.deeper |= from.deeper;
+    if into.collapsed || from.collapsed {
+        into.collapsed = true;
+        into.children = HashMap::default();
+        return;
+    }
+    for (k, child) in from.children {
+        match into.children.get_mut(&k) {
+            Some(c) => merge_node(c, child, cap),
+            None => {
+                into.children.insert(k, child);
+            }
+        }
+    }
+    if into.children.len() > cap {
+        into.collapsed = true;
+        into.children = HashMap::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(bytes: u64) -> PrefixStats {
+        PrefixStats {
+            keys: 1,
+            bytes,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn generalizes_ids_and_merges_deterministically() {
+        let keys: Vec<(&[u8], u64)> = vec![
+            (b"user:1:cart", 10),
+            (b"user:2:cart", 10),
+            (b"user:3:profile", 50),
+            (b"session:0f8fad5b-d9cb-469f-a165-70867728950e", 5),
+            (b"session12345", 1),
+            (b"plain", 2),
+        ];
+        let mut one = PrefixTree::new(PrefixConfig::default());
+        keys.iter().for_each(|(k, b)| one.add(k, &stats(*b)));
+        let mut a = PrefixTree::new(PrefixConfig::default());
+        let mut b = PrefixTree::new(PrefixConfig::default());
+        keys.iter().enumerate().for_each(|(i, (k, s))| {
+            if i % 2 == 0 {
+                a.add(k, &stats(*s))
+            } else {
+                b.add(k, &stats(*s))
+            }
+        });
+        b.merge(a);
+        let rows = one.rows(10);
+        assert_eq!(rows, b.rows(10));
+        let labels: Vec<String> = rows
+            .iter()
+            .map(|r| String::from_utf8(r.prefix.clone()).unwrap())
+            .collect();
+        assert_eq!(labels[0], "user:*");
+        assert!(labels.contains(&"user:*:profile".to_string()), "{labels:?}");
+        assert!(labels.contains(&"session:*".to_string()), "{labels:?}");
+        assert!(labels.contains(&"session*".to_string()), "{labels:?}");
+        assert!(labels.contains(&"plain".to_string()), "{labels:?}");
+        assert_eq!(one.total().keys, 6);
+    }
+
+    #[test]
+    fn cap_collapses_the_same_way_in_any_split() {
+        let cfg = PrefixConfig {
+            max_children: 3,
+            generalize: false,
+            ..Default::default()
+        };
+        let keys: Vec<Vec<u8>> = (0..5).map(|i| format!("p:k{i}x").into_bytes()).collect();
+        let mut one = PrefixTree::new(cfg.clone());
+        keys.iter().for_each(|k| one.add(k, &stats(1)));
+        let mut a = PrefixTree::new(cfg.clone());
+        let mut b = PrefixTree::new(cfg);
+        keys.iter().take(3).for_each(|k| a.add(k, &stats(1)));
+        keys.iter().skip(3).for_each(|k| b.add(k, &stats(1)));
+        a.merge(b);
+        assert_eq!(one.rows(10), a.rows(10));
+        assert!(one.rows(10)[0].collapsed);
+        assert_eq!(one.collapsed_count(), 1);
+    }
+}

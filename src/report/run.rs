@@ -1,0 +1,121 @@
+//! Running the reports over files: the scan, the merge across files and the
+//! second pass that names the prefixes behind each expiry cluster.
+
+use super::expiry::Cluster;
+use super::prefix::{PrefixConfig, PrefixStats, PrefixTree};
+use super::{Report, ReportConfig};
+use crate::engine::{self, FileFacts};
+use crate::filter::KeyFilter;
+use crate::keys::TargetChoice;
+use crate::rdb;
+
+/// One scanned file.
+#[derive(Clone, Debug)]
+pub struct FileResult {
+    pub name: String,
+    pub facts: FileFacts,
+    pub keys: u64,
+    pub bytes: u64,
+}
+
+/// An expiry cluster with the prefixes of its keys (prefix, keys), most first.
+pub type NamedCluster = (Cluster, Vec<(Vec<u8>, u64)>);
+
+/// The merged result over all files.
+pub struct Finished {
+    pub report: Report,
+    pub files: Vec<FileResult>,
+    pub clusters: Vec<NamedCluster>,
+}
+
+/// Scans one file into a report.
+pub fn scan_file(
+    data: &[u8],
+    cfg: &ReportConfig,
+    choice: &TargetChoice,
+    filter: &KeyFilter,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+) -> Result<(Report, FileFacts), rdb::Error> {
+    engine::scan(
+        data,
+        choice,
+        filter,
+        progress,
+        || Report::new(cfg.clone()),
+        |r, f| r.add(f),
+        |mut a, b| {
+            a.merge(b);
+            a
+        },
+    )
+}
+
+/// Expiry clusters with the prefixes of the keys behind them, found by a
+/// second, shallow pass over the files (data and the first scan's facts).
+pub fn name_clusters<'d>(
+    report: &Report,
+    files: impl Iterator<Item = (&'d [u8], &'d FileFacts)>,
+    filter: &KeyFilter,
+    top: usize,
+) -> Result<Vec<NamedCluster>, rdb::Error> {
+    let clusters = report.expiry.clusters(100, top.min(10));
+    if clusters.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cfg = PrefixConfig {
+        depth: 2,
+        ..report.config().prefixes.clone()
+    };
+    let new_trees = || -> Vec<PrefixTree> {
+        clusters
+            .iter()
+            .map(|_| PrefixTree::new(cfg.clone()))
+            .collect()
+    };
+    let one = PrefixStats {
+        keys: 1,
+        ..Default::default()
+    };
+    let merge = |mut a: Vec<PrefixTree>, b: Vec<PrefixTree>| {
+        for (x, y) in a.iter_mut().zip(b) {
+            x.merge(y);
+        }
+        a
+    };
+    let mut trees = new_trees();
+    for (data, facts) in files {
+        let t = engine::walk_keys(
+            data,
+            &facts.checkpoints,
+            new_trees,
+            |trees: &mut Vec<PrefixTree>, db, key, expire| {
+                let Some(at) = expire else { return };
+                if !filter.accepts_record(db, key, expire) {
+                    return;
+                }
+                for (c, t) in clusters.iter().zip(trees.iter_mut()) {
+                    if at >= c.at_ms && at < c.at_ms + c.width_ms {
+                        t.add(key, &one);
+                    }
+                }
+            },
+            merge,
+        )?;
+        trees = merge(trees, t);
+    }
+    Ok(clusters
+        .into_iter()
+        .zip(trees)
+        .map(|(c, t)| {
+            let mut rows: Vec<(Vec<u8>, u64)> = t
+                .rows(usize::MAX)
+                .into_iter()
+                .filter(|r| r.depth == 1)
+                .map(|r| (r.prefix, r.stats.keys))
+                .collect();
+            rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            rows.truncate(3);
+            (c, rows)
+        })
+        .collect())
+}
