@@ -8,6 +8,8 @@
 //! - [`verify`] and [`dump`] are the library side of the commands of the
 //!   same name; [`output`] holds writers that only format.
 
+pub mod check;
+pub mod diff;
 pub mod dump;
 pub mod engine;
 pub mod escape;

@@ -2,6 +2,8 @@
 //! arguments and calls the library.
 
 mod bigkeys;
+mod check;
+mod diff;
 mod dump;
 mod expiry;
 mod keys;
@@ -14,6 +16,7 @@ mod verify;
 use clap::{Parser, Subcommand};
 
 pub const EXIT_OK: u8 = 0;
+pub const EXIT_VIOLATIONS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
 const AFTER_HELP: &str = "\
@@ -23,7 +26,7 @@ manifest (its base RDB is read).
 
 Exit codes:
   0  success: every file decoded and its checksum matched (or none was stored)
-  1  `check` found rule violations (reserved)
+  1  `check` found rule violations
   2  an input could not be read or decoded, a checksum mismatched, or the
      arguments were invalid";
 
@@ -47,6 +50,8 @@ enum Command {
     Bigkeys(Box<bigkeys::Args>),
     Prefixes(Box<prefixes::Args>),
     Expiry(Box<expiry::Args>),
+    Check(Box<check::Args>),
+    Diff(Box<diff::Args>),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -58,6 +63,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Bigkeys(a) => bigkeys::run(*a),
         Command::Prefixes(a) => prefixes::run(*a),
         Command::Expiry(a) => expiry::run(*a),
+        Command::Check(a) => check::run(*a),
+        Command::Diff(a) => diff::run(*a),
     }
 }
 

@@ -6,8 +6,9 @@ use std::io::{IsTerminal, Write};
 use anyhow::Context;
 use clap::ValueEnum;
 use rdbscope::input::Input;
+use rdbscope::report::KeyFacts;
 use rdbscope::report::prefix::PrefixConfig;
-use rdbscope::report::run::{FileResult, Finished, name_clusters, scan_file};
+use rdbscope::report::run::{FileResult, Finished, name_clusters, scan_file_with};
 use rdbscope::report::{Report, ReportConfig};
 
 use super::shared::{FilterArgs, TargetArgs};
@@ -24,6 +25,35 @@ pub struct ScanArgs {
     /// merged into one report.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<String>,
+    #[command(flatten)]
+    pub opts: ScanOpts,
+}
+
+impl std::ops::Deref for ScanArgs {
+    type Target = ScanOpts;
+    fn deref(&self) -> &ScanOpts {
+        &self.opts
+    }
+}
+
+impl ScanArgs {
+    pub fn run(&self) -> anyhow::Result<Finished> {
+        self.opts.run(&self.files)
+    }
+
+    pub fn run_with<X: Send>(
+        &self,
+        init: impl Fn() -> X + Sync + Send,
+        fold: impl Fn(&mut X, &KeyFacts<'_>) + Sync + Send,
+        merge: impl Fn(&mut X, X) + Sync + Send,
+    ) -> anyhow::Result<(Finished, X)> {
+        self.opts.run_with(&self.files, init, fold, merge)
+    }
+}
+
+/// Everything but the files.
+#[derive(clap::Args)]
+pub struct ScanOpts {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -51,8 +81,8 @@ pub struct ScanArgs {
     pub target: TargetArgs,
 }
 
-impl ScanArgs {
-    fn config(&self) -> ReportConfig {
+impl ScanOpts {
+    pub fn config(&self) -> ReportConfig {
         ReportConfig {
             top: self.top,
             prefixes: PrefixConfig {
@@ -65,14 +95,25 @@ impl ScanArgs {
     }
 
     /// Scans every file and merges the results.
-    pub fn run(&self) -> anyhow::Result<Finished> {
+    pub fn run(&self, files: &[String]) -> anyhow::Result<Finished> {
+        Ok(self.run_with(files, || (), |_, _| {}, |_, _| ())?.0)
+    }
+
+    /// Like `run`, folding every key into a second accumulator too.
+    pub fn run_with<X: Send>(
+        &self,
+        names: &[String],
+        init: impl Fn() -> X + Sync + Send,
+        fold: impl Fn(&mut X, &KeyFacts<'_>) + Sync + Send,
+        merge: impl Fn(&mut X, X) + Sync + Send,
+    ) -> anyhow::Result<(Finished, X)> {
         let filter = self.filter.build()?;
         let choice = self.target.build()?;
         let cfg = self.config();
         let pool = rdbscope::engine::pool(self.threads.unwrap_or(0))
             .context("cannot start worker threads")?;
         let mut inputs = Vec::new();
-        for file in &self.files {
+        for file in names {
             inputs.push((
                 file.clone(),
                 Input::open(file).with_context(|| format!("{file}: cannot read"))?,
@@ -80,6 +121,7 @@ impl ScanArgs {
         }
         let show = !self.quiet && std::io::stderr().is_terminal();
         let mut merged = Report::new(cfg.clone());
+        let mut extra = init();
         let mut files = Vec::new();
         for (name, input) in &inputs {
             let data = input.rdb();
@@ -90,9 +132,12 @@ impl ScanArgs {
                 }
             };
             let progress: Option<&(dyn Fn(u64) + Sync)> = if show { Some(&tick) } else { None };
-            let (report, facts) = pool
-                .install(|| scan_file(data, &cfg, &choice, &filter, progress))
+            let ((report, x), facts) = pool
+                .install(|| {
+                    scan_file_with(data, &cfg, &choice, &filter, progress, &init, &fold, &merge)
+                })
                 .map_err(|e| anyhow::anyhow!("{name}: error {e}"))?;
+            merge(&mut extra, x);
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
@@ -117,11 +162,14 @@ impl ScanArgs {
                 )
             })
             .map_err(|e| anyhow::anyhow!("error {e}"))?;
-        Ok(Finished {
-            report: merged,
-            files,
-            clusters,
-        })
+        Ok((
+            Finished {
+                report: merged,
+                files,
+                clusters,
+            },
+            extra,
+        ))
     }
 }
 

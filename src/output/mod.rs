@@ -1,5 +1,6 @@
 //! Writers that format finished results; no computation here.
 
+pub mod check;
 pub mod keys;
 pub mod report;
 pub mod verify;

@@ -113,6 +113,15 @@ impl ExpiryAcc {
         }
     }
 
+    /// The second (or minute, when coarse) in which the most keys expire.
+    pub fn busiest(&self) -> Option<(i64, Count)> {
+        let w = self.slot_ms();
+        self.slots
+            .iter()
+            .map(|(s, c)| (s * w, *c))
+            .max_by(|a, b| a.1.keys.cmp(&b.1.keys).then(b.0.cmp(&a.0)))
+    }
+
     fn slot_ms(&self) -> i64 {
         if self.coarse { 60_000 } else { 1000 }
     }

@@ -86,7 +86,8 @@ impl PartialOrd for RankedKey {
     }
 }
 
-fn ranked(f: &KeyFacts<'_>, rank: u64) -> RankedKey {
+/// A top-list row for a key.
+pub fn ranked(f: &KeyFacts<'_>, rank: u64) -> RankedKey {
     RankedKey {
         rank,
         db: f.db,

@@ -36,16 +36,52 @@ pub fn scan_file(
     filter: &KeyFilter,
     progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> Result<(Report, FileFacts), rdb::Error> {
+    let ((r, ()), facts) = scan_file_with(
+        data,
+        cfg,
+        choice,
+        filter,
+        progress,
+        || (),
+        |_, _| {},
+        |_, _| (),
+    )?;
+    Ok((r, facts))
+}
+
+/// Scans one file into a report and a second accumulator of the caller's
+/// (e.g. `check`'s per-key rules), in the same pass.
+#[allow(clippy::too_many_arguments)]
+pub fn scan_file_with<X, I, F, M>(
+    data: &[u8],
+    cfg: &ReportConfig,
+    choice: &TargetChoice,
+    filter: &KeyFilter,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+    init: I,
+    fold: F,
+    merge: M,
+) -> Result<((Report, X), FileFacts), rdb::Error>
+where
+    X: Send,
+    I: Fn() -> X + Sync + Send,
+    F: Fn(&mut X, &super::KeyFacts<'_>) + Sync + Send,
+    M: Fn(&mut X, X) + Sync + Send,
+{
     engine::scan(
         data,
         choice,
         filter,
         progress,
-        || Report::new(cfg.clone()),
-        |r, f| r.add(f),
-        |mut a, b| {
+        || (Report::new(cfg.clone()), init()),
+        |(r, x), f| {
+            r.add(f);
+            fold(x, f);
+        },
+        |(mut a, mut x), (b, y)| {
             a.merge(b);
-            a
+            merge(&mut x, y);
+            (a, x)
         },
     )
 }

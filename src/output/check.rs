@@ -1,0 +1,79 @@
+//! `check` output: text, JSON and JUnit XML.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use crate::check::RuleResult;
+
+pub fn text(results: &[RuleResult]) -> String {
+    let mut out = String::new();
+    for r in results {
+        let _ = writeln!(
+            out,
+            "{}  {}: {}",
+            if r.ok { "PASS" } else { "FAIL" },
+            r.rule,
+            r.message
+        );
+        if !r.ok {
+            for o in &r.offenders {
+                let _ = writeln!(out, "        db{} {}  ({})", o.db, o.key, o.detail);
+            }
+            let more = r.offender_count.saturating_sub(r.offenders.len() as u64);
+            if more > 0 && !r.offenders.is_empty() {
+                let _ = writeln!(out, "        ... and {more} more");
+            }
+        }
+    }
+    let failed = results.iter().filter(|r| !r.ok).count();
+    let _ = writeln!(
+        out,
+        "{} rules, {} passed, {} failed",
+        results.len(),
+        results.len() - failed,
+        failed
+    );
+    out
+}
+
+pub fn json(results: &[RuleResult]) -> Value {
+    json!({
+        "schema_version": 1,
+        "ok": results.iter().all(|r| r.ok),
+        "rules": results.iter().map(|r| json!({
+            "rule": r.rule,
+            "ok": r.ok,
+            "message": r.message,
+            "offender_count": r.offender_count,
+            "offenders": r.offenders.iter().map(|o| json!({"db": o.db, "key": o.key, "bytes": o.bytes, "detail": o.detail})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// A JUnit report: one test case per rule, so CI systems list each rule.
+pub fn junit(
+    results: &[RuleResult],
+    files: &[String],
+) -> Result<String, quick_junit::SerializeError> {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut report = Report::new("rdbscope check");
+    let mut suite = TestSuite::new(files.join(" "));
+    for r in results {
+        let status = if r.ok {
+            TestCaseStatus::success()
+        } else {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_message(r.message.clone());
+            let mut detail = String::new();
+            for o in &r.offenders {
+                let _ = writeln!(detail, "db{} {} ({})", o.db, o.key, o.detail);
+            }
+            s.set_description(detail);
+            s
+        };
+        suite.add_test_case(TestCase::new(r.rule.clone(), status));
+    }
+    report.add_test_suite(suite);
+    report.to_string()
+}
