@@ -129,6 +129,16 @@ pub fn diff(old: &Value, new: &Value, top: usize) -> Value {
         tallies(&old["summary"]["by_db"]),
         tallies(&new["summary"]["by_db"]),
     );
+    // A saved report lists only its top rows: a prefix missing from a side
+    // whose list is cut off, and smaller than its smallest row, may well be
+    // there. Such rows are "unlisted", not new or vanished.
+    let floor = |doc: &Value| -> u64 {
+        if doc["prefixes_complete"].as_bool() == Some(true) {
+            return 0;
+        }
+        prefixes(doc).values().map(|(_, b)| *b).min().unwrap_or(0)
+    };
+    let (old_floor, new_floor) = (floor(old), floor(new));
     let mut rows: Vec<(String, Change)> = join(prefixes(old), prefixes(new)).into_iter().collect();
     rows.sort_by(|a, b| {
         b.1.bytes_change()
@@ -138,9 +148,17 @@ pub fn diff(old: &Value, new: &Value, top: usize) -> Value {
     });
     let status = |c: &Change| {
         if c.keys_before == 0 && c.bytes_before == 0 {
-            "new"
+            if c.bytes_after <= old_floor {
+                "unlisted"
+            } else {
+                "new"
+            }
         } else if c.keys_after == 0 && c.bytes_after == 0 {
-            "vanished"
+            if c.bytes_before <= new_floor {
+                "unlisted"
+            } else {
+                "vanished"
+            }
         } else {
             "changed"
         }
@@ -190,7 +208,8 @@ pub fn diff(old: &Value, new: &Value, top: usize) -> Value {
         "no_ttl": no_ttl.json(),
         "by_type": named(by_type, "type"),
         "by_db": named(by_db, "db"),
-        "prefixes": rows.iter().take(top).map(|(p, c)| {
+        // Unlisted rows say nothing about a change: left out.
+        "prefixes": rows.iter().filter(|(_, c)| status(c) != "unlisted").take(top).map(|(p, c)| {
             let mut v = c.json();
             v["prefix"] = Value::String(p.clone());
             v["status"] = status(c).into();

@@ -24,7 +24,24 @@ pub struct KeyFilter {
 /// Compiles a Redis-style glob (`*`, `?`, `[abc]`, `[^a]`, `\x`) to a
 /// byte regex matching the whole key; `*` also matches `/`.
 pub fn glob(pattern: &str) -> Result<Regex, String> {
-    let g = globset::GlobBuilder::new(pattern)
+    // Redis globs have no `{a,b}` alternation: braces are ordinary bytes
+    // (cluster hash tags such as `{user}:1`).
+    let mut p = String::with_capacity(pattern.len() + 4);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                p.push(c);
+                p.extend(chars.next());
+            }
+            '{' | '}' => {
+                p.push('\\');
+                p.push(c);
+            }
+            c => p.push(c),
+        }
+    }
+    let g = globset::GlobBuilder::new(&p)
         .literal_separator(false)
         .backslash_escape(true)
         .build()
@@ -106,6 +123,9 @@ mod tests {
         assert!(g.is_match(b"session:*"));
         assert!(!g.is_match(b"session:x"));
         assert!(glob("a*").unwrap().is_match(b"a\xff\x00\nb"));
+        let g = glob("{cart}:*").unwrap();
+        assert!(g.is_match(b"{cart}:1"));
+        assert!(!g.is_match(b"cart:1"));
     }
 
     #[test]

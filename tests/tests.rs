@@ -1,6 +1,7 @@
 //! Integration tests: one crate, one module per area.
 
 mod builder;
+mod check_diff;
 mod corpus;
 mod corrupt;
 mod fuzz_replay;

@@ -23,8 +23,8 @@ pub struct Compiled {
     require_ttl: Vec<Regex>,
     prefix_bytes: Vec<(String, Regex, u64)>,
     encodings: Vec<(String, Regex, Vec<String>)>,
-    /// Baseline prefixes: (label, matcher, bytes before).
-    baseline_prefixes: Vec<(String, Regex, u64)>,
+    /// Baseline prefixes of the top level: (label, bytes before).
+    baseline_prefixes: Vec<(String, u64)>,
     baseline_bytes: Option<u64>,
 }
 
@@ -63,9 +63,7 @@ impl Compiled {
                 if row["depth"].as_u64().is_some_and(|d| d > 1) {
                     continue;
                 }
-                if let Ok(re) = g(label) {
-                    baseline_prefixes.push((label.to_string(), re, bytes));
-                }
+                baseline_prefixes.push((label.to_string(), bytes));
             }
         }
         Ok(Compiled {
@@ -113,7 +111,6 @@ pub struct CheckAcc {
     many: Offenders,
     no_ttl: Vec<Offenders>,
     prefix_bytes: Vec<u64>,
-    baseline_bytes: Vec<u64>,
     encodings: Vec<Offenders>,
 }
 
@@ -122,7 +119,6 @@ impl CheckAcc {
         CheckAcc {
             no_ttl: vec![Offenders::default(); c.require_ttl.len()],
             prefix_bytes: vec![0; c.prefix_bytes.len()],
-            baseline_bytes: vec![0; c.baseline_prefixes.len()],
             encodings: vec![Offenders::default(); c.encodings.len()],
             ..CheckAcc::default()
         }
@@ -147,11 +143,6 @@ impl CheckAcc {
                 *b += f.bytes;
             }
         }
-        for (b, (_, re, _)) in self.baseline_bytes.iter_mut().zip(&c.baseline_prefixes) {
-            if re.is_match(f.key) {
-                *b += f.bytes;
-            }
-        }
         for (o, (_, re, allowed)) in self.encodings.iter_mut().zip(&c.encodings) {
             if re.is_match(f.key) && !allowed.iter().any(|e| e == f.encoding) {
                 o.add(f, f.bytes);
@@ -166,9 +157,6 @@ impl CheckAcc {
             a.merge(b);
         }
         for (a, b) in self.prefix_bytes.iter_mut().zip(o.prefix_bytes) {
-            *a += b;
-        }
-        for (a, b) in self.baseline_bytes.iter_mut().zip(o.baseline_bytes) {
             *a += b;
         }
         for (a, b) in self.encodings.iter_mut().zip(o.encodings) {
@@ -220,6 +208,11 @@ fn result(rule: String, ok: bool, message: String, count: u64, list: Vec<Offende
         offender_count: count,
         offenders: list,
     }
+}
+
+/// `0.1` → `10` (no float noise such as 10.000000000000002).
+fn pct_text(share: f64) -> String {
+    format!("{}", (share * 100.0 * 1e6).round() / 1e6)
 }
 
 /// Evaluates every rule.
@@ -323,7 +316,7 @@ pub fn evaluate(c: &Compiled, report: &Report, acc: &CheckAcc) -> Vec<RuleResult
         };
         let t = growth(before, total);
         out.push(result(
-            format!("max_growth = {}% (total)", g.0 * 100.0),
+            format!("max_growth = {}% (total)", pct_text(g.0)),
             t <= g.0,
             format!(
                 "estimated memory went from {before} to {total} bytes ({:+.1}%)",
@@ -332,28 +325,35 @@ pub fn evaluate(c: &Compiled, report: &Report, acc: &CheckAcc) -> Vec<RuleResult
             (t > g.0) as u64,
             Vec::new(),
         ));
+        let now = report.prefixes.label_totals(1);
+        let now_bytes = |label: &str| {
+            now.iter()
+                .find(|(l, _)| escape(l) == label)
+                .map(|(_, st)| st.bytes)
+                .unwrap_or(0)
+        };
         let mut grown: Vec<Offender> = c
             .baseline_prefixes
             .iter()
-            .zip(&acc.baseline_bytes)
-            .filter(|((_, _, old), new)| growth(*old, **new) > g.0)
-            .map(|((label, _, old), new)| Offender {
+            .map(|(label, old)| (label, old, now_bytes(label)))
+            .filter(|(_, old, new)| growth(**old, *new) > g.0)
+            .map(|(label, old, new)| Offender {
                 db: 0,
                 key: label.clone(),
-                bytes: *new,
-                detail: format!("{old} -> {new} bytes ({:+.1}%)", growth(*old, *new) * 100.0),
+                bytes: new,
+                detail: format!("{old} -> {new} bytes ({:+.1}%)", growth(*old, new) * 100.0),
             })
             .collect();
         grown.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.key.cmp(&b.key)));
         let n = grown.len() as u64;
         grown.truncate(MAX_OFFENDERS);
         out.push(result(
-            format!("max_growth = {}% (per prefix)", g.0 * 100.0),
+            format!("max_growth = {}% (per prefix)", pct_text(g.0)),
             n == 0,
             format!(
                 "{n} of the baseline's {} prefixes grew more than {}%",
                 c.baseline_prefixes.len(),
-                g.0 * 100.0
+                pct_text(g.0)
             ),
             n,
             grown,

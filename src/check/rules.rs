@@ -82,10 +82,12 @@ impl<'de> Deserialize<'de> for Share {
                 f.write_str("a share such as 0.5 or \"50%\"")
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Share, E> {
-                if (0.0..=100.0).contains(&v) {
+                if (0.0..=1.0).contains(&v) {
                     Ok(Share(v))
                 } else {
-                    Err(E::custom("a share must be between 0 and 1"))
+                    Err(E::custom(format!(
+                        "{v} is not a share between 0 and 1 (write \"{v}%\" for a percentage)"
+                    )))
                 }
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Share, E> {

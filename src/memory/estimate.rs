@@ -67,7 +67,25 @@ pub fn estimate(
 ) -> rdb::Result<KeyEstimate> {
     let layout = Layout::new(target.profile, target.allocator);
     let mut c = Collector::new(target, layout, rec.type_byte);
-    rec.decode(templates, scratch, &mut c)?;
+    if rec.type_byte == RDB_TYPE_STRING {
+        // Only the length and whether the text is an integer matter: an LZF
+        // string longer than 20 bytes cannot be one, so it is not inflated.
+        let mut cur = rdb::cursor::Cursor::new(rec.value, rec.value_offset);
+        let s = rdb::string::read_string(&mut cur)
+            .map_err(|e| e.with_context(rec.db, Some(rec.key_text())))?;
+        match s {
+            rdb::RdbStr::Lzf { ulen, .. } if ulen > 20 => {
+                c.string_len = ulen;
+                c.largest = ulen;
+            }
+            _ => c.string(
+                s.elem(&mut scratch.a)
+                    .map_err(|e| e.with_context(rec.db, Some(rec.key_text())))?,
+            ),
+        }
+    } else {
+        rec.decode(templates, scratch, &mut c)?;
+    }
     let mut e = c.finish(rec.value_type, rec.type_byte);
     let key_len = rec.key.len();
     match layout.kv_object {

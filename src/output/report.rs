@@ -44,6 +44,17 @@ fn keys_json(t: &TopN<RankedKey>) -> Value {
     Value::Array(t.clone().into_sorted().iter().map(key_json).collect())
 }
 
+/// `{type: [keys...]}`, types sorted.
+fn per_type_json(per: &[(String, TopN<RankedKey>)]) -> Value {
+    let mut m: Vec<&(String, TopN<RankedKey>)> = per.iter().collect();
+    m.sort_by(|a, b| a.0.cmp(&b.0));
+    Value::Object(
+        m.into_iter()
+            .map(|(t, l)| (t.clone(), keys_json(l)))
+            .collect::<Map<_, _>>(),
+    )
+}
+
 fn prefix_json(r: &PrefixRow, total: u64) -> Value {
     json!({
         "prefix": escape(&r.prefix),
@@ -65,10 +76,9 @@ pub fn expiry_json(f: &Finished) -> Value {
     let top = f.report.config().top;
     let no_ttl: Vec<Value> = f
         .report
-        .no_ttl_prefixes
-        .rows(top)
+        .no_ttl_prefix_rows(top)
         .iter()
-        .map(|r| json!({"prefix": escape(&r.prefix), "keys": r.stats.keys, "bytes": r.stats.bytes}))
+        .map(|r| json!({"prefix": escape(&r.prefix), "depth": r.depth, "keys": r.stats.no_ttl_keys, "bytes": r.stats.no_ttl_bytes}))
         .collect();
     json!({
         "no_ttl_keys": e.no_ttl.keys,
@@ -140,12 +150,7 @@ pub fn report_json(f: &Finished) -> Value {
     let top = r.config().top;
     let total = r.keys.bytes;
     let prefixes = r.prefixes.rows(top);
-    let mut by_type_big = Map::new();
-    let mut types: Vec<&String> = r.big_by_type.keys().collect();
-    types.sort();
-    for t in types {
-        by_type_big.insert(t.clone(), keys_json(&r.big_by_type[t]));
-    }
+    let by_type_big = per_type_json(&r.big_by_type);
     json!({
         "schema_version": SCHEMA_VERSION,
         "profile": profile(f),
@@ -165,6 +170,9 @@ pub fn report_json(f: &Finished) -> Value {
         "most_elements": keys_json(&r.most_elements),
         "prefixes": prefixes.iter().map(|p| prefix_json(p, total)).collect::<Vec<_>>(),
         "prefixes_with_dropped_children": r.prefixes.collapsed_count(),
+        // Whether every prefix / key is listed (else rows stop at --top).
+        "prefixes_complete": prefixes.len() < top,
+        "big_keys_complete": (r.keys.keys as usize) < top,
         "expiry": expiry_json(f),
         "hot_keys": keys_json(&r.hot),
         "cold_keys": keys_json(&r.cold),
@@ -179,12 +187,7 @@ pub fn bigkeys_json(f: &Finished, by_elements: bool) -> Value {
     } else {
         (&r.big, &r.big_by_type)
     };
-    let mut by_type = Map::new();
-    let mut types: Vec<&String> = per.keys().collect();
-    types.sort();
-    for t in types {
-        by_type.insert(t.clone(), keys_json(&per[t]));
-    }
+    let by_type = per_type_json(per);
     json!({
         "schema_version": SCHEMA_VERSION,
         "profile": profile(f),
@@ -381,7 +384,7 @@ pub fn expiry_text(out: &mut String, f: &Finished) {
     if e.field_ttls > 0 {
         let _ = writeln!(out, "  hash fields with their own TTL: {}", e.field_ttls);
     }
-    let no_ttl = f.report.no_ttl_prefixes.rows(f.report.config().top.min(10));
+    let no_ttl = f.report.no_ttl_prefix_rows(f.report.config().top.min(10));
     if !no_ttl.is_empty() {
         let _ = writeln!(out, "  keys without TTL by prefix:");
         for r in no_ttl.iter().filter(|r| r.depth == 1) {
@@ -522,10 +525,10 @@ pub fn bigkeys_text(f: &Finished, by_elements: bool) -> String {
         top,
         rank,
     );
-    let mut types: Vec<&String> = per.keys().collect();
-    types.sort();
-    for t in types {
-        keys_text(&mut out, &format!("Top {t} keys"), &per[t], rank);
+    let mut per: Vec<&(String, TopN<RankedKey>)> = per.iter().collect();
+    per.sort_by(|a, b| a.0.cmp(&b.0));
+    for (t, list) in per {
+        keys_text(&mut out, &format!("Top {t} keys"), list, rank);
     }
     out
 }

@@ -103,7 +103,7 @@ impl Error {
         self
     }
 
-    pub(crate) fn with_context(mut self, db: u64, key: Option<String>) -> Error {
+    pub fn with_context(mut self, db: u64, key: Option<String>) -> Error {
         self.db.get_or_insert(db);
         if self.key.is_none() {
             self.key = key;

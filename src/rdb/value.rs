@@ -76,7 +76,7 @@ impl ValueVisitor for NullVisitor {}
 /// is larger than any before it.
 #[derive(Default)]
 pub struct Scratch {
-    pub(crate) a: Vec<u8>,
+    pub a: Vec<u8>,
     pub(crate) b: Vec<u8>,
     pub(crate) blob: Vec<u8>,
 }

@@ -10,7 +10,7 @@ pub mod run;
 pub mod topn;
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use expiry::ExpiryAcc;
 use prefix::{PrefixConfig, PrefixStats, PrefixTree};
@@ -130,6 +130,22 @@ fn rank_push(t: &mut TopN<RankedKey>, f: &KeyFacts<'_>, rank: u64) {
     t.push(ranked(f, rank));
 }
 
+/// The list of `name` in a per-type vector, created on first use.
+fn per_type<'v>(
+    v: &'v mut Vec<(String, TopN<RankedKey>)>,
+    name: &str,
+    top: usize,
+) -> &'v mut TopN<RankedKey> {
+    let i = match v.iter().position(|(n, _)| n == name) {
+        Some(i) => i,
+        None => {
+            v.push((name.to_string(), TopN::new(top)));
+            v.len() - 1
+        }
+    };
+    &mut v[i].1
+}
+
 /// All report accumulators.
 #[derive(Clone, Debug)]
 pub struct Report {
@@ -140,11 +156,11 @@ pub struct Report {
     pub by_type: BTreeMap<String, Tally>,
     pub by_encoding: BTreeMap<&'static str, Tally>,
     pub big: TopN<RankedKey>,
-    pub big_by_type: HashMap<String, TopN<RankedKey>>,
+    /// Per type (a handful, so a vector beats a map).
+    pub big_by_type: Vec<(String, TopN<RankedKey>)>,
     pub most_elements: TopN<RankedKey>,
-    pub most_elements_by_type: HashMap<String, TopN<RankedKey>>,
+    pub most_elements_by_type: Vec<(String, TopN<RankedKey>)>,
     pub prefixes: PrefixTree,
-    pub no_ttl_prefixes: PrefixTree,
     pub expiry: ExpiryAcc,
     pub hot: TopN<RankedKey>,
     pub cold: TopN<RankedKey>,
@@ -159,16 +175,20 @@ impl Report {
             by_type: BTreeMap::new(),
             by_encoding: BTreeMap::new(),
             big: TopN::new(cfg.top),
-            big_by_type: HashMap::new(),
+            big_by_type: Vec::new(),
             most_elements: TopN::new(cfg.top),
-            most_elements_by_type: HashMap::new(),
+            most_elements_by_type: Vec::new(),
             prefixes: PrefixTree::new(cfg.prefixes.clone()),
-            no_ttl_prefixes: PrefixTree::new(cfg.prefixes.clone()),
             expiry: ExpiryAcc::default(),
             hot: TopN::new(cfg.top),
             cold: TopN::new(cfg.top),
             cfg,
         }
+    }
+
+    /// Prefixes ranked by memory in keys without TTL.
+    pub fn no_ttl_prefix_rows(&self, top: usize) -> Vec<prefix::PrefixRow> {
+        self.prefixes.rows_by(top, |s| s.no_ttl_bytes)
     }
 
     pub fn config(&self) -> &ReportConfig {
@@ -190,24 +210,18 @@ impl Report {
         self.by_encoding.entry(f.encoding).or_default().add(f.bytes);
         let top = self.cfg.top;
         rank_push(&mut self.big, f, f.bytes);
-        let t = match self.big_by_type.get_mut(f.type_name) {
-            Some(t) => t,
-            None => self
-                .big_by_type
-                .entry(f.type_name.to_string())
-                .or_insert_with(|| TopN::new(top)),
-        };
-        rank_push(t, f, f.bytes);
+        rank_push(
+            per_type(&mut self.big_by_type, f.type_name, top),
+            f,
+            f.bytes,
+        );
         if f.type_name != "string" {
             rank_push(&mut self.most_elements, f, f.elements);
-            let t = match self.most_elements_by_type.get_mut(f.type_name) {
-                Some(t) => t,
-                None => self
-                    .most_elements_by_type
-                    .entry(f.type_name.to_string())
-                    .or_insert_with(|| TopN::new(top)),
-            };
-            rank_push(t, f, f.elements);
+            rank_push(
+                per_type(&mut self.most_elements_by_type, f.type_name, top),
+                f,
+                f.elements,
+            );
         }
         let expired = match (f.expire_at_ms, f.ctime_ms) {
             (Some(e), Some(c)) => e < c,
@@ -222,9 +236,6 @@ impl Report {
             expired_keys: expired as u64,
         };
         self.prefixes.add(f.key, &ps);
-        if no_ttl {
-            self.no_ttl_prefixes.add(f.key, &ps);
-        }
         self.expiry
             .add(f.expire_at_ms, f.ctime_ms, f.bytes, f.field_ttls);
         if let Some(freq) = f.lfu_freq {
@@ -250,20 +261,13 @@ impl Report {
         self.big.merge(o.big);
         let top = self.cfg.top;
         for (k, v) in o.big_by_type {
-            self.big_by_type
-                .entry(k)
-                .or_insert_with(|| TopN::new(top))
-                .merge(v);
+            per_type(&mut self.big_by_type, &k, top).merge(v);
         }
         self.most_elements.merge(o.most_elements);
         for (k, v) in o.most_elements_by_type {
-            self.most_elements_by_type
-                .entry(k)
-                .or_insert_with(|| TopN::new(top))
-                .merge(v);
+            per_type(&mut self.most_elements_by_type, &k, top).merge(v);
         }
         self.prefixes.merge(o.prefixes);
-        self.no_ttl_prefixes.merge(o.no_ttl_prefixes);
         self.expiry.merge(o.expiry);
         self.hot.merge(o.hot);
         self.cold.merge(o.cold);

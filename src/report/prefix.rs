@@ -3,7 +3,7 @@
 //! node that keeps memory bounded and the result independent of the order
 //! keys arrive in.
 
-use foldhash::HashMap;
+type HashMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// How keys are cut into prefixes.
 #[derive(Clone, Debug)]
@@ -153,17 +153,15 @@ impl PrefixTree {
             if node.collapsed {
                 return;
             }
-            if !node.children.contains_key(self.seg.as_slice()) {
-                if node.children.len() >= cfg.max_children {
-                    node.collapsed = true;
-                    node.children = HashMap::default();
-                    return;
-                }
-                node.children.insert(self.seg.clone(), Node::default());
-            }
-            let Some(child) = node.children.get_mut(self.seg.as_slice()) else {
+            if node.children.len() >= cfg.max_children
+                && !node.children.contains_key(self.seg.as_slice())
+            {
+                node.collapsed = true;
+                node.children = HashMap::default();
                 return;
-            };
+            }
+            // One lookup; the key is copied only when the child is new.
+            let child = node.children.entry_ref(self.seg.as_slice()).or_default();
             child.stats.add(s);
             node = child;
             level += 1;
@@ -191,6 +189,12 @@ impl PrefixTree {
     /// is shown only after its parent; ties break on the prefix text. Rows
     /// come back sorted by bytes, descending.
     pub fn rows(&self, top: usize) -> Vec<PrefixRow> {
+        self.rows_by(top, |s| s.bytes)
+    }
+
+    /// Like [`PrefixTree::rows`], ranked by another measure (e.g. bytes
+    /// without TTL); prefixes where it is 0 are left out.
+    pub fn rows_by(&self, top: usize, metric: impl Fn(&PrefixStats) -> u64) -> Vec<PrefixRow> {
         use std::cmp::Reverse;
         use std::collections::BinaryHeap;
         type Cand = (u64, Reverse<Vec<u8>>, Vec<Vec<u8>>);
@@ -204,7 +208,9 @@ impl PrefixTree {
                 l.extend_from_slice(&k[1..]);
                 let mut p = path.to_vec();
                 p.push(k.clone());
-                heap.push((child.stats.bytes, Reverse(l), p));
+                if metric(&child.stats) > 0 {
+                    heap.push((metric(&child.stats), Reverse(l), p));
+                }
             }
         };
         push(&mut heap, &self.root, &[], &[]);
@@ -234,12 +240,39 @@ impl PrefixTree {
             });
         }
         rows.sort_by(|a, b| {
-            b.stats
-                .bytes
-                .cmp(&a.stats.bytes)
+            metric(&b.stats)
+                .cmp(&metric(&a.stats))
                 .then_with(|| a.prefix.cmp(&b.prefix))
         });
         rows
+    }
+
+    /// Totals of every prefix down to `depth`, by the label `rows` gives
+    /// it (exact lookups for baselines, instead of reading labels as globs).
+    pub fn label_totals(&self, depth: usize) -> std::collections::HashMap<Vec<u8>, PrefixStats> {
+        let mut out = std::collections::HashMap::new();
+        let mut stack: Vec<(&Node, Vec<u8>, usize)> = vec![(&self.root, Vec::new(), 0)];
+        while let Some((node, label, d)) = stack.pop() {
+            if d > 0 {
+                let mut l = label.clone();
+                if (node.deeper || node.collapsed) && !l.ends_with(b"*") {
+                    l.push(self.cfg.delimiters.first().copied().unwrap_or(b':'));
+                    l.push(b'*');
+                }
+                out.entry(l).or_insert(node.stats);
+            }
+            if d < depth {
+                for (k, child) in &node.children {
+                    let mut l = label.clone();
+                    if d > 0 {
+                        l.push(k[0]);
+                    }
+                    l.extend_from_slice(&k[1..]);
+                    stack.push((child, l, d + 1));
+                }
+            }
+        }
+        out
     }
 
     fn node_at(&self, path: &[Vec<u8>]) -> &Node {

@@ -144,7 +144,7 @@ pub fn name_clusters<'d>(
         .zip(trees)
         .map(|(c, t)| {
             let mut rows: Vec<(Vec<u8>, u64)> = t
-                .rows(usize::MAX)
+                .rows_by(usize::MAX, |s| s.keys)
                 .into_iter()
                 .filter(|r| r.depth == 1)
                 .map(|r| (r.prefix, r.stats.keys))
