@@ -2,7 +2,6 @@
 //! (`fuzz/regressions`) through the decoder: nothing may panic, and every
 //! error must point inside the input.
 
-use rdbscope::rdb::{intset::Intset, listpack::Listpack, lzf, ziplist::Ziplist, zipmap::Zipmap};
 use rdbscope::verify::verify;
 
 use crate::util::*;
@@ -55,39 +54,6 @@ fn blob_corpus() {
     let all = inputs("corpus/blobs");
     assert!(all.len() >= 10, "blob corpus missing");
     for data in all {
-        let Some((&which, blob)) = data.split_first() else {
-            continue;
-        };
-        match which % 5 {
-            0 => {
-                if let Ok(mut lp) = Listpack::new(blob, 0) {
-                    while let Ok(Some(_)) = lp.next_elem() {}
-                }
-            }
-            1 => {
-                if let Ok(mut zl) = Ziplist::new(blob, 0) {
-                    while let Ok(Some(_)) = zl.next_elem() {}
-                }
-            }
-            2 => {
-                if let Ok(mut is) = Intset::new(blob, 0) {
-                    while let Ok(Some(_)) = is.next_int() {}
-                }
-            }
-            3 => {
-                if let Ok(mut zm) = Zipmap::new(blob, 0) {
-                    while let Ok(Some(_)) = zm.next_pair() {}
-                }
-            }
-            _ => {
-                if blob.len() >= 2 {
-                    let ulen = u16::from_le_bytes([blob[0], blob[1]]) as u64;
-                    let mut out = Vec::new();
-                    if lzf::decompress(&blob[2..], ulen, &mut out).is_ok() {
-                        assert_eq!(out.len() as u64, ulen);
-                    }
-                }
-            }
-        }
+        rdbscope::rdb::exercise_blob(&data);
     }
 }

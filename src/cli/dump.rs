@@ -1,12 +1,9 @@
 //! `rdbscope dump`.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 
-use anyhow::Context;
 use clap::ValueEnum;
 use rdbscope::dump::{DumpError, dump};
-use rdbscope::input::Input;
 use rdbscope::rdb::Checksum;
 
 use super::{EXIT_ERROR, EXIT_OK};
@@ -46,39 +43,31 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let Format::Jsonl = args.format;
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(BufWriter::new(
-            File::create(path).with_context(|| format!("cannot create {path}"))?,
-        )),
-        None => Box::new(BufWriter::new(std::io::stdout().lock())),
-    };
-    let mut code = EXIT_OK;
-    for file in &args.files {
-        let input = match Input::open(file) {
-            Ok(i) => i,
-            Err(e) => {
-                eprintln!("rdbscope: {file}: cannot read: {e}");
-                code = EXIT_ERROR;
-                continue;
-            }
-        };
+    let mut out = super::shared::output(args.output.as_deref())?;
+    let mut decoded = true;
+    let opened = super::shared::each_input(&args.files, |file, input| {
         match dump(input.rdb(), &mut out) {
             Ok((_, Some(Checksum::Mismatch { stored, computed }))) => {
                 out.flush()?;
                 eprintln!(
                     "rdbscope: {file}: checksum mismatch (stored {stored:016x}, computed {computed:016x})"
                 );
-                code = EXIT_ERROR;
+                decoded = false;
             }
             Ok(_) => {}
             Err(DumpError::Io(e)) => return Err(e.into()),
             Err(DumpError::Decode(e)) => {
                 out.flush()?;
                 eprintln!("rdbscope: {file}: error {e}");
-                code = EXIT_ERROR;
+                decoded = false;
             }
         }
-    }
+        Ok(())
+    })?;
     out.flush()?;
-    Ok(code)
+    Ok(if opened && decoded {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    })
 }

@@ -1,11 +1,8 @@
 //! `rdbscope keys`.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 
-use anyhow::Context;
 use clap::ValueEnum;
-use rdbscope::input::Input;
 use rdbscope::keys::{ScanError, scan};
 use rdbscope::output::keys::{CSV_HEADER, csv_record, json_line};
 
@@ -53,12 +50,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let filter = args.filter.build()?;
     let choice = args.target.build()?;
-    let out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(BufWriter::new(
-            File::create(path).with_context(|| format!("cannot create {path}"))?,
-        )),
-        None => Box::new(BufWriter::new(std::io::stdout().lock())),
-    };
+    let out = super::shared::output(args.output.as_deref())?;
     let mut csv = None;
     let mut jsonl = None;
     match args.format {
@@ -69,16 +61,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
         Format::Jsonl => jsonl = Some(out),
     }
-    let mut code = EXIT_OK;
-    for file in &args.files {
-        let input = match Input::open(file) {
-            Ok(i) => i,
-            Err(e) => {
-                eprintln!("rdbscope: {file}: cannot read: {e}");
-                code = EXIT_ERROR;
-                continue;
-            }
-        };
+    let mut decoded = true;
+    let opened = super::shared::each_input(&args.files, |file, input| {
         let mut announced = false;
         let res = scan(input.rdb(), &choice, &filter, |row, t| {
             let profile = t.target.describe();
@@ -103,17 +87,22 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             Err(ScanError::Io(e)) => return Err(e.into()),
             Err(ScanError::Decode(e)) => {
                 eprintln!("rdbscope: {file}: error {e}");
-                code = EXIT_ERROR;
+                decoded = false;
             }
         }
-    }
+        Ok(())
+    })?;
     if let Some(mut w) = csv {
         w.flush()?;
     }
     if let Some(mut w) = jsonl {
         w.flush()?;
     }
-    Ok(code)
+    Ok(if opened && decoded {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    })
 }
 
 /// Keeps the I/O error kind (a closed pipe is not an error).

@@ -112,3 +112,33 @@ impl TargetArgs {
         })
     }
 }
+
+/// Where a command writes: `-o FILE` or stdout, buffered.
+pub fn output(path: Option<&str>) -> anyhow::Result<Box<dyn std::io::Write>> {
+    use std::io::BufWriter;
+    Ok(match path {
+        Some(p) => Box::new(BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {p}"))?,
+        )),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    })
+}
+
+/// Opens each input in turn; unreadable ones are reported on stderr and
+/// skipped, and make the command exit 2. Returns whether all opened.
+pub fn each_input(
+    files: &[String],
+    mut f: impl FnMut(&str, rdbscope::input::Input) -> anyhow::Result<()>,
+) -> anyhow::Result<bool> {
+    let mut ok = true;
+    for file in files {
+        match rdbscope::input::Input::open(file) {
+            Ok(i) => f(file, i)?,
+            Err(e) => {
+                eprintln!("rdbscope: {file}: cannot read: {e}");
+                ok = false;
+            }
+        }
+    }
+    Ok(ok)
+}

@@ -61,13 +61,7 @@ pub fn listpack_entry(e: Elem<'_>) -> u64 {
 }
 
 fn backlen(x: u64) -> u64 {
-    match x {
-        0..=127 => 1,
-        128..=16383 => 2,
-        16384..=2097151 => 3,
-        2097152..=268435455 => 4,
-        _ => 5,
-    }
+    crate::rdb::listpack::backlen_size(x as usize) as u64
 }
 
 /// An empty listpack: 4-byte total, 2-byte count, end byte.

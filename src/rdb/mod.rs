@@ -56,3 +56,48 @@ mod tests {
         assert_eq!(super::crc64(b"123456789"), 0xe9c6d914c4b8d9ca);
     }
 }
+
+/// Runs one blob decoder over arbitrary bytes, checking its invariants:
+/// the first byte picks the decoder (modulo 5: listpack, ziplist, intset,
+/// zipmap, LZF whose next 2 bytes are the declared length), the rest is
+/// the blob. Shared by the `blobs` fuzz target and its corpus replay.
+#[doc(hidden)]
+pub fn exercise_blob(data: &[u8]) {
+    let check = |e: Elem<'_>| assert_eq!(e.to_vec().len(), e.len(), "Elem::len disagrees with its text for {e:?}");
+    let Some((&which, blob)) = data.split_first() else { return };
+    match which % 5 {
+        0 => {
+            if let Ok(mut lp) = listpack::Listpack::new(blob, 0) {
+                while let Ok(Some(e)) = lp.next_elem() {
+                    check(e);
+                }
+            }
+        }
+        1 => {
+            if let Ok(mut zl) = ziplist::Ziplist::new(blob, 0) {
+                while let Ok(Some(e)) = zl.next_elem() {
+                    check(e);
+                }
+            }
+        }
+        2 => {
+            if let Ok(mut is) = intset::Intset::new(blob, 0) {
+                while let Ok(Some(_)) = is.next_int() {}
+            }
+        }
+        3 => {
+            if let Ok(mut zm) = zipmap::Zipmap::new(blob, 0) {
+                while let Ok(Some(_)) = zm.next_pair() {}
+            }
+        }
+        _ => {
+            if let [a, b, rest @ ..] = blob {
+                let ulen = u16::from_le_bytes([*a, *b]) as u64;
+                let mut out = Vec::new();
+                if lzf::decompress(rest, ulen, &mut out).is_ok() {
+                    assert_eq!(out.len() as u64, ulen);
+                }
+            }
+        }
+    }
+}

@@ -188,10 +188,12 @@ fn emit<'b, E: Elems<'b>, V: ValueVisitor>(
     Ok(())
 }
 
-fn listpack_value<V: ValueVisitor>(
+/// A value stored as one listpack or ziplist blob.
+fn blob_value<V: ValueVisitor>(
     c: &mut Cursor<'_>,
     deep: bool,
     s: &mut Scratch,
+    kind: BlobKind,
     shape: Shape,
     what: &'static str,
     v: &mut V,
@@ -200,28 +202,14 @@ fn listpack_value<V: ValueVisitor>(
         return read_string(c).map(|_| ());
     }
     let b = read_blob(c, &mut s.blob, what)?;
-    v.blob(BlobKind::Listpack, b.bytes.len());
-    Listpack::new(b.bytes, b.base)
-        .and_then(|lp| emit(lp, shape, b.base, what, v))
-        .map_err(|e| b.fix(e))
-}
-
-fn ziplist_value<V: ValueVisitor>(
-    c: &mut Cursor<'_>,
-    deep: bool,
-    s: &mut Scratch,
-    shape: Shape,
-    what: &'static str,
-    v: &mut V,
-) -> Result<()> {
-    if !deep {
-        return read_string(c).map(|_| ());
-    }
-    let b = read_blob(c, &mut s.blob, what)?;
-    v.blob(BlobKind::Ziplist, b.bytes.len());
-    Ziplist::new(b.bytes, b.base)
-        .and_then(|zl| emit(zl, shape, b.base, what, v))
-        .map_err(|e| b.fix(e))
+    v.blob(kind, b.bytes.len());
+    let r = match kind {
+        BlobKind::Ziplist => {
+            Ziplist::new(b.bytes, b.base).and_then(|zl| emit(zl, shape, b.base, what, v))
+        }
+        _ => Listpack::new(b.bytes, b.base).and_then(|lp| emit(lp, shape, b.base, what, v)),
+    };
+    r.map_err(|e| b.fix(e))
 }
 
 fn walk<V: ValueVisitor>(
@@ -307,9 +295,27 @@ fn walk<V: ValueVisitor>(
             };
             walk().map_err(|e| b.fix(e))?;
         }
-        RDB_TYPE_LIST_ZIPLIST => ziplist_value(c, deep, s, Shape::Items, "list ziplist", v)?,
-        RDB_TYPE_ZSET_ZIPLIST => ziplist_value(c, deep, s, Shape::Scored, "zset ziplist", v)?,
-        RDB_TYPE_HASH_ZIPLIST => ziplist_value(c, deep, s, Shape::Pairs, "hash value", v)?,
+        RDB_TYPE_LIST_ZIPLIST => blob_value(
+            c,
+            deep,
+            s,
+            BlobKind::Ziplist,
+            Shape::Items,
+            "list ziplist",
+            v,
+        )?,
+        RDB_TYPE_ZSET_ZIPLIST => blob_value(
+            c,
+            deep,
+            s,
+            BlobKind::Ziplist,
+            Shape::Scored,
+            "zset ziplist",
+            v,
+        )?,
+        RDB_TYPE_HASH_ZIPLIST => {
+            blob_value(c, deep, s, BlobKind::Ziplist, Shape::Pairs, "hash value", v)?
+        }
         RDB_TYPE_SET_INTSET => {
             if !deep {
                 return read_string(c).map(|_| ());
@@ -386,9 +392,33 @@ fn walk<V: ValueVisitor>(
         {
             stream::walk(c, t, deep, s, v)?
         }
-        RDB_TYPE_HASH_LISTPACK => listpack_value(c, deep, s, Shape::Pairs, "hash listpack", v)?,
-        RDB_TYPE_ZSET_LISTPACK => listpack_value(c, deep, s, Shape::Scored, "zset listpack", v)?,
-        RDB_TYPE_SET_LISTPACK => listpack_value(c, deep, s, Shape::Items, "set listpack", v)?,
+        RDB_TYPE_HASH_LISTPACK => blob_value(
+            c,
+            deep,
+            s,
+            BlobKind::Listpack,
+            Shape::Pairs,
+            "hash listpack",
+            v,
+        )?,
+        RDB_TYPE_ZSET_LISTPACK => blob_value(
+            c,
+            deep,
+            s,
+            BlobKind::Listpack,
+            Shape::Scored,
+            "zset listpack",
+            v,
+        )?,
+        RDB_TYPE_SET_LISTPACK => blob_value(
+            c,
+            deep,
+            s,
+            BlobKind::Listpack,
+            Shape::Items,
+            "set listpack",
+            v,
+        )?,
         VALKEY_RDB_TYPE_HASH_2 if ctx.family == Family::Valkey => {
             let n = read_count(c, 10, "hash")?;
             for _ in 0..n {
@@ -431,7 +461,15 @@ fn walk<V: ValueVisitor>(
             if t == RDB_TYPE_HASH_LISTPACK_EX {
                 c.u64_le()?; // min expire: informational
             }
-            listpack_value(c, deep, s, Shape::Triplets, "hash listpack-ex", v)?
+            blob_value(
+                c,
+                deep,
+                s,
+                BlobKind::Listpack,
+                Shape::Triplets,
+                "hash listpack-ex",
+                v,
+            )?
         }
         RDB_TYPE_ARRAY if ctx.family == Family::Redis => {
             let n = read_count(c, 2, "array")?;
