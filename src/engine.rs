@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::filter::KeyFilter;
 use crate::keys::{ResolvedTarget, TargetChoice};
-use crate::memory::estimate;
+use crate::memory::{Detail, estimate_with};
 use crate::rdb::{self, KeyRecord, Parser, RdbStr, Record, Scratch, Template};
 use crate::report::KeyFacts;
 
@@ -146,8 +146,10 @@ struct Worker<A> {
 /// `merge` combines two. Returns the merged accumulator and the file facts;
 /// a decoding error anywhere is returned instead (the one at the lowest
 /// offset, so the error is the same for any thread count).
+#[allow(clippy::too_many_arguments)]
 pub fn scan<A, I, F, M>(
     data: &[u8],
+    detail: Detail,
     choice: &TargetChoice,
     filter: &KeyFilter,
     progress: Option<&(dyn Fn(u64) + Sync)>,
@@ -190,7 +192,7 @@ where
             },
             |mut w, batch| {
                 for rec in &batch.records {
-                    if let Err(e) = fold_record(&mut w, rec, &batch, filter, &fold) {
+                    if let Err(e) = fold_record(&mut w, rec, &batch, filter, detail, &fold) {
                         if w.error.as_ref().is_none_or(|old| e.offset < old.offset) {
                             w.error = Some(e);
                         }
@@ -247,6 +249,7 @@ fn fold_record<A, F>(
     k: &KeyRecord<'_>,
     batch: &Batch<'_>,
     filter: &KeyFilter,
+    detail: Detail,
     fold: &F,
 ) -> rdb::Result<()>
 where
@@ -257,7 +260,13 @@ where
     if !filter.accepts_record(k.db, key, k.expire_at_ms) {
         return Ok(());
     }
-    let e = estimate(k, &batch.target.target, &batch.templates, &mut w.scratch)?;
+    let e = estimate_with(
+        k,
+        &batch.target.target,
+        &batch.templates,
+        &mut w.scratch,
+        detail,
+    )?;
     let module_name;
     let type_name = match e.module {
         Some(name) => {

@@ -686,3 +686,51 @@ fn truth_dir_from_env() {
         );
     }
 }
+
+#[test]
+fn header_only_estimates_equal_full_ones() {
+    // Detail::Headers skips reading elements of stored listpacks, intsets
+    // and quicklist nodes; it must give exactly the same numbers.
+    use rdbscope::memory::{Detail, estimate_with};
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(root().join("fixtures/redis-7.0"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rdb"))
+        .collect();
+    if let Some(shared) = shared() {
+        files.push(shared.join("corpus/server__redis-7.0.15-dataset.rdb"));
+        files.push(shared.join("corpus/librdb__quicklist2_v11.rdb"));
+        files.push(shared.join("corpus/librdb__set_is_v11.rdb"));
+    }
+    let mut compared = 0;
+    for f in &files {
+        let data = std::fs::read(f).unwrap();
+        for profile in [
+            ServerProfile::Redis70,
+            ServerProfile::Redis72,
+            ServerProfile::Redis82,
+            ServerProfile::Valkey91,
+        ] {
+            let target = Target::new(profile, Allocator::JemallocQ8);
+            let mut p = Parser::new(&data).unwrap();
+            let mut scratch = Scratch::default();
+            while let Some(rec) = p.next_record().unwrap() {
+                let Record::Key(k) = rec else { continue };
+                let full =
+                    estimate_with(&k, &target, p.templates(), &mut scratch, Detail::Elements)
+                        .unwrap();
+                let fast = estimate_with(&k, &target, p.templates(), &mut scratch, Detail::Headers)
+                    .unwrap();
+                assert_eq!(
+                    (full.bytes, full.encoding, full.elements),
+                    (fast.bytes, fast.encoding, fast.elements),
+                    "{} {profile} {}",
+                    f.display(),
+                    k.key_text()
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 1000, "{compared}");
+}

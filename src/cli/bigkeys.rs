@@ -23,7 +23,8 @@ pub struct Args {
     scan: ScanArgs,
 }
 
-pub fn run(args: Args) -> anyhow::Result<u8> {
+pub fn run(mut args: Args) -> anyhow::Result<u8> {
+    args.scan.opts.detail = rdbscope::memory::Detail::Elements;
     let f = args.scan.run()?;
     let el = args.by == By::Elements;
     emit(

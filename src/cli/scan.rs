@@ -75,6 +75,9 @@ pub struct ScanOpts {
     /// No progress bar (it is shown on stderr only when it is a terminal).
     #[arg(long)]
     pub quiet: bool,
+    /// Set by the command: read every element (bigkeys: largest element).
+    #[arg(skip = rdbscope::memory::Detail::Headers)]
+    pub detail: rdbscope::memory::Detail,
     #[command(flatten)]
     pub filter: FilterArgs,
     #[command(flatten)]
@@ -84,6 +87,7 @@ pub struct ScanOpts {
 impl ScanOpts {
     pub fn config(&self) -> ReportConfig {
         ReportConfig {
+            detail: self.detail,
             top: self.top,
             prefixes: PrefixConfig {
                 delimiters: self.delimiters.bytes().collect(),

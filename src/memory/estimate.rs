@@ -48,8 +48,9 @@ pub struct KeyEstimate {
     /// STRLEN / LLEN / SCARD / ZCARD / HLEN / XLEN.
     pub elements: u64,
     /// Byte length of the largest element (a string's own length; for
-    /// hashes the largest field or value).
-    pub largest_element: u64,
+    /// hashes the largest field or value); `None` when the estimate was made
+    /// from the blob headers alone (`Detail::Headers`).
+    pub largest_element: Option<u64>,
     /// Fields with a TTL (hashes).
     pub field_ttls: u64,
     /// `None` when exact by construction.
@@ -58,16 +59,137 @@ pub struct KeyEstimate {
     pub module: Option<[u8; 9]>,
 }
 
-/// Estimates one key. `key_len` is the key's byte length.
+/// How much of a value to read for an estimate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// Every element: also gives the largest element.
+    Elements,
+    /// Stored listpacks, intsets and quicklist nodes that the target keeps
+    /// as they are need only their headers (the same bytes; no largest
+    /// element). Anything else is read in full.
+    Headers,
+}
+
+/// Estimates one key, reading every element.
 pub fn estimate(
     rec: &KeyRecord<'_>,
     target: &Target,
     templates: &[Template],
     scratch: &mut Scratch,
 ) -> rdb::Result<KeyEstimate> {
+    estimate_with(rec, target, templates, scratch, Detail::Elements)
+}
+
+/// Fills the collector from blob headers only, when that gives the same
+/// estimate as reading the elements. Returns false to read them instead.
+fn from_headers(
+    c: &mut Collector<'_>,
+    rec: &KeyRecord<'_>,
+    scratch: &mut Scratch,
+) -> rdb::Result<bool> {
+    use rdb::string::{read_count, read_len, read_string};
+    let th = &c.t.thresholds;
+    let mut cur = rdb::cursor::Cursor::new(rec.value, rec.value_offset);
+    let header = |s: rdb::RdbStr<'_>, buf: &mut Vec<u8>| -> rdb::Result<Option<[u8; 8]>> {
+        let bytes: &[u8] = match s {
+            rdb::RdbStr::Raw(b) => b,
+            rdb::RdbStr::Lzf { data, offset, .. } => {
+                rdb::lzf::decompress_prefix(data, 8, buf).map_err(|(at, why)| {
+                    rdb::Error::new(offset + at as u64, rdb::ErrorKind::BadLzf(why))
+                })?;
+                buf
+            }
+            rdb::RdbStr::Int(_) => return Ok(None),
+        };
+        Ok(bytes.get(..8).map(|h| h.try_into().unwrap_or([0; 8])))
+    };
+    let lp_count = |h: [u8; 8]| -> Option<u64> {
+        let n = u16::from_le_bytes([h[4], h[5]]);
+        (n != u16::MAX).then_some(n as u64)
+    };
+    match rec.type_byte {
+        RDB_TYPE_HASH_LISTPACK
+        | RDB_TYPE_ZSET_LISTPACK
+        | RDB_TYPE_SET_LISTPACK
+        | RDB_TYPE_SET_INTSET => {
+            let s = read_string(&mut cur)?;
+            let Some(h) = header(s, &mut scratch.a)? else {
+                return Ok(false);
+            };
+            let n = match rec.type_byte {
+                RDB_TYPE_SET_INTSET => u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as u64,
+                RDB_TYPE_SET_LISTPACK => match lp_count(h) {
+                    Some(n) => n,
+                    None => return Ok(false),
+                },
+                _ => match lp_count(h) {
+                    Some(n) => n / 2,
+                    None => return Ok(false),
+                },
+            };
+            let limit = match rec.type_byte {
+                RDB_TYPE_HASH_LISTPACK => th.hash_max_listpack_entries,
+                RDB_TYPE_ZSET_LISTPACK => th.zset_max_listpack_entries,
+                RDB_TYPE_SET_LISTPACK => th.set_max_listpack_entries,
+                _ => th.set_max_intset_entries,
+            };
+            if n > limit || (rec.type_byte == RDB_TYPE_SET_LISTPACK && !c.l.listpack_sets_lists) {
+                return Ok(false);
+            }
+            c.n = n;
+            c.blob_bytes = s.len();
+        }
+        RDB_TYPE_LIST_QUICKLIST_2 => {
+            let nodes = read_count(&mut cur, 2, "quicklist")?;
+            for _ in 0..nodes {
+                let plain = read_len(&mut cur)? == 1;
+                let s = read_string(&mut cur)?;
+                let lzf = match s {
+                    rdb::RdbStr::Lzf { data, .. } => Some(data.len() as u64),
+                    _ => None,
+                };
+                c.quicklist_node(plain, s.len(), lzf);
+                if plain {
+                    c.n += 1;
+                    continue;
+                }
+                let Some(h) = header(s, &mut scratch.a)? else {
+                    return Ok(false);
+                };
+                let Some(count) = lp_count(h) else {
+                    return Ok(false);
+                };
+                c.n += count;
+                c.ql_node(s.len());
+            }
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Estimates one key, reading as much as `detail` asks.
+pub fn estimate_with(
+    rec: &KeyRecord<'_>,
+    target: &Target,
+    templates: &[Template],
+    scratch: &mut Scratch,
+    detail: Detail,
+) -> rdb::Result<KeyEstimate> {
     let layout = Layout::new(target.profile, target.allocator);
     let mut c = Collector::new(target, layout, rec.type_byte);
-    if rec.type_byte == RDB_TYPE_STRING {
+    let mut headers_only = false;
+    if detail == Detail::Headers && !layout.ziplist {
+        let mut probe = Collector::new(target, layout, rec.type_byte);
+        if from_headers(&mut probe, rec, scratch)
+            .map_err(|e| e.with_context(rec.db, Some(rec.key_text())))?
+        {
+            c = probe;
+            headers_only = true;
+        }
+    }
+    if headers_only {
+    } else if rec.type_byte == RDB_TYPE_STRING {
         // Only the length and whether the text is an integer matter: an LZF
         // string longer than 20 bytes cannot be one, so it is not inflated.
         let mut cur = rdb::cursor::Cursor::new(rec.value, rec.value_offset);
@@ -87,6 +209,9 @@ pub fn estimate(
         rec.decode(templates, scratch, &mut c)?;
     }
     let mut e = c.finish(rec.value_type, rec.type_byte);
+    if headers_only {
+        e.largest_element = None;
+    }
     let key_len = rec.key.len();
     match layout.kv_object {
         Some(vo) if rec.value_type == ValueType::String && e.encoding != "int" => {
@@ -341,7 +466,7 @@ impl<'t> Collector<'t> {
             bytes: value,
             encoding,
             elements: self.n,
-            largest_element: self.largest,
+            largest_element: Some(self.largest),
             field_ttls: self.field_ttls,
             approx,
             module: self.module.map(|m| m.id.name()),

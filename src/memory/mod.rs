@@ -16,5 +16,5 @@ pub mod rax;
 pub mod sizes;
 
 pub use allocator::Allocator;
-pub use estimate::{Approx, KeyEstimate, estimate};
+pub use estimate::{Approx, Detail, KeyEstimate, estimate, estimate_with};
 pub use profile::{ServerProfile, Target, Thresholds};

@@ -54,7 +54,7 @@ pub fn csv_record(r: &KeyRow, profile: &str, file: &str) -> [String; 16] {
         e.bytes.to_string(),
         e.encoding.to_string(),
         e.elements.to_string(),
-        e.largest_element.to_string(),
+        opt(e.largest_element),
         opt(r.expire_at_ms.map(rfc3339_ms)),
         opt(r.ttl_ms.map(seconds)),
         opt(r.idle_s),

@@ -12,6 +12,53 @@ pub const MAX_RATIO: u64 = 88;
 /// Decompresses `input` into `out` (cleared first). `ulen` is the declared
 /// uncompressed length; the output must match it exactly.
 /// On error returns the offset within `input` and a reason.
+/// Decompresses only the first `want` bytes (or fewer, if the data is
+/// shorter): enough to read a blob's header without inflating it.
+pub fn decompress_prefix(
+    input: &[u8],
+    want: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), (usize, &'static str)> {
+    out.clear();
+    let mut ip = 0usize;
+    while ip < input.len() && out.len() < want {
+        let ctrl = input[ip] as usize;
+        ip += 1;
+        if ctrl < 32 {
+            let run = ctrl + 1;
+            let lit = input
+                .get(ip..ip + run)
+                .ok_or((ip, "literal run past the end of the input"))?;
+            out.extend_from_slice(lit);
+            ip += run;
+        } else {
+            let mut len = ctrl >> 5;
+            if len == 7 {
+                len += *input
+                    .get(ip)
+                    .ok_or((ip, "back-reference past the end of the input"))?
+                    as usize;
+                ip += 1;
+            }
+            let low = *input
+                .get(ip)
+                .ok_or((ip, "back-reference past the end of the input"))?
+                as usize;
+            ip += 1;
+            let dist = ((ctrl & 0x1f) << 8) + low + 1;
+            if dist > out.len() {
+                return Err((ip - 2, "lzf back-reference before start"));
+            }
+            for _ in 0..len + 2 {
+                let b = out[out.len() - dist];
+                out.push(b);
+            }
+        }
+    }
+    out.truncate(want);
+    Ok(())
+}
+
 pub fn decompress(input: &[u8], ulen: u64, out: &mut Vec<u8>) -> Result<(), (usize, &'static str)> {
     out.clear();
     if ulen == 0 {

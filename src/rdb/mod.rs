@@ -63,8 +63,16 @@ mod tests {
 /// the blob. Shared by the `blobs` fuzz target and its corpus replay.
 #[doc(hidden)]
 pub fn exercise_blob(data: &[u8]) {
-    let check = |e: Elem<'_>| assert_eq!(e.to_vec().len(), e.len(), "Elem::len disagrees with its text for {e:?}");
-    let Some((&which, blob)) = data.split_first() else { return };
+    let check = |e: Elem<'_>| {
+        assert_eq!(
+            e.to_vec().len(),
+            e.len(),
+            "Elem::len disagrees with its text for {e:?}"
+        )
+    };
+    let Some((&which, blob)) = data.split_first() else {
+        return;
+    };
     match which % 5 {
         0 => {
             if let Ok(mut lp) = listpack::Listpack::new(blob, 0) {

@@ -28,7 +28,8 @@ pub struct KeyFacts<'a> {
     /// Estimated `MEMORY USAGE`, bytes.
     pub bytes: u64,
     pub elements: u64,
-    pub largest_element: u64,
+    /// `None` when only blob headers were read (see `memory::Detail`).
+    pub largest_element: Option<u64>,
     /// ms since the epoch.
     pub expire_at_ms: Option<i64>,
     /// The dump's AUX `ctime`, ms since the epoch.
@@ -45,6 +46,9 @@ pub struct ReportConfig {
     /// Rows in each top list.
     pub top: usize,
     pub prefixes: PrefixConfig,
+    /// Read every element (for the largest element of each big key) or
+    /// only what the estimates need.
+    pub detail: crate::memory::Detail,
 }
 
 impl Default for ReportConfig {
@@ -52,6 +56,7 @@ impl Default for ReportConfig {
         ReportConfig {
             top: 20,
             prefixes: PrefixConfig::default(),
+            detail: crate::memory::Detail::Headers,
         }
     }
 }
@@ -66,7 +71,7 @@ pub struct RankedKey {
     pub encoding: &'static str,
     pub bytes: u64,
     pub elements: u64,
-    pub largest_element: u64,
+    pub largest_element: Option<u64>,
     pub idle_s: Option<u64>,
     pub lfu_freq: Option<u8>,
 }

@@ -70,6 +70,7 @@ where
 {
     engine::scan(
         data,
+        cfg.detail,
         choice,
         filter,
         progress,
