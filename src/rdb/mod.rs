@@ -49,7 +49,6 @@ static CRC64_REDIS: std::sync::LazyLock<crc_fast::CrcParams> = std::sync::LazyLo
     )
 });
 
-
 /// Runs one blob decoder over arbitrary bytes, checking its invariants:
 /// the first byte picks the decoder (modulo 5: listpack, ziplist, intset,
 /// zipmap, LZF whose next 2 bytes are the declared length), the rest is

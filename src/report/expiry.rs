@@ -22,6 +22,61 @@ impl Count {
     }
 }
 
+/// Keys per slot (second or minute): a dense window of seconds after the
+/// dump time, where nearly all TTLs fall (an array index instead of a hash
+/// lookup), and a map for the rest. Each slot lives in exactly one place.
+#[derive(Clone, Debug, Default)]
+struct Slots {
+    base: i64,
+    window: Vec<Count>,
+    used: usize,
+    map: HashMap<i64, Count>,
+}
+
+/// Seconds covered by the dense window (36 hours; 2 MiB per worker).
+const WINDOW: usize = 1 << 17;
+
+impl Slots {
+    /// Starts the window at `base` (a slot number) if it is not set yet.
+    fn anchor(&mut self, base: i64) {
+        if self.window.is_empty() && self.map.is_empty() {
+            self.base = base;
+            self.window = vec![Count::default(); WINDOW];
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, slot: i64, c: Count) {
+        let i = slot.wrapping_sub(self.base);
+        if let Some(cell) = usize::try_from(i).ok().and_then(|i| self.window.get_mut(i)) {
+            if cell.keys == 0 {
+                self.used += 1;
+            }
+            cell.add(c);
+        } else {
+            self.map.entry(slot).or_default().add(c);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.used + self.map.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (i64, Count)> + '_ {
+        let base = self.base;
+        self.window
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.keys > 0)
+            .map(move |(i, c)| (base + i as i64, *c))
+            .chain(self.map.iter().map(|(s, c)| (*s, *c)))
+    }
+
+    fn values(&self) -> impl Iterator<Item = Count> + '_ {
+        self.iter().map(|(_, c)| c)
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct ExpiryAcc {
     pub no_ttl: Count,
@@ -30,7 +85,7 @@ pub struct ExpiryAcc {
     /// Hash fields with their own TTL (Redis 7.4+, Valkey 9).
     pub field_ttls: u64,
     /// Keys per expiry second (or minute once `coarse`), expired keys excluded.
-    slots: HashMap<i64, Count>,
+    slots: Slots,
     coarse: bool,
 }
 
@@ -75,16 +130,21 @@ impl ExpiryAcc {
         } else {
             at.div_euclid(1000)
         };
-        self.slots.entry(slot).or_default().add(c);
+        if !self.coarse
+            && let Some(now) = ctime_ms
+        {
+            self.slots.anchor(now.div_euclid(1000));
+        }
+        self.slots.add(slot, c);
         if self.slots.len() > MAX_SECONDS && !self.coarse {
             self.coarsen();
         }
     }
 
     fn coarsen(&mut self) {
-        let mut m: HashMap<i64, Count> = HashMap::default();
-        for (s, c) in self.slots.drain() {
-            m.entry(s.div_euclid(60)).or_default().add(c);
+        let mut m = Slots::default();
+        for (s, c) in self.slots.iter() {
+            m.add(s.div_euclid(60), c);
         }
         self.slots = m;
         self.coarse = true;
@@ -105,8 +165,11 @@ impl ExpiryAcc {
         } else if o.coarse && !self.coarse {
             self.coarsen();
         }
-        for (s, c) in o.slots {
-            self.slots.entry(s).or_default().add(c);
+        if self.slots.len() == 0 && !self.coarse {
+            self.slots.anchor(o.slots.base);
+        }
+        for (s, c) in o.slots.iter() {
+            self.slots.add(s, c);
         }
         if self.slots.len() > MAX_SECONDS && !self.coarse {
             self.coarsen();
@@ -118,7 +181,7 @@ impl ExpiryAcc {
         let w = self.slot_ms();
         self.slots
             .iter()
-            .map(|(s, c)| (s * w, *c))
+            .map(|(s, c)| (s * w, c))
             .max_by(|a, b| a.1.keys.cmp(&b.1.keys).then(b.0.cmp(&a.0)))
     }
 
@@ -132,7 +195,7 @@ impl ExpiryAcc {
         let mut slots: Vec<(i64, Count)> = self
             .slots
             .iter()
-            .map(|(s, c)| (*s * self.slot_ms(), *c))
+            .map(|(s, c)| (s * self.slot_ms(), c))
             .collect();
         if slots.is_empty() {
             return (Vec::new(), "none");
@@ -193,15 +256,15 @@ impl ExpiryAcc {
             .map(|(s, c)| Cluster {
                 at_ms: s * width,
                 width_ms: width,
-                count: *c,
+                count: c,
             })
             .collect();
         if !self.coarse {
             // Minutes that together reach the threshold with no single
             // second doing so (a burst spread over a minute).
             let mut minutes: HashMap<i64, Count> = HashMap::default();
-            for (s, c) in &self.slots {
-                minutes.entry(s.div_euclid(60)).or_default().add(*c);
+            for (s, c) in self.slots.iter() {
+                minutes.entry(s.div_euclid(60)).or_default().add(c);
             }
             let covered: Vec<i64> = out.iter().map(|c| c.at_ms.div_euclid(60_000)).collect();
             let minute_threshold = threshold.saturating_mul(3);
