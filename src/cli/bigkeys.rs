@@ -11,9 +11,11 @@ enum By {
     Elements,
 }
 
-/// The biggest keys, overall and per type, by estimated memory or by
-/// number of elements, with each key's largest element — what
-/// `redis-cli --bigkeys` finds, without scanning the live server.
+/// The biggest keys, overall and per type.
+///
+/// By estimated memory or by number of elements, with each key's largest
+/// element — what `redis-cli --bigkeys` finds, without scanning the live
+/// server.
 #[derive(clap::Args)]
 pub struct Args {
     /// Rank by estimated memory or by element count.

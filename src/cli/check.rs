@@ -10,8 +10,10 @@ use rdbscope::output::check;
 use super::scan::{Format, ScanArgs};
 use super::{EXIT_OK, EXIT_VIOLATIONS};
 
-/// Gate a CI job on key hygiene: rules from a TOML file over one or more
-/// dumps (a checked-in fixture, a nightly BGSAVE).
+/// Gate a CI job on key hygiene: rules from a TOML file.
+///
+/// The rules run over one or more dumps (a checked-in fixture, a nightly
+/// BGSAVE).
 ///
 /// Rules (all optional): max_key_bytes = "10MB"; max_elements = 100000;
 /// require_ttl = ["session:*", "cart:*"]; [max_prefix_bytes] "cache:*" =

@@ -6,8 +6,9 @@ use serde_json::Value;
 
 use super::scan::{Format, ScanOpts};
 
-/// What changed between two dumps: keys and estimated memory by type and
-/// by prefix (before, after, change; new and vanished prefixes), keys
+/// What changed between two dumps, or a dump and a saved report.
+///
+/// Keys and estimated memory by type and by prefix (before, after, change; new and vanished prefixes), keys
 /// without TTL, and the keys that grew most among the biggest.
 ///
 /// OLD may be a dump or a saved `rdbscope report --format json`, so a

@@ -4,7 +4,9 @@ use rdbscope::output::report::{expiry_doc_json, expiry_doc_text};
 
 use super::scan::{ScanArgs, emit};
 
-/// TTLs as of the dump: keys and bytes without TTL (by prefix), keys
+/// TTLs as of the dump: keys without TTL, expired keys, expiry histogram and clusters.
+///
+/// Keys and bytes without TTL (by prefix), keys
 /// already expired when the dump was written, a histogram of expiry times
 /// (per second, minute, hour or day as the range needs), and clusters —
 /// seconds or minutes in which an unusual number of keys expire together,

@@ -4,8 +4,9 @@ use rdbscope::output::report::{prefixes_json, prefixes_text};
 
 use super::scan::{ScanArgs, emit};
 
-/// Memory and keys by key prefix, as a tree expanded best-first to the top
-/// N rows (like dust). Keys are cut at --delimiters (default ":") down to
+/// Memory and keys by key prefix, as a tree.
+///
+/// The tree is expanded best-first to the top N rows (like dust). Keys are cut at --delimiters (default ":") down to
 /// --depth segments; numbers, UUIDs and hex ids become `*`
 /// (user:123:cart → user:*:cart), and keys without any delimiter lose a
 /// numeric tail (session12345 → session*). Each row: bytes, share of the

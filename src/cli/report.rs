@@ -4,9 +4,11 @@ use rdbscope::output::report::{report_json, report_text};
 
 use super::scan::{ScanArgs, emit};
 
-/// Everything at once: the dump's facts, totals by db, type and encoding,
-/// the biggest keys, memory by key prefix, keys without TTL, expiry times
-/// and clusters, and hot/cold keys when the dump stores LFU/LRU data.
+/// Everything at once: totals, big keys, prefixes, TTLs, expiry clusters, hot/cold keys.
+///
+/// The dump's facts, totals by db, type and encoding, the biggest keys,
+/// memory by key prefix, keys without TTL, expiry times and clusters, and
+/// hot/cold keys when the dump stores LFU/LRU data.
 ///
 /// Memory is the estimate of `MEMORY USAGE` on the target server (see
 /// `rdbscope keys --help`); TTLs are measured from the dump's ctime. The
