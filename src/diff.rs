@@ -164,13 +164,23 @@ pub fn diff(old: &Value, new: &Value, top: usize) -> Value {
         }
     };
     let old_big = big_keys(old);
+    // A key missing from a cut-off list of the old side may have been just
+    // below it: only call it grown when it is now above that list's floor.
+    let old_big_floor = if old["big_keys_complete"].as_bool() == Some(true) {
+        0
+    } else {
+        old_big.values().copied().min().unwrap_or(0)
+    };
     let mut grown: Vec<Value> = big_keys(new)
         .into_iter()
         .map(|((db, key), after)| {
             let before = old_big.get(&(db, key.clone())).copied();
             (db, key, before, after)
         })
-        .filter(|(_, _, before, after)| before.is_none_or(|b| *after > b))
+        .filter(|(_, _, before, after)| match before {
+            Some(b) => *after > *b,
+            None => *after > old_big_floor,
+        })
         .map(|(db, key, before, after)| {
             json!({
                 "db": db,
@@ -209,7 +219,11 @@ pub fn diff(old: &Value, new: &Value, top: usize) -> Value {
         "by_type": named(by_type, "type"),
         "by_db": named(by_db, "db"),
         // Unlisted rows say nothing about a change: left out.
-        "prefixes": rows.iter().filter(|(_, c)| status(c) != "unlisted").take(top).map(|(p, c)| {
+        "prefixes": rows
+            .iter()
+            .filter(|(_, c)| status(c) != "unlisted")
+            .take(top)
+            .map(|(p, c)| {
             let mut v = c.json();
             v["prefix"] = Value::String(p.clone());
             v["status"] = status(c).into();
@@ -258,13 +272,25 @@ pub fn text(d: &Value) -> String {
         line(&mut out, v["type"].as_str().unwrap_or(""), v);
     }
     let _ = writeln!(out, "\nPrefixes that changed most");
-    for v in d["prefixes"].as_array().into_iter().flatten() {
+    let changed =
+        |v: &&Value| v["bytes_change"].as_i64() != Some(0) || v["keys_change"].as_i64() != Some(0);
+    let mut none = true;
+    for v in d["prefixes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(changed)
+    {
+        none = false;
         let name = format!(
             "{} [{}]",
-            v["prefix"].as_str().unwrap_or(""),
+            crate::escape::terminal(v["prefix"].as_str().unwrap_or("")),
             v["status"].as_str().unwrap_or("")
         );
         line(&mut out, &name, v);
+    }
+    if none {
+        let _ = writeln!(out, "  (no prefix changed)");
     }
     let grown = d["grown_keys"].as_array().cloned().unwrap_or_default();
     if !grown.is_empty() {
@@ -278,7 +304,7 @@ pub fn text(d: &Value) -> String {
                 out,
                 "  db{} {}  {} -> {}",
                 u(&g["db"]),
-                g["key"].as_str().unwrap_or(""),
+                crate::escape::terminal(g["key"].as_str().unwrap_or("")),
                 before,
                 human_bytes(u(&g["bytes_after"]))
             );

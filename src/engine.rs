@@ -105,6 +105,18 @@ impl<'a> Iterator for Batcher<'a, '_> {
                 Ok(Some(Record::HashTemplate { .. })) => {
                     self.templates = Arc::new(self.p.templates().to_vec());
                 }
+                Ok(Some(Record::Eof(eof))) => {
+                    // The reports trust the data as much as `verify` does:
+                    // a stored CRC-64 must match (~20 GB/s, so it is cheap).
+                    if let rdb::Checksum::Mismatch { stored, computed } = eof.verify() {
+                        self.error = Some(rdb::Error::new(
+                            eof.offset + 1,
+                            rdb::ErrorKind::ChecksumMismatch { stored, computed },
+                        ));
+                        self.done = true;
+                        break;
+                    }
+                }
                 Ok(Some(_)) => {}
                 Ok(None) => {
                     self.done = true;

@@ -33,6 +33,30 @@ pub fn escape_into(bytes: &[u8], out: &mut String) {
     }
 }
 
+/// For text meant for a terminal: an escaped string with its control
+/// characters (C0 and DEL, valid UTF-8 but able to drive the terminal)
+/// also written `\xHH`. JSON and CSV outputs keep them (JSON escapes them
+/// itself); only the human-readable text views use this.
+pub fn terminal(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c.is_ascii_control()) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_ascii_control() {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Escapes raw bytes for a terminal: [`escape`], then [`terminal`].
+pub fn escape_terminal(bytes: &[u8]) -> String {
+    terminal(&escape(bytes)).into_owned()
+}
+
 /// Reverses [`escape`]; `None` when `s` is not a valid escaped string.
 pub fn unescape(s: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(s.len());
@@ -71,6 +95,12 @@ mod tests {
         assert_eq!(escape(b"\xff\xfek"), "\\xff\\xfek");
         assert_eq!(escape("é".as_bytes()), "é");
         assert_eq!(escape(b"\xc3"), "\\xc3");
+    }
+
+    #[test]
+    fn terminal_controls() {
+        assert_eq!(escape_terminal(b"a\x1b]0;x\x07\n"), "a\\x1b]0;x\\x07\\x0a");
+        assert_eq!(terminal("plain"), "plain");
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod keys;
 mod memory;
 mod planted;
 mod properties;
+mod report_errors;
 mod server_fixtures;
 mod synthetic;
 mod util;

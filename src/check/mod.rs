@@ -86,14 +86,18 @@ pub struct Offenders {
 
 impl Default for Offenders {
     fn default() -> Self {
-        Offenders {
-            count: 0,
-            top: TopN::new(MAX_OFFENDERS),
-        }
+        Offenders::new(MAX_OFFENDERS)
     }
 }
 
 impl Offenders {
+    fn new(listed: usize) -> Offenders {
+        Offenders {
+            count: 0,
+            top: TopN::new(listed),
+        }
+    }
+
     fn add(&mut self, f: &KeyFacts<'_>, rank: u64) {
         self.count += 1;
         self.top.push(ranked(f, rank));
@@ -115,12 +119,15 @@ pub struct CheckAcc {
 }
 
 impl CheckAcc {
-    pub fn new(c: &Compiled) -> CheckAcc {
+    /// `listed`: offenders named per rule (the count covers all of them).
+    pub fn new(c: &Compiled, listed: usize) -> CheckAcc {
+        let o = Offenders::new(listed);
         CheckAcc {
-            no_ttl: vec![Offenders::default(); c.require_ttl.len()],
+            big: o.clone(),
+            many: o.clone(),
+            no_ttl: vec![o.clone(); c.require_ttl.len()],
             prefix_bytes: vec![0; c.prefix_bytes.len()],
-            encodings: vec![Offenders::default(); c.encodings.len()],
-            ..CheckAcc::default()
+            encodings: vec![o; c.encodings.len()],
         }
     }
 

@@ -7,7 +7,7 @@ use rdbscope::check::rules::Rules;
 use rdbscope::check::{CheckAcc, Compiled, evaluate};
 use rdbscope::output::check;
 
-use super::scan::{Format, ScanArgs};
+use super::scan::ScanArgs;
 use super::{EXIT_OK, EXIT_VIOLATIONS};
 
 /// Gate a CI job on key hygiene: rules from a TOML file.
@@ -35,6 +35,9 @@ pub struct Args {
     /// Also write a JUnit XML report (one test case per rule) to FILE.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    /// Offending keys named per failing rule (the count covers all).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    offenders: usize,
     #[command(flatten)]
     scan: ScanArgs,
 }
@@ -63,7 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let compiled = Compiled::new(rules, baseline.as_ref())
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.rules.display()))?;
     let (finished, acc) = args.scan.run_with(
-        || CheckAcc::new(&compiled),
+        || CheckAcc::new(&compiled, args.offenders),
         |a, f| a.add(&compiled, f),
         |a, b| a.merge(b),
     )?;
@@ -73,10 +76,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             check::junit(&results, &args.scan.files).map_err(|e| anyhow::anyhow!("junit: {e}"))?;
         std::fs::write(path, xml).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    match args.scan.format {
-        Format::Text => print!("{}", check::text(&results)),
-        Format::Json => println!("{}", check::json(&results)),
-    }
+    super::scan::emit(
+        args.scan.format,
+        || check::text(&results),
+        || check::json(&results),
+    )?;
     Ok(if results.iter().all(|r| r.ok) {
         EXIT_OK
     } else {

@@ -4,7 +4,7 @@ use anyhow::Context;
 use rdbscope::output::report::report_json;
 use serde_json::Value;
 
-use super::scan::{Format, ScanOpts};
+use super::scan::ScanOpts;
 
 /// What changed between two dumps, or a dump and a saved report.
 ///
@@ -57,9 +57,6 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let old = side(&args.old, &opts)?;
     let new = side(&args.new, &opts)?;
     let d = rdbscope::diff::diff(&old, &new, show);
-    match opts.format {
-        Format::Text => print!("{}", rdbscope::diff::text(&d)),
-        Format::Json => println!("{d}"),
-    }
+    super::scan::emit(opts.format, || rdbscope::diff::text(&d), || d.clone())?;
     Ok(super::EXIT_OK)
 }

@@ -21,8 +21,9 @@ pub struct FilterArgs {
     /// Only keys matching this regular expression (over the key's bytes).
     #[arg(long, value_name = "REGEX")]
     regex: Option<String>,
-    /// Only keys whose estimated memory is at least N bytes.
-    #[arg(long, value_name = "N")]
+    /// Only keys whose estimated memory is at least SIZE (bytes, or with a
+    /// unit: 10KB, 1MiB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
     min_bytes: Option<u64>,
     /// Only keys without a TTL.
     #[arg(long)]
@@ -141,4 +142,8 @@ pub fn each_input(
         }
     }
     Ok(ok)
+}
+
+fn parse_size_arg(s: &str) -> Result<u64, String> {
+    rdbscope::check::rules::parse_size(s)
 }

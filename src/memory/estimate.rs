@@ -92,6 +92,9 @@ fn from_headers(
     let mut cur = rdb::cursor::Cursor::new(rec.value, rec.value_offset);
     let header = |s: rdb::RdbStr<'_>, buf: &mut Vec<u8>| -> rdb::Result<Option<[u8; 8]>> {
         let bytes: &[u8] = match s {
+            // A stored blob's own framing: its size field and end marker
+            // (listpack) or its size (intset) must agree with the string.
+            rdb::RdbStr::Raw(b) if !blob_framing_ok(rec.type_byte, b) => return Ok(None),
             rdb::RdbStr::Raw(b) => b,
             rdb::RdbStr::Lzf { data, offset, .. } => {
                 rdb::lzf::decompress_prefix(data, 8, buf).map_err(|(at, why)| {
@@ -166,6 +169,18 @@ fn from_headers(
         _ => return Ok(false),
     }
     Ok(true)
+}
+
+/// Cheap checks of a raw blob's framing before trusting its header; a
+/// blob that fails them is read in full, which reports the damage.
+fn blob_framing_ok(t: u8, b: &[u8]) -> bool {
+    let Some(h) = b.get(..8) else { return false };
+    if t == RDB_TYPE_SET_INTSET {
+        let w = u32::from_le_bytes([h[0], h[1], h[2], h[3]]) as u64;
+        let n = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as u64;
+        return matches!(w, 2 | 4 | 8) && 8 + w * n == b.len() as u64;
+    }
+    u32::from_le_bytes([h[0], h[1], h[2], h[3]]) as usize == b.len() && b.last() == Some(&0xff)
 }
 
 /// Estimates one key, reading as much as `detail` asks.

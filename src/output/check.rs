@@ -4,6 +4,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use crate::escape::terminal;
+
 use crate::check::RuleResult;
 
 pub fn text(results: &[RuleResult]) -> String {
@@ -13,12 +15,18 @@ pub fn text(results: &[RuleResult]) -> String {
             out,
             "{}  {}: {}",
             if r.ok { "PASS" } else { "FAIL" },
-            r.rule,
-            r.message
+            terminal(&r.rule),
+            terminal(&r.message)
         );
         if !r.ok {
             for o in &r.offenders {
-                let _ = writeln!(out, "        db{} {}  ({})", o.db, o.key, o.detail);
+                let _ = writeln!(
+                    out,
+                    "        db{} {}  ({})",
+                    o.db,
+                    terminal(&o.key),
+                    o.detail
+                );
             }
             let more = r.offender_count.saturating_sub(r.offenders.len() as u64);
             if more > 0 && !r.offenders.is_empty() {

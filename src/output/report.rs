@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
-use crate::escape::escape;
+use crate::escape::{escape, escape_terminal};
 use crate::output::keys::rfc3339_ms;
 use crate::report::prefix::PrefixRow;
 use crate::report::run::Finished;
@@ -263,11 +263,12 @@ fn keys_text(out: &mut String, title: &str, t: &TopN<RankedKey>, rank: &str) {
     if rows.is_empty() {
         return;
     }
+    let second = if rank == "bytes" { "elements" } else { "bytes" };
     let _ = writeln!(out, "\n{title}");
     let _ = writeln!(
         out,
-        "  {:>10} {:>10}  {:<22} {:>3}  key",
-        rank, "elements", "type/encoding", "db"
+        "  {:>10} {:>10} {:>10}  {:<22} {:>3}  key",
+        rank, second, "largest", "type/encoding", "db"
     );
     for k in rows {
         let r = match rank {
@@ -276,14 +277,24 @@ fn keys_text(out: &mut String, title: &str, t: &TopN<RankedKey>, rank: &str) {
             "idle" => k.idle_s.map(|s| format!("{s}s")).unwrap_or_default(),
             _ => k.elements.to_string(),
         };
+        let second = if rank == "bytes" {
+            k.elements.to_string()
+        } else {
+            human_bytes(k.bytes)
+        };
+        let largest = k
+            .largest_element
+            .map(human_bytes)
+            .unwrap_or_else(|| "-".into());
         let _ = writeln!(
             out,
-            "  {:>10} {:>10}  {:<22} {:>3}  {}",
+            "  {:>10} {:>10} {:>10}  {:<22} {:>3}  {}",
             r,
-            k.elements,
+            second,
+            largest,
             format!("{}/{}", k.type_name, k.encoding),
             k.db,
-            escape(&k.key)
+            escape_terminal(&k.key)
         );
     }
 }
@@ -304,7 +315,7 @@ fn prefix_text(out: &mut String, rows: &[PrefixRow], total: u64) {
             r.stats.no_ttl_keys,
             r.stats.expired_keys,
             "  ".repeat(r.depth.saturating_sub(1)),
-            escape(&r.prefix),
+            escape_terminal(&r.prefix),
             if r.collapsed {
                 "  (too many distinct children: not listed)"
             } else {
@@ -391,9 +402,9 @@ pub fn expiry_text(out: &mut String, f: &Finished) {
             let _ = writeln!(
                 out,
                 "    {:>10} keys {:>10}  {}",
-                r.stats.keys,
-                human_bytes(r.stats.bytes),
-                escape(&r.prefix)
+                r.stats.no_ttl_keys,
+                human_bytes(r.stats.no_ttl_bytes),
+                escape_terminal(&r.prefix)
             );
         }
     }
@@ -495,7 +506,11 @@ pub fn report_text(f: &Finished) -> String {
         "\nPrefixes (top {}, by estimated memory)",
         r.config().top
     );
-    prefix_text(&mut out, &r.prefixes.rows(r.config().top), total.bytes);
+    prefix_text(
+        &mut out,
+        &tree_order(r.prefixes.rows(r.config().top)),
+        total.bytes,
+    );
     expiry_text(&mut out, f);
     keys_text(&mut out, "Hot keys (highest LFU counter)", &r.hot, "lfu");
     keys_text(&mut out, "Cold keys (longest idle)", &r.cold, "idle");

@@ -101,6 +101,32 @@ fn is_id(seg: &[u8]) -> bool {
     hexish && seg.len() >= 8
 }
 
+/// Length of a trailing id in a segment: a run of hex digits holding at
+/// least two decimal digits (`123`, `3fa9c2d1`), else 0.
+fn id_tail(seg: &[u8]) -> usize {
+    let run = seg
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_hexdigit())
+        .count();
+    let tail = &seg[seg.len() - run..];
+    let digits = tail.iter().filter(|b| b.is_ascii_digit()).count();
+    // Letters-only tails (`cafe`) are words; an all-letter prefix run like
+    // `abc` before digits stays part of the name unless the run is long.
+    if digits < 2 {
+        return 0;
+    }
+    if run < 8 {
+        // Short runs: only the decimal digits at the end are the id.
+        return seg.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    }
+    run
+}
+
+/// Distinct first segments kept before the root collapses: far more than
+/// any other level, since keys without delimiters all land there.
+const ROOT_CHILDREN: usize = 20_000;
+
 impl PrefixTree {
     pub fn new(cfg: PrefixConfig) -> PrefixTree {
         PrefixTree {
@@ -137,10 +163,10 @@ impl PrefixTree {
             if cfg.generalize && is_id(seg) {
                 self.seg.push(b'*');
             } else if cfg.generalize && level == 0 && next.is_none() {
-                // A key without delimiters: generalize a numeric tail
-                // (`session12345` → `session*`).
-                let tail = seg.iter().rev().take_while(|b| b.is_ascii_digit()).count();
-                if tail >= 2 && tail < seg.len() {
+                // A key without delimiters: generalize an id tail
+                // (`session12345` → `session*`, `tmp3fa9c2d1` → `tmp*`).
+                let tail = id_tail(seg);
+                if tail > 0 && tail < seg.len() {
                     self.seg.extend_from_slice(&seg[..seg.len() - tail]);
                     self.seg.push(b'*');
                 } else {
@@ -153,9 +179,12 @@ impl PrefixTree {
             if node.collapsed {
                 return;
             }
-            if node.children.len() >= cfg.max_children
-                && !node.children.contains_key(self.seg.as_slice())
-            {
+            let cap = if level == 0 {
+                cfg.max_children.max(ROOT_CHILDREN)
+            } else {
+                cfg.max_children
+            };
+            if node.children.len() >= cap && !node.children.contains_key(self.seg.as_slice()) {
                 node.collapsed = true;
                 node.children = HashMap::default();
                 return;
@@ -177,7 +206,7 @@ impl PrefixTree {
 
     /// Adds another tree's counts (same configuration).
     pub fn merge(&mut self, other: PrefixTree) {
-        merge_node(&mut self.root, other.root, self.cfg.max_children);
+        merge_node(&mut self.root, other.root, self.cfg.max_children, 0);
     }
 
     /// Totals of every key counted.
@@ -295,7 +324,12 @@ impl PrefixTree {
     }
 }
 
-fn merge_node(into: &mut Node, from: Node, cap: usize) {
+fn merge_node(into: &mut Node, from: Node, cap: usize, level: usize) {
+    let own_cap = if level == 0 {
+        cap.max(ROOT_CHILDREN)
+    } else {
+        cap
+    };
     into.stats.add(&from.stats);
     into.deeper |= from.deeper;
     if into.collapsed || from.collapsed {
@@ -305,13 +339,13 @@ fn merge_node(into: &mut Node, from: Node, cap: usize) {
     }
     for (k, child) in from.children {
         match into.children.get_mut(&k) {
-            Some(c) => merge_node(c, child, cap),
+            Some(c) => merge_node(c, child, cap, level + 1),
             None => {
                 into.children.insert(k, child);
             }
         }
     }
-    if into.children.len() > cap {
+    if into.children.len() > own_cap {
         into.collapsed = true;
         into.children = HashMap::default();
     }
