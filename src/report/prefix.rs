@@ -59,7 +59,71 @@ struct Node {
     /// Children were dropped: more than `max_children` distinct.
     collapsed: bool,
     /// Child key: the delimiter before the segment, then the segment.
-    children: HashMap<Vec<u8>, Node>,
+    children: Children,
+}
+
+/// A node's children: a short vector while there are few (a scan of a
+/// handful of short keys beats hashing), a hash map beyond. Exactly one of
+/// the two is used at a time.
+#[derive(Clone, Debug, Default)]
+struct Children {
+    small: Vec<(Vec<u8>, Node)>,
+    map: HashMap<Vec<u8>, Node>,
+}
+
+const SMALL_CHILDREN: usize = 8;
+
+impl Children {
+    fn len(&self) -> usize {
+        self.small.len() + self.map.len()
+    }
+
+    fn get(&self, k: &[u8]) -> Option<&Node> {
+        if self.map.is_empty() {
+            self.small
+                .iter()
+                .find(|(s, _)| s.as_slice() == k)
+                .map(|(_, n)| n)
+        } else {
+            self.map.get(k)
+        }
+    }
+
+    fn contains_key(&self, k: &[u8]) -> bool {
+        self.get(k).is_some()
+    }
+
+    fn get_or_insert(&mut self, k: &[u8]) -> &mut Node {
+        if self.map.is_empty() {
+            if let Some(i) = self.small.iter().position(|(s, _)| s.as_slice() == k) {
+                return &mut self.small[i].1;
+            }
+            if self.small.len() < SMALL_CHILDREN {
+                self.small.push((k.to_vec(), Node::default()));
+                let last = self.small.len() - 1;
+                return &mut self.small[last].1;
+            }
+            for (s, n) in self.small.drain(..) {
+                self.map.insert(s, n);
+            }
+        }
+        self.map.entry_ref(k).or_default()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&Vec<u8>, &Node)> {
+        self.small
+            .iter()
+            .map(|(k, n)| (k, n))
+            .chain(self.map.iter())
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Node> {
+        self.iter().map(|(_, n)| n)
+    }
+
+    fn into_vec(self) -> Vec<(Vec<u8>, Node)> {
+        self.small.into_iter().chain(self.map).collect()
+    }
 }
 
 /// The prefix tree.
@@ -186,11 +250,11 @@ impl PrefixTree {
             };
             if node.children.len() >= cap && !node.children.contains_key(self.seg.as_slice()) {
                 node.collapsed = true;
-                node.children = HashMap::default();
+                node.children = Children::default();
                 return;
             }
             // One lookup; the key is copied only when the child is new.
-            let child = node.children.entry_ref(self.seg.as_slice()).or_default();
+            let child = node.children.get_or_insert(self.seg.as_slice());
             child.stats.add(s);
             node = child;
             level += 1;
@@ -229,7 +293,7 @@ impl PrefixTree {
         type Cand = (u64, Reverse<Vec<u8>>, Vec<Vec<u8>>);
         let mut heap: BinaryHeap<Cand> = BinaryHeap::new();
         let push = |heap: &mut BinaryHeap<Cand>, parent: &Node, label: &[u8], path: &[Vec<u8>]| {
-            for (k, child) in &parent.children {
+            for (k, child) in parent.children.iter() {
                 let mut l = label.to_vec();
                 if !path.is_empty() {
                     l.push(k[0]);
@@ -291,7 +355,7 @@ impl PrefixTree {
                 out.entry(l).or_insert(node.stats);
             }
             if d < depth {
-                for (k, child) in &node.children {
+                for (k, child) in node.children.iter() {
                     let mut l = label.clone();
                     if d > 0 {
                         l.push(k[0]);
@@ -334,20 +398,19 @@ fn merge_node(into: &mut Node, from: Node, cap: usize, level: usize) {
     into.deeper |= from.deeper;
     if into.collapsed || from.collapsed {
         into.collapsed = true;
-        into.children = HashMap::default();
+        into.children = Children::default();
         return;
     }
-    for (k, child) in from.children {
-        match into.children.get_mut(&k) {
-            Some(c) => merge_node(c, child, cap, level + 1),
-            None => {
-                into.children.insert(k, child);
-            }
+    for (k, child) in from.children.into_vec() {
+        if into.children.contains_key(&k) {
+            merge_node(into.children.get_or_insert(&k), child, cap, level + 1);
+        } else {
+            *into.children.get_or_insert(&k) = child;
         }
     }
     if into.children.len() > own_cap {
         into.collapsed = true;
-        into.children = HashMap::default();
+        into.children = Children::default();
     }
 }
 
