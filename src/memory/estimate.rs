@@ -194,13 +194,12 @@ pub fn estimate_with(
     let layout = Layout::new(target.profile, target.allocator);
     let mut c = Collector::new(target, layout, rec.type_byte);
     let mut headers_only = false;
-    if detail == Detail::Headers && !layout.ziplist {
-        let mut probe = Collector::new(target, layout, rec.type_byte);
-        if from_headers(&mut probe, rec, scratch)
-            .map_err(|e| e.with_context(rec.db, Some(rec.key_text())))?
-        {
-            c = probe;
-            headers_only = true;
+    if detail == Detail::Headers && !layout.ziplist && rec.type_byte != RDB_TYPE_STRING {
+        headers_only = from_headers(&mut c, rec, scratch)
+            .map_err(|e| e.with_context(rec.db, Some(rec.key_text())))?;
+        if !headers_only {
+            // The probe may have counted some nodes: start over.
+            c = Collector::new(target, layout, rec.type_byte);
         }
     }
     if headers_only {
@@ -305,7 +304,8 @@ struct Collector<'t> {
     stored_node_bytes: u64,
     stored_node_plain: bool,
     /// Streams.
-    stream_rax: Rax,
+    /// Created by the first stream node (most keys are not streams).
+    stream_rax: Option<Rax>,
     stream_lp: u64,
     stream_meta: Option<StreamMeta>,
     stream_groups: u64,
@@ -360,7 +360,7 @@ impl<'t> Collector<'t> {
             ql_last: 0,
             stored_node_bytes: 0,
             stored_node_plain: false,
-            stream_rax: Rax::default(),
+            stream_rax: None,
             stream_lp: 0,
             stream_meta: None,
             stream_groups: 0,
@@ -706,9 +706,11 @@ impl<'t> Collector<'t> {
         let l = self.l;
         self.n = self.stream_meta.as_ref().map(|m| m.length).unwrap_or(0);
         let rax = if l.open_hashtable {
-            self.stream_rax.alloc_size(|n| l.alloc(n))
+            self.stream_rax
+                .get_or_insert_with(Rax::default)
+                .alloc_size(|n| l.alloc(n))
         } else {
-            self.stream_rax.usage()
+            self.stream_rax.get_or_insert_with(Rax::default).usage()
         };
         let v = ROBJ + l.stream + rax + self.stream_lp + self.stream_groups;
         (v, "stream")
@@ -847,7 +849,9 @@ impl ValueVisitor for Collector<'_> {
         let mut key = [0u8; 16];
         key[..8].copy_from_slice(&master.ms.to_be_bytes());
         key[8..].copy_from_slice(&master.seq.to_be_bytes());
-        self.stream_rax.insert(&key);
+        self.stream_rax
+            .get_or_insert_with(Rax::default)
+            .insert(&key);
         self.stream_lp += if self.l.stream_lp_bytes {
             lp_len as u64
         } else {
