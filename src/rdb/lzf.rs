@@ -9,11 +9,30 @@
 /// copies at most 264 bytes. Bounds the trusted `ulen` before reserving.
 pub const MAX_RATIO: u64 = 88;
 
-/// Decompresses `input` into `out` (cleared first). `ulen` is the declared
-/// uncompressed length; the output must match it exactly.
-/// On error returns the offset within `input` and a reason.
+/// Reads the back-reference whose control byte `ctrl` sits just before
+/// `ip`: returns its copy length (already +2), its distance and the offset
+/// after it.
+#[inline(always)]
+fn back_reference(
+    input: &[u8],
+    ctrl: usize,
+    mut ip: usize,
+) -> Result<(usize, usize, usize), (usize, &'static str)> {
+    const PAST_END: &str = "back-reference past the end of the input";
+    let mut len = ctrl >> 5;
+    if len == 7 {
+        len += *input.get(ip).ok_or((ip, PAST_END))? as usize;
+        ip += 1;
+    }
+    let low = *input.get(ip).ok_or((ip, PAST_END))? as usize;
+    ip += 1;
+    Ok((len + 2, ((ctrl & 0x1f) << 8) + low + 1, ip))
+}
+
 /// Decompresses only the first `want` bytes (or fewer, if the data is
-/// shorter): enough to read a blob's header without inflating it.
+/// shorter) into `out` (cleared first): enough to read a blob's header
+/// without inflating it. On error returns the offset within `input` and a
+/// reason.
 pub fn decompress_prefix(
     input: &[u8],
     want: usize,
@@ -32,24 +51,13 @@ pub fn decompress_prefix(
             out.extend_from_slice(lit);
             ip += run;
         } else {
-            let mut len = ctrl >> 5;
-            if len == 7 {
-                len += *input
-                    .get(ip)
-                    .ok_or((ip, "back-reference past the end of the input"))?
-                    as usize;
-                ip += 1;
-            }
-            let low = *input
-                .get(ip)
-                .ok_or((ip, "back-reference past the end of the input"))?
-                as usize;
-            ip += 1;
-            let dist = ((ctrl & 0x1f) << 8) + low + 1;
+            let start = ip - 1;
+            let (len, dist, next) = back_reference(input, ctrl, ip)?;
+            ip = next;
             if dist > out.len() {
-                return Err((ip - 2, "lzf back-reference before start"));
+                return Err((start, "lzf back-reference before start"));
             }
-            for _ in 0..len + 2 {
+            for _ in 0..len {
                 let b = out[out.len() - dist];
                 out.push(b);
             }
@@ -59,6 +67,9 @@ pub fn decompress_prefix(
     Ok(())
 }
 
+/// Decompresses `input` into `out` (cleared first). `ulen` is the declared
+/// uncompressed length; the output must match it exactly.
+/// On error returns the offset within `input` and a reason.
 pub fn decompress(input: &[u8], ulen: u64, out: &mut Vec<u8>) -> Result<(), (usize, &'static str)> {
     out.clear();
     if ulen == 0 {
@@ -100,21 +111,8 @@ pub fn decompress(input: &[u8], ulen: u64, out: &mut Vec<u8>) -> Result<(), (usi
             op += run;
         } else {
             let start = ip - 1;
-            let mut len = ctrl >> 5;
-            if len == 7 {
-                len += *input
-                    .get(ip)
-                    .ok_or((ip, "back-reference past the end of the input"))?
-                    as usize;
-                ip += 1;
-            }
-            let low = *input
-                .get(ip)
-                .ok_or((ip, "back-reference past the end of the input"))?
-                as usize;
-            ip += 1;
-            let dist = ((ctrl & 0x1f) << 8) + low + 1;
-            let len = len + 2;
+            let (len, dist, next) = back_reference(input, ctrl, ip)?;
+            ip = next;
             if dist > op {
                 return Err((start, "lzf back-reference before start"));
             }
