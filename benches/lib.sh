@@ -265,11 +265,15 @@ for i, r in enumerate(res):
         rel = "%.2f× faster" % (ref / mean)
     else:
         rel = "%.2f× slower" % (mean / ref)
-    cells = ["`%s`" % r["command"], "%.3f s ± %.3f" % (mean, sd),
-             "%.3f … %.3f s" % (r["min"], r["max"]), "%.0f MB/s" % (size / mean / 1e6),
+    if r["max"] < 1:  # sub-second rows in ms, so that small dumps keep their digits
+        t = ["%.1f ms ± %.1f" % (mean * 1e3, sd * 1e3), "%.1f … %.1f ms" % (r["min"] * 1e3, r["max"] * 1e3)]
+    else:
+        t = ["%.3f s ± %.3f" % (mean, sd), "%.3f … %.3f s" % (r["min"], r["max"])]
+    cells = ["`%s`" % r["command"]] + t + ["%.0f MB/s" % (size / mean / 1e6),
              "%.0f MiB" % (rss[i] / 1024)]
     if anon:
-        cells.append("%.0f MiB" % (anonkb[i] / 1024) if anonkb[i] else "—")
+        a = anonkb[i]
+        cells.append("—" if not a else "< 1 MiB" if a < 1024 else "%.0f MiB" % (a / 1024))
     cells.append(rel)
     if busycol:
         cells.append(busy[i])

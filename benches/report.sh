@@ -83,6 +83,8 @@ import json, os
 res = {r["command"]: r for r in json.load(open(os.path.join(os.environ["TMP"], "hf.json")))["results"]}
 def ratio(a, b, k):
     return res[a][k] / res[b][k]
+def t(x):
+    return "%.3f s" % x if x >= 1 else "%.1f ms" % (x * 1e3)
 t1, t2, rep, ref = ("rdbscope report --threads 1", "rdbscope report --threads 2",
                     "rdbscope report", "redis-check-rdb")
 print("Report rows: `rdbscope report DUMP --format json`, with `--threads N` where shown"
@@ -91,13 +93,13 @@ print("Report rows: `rdbscope report DUMP --format json`, with `--threads N` whe
       % (os.environ["NPROC"], (" (a row above %s%% was timed again, up to %s tries in all, keeping the quietest)"
                                % (os.environ["MAX_BUSY"], os.environ["TRIES"])) if os.environ.get("MAX_BUSY") else ""))
 print()
-print("`--threads 2` vs `--threads 1`: %.2f× the speed by mean (%.3f s → %.3f s), %.2f× by min"
-      " (%.3f s → %.3f s). `rdbscope report` (default threads) takes %.3f of `redis-check-rdb`'s"
-      " time by mean (%.3f s vs %.3f s), %.3f by min (%.3f s vs %.3f s)."
-      % (ratio(t1, t2, "mean"), res[t1]["mean"], res[t2]["mean"],
-         ratio(t1, t2, "min"), res[t1]["min"], res[t2]["min"],
-         ratio(rep, ref, "mean"), res[rep]["mean"], res[ref]["mean"],
-         ratio(rep, ref, "min"), res[rep]["min"], res[ref]["min"]))
+print("`--threads 2` vs `--threads 1`: %.2f× the speed by mean (%s → %s), %.2f× by min"
+      " (%s → %s). `rdbscope report` (default threads) takes %.3f of `redis-check-rdb`'s"
+      " time by mean (%s vs %s), %.3f by min (%s vs %s)."
+      % (ratio(t1, t2, "mean"), t(res[t1]["mean"]), t(res[t2]["mean"]),
+         ratio(t1, t2, "min"), t(res[t1]["min"]), t(res[t2]["min"]),
+         ratio(rep, ref, "mean"), t(res[rep]["mean"]), t(res[ref]["mean"]),
+         ratio(rep, ref, "min"), t(res[rep]["min"]), t(res[ref]["min"])))
 EOF
 )
 [ -s "$OUT" ] && echo >>"$OUT"
