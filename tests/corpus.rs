@@ -298,11 +298,7 @@ fn server_dump_truth_keys_match() {
         let mut n = 0;
         for line in truth.lines() {
             let t: Value = serde_json::from_str(line).unwrap();
-            let hex = t["key_hex"].as_str().unwrap();
-            let raw: Vec<u8> = (0..hex.len())
-                .step_by(2)
-                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-                .collect();
+            let raw = crate::util::unhex(t["key_hex"].as_str().unwrap());
             let key = (t["db"].as_u64().unwrap(), escape(&raw).into_owned());
             let g = got
                 .get(&key)

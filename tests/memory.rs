@@ -27,11 +27,7 @@ pub fn compare(rdb: &Path, truth: &Path, target: &Target) -> Vec<Row> {
     let mut want: BTreeMap<(u64, Vec<u8>), Value> = BTreeMap::new();
     for line in std::fs::read_to_string(truth).unwrap().lines() {
         let t: Value = serde_json::from_str(line).unwrap();
-        let hex = t["key_hex"].as_str().unwrap();
-        let raw: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect();
+        let raw = crate::util::unhex(t["key_hex"].as_str().unwrap());
         want.insert((t["db"].as_u64().unwrap(), raw), t);
     }
     let mut p = Parser::new(&data).unwrap();
@@ -560,28 +556,7 @@ fn live_check(server: &str, profile: Option<ServerProfile>) {
         &dir.path().join("truth.jsonl"),
         &target,
     );
-    let s = stats(&rows);
-    eprintln!(
-        "live {server} ({}): {} keys, {} exact, median |err| {:.3}%, p95 {:.3}%, sum {:.3}%, encodings {:.2}%\n{}",
-        target.describe(),
-        rows.len(),
-        s.exact,
-        s.median * 100.0,
-        s.p95 * 100.0,
-        s.sum_err * 100.0,
-        s.enc_agree * 100.0,
-        table(&rows)
-    );
-    for r in rows
-        .iter()
-        .filter(|r| r.est != r.truth || r.enc_est != r.enc_truth)
-        .take(20)
-    {
-        eprintln!(
-            "  {} {}: estimated {} ({}), server {} ({})",
-            r.kind, r.key, r.est, r.enc_est, r.truth, r.enc_truth
-        );
-    }
+    let s = print_summary(&format!("live {server}"), &target, &rows, 20);
     assert!(rows.len() >= 1000, "only {} keys", rows.len());
     assert!(s.median <= 0.01, "median {}", s.median);
     assert!(s.p95 <= 0.05, "p95 {}", s.p95);
@@ -662,9 +637,15 @@ fn truth_dir_from_env() {
         .unwrap();
     let target = Target::new(profile, alloc);
     let rows = compare(&dir.join("dump.rdb"), &dir.join("truth.jsonl"), &target);
-    let s = stats(&rows);
+    print_summary("truth dir", &target, &rows, 60);
+}
+
+/// Prints the accuracy line, the table by type and encoding, and up to
+/// `max_misses` keys that are not exact (grouped by kind); returns the stats.
+fn print_summary(label: &str, target: &Target, rows: &[Row], max_misses: usize) -> Stats {
+    let s = stats(rows);
     eprintln!(
-        "{} : {} keys, {} exact, median {:.3}%, p95 {:.3}%, sum {:.3}%, encodings {:.2}%\n{}",
+        "{label} ({}): {} keys, {} exact, median |err| {:.3}%, p95 {:.3}%, sum {:.3}%, encodings {:.2}%\n{}",
         target.describe(),
         rows.len(),
         s.exact,
@@ -672,19 +653,20 @@ fn truth_dir_from_env() {
         s.p95 * 100.0,
         s.sum_err * 100.0,
         s.enc_agree * 100.0,
-        table(&rows)
+        table(rows)
     );
     let mut misses: Vec<&Row> = rows
         .iter()
         .filter(|r| r.est != r.truth || r.enc_est != r.enc_truth)
         .collect();
     misses.sort_by_key(|r| r.kind.clone());
-    for r in misses.iter().take(60) {
+    for r in misses.iter().take(max_misses) {
         eprintln!(
             "  {} {}: estimated {} ({}), server {} ({})",
             r.kind, r.key, r.est, r.enc_est, r.truth, r.enc_truth
         );
     }
+    s
 }
 
 #[test]

@@ -78,3 +78,12 @@ pub fn golden(path: &Path, got: &str) -> Result<(), String> {
         ),
     })
 }
+
+/// Decodes the `key_hex` of a truth-file line (ground_truth.py writes keys
+/// as hex so that any bytes survive JSON).
+pub fn unhex(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}
