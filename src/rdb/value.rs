@@ -503,44 +503,30 @@ fn walk<V: ValueVisitor>(
                 }
             }
         }
-        RDB_TYPE_HASH_TMPL_LP | RDB_TYPE_HASH_TMPL_ARRAY if ctx.family == Family::Redis => {
+        RDB_TYPE_HASH_TMPL_LP
+        | RDB_TYPE_HASH_TMPL_ARRAY
+        | RDB_TYPE_HASH_TMPL_LP_REF
+        | RDB_TYPE_HASH_TMPL_ARRAY_REF
+            if ctx.family == Family::Redis =>
+        {
             // Self-contained (DUMP) forms: a flag, the field names (0: one
             // listpack; 1: a count and strings), then the values: a listpack
             // led by the template id (29) or one string per field (31).
+            // The _REF forms name a template from a HASH_TEMPLATES opcode
+            // instead: by a length before the strings (32) or by the
+            // listpack's first element (30).
             // Layout from the byte strings of Redis's hash-template tests.
-            let fat = c.offset();
-            let fields: Vec<Vec<u8>> = match read_len(c)? {
-                0 => {
-                    let b = read_blob(c, &mut s.blob, "hash template")?;
-                    let mut names = Vec::new();
-                    let mut collect = || -> Result<()> {
-                        let mut lp = Listpack::new(b.bytes, b.base)?;
-                        while let Some(e) = lp.next_elem()? {
-                            names.push(e.to_vec());
-                        }
-                        Ok(())
-                    };
-                    collect().map_err(|e| b.fix(e))?;
-                    names
+            let inline;
+            let fields: Option<&[Vec<u8>]> = match t {
+                RDB_TYPE_HASH_TMPL_LP | RDB_TYPE_HASH_TMPL_ARRAY => {
+                    inline = read_template_fields(c, s)?;
+                    Some(&inline)
                 }
-                1 => {
-                    let n = read_count(c, 1, "hash template")?;
-                    let mut names = Vec::new();
-                    for _ in 0..n {
-                        names.push(read_string(c)?.to_vec()?);
-                    }
-                    names
-                }
-                f => {
-                    return Err(Error::corrupt(
-                        fat,
-                        "hash template",
-                        format!("unknown field-section flag {f}"),
-                    ));
-                }
+                RDB_TYPE_HASH_TMPL_ARRAY_REF => Some(template(ctx, read_len(c)?, at)?),
+                _ => None,
             };
-            if t == RDB_TYPE_HASH_TMPL_ARRAY {
-                for f in &fields {
+            if t == RDB_TYPE_HASH_TMPL_ARRAY || t == RDB_TYPE_HASH_TMPL_ARRAY_REF {
+                for f in fields.unwrap_or_default() {
                     let val = read_string(c)?;
                     if deep {
                         v.hash_field(Elem::Bytes(f), val.elem(&mut s.a)?, None);
@@ -554,33 +540,12 @@ fn walk<V: ValueVisitor>(
                 v.blob(BlobKind::Listpack, b.bytes.len());
                 let mut walk = || -> Result<()> {
                     let mut lp = Listpack::new(b.bytes, b.base)?;
-                    lp.next_elem()?; // template id
-                    template_values(lp, &fields, b.base, v)
-                };
-                walk().map_err(|e| b.fix(e))?;
-            }
-        }
-        RDB_TYPE_HASH_TMPL_LP_REF | RDB_TYPE_HASH_TMPL_ARRAY_REF if ctx.family == Family::Redis => {
-            if t == RDB_TYPE_HASH_TMPL_ARRAY_REF {
-                let id = read_len(c)?;
-                let fields = template(ctx, id, at)?;
-                for f in fields {
-                    let val = read_string(c)?;
-                    if deep {
-                        v.hash_field(Elem::Bytes(f), val.elem(&mut s.a)?, None);
-                    }
-                }
-            } else {
-                if !deep {
-                    return read_string(c).map(|_| ());
-                }
-                let b = read_blob(c, &mut s.blob, "hash template")?;
-                v.blob(BlobKind::Listpack, b.bytes.len());
-                let mut walk = || -> Result<()> {
-                    let mut lp = Listpack::new(b.bytes, b.base)?;
-                    let id = match lp.next_elem()? {
-                        Some(Elem::Int(i)) if i >= 0 => i as u64,
-                        _ => {
+                    let first = lp.next_elem()?;
+                    let fields = match (fields, first) {
+                        // Self-contained: the id is informational.
+                        (Some(f), _) => f,
+                        (None, Some(Elem::Int(i))) if i >= 0 => template(ctx, i as u64, at)?,
+                        (None, _) => {
                             return Err(Error::corrupt(
                                 b.base,
                                 "hash template",
@@ -588,7 +553,7 @@ fn walk<V: ValueVisitor>(
                             ));
                         }
                     };
-                    template_values(lp, template(ctx, id, at)?, b.base, v)
+                    template_values(lp, fields, b.base, v)
                 };
                 walk().map_err(|e| b.fix(e))?;
             }
@@ -596,6 +561,42 @@ fn walk<V: ValueVisitor>(
         _ => return Err(Error::new(at - 1, ErrorKind::UnknownType(t))),
     }
     Ok(())
+}
+
+/// The field names of a self-contained hash template (types 29 and 31): a
+/// flag, then one listpack (0) or a count and strings (1).
+fn read_template_fields(c: &mut Cursor<'_>, s: &mut Scratch) -> Result<Vec<Vec<u8>>> {
+    let fat = c.offset();
+    Ok(match read_len(c)? {
+        0 => {
+            let b = read_blob(c, &mut s.blob, "hash template")?;
+            let mut names = Vec::new();
+            let mut collect = || -> Result<()> {
+                let mut lp = Listpack::new(b.bytes, b.base)?;
+                while let Some(e) = lp.next_elem()? {
+                    names.push(e.to_vec());
+                }
+                Ok(())
+            };
+            collect().map_err(|e| b.fix(e))?;
+            names
+        }
+        1 => {
+            let n = read_count(c, 1, "hash template")?;
+            let mut names = Vec::new();
+            for _ in 0..n {
+                names.push(read_string(c)?.to_vec()?);
+            }
+            names
+        }
+        f => {
+            return Err(Error::corrupt(
+                fat,
+                "hash template",
+                format!("unknown field-section flag {f}"),
+            ));
+        }
+    })
 }
 
 fn template<'t>(ctx: Ctx<'t>, id: u64, at: u64) -> Result<&'t [Vec<u8>]> {
