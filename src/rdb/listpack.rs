@@ -18,6 +18,29 @@ pub struct Listpack<'a> {
     done: bool,
 }
 
+/// The frame listpacks and ziplists share: a 32-bit little-endian total that
+/// must equal the blob's length, and a 0xFF end byte. Reads the total from
+/// `c`, positioned at the blob's start.
+pub(super) fn check_frame(c: &mut Cursor<'_>, what: &'static str) -> Result<()> {
+    let (blob, base) = (c.rest(), c.offset());
+    let total = c.u32_le()? as usize;
+    if total != blob.len() {
+        return Err(Error::corrupt(
+            base,
+            what,
+            format!("header says {total} bytes, blob has {}", blob.len()),
+        ));
+    }
+    if blob.last() != Some(&0xff) {
+        return Err(Error::corrupt(
+            base + blob.len() as u64 - 1,
+            what,
+            "missing 0xFF end marker",
+        ));
+    }
+    Ok(())
+}
+
 impl<'a> Listpack<'a> {
     /// Checks the header of `blob` (whose first byte is at file offset `base`).
     pub fn new(blob: &'a [u8], base: u64) -> Result<Listpack<'a>> {
@@ -29,21 +52,7 @@ impl<'a> Listpack<'a> {
                 format!("{} bytes, shorter than an empty listpack", blob.len()),
             ));
         }
-        let total = c.u32_le()? as usize;
-        if total != blob.len() {
-            return Err(Error::corrupt(
-                base,
-                WHAT,
-                format!("header says {total} bytes, blob has {}", blob.len()),
-            ));
-        }
-        if blob.last() != Some(&0xff) {
-            return Err(Error::corrupt(
-                base + blob.len() as u64 - 1,
-                WHAT,
-                "missing 0xFF end marker",
-            ));
-        }
+        check_frame(&mut c, WHAT)?;
         let declared = c.u16_le()?;
         Ok(Listpack {
             c,

@@ -26,21 +26,7 @@ impl<'a> Ziplist<'a> {
             return Err(Error::corrupt(base, WHAT, "ziplist too short"));
         }
         let mut c = Cursor::new(blob, base);
-        let total = c.u32_le()? as usize;
-        if total != blob.len() {
-            return Err(Error::corrupt(
-                base,
-                WHAT,
-                format!("header says {total} bytes, blob has {}", blob.len()),
-            ));
-        }
-        if blob.last() != Some(&0xff) {
-            return Err(Error::corrupt(
-                base + blob.len() as u64 - 1,
-                WHAT,
-                "missing 0xFF end marker",
-            ));
-        }
+        super::listpack::check_frame(&mut c, WHAT)?;
         let tail = c.u32_le()?;
         if tail as usize >= blob.len() {
             return Err(Error::corrupt(
