@@ -7,14 +7,26 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared` beside the project, when it exists. Prints a notice and
-/// returns `None` otherwise, so a user's clone still passes.
+/// Every test that cannot run for want of something outside the project
+/// (the shared corpus, a server binary) goes through here. Under `CI=true`
+/// it panics, so CI cannot pass a test it did not run; elsewhere it prints
+/// `NOTICE: <what> missing; skipping` and the caller returns, so a user's
+/// clone still passes.
+pub fn prerequisite_missing(what: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{what} missing, and CI=true: CI must provide it (see .ci/run)");
+    }
+    eprintln!("NOTICE: {what} missing; skipping");
+}
+
+/// `../shared` beside the project, when it exists. Otherwise reports the
+/// missing prerequisite (a panic under `CI=true`) and returns `None`.
 pub fn shared() -> Option<PathBuf> {
     let p = root().join("../shared");
     if p.join("corpus").is_dir() {
         Some(p)
     } else {
-        eprintln!("NOTICE: ../shared not found; skipping tests that need the shared corpus");
+        prerequisite_missing("../shared (the shared corpus)");
         None
     }
 }
