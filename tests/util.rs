@@ -62,10 +62,28 @@ pub fn exit_code(o: &Output) -> i32 {
         .unwrap_or_else(|| panic!("killed by a signal: {o:?}"))
 }
 
-/// Compares golden text; with `RDBSCOPE_UPDATE=1` rewrites the golden file.
-pub fn golden(path: &Path, got: &str) -> Result<(), String> {
-    if std::env::var_os("RDBSCOPE_UPDATE").is_some() {
-        std::fs::write(path, got).unwrap();
+/// Compares a command's stdout with the golden file `path`, and its exit
+/// code with `want_code`. With `RDBSCOPE_UPDATE=1` rewrites the golden file
+/// instead, but only from a command that exited with `want_code`: a failed
+/// run is refused (`Err`, the file left as it was), so an error message can
+/// never become the expected output.
+pub fn golden(path: &Path, out: &Output, want_code: i32) -> Result<(), String> {
+    let code = out.status.code();
+    if code != Some(want_code) {
+        let how = match code {
+            Some(c) => format!("exited {c}"),
+            None => format!("was killed ({})", out.status),
+        };
+        let verb = if updating() { "not updated" } else { "differs" };
+        return Err(format!(
+            "{}: {verb}: the command {how}, expected {want_code}; stderr: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr).trim_end()
+        ));
+    }
+    let got = stdout(out);
+    if updating() {
+        std::fs::write(path, &got).map_err(|e| format!("{}: {e}", path.display()))?;
         return Ok(());
     }
     let want = std::fs::read_to_string(path)
@@ -89,6 +107,10 @@ pub fn golden(path: &Path, got: &str) -> Result<(), String> {
             got.lines().count()
         ),
     })
+}
+
+fn updating() -> bool {
+    std::env::var_os("RDBSCOPE_UPDATE").is_some()
 }
 
 /// Decodes the `key_hex` of a truth-file line (ground_truth.py writes keys
