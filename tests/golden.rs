@@ -1,8 +1,15 @@
 //! Golden outputs beside every committed fixture: `x.rdb` has
-//! `x.rdb.verify.txt`, `x.rdb.verify.json` and `x.rdb.dump.jsonl`.
-//! Regenerate with `RDBSCOPE_UPDATE=1 cargo test golden`.
+//! `x.rdb.verify.txt`, `x.rdb.verify.json` and `x.rdb.dump.jsonl`; each
+//! Redis 7.0 dump also has the text of `report`, `bigkeys`, `prefixes` and
+//! `expiry` (`x.rdb.report.txt`, ...). `check` against the rules files in
+//! `fixtures/rules/` and one `diff` have goldens too. Every command runs
+//! from the project root with relative paths, so the file names printed
+//! are the same on every machine; times come from the dump's AUX ctime,
+//! not the clock. Regenerate with `RDBSCOPE_UPDATE=1 cargo test golden`
+//! (it refuses to write from a command that did not exit as expected).
 
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use crate::util::*;
 
@@ -58,4 +65,83 @@ fn golden_outputs_of_every_fixture() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Runs `rdbscope ARGS` from the project root (paths in ARGS are relative).
+fn run_at_root(args: &[&str]) -> Output {
+    bin().current_dir(root()).args(args).output().unwrap()
+}
+
+/// The bundled Redis 7.0 dumps that decode.
+fn redis70_fixtures() -> Vec<PathBuf> {
+    let dir = root().join("fixtures/redis-7.0");
+    fixtures()
+        .into_iter()
+        .filter(|p| p.parent() == Some(dir.as_path()) && !rel(p).contains("broken"))
+        .collect()
+}
+
+#[test]
+fn golden_report_texts_of_every_fixture() {
+    let files = redis70_fixtures();
+    assert!(files.len() >= 8, "fixtures missing: {files:?}");
+    let mut failures = Vec::new();
+    for f in &files {
+        let r = rel(f);
+        for cmd in ["report", "bigkeys", "prefixes", "expiry"] {
+            let args = [cmd, r.as_str(), "--threads", "1"];
+            let out = run_at_root(&args);
+            if let Err(e) = golden(&sidecar(f, &format!("{cmd}.txt")), &out, 0) {
+                failures.push(format!("{args:?}: {e}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn golden_check_texts() {
+    // pass.toml holds on everything.rdb; fail.toml breaks three kinds of rule.
+    let mut failures = Vec::new();
+    for (rules, want_code) in [("pass", 0), ("fail", 1)] {
+        let rules_file = format!("fixtures/rules/{rules}.toml");
+        let args = [
+            "check",
+            "fixtures/redis-7.0/everything.rdb",
+            "--rules",
+            rules_file.as_str(),
+            "--threads",
+            "1",
+        ];
+        let out = run_at_root(&args);
+        let text = stdout(&out);
+        if rules == "fail" {
+            for rule in ["max_key_bytes", "max_elements", "require_ttl"] {
+                assert!(
+                    text.contains(&format!("FAIL  {rule}")),
+                    "{rule} should fail: {text}"
+                );
+            }
+        } else {
+            assert!(!text.contains("FAIL"), "{text}");
+        }
+        let path = root().join(format!("{rules_file}.check.txt"));
+        if let Err(e) = golden(&path, &out, want_code) {
+            failures.push(format!("{args:?}: {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn golden_diff_text() {
+    let out = run_at_root(&[
+        "diff",
+        "fixtures/redis-7.0/strings.rdb",
+        "fixtures/redis-7.0/everything.rdb",
+        "--threads",
+        "1",
+    ]);
+    let path = root().join("fixtures/redis-7.0/strings-to-everything.diff.txt");
+    golden(&path, &out, 0).unwrap();
 }
