@@ -26,10 +26,300 @@ fn record_starts(data: &[u8]) -> Vec<u64> {
     starts
 }
 
+/// One read of the decoder, in file order, as the RDB format lays a file
+/// out: each length byte and its extension, each fixed-size field (expire
+/// times, LFU counter, stream IDs, the checksum) and each string body is one
+/// read (a stream ID is two 8-byte reads, as the decoder reads it). Written
+/// from the format, not taken from the parser, so that the truncation tests
+/// know exactly where every cut must be reported. The per-item minimums of
+/// counts are the decoder's (src/rdb/value.rs, src/rdb/stream.rs).
+#[derive(Debug)]
+enum Step {
+    /// `len` bytes at `at`.
+    Read { at: u64, len: u64 },
+    /// A count of `n` items read at `at` and ending at `end`; the decoder
+    /// rejects it at `at` when the rest of the input cannot hold `n` items
+    /// of at least `min` bytes each.
+    Count { at: u64, end: u64, n: u64, min: u64 },
+}
+
+/// Where a key record's bytes are.
+#[derive(Debug)]
+struct KeyAt {
+    /// The type byte (after any EXPIRETIME/IDLE/FREQ prefix).
+    type_at: u64,
+    t: u8,
+    db: u64,
+    /// The value's first byte (after the key string).
+    value_at: u64,
+}
+
+/// The reads of an intact file, and where its keys are.
+struct Layout {
+    steps: Vec<Step>,
+    keys: Vec<KeyAt>,
+    /// Offset of the EOF opcode; the checksum follows it.
+    eof_at: u64,
+    /// Offsets of the 8-byte times of EXPIRETIME_MS opcodes.
+    expire_ms_at: Vec<u64>,
+}
+
+struct Walk<'a> {
+    data: &'a [u8],
+    pos: usize,
+    steps: Vec<Step>,
+}
+
+impl Walk<'_> {
+    fn take(&mut self, n: usize) -> &[u8] {
+        self.steps.push(Step::Read {
+            at: self.pos as u64,
+            len: n as u64,
+        });
+        self.pos += n;
+        &self.data[self.pos - n..self.pos]
+    }
+
+    fn byte(&mut self) -> u8 {
+        self.take(1)[0]
+    }
+
+    /// A length, or `Err(enc)` for a special string encoding (`11xxxxxx`).
+    fn len_or_enc(&mut self) -> Result<u64, u8> {
+        let b = self.byte();
+        match (b >> 6, b) {
+            (0, _) => Ok((b & 0x3f) as u64),
+            (1, _) => Ok((((b & 0x3f) as u64) << 8) | self.byte() as u64),
+            (3, _) => Err(b & 0x3f),
+            (_, 0x80) => Ok(u32::from_be_bytes(self.take(4).try_into().unwrap()) as u64),
+            (_, 0x81) => Ok(u64::from_be_bytes(self.take(8).try_into().unwrap())),
+            _ => panic!("bad length byte {b:#x} at {}", self.pos - 1),
+        }
+    }
+
+    fn len(&mut self) -> u64 {
+        self.len_or_enc().expect("a length")
+    }
+
+    fn count(&mut self, min: u64) -> u64 {
+        let at = self.pos as u64;
+        let n = self.len();
+        self.steps.push(Step::Count {
+            at,
+            end: self.pos as u64,
+            n,
+            min,
+        });
+        n
+    }
+
+    /// Skips a string: raw, an integer (1, 2 or 4 bytes) or LZF.
+    fn string(&mut self) {
+        match self.len_or_enc() {
+            Ok(n) => {
+                self.take(n as usize);
+            }
+            Err(0) => {
+                self.take(1);
+            }
+            Err(1) => {
+                self.take(2);
+            }
+            Err(2) => {
+                self.take(4);
+            }
+            Err(3) => {
+                let clen = self.len();
+                let _ulen = self.len();
+                self.take(clen as usize);
+            }
+            Err(e) => panic!("string encoding {e}"),
+        }
+    }
+
+    fn stream(&mut self, t: u8) {
+        let nodes = self.count(17);
+        for _ in 0..nodes {
+            self.string(); // master ID
+            self.string(); // listpack
+        }
+        self.len(); // length
+        self.len(); // last ID
+        self.len();
+        if t >= 19 {
+            for _ in 0..5 {
+                self.len(); // first ID, max deleted ID, entries added
+            }
+        }
+        let groups = self.count(4);
+        for _ in 0..groups {
+            self.string(); // name
+            self.len(); // last ID
+            self.len();
+            if t >= 19 {
+                self.len(); // entries read
+            }
+            let pel = self.count(25);
+            for _ in 0..pel {
+                self.take(8); // ID (ms, seq: big-endian)
+                self.take(8);
+                self.take(8); // delivery time
+                self.len(); // delivery count
+            }
+            let consumers = self.count(10);
+            for _ in 0..consumers {
+                self.string(); // name
+                self.take(8); // seen time
+                if t >= 21 {
+                    self.take(8); // active time
+                }
+                let pel = self.count(16);
+                for _ in 0..pel {
+                    self.take(8);
+                    self.take(8);
+                }
+            }
+        }
+    }
+
+    fn value(&mut self, t: u8) {
+        match t {
+            0 | 9..=13 | 16 | 17 | 20 => self.string(),
+            1 | 2 | 14 => {
+                for _ in 0..self.count(1) {
+                    self.string();
+                }
+            }
+            4 => {
+                for _ in 0..self.count(2) {
+                    self.string();
+                    self.string();
+                }
+            }
+            5 => {
+                for _ in 0..self.count(9) {
+                    self.string();
+                    self.take(8); // binary double
+                }
+            }
+            18 => {
+                for _ in 0..self.count(2) {
+                    self.len(); // container: plain or packed
+                    self.string();
+                }
+            }
+            15 | 19 | 21 => self.stream(t),
+            _ => panic!("type {t} not laid out here"),
+        }
+    }
+}
+
+fn layout(data: &[u8]) -> Layout {
+    let version: u32 = std::str::from_utf8(&data[5..9]).unwrap().parse().unwrap();
+    let mut w = Walk {
+        data,
+        pos: 0,
+        steps: Vec::new(),
+    };
+    w.take(9);
+    let mut keys = Vec::new();
+    let mut expire_ms_at = Vec::new();
+    let mut db = 0;
+    loop {
+        let at = w.pos as u64;
+        match w.byte() {
+            0xff => {
+                if version >= 5 {
+                    w.take(8);
+                }
+                return Layout {
+                    steps: w.steps,
+                    keys,
+                    eof_at: at,
+                    expire_ms_at,
+                };
+            }
+            0xfe => db = w.len(),
+            0xfb => {
+                w.len();
+                w.len();
+            }
+            0xfa => {
+                w.string();
+                w.string();
+            }
+            0xfc => {
+                expire_ms_at.push(w.pos as u64);
+                w.take(8);
+            }
+            0xfd => {
+                w.take(4);
+            }
+            0xf8 => {
+                w.len();
+            }
+            0xf9 => {
+                w.take(1);
+            }
+            0xf5 => w.string(),
+            t => {
+                w.string(); // the key
+                let value_at = w.pos as u64;
+                w.value(t);
+                keys.push(KeyAt {
+                    type_at: at,
+                    t,
+                    db,
+                    value_at,
+                });
+            }
+        }
+    }
+}
+
+/// The layout of a fixture, checked to cover every byte once, in order.
+fn checked_layout(name: &str, data: &[u8]) -> Layout {
+    let l = layout(data);
+    let mut end = 0;
+    for s in &l.steps {
+        if let Step::Read { at, len } = *s {
+            assert_eq!(at, end, "{name}: reads not contiguous");
+            end = at + len;
+        }
+    }
+    assert_eq!(end, data.len() as u64, "{name}: layout stops early");
+    assert_eq!(l.keys.len() as u64, verify(data).keys, "{name}: key count");
+    l
+}
+
+/// What decoding `data[..cut]` must report: the first read that the cut
+/// leaves short, or the first count the rest cannot hold.
+fn expected_at_cut(l: &Layout, cut: u64) -> (u64, Option<ErrorKind>) {
+    if cut < 9 {
+        // The header is checked as a whole; the error is where input ended.
+        return (cut, Some(ErrorKind::ShortHeader));
+    }
+    for s in &l.steps {
+        match *s {
+            Step::Read { at, len } if at + len > cut => {
+                let left = cut - at;
+                return (at, Some(ErrorKind::Truncated { need: len, left }));
+            }
+            // A count too big for what is left: Corrupt, message aside.
+            Step::Count { at, end, n, min } if n.saturating_mul(min) > cut - end => {
+                return (at, None);
+            }
+            _ => {}
+        }
+    }
+    panic!("cut {cut} leaves the file whole");
+}
+
 #[test]
 fn truncated_at_every_record_boundary() {
     for name in ["everything.rdb", "streams.rdb", "collections.rdb"] {
         let data = fixture(name);
+        let l = checked_layout(name, &data);
         let starts = record_starts(&data);
         assert!(starts.len() > 20, "{name}");
         for &cut in &starts {
@@ -46,6 +336,17 @@ fn truncated_at_every_record_boundary() {
                 e.offset
             );
             assert!(v.decoded_bytes <= cut);
+            // The next read starts exactly at the cut and finds nothing.
+            assert_eq!(
+                (e.offset, &e.kind),
+                (cut, &ErrorKind::Truncated { need: 1, left: 0 }),
+                "{name} cut at {cut}: {e}"
+            );
+            assert_eq!(
+                expected_at_cut(&l, cut),
+                (cut, Some(e.kind.clone())),
+                "{name} cut at {cut}"
+            );
         }
     }
 }
@@ -53,8 +354,13 @@ fn truncated_at_every_record_boundary() {
 #[test]
 fn truncated_at_every_byte() {
     // Every prefix of a file with every 7.0 string encoding and a stream.
+    // Each cut is reported at the start of the read it leaves short (an
+    // expire time, a length's extension, a string's body, the checksum...),
+    // with `need` and `left` exact, or at a count the rest cannot hold.
     for name in ["strings.rdb", "streams.rdb", "lfu.rdb", "functions.rdb"] {
         let data = fixture(name);
+        let l = checked_layout(name, &data);
+        let mut counts = 0;
         for cut in 0..data.len() {
             let v = verify(&data[..cut]);
             let e = v
@@ -65,6 +371,21 @@ fn truncated_at_every_byte() {
                 "{name} cut at {cut}: offset {}",
                 e.offset
             );
+            let (at, kind) = expected_at_cut(&l, cut as u64);
+            assert_eq!(e.offset, at, "{name} cut at {cut}: {e}");
+            match kind {
+                Some(k) => assert_eq!(e.kind, k, "{name} cut at {cut}"),
+                None => {
+                    assert!(
+                        matches!(e.kind, ErrorKind::Corrupt { .. }),
+                        "{name} cut at {cut}: {e}"
+                    );
+                    counts += 1;
+                }
+            }
+        }
+        if name == "streams.rdb" {
+            assert!(counts > 0, "no count was rejected early");
         }
     }
 }
@@ -101,8 +422,76 @@ fn flipped_checksum_is_a_mismatch() {
     let v = &json_lines(&out)[0];
     assert_eq!(v["checksum"], "mismatch");
     assert_eq!(v["keys"], 80);
+    // Everything decoded; only the last 8 bytes disagree.
+    assert_eq!(v["decoded_bytes"], data.len(), "{v}");
+    assert!(v["error"].is_null(), "{v}");
     let text = stdout(&run(["verify", path.to_str().unwrap()]));
     assert!(text.contains("CHECKSUM MISMATCH"), "{text}");
+    // The stored value is the flipped one; the computed one, the original.
+    let stored = u64::from_le_bytes(data[data.len() - 8..].try_into().unwrap());
+    let computed = stored ^ (1 << 56);
+    assert!(
+        text.contains(&format!("(stored {stored:016x}, computed {computed:016x})")),
+        "{text}"
+    );
+}
+
+/// `rdbscope verify --format json` on `data`: the exit code and the line.
+fn verify_json(data: &[u8]) -> (i32, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("x.rdb");
+    std::fs::write(&p, data).unwrap();
+    let out = run(["verify", "--format", "json", p.to_str().unwrap()]);
+    (exit_code(&out), json_lines(&out).remove(0))
+}
+
+#[test]
+fn damaged_fields_of_a_fixture_are_reported_at_their_offset() {
+    let data = fixture("everything.rdb");
+    let l = checked_layout("everything.rdb", &data);
+    let error_of = |d: &[u8]| {
+        let (code, v) = verify_json(d);
+        assert_eq!(code, 2, "{v}");
+        v["error"].clone()
+    };
+
+    // A type byte no server writes, on a key in db 5: at the type byte,
+    // before the key is read.
+    let k = l.keys.iter().find(|k| k.db == 5).unwrap();
+    let mut d = data.clone();
+    d[k.type_at as usize] = 0x63;
+    let e = error_of(&d);
+    assert_eq!(e["offset"], k.type_at, "{e}");
+    assert_eq!(e["message"], "unknown value type 99", "{e}");
+    assert_eq!((&e["db"], &e["key"]), (&5.into(), &serde_json::Value::Null));
+
+    // A reserved length byte as the key's length: the byte after the type.
+    let mut d = data.clone();
+    d[k.type_at as usize + 1] = 0x82;
+    let e = error_of(&d);
+    assert_eq!(e["offset"], k.type_at + 1, "{e}");
+    assert_eq!(e["message"], "invalid length encoding byte 0x82", "{e}");
+
+    // ... and as a hash's field count: the value's first byte, key named.
+    let k = l.keys.iter().find(|k| k.t == 4).expect("a type-4 hash");
+    let mut d = data.clone();
+    d[k.value_at as usize] = 0x82;
+    let e = error_of(&d);
+    assert_eq!(e["offset"], k.value_at, "{e}");
+    assert_eq!(e["message"], "invalid length encoding byte 0x82", "{e}");
+    assert!(e["key"].is_string(), "{e}");
+
+    // Cut 3 bytes into an 8-byte expire time: at the time's first byte.
+    let at = l.expire_ms_at[0];
+    let e = error_of(&data[..at as usize + 3]);
+    assert_eq!(e["offset"], at, "{e}");
+    assert_eq!(e["message"], "need 8 bytes, 3 left", "{e}");
+
+    // Cut 3 bytes off the checksum: just after the EOF opcode.
+    assert_eq!(l.eof_at + 9, data.len() as u64);
+    let e = error_of(&data[..data.len() - 3]);
+    assert_eq!(e["offset"], l.eof_at + 1, "{e}");
+    assert_eq!(e["message"], "need 8 bytes, 5 left", "{e}");
 }
 
 /// `REDIS0011`, db 0, one string key `k` whose value bytes are `value`.
@@ -132,6 +521,8 @@ fn lzf_with_an_impossible_length_is_rejected_before_allocating() {
     v.extend_from_slice(&[0x00, b'a']);
     let e = verify(&one_string(&v)).error.unwrap();
     assert!(matches!(e.kind, ErrorKind::BadLzf(_)), "{e}");
+    // At the compressed data: 14 (value) + 0xc3 + clen (1) + ulen (9).
+    assert_eq!(e.offset, 25, "{e}");
 }
 
 #[test]
@@ -176,6 +567,7 @@ fn unknown_type_and_bad_length_byte() {
     // Valkey has no type 23.
     let e = verify(b"VALKEY080\xfe\x00\x17\x01k").error.unwrap();
     assert_eq!(e.kind, ErrorKind::UnknownType(23));
+    assert_eq!(e.offset, 11, "{e}");
 }
 
 #[test]
@@ -186,6 +578,13 @@ fn not_an_rdb_file() {
     let out = run(["verify", p.to_str().unwrap()]);
     assert_eq!(exit_code(&out), 2);
     assert!(stdout(&out).contains("not an RDB file"), "{}", stdout(&out));
+    let (code, v) = verify_json(b"hello world, not a dump");
+    assert_eq!(code, 2);
+    assert_eq!(v["error"]["offset"], 0, "{v}");
+    // Shorter than the header: where the input ended.
+    let (_, v) = verify_json(b"REDIS");
+    assert_eq!(v["error"]["offset"], 5, "{v}");
+    assert_eq!(v["error"]["message"], "shorter than the 9-byte header");
     let out = run(["verify", "/nonexistent/dump.rdb"]);
     assert_eq!(exit_code(&out), 2);
     assert!(stdout(&out).contains("cannot read"));

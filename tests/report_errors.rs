@@ -33,8 +33,14 @@ fn report_commands_reject_a_checksum_mismatch_and_damaged_blobs() {
     };
     let damaged = dir.path().join("damaged.rdb");
     std::fs::write(&damaged, bad_lp).unwrap();
+    // The checksum is the last 8 bytes; the listpack starts at 15: magic
+    // (9), SELECTDB 0 (2), type (1), key "h" (2), the blob's length (1).
+    let checksum_at = format!("at offset {}: checksum mismatch", data.len() - 8);
     for cmd in ["report", "bigkeys", "prefixes", "expiry"] {
-        for (f, what) in [(&flipped, "checksum mismatch"), (&damaged, "listpack")] {
+        for (f, what) in [
+            (&flipped, checksum_at.as_str()),
+            (&damaged, "at offset 15: bad listpack"),
+        ] {
             let out = run([cmd, "--quiet", f.to_str().unwrap()]);
             assert_eq!(exit_code(&out), 2, "{cmd} {}", f.display());
             let err = String::from_utf8_lossy(&out.stderr);
