@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use crate::report::doc::{ReportDoc, TallyDoc};
+use crate::units::rfc3339_ms;
+
 /// Before and after of one row.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Change {
@@ -44,19 +47,37 @@ fn pct(before: u64, after: u64) -> Value {
     }
 }
 
-fn u(v: &Value) -> u64 {
-    v.as_u64().unwrap_or(0)
+/// What differs in how two documents were made (profile, allocator,
+/// configuration, filters, prefix settings): comparing them would measure
+/// the settings, not the data. Empty when they are comparable.
+pub fn mismatches(old: &ReportDoc, new: &ReportDoc) -> Vec<String> {
+    let (a, b) = (&old.made_with, &new.made_with);
+    let mut out = Vec::new();
+    let mut differ = |what: &str, x: String, y: String| {
+        if x != y {
+            out.push(format!("{what}: {x} vs {y}"));
+        }
+    };
+    let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "(from the dump)".into());
+    differ("profile", opt(&old.profile), opt(&new.profile));
+    differ("--target", opt(&a.target), opt(&b.target));
+    differ("--allocator", a.allocator.clone(), b.allocator.clone());
+    differ("--config", a.config.join(" "), b.config.join(" "));
+    differ("filters", a.filters.join(" "), b.filters.join(" "));
+    differ("--delimiters", a.delimiters.clone(), b.delimiters.clone());
+    differ("--depth", a.depth.to_string(), b.depth.to_string());
+    differ(
+        "--no-generalize",
+        (!a.generalize).to_string(),
+        (!b.generalize).to_string(),
+    );
+    out
 }
 
-/// `{name: {keys, bytes}}` maps (summary.by_type, by_db).
-fn tallies(v: &Value) -> BTreeMap<String, (u64, u64)> {
-    v.as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, t)| (k.clone(), (u(&t["keys"]), u(&t["bytes"]))))
-                .collect()
-        })
-        .unwrap_or_default()
+fn tallies(m: &BTreeMap<String, TallyDoc>) -> BTreeMap<String, (u64, u64)> {
+    m.iter()
+        .map(|(k, t)| (k.clone(), (t.keys, t.bytes)))
+        .collect()
 }
 
 fn join(
@@ -77,68 +98,56 @@ fn join(
     out
 }
 
-/// Prefix rows of the top level (depth 1 and 2), by label.
-fn prefixes(doc: &Value) -> BTreeMap<String, (u64, u64)> {
-    doc["prefixes"]
-        .as_array()
-        .into_iter()
+/// Every prefix of the top two levels, by label.
+fn prefixes(doc: &ReportDoc) -> BTreeMap<String, (u64, u64)> {
+    doc.prefix_totals
+        .iter()
         .flatten()
-        .filter(|r| r["depth"].as_u64().is_none_or(|d| d <= 2))
-        .filter_map(|r| {
-            Some((
-                r["prefix"].as_str()?.to_string(),
-                (u(&r["keys"]), u(&r["bytes"])),
-            ))
-        })
+        .filter(|r| r.depth <= 2)
+        .map(|r| (r.prefix.clone(), (r.keys, r.bytes)))
         .collect()
 }
 
-fn big_keys(doc: &Value) -> BTreeMap<(u64, String), u64> {
-    doc["big_keys"]
-        .as_array()
-        .into_iter()
+fn big_keys(doc: &ReportDoc) -> BTreeMap<(u64, String), u64> {
+    doc.big_keys
+        .iter()
         .flatten()
-        .filter_map(|r| {
-            Some((
-                (u(&r["db"]), r["key"].as_str()?.to_string()),
-                u(&r["bytes"]),
-            ))
-        })
+        .map(|r| ((r.db, r.key.clone()), r.bytes))
         .collect()
+}
+
+/// One side of a diff, as the header names it.
+fn side(d: &ReportDoc) -> Value {
+    json!({
+        "files": d.files.iter().map(|f| json!({
+            "file": f.file,
+            "ctime": f.ctime,
+            "dumped": f.ctime.and_then(|c| c.checked_mul(1000)).map(rfc3339_ms),
+            "profile": f.profile,
+        })).collect::<Vec<_>>(),
+        "profile": d.profile,
+    })
 }
 
 /// Compares two report documents; `top` limits the listed rows.
-pub fn diff(old: &Value, new: &Value, top: usize) -> Value {
+/// `mismatches` (see [`mismatches`]) are recorded in the document.
+pub fn diff(old: &ReportDoc, new: &ReportDoc, top: usize, mismatches: &[String]) -> Value {
+    let (os, ns) = (&old.summary, &new.summary);
     let total = Change {
-        keys_before: u(&old["summary"]["keys"]),
-        keys_after: u(&new["summary"]["keys"]),
-        bytes_before: u(&old["summary"]["estimated_bytes"]),
-        bytes_after: u(&new["summary"]["estimated_bytes"]),
+        keys_before: os.keys,
+        keys_after: ns.keys,
+        bytes_before: os.estimated_bytes,
+        bytes_after: ns.estimated_bytes,
     };
+    let (oe, ne) = (old.expiry.as_ref(), new.expiry.as_ref());
     let no_ttl = Change {
-        keys_before: u(&old["expiry"]["no_ttl_keys"]),
-        keys_after: u(&new["expiry"]["no_ttl_keys"]),
-        bytes_before: u(&old["expiry"]["no_ttl_bytes"]),
-        bytes_after: u(&new["expiry"]["no_ttl_bytes"]),
+        keys_before: oe.map_or(0, |e| e.no_ttl_keys),
+        keys_after: ne.map_or(0, |e| e.no_ttl_keys),
+        bytes_before: oe.map_or(0, |e| e.no_ttl_bytes),
+        bytes_after: ne.map_or(0, |e| e.no_ttl_bytes),
     };
-    let by_type = join(
-        tallies(&old["summary"]["by_type"]),
-        tallies(&new["summary"]["by_type"]),
-    );
-    let by_db = join(
-        tallies(&old["summary"]["by_db"]),
-        tallies(&new["summary"]["by_db"]),
-    );
-    // A saved report lists only its top rows: a prefix missing from a side
-    // whose list is cut off, and smaller than its smallest row, may well be
-    // there. Such rows are "unlisted", not new or vanished.
-    let floor = |doc: &Value| -> u64 {
-        if doc["prefixes_complete"].as_bool() == Some(true) {
-            return 0;
-        }
-        prefixes(doc).values().map(|(_, b)| *b).min().unwrap_or(0)
-    };
-    let (old_floor, new_floor) = (floor(old), floor(new));
+    let by_type = join(tallies(&os.by_type), tallies(&ns.by_type));
+    let by_db = join(tallies(&os.by_db), tallies(&ns.by_db));
     let mut rows: Vec<(String, Change)> = join(prefixes(old), prefixes(new)).into_iter().collect();
     rows.sort_by(|a, b| {
         b.1.bytes_change()
@@ -148,17 +157,9 @@ pub fn diff(old: &Value, new: &Value, top: usize) -> Value {
     });
     let status = |c: &Change| {
         if c.keys_before == 0 && c.bytes_before == 0 {
-            if c.bytes_after <= old_floor {
-                "unlisted"
-            } else {
-                "new"
-            }
+            "new"
         } else if c.keys_after == 0 && c.bytes_after == 0 {
-            if c.bytes_before <= new_floor {
-                "unlisted"
-            } else {
-                "vanished"
-            }
+            "vanished"
         } else {
             "changed"
         }
@@ -166,7 +167,7 @@ pub fn diff(old: &Value, new: &Value, top: usize) -> Value {
     let old_big = big_keys(old);
     // A key missing from a cut-off list of the old side may have been just
     // below it: only call it grown when it is now above that list's floor.
-    let old_big_floor = if old["big_keys_complete"].as_bool() == Some(true) {
+    let old_big_floor = if old.big_keys_complete == Some(true) {
         0
     } else {
         old_big.values().copied().min().unwrap_or(0)
@@ -212,16 +213,15 @@ pub fn diff(old: &Value, new: &Value, top: usize) -> Value {
     };
     json!({
         "schema_version": 1,
-        "old": {"files": old["files"], "profile": old["profile"]},
-        "new": {"files": new["files"], "profile": new["profile"]},
+        "old": side(old),
+        "new": side(new),
+        "settings_differ": mismatches,
         "total": total.json(),
         "no_ttl": no_ttl.json(),
         "by_type": named(by_type, "type"),
         "by_db": named(by_db, "db"),
-        // Unlisted rows say nothing about a change: left out.
         "prefixes": rows
             .iter()
-            .filter(|(_, c)| status(c) != "unlisted")
             .take(top)
             .map(|(p, c)| {
             let mut v = c.json();
@@ -235,11 +235,37 @@ pub fn diff(old: &Value, new: &Value, top: usize) -> Value {
     })
 }
 
+fn u(v: &Value) -> u64 {
+    v.as_u64().unwrap_or(0)
+}
+
 /// The text view of a diff document.
 pub fn text(d: &Value) -> String {
-    use crate::output::report::human_bytes;
+    use crate::units::human_bytes;
     use std::fmt::Write as _;
     let mut out = String::new();
+    for (name, s) in [("old", &d["old"]), ("new", &d["new"])] {
+        for f in s["files"].as_array().into_iter().flatten() {
+            let _ = writeln!(
+                out,
+                "{name}: {}{}, {}",
+                crate::escape::terminal(f["file"].as_str().unwrap_or("")),
+                f["dumped"]
+                    .as_str()
+                    .map(|t| format!(", dumped {t}"))
+                    .unwrap_or_default(),
+                f["profile"].as_str().unwrap_or("no profile")
+            );
+        }
+    }
+    for m in d["settings_differ"].as_array().into_iter().flatten() {
+        let _ = writeln!(
+            out,
+            "warning: compared although made differently ({})",
+            m.as_str().unwrap_or("")
+        );
+    }
+    let _ = writeln!(out);
     let signed = |n: i64| {
         if n < 0 {
             format!("-{}", human_bytes(n.unsigned_abs()))

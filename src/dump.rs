@@ -6,55 +6,38 @@
 //! stored; hashes with field TTLs add `"field_expire_at_ms":{field: ms}`.
 //! Byte strings use the [`crate::escape`] rule.
 
-use std::io::{self, Write};
+use std::io::Write;
 
 use serde_json::{Value, json};
 
 use crate::escape::escape;
+use crate::memory::TargetChoice;
 use crate::rdb::stream::{Group, Idmp, StreamId, StreamMeta};
-use crate::rdb::{
-    self, ArrayElem, Checksum, Elem, KeyRecord, ModuleValue, Parser, Record, Scratch, ValueType,
-    ValueVisitor,
-};
+use crate::rdb::{self, ArrayElem, Elem, KeyRecord, ModuleValue, Scratch, ValueType, ValueVisitor};
+use crate::scan::Scanner;
 
-/// Why a dump stopped.
-#[derive(Debug)]
-pub enum DumpError {
-    Decode(rdb::Error),
-    Io(io::Error),
-}
-
-impl From<io::Error> for DumpError {
-    fn from(e: io::Error) -> Self {
-        DumpError::Io(e)
-    }
-}
-
-/// Writes every key of `data` as JSON lines to `out`. Returns the number of
-/// keys and the checksum status (a mismatch is reported, not an error here:
-/// the keys were already written).
-pub fn dump<W: Write>(data: &[u8], out: &mut W) -> Result<(u64, Option<Checksum>), DumpError> {
-    let mut p = Parser::new(data).map_err(DumpError::Decode)?;
+/// Writes every key of `data` as JSON lines to `out`; returns the number
+/// of keys. Keys before a decoding error (or a checksum mismatch, found at
+/// the end) are written before the error is returned.
+/// `progress` hears the offset reached now and then.
+pub fn dump<W: Write>(data: &[u8], out: &mut W, progress: &dyn Fn(u64)) -> crate::Result<u64> {
+    let mut s = Scanner::new(data, &TargetChoice::default())?;
     let mut scratch = Scratch::default();
     let mut v = JsonValue::default();
     let mut line = Vec::with_capacity(256);
     let mut n = 0;
-    let mut checksum = None;
-    while let Some(rec) = p.next_record().map_err(DumpError::Decode)? {
-        if let Record::Eof(eof) = &rec {
-            checksum = Some(eof.verify());
+    while let Some(k) = s.next_key()? {
+        if n & 4095 == 0 {
+            progress(s.offset());
         }
-        if let Record::Key(k) = rec {
-            v.reset(k.value_type);
-            k.decode(p.templates(), &mut scratch, &mut v)
-                .map_err(DumpError::Decode)?;
-            line.clear();
-            write_key(&k, &v, &mut line).map_err(DumpError::Decode)?;
-            out.write_all(&line)?;
-            n += 1;
-        }
+        v.reset(k.value_type);
+        k.decode(s.templates(), &mut scratch, &mut v)?;
+        line.clear();
+        write_key(&k, &v, &mut line)?;
+        out.write_all(&line)?;
+        n += 1;
     }
-    Ok((n, checksum))
+    Ok(n)
 }
 
 /// Appends `s` (raw bytes) as a JSON string, escaped by the one rule.

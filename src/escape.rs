@@ -34,17 +34,20 @@ pub fn escape_into(bytes: &[u8], out: &mut String) {
 }
 
 /// For text meant for a terminal: an escaped string with its control
-/// characters (C0 and DEL, valid UTF-8 but able to drive the terminal)
-/// also written `\xHH`. JSON and CSV outputs keep them (JSON escapes them
-/// itself); only the human-readable text views use this.
+/// characters (C0, DEL and C1 such as U+009B CSI: valid UTF-8 but able to
+/// drive the terminal) also written `\xHH`, byte by byte. JSON and CSV
+/// outputs keep them (JSON escapes them itself); only the human-readable
+/// text views and stderr use this.
 pub fn terminal(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(|c| c.is_ascii_control()) {
+    if !s.chars().any(char::is_control) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if c.is_ascii_control() {
-            let _ = write!(out, "\\x{:02x}", c as u32);
+        if c.is_control() {
+            for b in c.encode_utf8(&mut [0; 4]).bytes() {
+                let _ = write!(out, "\\x{b:02x}");
+            }
         } else {
             out.push(c);
         }

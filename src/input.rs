@@ -110,6 +110,20 @@ impl Input {
         self.raw()
     }
 
+    /// All the bytes (after any compression wrapper).
+    pub fn bytes(&self) -> &[u8] {
+        self.raw()
+    }
+
+    /// Whether the input is a JSON document rather than a dump (a saved
+    /// report, for `diff`): its first non-blank byte is `{`.
+    pub fn is_json(&self) -> bool {
+        self.raw()
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b == b'{')
+    }
+
     /// Size of the input as the user gave it (compressed size for wrappers).
     pub fn len(&self) -> usize {
         self.raw().len()

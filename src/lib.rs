@@ -2,22 +2,32 @@
 //!
 //! - [`input`] opens a dump (memory map, stdin, gzip/zstd/LZ4 wrappers, AOF
 //!   preambles) and hands out the RDB bytes.
-//! - [`rdb`] decodes them: [`rdb::Parser`] yields records, values are decoded
-//!   into a [`rdb::ValueVisitor`].
-//! - [`escape`] is the one rule for printing byte strings.
-//! - [`verify`] and [`dump`] are the library side of the commands of the
-//!   same name; [`output`] holds writers that only format.
+//! - [`rdb`] decodes them: values are decoded into a [`rdb::ValueVisitor`].
+//! - [`scan`] is the one way to read a dump: [`scan::Scanner`] walks the
+//!   records (AUX facts, target, templates, checksum) and hands out keys;
+//!   [`scan::parallel`] folds them into [`scan::Accumulator`]s on all cores.
+//! - [`memory`] estimates each key's memory on a target server.
+//! - [`report`] holds the accumulators and the typed [`report::doc::ReportDoc`];
+//!   [`analysis::Analysis`] runs them over files.
+//! - [`verify`], [`dump`] and [`keys`] are the ordered consumers of the
+//!   scan; [`check`] and [`diff`] read report documents.
+//! - [`output`] holds writers that only format; [`escape`] is the one rule
+//!   for printing byte strings, [`units`] prints and parses sizes and times.
 
+pub mod analysis;
 pub mod check;
 pub mod diff;
 pub mod dump;
-pub mod engine;
+mod error;
 pub mod escape;
-pub mod filter;
 pub mod input;
 pub mod keys;
 pub mod memory;
 pub mod output;
 pub mod rdb;
 pub mod report;
+pub mod scan;
+pub mod units;
 pub mod verify;
+
+pub use error::{Error, Result};

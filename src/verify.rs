@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use crate::escape::escape;
-use crate::rdb::{self, Checksum, Family, Parser, Record, Scratch};
+use crate::memory::TargetChoice;
+use crate::rdb::{self, Checksum, Family, Scratch};
+use crate::scan::Scanner;
 
 /// What `verify` found in one file.
 #[derive(Clone, Debug, Default)]
@@ -56,74 +58,76 @@ impl Verified {
 
 /// Decodes all of `data` (an RDB stream starting at its magic).
 pub fn verify(data: &[u8]) -> Verified {
+    verify_with_progress(data, &|_| {})
+}
+
+/// [`verify`], telling `progress` the offset reached now and then.
+pub fn verify_with_progress(data: &[u8], progress: &dyn Fn(u64)) -> Verified {
     let mut out = Verified::default();
-    if let Err(e) = run(data, &mut out) {
-        out.error = Some(e);
+    let facts = match Scanner::new(data, &TargetChoice::default()) {
+        Ok(mut s) => {
+            if let Err(e) = run(&mut s, &mut out, progress) {
+                out.error = Some(e);
+            }
+            Some(s.finish())
+        }
+        Err(e) => {
+            out.error = Some(e);
+            None
+        }
+    };
+    if let Some(f) = facts {
+        // A mismatch is reported as the checksum status, not as a decoding error.
+        if matches!(
+            out.error.as_ref().map(|e| &e.kind),
+            Some(rdb::ErrorKind::ChecksumMismatch { .. })
+        ) {
+            out.error = None;
+        }
+        out.rdb_version = Some(f.rdb_version);
+        out.family = f.family;
+        out.aux = f
+            .aux
+            .iter()
+            .map(|(k, v)| (escape(k).into_owned(), escape(v).into_owned()))
+            .collect();
+        out.keys = f.key_records;
+        out.expires = f.expires;
+        out.dbs = f.dbs.iter().copied().collect();
+        out.functions = f.functions;
+        out.module_aux = f.module_aux;
+        out.checksum = f.checksum;
+        out.trailing_bytes = f.trailing_bytes;
+        out.warnings = f.warnings;
+        out.decoded_bytes = f.decoded_bytes;
     }
     out
 }
 
-fn run(data: &[u8], out: &mut Verified) -> rdb::Result<()> {
-    let mut p = Parser::new(data)?;
-    out.rdb_version = Some(p.header().version);
-    out.family = Some(p.family());
+fn run(s: &mut Scanner<'_>, out: &mut Verified, progress: &dyn Fn(u64)) -> rdb::Result<()> {
     let mut scratch = Scratch::default();
-    let mut kbuf = Vec::new();
-    let result = loop {
-        let rec = match p.next_record() {
-            Ok(Some(r)) => r,
-            Ok(None) => break Ok(()),
-            Err(e) => break Err(e),
-        };
-        match rec {
-            Record::Key(k) => {
-                if let Err(e) = k.key.elem(&mut kbuf) {
-                    break Err(e.with_context(k.db, None));
-                }
-                let mut module = ModuleType::default();
-                if let Err(e) = k.decode(p.templates(), &mut scratch, &mut module) {
-                    break Err(e);
-                }
-                let type_name: std::borrow::Cow<'_, str> = match module.0 {
-                    Some(id) => id.name_str().into(),
-                    None => k.value_type.as_str().into(),
-                };
-                match out.by_type.get_mut(type_name.as_ref()) {
-                    Some(n) => *n += 1,
-                    None => {
-                        out.by_type.insert(type_name.into_owned(), 1);
-                    }
-                }
-                out.keys += 1;
-                out.expires += k.expire_at_ms.is_some() as u64;
-                *out.dbs.entry(k.db).or_default() += 1;
-            }
-            Record::Aux { key, value } => {
-                let k = key.to_vec().map(|b| escape(&b).into_owned());
-                let v = value.to_vec().map(|b| escape(&b).into_owned());
-                match (k, v) {
-                    (Ok(k), Ok(v)) => out.aux.push((k, v)),
-                    (Err(e), _) | (_, Err(e)) => break Err(e),
-                }
-            }
-            Record::Function { code } | Record::FunctionPreGa { code, .. } => {
-                if let Err(e) = code.elem(&mut kbuf) {
-                    break Err(e);
-                }
-                out.functions += 1;
-            }
-            Record::ModuleAux { .. } => out.module_aux += 1,
-            Record::Eof(eof) => {
-                out.checksum = Some(eof.verify());
-                out.trailing_bytes = eof.trailing;
-            }
-            _ => {}
+    let mut key = Vec::new();
+    while let Some(k) = s.next_key()? {
+        if s.facts().key_records & 4095 == 0 {
+            progress(s.offset());
         }
-        out.decoded_bytes = p.offset();
-    };
-    out.family = Some(p.family());
-    out.warnings = p.warnings().to_vec();
-    result
+        k.key
+            .bytes(&mut key)
+            .map_err(|e| e.with_context(k.db, None))?;
+        let mut module = ModuleType::default();
+        k.decode(s.templates(), &mut scratch, &mut module)?;
+        let type_name: std::borrow::Cow<'_, str> = match module.0 {
+            Some(id) => id.name_str().into(),
+            None => k.value_type.as_str().into(),
+        };
+        match out.by_type.get_mut(type_name.as_ref()) {
+            Some(n) => *n += 1,
+            None => {
+                out.by_type.insert(type_name.into_owned(), 1);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Catches the module type name, which only decoding reveals.

@@ -201,7 +201,7 @@ fn max_key_bytes_passes() {
     let (code, v) = check_json(&[&dump], &rules);
     assert_eq!(code, 0);
     assert_eq!(v["rules"].as_array().unwrap().len(), 1);
-    assert_pass(rule(&v, "max_key_bytes = 1000000"));
+    assert_pass(rule(&v, "max_key_bytes = 1MB"));
 }
 
 #[test]
@@ -214,7 +214,7 @@ fn max_key_bytes_fails_naming_the_big_key() {
     let rules = rules(d.path(), "max_key_bytes = \"1MB\"\n");
     let (code, v) = check_json(&[&dump], &rules);
     assert_eq!(code, 1);
-    let r = rule(&v, "max_key_bytes = 1000000");
+    let r = rule(&v, "max_key_bytes = 1MB");
     assert_eq!(r["ok"], false);
     assert_eq!(r["offender_count"], 1);
     assert_eq!(offender_keys(r), ["big:str"]);
@@ -232,7 +232,7 @@ fn max_key_bytes_fails_naming_the_big_key() {
             .starts_with(&format!("{big} bytes (string/")),
         "{o}"
     );
-    assert_eq!(r["message"], "1 keys use more than 1000000 bytes");
+    assert_eq!(r["message"], "1 key uses more than 1MB (1000000 bytes)");
 }
 
 #[test]
@@ -268,7 +268,15 @@ fn max_key_bytes_units() {
     ] {
         let r = rules(d.path(), &format!("max_key_bytes = {text}\n"));
         let (code, v) = check_json(&[&dump], &r);
-        let r = rule(&v, &format!("max_key_bytes = {label}"));
+        // The rule quotes the limit as written; the message adds the bytes.
+        let written = text.trim_matches('"');
+        let r = rule(&v, &format!("max_key_bytes = {written}"));
+        let message = r["message"].as_str().unwrap();
+        assert!(
+            message.ends_with(&format!("{written} ({label} bytes)"))
+                || (written == label && message.ends_with(&format!("than {label}"))),
+            "{text}: {message}"
+        );
         if passes {
             assert_eq!(code, 0, "{text}");
             assert_pass(r);
@@ -332,7 +340,7 @@ fn max_elements_fails_naming_the_wide_hash() {
         r["offenders"][0]["bytes"].as_u64(),
         Some(bytes_of(&rows, "h:wide"))
     );
-    assert_eq!(r["message"], "1 keys hold more than 1000 elements");
+    assert_eq!(r["message"], "1 key holds more than 1000 elements");
     // The limit is inclusive: exactly 1500 elements is allowed.
     let rules = self::rules(d.path(), "max_elements = 1500\n");
     let (code, v) = check_json(&[&dump], &rules);
@@ -370,7 +378,10 @@ fn require_ttl_passes() {
     assert_eq!(code, 0);
     let r = rule(&v, "require_ttl \"session:*\"");
     assert_pass(r);
-    assert_eq!(r["message"], "0 keys matching \"session:*\" have no TTL");
+    assert_eq!(
+        r["message"],
+        "0 of 5 keys matching \"session:*\" have no TTL"
+    );
 }
 
 #[test]
@@ -384,9 +395,21 @@ fn require_ttl_fails_naming_keys_without_ttl() {
     assert_eq!(r["ok"], false);
     assert_eq!(r["offender_count"], 2);
     assert_eq!(sorted(offender_keys(r)), ["session:2", "session:4"]);
-    assert_eq!(r["message"], "2 keys matching \"session:*\" have no TTL");
-    // One result per glob; a glob matching nothing holds.
-    assert_pass(rule(&v, "require_ttl \"cart:*\""));
+    assert_eq!(
+        r["message"],
+        "2 of 5 keys matching \"session:*\" have no TTL"
+    );
+    // One result per glob; a glob matching nothing fails (a typo must not
+    // pass the gate).
+    let cart = rule(&v, "require_ttl \"cart:*\"");
+    assert_eq!(cart["ok"], false);
+    assert!(
+        cart["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("no key matches \"cart:*\""),
+        "{cart}"
+    );
     assert_eq!(v["rules"].as_array().unwrap().len(), 2);
 }
 
@@ -477,9 +500,9 @@ fn max_prefix_bytes_passes_at_the_limit() {
     assert_pass(r);
     assert_eq!(
         r["message"],
-        format!("keys matching \"cache:*\" use {cache} bytes (limit {cache})")
+        format!("20 keys matching \"cache:*\" use {cache} bytes; limit {cache}")
     );
-    assert_pass(rule(&v, "max_prefix_bytes \"user:*\" = 1000000"));
+    assert_pass(rule(&v, "max_prefix_bytes \"user:*\" = 1MB"));
 }
 
 #[test]
@@ -501,7 +524,7 @@ fn max_prefix_bytes_fails_one_byte_over() {
     assert_eq!(r["offender_count"], 1);
     assert_eq!(
         r["message"],
-        format!("keys matching \"cache:*\" use {cache} bytes (limit {limit})")
+        format!("20 keys matching \"cache:*\" use {cache} bytes; limit {limit}")
     );
     assert_pass(rule(&v, &format!("max_prefix_bytes \"user:*\" = {user}")));
 }
@@ -553,11 +576,10 @@ fn max_no_ttl_share_passes_and_fails_around_the_measured_share() {
     let (no_ttl, total) = no_ttl_share(&rows);
     let share = no_ttl as f64 / total as f64;
     assert!(share > 0.5 && share < 0.9, "{share}");
-    let want_message = |limit: f64| {
+    let want_message = |limit: &str| {
         format!(
-            "{:.1}% of estimated memory ({no_ttl} of {total} bytes, 3 keys) has no TTL (limit {:.1}%)",
+            "{:.1}% of estimated memory ({no_ttl} of {total} bytes, 3 keys) has no TTL (limit {limit})",
             share * 100.0,
-            limit * 100.0
         )
     };
 
@@ -567,7 +589,7 @@ fn max_no_ttl_share_passes_and_fails_around_the_measured_share() {
     assert_eq!(code, 0);
     let r = rule(&v, &format!("max_no_ttl_share = {above}"));
     assert_pass(r);
-    assert_eq!(r["message"], want_message(above));
+    assert_eq!(r["message"], want_message(&above.to_string()));
 
     let below = ((share - 0.01) * 100.0).floor() / 100.0;
     let rules = self::rules(d.path(), &format!("max_no_ttl_share = {below}\n"));
@@ -576,7 +598,7 @@ fn max_no_ttl_share_passes_and_fails_around_the_measured_share() {
     let r = rule(&v, &format!("max_no_ttl_share = {below}"));
     assert_eq!(r["ok"], false);
     assert_eq!(r["offender_count"], 1);
-    assert_eq!(r["message"], want_message(below));
+    assert_eq!(r["message"], want_message(&below.to_string()));
 
     // A percentage string is the same share.
     let pct = (below * 100.0).round() as u64;
@@ -723,7 +745,7 @@ fn allowed_encodings_fails_on_a_hashtable_hash() {
     );
     assert_eq!(
         r["message"],
-        "1 keys matching \"user:*\" have another encoding"
+        "1 of 3 keys matching \"user:*\" has another encoding"
     );
     // Allowing both encodings makes it pass.
     let rules = self::rules(
@@ -1057,7 +1079,7 @@ fn baseline_that_is_not_a_report_exits_2() {
         "baseline = \"baseline.json\"\nmax_growth = \"10%\"\n",
     );
     let e = check_error(&[&dump], &rules);
-    assert!(e.contains("summary.estimated_bytes"), "{e}");
+    assert!(e.contains("schema_version missing"), "{e}");
 }
 
 #[test]
@@ -1105,7 +1127,7 @@ max_expiry_cluster_keys = 10
 
 const MIXED_RULES: usize = 7;
 const MIXED_FAILING: [&str; 3] = [
-    "max_key_bytes = 1000000",
+    "max_key_bytes = 1MB",
     "require_ttl \"session:*\"",
     "allowed_encodings \"user:*\" = [\"listpack\"]",
 ];
@@ -1126,11 +1148,11 @@ fn json_lists_every_rule_in_order() {
     assert_eq!(
         labels,
         [
-            "max_key_bytes = 1000000",
+            "max_key_bytes = 1MB",
             "max_elements = 1000",
             "require_ttl \"session:*\"",
             "require_ttl \"cart:*\"",
-            "max_prefix_bytes \"user:*\" = 1000000000",
+            "max_prefix_bytes \"user:*\" = 1GB",
             "max_expiry_cluster_keys = 10",
             "allowed_encodings \"user:*\" = [\"listpack\"]",
         ]
@@ -1185,7 +1207,7 @@ fn text_output_pass_fail_lines_and_summary() {
     // All passing: exit 0, summary with no failures.
     let ok_rules = self::rules(
         d.path(),
-        "max_elements = 1000\nrequire_ttl = [\"none:*\"]\n",
+        "max_elements = 1000\nrequire_ttl = [{ pattern = \"none:*\", allow_empty = true }]\n",
     );
     let o = run(["check", "--quiet", p(&dump), "--rules", p(&ok_rules)]);
     assert_eq!(exit_code(&o), 0, "{}", describe(&o));
@@ -1217,7 +1239,7 @@ fn text_output_says_how_many_more_offenders() {
     let text = stdout(&o);
     assert!(
         text.starts_with(
-            "FAIL  require_ttl \"session:*\": 13 keys matching \"session:*\" have no TTL\n"
+            "FAIL  require_ttl \"session:*\": 13 of 13 keys matching \"session:*\" have no TTL\n"
         ),
         "{text}"
     );
@@ -1228,7 +1250,7 @@ fn text_output_says_how_many_more_offenders() {
         10
     );
     assert!(text.contains("        ... and 3 more\n"), "{text}");
-    assert!(text.ends_with("1 rules, 0 passed, 1 failed\n"), "{text}");
+    assert!(text.ends_with("1 rule, 0 passed, 1 failed\n"), "{text}");
 }
 
 #[test]
@@ -1264,7 +1286,7 @@ fn junit_has_one_testcase_per_rule_and_a_failure_per_failing_rule() {
     assert!(xml.contains("tests=\"7\""), "{xml}");
     assert!(xml.contains("failures=\"3\""), "{xml}");
     // Test case names are the rule labels, XML-escaped.
-    assert!(xml.contains("name=\"max_key_bytes = 1000000\""), "{xml}");
+    assert!(xml.contains("name=\"max_key_bytes = 1MB\""), "{xml}");
     assert!(
         xml.contains("name=\"require_ttl &quot;session:*&quot;\""),
         "{xml}"
@@ -1667,7 +1689,16 @@ fn diff_text_mentions_the_prefixes() {
     let o = run(["diff", "--quiet", p(&a), p(&b)]);
     assert_eq!(exit_code(&o), 0, "{}", describe(&o));
     let text = stdout(&o);
-    assert!(text.starts_with("Total\n  all keys "), "{text}");
+    // The header names both sides: file, dump time, profile.
+    assert!(
+        text.starts_with(&format!("old: {}, dumped ", p(&a))),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("\nnew: {}, dumped ", p(&b))),
+        "{text}"
+    );
+    assert!(text.contains("\nTotal\n  all keys "), "{text}");
     assert!(text.contains("\nBy type\n"), "{text}");
     assert!(text.contains("\nPrefixes that changed most\n"), "{text}");
     let line = |needle: &str| {

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use rdbscope::escape::escape;
-use rdbscope::rdb::{Elem, ModuleValue, Parser, Record, Scratch, ValueVisitor};
+use rdbscope::memory::TargetChoice;
+use rdbscope::rdb::{Elem, ModuleValue, Scratch, ValueVisitor};
+use rdbscope::scan::Scanner;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -117,11 +119,10 @@ impl Canon {
 
 /// Decodes a corpus file into entries shaped like `expected.json`'s.
 fn entries(data: &[u8], cap: usize) -> Vec<Value> {
-    let mut p = Parser::new(data).unwrap();
+    let mut p = Scanner::new(data, &TargetChoice::default()).unwrap();
     let mut scratch = Scratch::default();
     let mut out = Vec::new();
-    while let Ok(Some(rec)) = p.next_record() {
-        let Record::Key(k) = rec else { continue };
+    while let Ok(Some(k)) = p.next_key() {
         if out.len() >= cap {
             break;
         }

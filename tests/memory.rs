@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use rdbscope::escape::escape;
-use rdbscope::memory::{Allocator, ServerProfile, Target, estimate};
-use rdbscope::rdb::{Parser, Record, Scratch};
+use rdbscope::memory::{Allocator, ServerProfile, Target, TargetChoice, estimate};
+use rdbscope::rdb::Scratch;
+use rdbscope::scan::Scanner;
 use serde_json::Value;
 
 use crate::util::*;
@@ -30,11 +31,10 @@ pub fn compare(rdb: &Path, truth: &Path, target: &Target) -> Vec<Row> {
         let raw = crate::util::unhex(t["key_hex"].as_str().unwrap());
         want.insert((t["db"].as_u64().unwrap(), raw), t);
     }
-    let mut p = Parser::new(&data).unwrap();
+    let mut p = Scanner::new(&data, &TargetChoice::default()).unwrap();
     let mut scratch = Scratch::default();
     let mut rows = Vec::new();
-    while let Some(rec) = p.next_record().unwrap() {
-        let Record::Key(k) = rec else { continue };
+    while let Some(k) = p.next_key().unwrap() {
         let key = k.key.to_vec().unwrap();
         let Some(t) = want.get(&(k.db, key.clone())) else {
             continue;
@@ -166,8 +166,10 @@ mod worked_examples {
     //! saved and reloaded, with their `MEMORY USAGE` on a 16-byte-quantum
     //! (Debian) and an 8-byte-quantum (official build) jemalloc.
 
+    use rdbscope::memory::TargetChoice;
     use rdbscope::memory::{Allocator, KeyEstimate, ServerProfile, Target, estimate};
-    use rdbscope::rdb::{Parser, Record, Scratch};
+    use rdbscope::rdb::Scratch;
+    use rdbscope::scan::Scanner;
 
     use crate::builder::*;
 
@@ -182,9 +184,9 @@ mod worked_examples {
             .select_db(0)
             .key(t, key.as_bytes(), value)
             .finish(true);
-        let mut p = Parser::new(&file).unwrap();
+        let mut p = Scanner::new(&file, &TargetChoice::default()).unwrap();
         loop {
-            if let Record::Key(k) = p.next_record().unwrap().unwrap() {
+            if let Some(k) = p.next_key().unwrap() {
                 return estimate(
                     &k,
                     &Target::new(profile, alloc),
@@ -684,10 +686,9 @@ fn header_only_estimates_equal_full_ones() {
             ServerProfile::Valkey91,
         ] {
             let target = Target::new(profile, Allocator::JemallocQ8);
-            let mut p = Parser::new(&data).unwrap();
+            let mut p = Scanner::new(&data, &TargetChoice::default()).unwrap();
             let mut scratch = Scratch::default();
-            while let Some(rec) = p.next_record().unwrap() {
-                let Record::Key(k) = rec else { continue };
+            while let Some(k) = p.next_key().unwrap() {
                 let full =
                     estimate_with(&k, &target, p.templates(), &mut scratch, Detail::Elements)
                         .unwrap();

@@ -844,7 +844,7 @@ fn check_summary(r: &Value, rows: &[Row], what: &str) {
 fn report_totals_equal_the_keys_rows() {
     let r = report_lfu();
     let rows = rows_lfu();
-    assert_eq!(r["schema_version"], 1, "schema_version");
+    assert_eq!(r["schema_version"], 2, "schema_version");
     let profile = st(&r["profile"], "profile");
     assert!(profile.contains("redis-7.0"), "profile {profile:?}");
     assert_eq!(
@@ -1382,7 +1382,7 @@ fn two_files_merge_to_the_sum() {
         u(&a["expiry"]["no_ttl_keys"], "a") + u(&b["expiry"]["no_ttl_keys"], "b")
     );
     assert_eq!(ab["big_keys"][0]["key"], BIG_STRING);
-    assert_eq!(ab["schema_version"], 1);
+    assert_eq!(ab["schema_version"], 2);
 }
 
 /// Checks every entry of a prefixes list against the reference rows: an

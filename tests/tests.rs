@@ -8,6 +8,7 @@ mod fuzz_replay;
 mod golden;
 mod keys;
 mod memory;
+mod one_scan;
 mod planted;
 mod properties;
 mod report_errors;

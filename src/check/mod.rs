@@ -5,75 +5,65 @@
 pub mod rules;
 
 use regex::bytes::Regex;
-use serde_json::Value;
 
 use crate::escape::escape;
-use crate::filter::glob;
+use crate::report::doc::ReportDoc;
 use crate::report::topn::TopN;
-use crate::report::{KeyFacts, RankedKey, Report, ranked};
+use crate::report::{RankedKey, ranked};
+use crate::scan::filter::glob;
+use crate::scan::{Accumulator, KeyFacts};
+use crate::units::rfc3339_ms;
 use rules::Rules;
 
 /// Offenders listed per rule (the count covers all of them).
 pub const MAX_OFFENDERS: usize = 10;
 
-/// Compiled rules: globs and the baseline's prefixes.
+/// Compiled rules, and the baseline they compare with.
 #[derive(Debug)]
 pub struct Compiled {
     pub rules: Rules,
     require_ttl: Vec<Regex>,
-    prefix_bytes: Vec<(String, Regex, u64)>,
-    encodings: Vec<(String, Regex, Vec<String>)>,
-    /// Baseline prefixes of the top level: (label, bytes before).
-    baseline_prefixes: Vec<(String, u64)>,
-    baseline_bytes: Option<u64>,
+    prefix_bytes: Vec<Regex>,
+    encodings: Vec<Regex>,
+    baseline: Option<ReportDoc>,
 }
 
 impl Compiled {
-    /// `baseline`: the parsed baseline report, when the rules name one.
-    pub fn new(rules: Rules, baseline: Option<&Value>) -> Result<Compiled, String> {
-        let g = |p: &str| glob(p);
+    /// `baseline`: the baseline report, when the rules name one.
+    pub fn new(rules: Rules, baseline: Option<ReportDoc>) -> crate::Result<Compiled> {
+        let g = |p: &str| glob(p).map_err(crate::Error::Invalid);
         let require_ttl = rules
             .require_ttl
             .iter()
-            .map(|p| g(p))
-            .collect::<Result<_, _>>()?;
+            .map(|p| g(p.pattern()))
+            .collect::<crate::Result<_>>()?;
         let prefix_bytes = rules
             .max_prefix_bytes
-            .iter()
-            .map(|(p, s)| Ok((p.clone(), g(p)?, s.0)))
-            .collect::<Result<_, String>>()?;
+            .keys()
+            .map(|p| g(p))
+            .collect::<crate::Result<_>>()?;
         let encodings = rules
             .allowed_encodings
-            .iter()
-            .map(|(p, e)| Ok((p.clone(), g(p)?, e.clone())))
-            .collect::<Result<_, String>>()?;
-        let mut baseline_prefixes = Vec::new();
-        let mut baseline_bytes = None;
-        if let Some(b) = baseline {
-            baseline_bytes = Some(
-                b["summary"]["estimated_bytes"]
-                    .as_u64()
-                    .ok_or("the baseline is not an `rdbscope report --format json` file (no summary.estimated_bytes)")?,
-            );
-            for row in b["prefixes"].as_array().into_iter().flatten() {
-                let (Some(label), Some(bytes)) = (row["prefix"].as_str(), row["bytes"].as_u64())
-                else {
-                    continue;
-                };
-                if row["depth"].as_u64().is_some_and(|d| d > 1) {
-                    continue;
-                }
-                baseline_prefixes.push((label.to_string(), bytes));
-            }
+            .keys()
+            .map(|p| g(p))
+            .collect::<crate::Result<_>>()?;
+        if rules.baseline.is_some() && baseline.is_none() {
+            return Err(crate::Error::invalid(
+                "the rules name a baseline; none was given",
+            ));
         }
         Ok(Compiled {
             rules,
             require_ttl,
             prefix_bytes,
             encodings,
-            baseline_prefixes,
-            baseline_bytes,
+            baseline,
         })
+    }
+
+    /// The baseline report the rules compare with.
+    pub fn baseline(&self) -> Option<&ReportDoc> {
+        self.baseline.as_ref()
     }
 }
 
@@ -110,64 +100,93 @@ impl Offenders {
 
 /// Per-key rule state, merged across workers.
 #[derive(Clone, Debug, Default)]
-pub struct CheckAcc {
+pub struct CheckAcc<'c> {
+    rules: Option<&'c Compiled>,
     big: Offenders,
     many: Offenders,
     no_ttl: Vec<Offenders>,
-    prefix_bytes: Vec<u64>,
+    /// Keys matching each `require_ttl` glob (with a TTL or not).
+    ttl_matched: Vec<u64>,
+    /// (keys, bytes) matching each `max_prefix_bytes` glob.
+    prefix_bytes: Vec<(u64, u64)>,
     encodings: Vec<Offenders>,
+    /// Keys matching each `allowed_encodings` glob.
+    enc_matched: Vec<u64>,
 }
 
-impl CheckAcc {
+impl<'c> CheckAcc<'c> {
     /// `listed`: offenders named per rule (the count covers all of them).
-    pub fn new(c: &Compiled, listed: usize) -> CheckAcc {
+    pub fn new(c: &'c Compiled, listed: usize) -> CheckAcc<'c> {
         let o = Offenders::new(listed);
         CheckAcc {
+            rules: Some(c),
             big: o.clone(),
             many: o.clone(),
             no_ttl: vec![o.clone(); c.require_ttl.len()],
-            prefix_bytes: vec![0; c.prefix_bytes.len()],
+            ttl_matched: vec![0; c.require_ttl.len()],
+            prefix_bytes: vec![(0, 0); c.prefix_bytes.len()],
             encodings: vec![o; c.encodings.len()],
+            enc_matched: vec![0; c.encodings.len()],
         }
     }
+}
 
-    pub fn add(&mut self, c: &Compiled, f: &KeyFacts<'_>) {
-        if c.rules.max_key_bytes.is_some_and(|m| f.bytes > m.0) {
+impl Accumulator for CheckAcc<'_> {
+    fn add(&mut self, f: &KeyFacts<'_>) {
+        let Some(c) = self.rules else { return };
+        if c.rules
+            .max_key_bytes
+            .as_ref()
+            .is_some_and(|m| f.bytes > m.bytes)
+        {
             self.big.add(f, f.bytes);
         }
         if f.type_name != "string" && c.rules.max_elements.is_some_and(|m| f.elements > m) {
             self.many.add(f, f.elements);
         }
-        if f.expire_at_ms.is_none() {
-            for (o, re) in self.no_ttl.iter_mut().zip(&c.require_ttl) {
-                if re.is_match(f.key) {
-                    o.add(f, f.bytes);
+        for (i, re) in c.require_ttl.iter().enumerate() {
+            if re.is_match(f.key) {
+                self.ttl_matched[i] += 1;
+                if f.expire_at_ms.is_none() {
+                    self.no_ttl[i].add(f, f.bytes);
                 }
             }
         }
-        for (b, (_, re, _)) in self.prefix_bytes.iter_mut().zip(&c.prefix_bytes) {
+        for (b, re) in self.prefix_bytes.iter_mut().zip(&c.prefix_bytes) {
             if re.is_match(f.key) {
-                *b += f.bytes;
+                b.0 += 1;
+                b.1 += f.bytes;
             }
         }
-        for (o, (_, re, allowed)) in self.encodings.iter_mut().zip(&c.encodings) {
-            if re.is_match(f.key) && !allowed.iter().any(|e| e == f.encoding) {
-                o.add(f, f.bytes);
+        let allowed = c.rules.allowed_encodings.values();
+        for (i, (re, spec)) in c.encodings.iter().zip(allowed).enumerate() {
+            if re.is_match(f.key) {
+                self.enc_matched[i] += 1;
+                if !spec.encodings().iter().any(|e| e == f.encoding) {
+                    self.encodings[i].add(f, f.bytes);
+                }
             }
         }
     }
 
-    pub fn merge(&mut self, o: CheckAcc) {
+    fn merge(&mut self, o: CheckAcc<'_>) {
         self.big.merge(o.big);
         self.many.merge(o.many);
         for (a, b) in self.no_ttl.iter_mut().zip(o.no_ttl) {
             a.merge(b);
         }
-        for (a, b) in self.prefix_bytes.iter_mut().zip(o.prefix_bytes) {
+        for (a, b) in self.ttl_matched.iter_mut().zip(o.ttl_matched) {
             *a += b;
+        }
+        for (a, b) in self.prefix_bytes.iter_mut().zip(o.prefix_bytes) {
+            a.0 += b.0;
+            a.1 += b.1;
         }
         for (a, b) in self.encodings.iter_mut().zip(o.encodings) {
             a.merge(b);
+        }
+        for (a, b) in self.enc_matched.iter_mut().zip(o.enc_matched) {
+            *a += b;
         }
     }
 }
@@ -217,22 +236,48 @@ fn result(rule: String, ok: bool, message: String, count: u64, list: Vec<Offende
     }
 }
 
-/// `0.1` → `10` (no float noise such as 10.000000000000002).
-fn pct_text(share: f64) -> String {
-    format!("{}", (share * 100.0 * 1e6).round() / 1e6)
+/// `1 key` / `2 keys`.
+fn n_of(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Evaluates every rule.
-pub fn evaluate(c: &Compiled, report: &Report, acc: &CheckAcc) -> Vec<RuleResult> {
+fn growth(old: u64, new: u64) -> f64 {
+    if old == 0 {
+        if new == 0 { 0.0 } else { f64::INFINITY }
+    } else {
+        new as f64 / old as f64 - 1.0
+    }
+}
+
+/// A rule whose glob matched no key fails, unless it allows that.
+fn empty_glob(rule: String, g: &str) -> RuleResult {
+    result(
+        rule,
+        false,
+        format!(
+            "no key matches {g:?}: a typo, or a pattern without its glob? \
+             (set allow_empty = true on this rule if that is expected)"
+        ),
+        0,
+        Vec::new(),
+    )
+}
+
+/// Evaluates every rule; `doc` is the report of the dumps being checked.
+pub fn evaluate(c: &Compiled, doc: &ReportDoc, acc: &CheckAcc<'_>) -> Vec<RuleResult> {
     let r = &c.rules;
     let mut out = Vec::new();
-    let total = report.keys.bytes;
-    if let Some(m) = r.max_key_bytes {
+    let total = doc.summary.estimated_bytes;
+    if let Some(m) = &r.max_key_bytes {
         let n = acc.big.count;
         out.push(result(
-            format!("max_key_bytes = {}", m.0),
+            format!("max_key_bytes = {m}"),
             n == 0,
-            format!("{n} keys use more than {} bytes", m.0),
+            format!(
+                "{} more than {}",
+                n_of(n, "key uses", "keys use"),
+                m.described()
+            ),
             n,
             offenders(&acc.big, |k| {
                 format!("{} bytes ({}/{})", k.bytes, k.type_name, k.encoding)
@@ -244,60 +289,83 @@ pub fn evaluate(c: &Compiled, report: &Report, acc: &CheckAcc) -> Vec<RuleResult
         out.push(result(
             format!("max_elements = {m}"),
             n == 0,
-            format!("{n} keys hold more than {m} elements"),
+            format!(
+                "{} more than {m} elements",
+                n_of(n, "key holds", "keys hold")
+            ),
             n,
             offenders(&acc.many, |k| {
                 format!("{} elements ({})", k.elements, k.type_name)
             }),
         ));
     }
-    for (g, o) in r.require_ttl.iter().zip(&acc.no_ttl) {
+    for ((spec, o), matched) in r.require_ttl.iter().zip(&acc.no_ttl).zip(&acc.ttl_matched) {
+        let g = spec.pattern();
+        let rule = format!("require_ttl {g:?}");
+        if *matched == 0 && !spec.allow_empty() {
+            out.push(empty_glob(rule, g));
+            continue;
+        }
         out.push(result(
-            format!("require_ttl {g:?}"),
+            rule,
             o.count == 0,
-            format!("{} keys matching {g:?} have no TTL", o.count),
+            format!(
+                "{} of {} matching {g:?} {} no TTL",
+                o.count,
+                n_of(*matched, "key", "keys"),
+                if o.count == 1 { "has" } else { "have" }
+            ),
             o.count,
             offenders(o, |k| format!("{} bytes, no TTL", k.bytes)),
         ));
     }
-    for ((g, _, max), bytes) in c.prefix_bytes.iter().zip(&acc.prefix_bytes) {
+    for ((g, spec), (keys, bytes)) in r.max_prefix_bytes.iter().zip(&acc.prefix_bytes) {
+        let max = spec.max();
+        let rule = format!("max_prefix_bytes {g:?} = {max}");
+        if *keys == 0 && !spec.allow_empty() {
+            out.push(empty_glob(rule, g));
+            continue;
+        }
         out.push(result(
-            format!("max_prefix_bytes {g:?} = {max}"),
-            *bytes <= *max,
-            format!("keys matching {g:?} use {bytes} bytes (limit {max})"),
-            (*bytes > *max) as u64,
+            rule,
+            *bytes <= max.bytes,
+            format!(
+                "{} matching {g:?} {} {bytes} bytes; limit {}",
+                n_of(*keys, "key", "keys"),
+                if *keys == 1 { "uses" } else { "use" },
+                max.described()
+            ),
+            (*bytes > max.bytes) as u64,
             Vec::new(),
         ));
     }
-    if let Some(m) = r.max_no_ttl_share {
+    if let (Some(m), Some(e)) = (&r.max_no_ttl_share, &doc.expiry) {
         let share = if total == 0 {
             0.0
         } else {
-            report.expiry.no_ttl.bytes as f64 / total as f64
+            e.no_ttl_bytes as f64 / total as f64
         };
         out.push(result(
-            format!("max_no_ttl_share = {}", m.0),
-            share <= m.0,
+            format!("max_no_ttl_share = {m}"),
+            share <= m.value,
             format!(
-                "{:.1}% of estimated memory ({} of {} bytes, {} keys) has no TTL (limit {:.1}%)",
+                "{:.1}% of estimated memory ({} of {} bytes, {}) has no TTL (limit {m})",
                 share * 100.0,
-                report.expiry.no_ttl.bytes,
+                e.no_ttl_bytes,
                 total,
-                report.expiry.no_ttl.keys,
-                m.0 * 100.0
+                n_of(e.no_ttl_keys, "key", "keys"),
             ),
-            (share > m.0) as u64,
+            (share > m.value) as u64,
             Vec::new(),
         ));
     }
-    if let Some(m) = r.max_expiry_cluster_keys {
-        let worst = report.expiry.busiest();
-        let (keys, at) = worst.map(|(at, c)| (c.keys, at)).unwrap_or((0, 0));
-        let unit = if report.expiry.is_coarse() {
-            "minute"
-        } else {
-            "second"
-        };
+    if let (Some(m), Some(e)) = (r.max_expiry_cluster_keys, &doc.expiry) {
+        let (keys, at) = e
+            .busiest
+            .as_ref()
+            .map(|b| (b.keys, b.at_ms))
+            .unwrap_or((0, 0));
+        let unit = e.resolution.as_str();
         out.push(result(
             format!("max_expiry_cluster_keys = {m}"),
             keys <= m,
@@ -305,74 +373,116 @@ pub fn evaluate(c: &Compiled, report: &Report, acc: &CheckAcc) -> Vec<RuleResult
                 "no keys with a TTL".into()
             } else {
                 format!(
-                    "at most {keys} keys expire within the same {unit} ({}; limit {m})",
-                    crate::output::keys::rfc3339_ms(at)
+                    "at most {} within the same {unit} ({}; limit {m})",
+                    n_of(keys, "key expires", "keys expire"),
+                    rfc3339_ms(at)
                 )
             },
             (keys > m) as u64,
             Vec::new(),
         ));
     }
-    if let (Some(g), Some(before)) = (r.max_growth, c.baseline_bytes) {
-        let growth = |old: u64, new: u64| {
-            if old == 0 {
-                if new == 0 { 0.0 } else { f64::INFINITY }
-            } else {
-                new as f64 / old as f64 - 1.0
-            }
-        };
-        let t = growth(before, total);
+    if let Some(base) = &c.baseline {
+        out.extend(baseline_rules(r, base, doc));
+    }
+    let allowed = r.allowed_encodings.iter();
+    for (((g, spec), o), matched) in allowed.zip(&acc.encodings).zip(&acc.enc_matched) {
+        let rule = format!("allowed_encodings {g:?} = {:?}", spec.encodings());
+        if *matched == 0 && !spec.allow_empty() {
+            out.push(empty_glob(rule, g));
+            continue;
+        }
         out.push(result(
-            format!("max_growth = {}% (total)", pct_text(g.0)),
-            t <= g.0,
+            rule,
+            o.count == 0,
             format!(
-                "estimated memory went from {before} to {total} bytes ({:+.1}%)",
+                "{} of {} matching {g:?} {} another encoding",
+                o.count,
+                n_of(*matched, "key", "keys"),
+                if o.count == 1 { "has" } else { "have" }
+            ),
+            o.count,
+            offenders(o, |k| format!("{}/{}", k.type_name, k.encoding)),
+        ));
+    }
+    out
+}
+
+/// `max_growth` (total and every prefix) and `max_new_prefix_bytes`.
+fn baseline_rules(r: &Rules, base: &ReportDoc, doc: &ReportDoc) -> Vec<RuleResult> {
+    use std::collections::BTreeMap;
+    let mut out = Vec::new();
+    let rows = |d: &ReportDoc| -> BTreeMap<String, u64> {
+        d.prefix_totals
+            .iter()
+            .flatten()
+            .map(|p| (p.prefix.clone(), p.bytes))
+            .collect()
+    };
+    let (before, now) = (rows(base), rows(doc));
+    if let Some(g) = &r.max_growth {
+        let (old, new) = (base.summary.estimated_bytes, doc.summary.estimated_bytes);
+        let t = growth(old, new);
+        out.push(result(
+            format!("max_growth = {g} (total)"),
+            t <= g.value,
+            format!(
+                "estimated memory went from {old} to {new} bytes ({:+.1}%)",
                 t * 100.0
             ),
-            (t > g.0) as u64,
+            (t > g.value) as u64,
             Vec::new(),
         ));
-        let now = report.prefixes.label_totals(1);
-        let now_bytes = |label: &str| {
-            now.iter()
-                .find(|(l, _)| escape(l) == label)
-                .map(|(_, st)| st.bytes)
-                .unwrap_or(0)
-        };
-        let mut grown: Vec<Offender> = c
-            .baseline_prefixes
+        let mut grown: Vec<Offender> = before
             .iter()
-            .map(|(label, old)| (label, old, now_bytes(label)))
-            .filter(|(_, old, new)| growth(**old, *new) > g.0)
+            .map(|(label, old)| (label, *old, now.get(label).copied().unwrap_or(0)))
+            .filter(|(_, old, new)| growth(*old, *new) > g.value)
             .map(|(label, old, new)| Offender {
                 db: 0,
                 key: label.clone(),
                 bytes: new,
-                detail: format!("{old} -> {new} bytes ({:+.1}%)", growth(*old, new) * 100.0),
+                detail: format!("{old} -> {new} bytes ({:+.1}%)", growth(old, new) * 100.0),
             })
             .collect();
         grown.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.key.cmp(&b.key)));
         let n = grown.len() as u64;
         grown.truncate(MAX_OFFENDERS);
         out.push(result(
-            format!("max_growth = {}% (per prefix)", pct_text(g.0)),
+            format!("max_growth = {g} (per prefix)"),
             n == 0,
             format!(
-                "{n} of the baseline's {} prefixes grew more than {}%",
-                c.baseline_prefixes.len(),
-                pct_text(g.0)
+                "{n} of the baseline's {} prefixes grew more than {g}",
+                before.len()
             ),
             n,
             grown,
         ));
     }
-    for ((g, _, allowed), o) in c.encodings.iter().zip(&acc.encodings) {
+    if let Some(m) = &r.max_new_prefix_bytes {
+        let mut new: Vec<Offender> = now
+            .iter()
+            .filter(|(label, bytes)| !before.contains_key(*label) && **bytes > m.bytes)
+            .map(|(label, bytes)| Offender {
+                db: 0,
+                key: label.clone(),
+                bytes: *bytes,
+                detail: format!("new prefix, {bytes} bytes"),
+            })
+            .collect();
+        new.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.key.cmp(&b.key)));
+        let n = new.len() as u64;
+        new.truncate(MAX_OFFENDERS);
         out.push(result(
-            format!("allowed_encodings {g:?} = {allowed:?}"),
-            o.count == 0,
-            format!("{} keys matching {g:?} have another encoding", o.count),
-            o.count,
-            offenders(o, |k| format!("{}/{}", k.type_name, k.encoding)),
+            format!("max_new_prefix_bytes = {m}"),
+            n == 0,
+            format!(
+                "{} not in the baseline {} more than {}",
+                n_of(n, "prefix", "prefixes"),
+                if n == 1 { "uses" } else { "use" },
+                m.described()
+            ),
+            n,
+            new,
         ));
     }
     out

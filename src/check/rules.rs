@@ -7,42 +7,21 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
+use crate::units::parse_size;
+
 /// A size in bytes: an integer, or text with a unit: `B`, `KB`, `MB`, `GB`,
 /// `TB` (powers of 1000) or `KiB`, `MiB`, `GiB`, `TiB` (powers of 1024).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Size(pub u64);
+/// Keeps the text as written, for messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Size {
+    pub bytes: u64,
+    pub text: String,
+}
 
-/// Parses `10MB`, `1.5 GiB`, `512`.
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let num: f64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a size (e.g. 10MB, 512KiB, 1048576)"))?;
-    let mult: f64 = match unit.trim() {
-        "" | "B" => 1.0,
-        "KB" | "kB" => 1e3,
-        "MB" => 1e6,
-        "GB" => 1e9,
-        "TB" => 1e12,
-        "KiB" => 1024.0,
-        "MiB" => 1024.0 * 1024.0,
-        "GiB" => 1024.0 * 1024.0 * 1024.0,
-        "TiB" => 1024.0f64.powi(4),
-        u => {
-            return Err(format!(
-                "{s:?}: unknown unit {u:?} (use B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)"
-            ));
-        }
-    };
-    let v = num * mult;
-    if !v.is_finite() || v < 0.0 || v > u64::MAX as f64 {
-        return Err(format!("{s:?} is out of range"));
+impl fmt::Display for Size {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
     }
-    Ok(v.round() as u64)
 }
 
 impl<'de> Deserialize<'de> for Size {
@@ -55,23 +34,52 @@ impl<'de> Deserialize<'de> for Size {
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Size, E> {
                 u64::try_from(v)
-                    .map(Size)
                     .map_err(|_| E::custom("a size cannot be negative"))
+                    .and_then(|v| self.visit_u64(v))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Size, E> {
-                Ok(Size(v))
+                Ok(Size {
+                    bytes: v,
+                    text: v.to_string(),
+                })
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Size, E> {
-                parse_size(v).map(Size).map_err(E::custom)
+                let bytes = parse_size(v).map_err(E::custom)?;
+                Ok(Size {
+                    bytes,
+                    text: v.trim().to_string(),
+                })
             }
         }
         d.deserialize_any(V)
     }
 }
 
-/// A share: `0.5`, `"50%"`.
-#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
-pub struct Share(pub f64);
+impl Size {
+    /// The limit as written, with the bytes when the text has a unit:
+    /// `1MB (1000000 bytes)`, `4096`.
+    pub fn described(&self) -> String {
+        if self.text.parse::<u64>().ok() == Some(self.bytes) {
+            self.text.clone()
+        } else {
+            format!("{} ({} bytes)", self.text, self.bytes)
+        }
+    }
+}
+
+/// A share: `0.5`, `"50%"`; keeps the text as written, for messages.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Share {
+    /// 0..1 (more for growth above 100%).
+    pub value: f64,
+    pub text: String,
+}
+
+impl fmt::Display for Share {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
 
 impl<'de> Deserialize<'de> for Share {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Share, D::Error> {
@@ -82,8 +90,11 @@ impl<'de> Deserialize<'de> for Share {
                 f.write_str("a share such as 0.5 or \"50%\"")
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Share, E> {
-                if (0.0..=1.0).contains(&v) {
-                    Ok(Share(v))
+                if v.is_finite() && (0.0..=1.0).contains(&v) {
+                    Ok(Share {
+                        value: v,
+                        text: v.to_string(),
+                    })
                 } else {
                     Err(E::custom(format!(
                         "{v} is not a share between 0 and 1 (write \"{v}%\" for a percentage)"
@@ -101,17 +112,127 @@ impl<'de> Deserialize<'de> for Share {
                     .trim()
                     .parse()
                     .map_err(|_| E::custom(format!("{v:?} is not a percentage")))?;
-                if n < 0.0 {
-                    return Err(E::custom("a percentage cannot be negative"));
+                if !n.is_finite() || !(0.0..=1e6).contains(&n) {
+                    return Err(E::custom(format!(
+                        "{v:?}: a percentage between 0% and 1000000%"
+                    )));
                 }
-                Ok(Share(n / 100.0))
+                Ok(Share {
+                    value: n / 100.0,
+                    text: v.trim().to_string(),
+                })
             }
         }
         d.deserialize_any(V)
     }
 }
 
-/// Rules a team keeps in its repository. Every rule is optional.
+/// A glob with its options: `"session:*"` or
+/// `{ pattern = "tmp:*", allow_empty = true }`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum PatternSpec {
+    Glob(String),
+    Full(PatternFull),
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatternFull {
+    pattern: String,
+    #[serde(default)]
+    allow_empty: bool,
+}
+
+impl PatternSpec {
+    pub fn pattern(&self) -> &str {
+        match self {
+            PatternSpec::Glob(p) => p,
+            PatternSpec::Full(f) => &f.pattern,
+        }
+    }
+    pub fn allow_empty(&self) -> bool {
+        matches!(self, PatternSpec::Full(f) if f.allow_empty)
+    }
+}
+
+/// A limit for a glob: `"2GB"` or `{ max = "2GB", allow_empty = true }`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum LimitSpec {
+    Size(Size),
+    Full(LimitFull),
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitFull {
+    max: Size,
+    #[serde(default)]
+    allow_empty: bool,
+}
+
+impl LimitSpec {
+    pub fn max(&self) -> &Size {
+        match self {
+            LimitSpec::Size(s) => s,
+            LimitSpec::Full(f) => &f.max,
+        }
+    }
+    pub fn allow_empty(&self) -> bool {
+        matches!(self, LimitSpec::Full(f) if f.allow_empty)
+    }
+}
+
+/// Encodings for a glob: `["listpack"]` or
+/// `{ encodings = ["listpack"], allow_empty = true }`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum EncodingsSpec {
+    List(Vec<String>),
+    Full(EncodingsFull),
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncodingsFull {
+    encodings: Vec<String>,
+    #[serde(default)]
+    allow_empty: bool,
+}
+
+impl EncodingsSpec {
+    pub fn encodings(&self) -> &[String] {
+        match self {
+            EncodingsSpec::List(e) => e,
+            EncodingsSpec::Full(f) => &f.encodings,
+        }
+    }
+    pub fn allow_empty(&self) -> bool {
+        matches!(self, EncodingsSpec::Full(f) if f.allow_empty)
+    }
+}
+
+/// What `OBJECT ENCODING` can answer on the servers rdbscope models.
+pub const ENCODINGS: &[&str] = &[
+    "raw",
+    "int",
+    "embstr",
+    "listpack",
+    "listpackex",
+    "quicklist",
+    "linkedlist",
+    "ziplist",
+    "hashtable",
+    "intset",
+    "skiplist",
+    "stream",
+    "module",
+    "array",
+];
+
+/// Rules a team keeps in its repository. Every rule is optional, but a
+/// file must hold at least one.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rules {
@@ -121,10 +242,10 @@ pub struct Rules {
     pub max_elements: Option<u64>,
     /// Every key matching one of these globs must have a TTL.
     #[serde(default)]
-    pub require_ttl: Vec<String>,
+    pub require_ttl: Vec<PatternSpec>,
     /// Estimated memory of all keys matching a glob must stay under a size.
     #[serde(default)]
-    pub max_prefix_bytes: BTreeMap<String, Size>,
+    pub max_prefix_bytes: BTreeMap<String, LimitSpec>,
     /// Share of estimated memory in keys without TTL (0..1).
     pub max_no_ttl_share: Option<Share>,
     /// Keys expiring within the same second.
@@ -133,44 +254,92 @@ pub struct Rules {
     pub baseline: Option<String>,
     /// Growth allowed against the baseline, overall and per prefix.
     pub max_growth: Option<Share>,
+    /// Memory of any prefix that the baseline does not have.
+    pub max_new_prefix_bytes: Option<Size>,
     /// Keys matching a glob must have one of these encodings after load
     /// (e.g. `"user:*" = ["listpack"]` forbids hashtable hashes there).
     #[serde(default)]
-    pub allowed_encodings: BTreeMap<String, Vec<String>>,
+    pub allowed_encodings: BTreeMap<String, EncodingsSpec>,
+}
+
+/// The 1-based line of the first occurrence of `needle` in `text`.
+fn line_of(text: &str, needle: &str) -> Option<usize> {
+    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
 }
 
 impl Rules {
     /// Parses a rules file; errors name the line and what was expected.
     pub fn parse(text: &str) -> Result<Rules, String> {
         let r: Rules = toml::from_str(text).map_err(|e| e.to_string())?;
-        if r.max_growth.is_some() && r.baseline.is_none() {
-            return Err("max_growth needs a baseline = \"file.json\"".into());
+        if r.count() == 0 {
+            return Err(
+                "no rules: the file sets none of max_key_bytes, max_elements, require_ttl, \
+                 max_prefix_bytes, max_no_ttl_share, max_expiry_cluster_keys, max_growth, \
+                 max_new_prefix_bytes, allowed_encodings"
+                    .into(),
+            );
         }
+        if (r.max_growth.is_some() || r.max_new_prefix_bytes.is_some()) && r.baseline.is_none() {
+            return Err(
+                "max_growth and max_new_prefix_bytes need a baseline = \"file.json\"".into(),
+            );
+        }
+        if r.baseline.is_some() && r.max_growth.is_none() && r.max_new_prefix_bytes.is_none() {
+            return Err(
+                "baseline is set but no rule uses it (max_growth, max_new_prefix_bytes)".into(),
+            );
+        }
+        let at = |needle: &str| {
+            line_of(text, needle)
+                .map(|l| format!("line {l}: "))
+                .unwrap_or_default()
+        };
         for g in r
             .require_ttl
             .iter()
-            .chain(r.max_prefix_bytes.keys())
-            .chain(r.allowed_encodings.keys())
+            .map(PatternSpec::pattern)
+            .chain(r.max_prefix_bytes.keys().map(String::as_str))
+            .chain(r.allowed_encodings.keys().map(String::as_str))
         {
-            crate::filter::glob(g).map_err(|e| format!("bad glob {g:?}: {e}"))?;
+            crate::scan::filter::glob(g).map_err(|e| format!("{}bad glob {g:?}: {e}", at(g)))?;
+        }
+        for (g, e) in &r.allowed_encodings {
+            if e.encodings().is_empty() {
+                return Err(format!(
+                    "{}allowed_encodings {g:?}: the list is empty",
+                    at(g)
+                ));
+            }
+            for name in e.encodings() {
+                if !ENCODINGS.contains(&name.as_str()) {
+                    return Err(format!(
+                        "{}allowed_encodings {g:?}: unknown encoding {name:?} (known: {})",
+                        at(&format!("\"{name}\"")),
+                        ENCODINGS.join(", ")
+                    ));
+                }
+            }
         }
         Ok(r)
+    }
+
+    /// How many rules the file sets (a glob list counts each glob).
+    pub fn count(&self) -> usize {
+        self.max_key_bytes.is_some() as usize
+            + self.max_elements.is_some() as usize
+            + self.require_ttl.len()
+            + self.max_prefix_bytes.len()
+            + self.max_no_ttl_share.is_some() as usize
+            + self.max_expiry_cluster_keys.is_some() as usize
+            + self.max_growth.is_some() as usize
+            + self.max_new_prefix_bytes.is_some() as usize
+            + self.allowed_encodings.len()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("10MB").unwrap(), 10_000_000);
-        assert_eq!(parse_size("2 GiB").unwrap(), 2 << 30);
-        assert_eq!(parse_size("512").unwrap(), 512);
-        assert_eq!(parse_size("1.5KB").unwrap(), 1500);
-        assert!(parse_size("ten").is_err());
-        assert!(parse_size("10XB").is_err());
-    }
 
     #[test]
     fn rules_file() {
@@ -190,9 +359,21 @@ max_growth = "10%"
 "#,
         )
         .unwrap();
-        assert_eq!(r.max_key_bytes, Some(Size(10_000_000)));
-        assert_eq!(r.max_growth, Some(Share(0.1)));
-        assert_eq!(r.max_prefix_bytes["cache:*"], Size(2_000_000_000));
+        assert_eq!(r.max_key_bytes.map(|s| s.bytes), Some(10_000_000));
+        assert_eq!(r.max_growth.as_ref().map(|s| s.value), Some(0.1));
+        assert_eq!(r.max_prefix_bytes["cache:*"].max().bytes, 2_000_000_000);
+        assert_eq!(r.max_prefix_bytes["cache:*"].max().to_string(), "2GB");
+        assert!(Rules::parse("").unwrap_err().contains("no rules"));
+        assert!(Rules::parse("require_ttl = []").is_err());
+        let e = Rules::parse("[allowed_encodings]\n\"user:*\" = [\"listpak\"]\n").unwrap_err();
+        assert!(e.contains("line 2") && e.contains("listpak"), "{e}");
+        assert!(Rules::parse("max_no_ttl_share = \"nan%\"").is_err());
+        assert!(Rules::parse("max_no_ttl_share = \"inf%\"").is_err());
+        assert!(Rules::parse("max_no_ttl_share = \"1e308%\"").is_err());
+        let r =
+            Rules::parse("require_ttl = [\"a:*\", { pattern = \"b:*\", allow_empty = true }]\n")
+                .unwrap();
+        assert!(!r.require_ttl[0].allow_empty() && r.require_ttl[1].allow_empty());
         let e = Rules::parse("max_key_bytes = \"ten\"\n").unwrap_err();
         assert!(e.contains("line 1"), "{e}");
         let e = Rules::parse("\n\nmax_keys = 3\n").unwrap_err();

@@ -1,9 +1,11 @@
 //! `rdbscope bigkeys`.
 
 use clap::ValueEnum;
+use rdbscope::memory::Detail;
 use rdbscope::output::report::{bigkeys_json, bigkeys_text};
+use rdbscope::report::Sections;
 
-use super::scan::{ScanArgs, emit};
+use super::scan::{PrefixArgs, ScanOpts};
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum By {
@@ -17,21 +19,31 @@ enum By {
 /// element — what `redis-cli --bigkeys` finds, without scanning the live
 /// server.
 #[derive(clap::Args)]
+#[command(after_help = "Examples:
+  rdbscope bigkeys dump.rdb
+  rdbscope bigkeys dump.rdb --by elements --top 10
+  rdbscope bigkeys dump.rdb --type hash --min-bytes 1MB --format json")]
 pub struct Args {
+    /// Dump files (`-` for stdin); several files are merged.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
     /// Rank by estimated memory or by element count.
     #[arg(long, value_enum, default_value = "memory")]
     by: By,
     #[command(flatten)]
-    scan: ScanArgs,
+    opts: ScanOpts,
 }
 
-pub fn run(mut args: Args) -> anyhow::Result<u8> {
-    args.scan.opts.detail = rdbscope::memory::Detail::Elements;
-    let f = args.scan.run()?;
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    let sections = Sections {
+        big_keys: true,
+        ..Sections::NONE
+    };
+    let a = args
+        .opts
+        .analysis(&PrefixArgs::default(), sections, Detail::Elements)?;
+    let (doc, ()) = args.opts.run(&a, &args.files, || ())?;
     let el = args.by == By::Elements;
-    emit(
-        args.scan.format,
-        || bigkeys_text(&f, el),
-        || bigkeys_json(&f, el),
-    )
+    args.opts
+        .emit(|| bigkeys_text(&doc, el), || bigkeys_json(&doc, el))
 }

@@ -5,9 +5,12 @@ use std::path::PathBuf;
 use anyhow::Context;
 use rdbscope::check::rules::Rules;
 use rdbscope::check::{CheckAcc, Compiled, evaluate};
+use rdbscope::memory::Detail;
 use rdbscope::output::check;
+use rdbscope::report::Sections;
+use rdbscope::report::doc::ReportDoc;
 
-use super::scan::ScanArgs;
+use super::scan::{Format, PrefixArgs, ScanOpts};
 use super::{EXIT_OK, EXIT_VIOLATIONS};
 
 /// Gate a CI job on key hygiene: rules from a TOML file.
@@ -15,20 +18,38 @@ use super::{EXIT_OK, EXIT_VIOLATIONS};
 /// The rules run over one or more dumps (a checked-in fixture, a nightly
 /// BGSAVE).
 ///
-/// Rules (all optional): max_key_bytes = "10MB"; max_elements = 100000;
+/// Rules (at least one): max_key_bytes = "10MB"; max_elements = 100000;
 /// require_ttl = ["session:*", "cart:*"]; [max_prefix_bytes] "cache:*" =
 /// "2GB"; max_no_ttl_share = 0.5; max_expiry_cluster_keys = 10000 (keys
 /// expiring within the same second); baseline = "baseline.json" (a saved
 /// `rdbscope report --format json`, relative to the rules file) with
-/// max_growth = "10%" (total and per prefix); [allowed_encodings] "user:*"
-/// = ["listpack"]. Sizes: B, KB, MB, GB, TB (powers of 1000) or KiB, MiB,
-/// GiB, TiB. Memory is the estimate of `MEMORY USAGE` on the target.
+/// max_growth = "10%" (total and every prefix) and max_new_prefix_bytes =
+/// "1MB" (prefixes the baseline does not have); [allowed_encodings]
+/// "user:*" = ["listpack"]. Sizes: B, KB, MB, GB, TB (powers of 1000) or
+/// KiB, MiB, GiB, TiB. Memory is the estimate of `MEMORY USAGE` on the
+/// target.
+///
+/// A glob that matches no key fails its rule (a typo such as "sesion:*"
+/// must not pass); write { pattern = "tmp:*", allow_empty = true } in
+/// require_ttl, { max = "2GB", allow_empty = true } in max_prefix_bytes or
+/// { encodings = [...], allow_empty = true } in allowed_encodings where
+/// that is expected. A baseline made with another profile, allocator,
+/// --config, filters or prefix settings is refused (exit 2) unless
+/// --allow-profile-mismatch is given.
 ///
 /// Exit codes: 0 every rule holds; 1 a rule failed (each failing rule is
 /// listed with its worst offenders and a count); 2 unreadable input, an
-/// invalid rules file (with its line) or bad arguments.
+/// invalid or empty rules file (with its line), an incomparable baseline
+/// or bad arguments.
 #[derive(clap::Args)]
+#[command(after_help = "Examples:
+  rdbscope check dump.rdb --rules ci/rules.toml
+  rdbscope check dump.rdb --rules ci/rules.toml --junit rdbscope-junit.xml
+  rdbscope check node1.rdb node2.rdb --rules rules.toml --format json --offenders 50")]
 pub struct Args {
+    /// Dump files (`-` for stdin); several files are checked as one.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
     /// The rules file (TOML).
     #[arg(long, value_name = "FILE")]
     rules: PathBuf,
@@ -38,15 +59,44 @@ pub struct Args {
     /// Offending keys named per failing rule (the count covers all).
     #[arg(long, default_value_t = 10, value_name = "N")]
     offenders: usize,
+    /// Compare with a baseline made with other settings anyway (the
+    /// output says so).
+    #[arg(long)]
+    allow_profile_mismatch: bool,
     #[command(flatten)]
-    scan: ScanArgs,
+    opts: ScanOpts,
+    #[command(flatten)]
+    prefixes: PrefixArgs,
+}
+
+/// Rules files and baselines are small: anything larger is not one.
+const MAX_TEXT_FILE: u64 = 256 << 20;
+
+/// Reads a small text file (rules, a baseline), refusing huge ones.
+pub fn read_small(path: &std::path::Path, what: &str) -> anyhow::Result<String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)
+        .with_context(|| format!("cannot read {what} {}", path.display()))?;
+    let mut text = String::new();
+    let n = f
+        .take(MAX_TEXT_FILE + 1)
+        .read_to_string(&mut text)
+        .with_context(|| format!("cannot read {what} {}", path.display()))?;
+    if n as u64 > MAX_TEXT_FILE {
+        anyhow::bail!(
+            "{what} {} is larger than {} MiB: not a {what}",
+            path.display(),
+            MAX_TEXT_FILE >> 20
+        );
+    }
+    Ok(text)
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let text = std::fs::read_to_string(&args.rules)
-        .with_context(|| format!("cannot read {}", args.rules.display()))?;
-    let rules = Rules::parse(&text)
-        .map_err(|e| anyhow::anyhow!("{}: invalid rules: {e}", args.rules.display()))?;
+    let rules_name = args.rules.display().to_string();
+    let text = read_small(&args.rules, "rules file")?;
+    let rules =
+        Rules::parse(&text).map_err(|e| anyhow::anyhow!("{rules_name}: invalid rules: {e}"))?;
     let baseline = match &rules.baseline {
         Some(b) => {
             let path = args
@@ -54,33 +104,53 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 .parent()
                 .unwrap_or(std::path::Path::new("."))
                 .join(b);
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read baseline {}", path.display()))?;
-            Some(
-                serde_json::from_str::<serde_json::Value>(&text)
-                    .with_context(|| format!("baseline {}: not JSON", path.display()))?,
-            )
+            let text = read_small(&path, "baseline")?;
+            Some(ReportDoc::from_json(
+                &text,
+                &format!("baseline {}", path.display()),
+            )?)
         }
         None => None,
     };
-    let compiled = Compiled::new(rules, baseline.as_ref())
-        .map_err(|e| anyhow::anyhow!("{}: {e}", args.rules.display()))?;
-    let (finished, acc) = args.scan.run_with(
-        || CheckAcc::new(&compiled, args.offenders),
-        |a, f| a.add(&compiled, f),
-        |a, b| a.merge(b),
-    )?;
-    let results = evaluate(&compiled, &finished.report, &acc);
+    let compiled =
+        Compiled::new(rules, baseline).map_err(|e| anyhow::anyhow!("{rules_name}: {e}"))?;
+    let a = args
+        .opts
+        .analysis(&args.prefixes, Sections::ALL, Detail::Headers)?;
+    let (doc, acc) = args
+        .opts
+        .run(&a, &args.files, || CheckAcc::new(&compiled, args.offenders))?;
+    let mut notes = Vec::new();
+    if let Some(base) = compiled.baseline() {
+        let m = rdbscope::diff::mismatches(base, &doc);
+        if !m.is_empty() {
+            if !args.allow_profile_mismatch {
+                anyhow::bail!(
+                    "the baseline was made with other settings ({}); make it again with the same \
+                     options, or pass --allow-profile-mismatch",
+                    m.join("; ")
+                );
+            }
+            notes.extend(
+                m.into_iter()
+                    .map(|m| format!("baseline made with other settings: {m}")),
+            );
+        }
+    }
+    let results = evaluate(&compiled, &doc, &acc);
     if let Some(path) = &args.junit {
-        let xml =
-            check::junit(&results, &args.scan.files).map_err(|e| anyhow::anyhow!("junit: {e}"))?;
+        let xml = check::junit(&results, &args.files).map_err(|e| anyhow::anyhow!("junit: {e}"))?;
         std::fs::write(path, xml).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    super::scan::emit(
-        args.scan.format,
-        || check::text(&results),
-        || check::json(&results),
+    for n in &notes {
+        eprintln!("rdbscope: warning: {n}");
+    }
+    let format = args.opts.format;
+    args.opts.emit(
+        || check::text(&results, &notes),
+        || check::json(&results, &notes).to_string(),
     )?;
+    let _ = format == Format::Text;
     Ok(if results.iter().all(|r| r.ok) {
         EXIT_OK
     } else {

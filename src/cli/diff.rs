@@ -1,20 +1,29 @@
 //! `rdbscope diff`.
 
-use anyhow::Context;
-use rdbscope::output::report::report_json;
-use serde_json::Value;
+use rdbscope::memory::Detail;
+use rdbscope::report::Sections;
+use rdbscope::report::doc::ReportDoc;
 
-use super::scan::ScanOpts;
+use super::scan::{PrefixArgs, ScanOpts};
 
 /// What changed between two dumps, or a dump and a saved report.
 ///
-/// Keys and estimated memory by type and by prefix (before, after, change; new and vanished prefixes), keys
-/// without TTL, and the keys that grew most among the biggest.
+/// Keys and estimated memory by type and by prefix (before, after, change;
+/// new and vanished prefixes), keys without TTL, and the keys that grew
+/// most among the biggest.
 ///
-/// OLD may be a dump or a saved `rdbscope report --format json`, so a
-/// repository can keep a small JSON baseline instead of a dump. Totals are
-/// exactly those of `rdbscope report` on each side.
+/// OLD may be a dump or a saved `rdbscope report --format json` (`-` reads
+/// either from stdin), so a repository can keep a small JSON baseline
+/// instead of a dump. Totals are exactly those of `rdbscope report` on each
+/// side. Two sides made with different profiles, allocators, --config,
+/// filters or prefix settings are refused (exit 2) unless
+/// --allow-profile-mismatch is given: comparing them would measure the
+/// settings, not the data.
 #[derive(clap::Args)]
+#[command(after_help = "Examples:
+  rdbscope diff yesterday.rdb today.rdb
+  rdbscope diff ci/baseline.json dump.rdb --format json
+  rdbscope report dump.rdb --format json | rdbscope diff - new.rdb")]
 pub struct Args {
     /// The earlier dump, or a saved `report --format json`.
     #[arg(value_name = "OLD")]
@@ -22,41 +31,48 @@ pub struct Args {
     /// The later dump (or report JSON).
     #[arg(value_name = "NEW")]
     new: String,
+    /// Compare sides made with different settings anyway (the output says so).
+    #[arg(long)]
+    allow_profile_mismatch: bool,
     #[command(flatten)]
     opts: ScanOpts,
+    #[command(flatten)]
+    prefixes: PrefixArgs,
 }
 
-/// A side as a report document.
-fn side(name: &str, opts: &ScanOpts) -> anyhow::Result<Value> {
-    if name != "-" {
-        let mut head = [0u8; 1];
-        let n = std::fs::File::open(name)
-            .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-            .with_context(|| format!("{name}: cannot read"))?;
-        if n == 1 && head[0] == b'{' {
-            let text =
-                std::fs::read_to_string(name).with_context(|| format!("{name}: cannot read"))?;
-            let v: Value = serde_json::from_str(&text)
-                .with_context(|| format!("{name}: not a report JSON"))?;
-            if v["schema_version"].as_u64() != Some(1) || v["summary"].is_null() {
-                anyhow::bail!(
-                    "{name}: not an `rdbscope report --format json` document (schema_version 1)"
-                );
-            }
-            return Ok(v);
+/// A side as a report document: a saved one, or a dump reported now.
+fn side(
+    name: &str,
+    a: &rdbscope::analysis::Analysis,
+    opts: &ScanOpts,
+) -> anyhow::Result<ReportDoc> {
+    match rdbscope::input::Input::open(name) {
+        Ok(input) if input.is_json() => {
+            let text = std::str::from_utf8(input.bytes())
+                .map_err(|_| anyhow::anyhow!("{name}: not a report JSON (invalid UTF-8)"))?;
+            Ok(ReportDoc::from_json(text, name)?)
         }
+        Ok(input) => Ok(opts.run_input(a, name, input)?),
+        Err(e) => Err(rdbscope::Error::from(e).in_file(name).into()),
     }
-    Ok(report_json(&opts.run(&[name.to_string()])?))
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let show = args.opts.top;
     let mut opts = args.opts;
-    // Compare many rows so both sides list the same prefixes and keys; show `--top`.
+    // Compare many rows so both sides list the same keys; show `--top`.
     opts.top = opts.top.max(500);
-    let old = side(&args.old, &opts)?;
-    let new = side(&args.new, &opts)?;
-    let d = rdbscope::diff::diff(&old, &new, show);
-    super::scan::emit(opts.format, || rdbscope::diff::text(&d), || d.clone())?;
-    Ok(super::EXIT_OK)
+    let a = opts.analysis(&args.prefixes, Sections::ALL, Detail::Headers)?;
+    let old = side(&args.old, &a, &opts)?;
+    let new = side(&args.new, &a, &opts)?;
+    let m = rdbscope::diff::mismatches(&old, &new);
+    if !m.is_empty() && !args.allow_profile_mismatch {
+        anyhow::bail!(
+            "the two sides were made with other settings ({}); make them again with the same \
+             options, or pass --allow-profile-mismatch",
+            m.join("; ")
+        );
+    }
+    let d = rdbscope::diff::diff(&old, &new, show, &m);
+    opts.emit(|| rdbscope::diff::text(&d), || d.to_string())
 }

@@ -3,10 +3,8 @@
 use std::io::Write;
 
 use clap::ValueEnum;
-use rdbscope::dump::{DumpError, dump};
-use rdbscope::rdb::Checksum;
 
-use super::{EXIT_ERROR, EXIT_OK};
+use super::shared::Inputs;
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
@@ -29,6 +27,10 @@ enum Format {
 /// Exits 2 when a file cannot be decoded or its checksum mismatches (the
 /// keys decoded before are still printed).
 #[derive(clap::Args)]
+#[command(after_help = "Examples:
+  rdbscope dump dump.rdb | head
+  rdbscope dump dump.rdb -o keys.jsonl
+  redis-cli --rdb - | rdbscope dump - | jq -c 'select(.type == \"hash\")'")]
 pub struct Args {
     /// Dump files (`-` for stdin).
     #[arg(required = true, value_name = "FILE")]
@@ -39,35 +41,25 @@ pub struct Args {
     /// Write to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<String>,
+    /// No progress bar (shown on stderr with -o when it is a terminal).
+    #[arg(long)]
+    quiet: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let Format::Jsonl = args.format;
     let mut out = super::shared::output(args.output.as_deref())?;
-    let mut decoded = true;
-    let opened = super::shared::each_input(&args.files, |file, input| {
-        match dump(input.rdb(), &mut out) {
-            Ok((_, Some(Checksum::Mismatch { stored, computed }))) => {
-                out.flush()?;
-                eprintln!(
-                    "rdbscope: {file}: checksum mismatch (stored {stored:016x}, computed {computed:016x})"
-                );
-                decoded = false;
-            }
-            Ok(_) => {}
-            Err(DumpError::Io(e)) => return Err(e.into()),
-            Err(DumpError::Decode(e)) => {
-                out.flush()?;
-                eprintln!("rdbscope: {file}: error {e}");
-                decoded = false;
-            }
-        }
-        Ok(())
+    let mut inputs = Inputs::new(args.output.is_some() && !args.quiet);
+    let ok = inputs.each(&args.files, |_, data, progress| {
+        let r = rdbscope::dump::dump(data, &mut out, progress);
+        // The keys before an error are written before it is reported.
+        out.flush()?;
+        r.map(|_| ())
     })?;
     out.flush()?;
-    Ok(if opened && decoded {
-        EXIT_OK
+    Ok(if ok {
+        super::EXIT_OK
     } else {
-        EXIT_ERROR
+        super::EXIT_ERROR
     })
 }

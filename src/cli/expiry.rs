@@ -1,29 +1,45 @@
 //! `rdbscope expiry`.
 
-use rdbscope::output::report::{expiry_doc_json, expiry_doc_text};
+use rdbscope::memory::Detail;
+use rdbscope::output::report::{expiry_json, expiry_text_view};
+use rdbscope::report::Sections;
 
-use super::scan::{ScanArgs, emit};
+use super::scan::{PrefixArgs, ScanOpts};
 
 /// TTLs as of the dump: keys without TTL, expired keys, expiry histogram and clusters.
 ///
-/// Keys and bytes without TTL (by prefix), keys
-/// already expired when the dump was written, a histogram of expiry times
-/// (per second, minute, hour or day as the range needs), and clusters —
-/// seconds or minutes in which an unusual number of keys expire together,
-/// each with its top prefixes ("12000 rate:* keys expire at 14:03:07").
+/// Keys and bytes without TTL (by prefix), keys already expired when the
+/// dump was written, a histogram of expiry times (per second, minute, hour
+/// or day as the range needs), and clusters — seconds or minutes in which
+/// an unusual number of keys expire together, each with its top prefixes
+/// ("12000 rate:* keys expire at 14:03:07").
 ///
 /// Times come from the dump's AUX ctime, never from this machine's clock.
 #[derive(clap::Args)]
+#[command(after_help = "Examples:
+  rdbscope expiry dump.rdb
+  rdbscope expiry dump.rdb --match 'session:*' --format json
+  rdbscope expiry dump.rdb --expires-before 2026-12-01T00:00:00Z")]
 pub struct Args {
+    /// Dump files (`-` for stdin); several files are merged.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
     #[command(flatten)]
-    scan: ScanArgs,
+    opts: ScanOpts,
+    #[command(flatten)]
+    prefixes: PrefixArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let f = args.scan.run()?;
-    emit(
-        args.scan.format,
-        || expiry_doc_text(&f),
-        || expiry_doc_json(&f),
-    )
+    let sections = Sections {
+        prefixes: true,
+        expiry: true,
+        ..Sections::NONE
+    };
+    let a = args
+        .opts
+        .analysis(&args.prefixes, sections, Detail::Headers)?;
+    let (doc, ()) = args.opts.run(&a, &args.files, || ())?;
+    args.opts
+        .emit(|| expiry_text_view(&doc), || expiry_json(&doc))
 }

@@ -3,11 +3,11 @@
 use std::io::Write;
 
 use clap::ValueEnum;
-use rdbscope::keys::{ScanError, scan};
+use rdbscope::memory::Detail;
 use rdbscope::output::keys::{CSV_HEADER, csv_record, json_line};
+use rdbscope::scan::ScanOptions;
 
-use super::shared::{FilterArgs, TargetArgs};
-use super::{EXIT_ERROR, EXIT_OK};
+use super::shared::{FilterArgs, Inputs, TargetArgs};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
@@ -30,7 +30,13 @@ enum Format {
 /// `len_largest_element` is the byte length of the largest element;
 /// `expiry` is RFC 3339 UTC with milliseconds, empty without a TTL. Keys
 /// use the \xHH escaping rule. The profile used is printed on stderr too.
+/// Rows come in file order. A damaged dump or a checksum mismatch exits 2
+/// (the rows before the damage are written).
 #[derive(clap::Args)]
+#[command(after_help = "Examples:
+  rdbscope keys dump.rdb -o keys.csv
+  rdbscope keys dump.rdb --match 'user:*' --min-bytes 10KB
+  rdbscope keys dump.rdb --format jsonl --target valkey-8.1 --no-ttl")]
 pub struct Args {
     /// Dump files (`-` for stdin).
     #[arg(required = true, value_name = "FILE")]
@@ -41,6 +47,9 @@ pub struct Args {
     /// Write to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<String>,
+    /// No progress bar (shown on stderr with -o when it is a terminal).
+    #[arg(long)]
+    quiet: bool,
     #[command(flatten)]
     filter: FilterArgs,
     #[command(flatten)]
@@ -48,8 +57,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let filter = args.filter.build()?;
-    let choice = args.target.build()?;
+    let opts = ScanOptions {
+        choice: args.target.build()?,
+        filter: args.filter.build()?,
+        detail: Detail::Elements,
+    };
     let out = super::shared::output(args.output.as_deref())?;
     let mut csv = None;
     let mut jsonl = None;
@@ -61,15 +73,23 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
         Format::Jsonl => jsonl = Some(out),
     }
-    let mut decoded = true;
-    let opened = super::shared::each_input(&args.files, |file, input| {
+    let mut seen_dbs = Vec::new();
+    let mut inputs = Inputs::new(args.output.is_some() && !args.quiet);
+    let ok = inputs.each(&args.files, |file, data, progress| {
         let mut announced = false;
-        let res = scan(input.rdb(), &choice, &filter, |row, t| {
+        let sum = rdbscope::keys::scan(data, &opts, progress, |row, t| {
             let profile = t.target.describe();
             if !announced {
-                eprintln!("rdbscope: {file}: memory profile {profile} ({})", t.reason);
+                eprintln!(
+                    "rdbscope: {}: memory profile {profile} ({})",
+                    rdbscope::escape::terminal(file),
+                    rdbscope::escape::terminal(&t.reason)
+                );
                 if let Some(w) = &t.warning {
-                    eprintln!("rdbscope: {file}: warning: {w}");
+                    eprintln!(
+                        "rdbscope: {}: warning: {w}",
+                        rdbscope::escape::terminal(file)
+                    );
                 }
                 announced = true;
             }
@@ -81,15 +101,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 json_line(w, row, &profile, file)?;
             }
             Ok(())
-        });
-        match res {
-            Ok(_) => {}
-            Err(ScanError::Io(e)) => return Err(e.into()),
-            Err(ScanError::Decode(e)) => {
-                eprintln!("rdbscope: {file}: error {e}");
-                decoded = false;
-            }
-        }
+        })?;
+        seen_dbs.extend(sum.facts.dbs.iter().map(|d| d.0));
         Ok(())
     })?;
     if let Some(mut w) = csv {
@@ -98,10 +111,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     if let Some(mut w) = jsonl {
         w.flush()?;
     }
-    Ok(if opened && decoded {
-        EXIT_OK
+    args.filter.warn_unmatched_dbs(&seen_dbs);
+    Ok(if ok {
+        super::EXIT_OK
     } else {
-        EXIT_ERROR
+        super::EXIT_ERROR
     })
 }
 

@@ -35,7 +35,7 @@ Exit codes:
 /// rdbscope reads dumps written by Redis 1.x–8.x and Valkey 7.2–9.x from a
 /// copy on disk, never from the server.
 #[derive(Parser)]
-#[command(name = "rdbscope", version, after_help = AFTER_HELP, propagate_version = true)]
+#[command(name = "rdbscope", version, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -1,8 +1,10 @@
 //! `rdbscope report`.
 
+use rdbscope::memory::Detail;
 use rdbscope::output::report::{report_json, report_text};
+use rdbscope::report::Sections;
 
-use super::scan::{ScanArgs, emit};
+use super::scan::{PrefixArgs, ScanOpts};
 
 /// Everything at once: totals, big keys, prefixes, TTLs, expiry clusters, hot/cold keys.
 ///
@@ -14,17 +16,35 @@ use super::scan::{ScanArgs, emit};
 /// `rdbscope keys --help`); TTLs are measured from the dump's ctime. The
 /// work runs on all cores; the output is the same for any --threads.
 ///
-/// --format json prints one object: schema_version, profile, files[],
-/// summary {keys, estimated_bytes, by_db, by_type, by_encoding}, big_keys[],
-/// prefixes[], expiry {no_ttl_keys, no_ttl_bytes, expired_keys, histogram[],
-/// clusters[], no_ttl_prefixes[]}, hot_keys[], cold_keys[].
+/// --format json prints the report document (schema_version 2) that `diff`
+/// and `check` read back: schema_version, rdbscope_version, made_with
+/// (target, allocator, config, filters, prefix settings, top), profile,
+/// files[], summary {keys, estimated_bytes, rdb_bytes, expires, by_db,
+/// by_type, by_encoding}, big_keys[], big_keys_by_type, most_elements[],
+/// prefixes[] (the top rows), prefix_totals[] (every prefix), expiry
+/// {no_ttl_*, ttl_*, expired_*, histogram[], busiest, clusters[],
+/// no_ttl_prefixes[]}, hot_keys[], cold_keys[].
 #[derive(clap::Args)]
+#[command(after_help = "Examples:
+  rdbscope report dump.rdb
+  rdbscope report node1.rdb node2.rdb node3.rdb --top 50
+  rdbscope report dump.rdb --format json -o baseline.json
+  rdbscope report dump.rdb.zst --target redis-7.2 --allocator jemalloc-q16")]
 pub struct Args {
+    /// Dump files (`-` for stdin); several files (one per cluster node) are
+    /// merged into one report.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
     #[command(flatten)]
-    scan: ScanArgs,
+    opts: ScanOpts,
+    #[command(flatten)]
+    prefixes: PrefixArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let f = args.scan.run()?;
-    emit(args.scan.format, || report_text(&f), || report_json(&f))
+    let a = args
+        .opts
+        .analysis(&args.prefixes, Sections::ALL, Detail::Headers)?;
+    let (doc, ()) = args.opts.run(&a, &args.files, || ())?;
+    args.opts.emit(|| report_text(&doc), || report_json(&doc))
 }

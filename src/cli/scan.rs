@@ -1,15 +1,16 @@
-//! What the report commands share: files, output format, threads, top-N,
-//! prefix settings, key filters and the target; and the run itself.
+//! What the report commands share: files, output, threads, top-N, key
+//! filters and the target (and prefix settings where a command uses
+//! them); and the run itself, which is one call to the library.
 
 use std::io::{IsTerminal, Write};
 
-use anyhow::Context;
 use clap::ValueEnum;
-use rdbscope::input::Input;
-use rdbscope::report::KeyFacts;
+use rdbscope::analysis::Analysis;
+use rdbscope::memory::Detail;
+use rdbscope::report::doc::{MadeWith, ReportDoc};
 use rdbscope::report::prefix::PrefixConfig;
-use rdbscope::report::run::{FileResult, Finished, name_clusters, scan_file_with};
-use rdbscope::report::{Report, ReportConfig};
+use rdbscope::report::{ReportConfig, Sections};
+use rdbscope::scan::{Accumulator, ScanOptions};
 
 use super::shared::{FilterArgs, TargetArgs};
 
@@ -19,190 +20,194 @@ pub enum Format {
     Json,
 }
 
-#[derive(clap::Args)]
-pub struct ScanArgs {
-    /// Dump files (`-` for stdin); several files (one per cluster node) are
-    /// merged into one report.
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<String>,
-    #[command(flatten)]
-    pub opts: ScanOpts,
-}
-
-impl std::ops::Deref for ScanArgs {
-    type Target = ScanOpts;
-    fn deref(&self) -> &ScanOpts {
-        &self.opts
-    }
-}
-
-impl ScanArgs {
-    pub fn run(&self) -> anyhow::Result<Finished> {
-        self.opts.run(&self.files)
-    }
-
-    pub fn run_with<X: Send>(
-        &self,
-        init: impl Fn() -> X + Sync + Send,
-        fold: impl Fn(&mut X, &KeyFacts<'_>) + Sync + Send,
-        merge: impl Fn(&mut X, X) + Sync + Send,
-    ) -> anyhow::Result<(Finished, X)> {
-        self.opts.run_with(&self.files, init, fold, merge)
-    }
-}
-
 /// Everything but the files.
 #[derive(clap::Args)]
 pub struct ScanOpts {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Write to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<String>,
     /// Rows in each top list.
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub top: usize,
-    /// Worker threads (default: one per core). Output is the same for any value.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
-    /// Bytes that separate key segments for prefixes (several at once, e.g. ":|/.").
-    #[arg(long, default_value = ":", value_name = "CHARS")]
-    pub delimiters: String,
-    /// Key segments per prefix.
-    #[arg(long, default_value_t = 3, value_name = "N")]
-    pub depth: usize,
-    /// Keep numbers, UUIDs and hex ids in prefixes instead of `*`.
-    #[arg(long)]
-    pub no_generalize: bool,
+    /// Worker threads; 0 (the default) is one per core. The output is the
+    /// same for any value.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
     /// No progress bar (it is shown on stderr only when it is a terminal).
     #[arg(long)]
     pub quiet: bool,
-    /// Set by the command: read every element (bigkeys: largest element).
-    #[arg(skip = rdbscope::memory::Detail::Headers)]
-    pub detail: rdbscope::memory::Detail,
     #[command(flatten)]
     pub filter: FilterArgs,
     #[command(flatten)]
     pub target: TargetArgs,
 }
 
-impl ScanOpts {
-    pub fn config(&self) -> ReportConfig {
-        ReportConfig {
-            detail: self.detail,
-            top: self.top,
-            prefixes: PrefixConfig {
-                delimiters: self.delimiters.bytes().collect(),
-                depth: self.depth.max(1),
-                generalize: !self.no_generalize,
-                ..PrefixConfig::default()
-            },
-        }
-    }
+/// How keys are cut into prefixes (commands that show prefixes).
+#[derive(clap::Args)]
+pub struct PrefixArgs {
+    /// Bytes that separate key segments for prefixes (several at once, e.g. ":|/.").
+    #[arg(long, default_value = ":", value_name = "CHARS")]
+    pub delimiters: String,
+    /// Key segments per prefix (1 to 64).
+    #[arg(long, default_value_t = 3, value_name = "N", value_parser = parse_depth)]
+    pub depth: usize,
+    /// Keep numbers, UUIDs and hex ids in prefixes instead of `*`.
+    #[arg(long)]
+    pub no_generalize: bool,
+}
 
-    /// Scans every file and merges the results.
-    pub fn run(&self, files: &[String]) -> anyhow::Result<Finished> {
-        Ok(self.run_with(files, || (), |_, _| {}, |_, _| ())?.0)
-    }
-
-    /// Like `run`, folding every key into a second accumulator too.
-    pub fn run_with<X: Send>(
-        &self,
-        names: &[String],
-        init: impl Fn() -> X + Sync + Send,
-        fold: impl Fn(&mut X, &KeyFacts<'_>) + Sync + Send,
-        merge: impl Fn(&mut X, X) + Sync + Send,
-    ) -> anyhow::Result<(Finished, X)> {
-        let filter = self.filter.build()?;
-        let choice = self.target.build()?;
-        let cfg = self.config();
-        let pool = rdbscope::engine::pool(self.threads.unwrap_or(0))
-            .context("cannot start worker threads")?;
-        let mut inputs = Vec::new();
-        for file in names {
-            inputs.push((
-                file.clone(),
-                Input::open(file).with_context(|| format!("{file}: cannot read"))?,
-            ));
-        }
-        let show = !self.quiet && std::io::stderr().is_terminal();
-        let mut merged = Report::new(cfg.clone());
-        let mut extra = init();
-        let mut files = Vec::new();
-        for (name, input) in &inputs {
-            let data = input.rdb();
-            let bar = show.then(|| progress_bar(name, data.len() as u64));
-            let tick = |pos: u64| {
-                if let Some(b) = &bar {
-                    b.set_position(pos);
-                }
-            };
-            let progress: Option<&(dyn Fn(u64) + Sync)> = if show { Some(&tick) } else { None };
-            let ((report, x), facts) = pool
-                .install(|| {
-                    scan_file_with(data, &cfg, &choice, &filter, progress, &init, &fold, &merge)
-                })
-                .map_err(|e| anyhow::anyhow!("{name}: error {e}"))?;
-            merge(&mut extra, x);
-            if let Some(b) = bar {
-                b.finish_and_clear();
-            }
-            files.push(FileResult {
-                name: name.clone(),
-                facts,
-                keys: report.keys.keys,
-                bytes: report.keys.bytes,
-            });
-            merged.merge(report);
-        }
-        let clusters = pool
-            .install(|| {
-                name_clusters(
-                    &merged,
-                    inputs
-                        .iter()
-                        .zip(&files)
-                        .map(|((_, i), f)| (i.rdb(), &f.facts)),
-                    &filter,
-                    self.top,
-                )
-            })
-            .map_err(|e| anyhow::anyhow!("error {e}"))?;
-        Ok((
-            Finished {
-                report: merged,
-                files,
-                clusters,
-            },
-            extra,
-        ))
+fn parse_depth(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(d @ 1..=64) => Ok(d),
+        _ => Err(format!("{s:?}: a depth from 1 to 64")),
     }
 }
 
-fn progress_bar(name: &str, len: u64) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(len),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
+impl Default for PrefixArgs {
+    fn default() -> Self {
+        PrefixArgs {
+            delimiters: ":".into(),
+            depth: 3,
+            no_generalize: false,
+        }
+    }
+}
+
+impl PrefixArgs {
+    fn config(&self) -> PrefixConfig {
+        PrefixConfig {
+            delimiters: self.delimiters.bytes().collect(),
+            depth: self.depth.max(1),
+            generalize: !self.no_generalize,
+            ..PrefixConfig::default()
+        }
+    }
+}
+
+impl ScanOpts {
+    /// The library call for these options.
+    pub fn analysis(
+        &self,
+        prefixes: &PrefixArgs,
+        sections: Sections,
+        detail: Detail,
+    ) -> anyhow::Result<Analysis> {
+        let filter = self.filter.build()?;
+        let choice = self.target.build()?;
+        let made_with = MadeWith {
+            target: self.target.target.clone(),
+            allocator: choice.allocator.to_string(),
+            config: self.target.config.clone(),
+            filters: self.filter.spec(),
+            delimiters: rdbscope::escape::escape(prefixes.delimiters.as_bytes()).into_owned(),
+            depth: prefixes.depth,
+            generalize: !prefixes.no_generalize,
+            top: self.top,
+        };
+        Ok(Analysis {
+            scan: ScanOptions {
+                choice,
+                filter,
+                detail,
+            },
+            report: ReportConfig {
+                top: self.top,
+                prefixes: prefixes.config(),
+                sections,
+            },
+            threads: self.threads,
+            made_with,
+        })
+    }
+
+    /// Runs the analysis over `files`, with a progress bar on a terminal.
+    pub fn run<X: Accumulator>(
+        &self,
+        a: &Analysis,
+        files: &[String],
+        init: impl Fn() -> X + Sync + Send,
+    ) -> anyhow::Result<(ReportDoc, X)> {
+        let mut opened = Vec::with_capacity(files.len());
+        for name in files {
+            let input = rdbscope::input::Input::open(name)
+                .map_err(|e| rdbscope::Error::from(e).in_file(name))?;
+            opened.push((name.clone(), input));
+        }
+        self.run_opened(a, opened, init)
+    }
+
+    /// The report of one input already opened.
+    pub fn run_input(
+        &self,
+        a: &Analysis,
+        name: &str,
+        input: rdbscope::input::Input,
+    ) -> anyhow::Result<ReportDoc> {
+        Ok(self
+            .run_opened(a, vec![(name.to_string(), input)], || ())?
+            .0)
+    }
+
+    fn run_opened<X: Accumulator>(
+        &self,
+        a: &Analysis,
+        opened: Vec<(String, rdbscope::input::Input)>,
+        init: impl Fn() -> X + Sync + Send,
+    ) -> anyhow::Result<(ReportDoc, X)> {
+        let bar = (!self.quiet && std::io::stderr().is_terminal()).then(progress_bar);
+        let tick = |name: &str, pos: u64, len: u64| {
+            if let Some(b) = &bar {
+                if b.length() != Some(len) {
+                    b.set_length(len);
+                    b.set_message(rdbscope::escape::terminal(name).into_owned());
+                }
+                b.set_position(pos);
+            }
+        };
+        let progress: Option<rdbscope::analysis::Progress<'_>> = bar.as_ref().map(|_| &tick as _);
+        let out = a.run_opened(opened, progress, init)?;
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        warn_unmatched_dbs(&a.scan.filter.dbs, &out.0);
+        Ok(out)
+    }
+
+    /// Prints a finished view to `--output` or stdout.
+    pub fn emit(
+        &self,
+        text: impl FnOnce() -> String,
+        json: impl FnOnce() -> String,
+    ) -> anyhow::Result<u8> {
+        let mut out = super::shared::output(self.output.as_deref())?;
+        match self.format {
+            Format::Text => out.write_all(text().as_bytes())?,
+            Format::Json => writeln!(out, "{}", json())?,
+        }
+        out.flush()?;
+        Ok(super::EXIT_OK)
+    }
+}
+
+/// `--db N` that no file has: say so, since the report is then empty.
+pub fn warn_unmatched_dbs(dbs: &[u64], doc: &ReportDoc) {
+    for db in dbs {
+        if !doc.summary.by_db.contains_key(&db.to_string()) {
+            eprintln!("rdbscope: warning: --db {db}: no key in that database matched");
+        }
+    }
+}
+
+pub fn progress_bar() -> indicatif::ProgressBar {
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     let style = indicatif::ProgressStyle::with_template(
         "{msg} {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
     )
     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     bar.set_style(style);
-    bar.set_message(name.to_string());
     bar
-}
-
-/// Prints a finished document.
-pub fn emit(
-    format: Format,
-    text: impl FnOnce() -> String,
-    json: impl FnOnce() -> serde_json::Value,
-) -> anyhow::Result<u8> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match format {
-        Format::Text => out.write_all(text().as_bytes())?,
-        Format::Json => writeln!(out, "{}", json())?,
-    }
-    out.flush()?;
-    Ok(super::EXIT_OK)
 }

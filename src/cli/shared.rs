@@ -1,9 +1,11 @@
 //! Options shared by several subcommands, defined once and flattened in.
 
+use std::io::IsTerminal;
+
 use anyhow::{Context, bail};
-use rdbscope::filter::{KeyFilter, glob, parse_time_ms};
-use rdbscope::keys::TargetChoice;
-use rdbscope::memory::{Allocator, ServerProfile, Thresholds};
+use rdbscope::memory::{Allocator, ServerProfile, TargetChoice, Thresholds};
+use rdbscope::scan::filter::{KeyFilter, glob};
+use rdbscope::units::parse_time_ms;
 
 /// Which keys to look at.
 #[derive(clap::Args, Debug, Default)]
@@ -11,9 +13,10 @@ pub struct FilterArgs {
     /// Only keys in this database (repeatable).
     #[arg(long = "db", value_name = "N")]
     dbs: Vec<u64>,
-    /// Only keys of this type: string, list, set, zset, hash, stream, or a
-    /// module type name (repeatable).
-    #[arg(long = "type", value_name = "TYPE")]
+    /// Only keys of this type: string, list, set, zset (or sortedset),
+    /// hash, stream, array, or a module's 9-character type name
+    /// (repeatable).
+    #[arg(long = "type", value_name = "TYPE", value_parser = parse_type)]
     types: Vec<String>,
     /// Only keys matching this glob (Redis KEYS syntax: * ? [abc] \x; repeatable).
     #[arg(long = "match", value_name = "GLOB")]
@@ -36,7 +39,51 @@ pub struct FilterArgs {
     expires_after: Option<String>,
 }
 
+/// `TYPE` names, and redis-rdb-tools' `sortedset`.
+fn parse_type(s: &str) -> Result<String, String> {
+    const TYPES: [&str; 7] = ["string", "list", "set", "zset", "hash", "stream", "array"];
+    if s == "sortedset" {
+        return Ok("zset".into());
+    }
+    let module = s.len() == 9
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if TYPES.contains(&s) || module {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "unknown type {s:?}: one of {} (or sortedset), or a module's 9-character type name",
+            TYPES.join(", ")
+        ))
+    }
+}
+
 impl FilterArgs {
+    /// The filters as given, in a fixed order: what a report records so
+    /// that two reports made with different filters are not compared.
+    pub fn spec(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        out.extend(self.dbs.iter().map(|d| format!("--db {d}")));
+        out.extend(self.types.iter().map(|t| format!("--type {t}")));
+        out.extend(self.globs.iter().map(|g| format!("--match {g}")));
+        out.extend(self.regex.iter().map(|r| format!("--regex {r}")));
+        out.extend(self.min_bytes.iter().map(|b| format!("--min-bytes {b}")));
+        if self.no_ttl {
+            out.push("--no-ttl".into());
+        }
+        out.extend(
+            self.expires_before
+                .iter()
+                .map(|t| format!("--expires-before {t}")),
+        );
+        out.extend(
+            self.expires_after
+                .iter()
+                .map(|t| format!("--expires-after {t}")),
+        );
+        out
+    }
+
     pub fn build(&self) -> anyhow::Result<KeyFilter> {
         let mut f = KeyFilter {
             dbs: self.dbs.clone(),
@@ -75,21 +122,35 @@ impl FilterArgs {
 /// Which server the memory estimates are for.
 #[derive(clap::Args, Debug)]
 pub struct TargetArgs {
-    /// Target server profile: redis-4.0, 5.0, 6.0, 6.2, 7.0, 7.2, 7.4, 8.0,
-    /// 8.2, 8.4, 8.6, valkey-7.2, 8.0, 8.1, 9.0, 9.1 (a patch level is
+    /// Target server profile (a patch level such as redis-7.0.15 is
     /// accepted). Default: the server that wrote the dump (AUX redis-ver /
     /// valkey-ver), or redis-4.0 when the dump names none.
-    #[arg(long, value_name = "SERVER")]
-    target: Option<String>,
+    #[arg(long, value_name = "SERVER", value_parser = parse_target,
+          long_help = target_help())]
+    pub target: Option<String>,
     /// The target's allocator: jemalloc (8-byte quantum: official builds and
     /// Docker images), jemalloc-q16 (distribution packages such as Debian's),
     /// or libc.
     #[arg(long, default_value = "jemalloc", value_name = "ALLOCATOR")]
-    allocator: String,
+    pub allocator: String,
     /// Override an encoding threshold of the target, e.g.
     /// hash-max-listpack-entries=256 (repeatable; *-ziplist-* names accepted).
     #[arg(long = "config", value_name = "NAME=VALUE")]
-    config: Vec<String>,
+    pub config: Vec<String>,
+}
+
+/// The `--target` help, generated from the profile table.
+fn target_help() -> String {
+    format!(
+        "Target server profile: {} (a patch level such as redis-7.0.15 is accepted). \
+         Default: the server that wrote the dump (AUX redis-ver / valkey-ver), or \
+         redis-4.0 when the dump names none.",
+        ServerProfile::names()
+    )
+}
+
+fn parse_target(s: &str) -> Result<String, String> {
+    s.parse::<ServerProfile>().map(|_| s.to_string())
 }
 
 impl TargetArgs {
@@ -125,25 +186,79 @@ pub fn output(path: Option<&str>) -> anyhow::Result<Box<dyn std::io::Write>> {
     })
 }
 
-/// Opens each input in turn; unreadable ones are reported on stderr and
-/// skipped, and make the command exit 2. Returns whether all opened.
-pub fn each_input(
-    files: &[String],
-    mut f: impl FnMut(&str, rdbscope::input::Input) -> anyhow::Result<()>,
-) -> anyhow::Result<bool> {
-    let mut ok = true;
-    for file in files {
-        match rdbscope::input::Input::open(file) {
-            Ok(i) => f(file, i)?,
-            Err(e) => {
-                eprintln!("rdbscope: {file}: cannot read: {e}");
-                ok = false;
+/// Opens inputs one after another for the ordered commands (`verify`,
+/// `dump`, `keys`), with a progress bar per file when asked for and stderr
+/// is a terminal.
+pub struct Inputs {
+    show: bool,
+}
+
+impl Inputs {
+    pub fn new(progress: bool) -> Inputs {
+        Inputs {
+            show: progress && std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Runs `f` on each input's RDB bytes. An input that cannot be read or
+    /// decoded is reported on stderr, named, and makes the result `false`;
+    /// an output error (a full disk) stops everything; a closed stdout is
+    /// left to the caller.
+    pub fn each(
+        &mut self,
+        files: &[String],
+        mut f: impl FnMut(&str, &[u8], &dyn Fn(u64)) -> rdbscope::Result<()>,
+    ) -> anyhow::Result<bool> {
+        let mut ok = true;
+        for file in files {
+            let input = match rdbscope::input::Input::open(file) {
+                Ok(i) => i,
+                Err(e) => {
+                    eprintln!("rdbscope: {}", rdbscope::Error::from(e).in_file(file));
+                    ok = false;
+                    continue;
+                }
+            };
+            let data = input.rdb();
+            let bar = self.show.then(|| {
+                let b = super::scan::progress_bar();
+                b.set_length(data.len() as u64);
+                b.set_message(rdbscope::escape::terminal(file).into_owned());
+                b
+            });
+            let tick = |pos: u64| {
+                if let Some(b) = &bar {
+                    b.set_position(pos);
+                }
+            };
+            let r = f(file, data, &tick);
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            match r {
+                Ok(()) => {}
+                Err(rdbscope::Error::Io(e)) => return Err(e.into()),
+                Err(e) => {
+                    eprintln!("rdbscope: {}", e.in_file(file));
+                    ok = false;
+                }
+            }
+        }
+        Ok(ok)
+    }
+}
+
+impl FilterArgs {
+    /// `--db N` that no file has: say so, since the output is then empty.
+    pub fn warn_unmatched_dbs(&self, seen: &[u64]) {
+        for db in &self.dbs {
+            if !seen.contains(db) {
+                eprintln!("rdbscope: warning: --db {db}: no such database in the input");
             }
         }
     }
-    Ok(ok)
 }
 
 fn parse_size_arg(s: &str) -> Result<u64, String> {
-    rdbscope::check::rules::parse_size(s)
+    rdbscope::units::parse_size(s)
 }

@@ -1,11 +1,11 @@
 //! `rdbscope verify`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use clap::ValueEnum;
 use rdbscope::input::Input;
 use rdbscope::output::verify::{FileInfo, json_value, text_line};
-use rdbscope::verify::verify;
+use rdbscope::verify::verify_with_progress;
 
 use super::{EXIT_ERROR, EXIT_OK};
 
@@ -29,6 +29,10 @@ enum Format {
 /// (ok|mismatch|absent), `warnings`, `error` (null or {offset, message,
 /// db, key}) and `aux` (the AUX fields).
 #[derive(clap::Args)]
+#[command(after_help = "Examples:
+  rdbscope verify dump.rdb
+  rdbscope verify backups/*.rdb --format json
+  rdbscope verify dump.rdb.zst appendonlydir")]
 pub struct Args {
     /// Dump files (`-` for stdin).
     #[arg(required = true, value_name = "FILE")]
@@ -36,15 +40,38 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// Write to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<String>,
+    /// No progress bar (shown on stderr when it is a terminal).
+    #[arg(long)]
+    quiet: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::shared::output(args.output.as_deref())?;
     let mut code = EXIT_OK;
+    let show = !args.quiet && std::io::stderr().is_terminal();
     for file in &args.files {
         let (wrapper, result) = match Input::open(file) {
-            Ok(input) => (input.wrapper.as_str(), Ok(verify(input.rdb()))),
+            Ok(input) => {
+                let bar = show.then(|| {
+                    let b = super::scan::progress_bar();
+                    b.set_length(input.rdb().len() as u64);
+                    b.set_message(rdbscope::escape::terminal(file).into_owned());
+                    b
+                });
+                let tick = |pos: u64| {
+                    if let Some(b) = &bar {
+                        b.set_position(pos);
+                    }
+                };
+                let v = verify_with_progress(input.rdb(), &tick);
+                if let Some(b) = bar {
+                    b.finish_and_clear();
+                }
+                (input.wrapper.as_str(), Ok(v))
+            }
             Err(e) => ("none", Err(e)),
         };
         let info = FileInfo { file, wrapper };

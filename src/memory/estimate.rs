@@ -8,7 +8,7 @@ use super::sizes::*;
 use crate::rdb::stream::{Group, StreamId, StreamMeta};
 use crate::rdb::types::*;
 use crate::rdb::{
-    self, BlobKind, Elem, KeyRecord, ModuleValue, Scratch, Template, ValueType, ValueVisitor,
+    self, BlobKind, Elem, KeyRecord, ModuleValue, Scratch, Templates, ValueType, ValueVisitor,
 };
 
 /// Why an estimate may differ from the server's answer.
@@ -74,7 +74,7 @@ pub enum Detail {
 pub fn estimate(
     rec: &KeyRecord<'_>,
     target: &Target,
-    templates: &[Template],
+    templates: &Templates,
     scratch: &mut Scratch,
 ) -> rdb::Result<KeyEstimate> {
     estimate_with(rec, target, templates, scratch, Detail::Elements)
@@ -187,7 +187,7 @@ fn blob_framing_ok(t: u8, b: &[u8]) -> bool {
 pub fn estimate_with(
     rec: &KeyRecord<'_>,
     target: &Target,
-    templates: &[Template],
+    templates: &Templates,
     scratch: &mut Scratch,
     detail: Detail,
 ) -> rdb::Result<KeyEstimate> {

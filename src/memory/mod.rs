@@ -7,6 +7,7 @@
 //! - [`sizes`]: listpack/ziplist entry sizes the target builds at load.
 //! - [`rax`]: radix-tree node counts for streams.
 //! - [`estimate`]: the per-key estimate and encoding after load.
+//! - [`target`]: choosing the target server for a dump.
 
 pub mod allocator;
 pub mod estimate;
@@ -14,7 +15,9 @@ pub mod layout;
 pub mod profile;
 pub mod rax;
 pub mod sizes;
+pub mod target;
 
 pub use allocator::Allocator;
 pub use estimate::{Approx, Detail, KeyEstimate, estimate, estimate_with};
 pub use profile::{ServerProfile, Target, Thresholds};
+pub use target::{ResolvedTarget, TargetChoice};

@@ -131,25 +131,40 @@ impl fmt::Display for ServerProfile {
     }
 }
 
+impl ServerProfile {
+    /// The profile names, for `--target` help and errors.
+    pub fn names() -> String {
+        ALL_PROFILES.map(ServerProfile::name).join(", ")
+    }
+}
+
 impl FromStr for ServerProfile {
     type Err = String;
     /// `redis-7.2`, `valkey-8.1`, also with a patch level (`redis-7.0.15`).
+    /// Only the release lines that have a profile are accepted: an unknown
+    /// one is an error, never silently mapped to a neighbour.
     fn from_str(s: &str) -> Result<Self, String> {
-        let (fam, ver) = s
-            .split_once('-')
-            .ok_or_else(|| format!("target {s:?}: expected e.g. redis-7.2 or valkey-8.1"))?;
-        let valkey = match fam {
-            "redis" => false,
-            "valkey" => true,
-            _ => return Err(format!("target {s:?}: family must be redis or valkey")),
+        let line = {
+            let mut parts = s.splitn(3, '.');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(a), Some(b), rest)
+                    if rest
+                        .is_none_or(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit())) =>
+                {
+                    format!("{a}.{b}")
+                }
+                _ => String::new(),
+            }
         };
-        if !ver
-            .split('.')
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(format!("target {s:?}: bad version"));
-        }
-        Ok(ServerProfile::for_version(valkey, ver))
+        ALL_PROFILES
+            .into_iter()
+            .find(|p| p.name() == line)
+            .ok_or_else(|| {
+                format!(
+                    "unknown target {s:?}: one of {} (a patch level such as redis-7.0.15 is accepted)",
+                    ServerProfile::names()
+                )
+            })
     }
 }
 
@@ -263,7 +278,17 @@ mod tests {
         assert_eq!(ServerProfile::for_version(true, "8.1.8"), Valkey81);
         assert_eq!("redis-7.2".parse::<ServerProfile>().unwrap(), Redis72);
         assert_eq!("valkey-9.1.2".parse::<ServerProfile>().unwrap(), Valkey91);
+        assert_eq!("redis-7.0.15".parse::<ServerProfile>().unwrap(), Redis70);
         assert!("memcached-1".parse::<ServerProfile>().is_err());
+        for bad in [
+            "redis-9.0",
+            "redis-3.2",
+            "redis-7",
+            "redis-7.0.x",
+            "valkey-8.2",
+        ] {
+            assert!(bad.parse::<ServerProfile>().is_err(), "{bad}");
+        }
     }
 
     #[test]

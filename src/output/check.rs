@@ -8,8 +8,13 @@ use crate::escape::terminal;
 
 use crate::check::RuleResult;
 
-pub fn text(results: &[RuleResult]) -> String {
+/// `notes`: warnings about the comparison (e.g. a baseline made with
+/// other settings), printed first.
+pub fn text(results: &[RuleResult], notes: &[String]) -> String {
     let mut out = String::new();
+    for n in notes {
+        let _ = writeln!(out, "warning: {}", terminal(n));
+    }
     for r in results {
         let _ = writeln!(
             out,
@@ -37,18 +42,20 @@ pub fn text(results: &[RuleResult]) -> String {
     let failed = results.iter().filter(|r| !r.ok).count();
     let _ = writeln!(
         out,
-        "{} rules, {} passed, {} failed",
+        "{} {}, {} passed, {} failed",
         results.len(),
+        if results.len() == 1 { "rule" } else { "rules" },
         results.len() - failed,
         failed
     );
     out
 }
 
-pub fn json(results: &[RuleResult]) -> Value {
+pub fn json(results: &[RuleResult], notes: &[String]) -> Value {
     json!({
         "schema_version": 1,
         "ok": results.iter().all(|r| r.ok),
+        "warnings": notes,
         "rules": results.iter().map(|r| json!({
             "rule": r.rule,
             "ok": r.ok,

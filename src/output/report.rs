@@ -1,254 +1,112 @@
-//! Report output: the JSON document (`schema_version` 1) and the text view.
-//! Formatting only; every number comes from `report::run::Finished`.
+//! Report views: the JSON of each report command and the text views.
+//! Formatting only: every number, order and total comes from the
+//! [`ReportDoc`].
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
 
-use crate::escape::{escape, escape_terminal};
-use crate::output::keys::rfc3339_ms;
-use crate::report::prefix::PrefixRow;
-use crate::report::run::Finished;
-use crate::report::{RankedKey, Tally, topn::TopN};
+use crate::escape::terminal;
+use crate::report::doc::{ExpiryDoc, KeyDoc, PrefixDoc, ReportDoc, TallyDoc};
+use crate::report::finish::tree_order;
+use crate::units::{human_bytes, rfc3339_ms};
 
-pub const SCHEMA_VERSION: u64 = 1;
-
-fn tally_map<K: ToString>(m: impl IntoIterator<Item = (K, Tally)>) -> Value {
-    Value::Object(
-        m.into_iter()
-            .map(|(k, t)| (k.to_string(), json!({"keys": t.keys, "bytes": t.bytes})))
-            .collect(),
-    )
+/// `report --format json`: the document itself.
+pub fn report_json(d: &ReportDoc) -> String {
+    // Serializing plain structs and maps cannot fail.
+    serde_json::to_string(d).unwrap_or_default()
 }
 
-fn key_json(k: &RankedKey) -> Value {
-    let mut v = json!({
-        "db": k.db,
-        "key": escape(&k.key),
-        "type": k.type_name,
-        "encoding": k.encoding,
-        "bytes": k.bytes,
-        "elements": k.elements,
-        "largest_element": k.largest_element,
-    });
-    if let Some(f) = k.lfu_freq {
-        v["lfu_freq"] = f.into();
-    }
-    if let Some(i) = k.idle_s {
-        v["idle_s"] = i.into();
-    }
-    v
+#[derive(Serialize)]
+struct BigKeysView<'a> {
+    schema_version: u32,
+    profile: &'a Option<String>,
+    by: &'static str,
+    top: &'a [KeyDoc],
+    by_type: &'a BTreeMap<String, Vec<KeyDoc>>,
 }
 
-fn keys_json(t: &TopN<RankedKey>) -> Value {
-    Value::Array(t.clone().into_sorted().iter().map(key_json).collect())
-}
-
-/// `{type: [keys...]}`, types sorted.
-fn per_type_json(per: &[(String, TopN<RankedKey>)]) -> Value {
-    let mut m: Vec<&(String, TopN<RankedKey>)> = per.iter().collect();
-    m.sort_by(|a, b| a.0.cmp(&b.0));
-    Value::Object(
-        m.into_iter()
-            .map(|(t, l)| (t.clone(), keys_json(l)))
-            .collect::<Map<_, _>>(),
-    )
-}
-
-fn prefix_json(r: &PrefixRow, total: u64) -> Value {
-    json!({
-        "prefix": escape(&r.prefix),
-        "depth": r.depth,
-        "keys": r.stats.keys,
-        "bytes": r.stats.bytes,
-        "share": if total == 0 { 0.0 } else { (r.stats.bytes as f64 / total as f64 * 1e4).round() / 1e4 },
-        "no_ttl_keys": r.stats.no_ttl_keys,
-        "no_ttl_bytes": r.stats.no_ttl_bytes,
-        "expired_keys": r.stats.expired_keys,
-        "children_dropped": r.collapsed,
-    })
-}
-
-/// The `expiry` object.
-pub fn expiry_json(f: &Finished) -> Value {
-    let e = &f.report.expiry;
-    let (hist, unit) = e.histogram();
-    let top = f.report.config().top;
-    let no_ttl: Vec<Value> = f
-        .report
-        .no_ttl_prefix_rows(top)
-        .iter()
-        .map(|r| json!({"prefix": escape(&r.prefix), "depth": r.depth, "keys": r.stats.no_ttl_keys, "bytes": r.stats.no_ttl_bytes}))
-        .collect();
-    json!({
-        "no_ttl_keys": e.no_ttl.keys,
-        "no_ttl_bytes": e.no_ttl.bytes,
-        "ttl_keys": e.with_ttl.keys,
-        "ttl_bytes": e.with_ttl.bytes,
-        "expired_keys": e.expired.keys,
-        "expired_bytes": e.expired.bytes,
-        "field_ttls": e.field_ttls,
-        "resolution": if e.is_coarse() { "minute" } else { "second" },
-        "histogram_unit": unit,
-        "histogram": hist.iter().map(|b| json!({
-            "start_ms": b.start_ms, "end_ms": b.end_ms, "keys": b.count.keys, "bytes": b.count.bytes,
-        })).collect::<Vec<_>>(),
-        "clusters": f.clusters.iter().map(|(c, prefixes)| json!({
-            "at_ms": c.at_ms,
-            "at": rfc3339_ms(c.at_ms),
-            "resolution": if c.width_ms == 1000 { "second" } else { "minute" },
-            "keys": c.count.keys,
-            "bytes": c.count.bytes,
-            "top_prefixes": prefixes.iter().map(|(p, k)| json!({"prefix": escape(p), "keys": k})).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "no_ttl_prefixes": no_ttl,
-    })
-}
-
-fn files_json(f: &Finished) -> Value {
-    Value::Array(
-        f.files
-            .iter()
-            .map(|r| {
-                let t = r.facts.target.as_ref();
-                json!({
-                    "file": r.name,
-                    "rdb_version": r.facts.rdb_version,
-                    "family": r.facts.family,
-                    "producer": r.facts.producer.as_ref().map(|p| &p.0),
-                    "producer_version": r.facts.producer.as_ref().map(|p| &p.1),
-                    "ctime": r.facts.ctime_s,
-                    "used_mem": r.facts.used_mem,
-                    "keys": r.keys,
-                    "estimated_bytes": r.bytes,
-                    "profile": t.map(|t| t.target.describe()),
-                    "profile_reason": t.map(|t| t.reason.clone()),
-                    "warnings": r.facts.warnings,
-                })
-            })
-            .collect(),
-    )
-}
-
-fn profile(f: &Finished) -> Value {
-    let mut names: Vec<String> = f
-        .files
-        .iter()
-        .filter_map(|r| r.facts.target.as_ref().map(|t| t.target.describe()))
-        .collect();
-    names.dedup();
-    match names.len() {
-        0 => Value::Null,
-        1 => Value::String(names.remove(0)),
-        _ => Value::String(names.join(", ")),
-    }
-}
-
-/// The whole `report --format json` document.
-pub fn report_json(f: &Finished) -> Value {
-    let r = &f.report;
-    let top = r.config().top;
-    let total = r.keys.bytes;
-    let prefixes = r.prefixes.rows(top);
-    let by_type_big = per_type_json(&r.big_by_type);
-    json!({
-        "schema_version": SCHEMA_VERSION,
-        "profile": profile(f),
-        "files": files_json(f),
-        "summary": {
-            "keys": r.keys.keys,
-            "estimated_bytes": r.keys.bytes,
-            "rdb_bytes": r.rdb_bytes,
-            "expires": r.expiry.with_ttl.keys,
-            "used_mem": f.files.iter().map(|x| x.facts.used_mem).sum::<Option<u64>>(),
-            "by_db": tally_map(r.by_db.iter().map(|(k, v)| (k, *v))),
-            "by_type": tally_map(r.by_type.iter().map(|(k, v)| (k, *v))),
-            "by_encoding": tally_map(r.by_encoding.iter().map(|(k, v)| (k, *v))),
-        },
-        "big_keys": keys_json(&r.big),
-        "big_keys_by_type": by_type_big,
-        "most_elements": keys_json(&r.most_elements),
-        "prefixes": prefixes.iter().map(|p| prefix_json(p, total)).collect::<Vec<_>>(),
-        "prefixes_with_dropped_children": r.prefixes.collapsed_count(),
-        // Whether every prefix / key is listed (else rows stop at --top).
-        "prefixes_complete": prefixes.len() < top,
-        "big_keys_complete": (r.keys.keys as usize) < top,
-        "expiry": expiry_json(f),
-        "hot_keys": keys_json(&r.hot),
-        "cold_keys": keys_json(&r.cold),
-    })
+fn big_lists(
+    d: &ReportDoc,
+    by_elements: bool,
+) -> (&[KeyDoc], Option<&BTreeMap<String, Vec<KeyDoc>>>) {
+    let (top, per) = if by_elements {
+        (&d.most_elements, &d.most_elements_by_type)
+    } else {
+        (&d.big_keys, &d.big_keys_by_type)
+    };
+    (top.as_deref().unwrap_or(&[]), per.as_ref())
 }
 
 /// `bigkeys --format json`.
-pub fn bigkeys_json(f: &Finished, by_elements: bool) -> Value {
-    let r = &f.report;
-    let (top, per) = if by_elements {
-        (&r.most_elements, &r.most_elements_by_type)
-    } else {
-        (&r.big, &r.big_by_type)
+pub fn bigkeys_json(d: &ReportDoc, by_elements: bool) -> String {
+    let empty = BTreeMap::new();
+    let (top, per) = big_lists(d, by_elements);
+    let v = BigKeysView {
+        schema_version: d.schema_version,
+        profile: &d.profile,
+        by: if by_elements { "elements" } else { "memory" },
+        top,
+        by_type: per.unwrap_or(&empty),
     };
-    let by_type = per_type_json(per);
-    json!({
-        "schema_version": SCHEMA_VERSION,
-        "profile": profile(f),
-        "by": if by_elements { "elements" } else { "memory" },
-        "top": keys_json(top),
-        "by_type": by_type,
-    })
+    serde_json::to_string(&v).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct PrefixesView<'a> {
+    schema_version: u32,
+    profile: &'a Option<String>,
+    total: TallyDoc,
+    prefixes: &'a [PrefixDoc],
+    other: Option<TallyDoc>,
+    truncated: bool,
+    prefixes_with_dropped_children: usize,
 }
 
 /// `prefixes --format json`.
-pub fn prefixes_json(f: &Finished) -> Value {
-    let r = &f.report;
-    let rows = r.prefixes.rows(r.config().top);
-    let shown: Tally = rows
-        .iter()
-        .filter(|p| p.depth == 1)
-        .fold(Tally::default(), |mut t, p| {
-            t.keys += p.stats.keys;
-            t.bytes += p.stats.bytes;
-            t
-        });
-    let total = r.prefixes.total();
-    let other = (total.keys > shown.keys)
-        .then(|| json!({"keys": total.keys - shown.keys, "bytes": total.bytes - shown.bytes}));
-    json!({
-        "schema_version": SCHEMA_VERSION,
-        "profile": profile(f),
-        "total": {"keys": total.keys, "bytes": total.bytes},
-        "prefixes": rows.iter().map(|p| prefix_json(p, total.bytes)).collect::<Vec<_>>(),
-        "other": other,
-        "truncated": other.is_some() || r.prefixes.collapsed_count() > 0,
-        "prefixes_with_dropped_children": r.prefixes.collapsed_count(),
-    })
+pub fn prefixes_json(d: &ReportDoc) -> String {
+    let other = d.prefixes_other.filter(|o| o.keys > 0);
+    let dropped = d.prefixes_with_dropped_children.unwrap_or(0);
+    let v = PrefixesView {
+        schema_version: d.schema_version,
+        profile: &d.profile,
+        total: TallyDoc {
+            keys: d.summary.keys,
+            bytes: d.summary.estimated_bytes,
+        },
+        prefixes: d.prefixes.as_deref().unwrap_or(&[]),
+        other,
+        truncated: other.is_some() || dropped > 0,
+        prefixes_with_dropped_children: dropped,
+    };
+    serde_json::to_string(&v).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct ExpiryView<'a> {
+    #[serde(flatten)]
+    expiry: &'a ExpiryDoc,
+    schema_version: u32,
+    profile: &'a Option<String>,
+    ctime: Option<i64>,
 }
 
 /// `expiry --format json`.
-pub fn expiry_doc_json(f: &Finished) -> Value {
-    let mut v = expiry_json(f);
-    v["schema_version"] = SCHEMA_VERSION.into();
-    v["profile"] = profile(f);
-    v["ctime"] = f.files.first().and_then(|r| r.facts.ctime_s).into();
-    v
+pub fn expiry_json(d: &ReportDoc) -> String {
+    let Some(expiry) = &d.expiry else {
+        return String::new();
+    };
+    let v = ExpiryView {
+        expiry,
+        schema_version: d.schema_version,
+        profile: &d.profile,
+        ctime: d.files.first().and_then(|f| f.ctime),
+    };
+    serde_json::to_string(&v).unwrap_or_default()
 }
 
 // ---------------------------------------------------------------- text
-
-/// `12.3 MiB`.
-pub fn human_bytes(n: u64) -> String {
-    const U: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut i = 0;
-    while v >= 1024.0 && i < U.len() - 1 {
-        v /= 1024.0;
-        i += 1;
-    }
-    if i == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", U[i])
-    }
-}
 
 fn pct(part: u64, total: u64) -> String {
     if total == 0 {
@@ -258,8 +116,7 @@ fn pct(part: u64, total: u64) -> String {
     }
 }
 
-fn keys_text(out: &mut String, title: &str, t: &TopN<RankedKey>, rank: &str) {
-    let rows = t.clone().into_sorted();
+fn keys_text(out: &mut String, title: &str, rows: &[KeyDoc], rank: &str) {
     if rows.is_empty() {
         return;
     }
@@ -292,14 +149,15 @@ fn keys_text(out: &mut String, title: &str, t: &TopN<RankedKey>, rank: &str) {
             r,
             second,
             largest,
-            format!("{}/{}", k.type_name, k.encoding),
+            format!("{}/{}", terminal(&k.type_name), k.encoding),
             k.db,
-            escape_terminal(&k.key)
+            terminal(&k.key)
         );
     }
 }
 
-fn prefix_text(out: &mut String, rows: &[PrefixRow], total: u64) {
+fn prefix_text(out: &mut String, rows: &[PrefixDoc], total: u64) {
+    let rows = tree_order(rows);
     let _ = writeln!(
         out,
         "  {:>10} {:>7} {:>10}  {:>10} {:>8}  prefix",
@@ -309,14 +167,14 @@ fn prefix_text(out: &mut String, rows: &[PrefixRow], total: u64) {
         let _ = writeln!(
             out,
             "  {:>10} {:>7} {:>10}  {:>10} {:>8}  {}{}{}",
-            human_bytes(r.stats.bytes),
-            pct(r.stats.bytes, total),
-            r.stats.keys,
-            r.stats.no_ttl_keys,
-            r.stats.expired_keys,
+            human_bytes(r.bytes),
+            pct(r.bytes, total),
+            r.keys,
+            r.no_ttl_keys,
+            r.expired_keys,
             "  ".repeat(r.depth.saturating_sub(1)),
-            escape_terminal(&r.prefix),
-            if r.collapsed {
+            terminal(&r.prefix),
+            if r.children_dropped {
                 "  (too many distinct children: not listed)"
             } else {
                 ""
@@ -325,212 +183,215 @@ fn prefix_text(out: &mut String, rows: &[PrefixRow], total: u64) {
     }
 }
 
-fn header_text(out: &mut String, f: &Finished) {
-    for r in &f.files {
-        let prod = r
-            .facts
-            .producer
-            .as_ref()
-            .map(|(n, v)| format!(", written by {n} {v}"))
-            .unwrap_or_default();
-        let ctime = r
-            .facts
-            .ctime_s
-            .map(|c| format!(", dumped {}", rfc3339_ms(c * 1000)))
+fn header_text(out: &mut String, d: &ReportDoc) {
+    for f in &d.files {
+        let prod = match (&f.producer, &f.producer_version) {
+            (Some(n), Some(v)) => format!(", written by {n} {}", terminal(v)),
+            _ => String::new(),
+        };
+        let ctime = f
+            .ctime
+            .and_then(|c| c.checked_mul(1000))
+            .map(|c| format!(", dumped {}", rfc3339_ms(c)))
             .unwrap_or_default();
         let _ = writeln!(
             out,
             "{}: RDB {} ({}){prod}{ctime}, {} keys, {} estimated",
-            r.name,
-            r.facts.rdb_version,
-            r.facts.family,
-            r.keys,
-            human_bytes(r.bytes)
+            terminal(&f.file),
+            f.rdb_version,
+            f.family,
+            f.keys,
+            human_bytes(f.estimated_bytes)
         );
-        if let Some(t) = &r.facts.target {
-            let _ = writeln!(
-                out,
-                "  memory profile: {} ({})",
-                t.target.describe(),
-                t.reason
-            );
+        if let (Some(p), Some(why)) = (&f.profile, &f.profile_reason) {
+            let _ = writeln!(out, "  memory profile: {p} ({})", terminal(why));
         }
-        if let Some(u) = r.facts.used_mem {
+        if let Some(u) = f.used_mem {
             let _ = writeln!(
                 out,
                 "  used-mem at dump time: {} (the estimates leave out fragmentation, the expires dict, buffers and allocator overhead)",
                 human_bytes(u)
             );
         }
-        for w in &r.facts.warnings {
-            let _ = writeln!(out, "  warning: {w}");
+        for w in &f.warnings {
+            let _ = writeln!(out, "  warning: {}", terminal(w));
         }
     }
 }
 
-pub fn expiry_text(out: &mut String, f: &Finished) {
-    let e = &f.report.expiry;
-    let total = f.report.keys;
+fn expiry_text(out: &mut String, d: &ReportDoc) {
+    let Some(e) = &d.expiry else {
+        return;
+    };
+    let (keys, bytes) = (d.summary.keys, d.summary.estimated_bytes);
     let _ = writeln!(out, "\nExpiry (measured from the dump's ctime)");
     let _ = writeln!(
         out,
         "  no TTL:        {} keys ({}), {} ({})",
-        e.no_ttl.keys,
-        pct(e.no_ttl.keys, total.keys),
-        human_bytes(e.no_ttl.bytes),
-        pct(e.no_ttl.bytes, total.bytes)
+        e.no_ttl_keys,
+        pct(e.no_ttl_keys, keys),
+        human_bytes(e.no_ttl_bytes),
+        pct(e.no_ttl_bytes, bytes)
     );
     let _ = writeln!(
         out,
         "  with TTL:      {} keys, {}",
-        e.with_ttl.keys,
-        human_bytes(e.with_ttl.bytes)
+        e.ttl_keys,
+        human_bytes(e.ttl_bytes)
     );
     let _ = writeln!(
         out,
         "  expired at dump time (still in the file): {} keys, {}",
-        e.expired.keys,
-        human_bytes(e.expired.bytes)
+        e.expired_keys,
+        human_bytes(e.expired_bytes)
     );
     if e.field_ttls > 0 {
         let _ = writeln!(out, "  hash fields with their own TTL: {}", e.field_ttls);
     }
-    let no_ttl = f.report.no_ttl_prefix_rows(f.report.config().top.min(10));
-    if !no_ttl.is_empty() {
+    let shown = d.made_with.top.min(10);
+    let no_ttl: Vec<_> = e
+        .no_ttl_prefixes
+        .iter()
+        .take(shown)
+        .filter(|r| r.depth == 1)
+        .collect();
+    if !e.no_ttl_prefixes.is_empty() {
         let _ = writeln!(out, "  keys without TTL by prefix:");
-        for r in no_ttl.iter().filter(|r| r.depth == 1) {
+        for r in no_ttl {
             let _ = writeln!(
                 out,
                 "    {:>10} keys {:>10}  {}",
-                r.stats.no_ttl_keys,
-                human_bytes(r.stats.no_ttl_bytes),
-                escape_terminal(&r.prefix)
+                r.keys,
+                human_bytes(r.bytes),
+                terminal(&r.prefix)
             );
         }
     }
-    if !f.clusters.is_empty() {
+    if !e.clusters.is_empty() {
         let _ = writeln!(
             out,
             "\nExpiry clusters (many keys expiring at the same moment)"
         );
-        for (c, prefixes) in &f.clusters {
-            let names: Vec<String> = prefixes
+        for c in &e.clusters {
+            let names: Vec<String> = c
+                .top_prefixes
                 .iter()
-                .map(|(p, k)| format!("{k} {}", escape(p)))
+                .map(|p| format!("{} {}", p.keys, terminal(&p.prefix)))
                 .collect();
             let _ = writeln!(
                 out,
                 "  {} keys ({}) expire within the same {} at {}: {}",
-                c.count.keys,
-                human_bytes(c.count.bytes),
-                if c.width_ms == 1000 {
-                    "second"
-                } else {
-                    "minute"
-                },
-                rfc3339_ms(c.at_ms),
+                c.keys,
+                human_bytes(c.bytes),
+                c.resolution,
+                c.at,
                 names.join(", ")
             );
         }
     }
-    let (hist, unit) = e.histogram();
-    if !hist.is_empty() {
-        let max = hist.iter().map(|b| b.count.keys).max().unwrap_or(1).max(1);
-        let _ = writeln!(out, "\nExpiry times (per {unit})");
-        for b in hist {
-            let bar = "#".repeat(((b.count.keys * 40).div_ceil(max)) as usize);
+    if !e.histogram.is_empty() {
+        let max = e.histogram.iter().map(|b| b.keys).max().unwrap_or(1).max(1);
+        let _ = writeln!(out, "\nExpiry times (per {})", e.histogram_unit);
+        for b in &e.histogram {
+            let bar = "#".repeat(((b.keys * 40).div_ceil(max)) as usize);
             let _ = writeln!(
                 out,
                 "  {}  {:>10} {:>10}  {bar}",
                 rfc3339_ms(b.start_ms),
-                b.count.keys,
-                human_bytes(b.count.bytes)
+                b.keys,
+                human_bytes(b.bytes)
             );
         }
     }
 }
 
 /// The text report.
-pub fn report_text(f: &Finished) -> String {
-    let r = &f.report;
+pub fn report_text(d: &ReportDoc) -> String {
+    let s = &d.summary;
     let mut out = String::new();
-    header_text(&mut out, f);
-    let total = r.keys;
+    header_text(&mut out, d);
     let _ = writeln!(
         out,
         "\nTotal: {} keys, {} estimated, {} in the dump",
-        total.keys,
-        human_bytes(total.bytes),
-        human_bytes(r.rdb_bytes)
+        s.keys,
+        human_bytes(s.estimated_bytes),
+        human_bytes(s.rdb_bytes)
     );
-    let table = |out: &mut String, title: &str, rows: Vec<(String, Tally)>| {
+    let table = |out: &mut String, title: &str, rows: Vec<(String, TallyDoc)>| {
         let _ = writeln!(out, "\n{title}");
         for (k, t) in rows {
             let _ = writeln!(
                 out,
                 "  {:<20} {:>10} keys {:>10} {:>7}",
-                k,
+                terminal(&k),
                 t.keys,
                 human_bytes(t.bytes),
-                pct(t.bytes, total.bytes)
+                pct(t.bytes, s.estimated_bytes)
             );
         }
     };
+    let mut by_db: Vec<(u64, TallyDoc)> = s
+        .by_db
+        .iter()
+        .map(|(k, v)| (k.parse().unwrap_or(u64::MAX), *v))
+        .collect();
+    by_db.sort_by_key(|r| r.0);
     table(
         &mut out,
         "By db",
-        r.by_db
-            .iter()
-            .map(|(k, v)| (format!("db{k}"), *v))
+        by_db
+            .into_iter()
+            .map(|(k, v)| (format!("db{k}"), v))
             .collect(),
     );
-    let mut by_type: Vec<(String, Tally)> =
-        r.by_type.iter().map(|(k, v)| (k.clone(), *v)).collect();
-    by_type.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then(a.0.cmp(&b.0)));
-    table(&mut out, "By type", by_type);
-    let mut by_enc: Vec<(String, Tally)> = r
-        .by_encoding
-        .iter()
-        .map(|(k, v)| (k.to_string(), *v))
-        .collect();
-    by_enc.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then(a.0.cmp(&b.0)));
-    table(&mut out, "By encoding (after load on the target)", by_enc);
+    let biggest_first = |m: &BTreeMap<String, TallyDoc>| {
+        let mut v: Vec<(String, TallyDoc)> = m.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        v.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then(a.0.cmp(&b.0)));
+        v
+    };
+    table(&mut out, "By type", biggest_first(&s.by_type));
+    table(
+        &mut out,
+        "By encoding (after load on the target)",
+        biggest_first(&s.by_encoding),
+    );
+    let top = d.made_with.top;
     keys_text(
         &mut out,
-        &format!("Big keys (top {} by estimated memory)", r.config().top),
-        &r.big,
+        &format!("Big keys (top {top} by estimated memory)"),
+        d.big_keys.as_deref().unwrap_or(&[]),
         "bytes",
     );
-    let _ = writeln!(
-        out,
-        "\nPrefixes (top {}, by estimated memory)",
-        r.config().top
-    );
-    prefix_text(
+    if let Some(p) = &d.prefixes {
+        let _ = writeln!(out, "\nPrefixes (top {top}, by estimated memory)");
+        prefix_text(&mut out, p, s.estimated_bytes);
+    }
+    expiry_text(&mut out, d);
+    keys_text(
         &mut out,
-        &tree_order(r.prefixes.rows(r.config().top)),
-        total.bytes,
+        "Hot keys (highest LFU counter)",
+        d.hot_keys.as_deref().unwrap_or(&[]),
+        "lfu",
     );
-    expiry_text(&mut out, f);
-    keys_text(&mut out, "Hot keys (highest LFU counter)", &r.hot, "lfu");
-    keys_text(&mut out, "Cold keys (longest idle)", &r.cold, "idle");
+    keys_text(
+        &mut out,
+        "Cold keys (longest idle)",
+        d.cold_keys.as_deref().unwrap_or(&[]),
+        "idle",
+    );
     out
 }
 
-pub fn bigkeys_text(f: &Finished, by_elements: bool) -> String {
-    let r = &f.report;
+pub fn bigkeys_text(d: &ReportDoc, by_elements: bool) -> String {
     let mut out = String::new();
-    header_text(&mut out, f);
-    let (top, per, rank) = if by_elements {
-        (&r.most_elements, &r.most_elements_by_type, "elements")
-    } else {
-        (&r.big, &r.big_by_type, "bytes")
-    };
+    header_text(&mut out, d);
+    let (top, per) = big_lists(d, by_elements);
+    let rank = if by_elements { "elements" } else { "bytes" };
     keys_text(
         &mut out,
         &format!(
             "Top {} keys by {}",
-            r.config().top,
+            d.made_with.top,
             if by_elements {
                 "elements"
             } else {
@@ -540,69 +401,41 @@ pub fn bigkeys_text(f: &Finished, by_elements: bool) -> String {
         top,
         rank,
     );
-    let mut per: Vec<&(String, TopN<RankedKey>)> = per.iter().collect();
-    per.sort_by(|a, b| a.0.cmp(&b.0));
-    for (t, list) in per {
-        keys_text(&mut out, &format!("Top {t} keys"), list, rank);
+    for (t, list) in per.into_iter().flatten() {
+        keys_text(&mut out, &format!("Top {} keys", terminal(t)), list, rank);
     }
     out
 }
 
-pub fn prefixes_text(f: &Finished) -> String {
-    let r = &f.report;
+pub fn prefixes_text(d: &ReportDoc) -> String {
     let mut out = String::new();
-    header_text(&mut out, f);
-    let total = r.prefixes.total();
+    header_text(&mut out, d);
+    let s = &d.summary;
     let _ = writeln!(
         out,
         "\n{} keys, {} estimated",
-        total.keys,
-        human_bytes(total.bytes)
+        s.keys,
+        human_bytes(s.estimated_bytes)
     );
-    let rows = tree_order(r.prefixes.rows(r.config().top));
-    prefix_text(&mut out, &rows, total.bytes);
-    let n = r.prefixes.collapsed_count();
+    prefix_text(
+        &mut out,
+        d.prefixes.as_deref().unwrap_or(&[]),
+        s.estimated_bytes,
+    );
+    let n = d.prefixes_with_dropped_children.unwrap_or(0);
     if n > 0 {
         let _ = writeln!(
             out,
             "\n{n} prefixes had more than {} distinct children; those children are counted in their parent only.",
-            r.config().prefixes.max_children
+            crate::report::prefix::PrefixConfig::default().max_children
         );
     }
     out
 }
 
-/// Orders rows as a tree: each row right under its parent, siblings
-/// biggest first (like dust).
-fn tree_order(rows: Vec<PrefixRow>) -> Vec<PrefixRow> {
-    fn stem(p: &[u8]) -> &[u8] {
-        let p = p.strip_suffix(b"*").unwrap_or(p);
-        match p.last() {
-            Some(b) if !b.is_ascii_alphanumeric() && p.len() > 1 => &p[..p.len() - 1],
-            _ => p,
-        }
-    }
-    // Sort key: the (bytes, prefix) of each ancestor down to the row itself.
-    let key = |r: &PrefixRow| -> Vec<(std::cmp::Reverse<u64>, Vec<u8>)> {
-        let mut chain: Vec<&PrefixRow> = rows
-            .iter()
-            .filter(|a| a.depth < r.depth && stem(&r.prefix).starts_with(stem(&a.prefix)))
-            .collect();
-        chain.sort_by_key(|a| a.depth);
-        chain.push(r);
-        chain
-            .iter()
-            .map(|a| (std::cmp::Reverse(a.stats.bytes), a.prefix.clone()))
-            .collect()
-    };
-    let mut keyed: Vec<_> = rows.iter().map(|r| (key(r), r.clone())).collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    keyed.into_iter().map(|(_, r)| r).collect()
-}
-
-pub fn expiry_doc_text(f: &Finished) -> String {
+pub fn expiry_text_view(d: &ReportDoc) -> String {
     let mut out = String::new();
-    header_text(&mut out, f);
-    expiry_text(&mut out, f);
+    header_text(&mut out, d);
+    expiry_text(&mut out, d);
     out
 }

@@ -26,7 +26,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use parser::{Checkpoint, Checksum, Eof, Header, KeyRecord, Parser, Record, parse_header};
 pub use string::{Elem, RdbStr};
 pub use types::{Encoding, Family, ValueType};
-pub use value::{ArrayElem, BlobKind, ModuleValue, NullVisitor, Scratch, Template, ValueVisitor};
+pub use value::{ArrayElem, BlobKind, ModuleValue, NullVisitor, Scratch, Templates, ValueVisitor};
 
 /// CRC-64/REDIS (Jones polynomial, reflected, init 0), as Redis `crc64(0, …)`.
 ///

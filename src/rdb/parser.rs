@@ -9,7 +9,7 @@ use super::error::{Error, ErrorKind, Result};
 use super::module::{ModuleId, RDB_MODULE_OPCODE_UINT, skip_module_body};
 use super::string::{RdbStr, read_count, read_len, read_string};
 use super::types::*;
-use super::value::{Ctx, Scratch, Template, ValueVisitor, decode_value, skip_value};
+use super::value::{Ctx, Scratch, Templates, ValueVisitor, decode_value, skip_value};
 
 /// The newest RDB version this decoder knows per family; newer ones are
 /// decoded with a warning.
@@ -88,7 +88,7 @@ impl<'a> KeyRecord<'a> {
     /// record's db and key.
     pub fn decode<V: ValueVisitor>(
         &self,
-        templates: &[Template],
+        templates: &Templates,
         scratch: &mut Scratch,
         v: &mut V,
     ) -> Result<()> {
@@ -203,12 +203,16 @@ pub enum Record<'a> {
     Eof(Eof<'a>),
 }
 
-/// A position between records (see [`Parser::checkpoint`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A position between records with everything the parser knows there
+/// (see [`Parser::checkpoint`]): a parser resumed from it decodes exactly
+/// what a linear walk does.
+#[derive(Clone, Debug)]
 pub struct Checkpoint {
     pub offset: u64,
     pub db: u64,
     pub family: Family,
+    /// The hash templates registered before `offset`.
+    pub templates: Templates,
 }
 
 /// Prefix opcodes that apply to the next key only.
@@ -228,7 +232,7 @@ pub struct Parser<'a> {
     family: Family,
     db: u64,
     pending: Pending,
-    templates: Vec<Template>,
+    templates: Templates,
     warnings: Vec<String>,
     done: bool,
 }
@@ -257,7 +261,7 @@ impl<'a> Parser<'a> {
             family: header.family,
             db: 0,
             pending: Pending::default(),
-            templates: Vec::new(),
+            templates: Templates::default(),
             warnings,
             done: false,
         })
@@ -270,15 +274,17 @@ impl<'a> Parser<'a> {
             offset: self.c.offset(),
             db: self.db,
             family: self.family,
+            templates: self.templates.clone(),
         }
     }
 
     /// A parser resumed at a checkpoint taken between records of `data`.
-    pub fn resume(data: &'a [u8], at: Checkpoint) -> Result<Parser<'a>> {
+    pub fn resume(data: &'a [u8], at: &Checkpoint) -> Result<Parser<'a>> {
         let mut p = Parser::new(data)?;
         p.c.skip(at.offset.saturating_sub(9))?;
         p.db = at.db;
         p.family = at.family;
+        p.templates = at.templates.clone();
         Ok(p)
     }
 
@@ -296,7 +302,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Hash templates registered so far (needed to decode template hashes).
-    pub fn templates(&self) -> &[Template] {
+    pub fn templates(&self) -> &Templates {
         &self.templates
     }
 
@@ -311,8 +317,9 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// The next record; `None` after EOF.
-    pub fn next_record(&mut self) -> Result<Option<Record<'a>>> {
+    /// The next record; `None` after EOF. Only the scan (`crate::scan`)
+    /// walks records: it owns AUX facts, the target and the checksum policy.
+    pub(crate) fn next_record(&mut self) -> Result<Option<Record<'a>>> {
         if self.done {
             return Ok(None);
         }
@@ -451,7 +458,7 @@ impl<'a> Parser<'a> {
                     for _ in 0..n {
                         fields.push(read_string(c)?.to_vec()?);
                     }
-                    self.templates.push(Template { id, fields });
+                    self.templates.insert(id, fields);
                     return Ok(Some(Record::HashTemplate {
                         id,
                         fields: n as usize,

@@ -81,19 +81,41 @@ pub struct Scratch {
     pub(crate) blob: Vec<u8>,
 }
 
-/// A hash template registered by `RDB_OPCODE_HASH_TEMPLATE` (Redis 8.10):
-/// its id and field names.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Template {
-    pub id: u64,
-    pub fields: Vec<Vec<u8>>,
+/// The hash templates registered by `RDB_OPCODE_HASH_TEMPLATE` (Redis
+/// 8.10) so far: field names by template id; a later record with the same
+/// id replaces the earlier one.
+///
+/// Cloning is cheap (shared); registering a template copies the table only
+/// while an older snapshot of it is still held (a batch or a checkpoint),
+/// so a walk stays linear in the number of templates per batch, and a
+/// lookup is O(1).
+#[derive(Clone, Debug, Default)]
+pub struct Templates(std::sync::Arc<foldhash::HashMap<u64, std::sync::Arc<[Vec<u8>]>>>);
+
+impl Templates {
+    /// The field names of template `id`.
+    pub fn get(&self, id: u64) -> Option<&[Vec<u8>]> {
+        self.0.get(&id).map(|f| &f[..])
+    }
+
+    pub(crate) fn insert(&mut self, id: u64, fields: Vec<Vec<u8>>) {
+        std::sync::Arc::make_mut(&mut self.0).insert(id, fields.into());
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// What a value's meaning depends on besides its bytes.
 #[derive(Clone, Copy)]
 pub struct Ctx<'t> {
     pub family: Family,
-    pub templates: &'t [Template],
+    pub templates: &'t Templates,
 }
 
 /// Skips a value of type `t`, checking only its framing.
@@ -600,18 +622,13 @@ fn read_template_fields(c: &mut Cursor<'_>, s: &mut Scratch) -> Result<Vec<Vec<u
 }
 
 fn template<'t>(ctx: Ctx<'t>, id: u64, at: u64) -> Result<&'t [Vec<u8>]> {
-    ctx.templates
-        .iter()
-        .rev()
-        .find(|t| t.id == id)
-        .map(|t| t.fields.as_slice())
-        .ok_or_else(|| {
-            Error::corrupt(
-                at,
-                "hash template",
-                format!("template {id} was not registered"),
-            )
-        })
+    ctx.templates.get(id).ok_or_else(|| {
+        Error::corrupt(
+            at,
+            "hash template",
+            format!("template {id} was not registered"),
+        )
+    })
 }
 
 fn template_values<V: ValueVisitor>(

@@ -4,9 +4,10 @@
 //! prefix tree, per-second expiry counts that fall back to minutes) and a
 //! total order, so the result is the same for any thread count.
 
+pub mod doc;
 pub mod expiry;
+pub mod finish;
 pub mod prefix;
-pub mod run;
 pub mod topn;
 
 use std::cmp::Reverse;
@@ -16,29 +17,7 @@ use expiry::ExpiryAcc;
 use prefix::{PrefixConfig, PrefixStats, PrefixTree};
 use topn::TopN;
 
-/// What the reports need to know about one key.
-#[derive(Clone, Copy, Debug)]
-pub struct KeyFacts<'a> {
-    pub db: u64,
-    pub key: &'a [u8],
-    /// `TYPE` (module values: the module type name).
-    pub type_name: &'a str,
-    /// `OBJECT ENCODING` on the target.
-    pub encoding: &'static str,
-    /// Estimated `MEMORY USAGE`, bytes.
-    pub bytes: u64,
-    pub elements: u64,
-    /// `None` when only blob headers were read (see `memory::Detail`).
-    pub largest_element: Option<u64>,
-    /// ms since the epoch.
-    pub expire_at_ms: Option<i64>,
-    /// The dump's AUX `ctime`, ms since the epoch.
-    pub ctime_ms: Option<i64>,
-    pub idle_s: Option<u64>,
-    pub lfu_freq: Option<u8>,
-    pub rdb_bytes: u64,
-    pub field_ttls: u64,
-}
+use crate::scan::{Accumulator, KeyFacts};
 
 /// Report settings.
 #[derive(Clone, Debug)]
@@ -46,9 +25,8 @@ pub struct ReportConfig {
     /// Rows in each top list.
     pub top: usize,
     pub prefixes: PrefixConfig,
-    /// Read every element (for the largest element of each big key) or
-    /// only what the estimates need.
-    pub detail: crate::memory::Detail,
+    /// What to compute: a command computes only what it prints.
+    pub sections: Sections,
 }
 
 impl Default for ReportConfig {
@@ -56,9 +34,33 @@ impl Default for ReportConfig {
         ReportConfig {
             top: 20,
             prefixes: PrefixConfig::default(),
-            detail: crate::memory::Detail::Headers,
+            sections: Sections::ALL,
         }
     }
+}
+
+/// The parts of a report beside the summary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sections {
+    pub big_keys: bool,
+    pub prefixes: bool,
+    pub expiry: bool,
+    pub hot_cold: bool,
+}
+
+impl Sections {
+    pub const ALL: Sections = Sections {
+        big_keys: true,
+        prefixes: true,
+        expiry: true,
+        hot_cold: true,
+    };
+    pub const NONE: Sections = Sections {
+        big_keys: false,
+        prefixes: false,
+        expiry: false,
+        hot_cold: false,
+    };
 }
 
 /// A key in a top list. Ordered by `rank`, then by db and key ascending.
@@ -151,58 +153,23 @@ fn per_type<'v>(
     &mut v[i].1
 }
 
-/// All report accumulators.
-#[derive(Clone, Debug)]
-pub struct Report {
-    cfg: ReportConfig,
+/// Totals by db, type and encoding.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
     pub keys: Tally,
     pub rdb_bytes: u64,
+    /// Keys with a TTL.
+    pub expires: u64,
     pub by_db: BTreeMap<u64, Tally>,
     pub by_type: BTreeMap<String, Tally>,
     pub by_encoding: BTreeMap<&'static str, Tally>,
-    pub big: TopN<RankedKey>,
-    /// Per type (a handful, so a vector beats a map).
-    pub big_by_type: Vec<(String, TopN<RankedKey>)>,
-    pub most_elements: TopN<RankedKey>,
-    pub most_elements_by_type: Vec<(String, TopN<RankedKey>)>,
-    pub prefixes: PrefixTree,
-    pub expiry: ExpiryAcc,
-    pub hot: TopN<RankedKey>,
-    pub cold: TopN<RankedKey>,
 }
 
-impl Report {
-    pub fn new(cfg: ReportConfig) -> Report {
-        Report {
-            keys: Tally::default(),
-            rdb_bytes: 0,
-            by_db: BTreeMap::new(),
-            by_type: BTreeMap::new(),
-            by_encoding: BTreeMap::new(),
-            big: TopN::new(cfg.top),
-            big_by_type: Vec::new(),
-            most_elements: TopN::new(cfg.top),
-            most_elements_by_type: Vec::new(),
-            prefixes: PrefixTree::new(cfg.prefixes.clone()),
-            expiry: ExpiryAcc::default(),
-            hot: TopN::new(cfg.top),
-            cold: TopN::new(cfg.top),
-            cfg,
-        }
-    }
-
-    /// Prefixes ranked by memory in keys without TTL.
-    pub fn no_ttl_prefix_rows(&self, top: usize) -> Vec<prefix::PrefixRow> {
-        self.prefixes.rows_by(top, |s| s.no_ttl_bytes)
-    }
-
-    pub fn config(&self) -> &ReportConfig {
-        &self.cfg
-    }
-
-    pub fn add(&mut self, f: &KeyFacts<'_>) {
+impl Accumulator for Summary {
+    fn add(&mut self, f: &KeyFacts<'_>) {
         self.keys.add(f.bytes);
         self.rdb_bytes += f.rdb_bytes;
+        self.expires += f.expire_at_ms.is_some() as u64;
         self.by_db.entry(f.db).or_default().add(f.bytes);
         match self.by_type.get_mut(f.type_name) {
             Some(t) => t.add(f.bytes),
@@ -213,7 +180,50 @@ impl Report {
                 .add(f.bytes),
         }
         self.by_encoding.entry(f.encoding).or_default().add(f.bytes);
-        let top = self.cfg.top;
+    }
+
+    fn merge(&mut self, o: Summary) {
+        self.keys.merge(o.keys);
+        self.rdb_bytes += o.rdb_bytes;
+        self.expires += o.expires;
+        for (k, v) in o.by_db {
+            self.by_db.entry(k).or_default().merge(v);
+        }
+        for (k, v) in o.by_type {
+            self.by_type.entry(k).or_default().merge(v);
+        }
+        for (k, v) in o.by_encoding {
+            self.by_encoding.entry(k).or_default().merge(v);
+        }
+    }
+}
+
+/// The biggest keys by memory and by elements, overall and per type.
+#[derive(Clone, Debug)]
+pub struct BigKeys {
+    top: usize,
+    pub big: TopN<RankedKey>,
+    /// Per type (a handful, so a vector beats a map).
+    pub big_by_type: Vec<(String, TopN<RankedKey>)>,
+    pub most_elements: TopN<RankedKey>,
+    pub most_elements_by_type: Vec<(String, TopN<RankedKey>)>,
+}
+
+impl BigKeys {
+    pub fn new(top: usize) -> BigKeys {
+        BigKeys {
+            top,
+            big: TopN::new(top),
+            big_by_type: Vec::new(),
+            most_elements: TopN::new(top),
+            most_elements_by_type: Vec::new(),
+        }
+    }
+}
+
+impl Accumulator for BigKeys {
+    fn add(&mut self, f: &KeyFacts<'_>) {
+        let top = self.top;
         rank_push(&mut self.big, f, f.bytes);
         rank_push(
             per_type(&mut self.big_by_type, f.type_name, top),
@@ -228,21 +238,59 @@ impl Report {
                 f.elements,
             );
         }
-        let expired = match (f.expire_at_ms, f.ctime_ms) {
-            (Some(e), Some(c)) => e < c,
-            _ => false,
-        };
+    }
+
+    fn merge(&mut self, o: BigKeys) {
+        let top = self.top;
+        self.big.merge(o.big);
+        for (k, v) in o.big_by_type {
+            per_type(&mut self.big_by_type, &k, top).merge(v);
+        }
+        self.most_elements.merge(o.most_elements);
+        for (k, v) in o.most_elements_by_type {
+            per_type(&mut self.most_elements_by_type, &k, top).merge(v);
+        }
+    }
+}
+
+/// Keys by prefix.
+impl Accumulator for PrefixTree {
+    fn add(&mut self, f: &KeyFacts<'_>) {
         let no_ttl = f.expire_at_ms.is_none();
         let ps = PrefixStats {
             keys: 1,
             bytes: f.bytes,
             no_ttl_keys: no_ttl as u64,
             no_ttl_bytes: if no_ttl { f.bytes } else { 0 },
-            expired_keys: expired as u64,
+            expired_keys: f.expired() as u64,
         };
-        self.prefixes.add(f.key, &ps);
-        self.expiry
-            .add(f.expire_at_ms, f.ctime_ms, f.bytes, f.field_ttls);
+        PrefixTree::add(self, f.key, &ps);
+    }
+
+    fn merge(&mut self, o: PrefixTree) {
+        PrefixTree::merge(self, o);
+    }
+}
+
+impl Accumulator for ExpiryAcc {
+    fn add(&mut self, f: &KeyFacts<'_>) {
+        ExpiryAcc::add(self, f.expire_at_ms, f.ctime_ms, f.bytes, f.field_ttls);
+    }
+
+    fn merge(&mut self, o: ExpiryAcc) {
+        ExpiryAcc::merge(self, o);
+    }
+}
+
+/// Hot keys (highest LFU counter) and cold keys (longest idle).
+#[derive(Clone, Debug)]
+pub struct HotCold {
+    pub hot: TopN<RankedKey>,
+    pub cold: TopN<RankedKey>,
+}
+
+impl Accumulator for HotCold {
+    fn add(&mut self, f: &KeyFacts<'_>) {
         if let Some(freq) = f.lfu_freq {
             rank_push(&mut self.hot, f, freq as u64);
         }
@@ -251,30 +299,58 @@ impl Report {
         }
     }
 
-    pub fn merge(&mut self, o: Report) {
-        self.keys.merge(o.keys);
-        self.rdb_bytes += o.rdb_bytes;
-        for (k, v) in o.by_db {
-            self.by_db.entry(k).or_default().merge(v);
-        }
-        for (k, v) in o.by_type {
-            self.by_type.entry(k).or_default().merge(v);
-        }
-        for (k, v) in o.by_encoding {
-            self.by_encoding.entry(k).or_default().merge(v);
-        }
-        self.big.merge(o.big);
-        let top = self.cfg.top;
-        for (k, v) in o.big_by_type {
-            per_type(&mut self.big_by_type, &k, top).merge(v);
-        }
-        self.most_elements.merge(o.most_elements);
-        for (k, v) in o.most_elements_by_type {
-            per_type(&mut self.most_elements_by_type, &k, top).merge(v);
-        }
-        self.prefixes.merge(o.prefixes);
-        self.expiry.merge(o.expiry);
+    fn merge(&mut self, o: HotCold) {
         self.hot.merge(o.hot);
         self.cold.merge(o.cold);
+    }
+}
+
+/// Every report accumulator a command asked for.
+#[derive(Clone, Debug)]
+pub struct Report {
+    cfg: ReportConfig,
+    pub summary: Summary,
+    pub big: Option<BigKeys>,
+    pub prefixes: Option<PrefixTree>,
+    pub expiry: Option<ExpiryAcc>,
+    pub hot_cold: Option<HotCold>,
+}
+
+impl Report {
+    pub fn new(cfg: ReportConfig) -> Report {
+        let s = cfg.sections;
+        Report {
+            summary: Summary::default(),
+            big: s.big_keys.then(|| BigKeys::new(cfg.top)),
+            prefixes: s.prefixes.then(|| PrefixTree::new(cfg.prefixes.clone())),
+            expiry: s.expiry.then(ExpiryAcc::default),
+            hot_cold: s.hot_cold.then(|| HotCold {
+                hot: TopN::new(cfg.top),
+                cold: TopN::new(cfg.top),
+            }),
+            cfg,
+        }
+    }
+
+    pub fn config(&self) -> &ReportConfig {
+        &self.cfg
+    }
+}
+
+impl Accumulator for Report {
+    fn add(&mut self, f: &KeyFacts<'_>) {
+        self.summary.add(f);
+        self.big.add(f);
+        self.prefixes.add(f);
+        self.expiry.add(f);
+        self.hot_cold.add(f);
+    }
+
+    fn merge(&mut self, o: Report) {
+        self.summary.merge(o.summary);
+        self.big.merge(o.big);
+        self.prefixes.merge(o.prefixes);
+        self.expiry.merge(o.expiry);
+        self.hot_cold.merge(o.hot_cold);
     }
 }

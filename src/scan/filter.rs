@@ -53,22 +53,11 @@ pub fn glob(pattern: &str) -> Result<Regex, String> {
         .map_err(|e| format!("--match {pattern:?}: {e}"))
 }
 
-/// Parses a time bound: RFC 3339 (`2026-11-24T19:00:00Z`) or ms since the epoch.
-pub fn parse_time_ms(s: &str) -> Result<i64, String> {
-    if let Ok(ms) = s.parse::<i64>() {
-        return Ok(ms);
-    }
-    s.parse::<jiff::Timestamp>()
-        .map(|t| t.as_millisecond())
-        .map_err(|e| {
-            format!("{s:?}: expected RFC 3339 (2026-11-24T19:00:00Z) or ms since the epoch: {e}")
-        })
-}
-
 impl KeyFilter {
-    /// True when the filter needs no decoding (db, type-byte, key and TTL only).
-    pub fn needs_estimate(&self) -> bool {
-        self.min_bytes.is_some()
+    /// True when the filter looks at the decoded value (its type name,
+    /// which is a module's own name for module values, or its estimate).
+    pub fn needs_value(&self) -> bool {
+        self.min_bytes.is_some() || !self.types.is_empty()
     }
 
     /// Checks everything known before decoding the value.
@@ -130,12 +119,6 @@ mod tests {
 
     #[test]
     fn time_bounds() {
-        assert_eq!(parse_time_ms("1700000000000").unwrap(), 1700000000000);
-        assert_eq!(
-            parse_time_ms("2023-11-14T22:13:20Z").unwrap(),
-            1700000000000
-        );
-        assert!(parse_time_ms("yesterday").is_err());
         let f = KeyFilter {
             expires_before: Some(10),
             ..Default::default()

@@ -1,0 +1,200 @@
+//! The library entry point of the report commands: open the inputs, scan
+//! each on all cores into the report accumulators (and the caller's own),
+//! merge, name the expiry clusters and finish the [`ReportDoc`].
+
+use crate::input::Input;
+use crate::report::doc::{FileDoc, MadeWith, ReportDoc};
+use crate::report::expiry::Cluster;
+use crate::report::finish::{NamedCluster, finish};
+use crate::report::prefix::{PrefixConfig, PrefixStats, PrefixTree};
+use crate::report::{Report, ReportConfig};
+use crate::scan::parallel::{Folded, fold_file, pool, walk_keys};
+use crate::scan::{Accumulator, ScanCheckpoint, ScanOptions};
+use crate::{Error, Result};
+
+/// Reports progress through one input: (file, bytes read, bytes in all).
+pub type Progress<'p> = &'p (dyn Fn(&str, u64, u64) + Sync);
+
+/// Everything a report run needs besides its inputs.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    pub scan: ScanOptions,
+    pub report: ReportConfig,
+    /// Worker threads (0: one per core). The output is the same for any.
+    pub threads: usize,
+    /// Recorded in the document (what must match to compare two).
+    pub made_with: MadeWith,
+}
+
+/// One scanned input, before merging.
+struct Scanned {
+    file: FileDoc,
+    checkpoints: Vec<ScanCheckpoint>,
+}
+
+impl Analysis {
+    /// Reads `inputs` (dumps, `-`, compressed dumps, AOF files or
+    /// directories) and returns the merged report.
+    pub fn run(&self, inputs: &[String], progress: Option<Progress<'_>>) -> Result<ReportDoc> {
+        Ok(self.run_with(inputs, progress, || ())?.0)
+    }
+
+    /// Like [`Analysis::run`], folding every key into a second accumulator
+    /// of the caller's in the same scan (e.g. `check`'s per-key rules).
+    pub fn run_with<X: Accumulator>(
+        &self,
+        inputs: &[String],
+        progress: Option<Progress<'_>>,
+        init: impl Fn() -> X + Sync + Send,
+    ) -> Result<(ReportDoc, X)> {
+        let mut opened = Vec::with_capacity(inputs.len());
+        for name in inputs {
+            let input = Input::open(name).map_err(|e| Error::from(e).in_file(name))?;
+            opened.push((name.clone(), input));
+        }
+        self.run_opened(opened, progress, init)
+    }
+
+    /// Like [`Analysis::run_with`], over inputs already opened (named).
+    pub fn run_opened<X: Accumulator>(
+        &self,
+        opened: Vec<(String, Input)>,
+        progress: Option<Progress<'_>>,
+        init: impl Fn() -> X + Sync + Send,
+    ) -> Result<(ReportDoc, X)> {
+        let pool = pool(self.threads)
+            .map_err(|e| Error::invalid(format!("cannot start worker threads: {e}")))?;
+        let mut merged = (Report::new(self.report.clone()), init());
+        let mut scanned = Vec::with_capacity(opened.len());
+        for (name, input) in &opened {
+            let data = input.rdb();
+            let len = data.len() as u64;
+            let tick = |pos: u64| {
+                if let Some(p) = progress {
+                    p(name, pos, len);
+                }
+            };
+            let tick: Option<&(dyn Fn(u64) + Sync)> = progress.is_some().then_some(&tick as _);
+            let Folded {
+                acc,
+                facts,
+                checkpoints,
+            } = pool
+                .install(|| {
+                    fold_file(data, &self.scan, tick, || {
+                        (Report::new(self.report.clone()), init())
+                    })
+                })
+                .map_err(|e| Error::from(e).in_file(name))?;
+            let t = facts.target.as_ref();
+            let producer = facts.producer();
+            scanned.push(Scanned {
+                file: FileDoc {
+                    file: name.to_string(),
+                    rdb_version: facts.rdb_version,
+                    family: facts.family_str().to_string(),
+                    producer: producer.as_ref().map(|p| p.0.to_string()),
+                    producer_version: producer.map(|p| p.1),
+                    ctime: facts.ctime_s(),
+                    used_mem: facts.used_mem,
+                    keys: acc.0.summary.keys.keys,
+                    estimated_bytes: acc.0.summary.keys.bytes,
+                    profile: t.map(|t| t.target.describe()),
+                    profile_reason: t.map(|t| t.reason.clone()),
+                    warnings: facts
+                        .warnings
+                        .iter()
+                        .cloned()
+                        .chain(t.and_then(|t| t.warning.clone()))
+                        .collect(),
+                },
+                checkpoints,
+            });
+            merged.merge(acc);
+        }
+        let (report, extra) = merged;
+        let clusters = match &report.expiry {
+            Some(e) => {
+                let clusters = e.clusters(100, self.report.top.min(10));
+                let files = opened
+                    .iter()
+                    .zip(&scanned)
+                    .map(|((_, i), s)| (i.rdb(), s.checkpoints.as_slice()));
+                pool.install(|| self.name_clusters(clusters, files))
+                    .map_err(Error::from)?
+            }
+            None => Vec::new(),
+        };
+        let files = scanned.into_iter().map(|s| s.file).collect();
+        Ok((
+            finish(report, files, clusters, self.made_with.clone()),
+            extra,
+        ))
+    }
+
+    /// The top-level prefixes of the keys behind each expiry cluster, from
+    /// a second, shallow walk over the files (split where the scan split
+    /// them).
+    fn name_clusters<'d>(
+        &self,
+        clusters: Vec<Cluster>,
+        files: impl Iterator<Item = (&'d [u8], &'d [ScanCheckpoint])>,
+    ) -> std::result::Result<Vec<NamedCluster>, crate::rdb::Error> {
+        if clusters.is_empty() {
+            return Ok(Vec::new());
+        }
+        let cfg = PrefixConfig {
+            depth: 2,
+            ..self.report.prefixes.clone()
+        };
+        let new_trees = || -> Vec<PrefixTree> {
+            clusters
+                .iter()
+                .map(|_| PrefixTree::new(cfg.clone()))
+                .collect()
+        };
+        let one = PrefixStats {
+            keys: 1,
+            ..Default::default()
+        };
+        let merge = |a: &mut Vec<PrefixTree>, b: Vec<PrefixTree>| {
+            for (x, y) in a.iter_mut().zip(b) {
+                x.merge(y);
+            }
+        };
+        let mut trees = new_trees();
+        for (data, checkpoints) in files {
+            let t = walk_keys(
+                data,
+                &self.scan,
+                checkpoints,
+                new_trees,
+                |trees: &mut Vec<PrefixTree>, _db, key, expire| {
+                    let Some(at) = expire else { return };
+                    for (c, t) in clusters.iter().zip(trees.iter_mut()) {
+                        if at >= c.at_ms && at < c.at_ms + c.width_ms {
+                            t.add(key, &one);
+                        }
+                    }
+                },
+                merge,
+            )?;
+            merge(&mut trees, t);
+        }
+        Ok(clusters
+            .into_iter()
+            .zip(trees)
+            .map(|(c, t)| {
+                let mut rows: Vec<(Vec<u8>, u64)> = t
+                    .rows_by(usize::MAX, |s| s.keys)
+                    .into_iter()
+                    .filter(|r| r.depth == 1)
+                    .map(|r| (r.prefix, r.stats.keys))
+                    .collect();
+                rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                rows.truncate(3);
+                (c, rows)
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,264 @@
+//! From merged accumulators to the [`ReportDoc`]: every ordering, ranking
+//! and total the views print is computed here, so writers only format.
+
+use std::collections::BTreeMap;
+
+use super::doc::*;
+use super::expiry::{Cluster, ExpiryAcc};
+use super::prefix::{PrefixRow, PrefixTree};
+use super::topn::TopN;
+use super::{RankedKey, Report, Tally};
+use crate::escape::escape;
+use crate::units::rfc3339_ms;
+
+/// An expiry cluster with the prefixes of its keys (prefix, keys), most first.
+pub type NamedCluster = (Cluster, Vec<(Vec<u8>, u64)>);
+
+fn tally(t: Tally) -> TallyDoc {
+    TallyDoc {
+        keys: t.keys,
+        bytes: t.bytes,
+    }
+}
+
+fn key_doc(k: &RankedKey) -> KeyDoc {
+    KeyDoc {
+        db: k.db,
+        key: escape(&k.key).into_owned(),
+        type_name: k.type_name.clone(),
+        encoding: k.encoding.to_string(),
+        bytes: k.bytes,
+        elements: k.elements,
+        largest_element: k.largest_element,
+        lfu_freq: k.lfu_freq,
+        idle_s: k.idle_s,
+    }
+}
+
+fn keys_doc(t: TopN<RankedKey>) -> Vec<KeyDoc> {
+    t.into_sorted().iter().map(key_doc).collect()
+}
+
+fn per_type_doc(per: Vec<(String, TopN<RankedKey>)>) -> BTreeMap<String, Vec<KeyDoc>> {
+    per.into_iter().map(|(t, l)| (t, keys_doc(l))).collect()
+}
+
+fn share(part: u64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        (part as f64 / total as f64 * 1e4).round() / 1e4
+    }
+}
+
+fn prefix_doc(r: &PrefixRow, total: u64) -> PrefixDoc {
+    PrefixDoc {
+        prefix: escape(&r.prefix).into_owned(),
+        depth: r.depth,
+        keys: r.stats.keys,
+        bytes: r.stats.bytes,
+        share: share(r.stats.bytes, total),
+        no_ttl_keys: r.stats.no_ttl_keys,
+        no_ttl_bytes: r.stats.no_ttl_bytes,
+        expired_keys: r.stats.expired_keys,
+        children_dropped: r.collapsed,
+    }
+}
+
+/// The order the text views list prefixes in: each row right under its
+/// parent, siblings biggest first (like dust). The document keeps them by
+/// bytes, descending.
+pub fn tree_order(rows: &[PrefixDoc]) -> Vec<&PrefixDoc> {
+    fn stem(p: &str) -> &str {
+        let p = p.strip_suffix('*').unwrap_or(p);
+        match p.chars().last() {
+            Some(c) if !c.is_ascii_alphanumeric() && p.len() > c.len_utf8() => {
+                &p[..p.len() - c.len_utf8()]
+            }
+            _ => p,
+        }
+    }
+    // Sort key: the (bytes, prefix) of each ancestor down to the row itself.
+    let key = |r: &PrefixDoc| -> Vec<(std::cmp::Reverse<u64>, String)> {
+        let mut chain: Vec<&PrefixDoc> = rows
+            .iter()
+            .filter(|a| a.depth < r.depth && stem(&r.prefix).starts_with(stem(&a.prefix)))
+            .collect();
+        chain.sort_by_key(|a| a.depth);
+        chain.push(r);
+        chain
+            .iter()
+            .map(|a| (std::cmp::Reverse(a.bytes), a.prefix.clone()))
+            .collect()
+    };
+    let mut keyed: Vec<_> = rows.iter().map(|r| (key(r), r)).collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.into_iter().map(|(_, r)| r).collect()
+}
+
+fn expiry_doc(
+    e: &ExpiryAcc,
+    tree: Option<&PrefixTree>,
+    top: usize,
+    clusters: Vec<NamedCluster>,
+) -> ExpiryDoc {
+    let (hist, unit) = e.histogram();
+    let no_ttl_prefixes = tree
+        .map(|t| t.rows_by(top, |s| s.no_ttl_bytes))
+        .unwrap_or_default()
+        .iter()
+        .map(|r| NoTtlPrefixDoc {
+            prefix: escape(&r.prefix).into_owned(),
+            depth: r.depth,
+            keys: r.stats.no_ttl_keys,
+            bytes: r.stats.no_ttl_bytes,
+        })
+        .collect();
+    let resolution = |width_ms: i64| if width_ms == 1000 { "second" } else { "minute" }.to_string();
+    ExpiryDoc {
+        no_ttl_keys: e.no_ttl.keys,
+        no_ttl_bytes: e.no_ttl.bytes,
+        ttl_keys: e.with_ttl.keys,
+        ttl_bytes: e.with_ttl.bytes,
+        expired_keys: e.expired.keys,
+        expired_bytes: e.expired.bytes,
+        field_ttls: e.field_ttls,
+        resolution: if e.is_coarse() { "minute" } else { "second" }.into(),
+        histogram_unit: unit.into(),
+        histogram: hist
+            .iter()
+            .map(|b| BucketDoc {
+                start_ms: b.start_ms,
+                end_ms: b.end_ms,
+                keys: b.count.keys,
+                bytes: b.count.bytes,
+            })
+            .collect(),
+        busiest: e.busiest().map(|(at_ms, c)| BusiestDoc {
+            at_ms,
+            keys: c.keys,
+            bytes: c.bytes,
+        }),
+        clusters: clusters
+            .into_iter()
+            .map(|(c, prefixes)| ClusterDoc {
+                at_ms: c.at_ms,
+                at: rfc3339_ms(c.at_ms),
+                resolution: resolution(c.width_ms),
+                keys: c.count.keys,
+                bytes: c.count.bytes,
+                top_prefixes: prefixes
+                    .iter()
+                    .map(|(p, k)| PrefixCount {
+                        prefix: escape(p).into_owned(),
+                        keys: *k,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        no_ttl_prefixes,
+    }
+}
+
+/// The profile(s) the files were estimated for.
+fn profile(files: &[FileDoc]) -> Option<String> {
+    let mut names: Vec<&str> = files.iter().filter_map(|f| f.profile.as_deref()).collect();
+    names.dedup();
+    (!names.is_empty()).then(|| names.join(", "))
+}
+
+/// The finished document.
+pub fn finish(
+    r: Report,
+    files: Vec<FileDoc>,
+    clusters: Vec<NamedCluster>,
+    made_with: MadeWith,
+) -> ReportDoc {
+    let top = r.config().top;
+    let s = &r.summary;
+    let total = s.keys.bytes;
+    let summary = SummaryDoc {
+        keys: s.keys.keys,
+        estimated_bytes: total,
+        rdb_bytes: s.rdb_bytes,
+        expires: s.expires,
+        used_mem: files.iter().map(|f| f.used_mem).sum::<Option<u64>>(),
+        by_db: s
+            .by_db
+            .iter()
+            .map(|(k, v)| (k.to_string(), tally(*v)))
+            .collect(),
+        by_type: s
+            .by_type
+            .iter()
+            .map(|(k, v)| (k.clone(), tally(*v)))
+            .collect(),
+        by_encoding: s
+            .by_encoding
+            .iter()
+            .map(|(k, v)| (k.to_string(), tally(*v)))
+            .collect(),
+    };
+    let big_keys_complete = (s.keys.keys as usize) < top;
+    let mut doc = ReportDoc {
+        schema_version: SCHEMA_VERSION,
+        rdbscope_version: env!("CARGO_PKG_VERSION").to_string(),
+        made_with,
+        profile: profile(&files),
+        files,
+        summary,
+        big_keys: None,
+        big_keys_by_type: None,
+        most_elements: None,
+        most_elements_by_type: None,
+        big_keys_complete: None,
+        prefixes: None,
+        prefix_totals: None,
+        prefixes_with_dropped_children: None,
+        prefixes_complete: None,
+        prefixes_other: None,
+        expiry: None,
+        hot_keys: None,
+        cold_keys: None,
+    };
+    if let Some(e) = &r.expiry {
+        doc.expiry = Some(expiry_doc(e, r.prefixes.as_ref(), top, clusters));
+    }
+    if let Some(t) = &r.prefixes {
+        let rows = t.rows(top);
+        doc.prefixes_complete = Some(rows.len() < top);
+        let shown = rows
+            .iter()
+            .filter(|p| p.depth == 1)
+            .fold(Tally::default(), |mut t, p| {
+                t.keys += p.stats.keys;
+                t.bytes += p.stats.bytes;
+                t
+            });
+        let all = t.total();
+        doc.prefixes_other = Some(TallyDoc {
+            keys: all.keys - shown.keys,
+            bytes: all.bytes - shown.bytes,
+        });
+        doc.prefixes = Some(rows.iter().map(|p| prefix_doc(p, total)).collect());
+        doc.prefix_totals = Some(
+            t.rows(usize::MAX)
+                .iter()
+                .map(|p| prefix_doc(p, total))
+                .collect(),
+        );
+        doc.prefixes_with_dropped_children = Some(t.collapsed_count());
+    }
+    if let Some(b) = r.big {
+        doc.big_keys = Some(keys_doc(b.big));
+        doc.big_keys_by_type = Some(per_type_doc(b.big_by_type));
+        doc.most_elements = Some(keys_doc(b.most_elements));
+        doc.most_elements_by_type = Some(per_type_doc(b.most_elements_by_type));
+        doc.big_keys_complete = Some(big_keys_complete);
+    }
+    if let Some(h) = r.hot_cold {
+        doc.hot_keys = Some(keys_doc(h.hot));
+        doc.cold_keys = Some(keys_doc(h.cold));
+    }
+    doc
+}

@@ -1,0 +1,88 @@
+//! What a scan learns about a file besides its keys: header, AUX fields,
+//! the target it chose, record counts and the checksum.
+
+use crate::memory::ResolvedTarget;
+use crate::rdb::{Checksum, Family};
+
+/// Facts about one scanned file.
+#[derive(Clone, Debug, Default)]
+pub struct FileFacts {
+    /// RDB format version from the magic (`REDIS0011` → 11, `VALKEY080` → 80).
+    pub rdb_version: u32,
+    /// From the magic, or Valkey once an AUX `valkey-ver` is seen.
+    pub family: Option<Family>,
+    /// AUX fields in file order, as stored (raw bytes).
+    pub aux: Vec<(Vec<u8>, Vec<u8>)>,
+    /// AUX `ctime`, ms since the epoch.
+    pub ctime_ms: Option<i64>,
+    /// AUX `used-mem`, bytes.
+    pub used_mem: Option<u64>,
+    /// AUX `aof-base` = 1: the RDB preamble of an AOF.
+    pub aof_base: bool,
+    /// The target the estimates are for (resolved at the first key, from the
+    /// AUX fields seen before it).
+    pub target: Option<ResolvedTarget>,
+    /// Key records in the file (before any filter).
+    pub key_records: u64,
+    /// Key records with an expiry.
+    pub expires: u64,
+    /// Key records per db, in file order.
+    pub dbs: Vec<(u64, u64)>,
+    pub functions: u64,
+    pub module_aux: u64,
+    pub hash_templates: u64,
+    /// `None` until the EOF opcode was read.
+    pub checksum: Option<Checksum>,
+    /// Bytes after the RDB's checksum (e.g. an AOF tail).
+    pub trailing_bytes: u64,
+    pub warnings: Vec<String>,
+    /// How far decoding got: every record before this offset was accepted.
+    pub decoded_bytes: u64,
+}
+
+impl FileFacts {
+    /// The last value of AUX field `key`, as lossy UTF-8.
+    pub fn aux_value(&self, key: &str) -> Option<String> {
+        self.aux
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key.as_bytes())
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+    }
+
+    /// The server that wrote the file and its version (AUX `valkey-ver`,
+    /// else `redis-ver`).
+    pub fn producer(&self) -> Option<(&'static str, String)> {
+        if let Some(v) = self.aux_value("valkey-ver") {
+            return Some(("valkey", v));
+        }
+        self.aux_value("redis-ver").map(|v| ("redis", v))
+    }
+
+    /// AUX `ctime` in seconds.
+    pub fn ctime_s(&self) -> Option<i64> {
+        self.ctime_ms.map(|c| c.div_euclid(1000))
+    }
+
+    pub fn family_str(&self) -> &'static str {
+        self.family.map(Family::as_str).unwrap_or("redis")
+    }
+
+    pub(crate) fn count_key(&mut self, db: u64, has_expiry: bool) {
+        self.key_records += 1;
+        self.expires += has_expiry as u64;
+        match self.dbs.last_mut() {
+            Some((d, n)) if *d == db => *n += 1,
+            _ => match self.dbs.iter_mut().find(|(d, _)| *d == db) {
+                Some((_, n)) => *n += 1,
+                None => self.dbs.push((db, 1)),
+            },
+        }
+    }
+
+    pub(crate) fn warn_once(&mut self, msg: String) {
+        if !self.warnings.contains(&msg) {
+            self.warnings.push(msg);
+        }
+    }
+}

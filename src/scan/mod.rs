@@ -1,0 +1,240 @@
+//! The one way to read a dump.
+//!
+//! [`Scanner`] owns the walk of a file's records: the header, AUX facts
+//! (producer, version, ctime, used-mem, aof-base), the target the estimates
+//! are for, hash templates, functions, module aux data, warnings and the
+//! checksum policy (a stored CRC-64 that does not match is an error, at
+//! the offset of the stored checksum). It hands out key records only;
+//! every command is a consumer of it:
+//!
+//! - ordered consumers (`verify`, `dump`, `keys`) pull keys with
+//!   [`Scanner::next_key`] and decode them with [`Scanner::templates`];
+//! - the reports fold [`KeyFacts`] into [`Accumulator`]s on all cores
+//!   ([`parallel::fold_file`]), from batches the same scanner frames.
+//!
+//! A [`ScanCheckpoint`] captures the whole scanner state between records
+//! (templates and target included), so a walk resumed from it sees exactly
+//! what a linear one does.
+
+pub mod accumulate;
+pub mod facts;
+pub mod filter;
+pub mod key;
+pub mod parallel;
+
+use std::sync::Arc;
+
+pub use accumulate::Accumulator;
+pub use facts::FileFacts;
+pub use filter::KeyFilter;
+pub use key::{KeyFacts, KeyReader};
+
+use crate::memory::{Detail, ResolvedTarget, TargetChoice};
+use crate::rdb::{self, Checksum, KeyRecord, Parser, Record, Templates};
+
+/// How keys are read: the target, the filter and how much of each value.
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    pub choice: TargetChoice,
+    pub filter: KeyFilter,
+    pub detail: Detail,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            choice: TargetChoice::default(),
+            filter: KeyFilter::default(),
+            detail: Detail::Elements,
+        }
+    }
+}
+
+/// The scanner's state between two records.
+#[derive(Clone, Debug)]
+pub struct ScanCheckpoint {
+    parser: rdb::Checkpoint,
+    target: Option<Arc<ResolvedTarget>>,
+    ctime_ms: Option<i64>,
+}
+
+impl ScanCheckpoint {
+    pub fn offset(&self) -> u64 {
+        self.parser.offset
+    }
+}
+
+/// Walks the records of one RDB stream (see the module docs).
+pub struct Scanner<'a> {
+    p: Parser<'a>,
+    choice: TargetChoice,
+    facts: FileFacts,
+    target: Option<Arc<ResolvedTarget>>,
+    /// Stop before this offset (a resumed walk over one range).
+    end: Option<u64>,
+}
+
+impl<'a> Scanner<'a> {
+    /// Reads the header of `data` (an RDB stream starting at its magic).
+    pub fn new(data: &'a [u8], choice: &TargetChoice) -> rdb::Result<Scanner<'a>> {
+        let p = Parser::new(data)?;
+        let facts = FileFacts {
+            rdb_version: p.header().version,
+            family: Some(p.family()),
+            warnings: p.warnings().to_vec(),
+            decoded_bytes: p.offset(),
+            ..FileFacts::default()
+        };
+        Ok(Scanner {
+            p,
+            choice: choice.clone(),
+            facts,
+            target: None,
+            end: None,
+        })
+    }
+
+    /// A scanner resumed at `at` that stops before `end` (`None`: at EOF).
+    /// Its facts cover that range only.
+    pub fn resume(
+        data: &'a [u8],
+        choice: &TargetChoice,
+        at: &ScanCheckpoint,
+        end: Option<u64>,
+    ) -> rdb::Result<Scanner<'a>> {
+        let mut s = Scanner::new(data, choice)?;
+        s.p = Parser::resume(data, &at.parser)?;
+        s.target = at.target.clone();
+        s.facts.ctime_ms = at.ctime_ms;
+        s.facts.family = Some(s.p.family());
+        s.facts.decoded_bytes = s.p.offset();
+        s.end = end;
+        Ok(s)
+    }
+
+    pub fn checkpoint(&self) -> ScanCheckpoint {
+        ScanCheckpoint {
+            parser: self.p.checkpoint(),
+            target: self.target.clone(),
+            ctime_ms: self.facts.ctime_ms,
+        }
+    }
+
+    /// Hash templates registered so far: what decoding the last key needs.
+    pub fn templates(&self) -> &Templates {
+        self.p.templates()
+    }
+
+    /// Offset of the next byte to read.
+    pub fn offset(&self) -> u64 {
+        self.p.offset()
+    }
+
+    pub fn facts(&self) -> &FileFacts {
+        &self.facts
+    }
+
+    /// The target for this file: resolved at the first key from the AUX
+    /// fields before it (or now, for a file without keys).
+    pub fn target(&mut self) -> &Arc<ResolvedTarget> {
+        let (header, family) = (self.p.header(), self.p.family());
+        let (redis, valkey) = (
+            self.facts.aux_value("redis-ver"),
+            self.facts.aux_value("valkey-ver"),
+        );
+        self.target.get_or_insert_with(|| {
+            Arc::new(
+                self.choice
+                    .resolve(header, family, redis.as_deref(), valkey.as_deref()),
+            )
+        })
+    }
+
+    /// The facts once the walk is over (or stopped).
+    pub fn finish(mut self) -> FileFacts {
+        let t = self.target().as_ref().clone();
+        self.facts.target = Some(t);
+        self.facts.family = Some(self.p.family());
+        for w in self.p.warnings() {
+            self.facts.warn_once(w.clone());
+        }
+        self.facts
+    }
+
+    /// The next key record; `None` after the EOF opcode (or the end of a
+    /// resumed range). This is the one record loop: every other record is
+    /// handled here. A stored checksum that does not match is an error.
+    pub fn next_key(&mut self) -> rdb::Result<Option<KeyRecord<'a>>> {
+        // The consumer came back: everything handed out so far was accepted.
+        self.facts.decoded_bytes = self.p.offset();
+        loop {
+            if self.end.is_some_and(|e| self.p.offset() >= e) {
+                return Ok(None);
+            }
+            let Some(rec) = self.p.next_record()? else {
+                return Ok(None);
+            };
+            match rec {
+                Record::Key(k) => {
+                    if self.target.is_none() {
+                        self.target();
+                    }
+                    self.facts.count_key(k.db, k.expire_at_ms.is_some());
+                    return Ok(Some(k));
+                }
+                Record::Aux { key, value } => {
+                    let (key, value) = (key.to_vec()?, value.to_vec()?);
+                    self.aux(key, value);
+                }
+                Record::Function { code } | Record::FunctionPreGa { code, .. } => {
+                    // Decoded (an LZF body is checked) though nothing reads it.
+                    code.to_vec()?;
+                    self.facts.functions += 1;
+                }
+                Record::ModuleAux { .. } => self.facts.module_aux += 1,
+                Record::HashTemplate { .. } => self.facts.hash_templates += 1,
+                Record::Eof(eof) => {
+                    let sum = eof.verify();
+                    self.facts.checksum = Some(sum);
+                    self.facts.trailing_bytes = eof.trailing;
+                    self.facts.decoded_bytes = self.p.offset();
+                    if let Checksum::Mismatch { stored, computed } = sum {
+                        return Err(rdb::Error::new(
+                            eof.offset + 1,
+                            rdb::ErrorKind::ChecksumMismatch { stored, computed },
+                        ));
+                    }
+                }
+                Record::SelectDb { .. }
+                | Record::ResizeDb { .. }
+                | Record::SlotInfo { .. }
+                | Record::SlotImport { .. } => {}
+            }
+            self.facts.decoded_bytes = self.p.offset();
+        }
+    }
+
+    fn aux(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        let text = || String::from_utf8_lossy(&value).trim().to_string();
+        match key.as_slice() {
+            b"ctime" => {
+                let s = text();
+                self.facts.ctime_ms = match s.parse::<i64>() {
+                    Ok(c) => match c.checked_mul(1000) {
+                        Some(ms) => Some(ms),
+                        None => {
+                            self.facts
+                                .warn_once(format!("AUX ctime {c} is out of range; ignored"));
+                            None
+                        }
+                    },
+                    Err(_) => None,
+                };
+            }
+            b"used-mem" => self.facts.used_mem = text().parse().ok(),
+            b"aof-base" => self.facts.aof_base = text() == "1",
+            _ => {}
+        }
+        self.facts.aux.push((key, value));
+    }
+}

@@ -1,0 +1,250 @@
+//! The scan on all cores: one thread frames records with the [`Scanner`]
+//! (values are length-prefixed, so finding their ends is cheap) into
+//! batches; rayon workers decode, estimate and fold them into per-worker
+//! accumulators, which are merged at the end. Accumulators merge order-free,
+//! so the result is the same for any number of threads.
+
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+
+use super::{Accumulator, FileFacts, KeyReader, ScanCheckpoint, ScanOptions, Scanner};
+use crate::memory::{Detail, ResolvedTarget};
+use crate::rdb::{self, KeyRecord, Templates};
+
+/// Records handed to a worker together, with what decoding them needs.
+struct Batch<'a> {
+    records: Vec<KeyRecord<'a>>,
+    templates: Templates,
+    target: Arc<ResolvedTarget>,
+    ctime_ms: Option<i64>,
+}
+
+const BATCH_RECORDS: usize = 2048;
+const BATCH_BYTES: u64 = 4 << 20;
+
+/// Frames batches out of a scanner; remembers where each batch started.
+/// A batch never spans a `HASH_TEMPLATE` record: its records are decoded
+/// with the templates registered before its first record, so a template
+/// that is registered (or redefined) mid-file starts a new batch.
+struct Batcher<'a, 'p> {
+    s: Scanner<'a>,
+    checkpoints: Vec<ScanCheckpoint>,
+    /// A record read after a template change, for the next batch.
+    carry: Option<KeyRecord<'a>>,
+    error: Option<rdb::Error>,
+    progress: Option<&'p (dyn Fn(u64) + Sync)>,
+    done: bool,
+}
+
+impl<'a> Batcher<'a, '_> {
+    fn next_batch(&mut self) -> Option<Batch<'a>> {
+        if self.done && self.carry.is_none() {
+            return None;
+        }
+        let mut records = Vec::with_capacity(BATCH_RECORDS);
+        let start = self.s.offset();
+        self.checkpoints.push(self.s.checkpoint());
+        // Templates as of the first record, with the registration count.
+        let mut templates: Option<(u64, Templates)> = None;
+        loop {
+            let k = match self.carry.take() {
+                Some(k) => k,
+                None => match self.s.next_key() {
+                    Ok(Some(k)) => k,
+                    Ok(None) => {
+                        self.done = true;
+                        break;
+                    }
+                    Err(e) => {
+                        self.error = Some(e);
+                        self.done = true;
+                        break;
+                    }
+                },
+            };
+            let registered = self.s.facts().hash_templates;
+            match &templates {
+                None => templates = Some((registered, self.s.templates().clone())),
+                Some((n, _)) if *n != registered => {
+                    self.carry = Some(k);
+                    break;
+                }
+                Some(_) => {}
+            }
+            records.push(k);
+            if records.len() >= BATCH_RECORDS || self.s.offset() - start >= BATCH_BYTES {
+                break;
+            }
+        }
+        if let Some(progress) = self.progress {
+            progress(self.s.offset());
+        }
+        let (_, templates) = templates?;
+        Some(Batch {
+            records,
+            templates,
+            target: self.s.target().clone(),
+            ctime_ms: self.s.facts().ctime_ms,
+        })
+    }
+}
+
+/// The per-worker state of a scan.
+struct Worker<A> {
+    acc: A,
+    reader: KeyReader,
+    /// The first (lowest-offset) decoding error this worker met.
+    error: Option<rdb::Error>,
+}
+
+fn first_error(a: Option<rdb::Error>, b: Option<rdb::Error>) -> Option<rdb::Error> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(if y.offset < x.offset { y } else { x }),
+        (x, y) => x.or(y),
+    }
+}
+
+/// What a parallel scan of one file gives.
+pub struct Folded<A> {
+    pub acc: A,
+    pub facts: FileFacts,
+    /// Where each batch started: lets a later walk split the file the same way.
+    pub checkpoints: Vec<ScanCheckpoint>,
+}
+
+/// Reads every key of `data` that the filter accepts into accumulators
+/// made by `init` (one per worker) and merges them. A decoding error
+/// anywhere is returned instead: the one at the lowest offset, so the error
+/// is the same for any thread count. Runs on the current rayon pool.
+pub fn fold_file<A, I>(
+    data: &[u8],
+    opts: &ScanOptions,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+    init: I,
+) -> Result<Folded<A>, rdb::Error>
+where
+    A: Accumulator,
+    I: Fn() -> A + Sync + Send,
+{
+    let batcher = Mutex::new(Batcher {
+        s: Scanner::new(data, &opts.choice)?,
+        checkpoints: Vec::new(),
+        carry: None,
+        error: None,
+        progress,
+        done: false,
+    });
+    let batches = std::iter::from_fn(|| batcher.lock().ok()?.next_batch());
+    let new_worker = || Worker {
+        acc: init(),
+        reader: KeyReader::default(),
+        error: None,
+    };
+    let worker = batches
+        .par_bridge()
+        .fold(new_worker, |mut w, batch| {
+            for rec in &batch.records {
+                let read = w.reader.read(
+                    rec,
+                    &batch.target.target,
+                    &batch.templates,
+                    (&opts.filter, opts.detail),
+                    batch.ctime_ms,
+                );
+                match read {
+                    Ok(Some(f)) => w.acc.add(&f),
+                    Ok(None) => {}
+                    Err(e) => {
+                        w.error = first_error(w.error.take(), Some(e));
+                        break;
+                    }
+                }
+            }
+            w
+        })
+        .reduce(new_worker, |mut a, b| {
+            a.acc.merge(b.acc);
+            a.error = first_error(a.error, b.error);
+            a
+        });
+    let b = batcher.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(e) = first_error(b.error, worker.error) {
+        return Err(e);
+    }
+    Ok(Folded {
+        acc: worker.acc,
+        facts: b.s.finish(),
+        checkpoints: b.checkpoints,
+    })
+}
+
+/// A second walk over the keys the filter accepts, on all cores, split at
+/// the checkpoints of an earlier [`fold_file`]: `f` sees each key's db,
+/// bytes and expiry. Values are decoded only when the filter needs them
+/// (`--type`, `--min-bytes`).
+pub fn walk_keys<A, I, F, M>(
+    data: &[u8],
+    opts: &ScanOptions,
+    checkpoints: &[ScanCheckpoint],
+    init: I,
+    f: F,
+    merge: M,
+) -> Result<A, rdb::Error>
+where
+    A: Send,
+    I: Fn() -> A + Sync + Send,
+    F: Fn(&mut A, u64, &[u8], Option<i64>) + Sync + Send,
+    M: Fn(&mut A, A) + Sync + Send,
+{
+    let mut starts: Vec<ScanCheckpoint> = checkpoints.to_vec();
+    if starts.is_empty() {
+        starts.push(Scanner::new(data, &opts.choice)?.checkpoint());
+    }
+    let ends: Vec<Option<u64>> = starts
+        .iter()
+        .skip(1)
+        .map(|c| Some(c.offset()))
+        .chain([None])
+        .collect();
+    let filter = &opts.filter;
+    starts
+        .par_iter()
+        .zip(ends.par_iter())
+        .map(|(start, end)| {
+            let mut acc = init();
+            let mut s = Scanner::resume(data, &opts.choice, start, *end)?;
+            let mut reader = KeyReader::default();
+            let mut buf = Vec::new();
+            while let Some(k) = s.next_key()? {
+                if filter.needs_value() {
+                    let target = s.target().clone();
+                    let read = reader.read(
+                        &k,
+                        &target.target,
+                        s.templates(),
+                        (filter, Detail::Headers),
+                        None,
+                    )?;
+                    if let Some(x) = read {
+                        f(&mut acc, x.db, x.key, x.expire_at_ms);
+                    }
+                } else {
+                    let key = k.key.bytes(&mut buf)?;
+                    if filter.accepts_record(k.db, key, k.expire_at_ms) {
+                        f(&mut acc, k.db, key, k.expire_at_ms);
+                    }
+                }
+            }
+            Ok(acc)
+        })
+        .try_reduce(&init, |mut a, b| {
+            merge(&mut a, b);
+            Ok(a)
+        })
+}
+
+/// A rayon pool of `threads` workers (0: one per core).
+pub fn pool(threads: usize) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build()
+}

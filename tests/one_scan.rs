@@ -1,0 +1,524 @@
+//! Regression tests for the single scan (issue "One scan, one report
+//! document"): every command reads a dump the same way, the report
+//! document round-trips, and the CI gate cannot pass or fail for the wrong
+//! reason.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+
+use serde_json::Value;
+
+use crate::builder::*;
+use crate::util::*;
+
+const CTIME_S: i64 = 1_700_000_000;
+const CTIME_MS: i64 = CTIME_S * 1000;
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn describe(o: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn json(o: &Output) -> Value {
+    assert_eq!(exit_code(o), 0, "{}", describe(o));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", describe(o)))
+}
+
+/// A small Redis 7.0 dump: strings under a few prefixes, some with TTLs.
+fn small_dump(dir: &Path, name: &str) -> PathBuf {
+    let mut r = Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .aux("ctime", &CTIME_S.to_string())
+        .select_db(0);
+    for n in 0..30 {
+        r = r.key(
+            T_STRING,
+            format!("user:{n}").as_bytes(),
+            v_string(b"some value"),
+        );
+    }
+    for n in 0..10 {
+        r = r.expire_ms(CTIME_MS + 60_000).key(
+            T_STRING,
+            format!("session:{n}").as_bytes(),
+            v_string(b"s"),
+        );
+    }
+    write(dir, name, &r.finish(true))
+}
+
+/// A hash-template dump (RDB 15) whose templates are registered between
+/// key records past the first parallel batch (2048 records), with 300 keys
+/// expiring in the same second (an expiry cluster, named by a second walk
+/// that resumes at batch checkpoints).
+fn template_dump() -> Vec<u8> {
+    let mut r = Rdb::redis(15)
+        .aux("redis-ver", "8.10.0")
+        .aux("ctime", &CTIME_S.to_string())
+        .hash_template(0, &[b"a", b"b"])
+        .select_db(0);
+    for n in 0..3000u32 {
+        if n == 2500 {
+            r = r.hash_template(7, &[b"name", b"email", b"age"]);
+        }
+        if n == 2800 {
+            // The same id again: later keys use the new field names.
+            r = r.hash_template(0, &[b"x", b"y", b"z", b"w"]);
+        }
+        let key = format!("u:{n}");
+        // Every tenth key in one second (the cluster), the rest spread out.
+        r = r.expire_ms(if n % 10 == 0 {
+            CTIME_MS + 3_600_000
+        } else {
+            CTIME_MS + 7_200_000 + n as i64 * 1000
+        });
+        r = if n >= 2800 {
+            r.key(
+                T_HASH_TMPL_LP_REF,
+                key.as_bytes(),
+                v_hash_tmpl_lp_ref(0, &[s("1"), s("2"), s("3"), s("4")]),
+            )
+        } else if n >= 2500 {
+            r.key(
+                T_HASH_TMPL_LP_REF,
+                key.as_bytes(),
+                v_hash_tmpl_lp_ref(7, &[s("ann"), s("a@x.io"), i(40)]),
+            )
+        } else {
+            r.key(
+                T_HASH_TMPL_ARRAY_REF,
+                key.as_bytes(),
+                v_hash_tmpl_array_ref(0, &[string(b"1"), string_int(n as i64)]),
+            )
+        };
+    }
+    r.finish(true)
+}
+
+#[test]
+fn hash_templates_past_the_first_batch_report_like_a_linear_scan() {
+    let d = tempfile::tempdir().unwrap();
+    let f = write(d.path(), "tmpl.rdb", &template_dump());
+    let v = run(["verify", "--format", "json", p(&f)]);
+    let v: Value = serde_json::from_slice(&v.stdout).unwrap();
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["keys"], 3000);
+    // The linear reference: `keys` walks the file in order.
+    let rows = run(["keys", "--format", "jsonl", p(&f)]);
+    assert_eq!(exit_code(&rows), 0, "{}", describe(&rows));
+    let rows: Vec<Value> = json_lines(&rows);
+    assert_eq!(rows.len(), 3000);
+    let total: u64 = rows
+        .iter()
+        .map(|r| r["size_in_bytes"].as_u64().unwrap())
+        .sum();
+    let mut first = None;
+    for threads in ["1", "2", "4"] {
+        let o = run([
+            "report",
+            "--quiet",
+            "--format",
+            "json",
+            "--threads",
+            threads,
+            p(&f),
+        ]);
+        let r = json(&o);
+        assert_eq!(r["summary"]["keys"], 3000, "--threads {threads}");
+        assert_eq!(
+            r["summary"]["estimated_bytes"], total,
+            "--threads {threads}"
+        );
+        let clusters = r["expiry"]["clusters"].as_array().unwrap();
+        assert!(!clusters.is_empty(), "{}", r["expiry"]);
+        assert_eq!(clusters[0]["top_prefixes"][0]["prefix"], "u:*");
+        let same = first.get_or_insert_with(|| o.stdout.clone());
+        assert_eq!(*same, o.stdout, "--threads {threads} differs");
+    }
+    // The template redefined at record 2800 gives those keys 4 fields.
+    let dump = run(["dump", p(&f)]);
+    let lines = json_lines(&dump);
+    assert_eq!(lines[2900]["value"]["w"], "4", "{}", lines[2900]);
+    assert_eq!(lines[2600]["value"]["email"], "a@x.io", "{}", lines[2600]);
+}
+
+#[test]
+fn every_command_exits_2_on_a_checksum_mismatch() {
+    let d = tempfile::tempdir().unwrap();
+    let good = small_dump(d.path(), "good.rdb");
+    let mut bytes = std::fs::read(&good).unwrap();
+    let n = bytes.len();
+    bytes[n - 1] ^= 0x5a;
+    let bad = write(d.path(), "bad.rdb", &bytes);
+    let rules = write(d.path(), "rules.toml", b"max_key_bytes = \"1MB\"\n");
+    let stored_at = (n - 8).to_string();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["verify", p(&bad)],
+        vec!["dump", p(&bad)],
+        vec!["keys", p(&bad)],
+        vec!["keys", "--format", "jsonl", p(&bad)],
+        vec!["report", p(&bad)],
+        vec!["bigkeys", p(&bad)],
+        vec!["prefixes", p(&bad)],
+        vec!["expiry", p(&bad)],
+        vec!["check", p(&bad), "--rules", p(&rules)],
+        vec!["diff", p(&good), p(&bad)],
+    ];
+    for args in cases {
+        let o = run(&args);
+        assert_eq!(exit_code(&o), 2, "{args:?}: {}", describe(&o));
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+        .to_lowercase();
+        assert!(all.contains("checksum mismatch"), "{args:?}: {all}");
+        if args[0] != "verify" {
+            assert!(
+                all.contains(&format!("at offset {stored_at}")),
+                "{args:?}: the error names the stored checksum's offset: {all}"
+            );
+        }
+    }
+    // The same dump intact: every command succeeds.
+    for args in [vec!["keys", p(&good)], vec!["report", p(&good)]] {
+        assert_eq!(exit_code(&run(&args)), 0, "{args:?}");
+    }
+}
+
+#[test]
+fn report_json_round_trips_through_diff_on_stdin() {
+    let d = tempfile::tempdir().unwrap();
+    let f = small_dump(d.path(), "a.rdb");
+    let report = run(["report", "--quiet", "--format", "json", p(&f)]);
+    let doc = json(&report);
+    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["made_with"]["allocator"], "jemalloc");
+    assert_eq!(doc["rdbscope_version"], env!("CARGO_PKG_VERSION"));
+    let mut child = bin()
+        .args(["diff", "--format", "json", "-", p(&f)])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&report.stdout)
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let v = json(&o);
+    assert_eq!(v["total"]["bytes_change"], 0, "{v}");
+    assert_eq!(v["total"]["keys_change"], 0, "{v}");
+    assert_eq!(v["total"]["keys_after"], 40);
+    for row in v["prefixes"].as_array().unwrap() {
+        assert_eq!(row["bytes_change"], 0, "{row}");
+    }
+    assert_eq!(v["settings_differ"], serde_json::json!([]));
+    // A renamed field is an error, not a zero.
+    let text = String::from_utf8(report.stdout.clone())
+        .unwrap()
+        .replace("\"estimated_bytes\"", "\"estimated_byte\"");
+    let saved = write(d.path(), "renamed.json", text.as_bytes());
+    let o = run(["diff", p(&saved), p(&f)]);
+    assert_eq!(exit_code(&o), 2, "{}", describe(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("estimated_byte"),
+        "{}",
+        describe(&o)
+    );
+}
+
+#[test]
+fn diff_refuses_sides_made_with_other_settings() {
+    let d = tempfile::tempdir().unwrap();
+    let f = small_dump(d.path(), "a.rdb");
+    // The same dump under matching settings: exactly zero.
+    let v = json(&run(["diff", "--format", "json", p(&f), p(&f)]));
+    assert_eq!(v["total"]["bytes_change"], 0);
+    // A baseline made with another allocator or a filter is refused.
+    for extra in [
+        vec!["--allocator", "jemalloc-q16"],
+        vec!["--match", "user:*"],
+        vec!["--target", "redis-7.2"],
+        vec!["--depth", "1"],
+    ] {
+        let mut args = vec!["report", "--quiet", "--format", "json", p(&f)];
+        args.extend(&extra);
+        let base = run(&args);
+        assert_eq!(exit_code(&base), 0, "{}", describe(&base));
+        let saved = write(d.path(), "base.json", &base.stdout);
+        let o = run(["diff", p(&saved), p(&f)]);
+        assert_eq!(exit_code(&o), 2, "{extra:?}: {}", describe(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("--allow-profile-mismatch"), "{extra:?}: {err}");
+        // Asked for, it compares and says so.
+        let o = run([
+            "diff",
+            "--allow-profile-mismatch",
+            "--format",
+            "json",
+            p(&saved),
+            p(&f),
+        ]);
+        let v = json(&o);
+        assert!(
+            !v["settings_differ"].as_array().unwrap().is_empty(),
+            "{extra:?}: {v}"
+        );
+        let text = run(["diff", "--allow-profile-mismatch", p(&saved), p(&f)]);
+        assert!(
+            stdout(&text).contains("warning: compared although made differently"),
+            "{}",
+            describe(&text)
+        );
+    }
+}
+
+/// `check` with `rules` (TOML) beside a baseline of `base` over `dump`.
+fn check(dir: &Path, rules: &str, dump: &Path) -> (i32, Value, String) {
+    let r = write(dir, "rules.toml", rules.as_bytes());
+    let o = run([
+        "check",
+        "--quiet",
+        "--format",
+        "json",
+        p(dump),
+        "--rules",
+        p(&r),
+    ]);
+    let code = exit_code(&o);
+    let v = if code == 2 {
+        Value::Null
+    } else {
+        serde_json::from_slice(&o.stdout).unwrap_or(Value::Null)
+    };
+    (code, v, String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+#[test]
+fn gate_rules_that_match_nothing_or_say_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let f = small_dump(d.path(), "a.rdb");
+    // Empty and rule-less files are errors, not "0 rules passed".
+    for text in ["", "# only a comment\n", "require_ttl = []\n"] {
+        let (code, _, err) = check(d.path(), text, &f);
+        assert_eq!(code, 2, "{text:?}: {err}");
+        assert!(err.contains("no rules"), "{text:?}: {err}");
+    }
+    // A typo'd or glob-less pattern fails its rule.
+    for (rules, label) in [
+        ("require_ttl = [\"sesion:*\"]\n", "require_ttl \"sesion:*\""),
+        (
+            "[max_prefix_bytes]\n\"user\" = \"1MB\"\n",
+            "max_prefix_bytes \"user\" = 1MB",
+        ),
+        (
+            "[allowed_encodings]\n\"usr:*\" = [\"embstr\"]\n",
+            "allowed_encodings \"usr:*\" = [\"embstr\"]",
+        ),
+    ] {
+        let (code, v, err) = check(d.path(), rules, &f);
+        assert_eq!(code, 1, "{rules}: {err}");
+        let r = v["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == label)
+            .unwrap_or_else(|| panic!("{label}: {v}"));
+        assert_eq!(r["ok"], false);
+        assert!(
+            r["message"].as_str().unwrap().starts_with("no key matches"),
+            "{r}"
+        );
+    }
+    // Unless the rule says an empty match is expected.
+    let (code, _, err) = check(
+        d.path(),
+        "require_ttl = [\"session:*\", { pattern = \"tmp:*\", allow_empty = true }]\n",
+        &f,
+    );
+    assert_eq!(code, 0, "{err}");
+    // An unknown encoding is an error naming its line.
+    let (code, _, err) = check(
+        d.path(),
+        "max_elements = 5\n[allowed_encodings]\n\"user:*\" = [\"listpak\"]\n",
+        &f,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("line 3") && err.contains("listpak"), "{err}");
+    // A misspelled option of a rule is an error too.
+    let (code, _, err) = check(
+        d.path(),
+        "require_ttl = [{ pattern = \"user:*\", allow_emtpy = true }]\n",
+        &f,
+    );
+    assert_eq!(code, 2, "{err}");
+}
+
+/// A dump with `families` prefixes of 3 keys each, the last `grow`n.
+fn families(dir: &Path, name: &str, families: usize, grow: usize, extra: Option<&str>) -> PathBuf {
+    let mut r = Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .aux("ctime", &CTIME_S.to_string())
+        .select_db(0);
+    for fam in 0..families {
+        let value = if fam + 1 == families {
+            vec![b'v'; 100 + grow]
+        } else {
+            vec![b'v'; 2000 - fam * 10]
+        };
+        for n in 0..3 {
+            r = r.key(
+                T_STRING,
+                format!("fam{fam}:{n}").as_bytes(),
+                v_string(&value),
+            );
+        }
+    }
+    if let Some(prefix) = extra {
+        for n in 0..550 {
+            r = r.key(
+                T_STRING,
+                format!("{prefix}:{n}").as_bytes(),
+                v_string(&[b't'; 1000]),
+            );
+        }
+    }
+    write(dir, name, &r.finish(true))
+}
+
+#[test]
+fn gate_growth_covers_every_prefix_and_new_ones() {
+    let d = tempfile::tempdir().unwrap();
+    let before = families(d.path(), "before.rdb", 30, 0, None);
+    let base = run(["report", "--quiet", "--format", "json", p(&before)]);
+    let doc = json(&base);
+    // The smallest family is far below the top 20 rows, but in the totals.
+    let listed: Vec<&str> = doc["prefixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["prefix"].as_str().unwrap())
+        .collect();
+    assert!(!listed.contains(&"fam29:*"), "{listed:?}");
+    assert!(
+        doc["prefix_totals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["prefix"] == "fam29:*"),
+        "{doc}"
+    );
+    write(d.path(), "baseline.json", &base.stdout);
+    let rules =
+        "baseline = \"baseline.json\"\nmax_growth = \"10%\"\nmax_new_prefix_bytes = \"100KB\"\n";
+    // Unchanged data passes.
+    let (code, v, err) = check(d.path(), rules, &before);
+    assert_eq!(code, 0, "{v} {err}");
+    // The smallest family grows 10x: flagged though it was never listed.
+    let after = families(d.path(), "after.rdb", 30, 1000, None);
+    let (code, v, err) = check(d.path(), rules, &after);
+    assert_eq!(code, 1, "{err}");
+    let per_prefix = &v["rules"][1];
+    assert_eq!(per_prefix["rule"], "max_growth = 10% (per prefix)");
+    assert_eq!(per_prefix["offenders"][0]["key"], "fam29:*", "{per_prefix}");
+    // A new prefix of ~550 KB is flagged by max_new_prefix_bytes.
+    let new = families(d.path(), "new.rdb", 30, 0, Some("tmp"));
+    let (code, v, err) = check(d.path(), rules, &new);
+    assert_eq!(code, 1, "{err}");
+    let r = &v["rules"][2];
+    assert_eq!(r["rule"], "max_new_prefix_bytes = 100KB");
+    assert_eq!(r["ok"], false);
+    assert_eq!(r["offenders"][0]["key"], "tmp:*", "{r}");
+    // A baseline made with a filter is refused, not compared.
+    let filtered = run([
+        "report",
+        "--quiet",
+        "--format",
+        "json",
+        "--match",
+        "fam1:*",
+        p(&before),
+    ]);
+    write(d.path(), "baseline.json", &filtered.stdout);
+    let (code, _, err) = check(d.path(), rules, &before);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--match fam1:*"), "{err}");
+}
+
+#[test]
+fn cli_rejects_unknown_names_and_says_when_a_db_matches_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let f = small_dump(d.path(), "a.rdb");
+    for args in [
+        vec!["keys", "--type", "sorted-set", p(&f)],
+        vec!["report", "--type", "strng", p(&f)],
+        vec!["report", "--target", "redis-9.0", p(&f)],
+        vec!["report", "--target", "redis-3.2", p(&f)],
+        vec!["keys", "--target", "valkey-8.2", p(&f)],
+        vec!["prefixes", "--depth", "0", p(&f)],
+        vec!["prefixes", "--depth", "60000", p(&f)],
+    ] {
+        let o = run(&args);
+        assert_eq!(exit_code(&o), 2, "{args:?}: {}", describe(&o));
+    }
+    // redis-rdb-tools' spelling of zset is accepted.
+    let o = run(["keys", "--type", "sortedset", p(&f)]);
+    assert_eq!(exit_code(&o), 0, "{}", describe(&o));
+    // Subcommands have no stray -V.
+    let o = run(["report", "-V", p(&f)]);
+    assert_eq!(exit_code(&o), 2, "{}", describe(&o));
+    for args in [
+        vec!["report", "--db", "9", p(&f)],
+        vec!["keys", "--db", "9", p(&f)],
+    ] {
+        let o = run(&args);
+        assert_eq!(exit_code(&o), 0, "{}", describe(&o));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("--db 9"),
+            "{args:?}: {}",
+            describe(&o)
+        );
+    }
+    // Every subcommand's help ends with examples.
+    for cmd in [
+        "verify", "dump", "keys", "report", "bigkeys", "prefixes", "expiry", "check", "diff",
+    ] {
+        let o = run([cmd, "--help"]);
+        let help = stdout(&o);
+        let tail = help.rsplit("Examples:").next().unwrap();
+        assert!(
+            help.contains("Examples:") && tail.matches("rdbscope ").count() >= 2,
+            "{cmd}: {help}"
+        );
+    }
+    // -o on every command that prints.
+    for cmd in [
+        "verify", "report", "bigkeys", "prefixes", "expiry", "keys", "dump",
+    ] {
+        let out = d.path().join(format!("{cmd}.out"));
+        let o = run([cmd, p(&f), "-o", p(&out)]);
+        assert_eq!(exit_code(&o), 0, "{cmd}: {}", describe(&o));
+        assert!(o.stdout.is_empty(), "{cmd} printed to stdout with -o");
+        assert!(std::fs::metadata(&out).unwrap().len() > 0, "{cmd}");
+    }
+}
