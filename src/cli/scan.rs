@@ -12,7 +12,7 @@ use rdbscope::report::prefix::PrefixConfig;
 use rdbscope::report::{ReportConfig, Sections};
 use rdbscope::scan::{Accumulator, ScanOptions};
 
-use super::shared::{FilterArgs, TargetArgs};
+use super::shared::{FilterArgs, TargetArgs, progress_bar};
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Format {
@@ -199,15 +199,4 @@ pub fn warn_unmatched_dbs(dbs: &[u64], doc: &ReportDoc) {
             eprintln!("rdbscope: warning: --db {db}: no key in that database matched");
         }
     }
-}
-
-pub fn progress_bar() -> indicatif::ProgressBar {
-    let bar =
-        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-    let style = indicatif::ProgressStyle::with_template(
-        "{msg} {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
-    )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar
 }

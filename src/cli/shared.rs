@@ -221,7 +221,7 @@ impl Inputs {
             };
             let data = input.rdb();
             let bar = self.show.then(|| {
-                let b = super::scan::progress_bar();
+                let b = progress_bar();
                 b.set_length(data.len() as u64);
                 b.set_message(rdbscope::escape::terminal(file).into_owned());
                 b
@@ -261,4 +261,16 @@ impl FilterArgs {
 
 fn parse_size_arg(s: &str) -> Result<u64, String> {
     rdbscope::units::parse_size(s)
+}
+
+/// A progress bar on stderr; its length and message are set per input.
+pub fn progress_bar() -> indicatif::ProgressBar {
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    let style = indicatif::ProgressStyle::with_template(
+        "{msg} {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
 }

@@ -56,7 +56,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         let (wrapper, result) = match Input::open(file) {
             Ok(input) => {
                 let bar = show.then(|| {
-                    let b = super::scan::progress_bar();
+                    let b = super::shared::progress_bar();
                     b.set_length(input.rdb().len() as u64);
                     b.set_message(rdbscope::escape::terminal(file).into_owned());
                     b

@@ -354,3 +354,159 @@ impl Accumulator for Report {
         self.hot_cold.merge(o.hot_cold);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::prefix::PrefixConfig;
+    use super::*;
+    use crate::report::doc::MadeWith;
+    use crate::report::finish::finish;
+
+    /// One key: (key, type, bytes, elements, expiry offset, lfu, idle, db).
+    type Key = (
+        Vec<u8>,
+        usize,
+        u64,
+        u64,
+        Option<i64>,
+        Option<u8>,
+        Option<u64>,
+        u64,
+    );
+
+    const TYPES: [(&str, &str); 4] = [
+        ("string", "embstr"),
+        ("hash", "listpack"),
+        ("zset", "skiplist"),
+        ("list", "quicklist"),
+    ];
+    const CTIME: i64 = 1_700_000_000_000;
+
+    fn facts(k: &Key) -> KeyFacts<'_> {
+        let (key, t, bytes, elements, exp, lfu, idle, db) = k;
+        KeyFacts {
+            db: *db,
+            key,
+            type_name: TYPES[*t].0,
+            encoding: TYPES[*t].1,
+            stored_encoding: TYPES[*t].1,
+            bytes: *bytes,
+            approx: None,
+            elements: *elements,
+            largest_element: None,
+            expire_at_ms: exp.map(|e| CTIME + e),
+            ctime_ms: Some(CTIME),
+            idle_s: *idle,
+            lfu_freq: *lfu,
+            rdb_bytes: bytes / 3,
+            field_ttls: 0,
+        }
+    }
+
+    fn config() -> ReportConfig {
+        ReportConfig {
+            top: 3,
+            // A small cap, so that collapsing children is exercised too.
+            prefixes: PrefixConfig {
+                max_children: 3,
+                ..PrefixConfig::default()
+            },
+            sections: Sections::ALL,
+        }
+    }
+
+    fn made_with() -> MadeWith {
+        MadeWith {
+            target: None,
+            allocator: "jemalloc".into(),
+            config: Vec::new(),
+            filters: Vec::new(),
+            delimiters: ":".into(),
+            depth: 3,
+            generalize: true,
+            top: 3,
+        }
+    }
+
+    fn key() -> impl Strategy<Value = Key> {
+        (
+            prop::collection::vec(prop::sample::select(b"ab:1x".to_vec()), 1..9),
+            0..TYPES.len(),
+            prop_oneof![Just(64u64), 1..5000u64],
+            0..50u64,
+            prop::option::of(prop_oneof![Just(5_000i64), -2_000..90_000i64]),
+            prop::option::of(any::<u8>()),
+            prop::option::of(0..100u64),
+            0..3u64,
+        )
+    }
+
+    fn doc(r: Report) -> crate::report::doc::ReportDoc {
+        let mut d = finish(r, Vec::new(), Vec::new(), made_with());
+        // Clusters are named by a second walk over the files, not here.
+        if let Some(e) = d.expiry.as_mut() {
+            e.clusters.clear();
+        }
+        d
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// For any split of the keys over workers and any merge order,
+        /// merging the folds equals one fold over all keys.
+        #[test]
+        fn merging_folds_of_any_split_equals_one_fold(
+            keys in prop::collection::vec((key(), 0..4usize), 0..120),
+            order in prop::collection::vec(0..4usize, 4),
+        ) {
+            let mut whole = Report::new(config());
+            for (k, _) in &keys {
+                whole.add(&facts(k));
+            }
+            let mut parts: Vec<Report> = (0..4).map(|_| Report::new(config())).collect();
+            for (k, part) in &keys {
+                parts[*part].add(&facts(k));
+            }
+            let mut merged = Report::new(config());
+            let mut taken = [false; 4];
+            for i in order.into_iter().chain(0..4) {
+                if !std::mem::replace(&mut taken[i], true) {
+                    merged.merge(std::mem::replace(&mut parts[i], Report::new(config())));
+                }
+            }
+            prop_assert_eq!(doc(whole), doc(merged));
+        }
+
+        /// The same for `check`'s per-key rules.
+        #[test]
+        fn check_rules_merge_like_one_fold(
+            keys in prop::collection::vec((key(), 0..3usize), 0..80),
+        ) {
+            use crate::check::{CheckAcc, Compiled, evaluate};
+            let rules = crate::check::rules::Rules::parse(
+                "max_key_bytes = 2000\nmax_elements = 20\n\
+                 require_ttl = [{ pattern = \"a*\", allow_empty = true }]\n\
+                 [max_prefix_bytes]\n\"b*\" = { max = \"10KB\", allow_empty = true }\n\
+                 [allowed_encodings]\n\"*x*\" = { encodings = [\"embstr\"], allow_empty = true }\n",
+            )
+            .unwrap();
+            let c = Compiled::new(rules, None).unwrap();
+            let mut whole = (Report::new(config()), CheckAcc::new(&c, 2));
+            let mut parts: Vec<_> = (0..3).map(|_| (Report::new(config()), CheckAcc::new(&c, 2))).collect();
+            for (k, part) in &keys {
+                whole.add(&facts(k));
+                parts[*part].add(&facts(k));
+            }
+            let mut merged = parts.pop().unwrap();
+            for p in parts.into_iter().rev() {
+                merged.merge(p);
+            }
+            let a = evaluate(&c, &doc(whole.0), &whole.1);
+            let b = evaluate(&c, &doc(merged.0), &merged.1);
+            prop_assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        }
+    }
+}
