@@ -169,10 +169,17 @@ impl Analysis {
                 &self.scan,
                 checkpoints,
                 new_trees,
+                |expire| {
+                    expire.is_some_and(|at| {
+                        clusters
+                            .iter()
+                            .any(|c| at >= c.at_ms && at - c.at_ms < c.width_ms)
+                    })
+                },
                 |trees: &mut Vec<PrefixTree>, _db, key, expire| {
                     let Some(at) = expire else { return };
                     for (c, t) in clusters.iter().zip(trees.iter_mut()) {
-                        if at >= c.at_ms && at < c.at_ms + c.width_ms {
+                        if at >= c.at_ms && at - c.at_ms < c.width_ms {
                             t.add(key, &one);
                         }
                     }

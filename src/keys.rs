@@ -34,16 +34,17 @@ where
         }
         let ctime = s.facts().ctime_ms;
         let target = s.target().clone();
-        let read = reader.read(
+        let written = reader.read(
             &k,
             &target.target,
             s.templates(),
             (&opts.filter, opts.detail),
             ctime,
+            |f| row(f, &target),
         )?;
-        if let Some(f) = read {
+        if let Some(w) = written {
+            w?;
             rows += 1;
-            row(&f, &target)?;
         }
     }
     Ok(KeysSummary {

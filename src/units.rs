@@ -34,7 +34,11 @@ pub fn seconds(ms: i64) -> String {
 /// Parses a size: an integer number of bytes, or a number with a unit:
 /// `B`, `KB`, `MB`, `GB`, `TB` (powers of 1000) or `KiB`, `MiB`, `GiB`,
 /// `TiB` (powers of 1024): `10MB`, `1.5 GiB`, `512`.
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub fn parse_size(s: &str) -> crate::Result<u64> {
+    size(s).map_err(crate::Error::Invalid)
+}
+
+fn size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -67,7 +71,11 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 /// Parses a time bound: RFC 3339 (`2026-11-24T19:00:00Z`) or ms since the epoch.
-pub fn parse_time_ms(s: &str) -> Result<i64, String> {
+pub fn parse_time_ms(s: &str) -> crate::Result<i64> {
+    time_ms(s).map_err(crate::Error::Invalid)
+}
+
+fn time_ms(s: &str) -> Result<i64, String> {
     if let Ok(ms) = s.parse::<i64>() {
         return Ok(ms);
     }

@@ -92,8 +92,6 @@ pub fn verify_with_progress(data: &[u8], progress: &dyn Fn(u64)) -> Verified {
             .map(|(k, v)| (escape(k).into_owned(), escape(v).into_owned()))
             .collect();
         out.keys = f.key_records;
-        out.expires = f.expires;
-        out.dbs = f.dbs.iter().copied().collect();
         out.functions = f.functions;
         out.module_aux = f.module_aux;
         out.checksum = f.checksum;
@@ -114,6 +112,8 @@ fn run(s: &mut Scanner<'_>, out: &mut Verified, progress: &dyn Fn(u64)) -> rdb::
         k.key
             .bytes(&mut key)
             .map_err(|e| e.with_context(k.db, None))?;
+        out.expires += k.expire_at_ms.is_some() as u64;
+        *out.dbs.entry(k.db).or_default() += 1;
         let mut module = ModuleType::default();
         k.decode(s.templates(), &mut scratch, &mut module)?;
         let type_name: std::borrow::Cow<'_, str> = match module.0 {

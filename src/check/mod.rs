@@ -31,7 +31,7 @@ pub struct Compiled {
 impl Compiled {
     /// `baseline`: the baseline report, when the rules name one.
     pub fn new(rules: Rules, baseline: Option<ReportDoc>) -> crate::Result<Compiled> {
-        let g = |p: &str| glob(p).map_err(crate::Error::Invalid);
+        let g = |p: &str| glob(p);
         let require_ttl = rules
             .require_ttl
             .iter()

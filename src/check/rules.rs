@@ -269,7 +269,11 @@ fn line_of(text: &str, needle: &str) -> Option<usize> {
 
 impl Rules {
     /// Parses a rules file; errors name the line and what was expected.
-    pub fn parse(text: &str) -> Result<Rules, String> {
+    pub fn parse(text: &str) -> crate::Result<Rules> {
+        Rules::parse_text(text).map_err(crate::Error::Invalid)
+    }
+
+    fn parse_text(text: &str) -> Result<Rules, String> {
         let r: Rules = toml::from_str(text).map_err(|e| e.to_string())?;
         if r.count() == 0 {
             return Err(
@@ -363,9 +367,16 @@ max_growth = "10%"
         assert_eq!(r.max_growth.as_ref().map(|s| s.value), Some(0.1));
         assert_eq!(r.max_prefix_bytes["cache:*"].max().bytes, 2_000_000_000);
         assert_eq!(r.max_prefix_bytes["cache:*"].max().to_string(), "2GB");
-        assert!(Rules::parse("").unwrap_err().contains("no rules"));
+        assert!(
+            Rules::parse("")
+                .unwrap_err()
+                .to_string()
+                .contains("no rules")
+        );
         assert!(Rules::parse("require_ttl = []").is_err());
-        let e = Rules::parse("[allowed_encodings]\n\"user:*\" = [\"listpak\"]\n").unwrap_err();
+        let e = Rules::parse("[allowed_encodings]\n\"user:*\" = [\"listpak\"]\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 2") && e.contains("listpak"), "{e}");
         assert!(Rules::parse("max_no_ttl_share = \"nan%\"").is_err());
         assert!(Rules::parse("max_no_ttl_share = \"inf%\"").is_err());
@@ -374,9 +385,11 @@ max_growth = "10%"
             Rules::parse("require_ttl = [\"a:*\", { pattern = \"b:*\", allow_empty = true }]\n")
                 .unwrap();
         assert!(!r.require_ttl[0].allow_empty() && r.require_ttl[1].allow_empty());
-        let e = Rules::parse("max_key_bytes = \"ten\"\n").unwrap_err();
+        let e = Rules::parse("max_key_bytes = \"ten\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 1"), "{e}");
-        let e = Rules::parse("\n\nmax_keys = 3\n").unwrap_err();
+        let e = Rules::parse("\n\nmax_keys = 3\n").unwrap_err().to_string();
         assert!(e.contains("line 3") && e.contains("max_keys"), "{e}");
         assert!(Rules::parse("max_growth = \"5%\"").is_err());
     }

@@ -102,7 +102,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             }
             Ok(())
         })?;
-        seen_dbs.extend(sum.facts.dbs.iter().map(|d| d.0));
+        seen_dbs.extend(&sum.facts.dbs);
         Ok(())
     })?;
     if let Some(mut w) = csv {

@@ -149,7 +149,7 @@ fn target_help() -> String {
     )
 }
 
-fn parse_target(s: &str) -> Result<String, String> {
+fn parse_target(s: &str) -> Result<String, rdbscope::Error> {
     s.parse::<ServerProfile>().map(|_| s.to_string())
 }
 
@@ -259,7 +259,7 @@ impl FilterArgs {
     }
 }
 
-fn parse_size_arg(s: &str) -> Result<u64, String> {
+fn parse_size_arg(s: &str) -> Result<u64, rdbscope::Error> {
     rdbscope::units::parse_size(s)
 }
 

@@ -44,15 +44,15 @@ impl fmt::Display for Allocator {
 }
 
 impl FromStr for Allocator {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, crate::Error> {
         match s {
             "jemalloc" | "jemalloc-q8" => Ok(Allocator::JemallocQ8),
             "jemalloc-q16" => Ok(Allocator::JemallocQ16),
             "libc" => Ok(Allocator::Libc),
-            _ => Err(format!(
+            _ => Err(crate::Error::invalid(format!(
                 "unknown allocator {s:?} (expected jemalloc, jemalloc-q16 or libc)"
-            )),
+            ))),
         }
     }
 }

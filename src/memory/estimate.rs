@@ -427,7 +427,8 @@ impl<'t> Collector<'t> {
     }
 
     fn finish(mut self, vt: ValueType, t: u8) -> KeyEstimate {
-        let th = self.t.thresholds.clone();
+        let target: &'t Target = self.t;
+        let th = &target.thresholds;
         let l = self.l;
         let mut approx = None;
         let (value, encoding): (u64, &'static str) = match vt {

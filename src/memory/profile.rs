@@ -139,11 +139,11 @@ impl ServerProfile {
 }
 
 impl FromStr for ServerProfile {
-    type Err = String;
+    type Err = crate::Error;
     /// `redis-7.2`, `valkey-8.1`, also with a patch level (`redis-7.0.15`).
     /// Only the release lines that have a profile are accepted: an unknown
     /// one is an error, never silently mapped to a neighbour.
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, crate::Error> {
         let line = {
             let mut parts = s.splitn(3, '.');
             match (parts.next(), parts.next(), parts.next()) {
@@ -160,10 +160,10 @@ impl FromStr for ServerProfile {
             .into_iter()
             .find(|p| p.name() == line)
             .ok_or_else(|| {
-                format!(
+                crate::Error::invalid(format!(
                     "unknown target {s:?}: one of {} (a patch level such as redis-7.0.15 is accepted)",
                     ServerProfile::names()
-                )
+                ))
             })
     }
 }
@@ -202,7 +202,11 @@ impl Thresholds {
     }
 
     /// Applies `name=value` (old `*-ziplist-*` names are accepted too).
-    pub fn set(&mut self, spec: &str) -> Result<(), String> {
+    pub fn set(&mut self, spec: &str) -> crate::Result<()> {
+        self.set_text(spec).map_err(crate::Error::Invalid)
+    }
+
+    fn set_text(&mut self, spec: &str) -> Result<(), String> {
         let (name, value) = spec
             .split_once('=')
             .ok_or_else(|| format!("--config {spec:?}: expected name=value"))?;

@@ -185,18 +185,21 @@ pub fn finish(
         used_mem: files.iter().map(|f| f.used_mem).sum::<Option<u64>>(),
         by_db: s
             .by_db
-            .iter()
-            .map(|(k, v)| (k.to_string(), tally(*v)))
+            .sorted()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), tally(v)))
             .collect(),
         by_type: s
             .by_type
-            .iter()
-            .map(|(k, v)| (k.clone(), tally(*v)))
+            .sorted()
+            .into_iter()
+            .map(|(k, v)| (k, tally(v)))
             .collect(),
         by_encoding: s
             .by_encoding
-            .iter()
-            .map(|(k, v)| (k.to_string(), tally(*v)))
+            .sorted()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), tally(v)))
             .collect(),
     };
     let big_keys_complete = (s.keys.keys as usize) < top;

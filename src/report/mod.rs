@@ -11,7 +11,6 @@ pub mod prefix;
 pub mod topn;
 
 use std::cmp::Reverse;
-use std::collections::BTreeMap;
 
 use expiry::ExpiryAcc;
 use prefix::{PrefixConfig, PrefixStats, PrefixTree};
@@ -79,11 +78,20 @@ pub struct RankedKey {
 }
 
 impl Ord for RankedKey {
+    /// Rank, then db and key ascending; the same key from two files (merged
+    /// reports) breaks on the rest, so the order is total.
     fn cmp(&self, o: &Self) -> std::cmp::Ordering {
         self.rank
             .cmp(&o.rank)
             .then_with(|| Reverse(self.db).cmp(&Reverse(o.db)))
             .then_with(|| Reverse(&self.key).cmp(&Reverse(&o.key)))
+            .then_with(|| self.bytes.cmp(&o.bytes))
+            .then_with(|| self.elements.cmp(&o.elements))
+            .then_with(|| self.type_name.cmp(&o.type_name))
+            .then_with(|| self.encoding.cmp(o.encoding))
+            .then_with(|| self.largest_element.cmp(&o.largest_element))
+            .then_with(|| self.idle_s.cmp(&o.idle_s))
+            .then_with(|| self.lfu_freq.cmp(&o.lfu_freq))
     }
 }
 
@@ -130,7 +138,7 @@ impl Tally {
 fn rank_push(t: &mut TopN<RankedKey>, f: &KeyFacts<'_>, rank: u64) {
     // Most keys cannot enter: decide on the rank before copying the key.
     if let Some(min) = t.floor()
-        && (rank < min.rank || (rank == min.rank && (f.db, f.key) >= (min.db, min.key.as_slice())))
+        && (rank < min.rank || (rank == min.rank && (f.db, f.key) > (min.db, min.key.as_slice())))
     {
         return;
     }
@@ -153,6 +161,57 @@ fn per_type<'v>(
     &mut v[i].1
 }
 
+/// A few tallies by name (dbs, types, encodings: a handful each), in
+/// first-seen order: a short scan beats a tree lookup per key, and the
+/// last hit is tried first since keys come in runs.
+#[derive(Clone, Debug, Default)]
+pub struct Tallies<K> {
+    rows: Vec<(K, Tally)>,
+    last: usize,
+}
+
+impl<K: PartialEq + Ord + Clone> Tallies<K> {
+    #[inline]
+    fn add<Q>(&mut self, k: &Q, bytes: u64)
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: PartialEq + ?Sized + ToOwned<Owned = K>,
+    {
+        if let Some((name, t)) = self.rows.get_mut(self.last)
+            && (*name).borrow() == k
+        {
+            t.add(bytes);
+            return;
+        }
+        match self.rows.iter().position(|(n, _)| n.borrow() == k) {
+            Some(i) => {
+                self.last = i;
+                self.rows[i].1.add(bytes);
+            }
+            None => {
+                self.last = self.rows.len();
+                self.rows.push((k.to_owned(), Tally { keys: 1, bytes }));
+            }
+        }
+    }
+
+    fn merge(&mut self, o: Tallies<K>) {
+        for (k, t) in o.rows {
+            match self.rows.iter_mut().find(|(n, _)| *n == k) {
+                Some((_, mine)) => mine.merge(t),
+                None => self.rows.push((k, t)),
+            }
+        }
+    }
+
+    /// The tallies by name, sorted.
+    pub fn sorted(&self) -> Vec<(K, Tally)> {
+        let mut v = self.rows.clone();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+}
+
 /// Totals by db, type and encoding.
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
@@ -160,9 +219,9 @@ pub struct Summary {
     pub rdb_bytes: u64,
     /// Keys with a TTL.
     pub expires: u64,
-    pub by_db: BTreeMap<u64, Tally>,
-    pub by_type: BTreeMap<String, Tally>,
-    pub by_encoding: BTreeMap<&'static str, Tally>,
+    pub by_db: Tallies<u64>,
+    pub by_type: Tallies<String>,
+    pub by_encoding: Tallies<&'static str>,
 }
 
 impl Accumulator for Summary {
@@ -170,31 +229,18 @@ impl Accumulator for Summary {
         self.keys.add(f.bytes);
         self.rdb_bytes += f.rdb_bytes;
         self.expires += f.expire_at_ms.is_some() as u64;
-        self.by_db.entry(f.db).or_default().add(f.bytes);
-        match self.by_type.get_mut(f.type_name) {
-            Some(t) => t.add(f.bytes),
-            None => self
-                .by_type
-                .entry(f.type_name.to_string())
-                .or_default()
-                .add(f.bytes),
-        }
-        self.by_encoding.entry(f.encoding).or_default().add(f.bytes);
+        self.by_db.add(&f.db, f.bytes);
+        self.by_type.add(f.type_name, f.bytes);
+        self.by_encoding.add(&f.encoding, f.bytes);
     }
 
     fn merge(&mut self, o: Summary) {
         self.keys.merge(o.keys);
         self.rdb_bytes += o.rdb_bytes;
         self.expires += o.expires;
-        for (k, v) in o.by_db {
-            self.by_db.entry(k).or_default().merge(v);
-        }
-        for (k, v) in o.by_type {
-            self.by_type.entry(k).or_default().merge(v);
-        }
-        for (k, v) in o.by_encoding {
-            self.by_encoding.entry(k).or_default().merge(v);
-        }
+        self.by_db.merge(o.by_db);
+        self.by_type.merge(o.by_type);
+        self.by_encoding.merge(o.by_encoding);
     }
 }
 

@@ -24,10 +24,8 @@ pub struct FileFacts {
     pub target: Option<ResolvedTarget>,
     /// Key records in the file (before any filter).
     pub key_records: u64,
-    /// Key records with an expiry.
-    pub expires: u64,
-    /// Key records per db, in file order.
-    pub dbs: Vec<(u64, u64)>,
+    /// Databases selected (`SELECTDB`), in file order.
+    pub dbs: Vec<u64>,
     pub functions: u64,
     pub module_aux: u64,
     pub hash_templates: u64,
@@ -66,18 +64,6 @@ impl FileFacts {
 
     pub fn family_str(&self) -> &'static str {
         self.family.map(Family::as_str).unwrap_or("redis")
-    }
-
-    pub(crate) fn count_key(&mut self, db: u64, has_expiry: bool) {
-        self.key_records += 1;
-        self.expires += has_expiry as u64;
-        match self.dbs.last_mut() {
-            Some((d, n)) if *d == db => *n += 1,
-            _ => match self.dbs.iter_mut().find(|(d, _)| *d == db) {
-                Some((_, n)) => *n += 1,
-                None => self.dbs.push((db, 1)),
-            },
-        }
     }
 
     pub(crate) fn warn_once(&mut self, msg: String) {

@@ -23,7 +23,11 @@ pub struct KeyFilter {
 
 /// Compiles a Redis-style glob (`*`, `?`, `[abc]`, `[^a]`, `\x`) to a
 /// byte regex matching the whole key; `*` also matches `/`.
-pub fn glob(pattern: &str) -> Result<Regex, String> {
+pub fn glob(pattern: &str) -> crate::Result<Regex> {
+    compile_glob(pattern).map_err(crate::Error::Invalid)
+}
+
+fn compile_glob(pattern: &str) -> Result<Regex, String> {
     // Redis globs have no `{a,b}` alternation: braces are ordinary bytes
     // (cluster hash tags such as `{user}:1`).
     let mut p = String::with_capacity(pattern.len() + 4);

@@ -58,16 +58,19 @@ pub struct KeyReader {
 }
 
 impl KeyReader {
-    /// Filters, decodes and estimates one record; `None` when the filter
-    /// rejects it. Decoding errors carry the record's db and key.
-    pub fn read<'s>(
-        &'s mut self,
-        k: &'s KeyRecord<'_>,
+    /// Filters, decodes and estimates one record and hands the facts to
+    /// `f`, unless the filter rejects it (then `f` is not called). Decoding
+    /// errors carry the record's db and key.
+    #[inline]
+    pub fn read<R>(
+        &mut self,
+        k: &KeyRecord<'_>,
         target: &Target,
         templates: &Templates,
         opts: (&KeyFilter, Detail),
         ctime_ms: Option<i64>,
-    ) -> rdb::Result<Option<KeyFacts<'s>>> {
+        f: impl FnOnce(&KeyFacts<'_>) -> R,
+    ) -> rdb::Result<Option<R>> {
         let (filter, detail) = opts;
         let key = k
             .key
@@ -88,7 +91,7 @@ impl KeyReader {
         if !filter.accepts_value(type_name, e.bytes) {
             return Ok(None);
         }
-        Ok(Some(KeyFacts {
+        Ok(Some(f(&KeyFacts {
             db: k.db,
             key,
             type_name,
@@ -104,6 +107,6 @@ impl KeyReader {
             lfu_freq: k.lfu_freq,
             rdb_bytes: k.record_len(),
             field_ttls: e.field_ttls,
-        }))
+        })))
     }
 }

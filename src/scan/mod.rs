@@ -72,6 +72,9 @@ pub struct Scanner<'a> {
     target: Option<Arc<ResolvedTarget>>,
     /// Stop before this offset (a resumed walk over one range).
     end: Option<u64>,
+    /// Check the stored CRC-64 at EOF (a resumed walk over a file the
+    /// first walk checked does not pay for it again).
+    check_crc: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -91,11 +94,13 @@ impl<'a> Scanner<'a> {
             facts,
             target: None,
             end: None,
+            check_crc: true,
         })
     }
 
-    /// A scanner resumed at `at` that stops before `end` (`None`: at EOF).
-    /// Its facts cover that range only.
+    /// A scanner resumed at `at` that stops before `end` (`None`: at EOF),
+    /// over a file a first walk has read whole (its checksum is not checked
+    /// again). Its facts cover that range only.
     pub fn resume(
         data: &'a [u8],
         choice: &TargetChoice,
@@ -109,6 +114,7 @@ impl<'a> Scanner<'a> {
         s.facts.family = Some(s.p.family());
         s.facts.decoded_bytes = s.p.offset();
         s.end = end;
+        s.check_crc = false;
         Ok(s)
     }
 
@@ -164,6 +170,7 @@ impl<'a> Scanner<'a> {
     /// The next key record; `None` after the EOF opcode (or the end of a
     /// resumed range). This is the one record loop: every other record is
     /// handled here. A stored checksum that does not match is an error.
+    #[inline(always)]
     pub fn next_key(&mut self) -> rdb::Result<Option<KeyRecord<'a>>> {
         // The consumer came back: everything handed out so far was accepted.
         self.facts.decoded_bytes = self.p.offset();
@@ -179,7 +186,11 @@ impl<'a> Scanner<'a> {
                     if self.target.is_none() {
                         self.target();
                     }
-                    self.facts.count_key(k.db, k.expire_at_ms.is_some());
+                    self.facts.key_records += 1;
+                    if self.facts.dbs.is_empty() {
+                        // No SELECTDB (old files): db 0.
+                        self.facts.dbs.push(k.db);
+                    }
                     return Ok(Some(k));
                 }
                 Record::Aux { key, value } => {
@@ -193,6 +204,9 @@ impl<'a> Scanner<'a> {
                 }
                 Record::ModuleAux { .. } => self.facts.module_aux += 1,
                 Record::HashTemplate { .. } => self.facts.hash_templates += 1,
+                Record::Eof(eof) if !self.check_crc => {
+                    self.facts.trailing_bytes = eof.trailing;
+                }
                 Record::Eof(eof) => {
                     let sum = eof.verify();
                     self.facts.checksum = Some(sum);
@@ -205,10 +219,12 @@ impl<'a> Scanner<'a> {
                         ));
                     }
                 }
-                Record::SelectDb { .. }
-                | Record::ResizeDb { .. }
-                | Record::SlotInfo { .. }
-                | Record::SlotImport { .. } => {}
+                Record::SelectDb { db } => {
+                    if !self.facts.dbs.contains(&db) {
+                        self.facts.dbs.push(db);
+                    }
+                }
+                Record::ResizeDb { .. } | Record::SlotInfo { .. } | Record::SlotImport { .. } => {}
             }
             self.facts.decoded_bytes = self.p.offset();
         }

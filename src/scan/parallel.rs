@@ -144,6 +144,7 @@ where
     let worker = batches
         .par_bridge()
         .fold(new_worker, |mut w, batch| {
+            let acc = &mut w.acc;
             for rec in &batch.records {
                 let read = w.reader.read(
                     rec,
@@ -151,14 +152,11 @@ where
                     &batch.templates,
                     (&opts.filter, opts.detail),
                     batch.ctime_ms,
+                    |f| acc.add(f),
                 );
-                match read {
-                    Ok(Some(f)) => w.acc.add(&f),
-                    Ok(None) => {}
-                    Err(e) => {
-                        w.error = first_error(w.error.take(), Some(e));
-                        break;
-                    }
+                if let Err(e) = read {
+                    w.error = first_error(w.error.take(), Some(e));
+                    break;
                 }
             }
             w
@@ -180,20 +178,23 @@ where
 }
 
 /// A second walk over the keys the filter accepts, on all cores, split at
-/// the checkpoints of an earlier [`fold_file`]: `f` sees each key's db,
-/// bytes and expiry. Values are decoded only when the filter needs them
-/// (`--type`, `--min-bytes`).
-pub fn walk_keys<A, I, F, M>(
+/// the checkpoints of an earlier [`fold_file`]: `f` sees the db, bytes and
+/// expiry of each key whose expiry `want` accepts (checked first, so other
+/// keys cost only their framing). Values are decoded only when the filter
+/// needs them (`--type`, `--min-bytes`).
+pub fn walk_keys<A, I, W, F, M>(
     data: &[u8],
     opts: &ScanOptions,
     checkpoints: &[ScanCheckpoint],
     init: I,
+    want: W,
     f: F,
     merge: M,
 ) -> Result<A, rdb::Error>
 where
     A: Send,
     I: Fn() -> A + Sync + Send,
+    W: Fn(Option<i64>) -> bool + Sync + Send,
     F: Fn(&mut A, u64, &[u8], Option<i64>) + Sync + Send,
     M: Fn(&mut A, A) + Sync + Send,
 {
@@ -217,18 +218,19 @@ where
             let mut reader = KeyReader::default();
             let mut buf = Vec::new();
             while let Some(k) = s.next_key()? {
+                if !want(k.expire_at_ms) {
+                    continue;
+                }
                 if filter.needs_value() {
                     let target = s.target().clone();
-                    let read = reader.read(
+                    reader.read(
                         &k,
                         &target.target,
                         s.templates(),
                         (filter, Detail::Headers),
                         None,
+                        |x| f(&mut acc, x.db, x.key, x.expire_at_ms),
                     )?;
-                    if let Some(x) = read {
-                        f(&mut acc, x.db, x.key, x.expire_at_ms);
-                    }
                 } else {
                     let key = k.key.bytes(&mut buf)?;
                     if filter.accepts_record(k.db, key, k.expire_at_ms) {
