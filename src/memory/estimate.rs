@@ -442,10 +442,10 @@ impl<'t> Collector<'t> {
                     (ROBJ + l.sds(self.string_len), "raw")
                 }
             }
-            ValueType::List => self.list_value(&th),
-            ValueType::Set => self.set_value(&th, t),
+            ValueType::List => self.list_value(th),
+            ValueType::Set => self.set_value(th, t),
             ValueType::Zset => {
-                let (v, enc, a) = self.zset_value(&th, t);
+                let (v, enc, a) = self.zset_value(th, t);
                 approx = a;
                 (v, enc)
             }
@@ -455,9 +455,9 @@ impl<'t> Collector<'t> {
                     && self.t.profile >= super::profile::ServerProfile::Redis74 =>
             {
                 approx = Some(Approx::FieldTtl);
-                self.hash_ex_value(&th, t)
+                self.hash_ex_value(th, t)
             }
-            ValueType::Hash => self.hash_value(&th, t),
+            ValueType::Hash => self.hash_value(th, t),
             ValueType::Stream => self.stream_value(),
             ValueType::Module | ValueType::Array => {
                 approx = Some(Approx::Module);
