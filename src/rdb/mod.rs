@@ -19,6 +19,7 @@ pub mod stream;
 pub mod string;
 pub mod types;
 pub mod value;
+pub mod visit;
 pub mod ziplist;
 pub mod zipmap;
 

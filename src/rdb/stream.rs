@@ -5,85 +5,13 @@
 //! Stream IDs in node keys, PELs and consumer PELs are 16 raw big-endian
 //! bytes; IDs elsewhere are pairs of lengths.
 
-use std::fmt;
-
 use super::cursor::Cursor;
 use super::error::{Error, Result};
 use super::listpack::Listpack;
 use super::string::{Elem, RdbStr, read_blob, read_count, read_len, read_string};
 use super::types::*;
-use super::value::{BlobKind, Scratch, ValueVisitor};
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct StreamId {
-    pub ms: u64,
-    pub seq: u64,
-}
-
-impl fmt::Display for StreamId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.ms, self.seq)
-    }
-}
-
-/// Stream-level fields, reported after the entries (file order).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct StreamMeta {
-    /// `XLEN`.
-    pub length: u64,
-    pub last_id: StreamId,
-    /// RDB type 19+.
-    pub first_id: Option<StreamId>,
-    pub max_deleted_id: Option<StreamId>,
-    pub entries_added: Option<u64>,
-    /// Number of radix-tree nodes (listpacks).
-    pub nodes: u64,
-    /// Entries flagged deleted but still present in node listpacks.
-    pub deleted_entries: u64,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct PendingEntry {
-    pub id: StreamId,
-    /// Last delivery time, ms since the epoch.
-    pub delivery_time_ms: i64,
-    pub delivery_count: u64,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Consumer {
-    pub name: Vec<u8>,
-    /// ms since the epoch.
-    pub seen_time_ms: i64,
-    /// RDB type 21+, ms since the epoch.
-    pub active_time_ms: Option<i64>,
-    pub pending: Vec<StreamId>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Group {
-    pub name: Vec<u8>,
-    pub last_id: StreamId,
-    /// RDB type 19+; `None` when stored as unknown.
-    pub entries_read: Option<u64>,
-    pub pending: Vec<PendingEntry>,
-    pub consumers: Vec<Consumer>,
-    /// RDB type 27: PEL entries owned by no consumer.
-    pub nack: Vec<StreamId>,
-}
-
-/// One IDMP producer: its id and (idempotency id, stream id) pairs.
-pub type IdmpProducer = (Vec<u8>, Vec<(Vec<u8>, StreamId)>);
-
-/// RDB type 26+: idempotent-producer tracking.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Idmp {
-    pub duration_s: u64,
-    pub max_entries: u64,
-    pub producers: Vec<IdmpProducer>,
-    pub iids_added: u64,
-    pub iids_duplicates: u64,
-}
+use super::visit::{BlobKind, Scratch, ValueVisitor};
+pub use super::visit::{Consumer, Group, Idmp, PendingEntry, StreamId, StreamMeta};
 
 const STREAM_ITEM_FLAG_DELETED: i64 = 1;
 const STREAM_ITEM_FLAG_SAMEFIELDS: i64 = 2;

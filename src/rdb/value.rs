@@ -8,78 +8,12 @@ use super::error::{Error, ErrorKind, Result};
 use super::intset::Intset;
 use super::listpack::Listpack;
 use super::module::{ModuleId, skip_module_body};
-use super::stream::{self, Group, Idmp, StreamId, StreamMeta};
+use super::stream;
 use super::string::{Blob, Elem, read_ascii_double, read_blob, read_count, read_len, read_string};
 use super::types::*;
+pub use super::visit::{ArrayElem, BlobKind, ModuleValue, NullVisitor, Scratch, ValueVisitor};
 use super::ziplist::Ziplist;
 use super::zipmap::Zipmap;
-
-/// Which compact blob a value stored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BlobKind {
-    Ziplist,
-    Listpack,
-    Intset,
-    Zipmap,
-}
-
-/// A module value, walked without the module.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ModuleValue {
-    pub id: ModuleId,
-    /// Bytes of the opcode-annotated body, including its EOF opcode.
-    pub serialized_len: u64,
-}
-
-/// One element of an `RDB_TYPE_ARRAY` value.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum ArrayElem<'a> {
-    Str(Elem<'a>),
-    Int(i64),
-    Float(f64),
-}
-
-/// Receives a value's contents. Every method defaults to doing nothing, so
-/// a visitor implements only what it needs.
-///
-/// Elements are reported in stored order. Integers stored in binary form
-/// arrive as `Elem::Int`; they stand for their decimal text.
-#[allow(unused_variables)]
-pub trait ValueVisitor {
-    /// A string value.
-    fn string(&mut self, value: Elem<'_>) {}
-    /// A list element or set member.
-    fn item(&mut self, value: Elem<'_>) {}
-    fn zset_item(&mut self, member: Elem<'_>, score: f64) {}
-    /// A hash field; `expire_at_ms` is the field TTL (ms since the epoch).
-    fn hash_field(&mut self, field: Elem<'_>, value: Elem<'_>, expire_at_ms: Option<i64>) {}
-    /// A ziplist, listpack, intset or zipmap blob of `len` bytes (uncompressed).
-    fn blob(&mut self, kind: BlobKind, len: usize) {}
-    /// A quicklist node: `plain` nodes hold one element; `lzf_len` is the
-    /// compressed size when the node was stored LZF-compressed.
-    fn quicklist_node(&mut self, plain: bool, len: u64, lzf_len: Option<u64>) {}
-    /// A stream radix-tree node: its master ID and listpack length.
-    fn stream_node(&mut self, master: StreamId, lp_len: usize) {}
-    fn stream_entry(&mut self, id: StreamId, fields: &[(Elem<'_>, Elem<'_>)]) {}
-    fn stream_meta(&mut self, meta: &StreamMeta) {}
-    fn stream_group(&mut self, group: &Group) {}
-    fn stream_idmp(&mut self, idmp: &Idmp) {}
-    fn module(&mut self, value: &ModuleValue) {}
-    fn array_item(&mut self, index: u64, value: ArrayElem<'_>) {}
-}
-
-/// A visitor that ignores everything (used by `verify` and for skipping).
-pub struct NullVisitor;
-impl ValueVisitor for NullVisitor {}
-
-/// Reusable buffers for LZF output, so decoding allocates only when a value
-/// is larger than any before it.
-#[derive(Default)]
-pub struct Scratch {
-    pub a: Vec<u8>,
-    pub(crate) b: Vec<u8>,
-    pub(crate) blob: Vec<u8>,
-}
 
 /// The hash templates registered by `RDB_OPCODE_HASH_TEMPLATE` (Redis
 /// 8.10) so far: field names by template id; a later record with the same
