@@ -135,9 +135,6 @@ impl<'a> Cursor<'a> {
     pub fn f64_le(&mut self) -> Result<f64> {
         Ok(f64::from_le_bytes(self.array()?))
     }
-    pub fn f32_le(&mut self) -> Result<f32> {
-        Ok(f32::from_le_bytes(self.array()?))
-    }
 }
 
 #[cfg(test)]

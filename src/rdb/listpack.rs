@@ -62,11 +62,6 @@ impl<'a> Listpack<'a> {
         })
     }
 
-    /// Declared element count, `None` when the header says 65535 (unknown).
-    pub fn declared_count(&self) -> Option<u16> {
-        (self.declared != u16::MAX).then_some(self.declared)
-    }
-
     /// The next element, or `None` at the end marker.
     #[inline]
     pub fn next_elem(&mut self) -> Result<Option<Elem<'a>>> {

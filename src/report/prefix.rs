@@ -340,34 +340,6 @@ impl PrefixTree {
         rows
     }
 
-    /// Totals of every prefix down to `depth`, by the label `rows` gives
-    /// it (exact lookups for baselines, instead of reading labels as globs).
-    pub fn label_totals(&self, depth: usize) -> std::collections::HashMap<Vec<u8>, PrefixStats> {
-        let mut out = std::collections::HashMap::new();
-        let mut stack: Vec<(&Node, Vec<u8>, usize)> = vec![(&self.root, Vec::new(), 0)];
-        while let Some((node, label, d)) = stack.pop() {
-            if d > 0 {
-                let mut l = label.clone();
-                if (node.deeper || node.collapsed) && !l.ends_with(b"*") {
-                    l.push(self.cfg.delimiters.first().copied().unwrap_or(b':'));
-                    l.push(b'*');
-                }
-                out.entry(l).or_insert(node.stats);
-            }
-            if d < depth {
-                for (k, child) in node.children.iter() {
-                    let mut l = label.clone();
-                    if d > 0 {
-                        l.push(k[0]);
-                    }
-                    l.extend_from_slice(&k[1..]);
-                    stack.push((child, l, d + 1));
-                }
-            }
-        }
-        out
-    }
-
     fn node_at(&self, path: &[Vec<u8>]) -> &Node {
         let mut n = &self.root;
         for k in path {
