@@ -39,10 +39,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         big_keys: true,
         ..Sections::NONE
     };
-    let a = args
-        .opts
-        .analysis(&PrefixArgs::default(), sections, Detail::Elements)?;
-    let (doc, ()) = args.opts.run(&a, &args.files, || ())?;
+    let doc = args.opts.doc(
+        &args.files,
+        &PrefixArgs::default(),
+        sections,
+        Detail::Elements,
+    )?;
     let el = args.by == By::Elements;
     args.opts
         .emit(|| bigkeys_text(&doc, el), || bigkeys_json(&doc, el))

@@ -36,10 +36,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         expiry: true,
         ..Sections::NONE
     };
-    let a = args
+    let doc = args
         .opts
-        .analysis(&args.prefixes, sections, Detail::Headers)?;
-    let (doc, ()) = args.opts.run(&a, &args.files, || ())?;
+        .doc(&args.files, &args.prefixes, sections, Detail::Headers)?;
     args.opts
         .emit(|| expiry_text_view(&doc), || expiry_json(&doc))
 }

@@ -42,9 +42,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let a = args
+    let doc = args
         .opts
-        .analysis(&args.prefixes, Sections::ALL, Detail::Headers)?;
-    let (doc, ()) = args.opts.run(&a, &args.files, || ())?;
+        .doc(&args.files, &args.prefixes, Sections::ALL, Detail::Headers)?;
     args.opts.emit(|| report_text(&doc), || report_json(&doc))
 }

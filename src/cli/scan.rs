@@ -123,6 +123,18 @@ impl ScanOpts {
         })
     }
 
+    /// The report document of `files` with only `sections` computed.
+    pub fn doc(
+        &self,
+        files: &[String],
+        prefixes: &PrefixArgs,
+        sections: Sections,
+        detail: Detail,
+    ) -> anyhow::Result<ReportDoc> {
+        let a = self.analysis(prefixes, sections, detail)?;
+        Ok(self.run(&a, files, || ())?.0)
+    }
+
     /// Runs the analysis over `files`, with a progress bar on a terminal.
     pub fn run<X: Accumulator>(
         &self,
