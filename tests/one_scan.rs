@@ -522,3 +522,33 @@ fn cli_rejects_unknown_names_and_says_when_a_db_matches_nothing() {
         assert!(std::fs::metadata(&out).unwrap().len() > 0, "{cmd}");
     }
 }
+
+/// 20,000 templates, each followed by a key that uses it: every batch sees
+/// a new template. Snapshots are persistent maps, so this stays linear (it
+/// took 30–48 s when the list was cloned per record).
+#[test]
+fn many_interleaved_hash_templates_stay_linear() {
+    let d = tempfile::tempdir().unwrap();
+    let mut r = Rdb::redis(15)
+        .aux("ctime", &CTIME_S.to_string())
+        .select_db(0);
+    for n in 0..20_000u64 {
+        r = r.hash_template(n, &[b"f"]).key(
+            T_HASH_TMPL_ARRAY_REF,
+            format!("k:{n}").as_bytes(),
+            v_hash_tmpl_array_ref(n, &[string(b"v")]),
+        );
+    }
+    let f = write(d.path(), "many.rdb", &r.finish(true));
+    let start = std::time::Instant::now();
+    for cmd in ["report", "verify"] {
+        let o = run([cmd, p(&f)]);
+        assert_eq!(exit_code(&o), 0, "{cmd}: {}", describe(&o));
+    }
+    let v = json(&run(["report", "--quiet", "--format", "json", p(&f)]));
+    assert_eq!(v["summary"]["keys"], 20_000);
+    assert_eq!(v["summary"]["by_type"]["hash"]["keys"], 20_000);
+    // Not a timing test: a guard far above the expected well-under-a-second
+    // (debug build), against a return of the quadratic behaviour.
+    assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
+}

@@ -19,12 +19,12 @@ use super::zipmap::Zipmap;
 /// 8.10) so far: field names by template id; a later record with the same
 /// id replaces the earlier one.
 ///
-/// Cloning is cheap (shared); registering a template copies the table only
-/// while an older snapshot of it is still held (a batch or a checkpoint),
-/// so a walk stays linear in the number of templates per batch, and a
-/// lookup is O(1).
+/// A persistent map: a snapshot (each parallel batch and checkpoint holds
+/// one) is an O(1) clone and registering a template is O(log n) however
+/// many snapshots are held, so a file of templates interleaved with keys
+/// stays linear.
 #[derive(Clone, Debug, Default)]
-pub struct Templates(std::sync::Arc<foldhash::HashMap<u64, std::sync::Arc<[Vec<u8>]>>>);
+pub struct Templates(imbl::HashMap<u64, std::sync::Arc<[Vec<u8>]>>);
 
 impl Templates {
     /// The field names of template `id`.
@@ -33,7 +33,7 @@ impl Templates {
     }
 
     pub(crate) fn insert(&mut self, id: u64, fields: Vec<Vec<u8>>) {
-        std::sync::Arc::make_mut(&mut self.0).insert(id, fields.into());
+        self.0.insert(id, fields.into());
     }
 
     pub fn len(&self) -> usize {
