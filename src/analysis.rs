@@ -169,17 +169,11 @@ impl Analysis {
                 &self.scan,
                 checkpoints,
                 new_trees,
-                |expire| {
-                    expire.is_some_and(|at| {
-                        clusters
-                            .iter()
-                            .any(|c| at >= c.at_ms && at - c.at_ms < c.width_ms)
-                    })
-                },
+                |expire| expire.is_some_and(|at| clusters.iter().any(|c| c.contains(at))),
                 |trees: &mut Vec<PrefixTree>, _db, key, expire| {
                     let Some(at) = expire else { return };
                     for (c, t) in clusters.iter().zip(trees.iter_mut()) {
-                        if at >= c.at_ms && at - c.at_ms < c.width_ms {
+                        if c.contains(at) {
                             t.add(key, &one);
                         }
                     }

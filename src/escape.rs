@@ -55,6 +55,24 @@ pub fn terminal(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`terminal`] for a whole text view: every line made terminal-safe, the
+/// line breaks kept. Text views pass through this once on their way out, so
+/// no byte string from a dump can reach a terminal raw, whichever field it
+/// came in by.
+pub fn terminal_lines(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&terminal(line));
+    }
+    Cow::Owned(out)
+}
+
 /// Escapes raw bytes for a terminal: [`escape`], then [`terminal`].
 pub fn escape_terminal(bytes: &[u8]) -> String {
     terminal(&escape(bytes)).into_owned()

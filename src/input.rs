@@ -174,13 +174,43 @@ fn bad(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg)
 }
 
+/// What a read of a mapped page past a file's new end does: SIGBUS. Said
+/// instead of dying silently: the message and exit code 2, from a handler
+/// that only calls async-signal-safe functions.
+#[cfg(unix)]
+fn on_sigbus_exit_2() {
+    extern "C" fn handler(_: libc::c_int) {
+        const MSG: &[u8] = b"rdbscope: error: the input file shrank while it was being read \
+(another process truncated or rewrote it); copy the dump first\n";
+        // SAFETY: write(2) and _exit(2) are async-signal-safe.
+        unsafe {
+            libc::write(2, MSG.as_ptr().cast(), MSG.len());
+            libc::_exit(2);
+        }
+    }
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: installs a handler for SIGBUS only, with an empty mask and
+        // no flags; the handler above never returns.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = handler as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(libc::SIGBUS, &sa, std::ptr::null_mut());
+        }
+    });
+}
+
 /// Maps a regular file read-only; `None` when mapping fails (then the
 /// caller reads the file instead).
 fn map(file: &File) -> Option<Mmap> {
+    #[cfg(unix)]
+    on_sigbus_exit_2();
     // SAFETY: the map is read-only and private to this process. If another
-    // process truncates the file while it is mapped, reads may fault; dumps
-    // are written to a temp file and renamed by Redis, so a dump being
-    // analyzed is not modified in place.
+    // process truncates the file while it is mapped, a read past the new end
+    // raises SIGBUS, which `on_sigbus_exit_2` turns into a message and exit
+    // 2 (Redis writes dumps to a temp file and renames it, so a dump is not
+    // normally modified in place).
     let m = unsafe { Mmap::map(file) }.ok()?;
     #[cfg(unix)]
     let _ = m.advise(memmap2::Advice::Sequential);

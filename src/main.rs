@@ -15,7 +15,7 @@ fn main() -> ExitCode {
             if cli::is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("rdbscope: {e:#}");
+            cli::say(format!("{e:#}"));
             ExitCode::from(cli::EXIT_ERROR)
         }
     }

@@ -6,6 +6,7 @@ mod corpus;
 mod corrupt;
 mod fuzz_replay;
 mod golden;
+mod hostile;
 mod keys;
 mod memory;
 mod one_scan;

@@ -10,7 +10,7 @@ use rdbscope::output::check;
 use rdbscope::report::Sections;
 use rdbscope::report::doc::ReportDoc;
 
-use super::scan::{Format, PrefixArgs, ScanOpts};
+use super::scan::{PrefixArgs, ScanOpts};
 use super::{EXIT_OK, EXIT_VIOLATIONS};
 
 /// Gate a CI job on key hygiene: rules from a TOML file.
@@ -143,14 +143,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         std::fs::write(path, xml).with_context(|| format!("cannot write {}", path.display()))?;
     }
     for n in &notes {
-        eprintln!("rdbscope: warning: {n}");
+        super::say(format!("warning: {n}"));
     }
-    let format = args.opts.format;
     args.opts.emit(
         || check::text(&results, &notes),
         || check::json(&results, &notes).to_string(),
     )?;
-    let _ = format == Format::Text;
     Ok(if results.iter().all(|r| r.ok) {
         EXIT_OK
     } else {

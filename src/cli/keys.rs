@@ -80,16 +80,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         let sum = rdbscope::keys::scan(data, &opts, progress, |row, t| {
             let profile = t.target.describe();
             if !announced {
-                eprintln!(
-                    "rdbscope: {}: memory profile {profile} ({})",
-                    rdbscope::escape::terminal(file),
-                    rdbscope::escape::terminal(&t.reason)
-                );
+                super::say(format!("{file}: memory profile {profile} ({})", t.reason));
                 if let Some(w) = &t.warning {
-                    eprintln!(
-                        "rdbscope: {}: warning: {w}",
-                        rdbscope::escape::terminal(file)
-                    );
+                    super::say(format!("{file}: warning: {w}"));
                 }
                 announced = true;
             }

@@ -68,6 +68,12 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
+/// Prints one line on stderr, terminal-safe (messages may quote keys and
+/// AUX values from a dump).
+pub fn say(msg: impl std::fmt::Display) {
+    eprintln!("rdbscope: {}", rdbscope::escape::terminal(&msg.to_string()));
+}
+
 /// A closed stdout (`rdbscope dump x | head`) is not an error.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {

@@ -196,7 +196,7 @@ impl ScanOpts {
     ) -> anyhow::Result<u8> {
         let mut out = super::shared::output(self.output.as_deref())?;
         match self.format {
-            Format::Text => out.write_all(text().as_bytes())?,
+            Format::Text => out.write_all(rdbscope::escape::terminal_lines(&text()).as_bytes())?,
             Format::Json => writeln!(out, "{}", json())?,
         }
         out.flush()?;
@@ -208,7 +208,9 @@ impl ScanOpts {
 pub fn warn_unmatched_dbs(dbs: &[u64], doc: &ReportDoc) {
     for db in dbs {
         if !doc.summary.by_db.contains_key(&db.to_string()) {
-            eprintln!("rdbscope: warning: --db {db}: no key in that database matched");
+            super::say(format!(
+                "warning: --db {db}: no key in that database matched"
+            ));
         }
     }
 }

@@ -214,7 +214,7 @@ impl Inputs {
             let input = match rdbscope::input::Input::open(file) {
                 Ok(i) => i,
                 Err(e) => {
-                    eprintln!("rdbscope: {}", rdbscope::Error::from(e).in_file(file));
+                    super::say(rdbscope::Error::from(e).in_file(file));
                     ok = false;
                     continue;
                 }
@@ -239,7 +239,7 @@ impl Inputs {
                 Ok(()) => {}
                 Err(rdbscope::Error::Io(e)) => return Err(e.into()),
                 Err(e) => {
-                    eprintln!("rdbscope: {}", e.in_file(file));
+                    super::say(e.in_file(file));
                     ok = false;
                 }
             }
@@ -253,7 +253,7 @@ impl FilterArgs {
     pub fn warn_unmatched_dbs(&self, seen: &[u64]) {
         for db in &self.dbs {
             if !seen.contains(db) {
-                eprintln!("rdbscope: warning: --db {db}: no such database in the input");
+                super::say(format!("warning: --db {db}: no such database in the input"));
             }
         }
     }

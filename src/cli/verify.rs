@@ -3,6 +3,7 @@
 use std::io::{IsTerminal, Write};
 
 use clap::ValueEnum;
+use rdbscope::escape::terminal;
 use rdbscope::input::Input;
 use rdbscope::output::verify::{FileInfo, json_value, text_line};
 use rdbscope::verify::verify_with_progress;
@@ -81,14 +82,18 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                     code = EXIT_ERROR;
                 }
                 match args.format {
-                    Format::Text => writeln!(out, "{}", text_line(&info, &v))?,
+                    Format::Text => writeln!(out, "{}", terminal(&text_line(&info, &v)))?,
                     Format::Json => writeln!(out, "{}", json_value(&info, &v))?,
                 }
             }
             Err(e) => {
                 code = EXIT_ERROR;
                 match args.format {
-                    Format::Text => writeln!(out, "{file}: FAILED, cannot read: {e}")?,
+                    Format::Text => writeln!(
+                        out,
+                        "{}",
+                        terminal(&format!("{file}: FAILED, cannot read: {e}"))
+                    )?,
                     Format::Json => {
                         let v = serde_json::json!({"file": file, "valid": false, "error": {"offset": null, "message": format!("cannot read: {e}")}});
                         writeln!(out, "{v}")?

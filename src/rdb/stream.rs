@@ -207,14 +207,16 @@ fn walk_node<V: ValueVisitor>(blob: &[u8], base: u64, master: StreamId, v: &mut 
     let count = lp_int(&mut lp, at)?;
     let deleted = lp_int(&mut lp, at)?;
     let nfields = lp_int(&mut lp, at)?;
-    if count < 0 || deleted < 0 || nfields < 0 || nfields as usize > blob.len() {
+    // Each listpack entry takes at least 2 bytes: a count the rest of the
+    // blob cannot hold is corrupt (and never sizes an allocation).
+    if count < 0 || deleted < 0 || nfields < 0 || nfields as usize > blob.len() / 2 {
         return Err(Error::corrupt(
             at,
             "stream node",
             "negative or impossible master entry counts",
         ));
     }
-    let mut master_fields = Vec::with_capacity(nfields as usize);
+    let mut master_fields = Vec::with_capacity((nfields as usize).min(1024));
     for _ in 0..nfields {
         master_fields.push(lp_elem(&mut lp, at)?);
     }

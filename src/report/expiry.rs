@@ -106,6 +106,13 @@ pub struct Cluster {
     pub count: Count,
 }
 
+impl Cluster {
+    /// Whether `at` (ms since the epoch) falls in this second or minute.
+    pub fn contains(&self, at: i64) -> bool {
+        at >= self.at_ms && (at as i128 - self.at_ms as i128) < self.width_ms as i128
+    }
+}
+
 impl ExpiryAcc {
     pub fn add(
         &mut self,
@@ -201,9 +208,10 @@ impl ExpiryAcc {
             return (Vec::new(), "none");
         }
         slots.sort_by_key(|s| s.0);
-        let (min, max) = (slots[0].0, slots[slots.len() - 1].0);
+        // In i128: expiry times from the file may span all of i64.
+        let (min, max) = (slots[0].0 as i128, slots[slots.len() - 1].0 as i128);
         let span = max - min + 1;
-        let units: [(i64, &str); 4] = [
+        let units: [(i128, &str); 4] = [
             (1000, "second"),
             (60_000, "minute"),
             (3_600_000, "hour"),
@@ -211,26 +219,28 @@ impl ExpiryAcc {
         ];
         let (mut width, mut name) = units[3];
         for (w, n) in units {
-            if w >= self.slot_ms() && span / w < 48 {
+            if w >= self.slot_ms() as i128 && span / w < 48 {
                 (width, name) = (w, n);
                 break;
             }
         }
         if span / width >= 48 {
-            width = ((span / 47) as u64).div_ceil(86_400_000) as i64 * 86_400_000;
+            width = ((span / 47 + 86_399_999) / 86_400_000).max(1) * 86_400_000;
             name = "days";
         }
         let start = min.div_euclid(width) * width;
-        let n = ((max - start) / width + 1) as usize;
+        // At most 48 buckets by the choice of width.
+        let n = ((max - start) / width + 1).clamp(1, 64) as usize;
+        let clamp = |ms: i128| ms.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
         let mut buckets: Vec<Bucket> = (0..n)
             .map(|i| Bucket {
-                start_ms: start + i as i64 * width,
-                end_ms: start + (i as i64 + 1) * width,
+                start_ms: clamp(start + i as i128 * width),
+                end_ms: clamp(start + (i as i128 + 1) * width),
                 count: Count::default(),
             })
             .collect();
         for (at, c) in slots {
-            let i = ((at - start) / width) as usize;
+            let i = ((at as i128 - start) / width) as usize;
             if let Some(b) = buckets.get_mut(i) {
                 b.count.add(c);
             }

@@ -1,0 +1,225 @@
+//! Crafted files that once crashed or fooled rdbscope (issue "Bounded by
+//! design"): each must now give exit 0 with sane output or exit 2 with an
+//! offset, never a panic, an abort or a raw control byte on a terminal.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::builder::*;
+use crate::util::*;
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn describe(o: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Bytes a terminal would act on: C0 controls but `\n`, DEL, and the UTF-8
+/// encodings of the C1 controls U+0080..U+009F.
+fn raw_controls(bytes: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(bytes);
+    text.chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .map(|c| c as u32 as u8)
+        .collect()
+}
+
+const EVERY_COMMAND: [&str; 7] = [
+    "verify", "dump", "keys", "report", "bigkeys", "prefixes", "expiry",
+];
+
+#[test]
+fn expiry_times_at_the_ends_of_i64_do_not_panic() {
+    let d = tempfile::tempdir().unwrap();
+    // No AUX ctime: nothing is "expired", both times are in the histogram.
+    let f = Rdb::redis(9)
+        .select_db(0)
+        .expire_ms(i64::MIN + 5000)
+        .key(T_STRING, b"a", v_string(b"x"))
+        .expire_ms(i64::MAX - 5000)
+        .key(T_STRING, b"b", v_string(b"y"))
+        .finish(true);
+    let f = write(d.path(), "ends.rdb", &f);
+    for cmd in EVERY_COMMAND {
+        let o = run([cmd, p(&f)]);
+        assert_eq!(exit_code(&o), 0, "{cmd}: {}", describe(&o));
+    }
+    let o = run(["expiry", "--format", "json", p(&f)]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let hist = v["histogram"].as_array().unwrap();
+    assert!(!hist.is_empty() && hist.len() <= 64, "{v}");
+    let keys: u64 = hist.iter().map(|b| b["keys"].as_u64().unwrap()).sum();
+    assert_eq!(keys, 2, "{v}");
+}
+
+#[test]
+fn stream_master_entry_with_an_impossible_field_count_is_an_error() {
+    let d = tempfile::tempdir().unwrap();
+    let good = Stream {
+        nodes: vec![StreamNode {
+            master_id: (1, 0),
+            entries: vec![entry((1, 0), &[("f", "v")])],
+        }],
+        length: 1,
+        last_id: (1, 0),
+        first_id: (1, 0),
+        max_deleted_id: (0, 0),
+        entries_added: 1,
+        groups: Vec::new(),
+        idmp: None,
+    };
+    let node = stream_node_listpack(&good.nodes[0]);
+    let value = v_stream(T_STREAM_LISTPACKS, &good);
+    // The same value with the node's master entry declaring 2^31 fields.
+    let bad_node = listpack(&[i(1), i(0), i(1 << 31), s("f"), i(0)]);
+    let head = cat(&[len(1), string(&raw_id((1, 0)))]);
+    let tail = &value[head.len() + string(&node).len()..];
+    let bad = cat(&[head, string(&bad_node), tail.to_vec()]);
+    let f = Rdb::redis(9)
+        .select_db(0)
+        .key(T_STREAM_LISTPACKS, b"st", bad)
+        .finish(true);
+    let f = write(d.path(), "stream.rdb", &f);
+    for cmd in EVERY_COMMAND {
+        let o = run([cmd, p(&f)]);
+        assert_eq!(exit_code(&o), 2, "{cmd}: {}", describe(&o));
+        let err =
+            String::from_utf8_lossy(&o.stderr).to_string() + &String::from_utf8_lossy(&o.stdout);
+        assert!(
+            err.contains("impossible master entry counts"),
+            "{cmd}: {err}"
+        );
+    }
+}
+
+#[test]
+fn hostile_keys_and_aux_values_never_reach_a_terminal_raw() {
+    let d = tempfile::tempdir().unwrap();
+    // ESC sequences (clear screen, a forged line), CSI as C1 (U+009B), NEL
+    // (U+0085), a carriage return and invalid UTF-8.
+    let evil: [&[u8]; 5] = [
+        b"\x1b[2J\x1b[HFAKE: OK",
+        "csi\u{9b}31m".as_bytes(),
+        "nel\u{85}x".as_bytes(),
+        b"cr\rover",
+        b"bad\xff\xfe",
+    ];
+    let mut r = Rdb::redis(10)
+        .aux_enc(&string(b"redis-ver"), &string(b"7.0.15\x1b]0;pwned\x07"))
+        .aux("ctime", "1700000000")
+        .select_db(0);
+    for (n, k) in evil.iter().enumerate() {
+        let mut key = k.to_vec();
+        key.extend_from_slice(format!(":{n}").as_bytes());
+        r = r
+            .expire_ms(1_700_000_000_000 + 3_600_000)
+            .key(T_STRING, &key, v_string(k));
+        // Also as a prefix family, for the prefix and cluster views.
+        for m in 0..3 {
+            let mut key = k.to_vec();
+            key.extend_from_slice(format!(":{n}:{m}").as_bytes());
+            r = r.key(T_HASH, &key, v_hash(&[(k, k)]));
+        }
+    }
+    let f = write(d.path(), "evil.rdb", &r.finish(true));
+    let rules = write(
+        d.path(),
+        "rules.toml",
+        b"max_key_bytes = 10\nrequire_ttl = [\"*\"]\n",
+    );
+    let mut cases: Vec<Vec<&str>> = EVERY_COMMAND
+        .iter()
+        .filter(|c| **c != "dump" && **c != "keys")
+        .map(|c| vec![*c, p(&f)])
+        .collect();
+    cases.push(vec!["bigkeys", "--by", "elements", p(&f)]);
+    cases.push(vec!["check", p(&f), "--rules", p(&rules)]);
+    cases.push(vec!["diff", p(&f), p(&f)]);
+    cases.push(vec!["keys", "--target", "redis-7.0", p(&f)]);
+    for args in cases {
+        let o = run(&args);
+        assert!(
+            [0, 1].contains(&exit_code(&o)),
+            "{args:?}: {}",
+            describe(&o)
+        );
+        if args[0] != "keys" {
+            assert_eq!(
+                raw_controls(&o.stdout),
+                b"",
+                "{args:?} stdout: {}",
+                describe(&o)
+            );
+        }
+        assert_eq!(
+            raw_controls(&o.stderr),
+            b"",
+            "{args:?} stderr: {}",
+            describe(&o)
+        );
+    }
+    // A damaged dump whose error names a hostile key.
+    let mut r = Rdb::redis(10).select_db(0);
+    r = r.key(T_LIST, b"\x1b[31mred", v_blob(b"not a ziplist"));
+    let bad = write(d.path(), "bad.rdb", &r.finish(true));
+    for cmd in EVERY_COMMAND {
+        let o = run([cmd, p(&bad)]);
+        assert_eq!(exit_code(&o), 2, "{cmd}: {}", describe(&o));
+        assert_eq!(raw_controls(&o.stderr), b"", "{cmd}: {}", describe(&o));
+        if cmd == "verify" {
+            assert_eq!(raw_controls(&o.stdout), b"", "{cmd}: {}", describe(&o));
+        }
+    }
+}
+
+#[test]
+fn a_dump_truncated_while_it_is_read_is_reported_not_a_bare_signal() {
+    let d = tempfile::tempdir().unwrap();
+    // One big string: `dump` reads every page of it.
+    let big = vec![b'x'; 256 << 20];
+    let f = Rdb::redis(10)
+        .select_db(0)
+        .key(T_STRING, b"big", v_string(&big))
+        .finish(false);
+    let path = write(d.path(), "big.rdb", &f);
+    drop(f);
+    let child = bin()
+        .args(["dump", p(&path), "-o", p(&d.path().join("out.jsonl"))])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(4096)
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    // Either it was still opening the file (an ordinary truncation error)
+    // or it was reading the mapped pages (SIGBUS, turned into a message);
+    // or it had finished. Never killed by a signal.
+    let code = o.status.code();
+    assert!(code.is_some(), "killed by a signal: {o:?}");
+    if code != Some(0) {
+        assert_eq!(code, Some(2), "{}", describe(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("shrank while it was being read") || err.contains("offset"),
+            "{err}"
+        );
+    }
+}
