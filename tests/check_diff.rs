@@ -745,7 +745,7 @@ fn allowed_encodings_fails_on_a_hashtable_hash() {
     );
     assert_eq!(
         r["message"],
-        "1 of 3 keys matching \"user:*\" has another encoding"
+        "1 of 3 hash/list/set/zset keys matching \"user:*\" has another encoding"
     );
     // Allowing both encodings makes it pass.
     let rules = self::rules(

@@ -25,6 +25,8 @@ pub struct Compiled {
     require_ttl: Vec<Regex>,
     prefix_bytes: Vec<Regex>,
     encodings: Vec<Regex>,
+    /// Per `allowed_encodings` rule: the types it applies to.
+    encoding_types: Vec<Vec<&'static str>>,
     baseline: Option<ReportDoc>,
 }
 
@@ -47,6 +49,20 @@ impl Compiled {
             .keys()
             .map(|p| g(p))
             .collect::<crate::Result<_>>()?;
+        let encoding_types = rules
+            .allowed_encodings
+            .values()
+            .map(|spec| {
+                let mut t: Vec<&'static str> = spec
+                    .encodings()
+                    .iter()
+                    .flat_map(|e| rules::types_of(e).iter().copied())
+                    .collect();
+                t.sort_unstable();
+                t.dedup();
+                t
+            })
+            .collect();
         if rules.baseline.is_some() && baseline.is_none() {
             return Err(crate::Error::invalid(
                 "the rules name a baseline; none was given",
@@ -57,6 +73,7 @@ impl Compiled {
             require_ttl,
             prefix_bytes,
             encodings,
+            encoding_types,
             baseline,
         })
     }
@@ -160,7 +177,7 @@ impl Accumulator for CheckAcc<'_> {
         }
         let allowed = c.rules.allowed_encodings.values();
         for (i, (re, spec)) in c.encodings.iter().zip(allowed).enumerate() {
-            if re.is_match(f.key) {
+            if c.encoding_types[i].contains(&f.type_name) && re.is_match(f.key) {
                 self.enc_matched[i] += 1;
                 if !spec.encodings().iter().any(|e| e == f.encoding) {
                     self.encodings[i].add(f, f.bytes);
@@ -250,12 +267,12 @@ fn growth(old: u64, new: u64) -> f64 {
 }
 
 /// A rule whose glob matched no key fails, unless it allows that.
-fn empty_glob(rule: String, g: &str) -> RuleResult {
+fn empty_glob(rule: String, what: &str, g: &str) -> RuleResult {
     result(
         rule,
         false,
         format!(
-            "no key matches {g:?}: a typo, or a pattern without its glob? \
+            "no {what} matches {g:?}: a typo, or a pattern without its glob? \
              (set allow_empty = true on this rule if that is expected)"
         ),
         0,
@@ -303,7 +320,7 @@ pub fn evaluate(c: &Compiled, doc: &ReportDoc, acc: &CheckAcc<'_>) -> Vec<RuleRe
         let g = spec.pattern();
         let rule = format!("require_ttl {g:?}");
         if *matched == 0 && !spec.allow_empty() {
-            out.push(empty_glob(rule, g));
+            out.push(empty_glob(rule, "key", g));
             continue;
         }
         out.push(result(
@@ -323,7 +340,7 @@ pub fn evaluate(c: &Compiled, doc: &ReportDoc, acc: &CheckAcc<'_>) -> Vec<RuleRe
         let max = spec.max();
         let rule = format!("max_prefix_bytes {g:?} = {max}");
         if *keys == 0 && !spec.allow_empty() {
-            out.push(empty_glob(rule, g));
+            out.push(empty_glob(rule, "key", g));
             continue;
         }
         out.push(result(
@@ -385,20 +402,22 @@ pub fn evaluate(c: &Compiled, doc: &ReportDoc, acc: &CheckAcc<'_>) -> Vec<RuleRe
     if let Some(base) = &c.baseline {
         out.extend(baseline_rules(r, base, doc));
     }
-    let allowed = r.allowed_encodings.iter();
-    for (((g, spec), o), matched) in allowed.zip(&acc.encodings).zip(&acc.enc_matched) {
+    let allowed = r.allowed_encodings.iter().zip(&c.encoding_types);
+    for ((((g, spec), types), o), matched) in allowed.zip(&acc.encodings).zip(&acc.enc_matched) {
+        let kinds = types.join("/");
         let rule = format!("allowed_encodings {g:?} = {:?}", spec.encodings());
         if *matched == 0 && !spec.allow_empty() {
-            out.push(empty_glob(rule, g));
+            out.push(empty_glob(rule, &format!("{kinds} key"), g));
             continue;
         }
         out.push(result(
             rule,
             o.count == 0,
             format!(
-                "{} of {} matching {g:?} {} another encoding",
+                "{} of {} {kinds} {} matching {g:?} {} another encoding",
                 o.count,
-                n_of(*matched, "key", "keys"),
+                matched,
+                if *matched == 1 { "key" } else { "keys" },
                 if o.count == 1 { "has" } else { "have" }
             ),
             o.count,

@@ -213,23 +213,35 @@ impl EncodingsSpec {
     }
 }
 
-/// What `OBJECT ENCODING` can answer on the servers rdbscope models.
-pub const ENCODINGS: &[&str] = &[
-    "raw",
-    "int",
-    "embstr",
-    "listpack",
-    "listpackex",
-    "quicklist",
-    "linkedlist",
-    "ziplist",
-    "hashtable",
-    "intset",
-    "skiplist",
-    "stream",
-    "module",
-    "array",
+/// What `OBJECT ENCODING` can answer on the servers rdbscope models, with
+/// the types that can have it: an `allowed_encodings` rule applies to keys
+/// of those types only (`["listpack"]` under `user:*` says nothing about
+/// the strings there).
+pub const ENCODINGS: &[(&str, &[&str])] = &[
+    ("raw", &["string"]),
+    ("int", &["string"]),
+    ("embstr", &["string"]),
+    ("listpack", &["hash", "set", "zset", "list"]),
+    ("listpackex", &["hash"]),
+    ("quicklist", &["list"]),
+    ("linkedlist", &["list"]),
+    ("ziplist", &["list", "hash", "zset"]),
+    ("hashtable", &["hash", "set"]),
+    ("intset", &["set"]),
+    ("skiplist", &["zset"]),
+    ("stream", &["stream"]),
+    ("module", &["module"]),
+    ("array", &["array"]),
 ];
+
+/// The types an encoding applies to (empty for an unknown name).
+pub fn types_of(encoding: &str) -> &'static [&'static str] {
+    ENCODINGS
+        .iter()
+        .find(|(e, _)| *e == encoding)
+        .map(|(_, t)| *t)
+        .unwrap_or(&[])
+}
 
 /// Rules a team keeps in its repository. Every rule is optional, but a
 /// file must hold at least one.
@@ -315,11 +327,12 @@ impl Rules {
                 ));
             }
             for name in e.encodings() {
-                if !ENCODINGS.contains(&name.as_str()) {
+                if types_of(name).is_empty() {
+                    let known: Vec<&str> = ENCODINGS.iter().map(|(e, _)| *e).collect();
                     return Err(format!(
                         "{}allowed_encodings {g:?}: unknown encoding {name:?} (known: {})",
                         at(&format!("\"{name}\"")),
-                        ENCODINGS.join(", ")
+                        known.join(", ")
                     ));
                 }
             }

@@ -248,14 +248,14 @@ fn expiry_text(out: &mut String, d: &ReportDoc) {
     if e.field_ttls > 0 {
         let _ = writeln!(out, "  hash fields with their own TTL: {}", e.field_ttls);
     }
-    let shown = d.made_with.top.min(10);
+    // Top-level prefixes only, the ten biggest (deeper rows are in JSON).
     let no_ttl: Vec<_> = e
         .no_ttl_prefixes
         .iter()
-        .take(shown)
         .filter(|r| r.depth == 1)
+        .take(d.made_with.top.min(10))
         .collect();
-    if !e.no_ttl_prefixes.is_empty() {
+    if !no_ttl.is_empty() {
         let _ = writeln!(out, "  keys without TTL by prefix:");
         for r in no_ttl {
             let _ = writeln!(

@@ -117,6 +117,13 @@ pub struct Folded<A> {
 /// made by `init` (one per worker) and merges them. A decoding error
 /// anywhere is returned instead: the one at the lowest offset, so the error
 /// is the same for any thread count. Runs on the current rayon pool.
+///
+/// With [`Detail::Headers`] blobs the target keeps as they are are not
+/// walked: the stored CRC-64 vouches for them. A file without one (RDB < 5,
+/// or a stored 0) is read with [`Detail::Elements`], so every command
+/// rejects what `verify` rejects; and when the CRC does not match, the file
+/// is read again in full to name the damaged key rather than only the
+/// checksum.
 pub fn fold_file<A, I>(
     data: &[u8],
     opts: &ScanOptions,
@@ -127,6 +134,51 @@ where
     A: Accumulator,
     I: Fn() -> A + Sync + Send,
 {
+    if opts.detail == Detail::Elements {
+        return fold_once(data, opts, progress, &init);
+    }
+    let full = ScanOptions {
+        detail: Detail::Elements,
+        ..opts.clone()
+    };
+    if !crc_stored(data) {
+        return fold_once(data, &full, progress, &init);
+    }
+    match fold_once(data, opts, progress, &init) {
+        Ok(f) if f.facts.checksum == Some(rdb::Checksum::Absent) => {
+            // The end of the file was not the checksum (an AOF tail).
+            fold_once(data, &full, progress, &init)
+        }
+        Err(e) if matches!(e.kind, rdb::ErrorKind::ChecksumMismatch { .. }) => {
+            match fold_once::<A, _>(data, &full, progress, &init) {
+                Err(inner) if inner.offset < e.offset => Err(inner),
+                _ => Err(e),
+            }
+        }
+        r => r,
+    }
+}
+
+/// Whether `data` ends with an EOF opcode and a non-zero CRC-64 (RDB 5+).
+/// An AOF tail after the RDB hides it; the scan then finds out at EOF.
+fn crc_stored(data: &[u8]) -> bool {
+    let version_ok = crate::rdb::parse_header(data).is_ok_and(|h| h.version >= 5);
+    let tail = data.len().checked_sub(9).and_then(|at| data.get(at..));
+    let zero = matches!(tail, Some([0xff, crc @ ..]) if crc.iter().all(|b| *b == 0));
+    version_ok && !zero
+}
+
+fn fold_once<A, I>(
+    data: &[u8],
+    opts: &ScanOptions,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+    init: I,
+) -> Result<Folded<A>, rdb::Error>
+where
+    A: Accumulator,
+    I: Fn() -> A + Sync + Send,
+{
+    let init = &init;
     let batcher = Mutex::new(Batcher {
         s: Scanner::new(data, &opts.choice)?,
         checkpoints: Vec::new(),
