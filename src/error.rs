@@ -68,15 +68,9 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Io(e) => Some(e),
-            Error::File { source, .. } => source.io_error().map(|e| e as _),
-            _ => None,
-        }
-    }
-}
+/// The message already says everything (no `source()`), so a chain printer
+/// does not repeat the I/O error; [`Error::io_error`] reaches it.
+impl std::error::Error for Error {}
 
 impl From<rdb::Error> for Error {
     fn from(e: rdb::Error) -> Self {

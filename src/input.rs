@@ -224,12 +224,7 @@ fn aof_base(path: &Path) -> io::Result<PathBuf> {
             .filter_map(|e| e.ok())
             .map(|e| e.path())
             .find(|p| p.extension().is_some_and(|x| x == "manifest"))
-            .ok_or_else(|| {
-                bad(format!(
-                    "{}: a directory without an AOF manifest",
-                    path.display()
-                ))
-            })?;
+            .ok_or_else(|| bad("a directory without an AOF manifest (*.manifest)".into()))?;
         (path.to_path_buf(), m)
     } else {
         (

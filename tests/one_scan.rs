@@ -565,3 +565,80 @@ fn many_interleaved_hash_templates_stay_linear() {
     // (debug build), against a return of the quadratic behaviour.
     assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
 }
+
+#[test]
+fn messages_users_met_in_a_trial() {
+    let d = tempfile::tempdir().unwrap();
+    let f = small_dump(d.path(), "a.rdb");
+    // An unreadable input is named once, with its cause once.
+    let o = run(["report", "/nonexistent/x.rdb"]);
+    assert_eq!(exit_code(&o), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
+    assert_eq!(err.matches("/nonexistent/x.rdb").count(), 1, "{err}");
+    // `-o csv` is a slip for `--format csv`.
+    let o = bin()
+        .current_dir(d.path())
+        .args(["keys", p(&f), "-o", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&o), 2, "{}", describe(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--format csv"));
+    assert!(!d.path().join("csv").exists());
+    // `json` is accepted for the JSON-lines commands.
+    assert_eq!(exit_code(&run(["keys", "--format", "json", p(&f)])), 0);
+    // Standard input cannot be read twice.
+    for args in [
+        vec!["diff", "-", "-"],
+        vec!["report", "-", "-"],
+        vec!["verify", "-", "-"],
+    ] {
+        let o = run(&args);
+        assert_eq!(exit_code(&o), 2, "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("more than once"),
+            "{args:?}: {}",
+            describe(&o)
+        );
+    }
+}
+
+#[test]
+fn a_new_prefix_family_is_reported_once() {
+    let d = tempfile::tempdir().unwrap();
+    let before = families(d.path(), "before.rdb", 5, 0, None);
+    let base = run(["report", "--quiet", "--format", "json", p(&before)]);
+    write(d.path(), "baseline.json", &base.stdout);
+    // `tmp:*` is new, and so is everything under it.
+    let mut r = Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .aux("ctime", &CTIME_S.to_string())
+        .select_db(0);
+    for fam in 0..5 {
+        for n in 0..3 {
+            r = r.key(
+                T_STRING,
+                format!("fam{fam}:{n}").as_bytes(),
+                v_string(&vec![b'v'; 2000 - fam * 10]),
+            );
+        }
+    }
+    for n in 0..200 {
+        r = r.key(
+            T_STRING,
+            format!("tmp:blob:{n}").as_bytes(),
+            v_string(&[b't'; 1000]),
+        );
+    }
+    let after = write(d.path(), "after.rdb", &r.finish(true));
+    let (code, v, err) = check(
+        d.path(),
+        "baseline = \"baseline.json\"\nmax_new_prefix_bytes = \"1KB\"\n",
+        &after,
+    );
+    assert_eq!(code, 1, "{err}");
+    let rule = &v["rules"][0];
+    assert_eq!(rule["offender_count"], 1, "{rule}");
+    assert_eq!(rule["offenders"][0]["key"], "tmp:*", "{rule}");
+    assert_eq!(rule["offenders"][0]["db"], Value::Null, "{rule}");
+}

@@ -211,7 +211,8 @@ impl Accumulator for CheckAcc<'_> {
 /// A key named by a failing rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Offender {
-    pub db: u64,
+    /// `None` for a prefix (prefixes span databases).
+    pub db: Option<u64>,
     pub key: String,
     pub bytes: u64,
     pub detail: String,
@@ -235,7 +236,7 @@ fn offenders(o: &Offenders, detail: impl Fn(&RankedKey) -> String) -> Vec<Offend
         .into_sorted()
         .iter()
         .map(|k| Offender {
-            db: k.db,
+            db: Some(k.db),
             key: escape(&k.key).into_owned(),
             bytes: k.bytes,
             detail: detail(k),
@@ -457,7 +458,7 @@ fn baseline_rules(r: &Rules, base: &ReportDoc, doc: &ReportDoc) -> Vec<RuleResul
             .map(|(label, old)| (label, *old, now.get(label).copied().unwrap_or(0)))
             .filter(|(_, old, new)| growth(*old, *new) > g.value)
             .map(|(label, old, new)| Offender {
-                db: 0,
+                db: None,
                 key: label.clone(),
                 bytes: new,
                 detail: format!("{old} -> {new} bytes ({:+.1}%)", growth(old, new) * 100.0),
@@ -482,12 +483,30 @@ fn baseline_rules(r: &Rules, base: &ReportDoc, doc: &ReportDoc) -> Vec<RuleResul
             .iter()
             .filter(|(label, bytes)| !before.contains_key(*label) && **bytes > m.bytes)
             .map(|(label, bytes)| Offender {
-                db: 0,
+                db: None,
                 key: label.clone(),
                 bytes: *bytes,
                 detail: format!("new prefix, {bytes} bytes"),
             })
             .collect();
+        // A new prefix under a new prefix is the same new memory: keep the
+        // top-most (`tmp:*`, not also `tmp:*:blob`).
+        new.sort_by(|a, b| {
+            a.key
+                .len()
+                .cmp(&b.key.len())
+                .then_with(|| a.key.cmp(&b.key))
+        });
+        let mut top_most: Vec<Offender> = Vec::new();
+        for o in new {
+            let under = top_most
+                .iter()
+                .any(|t| o.key.starts_with(t.key.strip_suffix('*').unwrap_or(&t.key)));
+            if !under {
+                top_most.push(o);
+            }
+        }
+        let mut new = top_most;
         new.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.key.cmp(&b.key)));
         let n = new.len() as u64;
         new.truncate(MAX_OFFENDERS);

@@ -130,7 +130,10 @@ impl<'de> Deserialize<'de> for Share {
 /// A glob with its options: `"session:*"` or
 /// `{ pattern = "tmp:*", allow_empty = true }`.
 #[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a glob such as \"session:*\", or { pattern = \"tmp:*\", allow_empty = true }"
+)]
 pub enum PatternSpec {
     Glob(String),
     Full(PatternFull),
@@ -158,7 +161,10 @@ impl PatternSpec {
 
 /// A limit for a glob: `"2GB"` or `{ max = "2GB", allow_empty = true }`.
 #[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a size such as \"2GB\", or { max = \"2GB\", allow_empty = true }"
+)]
 pub enum LimitSpec {
     Size(Size),
     Full(LimitFull),
@@ -187,7 +193,10 @@ impl LimitSpec {
 /// Encodings for a glob: `["listpack"]` or
 /// `{ encodings = ["listpack"], allow_empty = true }`.
 #[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a list such as [\"listpack\"], or { encodings = [\"listpack\"], allow_empty = true }"
+)]
 pub enum EncodingsSpec {
     List(Vec<String>),
     Full(EncodingsFull),

@@ -58,6 +58,7 @@ fn side(
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
+    super::shared::stdin_once([&args.old, &args.new])?;
     let show = args.opts.top;
     let mut opts = args.opts;
     // Compare many rows so both sides list the same keys; show `--top`.

@@ -8,6 +8,7 @@ use super::shared::Inputs;
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
+    #[value(alias = "json")]
     Jsonl,
 }
 

@@ -12,6 +12,7 @@ use super::shared::{FilterArgs, Inputs, TargetArgs};
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Csv,
+    #[value(alias = "json")]
     Jsonl,
 }
 

@@ -71,13 +71,19 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
 /// Prints one line on stderr, terminal-safe (messages may quote keys and
 /// AUX values from a dump).
 pub fn say(msg: impl std::fmt::Display) {
-    eprintln!("rdbscope: {}", rdbscope::escape::terminal(&msg.to_string()));
+    eprintln!(
+        "rdbscope: {}",
+        rdbscope::escape::terminal_lines(&msg.to_string())
+    );
 }
 
 /// A closed stdout (`rdbscope dump x | head`) is not an error.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    let broken = |io: &std::io::Error| io.kind() == std::io::ErrorKind::BrokenPipe;
     e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        c.downcast_ref::<std::io::Error>().is_some_and(broken)
+            || c.downcast_ref::<rdbscope::Error>()
+                .and_then(rdbscope::Error::io_error)
+                .is_some_and(broken)
     })
 }

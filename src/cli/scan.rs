@@ -142,6 +142,7 @@ impl ScanOpts {
         files: &[String],
         init: impl Fn() -> X + Sync + Send,
     ) -> anyhow::Result<(ReportDoc, X)> {
+        super::shared::stdin_once(files)?;
         let mut opened = Vec::with_capacity(files.len());
         for name in files {
             let input = rdbscope::input::Input::open(name)

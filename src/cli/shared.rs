@@ -178,12 +178,32 @@ impl TargetArgs {
 /// Where a command writes: `-o FILE` or stdout, buffered.
 pub fn output(path: Option<&str>) -> anyhow::Result<Box<dyn std::io::Write>> {
     use std::io::BufWriter;
+    // `-o csv` is a common slip for `--format csv`.
+    if let Some(p) = path
+        && [
+            "csv", "json", "jsonl", "text", "txt", "html", "parquet", "junit",
+        ]
+        .contains(&p)
+    {
+        bail!(
+            "-o {p} writes a file named {p}: for an output format use --format {p} \
+             (to really write that file, say -o ./{p})"
+        );
+    }
     Ok(match path {
         Some(p) => Box::new(BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("cannot create {p}"))?,
         )),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     })
+}
+
+/// Standard input can be read once.
+pub fn stdin_once<'a>(files: impl IntoIterator<Item = &'a String>) -> anyhow::Result<()> {
+    if files.into_iter().filter(|f| *f == "-").count() > 1 {
+        bail!("`-` (standard input) is given more than once: it can be read only once");
+    }
+    Ok(())
 }
 
 /// Opens inputs one after another for the ordered commands (`verify`,
@@ -209,6 +229,7 @@ impl Inputs {
         files: &[String],
         mut f: impl FnMut(&str, &[u8], &dyn Fn(u64)) -> rdbscope::Result<()>,
     ) -> anyhow::Result<bool> {
+        stdin_once(files)?;
         let mut ok = true;
         for file in files {
             let input = match rdbscope::input::Input::open(file) {

@@ -10,6 +10,11 @@ use crate::check::RuleResult;
 
 /// `notes`: warnings about the comparison (e.g. a baseline made with
 /// other settings), printed first.
+/// `db3 ` for a key, nothing for a prefix.
+fn db_label(db: Option<u64>) -> String {
+    db.map(|d| format!("db{d} ")).unwrap_or_default()
+}
+
 pub fn text(results: &[RuleResult], notes: &[String]) -> String {
     let mut out = String::new();
     for n in notes {
@@ -27,10 +32,10 @@ pub fn text(results: &[RuleResult], notes: &[String]) -> String {
             for o in &r.offenders {
                 let _ = writeln!(
                     out,
-                    "        db{} {}  ({})",
-                    o.db,
+                    "        {}{}  ({})",
+                    db_label(o.db),
                     terminal(&o.key),
-                    o.detail
+                    terminal(&o.detail)
                 );
             }
             let more = r.offender_count.saturating_sub(r.offenders.len() as u64);
@@ -79,15 +84,22 @@ pub fn junit(
             TestCaseStatus::success()
         } else {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            s.set_message(r.message.clone());
+            // XML cannot hold control characters: the terminal-safe text.
+            s.set_message(terminal(&r.message).into_owned());
             let mut detail = String::new();
             for o in &r.offenders {
-                let _ = writeln!(detail, "db{} {} ({})", o.db, o.key, o.detail);
+                let _ = writeln!(
+                    detail,
+                    "{}{} ({})",
+                    db_label(o.db),
+                    terminal(&o.key),
+                    terminal(&o.detail)
+                );
             }
             s.set_description(detail);
             s
         };
-        suite.add_test_case(TestCase::new(r.rule.clone(), status));
+        suite.add_test_case(TestCase::new(terminal(&r.rule).into_owned(), status));
     }
     report.add_test_suite(suite);
     report.to_string()

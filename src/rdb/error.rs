@@ -120,7 +120,10 @@ impl fmt::Display for Error {
         }
         write!(f, ": {}", self.message())?;
         match (&self.db, &self.key) {
-            (Some(db), Some(key)) => write!(f, " (db {db}, key \"{key}\")"),
+            // Keys come from the file: terminal-safe, line breaks included.
+            (Some(db), Some(key)) => {
+                write!(f, " (db {db}, key \"{}\")", crate::escape::terminal(key))
+            }
             (Some(db), None) => write!(f, " (db {db})"),
             _ => Ok(()),
         }

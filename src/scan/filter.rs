@@ -49,12 +49,12 @@ fn compile_glob(pattern: &str) -> Result<Regex, String> {
         .literal_separator(false)
         .backslash_escape(true)
         .build()
-        .map_err(|e| format!("--match {pattern:?}: {e}"))?;
+        .map_err(|e| format!("glob {pattern:?}: {e}"))?;
     // Keys are bytes and may hold newlines: `*` and `?` match any byte.
     regex::bytes::RegexBuilder::new(g.regex())
         .dot_matches_new_line(true)
         .build()
-        .map_err(|e| format!("--match {pattern:?}: {e}"))
+        .map_err(|e| format!("glob {pattern:?}: {e}"))
 }
 
 impl KeyFilter {
