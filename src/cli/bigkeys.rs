@@ -5,7 +5,7 @@ use rdbscope::memory::Detail;
 use rdbscope::output::report::{bigkeys_json, bigkeys_text};
 use rdbscope::report::Sections;
 
-use super::scan::{PrefixArgs, ScanOpts};
+use super::scan::{PrefixArgs, ScanOpts, TopArgs};
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum By {
@@ -31,6 +31,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "memory")]
     by: By,
     #[command(flatten)]
+    top: TopArgs,
+    #[command(flatten)]
     opts: ScanOpts,
 }
 
@@ -41,6 +43,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     };
     let doc = args.opts.doc(
         &args.files,
+        &args.top,
         &PrefixArgs::default(),
         sections,
         Detail::Elements,

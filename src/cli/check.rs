@@ -10,7 +10,7 @@ use rdbscope::output::check;
 use rdbscope::report::Sections;
 use rdbscope::report::doc::ReportDoc;
 
-use super::scan::{PrefixArgs, ScanOpts};
+use super::scan::{PrefixArgs, ScanOpts, TopArgs};
 use super::{EXIT_OK, EXIT_VIOLATIONS};
 
 /// Gate a CI job on key hygiene: rules from a TOML file.
@@ -114,9 +114,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     };
     let compiled =
         Compiled::new(rules, baseline).map_err(|e| anyhow::anyhow!("{rules_name}: {e}"))?;
-    let a = args
-        .opts
-        .analysis(&args.prefixes, Sections::ALL, Detail::Headers)?;
+    let a = args.opts.analysis(
+        TopArgs::default().top,
+        &args.prefixes,
+        Sections::ALL,
+        Detail::Headers,
+    )?;
     let (doc, acc) = args
         .opts
         .run(&a, &args.files, || CheckAcc::new(&compiled, args.offenders))?;

@@ -4,7 +4,7 @@ use rdbscope::memory::Detail;
 use rdbscope::report::Sections;
 use rdbscope::report::doc::ReportDoc;
 
-use super::scan::{PrefixArgs, ScanOpts};
+use super::scan::{PrefixArgs, ScanOpts, TopArgs};
 
 /// What changed between two dumps, or a dump and a saved report.
 ///
@@ -35,6 +35,8 @@ pub struct Args {
     #[arg(long)]
     allow_profile_mismatch: bool,
     #[command(flatten)]
+    top: TopArgs,
+    #[command(flatten)]
     opts: ScanOpts,
     #[command(flatten)]
     prefixes: PrefixArgs,
@@ -59,11 +61,15 @@ fn side(
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
     super::shared::stdin_once([&args.old, &args.new])?;
-    let show = args.opts.top;
-    let mut opts = args.opts;
+    let show = args.top.top;
+    let opts = args.opts;
     // Compare many rows so both sides list the same keys; show `--top`.
-    opts.top = opts.top.max(500);
-    let a = opts.analysis(&args.prefixes, Sections::ALL, Detail::Headers)?;
+    let a = opts.analysis(
+        show.max(500),
+        &args.prefixes,
+        Sections::ALL,
+        Detail::Headers,
+    )?;
     let old = side(&args.old, &a, &opts)?;
     let new = side(&args.new, &a, &opts)?;
     let m = rdbscope::diff::mismatches(&old, &new);

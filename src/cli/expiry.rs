@@ -4,7 +4,7 @@ use rdbscope::memory::Detail;
 use rdbscope::output::report::{expiry_json, expiry_text_view};
 use rdbscope::report::Sections;
 
-use super::scan::{PrefixArgs, ScanOpts};
+use super::scan::{PrefixArgs, ScanOpts, TopArgs};
 
 /// TTLs as of the dump: keys without TTL, expired keys, expiry histogram and clusters.
 ///
@@ -25,6 +25,8 @@ pub struct Args {
     #[arg(required = true, value_name = "FILE")]
     files: Vec<String>,
     #[command(flatten)]
+    top: TopArgs,
+    #[command(flatten)]
     opts: ScanOpts,
     #[command(flatten)]
     prefixes: PrefixArgs,
@@ -36,9 +38,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         expiry: true,
         ..Sections::NONE
     };
-    let doc = args
-        .opts
-        .doc(&args.files, &args.prefixes, sections, Detail::Headers)?;
+    let doc = args.opts.doc(
+        &args.files,
+        &args.top,
+        &args.prefixes,
+        sections,
+        Detail::Headers,
+    )?;
     args.opts
         .emit(|| expiry_text_view(&doc), || expiry_json(&doc))
 }

@@ -4,7 +4,7 @@ use rdbscope::memory::Detail;
 use rdbscope::output::report::{prefixes_json, prefixes_text};
 use rdbscope::report::Sections;
 
-use super::scan::{PrefixArgs, ScanOpts};
+use super::scan::{PrefixArgs, ScanOpts, TopArgs};
 
 /// Memory and keys by key prefix, as a tree.
 ///
@@ -27,6 +27,8 @@ pub struct Args {
     #[arg(required = true, value_name = "FILE")]
     files: Vec<String>,
     #[command(flatten)]
+    top: TopArgs,
+    #[command(flatten)]
     opts: ScanOpts,
     #[command(flatten)]
     prefixes: PrefixArgs,
@@ -37,9 +39,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         prefixes: true,
         ..Sections::NONE
     };
-    let doc = args
-        .opts
-        .doc(&args.files, &args.prefixes, sections, Detail::Headers)?;
+    let doc = args.opts.doc(
+        &args.files,
+        &args.top,
+        &args.prefixes,
+        sections,
+        Detail::Headers,
+    )?;
     args.opts
         .emit(|| prefixes_text(&doc), || prefixes_json(&doc))
 }

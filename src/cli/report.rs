@@ -4,7 +4,7 @@ use rdbscope::memory::Detail;
 use rdbscope::output::report::{report_json, report_text};
 use rdbscope::report::Sections;
 
-use super::scan::{PrefixArgs, ScanOpts};
+use super::scan::{PrefixArgs, ScanOpts, TopArgs};
 
 /// Everything at once: totals, big keys, prefixes, TTLs, expiry clusters, hot/cold keys.
 ///
@@ -36,14 +36,20 @@ pub struct Args {
     #[arg(required = true, value_name = "FILE")]
     files: Vec<String>,
     #[command(flatten)]
+    top: TopArgs,
+    #[command(flatten)]
     opts: ScanOpts,
     #[command(flatten)]
     prefixes: PrefixArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let doc = args
-        .opts
-        .doc(&args.files, &args.prefixes, Sections::ALL, Detail::Headers)?;
+    let doc = args.opts.doc(
+        &args.files,
+        &args.top,
+        &args.prefixes,
+        Sections::ALL,
+        Detail::Headers,
+    )?;
     args.opts.emit(|| report_text(&doc), || report_json(&doc))
 }

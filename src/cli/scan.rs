@@ -29,9 +29,6 @@ pub struct ScanOpts {
     /// Write to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<String>,
-    /// Rows in each top list.
-    #[arg(long, default_value_t = 20, value_name = "N")]
-    pub top: usize,
     /// Worker threads; 0 (the default) is one per core. The output is the
     /// same for any value.
     #[arg(long, default_value_t = 0, value_name = "N")]
@@ -43,6 +40,20 @@ pub struct ScanOpts {
     pub filter: FilterArgs,
     #[command(flatten)]
     pub target: TargetArgs,
+}
+
+/// Rows in each top list (commands that print top lists).
+#[derive(clap::Args)]
+pub struct TopArgs {
+    /// Rows in each top list.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub top: usize,
+}
+
+impl Default for TopArgs {
+    fn default() -> Self {
+        TopArgs { top: 20 }
+    }
 }
 
 /// How keys are cut into prefixes (commands that show prefixes).
@@ -91,6 +102,7 @@ impl ScanOpts {
     /// The library call for these options.
     pub fn analysis(
         &self,
+        top: usize,
         prefixes: &PrefixArgs,
         sections: Sections,
         detail: Detail,
@@ -105,7 +117,7 @@ impl ScanOpts {
             delimiters: rdbscope::escape::escape(prefixes.delimiters.as_bytes()).into_owned(),
             depth: prefixes.depth,
             generalize: !prefixes.no_generalize,
-            top: self.top,
+            top,
         };
         Ok(Analysis {
             scan: ScanOptions {
@@ -114,7 +126,7 @@ impl ScanOpts {
                 detail,
             },
             report: ReportConfig {
-                top: self.top,
+                top,
                 prefixes: prefixes.config(),
                 sections,
             },
@@ -127,11 +139,12 @@ impl ScanOpts {
     pub fn doc(
         &self,
         files: &[String],
+        top: &TopArgs,
         prefixes: &PrefixArgs,
         sections: Sections,
         detail: Detail,
     ) -> anyhow::Result<ReportDoc> {
-        let a = self.analysis(prefixes, sections, detail)?;
+        let a = self.analysis(top.top, prefixes, sections, detail)?;
         Ok(self.run(&a, files, || ())?.0)
     }
 
