@@ -232,7 +232,17 @@ fn aof_base(path: &Path) -> io::Result<PathBuf> {
             path.to_path_buf(),
         )
     };
-    let text = std::fs::read_to_string(&manifest)?;
+    // A manifest is a few lines: a huge one (or /dev/zero) is not one.
+    let mut text = String::new();
+    let n = File::open(&manifest)?
+        .take(1 << 20)
+        .read_to_string(&mut text)?;
+    if n >= 1 << 20 {
+        return Err(bad(format!(
+            "{}: larger than 1 MiB: not an AOF manifest",
+            manifest.display()
+        )));
+    }
     for line in text.lines() {
         let words = manifest_words(line);
         let get = |k: &str| {

@@ -25,8 +25,9 @@ pub struct Verified {
     pub functions: u64,
     pub module_aux: u64,
     pub checksum: Option<Checksum>,
-    /// Bytes after the RDB's checksum (e.g. an AOF tail).
+    /// Bytes after the RDB's checksum (e.g. an AOF tail), and their kind.
     pub trailing_bytes: u64,
+    pub trailing_kind: &'static str,
     pub warnings: Vec<String>,
     pub error: Option<rdb::Error>,
     /// How far decoding got (the end of the last complete record).
@@ -96,6 +97,7 @@ pub fn verify_with_progress(data: &[u8], progress: &dyn Fn(u64)) -> Verified {
         out.module_aux = f.module_aux;
         out.checksum = f.checksum;
         out.trailing_bytes = f.trailing_bytes;
+        out.trailing_kind = f.trailing_kind;
         out.warnings = f.warnings;
         out.decoded_bytes = f.decoded_bytes;
     }

@@ -278,3 +278,37 @@ fn a_checksum_mismatch_from_the_report_path_names_the_damaged_key() {
         );
     }
 }
+
+#[test]
+fn bytes_after_the_rdb_are_named_and_junk_is_warned_about() {
+    let d = tempfile::tempdir().unwrap();
+    let rdb = Rdb::redis(10)
+        .select_db(0)
+        .key(T_STRING, b"k", v_string(b"v"))
+        .finish(true);
+    let with = |tail: &[u8], name: &str| {
+        let mut b = rdb.clone();
+        b.extend_from_slice(tail);
+        write(d.path(), name, &b)
+    };
+    let junk = with(&[0u8; 1000], "junk.rdb");
+    let mark = with(b"0123456789abcdefghijABCDEFGHIJ0123456789", "mark.rdb");
+    let aof = with(b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n", "aof.rdb");
+    for (f, kind, warned) in [
+        (&junk, "unknown", true),
+        (&mark, "eof-mark", false),
+        (&aof, "aof", false),
+    ] {
+        let v: serde_json::Value =
+            serde_json::from_slice(&run(["verify", "--format", "json", p(f)]).stdout).unwrap();
+        assert_eq!(v["trailing_kind"], kind, "{v}");
+        let o = run(["report", p(f)]);
+        assert_eq!(exit_code(&o), 0, "{}", describe(&o));
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(
+            text.contains("neither an AOF tail nor a replication end mark"),
+            warned,
+            "{kind}: {text}"
+        );
+    }
+}

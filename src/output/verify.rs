@@ -44,8 +44,13 @@ pub fn text_line(info: &FileInfo<'_>, v: &Verified) -> String {
         None => {}
     }
     if v.trailing_bytes > 0 {
+        let what = match v.trailing_kind {
+            "aof" => "an AOF tail",
+            "eof-mark" => "a replication end mark",
+            _ => "not an AOF tail",
+        };
         s.push_str(&format!(
-            ", {} bytes after the RDB (AOF tail) ignored",
+            ", {} bytes after the RDB ({what}) ignored",
             v.trailing_bytes
         ));
     }
@@ -87,6 +92,7 @@ pub fn json_value(info: &FileInfo<'_>, v: &Verified) -> Value {
         "module_aux": v.module_aux,
         "checksum": v.checksum.map(|c| c.as_str()),
         "trailing_bytes": v.trailing_bytes,
+        "trailing_kind": (!v.trailing_kind.is_empty()).then_some(v.trailing_kind),
         "decoded_bytes": v.decoded_bytes,
         "warnings": v.warnings,
         "error": error,

@@ -113,6 +113,8 @@ pub struct Eof<'a> {
     pub stored_checksum: Option<u64>,
     /// Bytes after the RDB (an AOF tail, or junk).
     pub trailing: u64,
+    /// The first of them (up to 64), to tell what they are.
+    pub tail_head: &'a [u8],
 }
 
 /// Checksum status of a file.
@@ -349,6 +351,7 @@ impl<'a> Parser<'a> {
                         covered,
                         stored_checksum,
                         trailing: c.remaining() as u64,
+                        tail_head: c.rest().get(..64).unwrap_or(c.rest()),
                     })));
                 }
                 RDB_OPCODE_SELECTDB => {

@@ -31,8 +31,12 @@ pub struct FileFacts {
     pub hash_templates: u64,
     /// `None` until the EOF opcode was read.
     pub checksum: Option<Checksum>,
-    /// Bytes after the RDB's checksum (e.g. an AOF tail).
+    /// Bytes after the RDB's checksum, and what they look like: `aof` (an
+    /// AOF tail: RESP commands), `eof-mark` (the 40-byte end mark of a
+    /// diskless replication transfer, as `redis-cli --rdb -` saves it) or
+    /// `unknown` (a warning says so).
     pub trailing_bytes: u64,
+    pub trailing_kind: &'static str,
     pub warnings: Vec<String>,
     /// How far decoding got: every record before this offset was accepted.
     pub decoded_bytes: u64,

@@ -210,7 +210,7 @@ impl<'a> Scanner<'a> {
                 Record::Eof(eof) => {
                     let sum = eof.verify();
                     self.facts.checksum = Some(sum);
-                    self.facts.trailing_bytes = eof.trailing;
+                    self.trailing(&eof);
                     self.facts.decoded_bytes = self.p.offset();
                     if let Checksum::Mismatch { stored, computed } = sum {
                         return Err(rdb::Error::new(
@@ -228,6 +228,27 @@ impl<'a> Scanner<'a> {
             }
             self.facts.decoded_bytes = self.p.offset();
         }
+    }
+
+    /// Notes what follows the RDB: an AOF tail or a replication end mark
+    /// are expected; anything else is said in a warning with its size.
+    fn trailing(&mut self, eof: &rdb::Eof<'_>) {
+        self.facts.trailing_bytes = eof.trailing;
+        let head = eof.tail_head;
+        self.facts.trailing_kind = if eof.trailing == 0 {
+            ""
+        } else if head.first() == Some(&b'*') {
+            "aof"
+        } else if eof.trailing == 40 && head.iter().all(u8::is_ascii_alphanumeric) {
+            "eof-mark"
+        } else {
+            self.facts.warn_once(format!(
+                "{} bytes after the RDB's checksum are neither an AOF tail nor a replication \
+                 end mark; ignored",
+                eof.trailing
+            ));
+            "unknown"
+        };
     }
 
     fn aux(&mut self, key: Vec<u8>, value: Vec<u8>) {
