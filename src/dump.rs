@@ -18,9 +18,15 @@ use crate::scan::Scanner;
 
 /// Writes every key of `data` as JSON lines to `out`; returns the number
 /// of keys. Keys before a decoding error (or a checksum mismatch, found at
-/// the end) are written before the error is returned.
-/// `progress` hears the offset reached now and then.
-pub fn dump<W: Write>(data: &[u8], out: &mut W, progress: &dyn Fn(u64)) -> crate::Result<u64> {
+/// the end) are written before the error is returned. `progress` hears the
+/// offset reached now and then; `warn` hears about values the server would
+/// refuse (duplicate hash fields, set or zset members: written once).
+pub fn dump<W: Write>(
+    data: &[u8],
+    out: &mut W,
+    progress: &dyn Fn(u64),
+    warn: &mut dyn FnMut(String),
+) -> crate::Result<u64> {
     let mut s = Scanner::new(data, &TargetChoice::default())?;
     let mut scratch = Scratch::default();
     let mut v = JsonValue::default();
@@ -32,6 +38,18 @@ pub fn dump<W: Write>(data: &[u8], out: &mut W, progress: &dyn Fn(u64)) -> crate
         }
         v.reset(k.value_type);
         k.decode(s.templates(), &mut scratch, &mut v)?;
+        if v.duplicates > 0 {
+            warn(format!(
+                "db {} key \"{}\": {} duplicate {} left out (the server would refuse this value)",
+                k.db,
+                k.key_text(),
+                v.duplicates,
+                match k.value_type {
+                    ValueType::Hash => "fields",
+                    _ => "members",
+                }
+            ));
+        }
         line.clear();
         write_key(&k, &v, &mut line)?;
         out.write_all(&line)?;
@@ -90,9 +108,28 @@ pub struct JsonValue {
     stream_meta: Option<StreamMeta>,
     stream_groups: Vec<Value>,
     stream_idmp: Option<Value>,
+    /// Hash fields, set and zset members seen in this value: a duplicate
+    /// (which the server would refuse to load) is left out of the JSON and
+    /// counted, so no object has the same key twice.
+    seen: foldhash::HashSet<Vec<u8>>,
+    buf: Vec<u8>,
+    duplicates: u64,
 }
 
 impl JsonValue {
+    /// True the first time `e` is seen in this value.
+    fn first_time(&mut self, e: Elem<'_>) -> bool {
+        self.buf.clear();
+        e.write_to(&mut self.buf);
+        if self.seen.contains(self.buf.as_slice()) {
+            self.duplicates += 1;
+            false
+        } else {
+            self.seen.insert(self.buf.clone());
+            true
+        }
+    }
+
     pub fn reset(&mut self, t: ValueType) {
         self.value_type = Some(t);
         self.body.clear();
@@ -103,6 +140,8 @@ impl JsonValue {
         self.stream_meta = None;
         self.stream_groups.clear();
         self.stream_idmp = None;
+        self.seen.clear();
+        self.duplicates = 0;
     }
 
     fn sep(&mut self) {
@@ -162,10 +201,16 @@ impl ValueVisitor for JsonValue {
         json_elem(&mut self.body, value);
     }
     fn item(&mut self, value: Elem<'_>) {
+        if self.value_type == Some(ValueType::Set) && !self.first_time(value) {
+            return;
+        }
         self.sep();
         json_elem(&mut self.body, value);
     }
     fn zset_item(&mut self, member: Elem<'_>, score: f64) {
+        if !self.first_time(member) {
+            return;
+        }
         self.sep();
         self.body.push(b'[');
         json_elem(&mut self.body, member);
@@ -174,6 +219,9 @@ impl ValueVisitor for JsonValue {
         self.body.push(b']');
     }
     fn hash_field(&mut self, field: Elem<'_>, value: Elem<'_>, expire_at_ms: Option<i64>) {
+        if !self.first_time(field) {
+            return;
+        }
         self.sep();
         json_elem(&mut self.body, field);
         self.body.push(b':');

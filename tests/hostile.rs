@@ -312,3 +312,33 @@ fn bytes_after_the_rdb_are_named_and_junk_is_warned_about() {
         );
     }
 }
+
+#[test]
+fn dump_never_writes_a_duplicate_field_and_says_so() {
+    let d = tempfile::tempdir().unwrap();
+    let f = Rdb::redis(9)
+        .select_db(0)
+        .key(
+            T_HASH_ZIPLIST,
+            b"h:dup",
+            v_blob(&ziplist(&[s("f"), s("1"), s("g"), s("2"), s("f"), s("3")])),
+        )
+        .key(T_SET, b"s:dup", v_list(&[b"a", b"b", b"a"]))
+        .finish(true);
+    let f = write(d.path(), "dup.rdb", &f);
+    let o = run(["dump", p(&f)]);
+    assert_eq!(exit_code(&o), 0, "{}", describe(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0].matches("\"f\":").count(), 1, "{}", lines[0]);
+    let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(v["value"], serde_json::json!({"f": "1", "g": "2"}));
+    let v: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
+    assert_eq!(v["value"], serde_json::json!(["a", "b"]));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("key \"h:dup\": 1 duplicate fields left out")
+            && err.contains("key \"s:dup\": 1 duplicate members left out"),
+        "{err}"
+    );
+}

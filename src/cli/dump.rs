@@ -51,8 +51,19 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let Format::Jsonl = args.format;
     let mut out = super::shared::output(args.output.as_deref())?;
     let mut inputs = Inputs::new(args.output.is_some() && !args.quiet);
-    let ok = inputs.each(&args.files, |_, data, progress| {
-        let r = rdbscope::dump::dump(data, &mut out, progress);
+    let ok = inputs.each(&args.files, |file, data, progress| {
+        let mut warned = 0u32;
+        let mut warn = |w: String| {
+            // The first hundred, then a count.
+            warned += 1;
+            if warned <= 100 {
+                super::say(format!("{file}: warning: {w}"));
+            }
+        };
+        let r = rdbscope::dump::dump(data, &mut out, progress, &mut warn);
+        if warned > 100 {
+            super::say(format!("{file}: {} more warnings", warned - 100));
+        }
         // The keys before an error are written before it is reported.
         out.flush()?;
         r.map(|_| ())
