@@ -4,7 +4,7 @@
 //! directories (`appendonlydir/*.manifest`, Redis 7.0+ `src/aof.c`).
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 use memmap2::Mmap;
@@ -47,11 +47,15 @@ pub struct Input {
 impl Input {
     /// Opens `name`: `-` is stdin; a directory or `.manifest` is a multi-part
     /// AOF whose base RDB is read; anything else is a file or pipe.
+    ///
+    /// Regular files are memory-mapped. Standard input, pipes and
+    /// compressed dumps are streamed into an unlinked temporary file (under
+    /// `TMPDIR`, removed however rdbscope exits) and mapped from there, so
+    /// memory stays bounded whatever the dump's size.
     pub fn open(name: &str) -> io::Result<Input> {
         if name == "-" {
-            let mut buf = Vec::new();
-            io::stdin().lock().read_to_end(&mut buf)?;
-            return Input::from_vec(name.to_string(), None, buf);
+            let stdin = io::stdin().lock();
+            return Input::from_reader(name.to_string(), None, stdin);
         }
         let path = Path::new(name);
         let meta = std::fs::metadata(path)?;
@@ -64,38 +68,66 @@ impl Input {
         let meta = file.metadata()?;
         if !meta.is_file() {
             // Pipes and character devices cannot be mapped.
-            let mut buf = Vec::new();
-            (&file).read_to_end(&mut buf)?;
-            return Input::from_vec(name.to_string(), Some(path), buf);
+            return Input::from_reader(name.to_string(), Some(path), file);
         }
         let bytes = match map(&file) {
             Some(m) => Bytes::Mapped(m),
-            None => {
-                let mut buf = Vec::with_capacity(meta.len() as usize);
-                (&file).read_to_end(&mut buf)?;
-                Bytes::Owned(buf)
-            }
+            None => return Input::from_reader(name.to_string(), Some(path), file),
         };
-        let mut input = Input {
+        let input = Input {
             name: name.to_string(),
             path: Some(path),
             wrapper: Wrapper::None,
             bytes,
         };
-        input.unwrap_compression()?;
-        Ok(input)
+        let wrapper = sniff(input.raw())?;
+        if wrapper == Wrapper::None {
+            return Ok(input);
+        }
+        let bytes = spill(decoder(wrapper, input.raw())?, wrapper)?;
+        Ok(Input {
+            wrapper,
+            bytes,
+            ..input
+        })
     }
 
     /// Wraps bytes already in memory (decompressing them if needed).
     pub fn from_vec(name: String, path: Option<PathBuf>, buf: Vec<u8>) -> io::Result<Input> {
-        let mut input = Input {
+        let wrapper = sniff(&buf)?;
+        let bytes = match wrapper {
+            Wrapper::None => Bytes::Owned(buf),
+            w => spill(decoder(w, &buf[..])?, w)?,
+        };
+        Ok(Input {
             name,
             path,
-            wrapper: Wrapper::None,
-            bytes: Bytes::Owned(buf),
+            wrapper,
+            bytes,
+        })
+    }
+
+    /// Streams `r` (decompressing it if needed) into a spill file.
+    fn from_reader(name: String, path: Option<PathBuf>, r: impl Read) -> io::Result<Input> {
+        let mut r = io::BufReader::with_capacity(1 << 20, r);
+        let head = r.fill_buf()?.get(..6).map(<[u8]>::to_vec);
+        let wrapper = sniff(head.as_deref().unwrap_or(r.buffer()))?;
+        let bytes = match wrapper {
+            Wrapper::None => {
+                // io::copy between a pipe or file and a file moves the bytes
+                // in the kernel (splice / copy_file_range) on Linux.
+                let mut file = temp_file()?;
+                let n = io::copy(&mut r, &mut file)?;
+                map_spilled(file, n)?
+            }
+            w => spill(decoder(w, r)?, w)?,
         };
-        input.unwrap_compression()?;
-        Ok(input)
+        Ok(Input {
+            name,
+            path,
+            wrapper,
+            bytes,
+        })
     }
 
     fn raw(&self) -> &[u8] {
@@ -124,7 +156,7 @@ impl Input {
             .is_some_and(|b| *b == b'{')
     }
 
-    /// Size of the input as the user gave it (compressed size for wrappers).
+    /// Size of the RDB bytes (after any decompression).
     pub fn len(&self) -> usize {
         self.raw().len()
     }
@@ -132,41 +164,96 @@ impl Input {
     pub fn is_empty(&self) -> bool {
         self.raw().is_empty()
     }
+}
 
-    fn unwrap_compression(&mut self) -> io::Result<()> {
-        let data = self.raw();
-        let (wrapper, out) = if data.starts_with(&[0x1f, 0x8b]) {
-            let mut out = Vec::new();
-            flate2::read::MultiGzDecoder::new(data)
-                .read_to_end(&mut out)
-                .map_err(|e| bad(format!("gzip: {e}")))?;
-            (Wrapper::Gzip, out)
-        } else if data.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-            let mut out = Vec::new();
-            zstd::stream::read::Decoder::new(data)?
-                .read_to_end(&mut out)
-                .map_err(|e| bad(format!("zstd: {e}")))?;
-            (Wrapper::Zstd, out)
-        } else if data.starts_with(&[0x04, 0x22, 0x4d, 0x18]) {
-            let mut out = Vec::new();
-            lz4_flex::frame::FrameDecoder::new(data)
-                .read_to_end(&mut out)
-                .map_err(|e| bad(format!("lz4: {e}")))?;
-            (Wrapper::Lz4, out)
-        } else if data.starts_with(b"BZh") || data.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
-            return Err(bad(
-                "bzip2/xz compressed: decompress it first (e.g. bunzip2, unxz)".into(),
-            ));
-        } else if data.starts_with(b"*") {
-            return Err(bad(
-                "a plain AOF without an RDB preamble holds no RDB to analyze".into(),
-            ));
-        } else {
-            return Ok(());
+/// The wrapper a stream starts with (by magic bytes, never by name).
+fn sniff(head: &[u8]) -> io::Result<Wrapper> {
+    Ok(if head.starts_with(&[0x1f, 0x8b]) {
+        Wrapper::Gzip
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Wrapper::Zstd
+    } else if head.starts_with(&[0x04, 0x22, 0x4d, 0x18]) {
+        Wrapper::Lz4
+    } else if head.starts_with(b"BZh") || head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        return Err(bad(
+            "bzip2/xz compressed: decompress it first (e.g. bunzip2, unxz)".into(),
+        ));
+    } else if head.starts_with(b"*") {
+        return Err(bad(
+            "a plain AOF without an RDB preamble holds no RDB to analyze".into(),
+        ));
+    } else {
+        Wrapper::None
+    })
+}
+
+/// A streaming decompressor for `w` over `r`.
+fn decoder<'r>(w: Wrapper, r: impl io::BufRead + 'r) -> io::Result<Box<dyn Read + 'r>> {
+    Ok(match w {
+        Wrapper::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(r)),
+        Wrapper::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(r)?),
+        Wrapper::Lz4 => Box::new(lz4_flex::frame::FrameDecoder::new(r)),
+        Wrapper::None => Box::new(r),
+    })
+}
+
+/// Copies `r` into an unlinked temporary file and maps it: the bytes live
+/// in the page cache and on disk, not on the heap. A failure names the
+/// wrapper and how many bytes came out before it.
+fn spill(mut r: Box<dyn Read + '_>, w: Wrapper) -> io::Result<Bytes> {
+    let mut file = temp_file()?;
+    let out = &mut file;
+    let mut buf = vec![0u8; 4 << 20];
+    let mut total: u64 = 0;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                let what = match w {
+                    Wrapper::None => "read",
+                    w => w.as_str(),
+                };
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!("{what}: {e} (after {total} bytes of output)"),
+                ));
+            }
         };
-        self.wrapper = wrapper;
-        self.bytes = Bytes::Owned(out);
-        Ok(())
+        out.write_all(&buf[..n])?;
+        total += n as u64;
+    }
+    map_spilled(file, total)
+}
+
+/// An unlinked temporary file under `TMPDIR`.
+fn temp_file() -> io::Result<File> {
+    tempfile::tempfile().map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "cannot create a temporary file in {} (set TMPDIR): {e}",
+                std::env::temp_dir().display()
+            ),
+        )
+    })
+}
+
+/// Maps a spilled file of `len` bytes (read back if it cannot be mapped).
+fn map_spilled(mut file: File, len: u64) -> io::Result<Bytes> {
+    if len == 0 {
+        return Ok(Bytes::Owned(Vec::new()));
+    }
+    match map(&file) {
+        Some(m) => Ok(Bytes::Mapped(m)),
+        None => {
+            use std::io::Seek;
+            file.seek(io::SeekFrom::Start(0))?;
+            let mut v = Vec::new();
+            file.read_to_end(&mut v)?;
+            Ok(Bytes::Owned(v))
+        }
     }
 }
 

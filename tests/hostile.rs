@@ -342,3 +342,75 @@ fn dump_never_writes_a_duplicate_field_and_says_so() {
         "{err}"
     );
 }
+
+/// Peak `RssAnon` (heap and stacks, not mapped files) of a running child,
+/// sampled until it exits.
+fn peak_anon_kib(child: &mut std::process::Child) -> u64 {
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&status) {
+            let kib = text
+                .lines()
+                .find_map(|l| l.strip_prefix("RssAnon:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or(0);
+            peak = peak.max(kib);
+        }
+        if child.try_wait().unwrap().is_some() {
+            return peak;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// A dump followed by 256 MiB of zeros, gzip-compressed (about 250 KiB)
+/// and piped in: streamed to a spill file, never held on the heap.
+#[test]
+fn compressed_and_piped_input_is_not_held_in_memory() {
+    use std::io::Write as _;
+    let d = tempfile::tempdir().unwrap();
+    let rdb = Rdb::redis(10)
+        .aux("ctime", "1700000000")
+        .select_db(0)
+        .key(T_STRING, b"k", v_string(b"v"))
+        .finish(true);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&rdb).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..256 {
+        gz.write_all(&zeros).unwrap();
+    }
+    let gz = gz.finish().unwrap();
+    let f = write(d.path(), "padded.rdb.gz", &gz);
+    for via_stdin in [false, true] {
+        let mut cmd = bin();
+        cmd.args(["report", "--quiet"])
+            .arg(if via_stdin { "-" } else { p(&f) })
+            .env("TMPDIR", d.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        if via_stdin {
+            cmd.stdin(std::fs::File::open(&f).unwrap());
+        }
+        let mut child = cmd.spawn().unwrap();
+        let peak = peak_anon_kib(&mut child);
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(exit_code(&o), 0, "stdin {via_stdin}: {}", describe(&o));
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            text.contains("268435456 bytes after the RDB's checksum"),
+            "the padding is named: {text}"
+        );
+        assert!(
+            peak < 100 * 1024,
+            "stdin {via_stdin}: peak RssAnon {peak} KiB"
+        );
+    }
+    // The spill file is gone.
+    let left: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+}
