@@ -414,3 +414,42 @@ fn compressed_and_piped_input_is_not_held_in_memory() {
         .collect();
     assert_eq!(left.len(), 1, "{left:?}");
 }
+
+#[test]
+fn long_key_segments_and_aux_values_are_kept_short() {
+    let d = tempfile::tempdir().unwrap();
+    let mut a = vec![b'a'; 1 << 20];
+    let mut b = a.clone();
+    a.extend_from_slice(b":1");
+    b[1000] = b'b';
+    b.extend_from_slice(b":2");
+    let f = Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .aux("big", &"x".repeat(3 << 20))
+        .select_db(0)
+        .key(T_STRING, &a, v_string(b"v"))
+        .key(T_STRING, &b, v_string(b"v"))
+        .finish(true);
+    let f = write(d.path(), "long.rdb", &f);
+    let o = run(["prefixes", "--format", "json", "--depth", "1", p(&f)]);
+    assert_eq!(exit_code(&o), 0, "{}", describe(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = v["prefixes"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "distinct long segments stay apart: {v:#}");
+    for r in rows {
+        let label = r["prefix"].as_str().unwrap();
+        assert!(label.len() <= 260 && label.contains("...#"), "{label}");
+        assert_eq!(r["keys"], 1);
+    }
+    let o = run(["verify", "--format", "json", p(&f)]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["aux"]["big"].as_str().unwrap().len(), 1 << 20);
+    assert!(
+        v["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("AUX big holds 3145728 bytes"),
+        "{}",
+        v["warnings"]
+    );
+}

@@ -187,6 +187,22 @@ fn id_tail(seg: &[u8]) -> usize {
     run
 }
 
+/// Longest segment kept as it is: a longer one keeps its first bytes and a
+/// hash of the whole, so the tree's memory does not grow with key length
+/// (a 1 MiB key segment costs 256 bytes) and distinct segments stay apart.
+const MAX_SEGMENT: usize = 256;
+
+fn bound_segment(seg: &mut Vec<u8>) {
+    use std::hash::BuildHasher;
+    if seg.len() <= MAX_SEGMENT {
+        return;
+    }
+    // A fixed seed: the same label in every run and every thread.
+    let h = foldhash::fast::FixedState::with_seed(0x7264_6273_636f_7065).hash_one(&seg[..]);
+    seg.truncate(MAX_SEGMENT - 21);
+    seg.extend_from_slice(format!("...#{h:016x}").as_bytes());
+}
+
 /// Distinct first segments kept before the root collapses: far more than
 /// any other level, since keys without delimiters all land there.
 const ROOT_CHILDREN: usize = 20_000;
@@ -239,6 +255,7 @@ impl PrefixTree {
             } else {
                 self.seg.extend_from_slice(seg);
             }
+            bound_segment(&mut self.seg);
             node.deeper |= true;
             if node.collapsed {
                 return;

@@ -272,6 +272,25 @@ impl<'a> Scanner<'a> {
             b"aof-base" => self.facts.aof_base = text() == "1",
             _ => {}
         }
+        let value = bounded_aux(&key, value, &mut self.facts);
         self.facts.aux.push((key, value));
     }
+}
+
+/// AUX values longer than this are kept shortened (with a warning): real
+/// ones are short (Redis Enterprise's CRDT backlogs reach tens of KiB), and
+/// a crafted file could make one gigabytes.
+const MAX_AUX_VALUE: usize = 1 << 20;
+
+fn bounded_aux(key: &[u8], mut value: Vec<u8>, facts: &mut FileFacts) -> Vec<u8> {
+    if value.len() > MAX_AUX_VALUE {
+        facts.warn_once(format!(
+            "AUX {} holds {} bytes; only the first {MAX_AUX_VALUE} are kept",
+            crate::escape::escape(key.get(..64).unwrap_or(key)),
+            value.len()
+        ));
+        value.truncate(MAX_AUX_VALUE);
+        value.shrink_to_fit();
+    }
+    value
 }
