@@ -106,6 +106,10 @@ impl Analysis {
                         .iter()
                         .cloned()
                         .chain(t.and_then(|t| t.warning.clone()))
+                        .chain(
+                            (facts.more_warnings > 0)
+                                .then(|| format!("{} more warnings", facts.more_warnings)),
+                        )
                         .collect(),
                 },
                 checkpoints,

@@ -21,10 +21,10 @@ pub struct Change {
 
 impl Change {
     pub fn bytes_change(&self) -> i64 {
-        self.bytes_after as i64 - self.bytes_before as i64
+        delta(self.bytes_before, self.bytes_after)
     }
     pub fn keys_change(&self) -> i64 {
-        self.keys_after as i64 - self.keys_before as i64
+        delta(self.keys_before, self.keys_after)
     }
     fn json(&self) -> Value {
         json!({
@@ -37,6 +37,11 @@ impl Change {
             "bytes_change_pct": pct(self.bytes_before, self.bytes_after),
         })
     }
+}
+
+/// `after - before`, saturated (counts from a saved document can be any u64).
+fn delta(before: u64, after: u64) -> i64 {
+    (after as i128 - before as i128).clamp(i64::MIN as i128, i64::MAX as i128) as i64
 }
 
 fn pct(before: u64, after: u64) -> Value {
@@ -188,7 +193,7 @@ pub fn diff(old: &ReportDoc, new: &ReportDoc, top: usize, mismatches: &[String])
                 "key": key,
                 "bytes_before": before,
                 "bytes_after": after,
-                "bytes_change": before.map(|b| after as i64 - b as i64),
+                "bytes_change": before.map(|b| delta(b, after)),
             })
         })
         .collect();

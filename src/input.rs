@@ -114,6 +114,7 @@ impl Input {
         let wrapper = sniff(head.as_deref().unwrap_or(r.buffer()))?;
         let bytes = match wrapper {
             Wrapper::None => {
+                check_start(r.buffer())?;
                 // io::copy between a pipe or file and a file moves the bytes
                 // in the kernel (splice / copy_file_range) on Linux.
                 let mut file = temp_file()?;
@@ -208,6 +209,10 @@ fn spill(mut r: Box<dyn Read + '_>, w: Wrapper) -> io::Result<Bytes> {
     loop {
         let n = match r.read(&mut buf) {
             Ok(0) => break,
+            Ok(n) if total == 0 => {
+                check_start(&buf[..n])?;
+                n
+            }
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
@@ -225,6 +230,23 @@ fn spill(mut r: Box<dyn Read + '_>, w: Wrapper) -> io::Result<Bytes> {
         total += n as u64;
     }
     map_spilled(file, total)
+}
+
+/// A stream that is copied to disk must look like a dump (or a saved
+/// report) from its first bytes: `/dev/zero` or a huge text file are
+/// refused at once instead of filling the disk.
+fn check_start(head: &[u8]) -> io::Result<()> {
+    let text = head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let rdb = [&b"REDIS"[..], b"VALKEY"]
+        .iter()
+        .any(|m| head.starts_with(m) || m.starts_with(head));
+    if head.is_empty() || text || rdb {
+        Ok(())
+    } else {
+        Err(bad(
+            "not an RDB file: expected REDISnnnn or VALKEYnnn at offset 0".into(),
+        ))
+    }
 }
 
 /// An unlinked temporary file under `TMPDIR`.

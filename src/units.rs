@@ -40,6 +40,10 @@ pub fn parse_size(s: &str) -> crate::Result<u64> {
 
 fn size(s: &str) -> Result<u64, String> {
     let t = s.trim();
+    // Plain integers exactly (an f64 loses precision past 2^53).
+    if let Ok(n) = t.parse::<u64>() {
+        return Ok(n);
+    }
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
@@ -64,7 +68,7 @@ fn size(s: &str) -> Result<u64, String> {
         }
     };
     let v = num * mult;
-    if !v.is_finite() || v < 0.0 || v > u64::MAX as f64 {
+    if !v.is_finite() || !(0.0..18_446_744_073_709_551_616.0).contains(&v) {
         return Err(format!("{s:?} is out of range"));
     }
     Ok(v.round() as u64)
@@ -98,6 +102,10 @@ mod tests {
         assert_eq!(parse_size("1.5KB").unwrap(), 1500);
         assert!(parse_size("ten").is_err());
         assert!(parse_size("10XB").is_err());
+        assert_eq!(parse_size("18446744073709551615").unwrap(), u64::MAX);
+        assert_eq!(parse_size("9007199254740993").unwrap(), 9007199254740993);
+        assert!(parse_size("18446744073709551616").is_err());
+        assert!(parse_size("18446744073709551615.5").is_err());
         assert_eq!(human_bytes(1023), "1023 B");
         assert_eq!(human_bytes(1536), "1.5 KiB");
     }

@@ -99,6 +99,10 @@ pub fn verify_with_progress(data: &[u8], progress: &dyn Fn(u64)) -> Verified {
         out.trailing_bytes = f.trailing_bytes;
         out.trailing_kind = f.trailing_kind;
         out.warnings = f.warnings;
+        if f.more_warnings > 0 {
+            out.warnings
+                .push(format!("{} more warnings", f.more_warnings));
+        }
         out.decoded_bytes = f.decoded_bytes;
     }
     out

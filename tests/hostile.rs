@@ -453,3 +453,86 @@ fn long_key_segments_and_aux_values_are_kept_short() {
         v["warnings"]
     );
 }
+
+fn letters(mut n: usize) -> Vec<u8> {
+    let mut v = vec![b'q'];
+    loop {
+        v.push(b'a' + (n % 26) as u8);
+        n /= 26;
+        if n == 0 {
+            return v;
+        }
+    }
+}
+
+/// More distinct top-level names than the prefix tree keeps make it drop
+/// them: the per-prefix gate rules must fail, not pass on nothing.
+#[test]
+fn a_prefix_tree_that_dropped_children_fails_the_per_prefix_rules() {
+    let d = tempfile::tempdir().unwrap();
+    let base = Rdb::redis(10)
+        .aux("ctime", "1700000000")
+        .select_db(0)
+        .key(T_STRING, b"user:1", v_string(b"v"))
+        .finish(true);
+    let base = write(d.path(), "base.rdb", &base);
+    let o = run(["report", "--quiet", "--format", "json", p(&base)]);
+    write(d.path(), "baseline.json", &o.stdout);
+    let mut r = Rdb::redis(10).aux("ctime", "1700000000").select_db(0).key(
+        T_STRING,
+        b"user:1",
+        v_string(b"v"),
+    );
+    for n in 0..20_001 {
+        r = r.key(T_STRING, &letters(n), v_string(b"x"));
+    }
+    for n in 0..100 {
+        r = r.key(
+            T_STRING,
+            format!("evil:{n}").as_bytes(),
+            v_string(&[b'e'; 2000]),
+        );
+    }
+    let f = write(d.path(), "junk.rdb", &r.finish(true));
+    let rules = write(
+        d.path(),
+        "rules.toml",
+        b"baseline = \"baseline.json\"\nmax_growth = \"1000000%\"\nmax_new_prefix_bytes = \"1KB\"\n",
+    );
+    let o = run(["check", "--format", "json", p(&f), "--rules", p(&rules)]);
+    assert_eq!(exit_code(&o), 1, "{}", describe(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for i in [1, 2] {
+        let r = &v["rules"][i];
+        assert_eq!(r["ok"], false, "{r}");
+        assert!(
+            r["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("cannot compare every prefix"),
+            "{r}"
+        );
+    }
+}
+
+/// Thousands of databases (or module types) keep per-name state linear.
+#[test]
+fn many_databases_stay_linear() {
+    let d = tempfile::tempdir().unwrap();
+    let mut r = Rdb::redis(10).aux("ctime", "1700000000");
+    for db in 0..30_000 {
+        r = r.select_db(db).key(T_STRING, b"k", v_string(b"v"));
+    }
+    let f = write(d.path(), "dbs.rdb", &r.finish(true));
+    let start = std::time::Instant::now();
+    for cmd in ["verify", "report"] {
+        let o = run([cmd, "--quiet", p(&f)]);
+        assert_eq!(exit_code(&o), 0, "{cmd}: {}", describe(&o));
+    }
+    let o = run(["report", "--quiet", "--format", "json", p(&f)]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["summary"]["by_db"].as_object().unwrap().len(), 30_000);
+    // A guard far above the expected (well under a second in a debug
+    // build), not a timing test: the quadratic version took minutes.
+    assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
+}

@@ -432,6 +432,19 @@ pub fn evaluate(c: &Compiled, doc: &ReportDoc, acc: &CheckAcc<'_>) -> Vec<RuleRe
 fn baseline_rules(r: &Rules, base: &ReportDoc, doc: &ReportDoc) -> Vec<RuleResult> {
     use std::collections::BTreeMap;
     let mut out = Vec::new();
+    // A prefix tree that dropped children (too many distinct ones) cannot
+    // show which prefix grew or is new: the per-prefix rules fail rather
+    // than pass on what they cannot see.
+    let dropped = |d: &ReportDoc| d.prefixes_with_dropped_children.unwrap_or(0);
+    let blind = (dropped(base) + dropped(doc) > 0).then(|| {
+        format!(
+            "cannot compare every prefix: {} prefixes of the baseline and {} of the dumps had more \
+             than 2000 distinct children, which are counted in their parent only (try a smaller \
+             --depth or other --delimiters)",
+            dropped(base),
+            dropped(doc)
+        )
+    });
     let rows = |d: &ReportDoc| -> BTreeMap<String, u64> {
         d.prefix_totals
             .iter()
@@ -467,16 +480,20 @@ fn baseline_rules(r: &Rules, base: &ReportDoc, doc: &ReportDoc) -> Vec<RuleResul
         grown.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.key.cmp(&b.key)));
         let n = grown.len() as u64;
         grown.truncate(MAX_OFFENDERS);
-        out.push(result(
-            format!("max_growth = {g} (per prefix)"),
-            n == 0,
-            format!(
-                "{n} of the baseline's {} prefixes grew more than {g}",
-                before.len()
-            ),
-            n,
-            grown,
-        ));
+        let rule = format!("max_growth = {g} (per prefix)");
+        match &blind {
+            Some(why) => out.push(result(rule, false, why.clone(), n, grown)),
+            None => out.push(result(
+                rule,
+                n == 0,
+                format!(
+                    "{n} of the baseline's {} prefixes grew more than {g}",
+                    before.len()
+                ),
+                n,
+                grown,
+            )),
+        }
     }
     if let Some(m) = &r.max_new_prefix_bytes {
         let mut new: Vec<Offender> = now
@@ -510,8 +527,13 @@ fn baseline_rules(r: &Rules, base: &ReportDoc, doc: &ReportDoc) -> Vec<RuleResul
         new.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.key.cmp(&b.key)));
         let n = new.len() as u64;
         new.truncate(MAX_OFFENDERS);
+        let rule = format!("max_new_prefix_bytes = {m}");
+        if let Some(why) = &blind {
+            out.push(result(rule, false, why.clone(), n, new));
+            return out;
+        }
         out.push(result(
-            format!("max_new_prefix_bytes = {m}"),
+            rule,
             n == 0,
             format!(
                 "{} not in the baseline {} more than {}",

@@ -39,7 +39,9 @@ fn keys_doc(t: TopN<RankedKey>) -> Vec<KeyDoc> {
     t.into_sorted().iter().map(key_doc).collect()
 }
 
-fn per_type_doc(per: Vec<(String, TopN<RankedKey>)>) -> BTreeMap<String, Vec<KeyDoc>> {
+fn per_type_doc(
+    per: super::keyed::Keyed<String, TopN<RankedKey>>,
+) -> BTreeMap<String, Vec<KeyDoc>> {
     per.into_iter().map(|(t, l)| (t, keys_doc(l))).collect()
 }
 

@@ -7,12 +7,14 @@
 pub mod doc;
 pub mod expiry;
 pub mod finish;
+pub mod keyed;
 pub mod prefix;
 pub mod topn;
 
 use std::cmp::Reverse;
 
 use expiry::ExpiryAcc;
+use keyed::Keyed;
 use prefix::{PrefixConfig, PrefixStats, PrefixTree};
 use topn::TopN;
 
@@ -145,68 +147,35 @@ fn rank_push(t: &mut TopN<RankedKey>, f: &KeyFacts<'_>, rank: u64) {
     t.push(ranked(f, rank));
 }
 
-/// The list of `name` in a per-type vector, created on first use.
-fn per_type<'v>(
-    v: &'v mut Vec<(String, TopN<RankedKey>)>,
-    name: &str,
-    top: usize,
-) -> &'v mut TopN<RankedKey> {
-    let i = match v.iter().position(|(n, _)| n == name) {
-        Some(i) => i,
-        None => {
-            v.push((name.to_string(), TopN::new(top)));
-            v.len() - 1
-        }
-    };
-    &mut v[i].1
+/// Keys and bytes by name (db, type, encoding).
+#[derive(Clone, Debug)]
+pub struct Tallies<K>(Keyed<K, Tally>);
+
+impl<K> Default for Tallies<K> {
+    fn default() -> Self {
+        Tallies(Keyed::default())
+    }
 }
 
-/// A few tallies by name (dbs, types, encodings: a handful each), in
-/// first-seen order: a short scan beats a tree lookup per key, and the
-/// last hit is tried first since keys come in runs.
-#[derive(Clone, Debug, Default)]
-pub struct Tallies<K> {
-    rows: Vec<(K, Tally)>,
-    last: usize,
-}
-
-impl<K: PartialEq + Ord + Clone> Tallies<K> {
+impl<K: Eq + std::hash::Hash + Ord + Clone> Tallies<K> {
     #[inline]
     fn add<Q>(&mut self, k: &Q, bytes: u64)
     where
         K: std::borrow::Borrow<Q>,
-        Q: PartialEq + ?Sized + ToOwned<Owned = K>,
+        Q: Eq + std::hash::Hash + ?Sized + ToOwned<Owned = K>,
     {
-        if let Some((name, t)) = self.rows.get_mut(self.last)
-            && (*name).borrow() == k
-        {
-            t.add(bytes);
-            return;
-        }
-        match self.rows.iter().position(|(n, _)| n.borrow() == k) {
-            Some(i) => {
-                self.last = i;
-                self.rows[i].1.add(bytes);
-            }
-            None => {
-                self.last = self.rows.len();
-                self.rows.push((k.to_owned(), Tally { keys: 1, bytes }));
-            }
-        }
+        self.0.entry(k, Tally::default).add(bytes);
     }
 
     fn merge(&mut self, o: Tallies<K>) {
-        for (k, t) in o.rows {
-            match self.rows.iter_mut().find(|(n, _)| *n == k) {
-                Some((_, mine)) => mine.merge(t),
-                None => self.rows.push((k, t)),
-            }
+        for (k, t) in o.0 {
+            self.0.entry(&k, Tally::default).merge(t);
         }
     }
 
     /// The tallies by name, sorted.
     pub fn sorted(&self) -> Vec<(K, Tally)> {
-        let mut v = self.rows.clone();
+        let mut v: Vec<(K, Tally)> = self.0.iter().cloned().collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
     }
@@ -250,9 +219,9 @@ pub struct BigKeys {
     top: usize,
     pub big: TopN<RankedKey>,
     /// Per type (a handful, so a vector beats a map).
-    pub big_by_type: Vec<(String, TopN<RankedKey>)>,
+    pub big_by_type: Keyed<String, TopN<RankedKey>>,
     pub most_elements: TopN<RankedKey>,
-    pub most_elements_by_type: Vec<(String, TopN<RankedKey>)>,
+    pub most_elements_by_type: Keyed<String, TopN<RankedKey>>,
 }
 
 impl BigKeys {
@@ -260,9 +229,9 @@ impl BigKeys {
         BigKeys {
             top,
             big: TopN::new(top),
-            big_by_type: Vec::new(),
+            big_by_type: Keyed::default(),
             most_elements: TopN::new(top),
-            most_elements_by_type: Vec::new(),
+            most_elements_by_type: Keyed::default(),
         }
     }
 }
@@ -272,14 +241,15 @@ impl Accumulator for BigKeys {
         let top = self.top;
         rank_push(&mut self.big, f, f.bytes);
         rank_push(
-            per_type(&mut self.big_by_type, f.type_name, top),
+            self.big_by_type.entry(f.type_name, || TopN::new(top)),
             f,
             f.bytes,
         );
         if f.type_name != "string" {
             rank_push(&mut self.most_elements, f, f.elements);
             rank_push(
-                per_type(&mut self.most_elements_by_type, f.type_name, top),
+                self.most_elements_by_type
+                    .entry(f.type_name, || TopN::new(top)),
                 f,
                 f.elements,
             );
@@ -290,11 +260,13 @@ impl Accumulator for BigKeys {
         let top = self.top;
         self.big.merge(o.big);
         for (k, v) in o.big_by_type {
-            per_type(&mut self.big_by_type, &k, top).merge(v);
+            self.big_by_type.entry(&k, || TopN::new(top)).merge(v);
         }
         self.most_elements.merge(o.most_elements);
         for (k, v) in o.most_elements_by_type {
-            per_type(&mut self.most_elements_by_type, &k, top).merge(v);
+            self.most_elements_by_type
+                .entry(&k, || TopN::new(top))
+                .merge(v);
         }
     }
 }

@@ -4,6 +4,9 @@
 use crate::memory::ResolvedTarget;
 use crate::rdb::{Checksum, Family};
 
+/// Distinct warnings kept per file.
+pub const MAX_WARNINGS: usize = 100;
+
 /// Facts about one scanned file.
 #[derive(Clone, Debug, Default)]
 pub struct FileFacts {
@@ -38,6 +41,8 @@ pub struct FileFacts {
     pub trailing_bytes: u64,
     pub trailing_kind: &'static str,
     pub warnings: Vec<String>,
+    /// Warnings past the first [`MAX_WARNINGS`], counted only.
+    pub more_warnings: u64,
     /// How far decoding got: every record before this offset was accepted.
     pub decoded_bytes: u64,
 }
@@ -70,8 +75,11 @@ impl FileFacts {
         self.family.map(Family::as_str).unwrap_or("redis")
     }
 
+    /// Records a warning once; past [`MAX_WARNINGS`] only counts them.
     pub(crate) fn warn_once(&mut self, msg: String) {
-        if !self.warnings.contains(&msg) {
+        if self.warnings.len() >= MAX_WARNINGS {
+            self.more_warnings += 1;
+        } else if !self.warnings.contains(&msg) {
             self.warnings.push(msg);
         }
     }

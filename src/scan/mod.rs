@@ -75,6 +75,11 @@ pub struct Scanner<'a> {
     /// Check the stored CRC-64 at EOF (a resumed walk over a file the
     /// first walk checked does not pay for it again).
     check_crc: bool,
+    /// The last AUX `redis-ver` / `valkey-ver`, for the target.
+    redis_ver: Option<String>,
+    valkey_ver: Option<String>,
+    /// Databases selected so far (`facts.dbs` keeps their order).
+    dbs_seen: foldhash::HashSet<u64>,
 }
 
 impl<'a> Scanner<'a> {
@@ -95,6 +100,9 @@ impl<'a> Scanner<'a> {
             target: None,
             end: None,
             check_crc: true,
+            redis_ver: None,
+            valkey_ver: None,
+            dbs_seen: Default::default(),
         })
     }
 
@@ -144,16 +152,9 @@ impl<'a> Scanner<'a> {
     /// fields before it (or now, for a file without keys).
     pub fn target(&mut self) -> &Arc<ResolvedTarget> {
         let (header, family) = (self.p.header(), self.p.family());
-        let (redis, valkey) = (
-            self.facts.aux_value("redis-ver"),
-            self.facts.aux_value("valkey-ver"),
-        );
-        self.target.get_or_insert_with(|| {
-            Arc::new(
-                self.choice
-                    .resolve(header, family, redis.as_deref(), valkey.as_deref()),
-            )
-        })
+        let (redis, valkey) = (self.redis_ver.as_deref(), self.valkey_ver.as_deref());
+        self.target
+            .get_or_insert_with(|| Arc::new(self.choice.resolve(header, family, redis, valkey)))
     }
 
     /// The facts once the walk is over (or stopped).
@@ -189,6 +190,7 @@ impl<'a> Scanner<'a> {
                     self.facts.key_records += 1;
                     if self.facts.dbs.is_empty() {
                         // No SELECTDB (old files): db 0.
+                        self.dbs_seen.insert(k.db);
                         self.facts.dbs.push(k.db);
                     }
                     return Ok(Some(k));
@@ -220,7 +222,7 @@ impl<'a> Scanner<'a> {
                     }
                 }
                 Record::SelectDb { db } => {
-                    if !self.facts.dbs.contains(&db) {
+                    if self.dbs_seen.insert(db) {
                         self.facts.dbs.push(db);
                     }
                 }
@@ -269,6 +271,8 @@ impl<'a> Scanner<'a> {
                 };
             }
             b"used-mem" => self.facts.used_mem = text().parse().ok(),
+            b"redis-ver" => self.redis_ver = Some(text()),
+            b"valkey-ver" => self.valkey_ver = Some(text()),
             b"aof-base" => self.facts.aof_base = text() == "1",
             _ => {}
         }
