@@ -3,29 +3,9 @@
 //! offset, never a panic, an abort or a raw control byte on a terminal.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use crate::builder::*;
 use crate::util::*;
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-fn describe(o: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// Bytes a terminal would act on: C0 controls but `\n`, DEL, and the UTF-8
 /// encodings of the C1 controls U+0080..U+009F.
