@@ -20,6 +20,8 @@ pub mod diff;
 pub mod dump;
 mod error;
 pub mod escape;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod input;
 pub mod keys;
 pub mod memory;

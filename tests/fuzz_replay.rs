@@ -57,3 +57,40 @@ fn blob_corpus() {
         rdbscope::rdb::exercise_blob(&data);
     }
 }
+
+#[test]
+fn report_corpus() {
+    let all = inputs("corpus/report");
+    assert!(all.len() >= 10, "report corpus missing");
+    for data in all {
+        rdbscope::fuzzing::exercise_report(&data);
+        let mut v = b"REDIS0011".to_vec();
+        v.extend_from_slice(&data);
+        rdbscope::fuzzing::exercise_report(&v);
+    }
+    // And every fixture, through the report path.
+    for entry in std::fs::read_dir(root().join("fixtures/redis-7.0")).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|x| x == "rdb") {
+            rdbscope::fuzzing::exercise_report(&std::fs::read(&p).unwrap());
+        }
+    }
+}
+
+#[test]
+fn wrappers_corpus() {
+    let all = inputs("corpus/wrappers");
+    assert!(all.len() >= 4, "wrappers corpus missing");
+    for data in all {
+        rdbscope::fuzzing::exercise_input(&data);
+    }
+}
+
+#[test]
+fn rules_corpus() {
+    let all = inputs("corpus/rules");
+    assert!(all.len() >= 3, "rules corpus missing");
+    for data in all {
+        rdbscope::fuzzing::exercise_rules(&data);
+    }
+}
