@@ -87,8 +87,18 @@ fn json_f64(out: &mut Vec<u8>, f: f64) {
     }
 }
 
-fn elem_text(e: Elem<'_>) -> String {
-    escape(&e.to_vec()).into_owned()
+/// Any serializable value, written as compact JSON (one signature for the
+/// stream header's fields of different types).
+mod erased {
+    pub trait Json {
+        fn write_json(&self, out: &mut Vec<u8>);
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn write_json(&self, out: &mut Vec<u8>) {
+            // Writing to a Vec cannot fail.
+            let _ = serde_json::to_writer(out, self);
+        }
+    }
 }
 
 fn id(i: StreamId) -> Value {
@@ -104,7 +114,9 @@ pub struct JsonValue {
     items: u64,
     field_ttls: Vec<u8>,
     module: Option<ModuleValue>,
-    stream_entries: Vec<Value>,
+    /// The stream's entries as JSON text, written as they arrive (no value
+    /// tree per entry: a stream of millions of entries costs its text).
+    stream_entries: Vec<u8>,
     stream_meta: Option<StreamMeta>,
     stream_groups: Vec<Value>,
     stream_idmp: Option<Value>,
@@ -173,19 +185,27 @@ impl JsonValue {
             }
             Some(ValueType::Stream) => {
                 let m = self.stream_meta.clone().unwrap_or_default();
-                let mut v = json!({
-                    "length": m.length,
-                    "last_id": id(m.last_id),
-                    "first_id": m.first_id.map(id),
-                    "max_deleted_id": m.max_deleted_id.map(id),
-                    "entries_added": m.entries_added,
-                    "entries": self.stream_entries,
-                    "groups": self.stream_groups,
-                });
+                // The fields in this order, as the dump format documents.
+                let field = |out: &mut Vec<u8>, name: &str, v: &dyn erased::Json| {
+                    let _ = write!(out, "\"{name}\":");
+                    v.write_json(out);
+                    out.push(b',');
+                };
+                out.push(b'{');
+                field(out, "length", &m.length);
+                field(out, "last_id", &id(m.last_id));
+                field(out, "first_id", &m.first_id.map(id));
+                field(out, "max_deleted_id", &m.max_deleted_id.map(id));
+                field(out, "entries_added", &m.entries_added);
+                out.extend_from_slice(b"\"entries\":[");
+                out.extend_from_slice(&self.stream_entries);
+                out.extend_from_slice(b"],\"groups\":");
+                let _ = serde_json::to_writer(&mut *out, &self.stream_groups);
                 if let Some(idmp) = &self.stream_idmp {
-                    v["idmp"] = idmp.clone();
+                    out.extend_from_slice(b",\"idmp\":");
+                    let _ = serde_json::to_writer(&mut *out, idmp);
                 }
-                let _ = serde_json::to_writer(&mut *out, &v);
+                out.push(b'}');
             }
             _ => {
                 out.push(b'[');
@@ -235,12 +255,19 @@ impl ValueVisitor for JsonValue {
         }
     }
     fn stream_entry(&mut self, sid: StreamId, fields: &[(Elem<'_>, Elem<'_>)]) {
-        let fields: Vec<Value> = fields
-            .iter()
-            .map(|(f, v)| json!([elem_text(*f), elem_text(*v)]))
-            .collect();
-        self.stream_entries
-            .push(json!({"id": id(sid), "fields": fields}));
+        let out = &mut self.stream_entries;
+        if !out.is_empty() {
+            out.push(b',');
+        }
+        let _ = write!(out, "{{\"id\":\"{sid}\",\"fields\":[");
+        for (i, (f, v)) in fields.iter().enumerate() {
+            out.extend_from_slice(if i == 0 { b"[" } else { b",[" });
+            json_elem(out, *f);
+            out.push(b',');
+            json_elem(out, *v);
+            out.push(b']');
+        }
+        out.extend_from_slice(b"]}");
     }
     fn stream_meta(&mut self, meta: &StreamMeta) {
         self.stream_meta = Some(meta.clone());
