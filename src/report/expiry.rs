@@ -86,7 +86,29 @@ pub struct ExpiryAcc {
     pub field_ttls: u64,
     /// Keys per expiry second (or minute once `coarse`), expired keys excluded.
     slots: Slots,
-    coarse: bool,
+    /// Index into [`WIDTHS`]: 0 counts by second; each time the slots
+    /// outgrow [`MAX_SECONDS`] they are counted by the next width.
+    level: usize,
+}
+
+/// Slot widths, ms, and their names: expiry times from the file may be any
+/// i64, and the widest keeps at most ~58k slots over the whole range.
+const WIDTHS: [(i64, &str); 6] = [
+    (1000, "second"),
+    (60_000, "minute"),
+    (3_600_000, "hour"),
+    (86_400_000, "day"),
+    (31_536_000_000, "365 days"),
+    (315_360_000_000_000, "10000 years"),
+];
+
+/// The name of a slot width (`second`, `minute`, ...).
+pub fn width_name(width_ms: i64) -> &'static str {
+    WIDTHS
+        .iter()
+        .find(|(w, _)| *w == width_ms)
+        .map(|(_, n)| *n)
+        .unwrap_or("slot")
 }
 
 /// A histogram bucket: `[start_ms, end_ms)`.
@@ -132,34 +154,42 @@ impl ExpiryAcc {
             self.expired.add(c);
             return;
         }
-        let slot = if self.coarse {
-            at.div_euclid(60_000)
-        } else {
-            at.div_euclid(1000)
-        };
-        if !self.coarse
+        let slot = at.div_euclid(self.slot_ms());
+        if self.level == 0
             && let Some(now) = ctime_ms
         {
             self.slots.anchor(now.div_euclid(1000));
         }
         self.slots.add(slot, c);
-        if self.slots.len() > MAX_SECONDS && !self.coarse {
-            self.coarsen();
+        self.fit();
+    }
+
+    /// Counts by wider slots until they fit [`MAX_SECONDS`].
+    fn fit(&mut self) {
+        while self.slots.len() > MAX_SECONDS && self.level + 1 < WIDTHS.len() {
+            self.coarsen_to(self.level + 1);
         }
     }
 
-    fn coarsen(&mut self) {
+    fn coarsen_to(&mut self, level: usize) {
+        let (from, to) = (WIDTHS[self.level].0, WIDTHS[level].0);
         let mut m = Slots::default();
         for (s, c) in self.slots.iter() {
-            m.add(s.div_euclid(60), c);
+            // s * from is within i64: s is a time divided by `from`.
+            m.add((s * from).div_euclid(to), c);
         }
         self.slots = m;
-        self.coarse = true;
+        self.level = level;
     }
 
     /// Whether expiry times were counted by minute (too many distinct seconds).
     pub fn is_coarse(&self) -> bool {
-        self.coarse
+        self.level > 0
+    }
+
+    /// The name of the slot width: `second`, `minute`, ...
+    pub fn resolution(&self) -> &'static str {
+        WIDTHS[self.level].1
     }
 
     pub fn merge(&mut self, mut o: ExpiryAcc) {
@@ -167,20 +197,18 @@ impl ExpiryAcc {
         self.with_ttl.add(o.with_ttl);
         self.expired.add(o.expired);
         self.field_ttls += o.field_ttls;
-        if self.coarse && !o.coarse {
-            o.coarsen();
-        } else if o.coarse && !self.coarse {
-            self.coarsen();
+        if self.level > o.level {
+            o.coarsen_to(self.level);
+        } else if o.level > self.level {
+            self.coarsen_to(o.level);
         }
-        if self.slots.len() == 0 && !self.coarse {
+        if self.slots.len() == 0 && self.level == 0 {
             self.slots.anchor(o.slots.base);
         }
         for (s, c) in o.slots.iter() {
             self.slots.add(s, c);
         }
-        if self.slots.len() > MAX_SECONDS && !self.coarse {
-            self.coarsen();
-        }
+        self.fit();
     }
 
     /// The second (or minute, when coarse) in which the most keys expire.
@@ -193,7 +221,7 @@ impl ExpiryAcc {
     }
 
     fn slot_ms(&self) -> i64 {
-        if self.coarse { 60_000 } else { 1000 }
+        WIDTHS[self.level].0
     }
 
     /// A histogram of future expiry times with at most ~48 buckets of a
@@ -269,7 +297,7 @@ impl ExpiryAcc {
                 count: c,
             })
             .collect();
-        if !self.coarse {
+        if self.level == 0 {
             // Minutes that together reach the threshold with no single
             // second doing so (a burst spread over a minute).
             let mut minutes: HashMap<i64, Count> = HashMap::default();
@@ -319,5 +347,25 @@ mod tests {
         let (h, unit) = e.histogram();
         assert_eq!(unit, "hour");
         assert_eq!(h.iter().map(|b| b.count.keys).sum::<u64>(), 8000);
+    }
+
+    /// Expiry times an hour apart outgrow seconds, minutes and hours: the
+    /// slots are counted by day, every key still counted, memory bounded.
+    #[test]
+    fn slots_stay_bounded_at_any_spread() {
+        let mut e = ExpiryAcc::default();
+        let n = (MAX_SECONDS + 1000) as i64;
+        for i in 0..n {
+            e.add(Some(i * 3_600_000), None, 1, 0);
+        }
+        assert_eq!(e.resolution(), "day");
+        assert!(e.slots.len() <= MAX_SECONDS);
+        let (h, _) = e.histogram();
+        assert_eq!(h.iter().map(|b| b.count.keys).sum::<u64>(), n as u64);
+        // Merging with a fresh accumulator keeps the width.
+        let mut f = ExpiryAcc::default();
+        f.add(Some(5), None, 1, 0);
+        f.merge(e);
+        assert_eq!(f.resolution(), "day");
     }
 }

@@ -116,7 +116,7 @@ fn expiry_doc(
             bytes: r.stats.no_ttl_bytes,
         })
         .collect();
-    let resolution = |width_ms: i64| if width_ms == 1000 { "second" } else { "minute" }.to_string();
+    let resolution = |width_ms: i64| super::expiry::width_name(width_ms).to_string();
     ExpiryDoc {
         no_ttl_keys: e.no_ttl.keys,
         no_ttl_bytes: e.no_ttl.bytes,
@@ -125,7 +125,7 @@ fn expiry_doc(
         expired_keys: e.expired.keys,
         expired_bytes: e.expired.bytes,
         field_ttls: e.field_ttls,
-        resolution: if e.is_coarse() { "minute" } else { "second" }.into(),
+        resolution: e.resolution().into(),
         histogram_unit: unit.into(),
         histogram: hist
             .iter()
