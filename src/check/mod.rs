@@ -4,13 +4,13 @@
 
 pub mod rules;
 
-use regex::bytes::Regex;
+use regex::bytes::RegexSet;
 
 use crate::escape::escape;
 use crate::report::doc::ReportDoc;
 use crate::report::topn::TopN;
 use crate::report::{RankedKey, ranked};
-use crate::scan::filter::glob;
+use crate::scan::filter::glob_set;
 use crate::scan::{Accumulator, KeyFacts};
 use crate::units::rfc3339_ms;
 use rules::Rules;
@@ -22,33 +22,22 @@ pub const MAX_OFFENDERS: usize = 10;
 #[derive(Debug)]
 pub struct Compiled {
     pub rules: Rules,
-    require_ttl: Vec<Regex>,
-    prefix_bytes: Vec<Regex>,
-    encodings: Vec<Regex>,
-    /// Per `allowed_encodings` rule: the types it applies to.
+    require_ttl: RegexSet,
+    prefix_bytes: RegexSet,
+    encodings: RegexSet,
+    /// Per `allowed_encodings` rule: the types it applies to, and the
+    /// encodings it allows.
     encoding_types: Vec<Vec<&'static str>>,
+    allowed: Vec<Vec<String>>,
     baseline: Option<ReportDoc>,
 }
 
 impl Compiled {
     /// `baseline`: the baseline report, when the rules name one.
     pub fn new(rules: Rules, baseline: Option<ReportDoc>) -> crate::Result<Compiled> {
-        let g = |p: &str| glob(p);
-        let require_ttl = rules
-            .require_ttl
-            .iter()
-            .map(|p| g(p.pattern()))
-            .collect::<crate::Result<_>>()?;
-        let prefix_bytes = rules
-            .max_prefix_bytes
-            .keys()
-            .map(|p| g(p))
-            .collect::<crate::Result<_>>()?;
-        let encodings = rules
-            .allowed_encodings
-            .keys()
-            .map(|p| g(p))
-            .collect::<crate::Result<_>>()?;
+        let require_ttl = glob_set(rules.require_ttl.iter().map(|p| p.pattern()))?;
+        let prefix_bytes = glob_set(rules.max_prefix_bytes.keys().map(String::as_str))?;
+        let encodings = glob_set(rules.allowed_encodings.keys().map(String::as_str))?;
         let encoding_types = rules
             .allowed_encodings
             .values()
@@ -63,6 +52,11 @@ impl Compiled {
                 t
             })
             .collect();
+        let allowed = rules
+            .allowed_encodings
+            .values()
+            .map(|spec| spec.encodings().to_vec())
+            .collect();
         if rules.baseline.is_some() && baseline.is_none() {
             return Err(crate::Error::invalid(
                 "the rules name a baseline; none was given",
@@ -74,6 +68,7 @@ impl Compiled {
             prefix_bytes,
             encodings,
             encoding_types,
+            allowed,
             baseline,
         })
     }
@@ -115,6 +110,12 @@ impl Offenders {
     }
 }
 
+/// The indices of the globs in `set` that match `key`, into `out`.
+fn matching(set: &RegexSet, key: &[u8], out: &mut Vec<usize>) {
+    out.clear();
+    out.extend(set.matches(key).iter());
+}
+
 /// Per-key rule state, merged across workers.
 #[derive(Clone, Debug, Default)]
 pub struct CheckAcc<'c> {
@@ -129,6 +130,8 @@ pub struct CheckAcc<'c> {
     encodings: Vec<Offenders>,
     /// Keys matching each `allowed_encodings` glob.
     enc_matched: Vec<u64>,
+    /// Scratch: the globs of one set that match the key at hand.
+    hits: Vec<usize>,
 }
 
 impl<'c> CheckAcc<'c> {
@@ -144,6 +147,7 @@ impl<'c> CheckAcc<'c> {
             prefix_bytes: vec![(0, 0); c.prefix_bytes.len()],
             encodings: vec![o; c.encodings.len()],
             enc_matched: vec![0; c.encodings.len()],
+            hits: Vec::new(),
         }
     }
 }
@@ -161,25 +165,30 @@ impl Accumulator for CheckAcc<'_> {
         if f.type_name != "string" && c.rules.max_elements.is_some_and(|m| f.elements > m) {
             self.many.add(f, f.elements);
         }
-        for (i, re) in c.require_ttl.iter().enumerate() {
-            if re.is_match(f.key) {
+        if !c.require_ttl.is_empty() {
+            matching(&c.require_ttl, f.key, &mut self.hits);
+            for &i in &self.hits {
                 self.ttl_matched[i] += 1;
                 if f.expire_at_ms.is_none() {
                     self.no_ttl[i].add(f, f.bytes);
                 }
             }
         }
-        for (b, re) in self.prefix_bytes.iter_mut().zip(&c.prefix_bytes) {
-            if re.is_match(f.key) {
-                b.0 += 1;
-                b.1 += f.bytes;
+        if !c.prefix_bytes.is_empty() {
+            matching(&c.prefix_bytes, f.key, &mut self.hits);
+            for &i in &self.hits {
+                self.prefix_bytes[i].0 += 1;
+                self.prefix_bytes[i].1 += f.bytes;
             }
         }
-        let allowed = c.rules.allowed_encodings.values();
-        for (i, (re, spec)) in c.encodings.iter().zip(allowed).enumerate() {
-            if c.encoding_types[i].contains(&f.type_name) && re.is_match(f.key) {
+        if !c.encodings.is_empty() {
+            matching(&c.encodings, f.key, &mut self.hits);
+            for &i in &self.hits {
+                if !c.encoding_types[i].contains(&f.type_name) {
+                    continue;
+                }
                 self.enc_matched[i] += 1;
-                if !spec.encodings().iter().any(|e| e == f.encoding) {
+                if !c.allowed[i].iter().any(|e| e == f.encoding) {
                     self.encodings[i].add(f, f.bytes);
                 }
             }

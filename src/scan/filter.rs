@@ -2,7 +2,7 @@
 //! `--match GLOB`, `--regex`, `--min-bytes`, `--no-ttl`,
 //! `--expires-before`, `--expires-after`.
 
-use regex::bytes::Regex;
+use regex::bytes::{Regex, RegexSet};
 
 /// Which keys a command looks at. An empty filter accepts everything.
 #[derive(Clone, Debug, Default)]
@@ -27,7 +27,33 @@ pub fn glob(pattern: &str) -> crate::Result<Regex> {
     compile_glob(pattern).map_err(crate::Error::Invalid)
 }
 
+/// Globs compiled together: one pass over a key finds every glob that
+/// matches it (a rules file may hold thousands).
+pub fn glob_set<'a>(patterns: impl IntoIterator<Item = &'a str>) -> crate::Result<RegexSet> {
+    let sources = patterns
+        .into_iter()
+        .map(glob_source)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(crate::Error::Invalid)?;
+    regex::bytes::RegexSetBuilder::new(sources)
+        .dot_matches_new_line(true)
+        // Room for thousands of globs in the lazy DFA's cache.
+        .dfa_size_limit(256 << 20)
+        .size_limit(256 << 20)
+        .build()
+        .map_err(|e| crate::Error::invalid(format!("globs: {e}")))
+}
+
 fn compile_glob(pattern: &str) -> Result<Regex, String> {
+    // Keys are bytes and may hold newlines: `*` and `?` match any byte.
+    regex::bytes::RegexBuilder::new(&glob_source(pattern)?)
+        .dot_matches_new_line(true)
+        .build()
+        .map_err(|e| format!("glob {pattern:?}: {e}"))
+}
+
+/// The regular expression of a Redis glob.
+fn glob_source(pattern: &str) -> Result<String, String> {
     // Redis globs have no `{a,b}` alternation: braces are ordinary bytes
     // (cluster hash tags such as `{user}:1`).
     let mut p = String::with_capacity(pattern.len() + 4);
@@ -50,11 +76,7 @@ fn compile_glob(pattern: &str) -> Result<Regex, String> {
         .backslash_escape(true)
         .build()
         .map_err(|e| format!("glob {pattern:?}: {e}"))?;
-    // Keys are bytes and may hold newlines: `*` and `?` match any byte.
-    regex::bytes::RegexBuilder::new(g.regex())
-        .dot_matches_new_line(true)
-        .build()
-        .map_err(|e| format!("glob {pattern:?}: {e}"))
+    Ok(g.regex().to_string())
 }
 
 impl KeyFilter {
