@@ -623,3 +623,20 @@ fn a_new_prefix_family_is_reported_once() {
     assert_eq!(rule["offenders"][0]["key"], "tmp:*", "{rule}");
     assert_eq!(rule["offenders"][0]["db"], Value::Null, "{rule}");
 }
+
+#[test]
+fn the_json_of_a_view_is_named_when_given_as_a_report() {
+    let d = tempfile::tempdir().unwrap();
+    let f = small_dump(d.path(), "a.rdb");
+    for cmd in ["bigkeys", "prefixes", "expiry"] {
+        let o = run([cmd, "--format", "json", p(&f)]);
+        let saved = write(d.path(), "view.json", &o.stdout);
+        let o = run(["diff", p(&saved), p(&f)]);
+        assert_eq!(exit_code(&o), 2, "{cmd}: {}", describe(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!("the JSON of `rdbscope {cmd}`")),
+            "{cmd}: {err}"
+        );
+    }
+}

@@ -241,9 +241,29 @@ impl ReportDoc {
             )));
         }
         let doc: ReportDoc = serde_json::from_str(text).map_err(|e| {
-            crate::Error::invalid(format!(
-                "{what}: not an `rdbscope report --format json` document: {e}"
-            ))
+            // The JSON of `bigkeys`, `prefixes` or `expiry` is a view, not
+            // the document: say which, rather than which field is odd.
+            #[derive(Deserialize)]
+            struct View {
+                by: Option<serde::de::IgnoredAny>,
+                histogram: Option<serde::de::IgnoredAny>,
+                total: Option<serde::de::IgnoredAny>,
+            }
+            let view = match serde_json::from_str::<View>(text) {
+                Ok(View { by: Some(_), .. }) => Some("bigkeys"),
+                Ok(View {
+                    histogram: Some(_), ..
+                }) => Some("expiry"),
+                Ok(View { total: Some(_), .. }) => Some("prefixes"),
+                _ => None,
+            };
+            crate::Error::invalid(match view {
+                Some(cmd) => format!(
+                    "{what}: the JSON of `rdbscope {cmd}`, not a report document; \
+                     use `rdbscope report --format json`"
+                ),
+                None => format!("{what}: not an `rdbscope report --format json` document: {e}"),
+            })
         })?;
         if doc.prefix_totals.is_none() || doc.expiry.is_none() || doc.big_keys.is_none() {
             return Err(crate::Error::invalid(format!(
