@@ -1,6 +1,7 @@
 //! Entry points shared by the cargo-fuzz targets (`fuzz/`) and the test
 //! suite's replay of their corpora: each runs one part of rdbscope on
-//! arbitrary bytes and checks what must always hold. Not a public API.
+//! arbitrary bytes and returns the invariant that failed, if any (the
+//! harnesses turn that into a crash). Not a public API.
 
 use std::sync::OnceLock;
 
@@ -15,32 +16,17 @@ use crate::report::{Report, ReportConfig, Sections};
 use crate::scan::ScanOptions;
 use crate::scan::parallel::fold_file;
 
-fn pool() -> &'static rayon::ThreadPool {
-    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
-    POOL.get_or_init(|| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .expect("a one-thread pool")
-    })
-}
-
-fn made_with() -> MadeWith {
-    MadeWith {
-        target: None,
-        allocator: "jemalloc".into(),
-        config: Vec::new(),
-        filters: Vec::new(),
-        delimiters: ":".into(),
-        depth: 3,
-        generalize: true,
-        top: 5,
-    }
+/// A one-thread pool, made once (`None` if it cannot be: then the global
+/// pool is used).
+fn pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| rayon::ThreadPoolBuilder::new().num_threads(1).build().ok())
+        .as_ref()
 }
 
 /// The report path (header-only estimates, every accumulator, the views):
-/// no panic, an error inside the input, and the document read back equal.
-pub fn exercise_report(data: &[u8]) {
+/// an error inside the input, and the document read back equal.
+pub fn exercise_report(data: &[u8]) -> Result<(), String> {
     let opts = ScanOptions {
         detail: Detail::Headers,
         ..ScanOptions::default()
@@ -53,23 +39,32 @@ pub fn exercise_report(data: &[u8]) {
         },
         sections: Sections::ALL,
     };
-    let folded = pool().install(|| fold_file(data, &opts, None, || Report::new(cfg.clone())));
+    let fold = || fold_file(data, &opts, None, || Report::new(cfg.clone()));
+    let folded = match pool() {
+        Some(p) => p.install(fold),
+        None => fold(),
+    };
     let f = match folded {
         Ok(f) => f,
-        Err(e) => {
-            assert!(e.offset <= data.len() as u64, "error past the input: {e}");
-            return;
-        }
+        Err(e) if e.offset <= data.len() as u64 => return Ok(()),
+        Err(e) => return Err(format!("error past the input: {e}")),
     };
     if let Some(e) = &f.acc.expiry {
         let _ = e.clusters(2, 10);
     }
-    let doc = finish(f.acc, Vec::new(), Vec::new(), made_with());
-    let json = serde_json::to_string(&doc).expect("a document serializes");
-    let back = ReportDoc::from_json(&json, "fuzz").expect("a document reads back");
-    assert_eq!(back, doc, "the document changed through JSON");
+    let made_with = MadeWith {
+        top: 5,
+        ..MadeWith::default()
+    };
+    let doc = finish(f.acc, Vec::new(), Vec::new(), made_with);
+    let json = serde_json::to_string(&doc).map_err(|e| format!("no JSON: {e}"))?;
+    let back = ReportDoc::from_json(&json, "fuzz").map_err(|e| format!("not read back: {e}"))?;
+    if back != doc {
+        return Err("the document changed through JSON".into());
+    }
     let _ = crate::output::report::report_text(&doc);
     let _ = crate::output::report::expiry_json(&doc);
+    Ok(())
 }
 
 /// Input wrappers (gzip, zstd, LZ4, AOF sniffing) then a decode.

@@ -32,15 +32,17 @@ where
         if s.facts().key_records & 4095 == 0 {
             progress(s.offset());
         }
-        let ctime = s.facts().ctime_ms;
-        let target = s.target().clone();
+        // Resolved at the first key: always there once a key was read.
+        let Some(target) = s.resolved_target() else {
+            continue;
+        };
         let written = reader.read(
             &k,
             &target.target,
             s.templates(),
             (&opts.filter, opts.detail),
-            ctime,
-            |f| row(f, &target),
+            s.facts().ctime_ms,
+            |f| row(f, target),
         )?;
         if let Some(w) = written {
             w?;

@@ -6,8 +6,11 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    rdbscope::fuzzing::exercise_report(data);
     let mut v = b"REDIS0011".to_vec();
     v.extend_from_slice(data);
-    rdbscope::fuzzing::exercise_report(&v);
+    for input in [data, &v[..]] {
+        if let Err(e) = rdbscope::fuzzing::exercise_report(input) {
+            panic!("{e}");
+        }
+    }
 });

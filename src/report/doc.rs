@@ -31,6 +31,24 @@ pub struct MadeWith {
     pub top: usize,
 }
 
+/// The CLI's defaults: the server that wrote the dump, jemalloc, no
+/// overrides or filters, `:`-delimited prefixes 3 deep with ids
+/// generalized, top 20.
+impl Default for MadeWith {
+    fn default() -> Self {
+        MadeWith {
+            target: None,
+            allocator: "jemalloc".into(),
+            config: Vec::new(),
+            filters: Vec::new(),
+            delimiters: ":".into(),
+            depth: 3,
+            generalize: true,
+            top: 20,
+        }
+    }
+}
+
 /// One input file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -437,14 +437,8 @@ mod tests {
 
     fn made_with() -> MadeWith {
         MadeWith {
-            target: None,
-            allocator: "jemalloc".into(),
-            config: Vec::new(),
-            filters: Vec::new(),
-            delimiters: ":".into(),
-            depth: 3,
-            generalize: true,
             top: 3,
+            ..MadeWith::default()
         }
     }
 

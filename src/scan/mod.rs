@@ -157,6 +157,12 @@ impl<'a> Scanner<'a> {
             .get_or_insert_with(|| Arc::new(self.choice.resolve(header, family, redis, valkey)))
     }
 
+    /// The target, once a key has been read (it is resolved then and does
+    /// not change).
+    pub fn resolved_target(&self) -> Option<&ResolvedTarget> {
+        self.target.as_deref()
+    }
+
     /// The facts once the walk is over (or stopped).
     pub fn finish(mut self) -> FileFacts {
         let t = self.target().as_ref().clone();

@@ -274,7 +274,9 @@ where
                     continue;
                 }
                 if filter.needs_value() {
-                    let target = s.target().clone();
+                    let Some(target) = s.resolved_target() else {
+                        continue;
+                    };
                     reader.read(
                         &k,
                         &target.target,
