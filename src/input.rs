@@ -70,34 +70,28 @@ impl Input {
             // Pipes and character devices cannot be mapped.
             return Input::from_reader(name.to_string(), Some(path), file);
         }
-        let bytes = match map(&file) {
-            Some(m) => Bytes::Mapped(m),
-            None => return Input::from_reader(name.to_string(), Some(path), file),
-        };
-        let input = Input {
-            name: name.to_string(),
-            path: Some(path),
-            wrapper: Wrapper::None,
-            bytes,
-        };
-        let wrapper = sniff(input.raw())?;
-        if wrapper == Wrapper::None {
-            return Ok(input);
+        match map(&file) {
+            Some(m) => Input::from_bytes(name.to_string(), Some(path), Bytes::Mapped(m)),
+            None => Input::from_reader(name.to_string(), Some(path), file),
         }
-        let bytes = spill(decoder(wrapper, input.raw())?, wrapper)?;
-        Ok(Input {
-            wrapper,
-            bytes,
-            ..input
-        })
     }
 
     /// Wraps bytes already in memory (decompressing them if needed).
     pub fn from_vec(name: String, path: Option<PathBuf>, buf: Vec<u8>) -> io::Result<Input> {
-        let wrapper = sniff(&buf)?;
+        Input::from_bytes(name, path, Bytes::Owned(buf))
+    }
+
+    /// Bytes in memory or mapped: used as they are, or decompressed into a
+    /// spill file when they start with a compression magic.
+    fn from_bytes(name: String, path: Option<PathBuf>, bytes: Bytes) -> io::Result<Input> {
+        let raw: &[u8] = match &bytes {
+            Bytes::Mapped(m) => m,
+            Bytes::Owned(v) => v,
+        };
+        let wrapper = sniff(raw)?;
         let bytes = match wrapper {
-            Wrapper::None => Bytes::Owned(buf),
-            w => spill(decoder(w, &buf[..])?, w)?,
+            Wrapper::None => bytes,
+            w => spill(decoder(w, raw)?, w)?,
         };
         Ok(Input {
             name,
