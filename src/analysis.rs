@@ -67,11 +67,11 @@ impl Analysis {
         let mut merged = (Report::new(self.report.clone()), init());
         let mut scanned = Vec::with_capacity(opened.len());
         for (name, input) in &opened {
-            let data = input.rdb();
-            let len = data.len() as u64;
+            let data = input.feed();
+            // A stream's length is what has arrived so far.
             let tick = |pos: u64| {
                 if let Some(p) = progress {
-                    p(name, pos, len);
+                    p(name, pos, data.now().0.len() as u64);
                 }
             };
             let tick: Option<&(dyn Fn(u64) + Sync)> = progress.is_some().then_some(&tick as _);

@@ -11,6 +11,7 @@ use std::io::Write;
 use serde_json::{Value, json};
 
 use crate::escape::escape;
+use crate::input::Feed;
 use crate::memory::TargetChoice;
 use crate::rdb::stream::{Group, Idmp, StreamId, StreamMeta};
 use crate::rdb::{self, ArrayElem, Elem, KeyRecord, ModuleValue, Scratch, ValueType, ValueVisitor};
@@ -21,13 +22,13 @@ use crate::scan::Scanner;
 /// the end) are written before the error is returned. `progress` hears the
 /// offset reached now and then; `warn` hears about values the server would
 /// refuse (duplicate hash fields, set or zset members: written once).
-pub fn dump<W: Write>(
-    data: &[u8],
+pub fn dump<'a, W: Write>(
+    data: impl Into<Feed<'a>>,
     out: &mut W,
     progress: &dyn Fn(u64),
     warn: &mut dyn FnMut(String),
 ) -> crate::Result<u64> {
-    let mut s = Scanner::new(data, &TargetChoice::default())?;
+    let mut s = Scanner::from_feed(data.into(), &TargetChoice::default())?;
     let mut scratch = Scratch::default();
     let mut v = JsonValue::default();
     let mut line = Vec::with_capacity(256);

@@ -39,7 +39,7 @@ pub fn exercise_report(data: &[u8]) -> Result<(), String> {
         },
         sections: Sections::ALL,
     };
-    let fold = || fold_file(data, &opts, None, || Report::new(cfg.clone()));
+    let fold = || fold_file(data.into(), &opts, None, || Report::new(cfg.clone()));
     let folded = match pool() {
         Some(p) => p.install(fold),
         None => fold(),

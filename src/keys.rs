@@ -1,6 +1,7 @@
 //! `keys`: one row per key with its estimated memory on the target server,
 //! in file order.
 
+use crate::input::Feed;
 use crate::memory::ResolvedTarget;
 use crate::scan::{KeyFacts, KeyReader, ScanOptions, Scanner};
 
@@ -16,8 +17,8 @@ pub struct KeysSummary {
 /// accepts and hands each, with the target it was estimated for, to `row`.
 /// Rows before a decoding error are handed out before it is returned.
 /// `progress` hears the offset reached now and then.
-pub fn scan<F>(
-    data: &[u8],
+pub fn scan<'a, F>(
+    data: impl Into<Feed<'a>>,
     opts: &ScanOptions,
     progress: &dyn Fn(u64),
     mut row: F,
@@ -25,7 +26,7 @@ pub fn scan<F>(
 where
     F: FnMut(&KeyFacts<'_>, &ResolvedTarget) -> std::io::Result<()>,
 {
-    let mut s = Scanner::new(data, &opts.choice)?;
+    let mut s = Scanner::from_feed(data.into(), &opts.choice)?;
     let mut reader = KeyReader::default();
     let mut rows = 0;
     while let Some(k) = s.next_key()? {

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::escape::escape;
+use crate::input::Feed;
 use crate::memory::TargetChoice;
 use crate::rdb::{self, Checksum, Family, Scratch};
 use crate::scan::Scanner;
@@ -28,6 +29,8 @@ pub struct Verified {
     /// Bytes after the RDB's checksum (e.g. an AOF tail), and their kind.
     pub trailing_bytes: u64,
     pub trailing_kind: &'static str,
+    /// The stream went on after `trailing_bytes`; the rest was not read.
+    pub trailing_unread: bool,
     pub warnings: Vec<String>,
     pub error: Option<rdb::Error>,
     /// How far decoding got (the end of the last complete record).
@@ -58,14 +61,14 @@ impl Verified {
 }
 
 /// Decodes all of `data` (an RDB stream starting at its magic).
-pub fn verify(data: &[u8]) -> Verified {
+pub fn verify<'a>(data: impl Into<Feed<'a>>) -> Verified {
     verify_with_progress(data, &|_| {})
 }
 
 /// [`verify`], telling `progress` the offset reached now and then.
-pub fn verify_with_progress(data: &[u8], progress: &dyn Fn(u64)) -> Verified {
+pub fn verify_with_progress<'a>(data: impl Into<Feed<'a>>, progress: &dyn Fn(u64)) -> Verified {
     let mut out = Verified::default();
-    let facts = match Scanner::new(data, &TargetChoice::default()) {
+    let facts = match Scanner::from_feed(data.into(), &TargetChoice::default()) {
         Ok(mut s) => {
             if let Err(e) = run(&mut s, &mut out, progress) {
                 out.error = Some(e);
@@ -98,6 +101,7 @@ pub fn verify_with_progress(data: &[u8], progress: &dyn Fn(u64)) -> Verified {
         out.checksum = f.checksum;
         out.trailing_bytes = f.trailing_bytes;
         out.trailing_kind = f.trailing_kind;
+        out.trailing_unread = f.trailing_unread;
         out.warnings = f.warnings;
         if f.more_warnings > 0 {
             out.warnings

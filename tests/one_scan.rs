@@ -640,3 +640,86 @@ fn the_json_of_a_view_is_named_when_given_as_a_report() {
         );
     }
 }
+
+/// Runs `args` with `data` written to its stdin in small, uneven pieces
+/// with pauses, so the scan keeps catching up with the copy of the stream
+/// and reads records that are only partly there.
+fn run_trickled(args: &[&str], data: &[u8], seed: u64) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let data = data.to_vec();
+    let writer = std::thread::spawn(move || {
+        let mut x = seed | 1;
+        let mut at = 0;
+        while at < data.len() {
+            // xorshift: piece sizes from 1 byte to 16 KiB, pauses now and then.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let n = 1 + (x % [7, 300, 16384][(x >> 20) as usize % 3]) as usize;
+            let end = (at + n).min(data.len());
+            if stdin.write_all(&data[at..end]).is_err() {
+                return;
+            }
+            let _ = stdin.flush();
+            if x.is_multiple_of(5) {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            at = end;
+        }
+    });
+    let o = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    o
+}
+
+/// A dump read from a pipe while it arrives gives the same answers as the
+/// same file read whole: every command, every fixture and corpus file
+/// (valid or broken: the same error at the same offset).
+#[test]
+fn a_stream_read_as_it_arrives_gives_the_answers_of_the_file() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/redis-7.0"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rdb"))
+        .collect();
+    if let Some(shared) = shared() {
+        files.extend(
+            std::fs::read_dir(shared.join("corpus"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "rdb")),
+        );
+    }
+    files.sort();
+    assert!(files.len() > 5);
+    let commands: [&[&str]; 4] = [
+        &["verify", "--format", "json"],
+        &["report", "--format", "json"],
+        &["dump"],
+        &["keys", "--format", "csv"],
+    ];
+    for (i, f) in files.iter().enumerate() {
+        let data = std::fs::read(f).unwrap();
+        for (j, cmd) in commands.iter().enumerate() {
+            let whole = run(cmd.iter().copied().chain([p(f)]));
+            let args: Vec<&str> = cmd.iter().copied().chain(["-"]).collect();
+            let piped = run_trickled(&args, &data, (i * 31 + j) as u64);
+            let name = p(f);
+            let same = |o: &Output| String::from_utf8_lossy(&o.stdout).replace(name, "-");
+            assert_eq!(
+                (exit_code(&piped), same(&piped)),
+                (exit_code(&whole), same(&whole)),
+                "{cmd:?} {name}"
+            );
+            let err = |o: &Output| String::from_utf8_lossy(&o.stderr).replace(name, "-");
+            assert_eq!(err(&piped), err(&whole), "{cmd:?} {name}");
+        }
+    }
+}

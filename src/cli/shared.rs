@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 
 use anyhow::{Context, bail};
+use rdbscope::input::Feed;
 use rdbscope::memory::{Allocator, ServerProfile, TargetChoice, Thresholds};
 use rdbscope::scan::filter::{KeyFilter, glob};
 use rdbscope::units::parse_time_ms;
@@ -227,7 +228,7 @@ impl Inputs {
     pub fn each(
         &mut self,
         files: &[String],
-        mut f: impl FnMut(&str, &[u8], &dyn Fn(u64)) -> rdbscope::Result<()>,
+        mut f: impl FnMut(&str, Feed<'_>, &dyn Fn(u64)) -> rdbscope::Result<()>,
     ) -> anyhow::Result<bool> {
         stdin_once(files)?;
         let mut ok = true;
@@ -240,16 +241,11 @@ impl Inputs {
                     continue;
                 }
             };
-            let data = input.rdb();
-            let bar = self.show.then(|| {
-                let b = progress_bar();
-                b.set_length(data.len() as u64);
-                b.set_message(rdbscope::escape::terminal(file).into_owned());
-                b
-            });
+            let data = input.feed();
+            let bar = self.show.then(|| progress_bar_for(file, data));
             let tick = |pos: u64| {
                 if let Some(b) = &bar {
-                    b.set_position(pos);
+                    tick_bar(b, data, pos);
                 }
             };
             let r = f(file, data, &tick);
@@ -282,6 +278,20 @@ impl FilterArgs {
 
 fn parse_size_arg(s: &str) -> Result<u64, rdbscope::Error> {
     rdbscope::units::parse_size(s)
+}
+
+/// A progress bar on stderr for one input.
+pub fn progress_bar_for(file: &str, data: Feed<'_>) -> indicatif::ProgressBar {
+    let b = progress_bar();
+    b.set_length(data.now().0.len() as u64);
+    b.set_message(rdbscope::escape::terminal(file).into_owned());
+    b
+}
+
+/// Moves a bar to `pos`; a stream's length grows as it arrives.
+pub fn tick_bar(b: &indicatif::ProgressBar, data: Feed<'_>, pos: u64) {
+    b.set_length(data.now().0.len() as u64);
+    b.set_position(pos);
 }
 
 /// A progress bar on stderr; its length and message are set per input.

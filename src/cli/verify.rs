@@ -57,18 +57,14 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     for file in &args.files {
         let (wrapper, result) = match Input::open(file) {
             Ok(input) => {
-                let bar = show.then(|| {
-                    let b = super::shared::progress_bar();
-                    b.set_length(input.rdb().len() as u64);
-                    b.set_message(rdbscope::escape::terminal(file).into_owned());
-                    b
-                });
+                let data = input.feed();
+                let bar = show.then(|| super::shared::progress_bar_for(file, data));
                 let tick = |pos: u64| {
                     if let Some(b) = &bar {
-                        b.set_position(pos);
+                        super::shared::tick_bar(b, data, pos);
                     }
                 };
-                let v = verify_with_progress(input.rdb(), &tick);
+                let v = verify_with_progress(data, &tick);
                 if let Some(b) = bar {
                     b.finish_and_clear();
                 }

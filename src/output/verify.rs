@@ -43,14 +43,19 @@ pub fn text_line(info: &FileInfo<'_>, v: &Verified) -> String {
         )),
         None => {}
     }
-    if v.trailing_bytes > 0 {
+    if v.trailing_bytes > 0 || v.trailing_unread {
         let what = match v.trailing_kind {
             "aof" => "an AOF tail",
             "eof-mark" => "a replication end mark",
             _ => "not an AOF tail",
         };
+        let more = if v.trailing_unread {
+            " (and more, not read)"
+        } else {
+            ""
+        };
         s.push_str(&format!(
-            ", {} bytes after the RDB ({what}) ignored",
+            ", {} bytes{more} after the RDB ({what}) ignored",
             v.trailing_bytes
         ));
     }
@@ -93,6 +98,7 @@ pub fn json_value(info: &FileInfo<'_>, v: &Verified) -> Value {
         "checksum": v.checksum.map(|c| c.as_str()),
         "trailing_bytes": v.trailing_bytes,
         "trailing_kind": (!v.trailing_kind.is_empty()).then_some(v.trailing_kind),
+        "trailing_unread": v.trailing_unread,
         "decoded_bytes": v.decoded_bytes,
         "warnings": v.warnings,
         "error": error,

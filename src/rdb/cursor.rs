@@ -18,6 +18,18 @@ impl<'a> Cursor<'a> {
         Cursor { data, pos: 0, base }
     }
 
+    /// The same cursor over a longer slice starting at the same byte (more
+    /// of a stream has arrived).
+    pub(crate) fn extend(&mut self, data: &'a [u8]) {
+        debug_assert!(data.len() >= self.data.len() && data.as_ptr() == self.data.as_ptr());
+        self.data = data;
+    }
+
+    /// Moves back (or forward) to position `pos` of this cursor.
+    pub(crate) fn set_pos(&mut self, pos: usize) {
+        self.pos = pos.min(self.data.len());
+    }
+
     /// Absolute offset of the next byte.
     #[inline]
     pub fn offset(&self) -> u64 {

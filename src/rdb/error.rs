@@ -32,6 +32,9 @@ pub enum ErrorKind {
     Unsupported(&'static str),
     /// The stored CRC-64 differs from the computed one.
     ChecksumMismatch { stored: u64, computed: u64 },
+    /// The input stream itself failed there (a read or decompression
+    /// error): the dump's bytes stop at this offset.
+    Input(String),
 }
 
 /// A decoding error at an absolute byte offset.
@@ -90,6 +93,7 @@ impl Error {
             ErrorKind::ChecksumMismatch { stored, computed } => {
                 format!("checksum mismatch: stored {stored:016x}, computed {computed:016x}")
             }
+            ErrorKind::Input(why) => format!("the input stopped: {why}"),
         }
     }
 

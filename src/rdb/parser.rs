@@ -217,8 +217,16 @@ pub struct Checkpoint {
     pub templates: Templates,
 }
 
+/// A parser's state between records (see [`Parser::mark`]).
+pub(crate) struct Mark {
+    pos: usize,
+    db: u64,
+    family: Family,
+    pending: Pending,
+}
+
 /// Prefix opcodes that apply to the next key only.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Pending {
     start: Option<u64>,
     expire_at_ms: Option<i64>,
@@ -288,6 +296,41 @@ impl<'a> Parser<'a> {
         p.family = at.family;
         p.templates = at.templates.clone();
         Ok(p)
+    }
+
+    /// The state before a record, to read it again once more of a stream
+    /// has arrived ([`Parser::rewind`]). Templates change only when a
+    /// template record has been read whole, so they need no copy.
+    pub(crate) fn mark(&self) -> Mark {
+        Mark {
+            pos: self.c.pos(),
+            db: self.db,
+            family: self.family,
+            pending: self.pending.clone(),
+        }
+    }
+
+    /// Back to `m`, over `data`: the same bytes as before and more after.
+    pub(crate) fn rewind(&mut self, m: Mark, data: &'a [u8]) {
+        self.extend(data);
+        self.c.set_pos(m.pos);
+        self.db = m.db;
+        self.family = m.family;
+        self.pending = m.pending;
+        self.done = false;
+    }
+
+    /// How many bytes the parser has (all of a file, or a stream so far).
+    pub(crate) fn data_len(&self) -> u64 {
+        self.data.len() as u64
+    }
+
+    /// More of the stream has arrived: `data` starts with the bytes so far.
+    pub(crate) fn extend(&mut self, data: &'a [u8]) {
+        if data.len() > self.data.len() {
+            self.data = data;
+            self.c.extend(data);
+        }
     }
 
     pub fn header(&self) -> Header {

@@ -40,6 +40,8 @@ pub struct FileFacts {
     /// `unknown` (a warning says so).
     pub trailing_bytes: u64,
     pub trailing_kind: &'static str,
+    /// A stream went on after `trailing_bytes`; the rest was not read.
+    pub trailing_unread: bool,
     pub warnings: Vec<String>,
     /// Warnings past the first [`MAX_WARNINGS`], counted only.
     pub more_warnings: u64,

@@ -23,12 +23,14 @@ pub mod key;
 pub mod parallel;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use accumulate::Accumulator;
 pub use facts::FileFacts;
 pub use filter::KeyFilter;
 pub use key::{KeyFacts, KeyReader};
 
+use crate::input::Feed;
 use crate::memory::{Detail, ResolvedTarget, TargetChoice};
 use crate::rdb::{self, Checksum, KeyRecord, Parser, Record, Templates};
 
@@ -80,7 +82,13 @@ pub struct Scanner<'a> {
     valkey_ver: Option<String>,
     /// Databases selected so far (`facts.dbs` keeps their order).
     dbs_seen: foldhash::HashSet<u64>,
+    /// A stream still arriving (`None`: all the bytes are there).
+    feed: Option<Feed<'a>>,
 }
+
+/// How long the end of a stream is awaited to tell what follows the
+/// dump (a producer may keep its pipe open after the dump).
+const TAIL_WAIT: Duration = Duration::from_secs(1);
 
 impl<'a> Scanner<'a> {
     /// Reads the header of `data` (an RDB stream starting at its magic).
@@ -103,7 +111,17 @@ impl<'a> Scanner<'a> {
             redis_ver: None,
             valkey_ver: None,
             dbs_seen: Default::default(),
+            feed: None,
         })
+    }
+
+    /// A scanner over bytes as they arrive ([`Feed`]): a stream is read
+    /// while it is still being copied.
+    pub fn from_feed(feed: Feed<'a>, choice: &TargetChoice) -> rdb::Result<Scanner<'a>> {
+        let (data, _) = feed.wait(16);
+        let mut s = Scanner::new(data, choice).map_err(|e| stream_failure(feed, e))?;
+        s.feed = feed.is_streaming().then_some(feed);
+        Ok(s)
     }
 
     /// A scanner resumed at `at` that stops before `end` (`None`: at EOF),
@@ -185,7 +203,14 @@ impl<'a> Scanner<'a> {
             if self.end.is_some_and(|e| self.p.offset() >= e) {
                 return Ok(None);
             }
-            let Some(rec) = self.p.next_record()? else {
+            let rec = match self.feed {
+                None => self.p.next_record()?,
+                Some(feed) => match self.next_arriving(feed)? {
+                    Some(rec) => rec,
+                    None => continue,
+                },
+            };
+            let Some(rec) = rec else {
                 return Ok(None);
             };
             match rec {
@@ -218,7 +243,10 @@ impl<'a> Scanner<'a> {
                 Record::Eof(eof) => {
                     let sum = eof.verify();
                     self.facts.checksum = Some(sum);
-                    self.trailing(&eof);
+                    match self.feed.take() {
+                        None => self.trailing(eof.trailing, eof.tail_head),
+                        Some(feed) => self.stream_tail(feed),
+                    }
                     self.facts.decoded_bytes = self.p.offset();
                     if let Checksum::Mismatch { stored, computed } = sum {
                         return Err(rdb::Error::new(
@@ -238,22 +266,72 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// One record of a stream still arriving. A record that runs past the
+    /// bytes there so far (or fails for any reason before the stream is
+    /// complete) is read again once at least twice as many bytes follow
+    /// its start (and more than now), so a long value is read at most about
+    /// twice, and nothing waits for bytes the record does not need.
+    /// `Ok(None)`: read again.
+    fn next_arriving(&mut self, feed: Feed<'a>) -> rdb::Result<Option<Option<Record<'a>>>> {
+        let at = self.p.offset();
+        let (data, complete) = feed.now();
+        self.p.extend(data);
+        if complete {
+            return self
+                .p
+                .next_record()
+                .map(Some)
+                .map_err(|e| stream_failure(feed, e));
+        }
+        let mark = self.p.mark();
+        let before = self.p.data_len();
+        match self.p.next_record() {
+            Ok(r) => Ok(Some(r)),
+            Err(e) => {
+                let window = before.saturating_sub(at);
+                let want = at.saturating_add(window.saturating_mul(2)).max(before);
+                let (data, complete) = feed.wait(want);
+                if complete && data.len() as u64 == before {
+                    return Err(stream_failure(feed, e));
+                }
+                self.p.rewind(mark, data);
+                Ok(None)
+            }
+        }
+    }
+
+    /// At the EOF of a stream still arriving: stops the copy after a look
+    /// at what follows (without waiting long: a producer may keep its pipe
+    /// open).
+    fn stream_tail(&mut self, feed: Feed<'a>) {
+        let end = self.p.offset();
+        let (data, complete) = feed.wait_for(end.saturating_add(64), TAIL_WAIT);
+        feed.stop();
+        let tail = data.get(end as usize..).unwrap_or(&[]);
+        // Nothing yet after the dump from a pipe left open: nothing to say.
+        self.facts.trailing_unread = !complete && !tail.is_empty();
+        self.trailing(tail.len() as u64, tail.get(..64).unwrap_or(tail));
+    }
+
     /// Notes what follows the RDB: an AOF tail or a replication end mark
     /// are expected; anything else is said in a warning with its size.
-    fn trailing(&mut self, eof: &rdb::Eof<'_>) {
-        self.facts.trailing_bytes = eof.trailing;
-        let head = eof.tail_head;
-        self.facts.trailing_kind = if eof.trailing == 0 {
+    fn trailing(&mut self, trailing: u64, head: &[u8]) {
+        self.facts.trailing_bytes = trailing;
+        let at_least = if self.facts.trailing_unread {
+            "at least "
+        } else {
+            ""
+        };
+        self.facts.trailing_kind = if trailing == 0 && !self.facts.trailing_unread {
             ""
         } else if head.first() == Some(&b'*') {
             "aof"
-        } else if eof.trailing == 40 && head.iter().all(u8::is_ascii_alphanumeric) {
+        } else if trailing == 40 && head.iter().all(u8::is_ascii_alphanumeric) {
             "eof-mark"
         } else {
             self.facts.warn_once(format!(
-                "{} bytes after the RDB's checksum are neither an AOF tail nor a replication \
-                 end mark; ignored",
-                eof.trailing
+                "{at_least}{trailing} bytes after the RDB's checksum are neither an AOF tail nor \
+                 a replication end mark; ignored"
             ));
             "unknown"
         };
@@ -284,6 +362,21 @@ impl<'a> Scanner<'a> {
         }
         let value = bounded_aux(&key, value, &mut self.facts);
         self.facts.aux.push((key, value));
+    }
+}
+
+/// Running out of bytes in a stream that failed (a read or decompression
+/// error) is that failure: the bytes just stopped there.
+fn stream_failure(feed: Feed<'_>, e: rdb::Error) -> rdb::Error {
+    let short = matches!(
+        e.kind,
+        rdb::ErrorKind::Truncated { .. } | rdb::ErrorKind::ShortHeader
+    );
+    match feed.failure() {
+        Some(why) if short => {
+            rdb::Error::new(feed.now().0.len() as u64, rdb::ErrorKind::Input(why))
+        }
+        _ => e,
     }
 }
 

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 
 use super::{Accumulator, FileFacts, KeyReader, ScanCheckpoint, ScanOptions, Scanner};
+use crate::input::Feed;
 use crate::memory::{Detail, ResolvedTarget};
 use crate::rdb::{self, KeyRecord, Templates};
 
@@ -125,7 +126,7 @@ pub struct Folded<A> {
 /// is read again in full to name the damaged key rather than only the
 /// checksum.
 pub fn fold_file<A, I>(
-    data: &[u8],
+    data: Feed<'_>,
     opts: &ScanOptions,
     progress: Option<&(dyn Fn(u64) + Sync)>,
     init: I,
@@ -141,20 +142,24 @@ where
         detail: Detail::Elements,
         ..opts.clone()
     };
-    if !crc_stored(data) {
+    // A stream's end is not there yet: its checksum is looked at when
+    // the scan reaches it, like a file's behind an AOF tail.
+    let (now, complete) = data.now();
+    if complete && !crc_stored(now) {
         return fold_once(data, &full, progress, &init);
     }
+    // A second read is of all the bytes the first one saw.
+    let again = |opts| fold_once(Feed::complete(data.all()), opts, progress, &init);
     match fold_once(data, opts, progress, &init) {
         Ok(f) if f.facts.checksum == Some(rdb::Checksum::Absent) => {
-            // The end of the file was not the checksum (an AOF tail).
-            fold_once(data, &full, progress, &init)
+            // The end of the file was not the checksum (an AOF tail, or a
+            // stream without one).
+            again(&full)
         }
-        Err(e) if matches!(e.kind, rdb::ErrorKind::ChecksumMismatch { .. }) => {
-            match fold_once::<A, _>(data, &full, progress, &init) {
-                Err(inner) if inner.offset < e.offset => Err(inner),
-                _ => Err(e),
-            }
-        }
+        Err(e) if matches!(e.kind, rdb::ErrorKind::ChecksumMismatch { .. }) => match again(&full) {
+            Err(inner) if inner.offset < e.offset => Err(inner),
+            _ => Err(e),
+        },
         r => r,
     }
 }
@@ -169,7 +174,7 @@ fn crc_stored(data: &[u8]) -> bool {
 }
 
 fn fold_once<A, I>(
-    data: &[u8],
+    data: Feed<'_>,
     opts: &ScanOptions,
     progress: Option<&(dyn Fn(u64) + Sync)>,
     init: I,
@@ -180,7 +185,7 @@ where
 {
     let init = &init;
     let batcher = Mutex::new(Batcher {
-        s: Scanner::new(data, &opts.choice)?,
+        s: Scanner::from_feed(data, &opts.choice)?,
         checkpoints: Vec::new(),
         carry: None,
         error: None,

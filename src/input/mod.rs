@@ -29,12 +29,20 @@ impl Wrapper {
     }
 }
 
+mod spill;
+
+pub use spill::Feed;
+use spill::Spill;
+
 enum Bytes {
     Mapped(Mmap),
     Owned(Vec<u8>),
+    /// A stream still being copied to a temporary file.
+    Spilling(Spill),
 }
 
-/// An opened dump. [`Input::rdb`] gives the RDB bytes, starting at the magic.
+/// An opened dump. [`Input::feed`] gives the RDB bytes as they arrive,
+/// [`Input::rdb`] all of them, starting at the magic.
 pub struct Input {
     /// What the user named (a path, or `-` for stdin).
     pub name: String,
@@ -49,13 +57,13 @@ impl Input {
     /// AOF whose base RDB is read; anything else is a file or pipe.
     ///
     /// Regular files are memory-mapped. Standard input, pipes and
-    /// compressed dumps are streamed into an unlinked temporary file (under
-    /// `TMPDIR`, removed however rdbscope exits) and mapped from there, so
-    /// memory stays bounded whatever the dump's size.
+    /// compressed dumps are copied into an unlinked temporary file (under
+    /// `TMPDIR`, removed however rdbscope exits) by a background thread
+    /// while the scan reads what is already there, so memory stays bounded
+    /// whatever the dump's size; the copy stops at the dump's end.
     pub fn open(name: &str) -> io::Result<Input> {
         if name == "-" {
-            let stdin = io::stdin().lock();
-            return Input::from_reader(name.to_string(), None, stdin);
+            return Input::from_reader(name.to_string(), None, io::stdin());
         }
         let path = Path::new(name);
         let meta = std::fs::metadata(path)?;
@@ -84,14 +92,16 @@ impl Input {
     /// Bytes in memory or mapped: used as they are, or decompressed into a
     /// spill file when they start with a compression magic.
     fn from_bytes(name: String, path: Option<PathBuf>, bytes: Bytes) -> io::Result<Input> {
-        let raw: &[u8] = match &bytes {
-            Bytes::Mapped(m) => m,
-            Bytes::Owned(v) => v,
+        let wrapper = match &bytes {
+            Bytes::Mapped(m) => sniff(m)?,
+            Bytes::Owned(v) => sniff(v)?,
+            Bytes::Spilling(_) => Wrapper::None,
         };
-        let wrapper = sniff(raw)?;
-        let bytes = match wrapper {
-            Wrapper::None => bytes,
-            w => spill(decoder(w, raw)?, w)?,
+        let bytes = match (wrapper, bytes) {
+            (Wrapper::None, b) => b,
+            (w, Bytes::Mapped(m)) => spill(decoder(w, io::Cursor::new(m))?, w)?,
+            (w, Bytes::Owned(v)) => spill(decoder(w, io::Cursor::new(v))?, w)?,
+            (_, b) => b,
         };
         Ok(Input {
             name,
@@ -101,22 +111,16 @@ impl Input {
         })
     }
 
-    /// Streams `r` (decompressing it if needed) into a spill file.
-    fn from_reader(name: String, path: Option<PathBuf>, r: impl Read) -> io::Result<Input> {
-        let mut r = io::BufReader::with_capacity(1 << 20, r);
+    /// Copies `r` (decompressing it if needed) into a spill file.
+    fn from_reader(
+        name: String,
+        path: Option<PathBuf>,
+        r: impl Read + Send + 'static,
+    ) -> io::Result<Input> {
+        let mut r = io::BufReader::with_capacity(1 << 16, r);
         let head = r.fill_buf()?.get(..6).map(<[u8]>::to_vec);
         let wrapper = sniff(head.as_deref().unwrap_or(r.buffer()))?;
-        let bytes = match wrapper {
-            Wrapper::None => {
-                check_start(r.buffer())?;
-                // io::copy between a pipe or file and a file moves the bytes
-                // in the kernel (splice / copy_file_range) on Linux.
-                let mut file = temp_file()?;
-                let n = io::copy(&mut r, &mut file)?;
-                map_spilled(file, n)?
-            }
-            w => spill(decoder(w, r)?, w)?,
-        };
+        let bytes = spill(decoder(wrapper, r)?, wrapper)?;
         Ok(Input {
             name,
             path,
@@ -125,39 +129,48 @@ impl Input {
         })
     }
 
-    fn raw(&self) -> &[u8] {
+    /// The RDB bytes as they arrive (an AOF's RESP tail, if any, follows
+    /// the RDB's EOF): what a first walk reads, overlapping the copy of a
+    /// stream.
+    pub fn feed(&self) -> Feed<'_> {
         match &self.bytes {
-            Bytes::Mapped(m) => m,
-            Bytes::Owned(v) => v,
+            Bytes::Mapped(m) => Feed::complete(m),
+            Bytes::Owned(v) => Feed::complete(v),
+            Bytes::Spilling(s) => Feed::spilling(s),
         }
     }
 
-    /// The RDB bytes (an AOF's RESP tail, if any, follows the RDB's EOF).
+    /// All the RDB bytes: for a stream, once its copy has ended (a walk
+    /// that found the dump's end stops it there).
     pub fn rdb(&self) -> &[u8] {
-        self.raw()
+        match &self.bytes {
+            Bytes::Mapped(m) => m,
+            Bytes::Owned(v) => v,
+            Bytes::Spilling(s) => s.all(),
+        }
     }
 
     /// All the bytes (after any compression wrapper).
     pub fn bytes(&self) -> &[u8] {
-        self.raw()
+        self.rdb()
     }
 
     /// Whether the input is a JSON document rather than a dump (a saved
     /// report, for `diff`): its first non-blank byte is `{`.
     pub fn is_json(&self) -> bool {
-        self.raw()
-            .iter()
+        let (head, _) = self.feed().wait(64);
+        head.iter()
             .find(|b| !b.is_ascii_whitespace())
             .is_some_and(|b| *b == b'{')
     }
 
     /// Size of the RDB bytes (after any decompression).
     pub fn len(&self) -> usize {
-        self.raw().len()
+        self.rdb().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.raw().is_empty()
+        self.rdb().is_empty()
     }
 }
 
@@ -182,8 +195,10 @@ fn sniff(head: &[u8]) -> io::Result<Wrapper> {
     })
 }
 
+type Source = Box<dyn Read + Send>;
+
 /// A streaming decompressor for `w` over `r`.
-fn decoder<'r>(w: Wrapper, r: impl io::BufRead + 'r) -> io::Result<Box<dyn Read + 'r>> {
+fn decoder(w: Wrapper, r: impl io::BufRead + Send + 'static) -> io::Result<Source> {
     Ok(match w {
         Wrapper::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(r)),
         Wrapper::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(r)?),
@@ -192,38 +207,49 @@ fn decoder<'r>(w: Wrapper, r: impl io::BufRead + 'r) -> io::Result<Box<dyn Read 
     })
 }
 
-/// Copies `r` into an unlinked temporary file and maps it: the bytes live
-/// in the page cache and on disk, not on the heap. A failure names the
-/// wrapper and how many bytes came out before it.
-fn spill(mut r: Box<dyn Read + '_>, w: Wrapper) -> io::Result<Bytes> {
+/// Starts copying `r` into an unlinked temporary file that the scan reads
+/// as it fills. Its first chunk is read here, so a stream that is not a
+/// dump (or a broken compressed frame) is refused at once. Where no sparse
+/// window can be mapped, the stream is copied whole first, then mapped.
+fn spill(mut r: Source, w: Wrapper) -> io::Result<Bytes> {
+    let what = match w {
+        Wrapper::None => "read",
+        w => w.as_str(),
+    };
+    // Enough to see the magic, without waiting on a slow producer.
+    let mut head = vec![0u8; 1 << 16];
+    let n = spill::fill(&mut r, &mut head, 16).map_err(|e| failed(e, what, 0))?;
+    head.truncate(n);
+    check_start(&head)?;
+    if head.is_empty() {
+        return Ok(Bytes::Owned(head));
+    }
     let mut file = temp_file()?;
-    let out = &mut file;
+    let mut r = match Spill::start(&file, &head, r, what)? {
+        Ok(s) => return Ok(Bytes::Spilling(s)),
+        Err(r) => r,
+    };
+    file.set_len(0)?;
+    file.write_all(&head)?;
+    let mut total = n as u64;
     let mut buf = vec![0u8; 4 << 20];
-    let mut total: u64 = 0;
     loop {
-        let n = match r.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) if total == 0 => {
-                check_start(&buf[..n])?;
-                n
-            }
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                let what = match w {
-                    Wrapper::None => "read",
-                    w => w.as_str(),
-                };
-                return Err(io::Error::new(
-                    e.kind(),
-                    format!("{what}: {e} (after {total} bytes of output)"),
-                ));
-            }
-        };
-        out.write_all(&buf[..n])?;
+        let n = spill::fill(&mut r, &mut buf, usize::MAX).map_err(|e| failed(e, what, total))?;
+        if n == 0 {
+            break;
+        }
+        file.write_all(&buf[..n])?;
         total += n as u64;
     }
     map_spilled(file, total)
+}
+
+/// A read or decompression failure, with how many bytes came out before it.
+fn failed(e: io::Error, what: &str, total: u64) -> io::Error {
+    io::Error::new(
+        e.kind(),
+        format!("{what}: {e} (after {total} bytes of output)"),
+    )
 }
 
 /// A stream that is copied to disk must look like a dump (or a saved
