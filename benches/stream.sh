@@ -87,7 +87,7 @@ print("|---|---|---|---|---|")
 for i, (l, r) in enumerate(zip(labels, res)):
     anon = int(open(f"{tmp}/anon.{i}").read().strip() or 0)
     allowed = 1.3 * base + (unzstd if "zst" in l else 0)
-    cols = [f"`{l}`", f"{r['mean']:.3f} ± {r['stddev']:.3f}", f"{r['mean'] / base:.2f}×",
+    cols = [f"`{l}`".replace("|", "\\|"), f"{r['mean']:.3f} ± {r['stddev']:.3f}", f"{r['mean'] / base:.2f}×",
             f"{allowed:.2f}" if i in (1, 2, 3) else "", f"{anon / 1024:.0f} MiB" if i < 4 else ""]
     print("| " + " | ".join(cols) + " |")
 print(f"\nMachine: {env['cpu']}, {env['NPROC']} CPUs, {env['KERNEL']}; {env['rdbscope_ver']} ({env['rev']}), {env['RUSTC']}, {env['HFVER']}; load {env['LOAD_START']}, {env['BUSY_START']}% of the CPUs busy with other work before timing.\n")
