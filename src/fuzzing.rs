@@ -70,7 +70,7 @@ pub fn exercise_report(data: &[u8]) -> Result<(), String> {
 /// Input wrappers (gzip, zstd, LZ4, AOF sniffing) then a decode.
 pub fn exercise_input(data: &[u8]) {
     if let Ok(i) = Input::from_vec("fuzz".into(), None, data.to_vec()) {
-        let _ = crate::verify::verify(i.rdb());
+        let _ = crate::verify::verify(i.feed());
     }
 }
 

@@ -201,6 +201,24 @@ impl Rdb {
         self
     }
 
+    /// FUNCTION2 (245) with a pre-encoded string (e.g. LZF).
+    pub fn function2_enc(mut self, code: &[u8]) -> Rdb {
+        self.buf.push(OP_FUNCTION2);
+        self.buf.extend_from_slice(code);
+        self
+    }
+
+    /// HASH_TEMPLATE (242) with pre-encoded field name strings.
+    pub fn hash_template_enc(mut self, id: u64, fields: &[Vec<u8>]) -> Rdb {
+        self.buf.push(OP_HASH_TEMPLATE);
+        self.buf.extend_from_slice(&len(id));
+        self.buf.extend_from_slice(&len(fields.len() as u64));
+        for f in fields {
+            self.buf.extend_from_slice(f);
+        }
+        self
+    }
+
     /// FUNCTION2 (245): one string holding the library source.
     pub fn function2(mut self, code: &[u8]) -> Rdb {
         self.buf.push(OP_FUNCTION2);
@@ -414,6 +432,30 @@ fn lzf_wrap(compressed: &[u8], ulen: usize) -> Vec<u8> {
     v.extend_from_slice(&len(compressed.len() as u64));
     v.extend_from_slice(&len(ulen as u64));
     v.extend_from_slice(compressed);
+    v
+}
+
+/// An LZF string that decompresses to `ulen` zero bytes at the format's
+/// best ratio (a 1-byte literal, then 264-byte back-references of
+/// distance 1: 3 bytes each): the bomb a crafted file would hold.
+pub fn string_lzf_zeros(ulen: u64) -> Vec<u8> {
+    assert!(ulen >= 1);
+    let mut z = vec![0x00, 0x00];
+    let mut left = ulen - 1;
+    while left >= 264 {
+        z.extend_from_slice(&[0xE0, 0xFF, 0x00]);
+        left -= 264;
+    }
+    match left {
+        0 => {}
+        1 => z.extend_from_slice(&[0x00, 0x00]),
+        n if n < 9 => z.extend_from_slice(&[((n - 2) << 5) as u8, 0x00]),
+        n => z.extend_from_slice(&[0xE0, (n - 9) as u8, 0x00]),
+    }
+    let mut v = vec![0xC3];
+    v.extend_from_slice(&len(z.len() as u64));
+    v.extend_from_slice(&len(ulen));
+    v.extend_from_slice(&z);
     v
 }
 

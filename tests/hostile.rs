@@ -593,3 +593,149 @@ fn many_databases_stay_linear() {
     // build), not a timing test: the quadratic version took minutes.
     assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
 }
+
+/// How a hostile case may run: under this address-space limit (so an
+/// allocation past it fails instead of growing), and with its peak heap
+/// (RssAnon) sampled.
+const AS_LIMIT: u64 = 3 << 30;
+
+/// Runs rdbscope with `args` under [`AS_LIMIT`] (set with setrlimit in the
+/// child), killed after two minutes; gives its output and peak RssAnon.
+fn bounded(args: &[&str], stdin: Option<std::fs::File>) -> (std::process::Output, u64) {
+    use std::os::unix::process::CommandExt as _;
+    let mut cmd = bin();
+    cmd.args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    if let Some(f) = stdin {
+        cmd.stdin(f);
+    }
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs in the child.
+    unsafe {
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: AS_LIMIT,
+                rlim_max: AS_LIMIT,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    let id = child.id();
+    let killer = std::thread::spawn(move || {
+        for _ in 0..1200 {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            if !std::path::Path::new(&format!("/proc/{id}")).exists() {
+                return;
+            }
+        }
+        // SAFETY: a plain kill(2) of our own child.
+        unsafe { libc::kill(id as i32, libc::SIGKILL) };
+    });
+    let peak = peak_anon_kib(&mut child);
+    let o = child.wait_with_output().unwrap();
+    let _ = killer.join();
+    (o, peak)
+}
+
+/// LZF bombs (values that inflate 88x) where nothing needs the bytes: a
+/// long AUX value and a function's code are checked whole without being
+/// held; template field names and blobs that no server writes are errors
+/// before anything is inflated. Every command, under a 3 GiB address
+/// space, stays under 64 MiB of heap.
+#[test]
+fn lzf_bombs_are_checked_without_being_inflated() {
+    let d = tempfile::tempdir().unwrap();
+    let base = || Rdb::redis(12).aux("redis-ver", "7.2.4");
+    let key = |r: Rdb| r.select_db(0).key(T_STRING, b"k", v_string(b"v"));
+    let aux = key(base().aux_enc(&string(b"bomb"), &string_lzf_zeros(512 << 20))).finish(true);
+    let func = key(base().function2_enc(&string_lzf_zeros(512 << 20))).finish(true);
+    let tmpl_at = Rdb::redis(12).offset();
+    let tmpl = Rdb::redis(12)
+        .hash_template_enc(1, &[string(b"a"), string_lzf_zeros(100 << 20)])
+        .finish(true);
+    let bomb = string_lzf_zeros((1 << 30) + 1);
+    // The LZF data: after the type byte, the key "h", 0xC3 and two lengths.
+    let lens = len((bomb.len() - 11) as u64).len() + len((1 << 30) + 1).len();
+    let blob_at = base().select_db(0).offset() + 1 + 2 + 1 + lens;
+    let blob = base()
+        .select_db(0)
+        .key(T_HASH_LISTPACK, b"h", bomb)
+        .finish(true);
+    // (name, dump, expected error: offset and words)
+    type Case<'a> = (&'a str, &'a [u8], Option<(u64, &'a str)>);
+    let cases: [Case; 4] = [
+        ("aux", &aux, None),
+        ("function", &func, None),
+        (
+            "template",
+            &tmpl,
+            Some((tmpl_at as u64, "bad hash template")),
+        ),
+        ("blob", &blob, Some((blob_at as u64, "no server writes"))),
+    ];
+    for (name, bytes, want) in cases {
+        let f = write(d.path(), &format!("{name}.rdb"), bytes);
+        for cmd in ["verify", "report", "dump", "keys"] {
+            let (o, peak) = bounded(&[cmd, p(&f)], None);
+            let all = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+            match want {
+                None => {
+                    assert_eq!(exit_code(&o), 0, "{name} {cmd}: {all}");
+                    if name == "aux" && cmd != "dump" && cmd != "keys" {
+                        assert!(
+                            all.contains("AUX bomb holds 536870912 bytes"),
+                            "{name} {cmd}: {all}"
+                        );
+                    }
+                }
+                Some((at, why)) => {
+                    assert_eq!(exit_code(&o), 2, "{name} {cmd}: {all}");
+                    assert!(
+                        all.contains(&format!("at offset {at}")) && all.contains(why),
+                        "{name} {cmd}: {all}"
+                    );
+                }
+            }
+            assert!(peak < 64 << 10, "{name} {cmd}: peak RssAnon {peak} KiB");
+        }
+    }
+}
+
+/// A compressed stream that inflates far more than a dump does (here a
+/// zstd frame of zeros behind a key that claims a 10 GiB string) is
+/// stopped after 1 GiB, from a file or a pipe, and the stop is named.
+#[test]
+fn a_wrapper_bomb_is_stopped() {
+    use std::io::Write as _;
+    let d = tempfile::tempdir().unwrap();
+    let mut head = Rdb::redis(10).select_db(0).bytes();
+    head.extend_from_slice(&[T_STRING]);
+    head.extend_from_slice(&string(b"k"));
+    head.extend_from_slice(&len(10 << 30));
+    let mut z = zstd::stream::write::Encoder::new(Vec::new(), 1).unwrap();
+    z.write_all(&head).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..1200 {
+        z.write_all(&zeros).unwrap();
+    }
+    let z = z.finish().unwrap();
+    assert!(z.len() < 1 << 20, "{}", z.len());
+    let f = write(d.path(), "bomb.rdb.zst", &z);
+    for via_stdin in [false, true] {
+        let stdin = via_stdin.then(|| std::fs::File::open(&f).unwrap());
+        let (o, peak) = bounded(&["report", if via_stdin { "-" } else { p(&f) }], stdin);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(exit_code(&o), 2, "{err}");
+        // Under the address-space limit the sparse window cannot be mapped
+        // and the stream is copied before the scan: stopped all the same.
+        assert!(
+            err.contains("zstd: ") && err.contains("decompression bomb"),
+            "{err}"
+        );
+        assert!(peak < 64 << 10, "peak RssAnon {peak} KiB");
+    }
+}

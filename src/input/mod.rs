@@ -6,6 +6,8 @@
 use std::fs::File;
 use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use memmap2::Mmap;
 
@@ -197,14 +199,82 @@ fn sniff(head: &[u8]) -> io::Result<Wrapper> {
 
 type Source = Box<dyn Read + Send>;
 
-/// A streaming decompressor for `w` over `r`.
+/// A streaming decompressor for `w` over `r`, guarded against bombs.
 fn decoder(w: Wrapper, r: impl io::BufRead + Send + 'static) -> io::Result<Source> {
-    Ok(match w {
+    let consumed = Arc::new(AtomicU64::new(0));
+    let r = Counted {
+        inner: r,
+        n: consumed.clone(),
+    };
+    let inner: Source = match w {
         Wrapper::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(r)),
         Wrapper::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(r)?),
         Wrapper::Lz4 => Box::new(lz4_flex::frame::FrameDecoder::new(r)),
-        Wrapper::None => Box::new(r),
-    })
+        Wrapper::None => return Ok(Box::new(r)),
+    };
+    Ok(Box::new(BombGuard {
+        inner,
+        consumed,
+        produced: 0,
+    }))
+}
+
+/// Past this much output, a decompressor may produce at most
+/// [`MAX_EXPANSION`] times what it consumed. Dumps compress modestly
+/// (Redis already LZF-compresses values and long keys): the 1 GB benchmark
+/// dump zstd-compresses 2.1x. A crafted frame can expand thousands of
+/// times: 25 MB would become terabytes of temporary file.
+const BOMB_FLOOR: u64 = 1 << 30;
+const MAX_EXPANSION: u64 = 100;
+
+/// Counts the compressed bytes a decompressor takes.
+struct Counted<R> {
+    inner: R,
+    n: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.n.fetch_add(k as u64, Ordering::Relaxed);
+        Ok(k)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, k: usize) {
+        self.n.fetch_add(k as u64, Ordering::Relaxed);
+        self.inner.consume(k);
+    }
+}
+
+/// Stops a decompressor whose output outgrows its input (see
+/// [`MAX_EXPANSION`]).
+struct BombGuard {
+    inner: Source,
+    consumed: Arc<AtomicU64>,
+    produced: u64,
+}
+
+impl Read for BombGuard {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.produced += k as u64;
+        let consumed = self.consumed.load(Ordering::Relaxed);
+        if self.produced > BOMB_FLOOR && self.produced / MAX_EXPANSION > consumed {
+            return Err(bad(format!(
+                "{} bytes out of {consumed} compressed: more than {MAX_EXPANSION} times, \
+                 which no dump compresses to (a decompression bomb?); decompress it \
+                 first if it is real",
+                self.produced
+            )));
+        }
+        Ok(k)
+    }
 }
 
 /// Starts copying `r` into an unlinked temporary file that the scan reads

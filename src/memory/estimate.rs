@@ -91,6 +91,10 @@ fn from_headers(
     let th = &c.t.thresholds;
     let mut cur = rdb::cursor::Cursor::new(rec.value, rec.value_offset);
     let header = |s: rdb::RdbStr<'_>, buf: &mut Vec<u8>| -> rdb::Result<Option<[u8; 8]>> {
+        if s.len() > rdb::string::MAX_BLOB {
+            // Too big for any server: the full read says why.
+            return Ok(None);
+        }
         let bytes: &[u8] = match s {
             // A stored blob's own framing: its size field and end marker
             // (listpack) or its size (intset) must agree with the string.

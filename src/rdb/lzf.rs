@@ -149,9 +149,106 @@ pub fn decompress(input: &[u8], ulen: u64, out: &mut Vec<u8>) -> Result<(), (usi
     Ok(())
 }
 
+/// Checks that `input` decompresses to exactly `ulen` bytes, with the
+/// errors of [`decompress`], without producing the output: whether LZF
+/// data is well formed depends only on positions, never on the bytes. For
+/// values that must be validated but are not read (a long AUX value, a
+/// function's code), so a crafted 88x expansion costs no memory.
+pub fn check(input: &[u8], ulen: u64) -> Result<(), (usize, &'static str)> {
+    if ulen == 0 {
+        return Err((0, "declared uncompressed length is 0"));
+    }
+    if ulen > (input.len() as u64).saturating_mul(MAX_RATIO) + 8 {
+        return Err((
+            0,
+            "declared uncompressed length is impossible for the compressed size",
+        ));
+    }
+    let mut op = 0u64;
+    let mut ip = 0usize;
+    while ip < input.len() {
+        let ctrl = input[ip] as usize;
+        ip += 1;
+        if ctrl < 32 {
+            let run = ctrl + 1;
+            if op + run as u64 > ulen {
+                return Err((ip - 1, "output longer than the declared length"));
+            }
+            if ip + run > input.len() {
+                return Err((ip, "literal run past the end of the input"));
+            }
+            ip += run;
+            op += run as u64;
+        } else {
+            let start = ip - 1;
+            let (len, dist, next) = back_reference(input, ctrl, ip)?;
+            ip = next;
+            if dist as u64 > op {
+                return Err((start, "lzf back-reference before start"));
+            }
+            if op + len as u64 > ulen {
+                return Err((start, "output longer than the declared length"));
+            }
+            op += len as u64;
+        }
+    }
+    if op != ulen {
+        return Err((input.len(), "output shorter than the declared length"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `check` fails exactly where and why `decompress` does.
+    #[test]
+    fn check_agrees_with_decompress() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut out = Vec::new();
+        let mut valid = 0;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Tokens: literal runs and back-references (sometimes broken),
+            // with a declared length near the real one.
+            let mut input = Vec::new();
+            let mut real = 0u64;
+            let mut y = x;
+            for _ in 0..(x % 6) {
+                y = y.rotate_left(11) ^ 0x5bd1_e995;
+                if y.is_multiple_of(3) && real > 0 {
+                    let len = (y >> 8) % 12 + 1; // copy length - 2 (< 7: short form)
+                    let dist = (y >> 16) % (real + 2);
+                    let ctrl = if len < 7 { len << 5 } else { 7 << 5 };
+                    input.push(ctrl as u8 | (dist >> 8) as u8 & 0x1f);
+                    if len >= 7 {
+                        input.push((len - 7) as u8);
+                    }
+                    input.push(dist as u8);
+                    real += len + 2;
+                } else {
+                    let run = (y >> 8) % 5 + 1;
+                    input.push((run - 1) as u8);
+                    input.extend((0..run).map(|i| (y >> i) as u8));
+                    real += run;
+                }
+            }
+            if x.is_multiple_of(7) {
+                input.truncate((x >> 32) as usize % (input.len() + 1));
+            }
+            let ulen = (real + (x >> 50) % 3).saturating_sub(1);
+            assert_eq!(
+                check(&input, ulen),
+                decompress(&input, ulen, &mut out),
+                "{input:?} {ulen}"
+            );
+            valid += usize::from(check(&input, ulen).is_ok());
+        }
+        assert!(valid > 20_000, "{valid} valid inputs");
+    }
 
     #[test]
     fn literal_and_backref() {

@@ -9,7 +9,9 @@ use super::error::{Error, ErrorKind, Result};
 use super::module::{ModuleId, RDB_MODULE_OPCODE_UINT, skip_module_body};
 use super::string::{RdbStr, read_count, read_len, read_string};
 use super::types::*;
-use super::value::{Ctx, Scratch, Templates, ValueVisitor, decode_value, skip_value};
+use super::value::{
+    Ctx, MAX_TEMPLATE_BYTES, Scratch, Templates, ValueVisitor, decode_value, skip_value,
+};
 
 /// The newest RDB version this decoder knows per family; newer ones are
 /// decoded with a warning.
@@ -501,8 +503,21 @@ impl<'a> Parser<'a> {
                     let id = read_len(c)?;
                     let n = read_count(c, 1, "hash template")?;
                     let mut fields = Vec::new();
+                    let mut bytes = self.templates.bytes();
                     for _ in 0..n {
-                        fields.push(read_string(c)?.to_vec()?);
+                        let name = read_string(c)?;
+                        bytes = bytes.saturating_add(Templates::cost(name.len()));
+                        if bytes > MAX_TEMPLATE_BYTES {
+                            return Err(Error::corrupt(
+                                at,
+                                "hash template",
+                                format!(
+                                    "its field names bring the templates to over \
+                                     {MAX_TEMPLATE_BYTES} bytes (real ones are a few names each)"
+                                ),
+                            ));
+                        }
+                        fields.push(name.to_vec()?);
                     }
                     self.templates.insert(id, fields);
                     return Ok(Some(Record::HashTemplate {

@@ -139,6 +139,33 @@ impl<'a> RdbStr<'a> {
         Ok(self.elem(&mut scratch)?.to_vec())
     }
 
+    /// Checks that LZF data decompresses to its declared length, without
+    /// producing the bytes (see [`lzf::check`]).
+    pub fn check(&self) -> Result<()> {
+        match *self {
+            RdbStr::Lzf { data, ulen, offset } => lzf::check(data, ulen)
+                .map_err(|(at, why)| Error::new(offset + at as u64, ErrorKind::BadLzf(why))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The first `n` bytes of the decoded string (all of it if shorter),
+    /// after checking the whole of it: a long value is validated without
+    /// being held.
+    pub fn checked_prefix(&self, n: usize) -> Result<Vec<u8>> {
+        match *self {
+            RdbStr::Lzf { data, offset, .. } if self.len() > n as u64 => {
+                self.check()?;
+                let mut out = Vec::new();
+                lzf::decompress_prefix(data, n, &mut out)
+                    .map_err(|(at, why)| Error::new(offset + at as u64, ErrorKind::BadLzf(why)))?;
+                Ok(out)
+            }
+            RdbStr::Raw(b) if b.len() > n => Ok(b[..n].to_vec()),
+            _ => self.to_vec(),
+        }
+    }
+
     /// The decoded bytes, borrowing when possible; `scratch` holds LZF or
     /// integer text.
     pub fn bytes<'s>(&self, scratch: &'s mut Vec<u8>) -> Result<&'s [u8]>
@@ -233,6 +260,12 @@ pub fn read_string<'a>(c: &mut Cursor<'a>) -> Result<RdbStr<'a>> {
     }
 }
 
+/// The largest ziplist, listpack, intset or zipmap a server writes:
+/// Redis refuses to grow a listpack or ziplist past 1 GiB (`lpSafeToAdd`,
+/// `ziplistSafeToAdd`); larger ones are converted first. A crafted LZF
+/// blob could otherwise inflate 88x into memory.
+pub const MAX_BLOB: u64 = 1 << 30;
+
 /// A ziplist, listpack, intset or zipmap blob, borrowed from the file or
 /// decompressed into a scratch buffer.
 pub struct Blob<'s> {
@@ -251,6 +284,21 @@ impl<'s> Blob<'s> {
         scratch: &'s mut Vec<u8>,
         what: &'static str,
     ) -> Result<Blob<'s>> {
+        if s.len() > MAX_BLOB {
+            let at = match s {
+                RdbStr::Lzf { offset, .. } => offset,
+                _ => end.saturating_sub(s.len()),
+            };
+            return Err(Error::corrupt(
+                at,
+                what,
+                format!(
+                    "a blob of {} bytes; no server writes a ziplist, listpack or intset over \
+                     1 GiB (LISTPACK_MAX_SAFETY_SIZE)",
+                    s.len()
+                ),
+            ));
+        }
         match s {
             RdbStr::Raw(b) => Ok(Blob {
                 bytes: b,

@@ -24,24 +24,48 @@ use super::zipmap::Zipmap;
 /// many snapshots are held, so a file of templates interleaved with keys
 /// stays linear.
 #[derive(Clone, Debug, Default)]
-pub struct Templates(imbl::HashMap<u64, std::sync::Arc<[Vec<u8>]>>);
+pub struct Templates {
+    map: imbl::HashMap<u64, std::sync::Arc<[Vec<u8>]>>,
+    /// Memory the registered field names take (see [`Templates::cost`]).
+    bytes: u64,
+}
+
+/// The most memory the registered templates may take: real ones are a few
+/// field names each; a crafted file could register LZF field names that
+/// inflate 88x.
+pub const MAX_TEMPLATE_BYTES: u64 = 64 << 20;
 
 impl Templates {
     /// The field names of template `id`.
     pub fn get(&self, id: u64) -> Option<&[Vec<u8>]> {
-        self.0.get(&id).map(|f| &f[..])
+        self.map.get(&id).map(|f| &f[..])
+    }
+
+    /// What a field name of `len` bytes costs held here (its bytes and
+    /// its `Vec`).
+    pub(crate) fn cost(len: u64) -> u64 {
+        len.saturating_add(24)
+    }
+
+    /// Memory the registered field names take now.
+    pub(crate) fn bytes(&self) -> u64 {
+        self.bytes
     }
 
     pub(crate) fn insert(&mut self, id: u64, fields: Vec<Vec<u8>>) {
-        self.0.insert(id, fields.into());
+        let size = |f: &[Vec<u8>]| f.iter().map(|x| Self::cost(x.len() as u64)).sum::<u64>();
+        self.bytes = self.bytes.saturating_add(size(&fields));
+        if let Some(old) = self.map.insert(id, fields.into()) {
+            self.bytes = self.bytes.saturating_sub(size(&old));
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.map.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.map.is_empty()
     }
 }
 

@@ -227,12 +227,14 @@ impl<'a> Scanner<'a> {
                     return Ok(Some(k));
                 }
                 Record::Aux { key, value } => {
-                    let (key, value) = (key.to_vec()?, value.to_vec()?);
-                    self.aux(key, value);
+                    // Long ones are checked whole but kept shortened.
+                    let key = key.checked_prefix(MAX_AUX_VALUE)?;
+                    let (len, value) = (value.len(), value.checked_prefix(MAX_AUX_VALUE)?);
+                    self.aux(key, value, len);
                 }
                 Record::Function { code } | Record::FunctionPreGa { code, .. } => {
-                    // Decoded (an LZF body is checked) though nothing reads it.
-                    code.to_vec()?;
+                    // Checked (an LZF body must decompress) though nothing reads it.
+                    code.check()?;
                     self.facts.functions += 1;
                 }
                 Record::ModuleAux { .. } => self.facts.module_aux += 1,
@@ -337,7 +339,7 @@ impl<'a> Scanner<'a> {
         };
     }
 
-    fn aux(&mut self, key: Vec<u8>, value: Vec<u8>) {
+    fn aux(&mut self, key: Vec<u8>, value: Vec<u8>, len: u64) {
         let text = || String::from_utf8_lossy(&value).trim().to_string();
         match key.as_slice() {
             b"ctime" => {
@@ -360,7 +362,12 @@ impl<'a> Scanner<'a> {
             b"aof-base" => self.facts.aof_base = text() == "1",
             _ => {}
         }
-        let value = bounded_aux(&key, value, &mut self.facts);
+        if len > value.len() as u64 {
+            self.facts.warn_once(format!(
+                "AUX {} holds {len} bytes; only the first {MAX_AUX_VALUE} are kept",
+                crate::escape::escape(key.get(..64).unwrap_or(&key)),
+            ));
+        }
         self.facts.aux.push((key, value));
     }
 }
@@ -384,16 +391,3 @@ fn stream_failure(feed: Feed<'_>, e: rdb::Error) -> rdb::Error {
 /// ones are short (Redis Enterprise's CRDT backlogs reach tens of KiB), and
 /// a crafted file could make one gigabytes.
 const MAX_AUX_VALUE: usize = 1 << 20;
-
-fn bounded_aux(key: &[u8], mut value: Vec<u8>, facts: &mut FileFacts) -> Vec<u8> {
-    if value.len() > MAX_AUX_VALUE {
-        facts.warn_once(format!(
-            "AUX {} holds {} bytes; only the first {MAX_AUX_VALUE} are kept",
-            crate::escape::escape(key.get(..64).unwrap_or(key)),
-            value.len()
-        ));
-        value.truncate(MAX_AUX_VALUE);
-        value.shrink_to_fit();
-    }
-    value
-}
