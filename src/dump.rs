@@ -106,6 +106,21 @@ fn id(i: StreamId) -> Value {
     Value::String(i.to_string())
 }
 
+/// Appends the JSON of a scalar or string.
+fn put(out: &mut Vec<u8>, v: &impl serde::Serialize) {
+    let _ = serde_json::to_writer(out, v);
+}
+
+/// Appends a JSON array of stream IDs.
+fn ids(out: &mut Vec<u8>, ids: &[StreamId]) {
+    out.push(b'[');
+    for (i, sid) in ids.iter().enumerate() {
+        let comma = if i == 0 { "" } else { "," };
+        let _ = write!(out, "{comma}\"{sid}\"");
+    }
+    out.push(b']');
+}
+
 /// Builds the JSON of one value as the decoder reports it.
 #[derive(Default)]
 pub struct JsonValue {
@@ -119,8 +134,9 @@ pub struct JsonValue {
     /// tree per entry: a stream of millions of entries costs its text).
     stream_entries: Vec<u8>,
     stream_meta: Option<StreamMeta>,
-    stream_groups: Vec<Value>,
-    stream_idmp: Option<Value>,
+    /// The groups as JSON text (comma-separated objects).
+    stream_groups: Vec<u8>,
+    stream_idmp: Option<Vec<u8>>,
     /// Hash fields, set and zset members seen in this value: a duplicate
     /// (which the server would refuse to load) is left out of the JSON and
     /// counted, so no object has the same key twice.
@@ -200,11 +216,12 @@ impl JsonValue {
                 field(out, "entries_added", &m.entries_added);
                 out.extend_from_slice(b"\"entries\":[");
                 out.extend_from_slice(&self.stream_entries);
-                out.extend_from_slice(b"],\"groups\":");
-                let _ = serde_json::to_writer(&mut *out, &self.stream_groups);
+                out.extend_from_slice(b"],\"groups\":[");
+                out.extend_from_slice(&self.stream_groups);
+                out.push(b']');
                 if let Some(idmp) = &self.stream_idmp {
                     out.extend_from_slice(b",\"idmp\":");
-                    let _ = serde_json::to_writer(&mut *out, idmp);
+                    out.extend_from_slice(idmp);
                 }
                 out.push(b'}');
             }
@@ -274,53 +291,66 @@ impl ValueVisitor for JsonValue {
         self.stream_meta = Some(meta.clone());
     }
     fn stream_group(&mut self, g: &Group) {
-        let pending: Vec<Value> = g
-            .pending
-            .iter()
-            .map(|p| json!({"id": id(p.id), "delivery_time_ms": p.delivery_time_ms, "delivery_count": p.delivery_count}))
-            .collect();
-        let consumers: Vec<Value> = g
-            .consumers
-            .iter()
-            .map(|c| {
-                json!({
-                    "name": escape(&c.name),
-                    "seen_time_ms": c.seen_time_ms,
-                    "active_time_ms": c.active_time_ms,
-                    "pending": c.pending.iter().map(|i| id(*i)).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        let mut v = json!({
-            "name": escape(&g.name),
-            "last_id": id(g.last_id),
-            "entries_read": g.entries_read,
-            "pending": pending,
-            "consumers": consumers,
-        });
-        if !g.nack.is_empty() {
-            v["nack"] = g.nack.iter().map(|i| id(*i)).collect();
+        // Written as text as it comes: a group of millions of pending
+        // entries costs its JSON, not a value tree per entry.
+        let out = &mut self.stream_groups;
+        if !out.is_empty() {
+            out.push(b',');
         }
-        self.stream_groups.push(v);
+        out.extend_from_slice(b"{\"name\":");
+        put(out, &escape(&g.name));
+        let _ = write!(out, ",\"last_id\":\"{}\",\"entries_read\":", g.last_id);
+        put(out, &g.entries_read);
+        out.extend_from_slice(b",\"pending\":[");
+        for (i, p) in g.pending.iter().enumerate() {
+            let comma = if i == 0 { "" } else { "," };
+            let _ = write!(
+                out,
+                "{comma}{{\"id\":\"{}\",\"delivery_time_ms\":{},\"delivery_count\":{}}}",
+                p.id, p.delivery_time_ms, p.delivery_count
+            );
+        }
+        out.extend_from_slice(b"],\"consumers\":[");
+        for (i, c) in g.consumers.iter().enumerate() {
+            out.extend_from_slice(if i == 0 { b"{\"name\":" } else { b",{\"name\":" });
+            put(out, &escape(&c.name));
+            let _ = write!(out, ",\"seen_time_ms\":{},\"active_time_ms\":", c.seen_time_ms);
+            put(out, &c.active_time_ms);
+            out.extend_from_slice(b",\"pending\":");
+            ids(out, &c.pending);
+            out.push(b'}');
+        }
+        out.push(b']');
+        if !g.nack.is_empty() {
+            out.extend_from_slice(b",\"nack\":");
+            ids(out, &g.nack);
+        }
+        out.push(b'}');
     }
     fn stream_idmp(&mut self, idmp: &Idmp) {
-        let producers: Vec<Value> = idmp
-            .producers
-            .iter()
-            .map(|(pid, entries)| {
-                json!({
-                    "producer": escape(pid),
-                    "entries": entries.iter().map(|(iid, i)| json!([escape(iid), id(*i)])).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        self.stream_idmp = Some(json!({
-            "duration_s": idmp.duration_s,
-            "max_entries": idmp.max_entries,
-            "producers": producers,
-            "iids_added": idmp.iids_added,
-            "iids_duplicates": idmp.iids_duplicates,
-        }));
+        let mut out = Vec::new();
+        let _ = write!(
+            out,
+            "{{\"duration_s\":{},\"max_entries\":{},\"producers\":[",
+            idmp.duration_s, idmp.max_entries
+        );
+        for (i, (pid, entries)) in idmp.producers.iter().enumerate() {
+            out.extend_from_slice(if i == 0 { b"{\"producer\":" } else { b",{\"producer\":" });
+            put(&mut out, &escape(pid));
+            out.extend_from_slice(b",\"entries\":[");
+            for (j, (iid, sid)) in entries.iter().enumerate() {
+                out.extend_from_slice(if j == 0 { b"[" } else { b",[" });
+                put(&mut out, &escape(iid));
+                let _ = write!(out, ",\"{sid}\"]");
+            }
+            out.extend_from_slice(b"]}");
+        }
+        let _ = write!(
+            out,
+            "],\"iids_added\":{},\"iids_duplicates\":{}}}",
+            idmp.iids_added, idmp.iids_duplicates
+        );
+        self.stream_idmp = Some(out);
     }
     fn module(&mut self, value: &ModuleValue) {
         self.module = Some(*value);
