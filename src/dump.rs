@@ -312,9 +312,17 @@ impl ValueVisitor for JsonValue {
         }
         out.extend_from_slice(b"],\"consumers\":[");
         for (i, c) in g.consumers.iter().enumerate() {
-            out.extend_from_slice(if i == 0 { b"{\"name\":" } else { b",{\"name\":" });
+            out.extend_from_slice(if i == 0 {
+                b"{\"name\":"
+            } else {
+                b",{\"name\":"
+            });
             put(out, &escape(&c.name));
-            let _ = write!(out, ",\"seen_time_ms\":{},\"active_time_ms\":", c.seen_time_ms);
+            let _ = write!(
+                out,
+                ",\"seen_time_ms\":{},\"active_time_ms\":",
+                c.seen_time_ms
+            );
             put(out, &c.active_time_ms);
             out.extend_from_slice(b",\"pending\":");
             ids(out, &c.pending);
@@ -335,7 +343,11 @@ impl ValueVisitor for JsonValue {
             idmp.duration_s, idmp.max_entries
         );
         for (i, (pid, entries)) in idmp.producers.iter().enumerate() {
-            out.extend_from_slice(if i == 0 { b"{\"producer\":" } else { b",{\"producer\":" });
+            out.extend_from_slice(if i == 0 {
+                b"{\"producer\":"
+            } else {
+                b",{\"producer\":"
+            });
             put(&mut out, &escape(pid));
             out.extend_from_slice(b",\"entries\":[");
             for (j, (iid, sid)) in entries.iter().enumerate() {

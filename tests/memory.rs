@@ -519,9 +519,10 @@ fn on_path(name: &str) -> bool {
         .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
 }
 
-/// Runs fixtures/gen/ground_truth.py against `server` and checks the
+/// Runs fixtures/gen/ground_truth.py against `server` (with the server
+/// settings `config`, `NAME=VALUE`, given to the target too) and checks the
 /// estimates for `profile` against the bounds of issue #3.
-fn live_check(server: &str, profile: Option<ServerProfile>) {
+fn live_check(server: &str, profile: Option<ServerProfile>, config: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let out = std::process::Command::new("python3")
         .arg(root().join("fixtures/gen/ground_truth.py"))
@@ -529,6 +530,7 @@ fn live_check(server: &str, profile: Option<ServerProfile>) {
         .arg(dir.path())
         .arg("--redis-server")
         .arg(server)
+        .args(config.iter().flat_map(|c| ["--config", c]))
         .output()
         .expect("python3");
     assert!(
@@ -552,13 +554,16 @@ fn live_check(server: &str, profile: Option<ServerProfile>) {
         Allocator::JemallocQ8
     };
     let profile = profile.unwrap_or_else(|| ServerProfile::for_version(false, version));
-    let target = Target::new(profile, alloc);
+    let mut target = Target::new(profile, alloc);
+    for c in config {
+        target.thresholds.set(c).unwrap();
+    }
     let rows = compare(
         &dir.path().join("dump.rdb"),
         &dir.path().join("truth.jsonl"),
         &target,
     );
-    let s = print_summary(&format!("live {server}"), &target, &rows, 20);
+    let s = print_summary(&format!("live {server} {config:?}"), &target, &rows, 20);
     assert!(rows.len() >= 1000, "only {} keys", rows.len());
     assert!(s.median <= 0.01, "median {}", s.median);
     assert!(s.p95 <= 0.05, "p95 {}", s.p95);
@@ -573,7 +578,19 @@ fn live_redis_server_ground_truth() {
         prerequisite_missing("redis-server (the live ground-truth test)");
         return;
     }
-    live_check("redis-server", None);
+    live_check("redis-server", None, &[]);
+}
+
+/// `list-compress-depth` 1 and 2 (common in production): interior
+/// quicklist nodes take their LZF-compressed size, as the dump stores it.
+#[test]
+fn live_redis_server_compressed_lists() {
+    if !on_path("redis-server") {
+        prerequisite_missing("redis-server (the live ground-truth test)");
+        return;
+    }
+    live_check("redis-server", None, &["list-compress-depth=1"]);
+    live_check("redis-server", None, &["list-compress-depth=2"]);
 }
 
 /// The server binary a pip package ships, if installed.
@@ -607,7 +624,10 @@ fn live_other_servers_ground_truth() {
     ];
     for (expr, profile) in servers {
         match pip_server(expr) {
-            Some(path) => live_check(&path, Some(profile)),
+            Some(path) => {
+                live_check(&path, Some(profile), &[]);
+                live_check(&path, Some(profile), &["list-compress-depth=1"]);
+            }
             None => prerequisite_missing(&format!(
                 "the server for {profile} (pip install, see .ci/run)"
             )),

@@ -302,6 +302,11 @@ struct Collector<'t> {
     ql_nodes: u64,
     ql_open: Option<(u64, u64)>,
     ql_compressed: bool,
+    /// With `list-compress-depth` > 0: each node's size and, when the dump
+    /// stored it LZF-compressed, its compressed length.
+    ql_sizes: Vec<(u64, Option<u64>)>,
+    /// The stored LZF length of the node being read (see `quicklist_node`).
+    ql_node_lzf: Option<u64>,
     /// Bytes of the last closed node.
     ql_last: u64,
     /// Nodes stored in the file (type 14/18).
@@ -361,6 +366,8 @@ impl<'t> Collector<'t> {
             ql_nodes: 0,
             ql_open: None,
             ql_compressed: false,
+            ql_sizes: Vec::new(),
+            ql_node_lzf: None,
             ql_last: 0,
             stored_node_bytes: 0,
             stored_node_plain: false,
@@ -425,6 +432,9 @@ impl<'t> Collector<'t> {
     }
 
     fn ql_node(&mut self, sz: u64) {
+        if self.t.thresholds.list_compress_depth > 0 {
+            self.ql_sizes.push((sz, self.ql_node_lzf.take()));
+        }
         self.ql_last = sz;
         self.ql_sum += self.l.quicklist_node + self.l.blob(sz);
         self.ql_nodes += 1;
@@ -493,12 +503,41 @@ impl<'t> Collector<'t> {
         }
     }
 
+    /// `list-compress-depth` d > 0: the server keeps the first and last d
+    /// nodes as they are and LZF-compresses every node between them of at
+    /// least 48 bytes that shrinks by more than 8 (`__quicklistCompress`,
+    /// `__quicklistCompressNode`), into a `quicklistLZF` (an 8-byte length
+    /// and the data). Its compressor is the one that wrote the dump, on the
+    /// same bytes: a node stored LZF-compressed takes its stored length; one
+    /// stored raw did not compress (unless the dump was saved with
+    /// `rdbcompression no`: no node of the list compressed, so the estimate
+    /// is approximate).
+    fn compress_nodes(&mut self, depth: u64) {
+        let n = self.ql_sizes.len() as u64;
+        if depth == 0 || n <= depth.saturating_mul(2) {
+            return;
+        }
+        let any_lzf = self.ql_sizes.iter().any(|(_, c)| c.is_some());
+        let (from, to) = (depth as usize, (n - depth) as usize);
+        for &(sz, clen) in &self.ql_sizes[from..to] {
+            if sz < 48 {
+                continue;
+            }
+            match clen {
+                Some(c) if c + 8 < sz => {
+                    self.ql_sum = self.ql_sum - self.l.blob(sz) + self.l.alloc(8 + c);
+                }
+                Some(_) => {}
+                None if any_lzf => {}
+                None => self.ql_compressed = true,
+            }
+        }
+    }
+
     fn list_value(&mut self, th: &super::profile::Thresholds) -> (u64, &'static str) {
         let l = self.l;
         self.ql_close();
-        if th.list_compress_depth > 0 && self.ql_nodes > 2 * th.list_compress_depth {
-            self.ql_compressed = true;
-        }
+        self.compress_nodes(th.list_compress_depth);
         if l.listpack_sets_lists && self.ql_nodes == 1 && !self.stored_node_plain {
             // 7.2+: one packed node within the size limit is a plain listpack.
             let node_sz = self.ql_last;
@@ -830,6 +869,8 @@ impl ValueVisitor for Collector<'_> {
                 if kind == BlobKind::Listpack || self.l.ziplist {
                     self.ql_node(len as u64);
                 } else {
+                    // Rebuilt: the stored compressed length is the ziplist's.
+                    self.ql_node_lzf = None;
                     self.ql_open = Some((LISTPACK_EMPTY, 0));
                 }
             }
@@ -842,8 +883,9 @@ impl ValueVisitor for Collector<'_> {
         }
     }
 
-    fn quicklist_node(&mut self, plain: bool, len: u64, _lzf_len: Option<u64>) {
+    fn quicklist_node(&mut self, plain: bool, len: u64, lzf_len: Option<u64>) {
         self.ql_close();
+        self.ql_node_lzf = lzf_len;
         if plain {
             self.stored_node_plain = true;
             self.ql_node(len);
