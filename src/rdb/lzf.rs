@@ -67,11 +67,9 @@ pub fn decompress_prefix(
     Ok(())
 }
 
-/// Decompresses `input` into `out` (cleared first). `ulen` is the declared
-/// uncompressed length; the output must match it exactly.
-/// On error returns the offset within `input` and a reason.
-pub fn decompress(input: &[u8], ulen: u64, out: &mut Vec<u8>) -> Result<(), (usize, &'static str)> {
-    out.clear();
+/// Whether `ulen` can be the output of `input` at all (checked before
+/// anything is reserved).
+fn declared_ok(input: &[u8], ulen: u64) -> Result<(), (usize, &'static str)> {
     if ulen == 0 {
         return Err((0, "declared uncompressed length is 0"));
     }
@@ -81,6 +79,15 @@ pub fn decompress(input: &[u8], ulen: u64, out: &mut Vec<u8>) -> Result<(), (usi
             "declared uncompressed length is impossible for the compressed size",
         ));
     }
+    Ok(())
+}
+
+/// Decompresses `input` into `out` (cleared first). `ulen` is the declared
+/// uncompressed length; the output must match it exactly.
+/// On error returns the offset within `input` and a reason.
+pub fn decompress(input: &[u8], ulen: u64, out: &mut Vec<u8>) -> Result<(), (usize, &'static str)> {
+    out.clear();
+    declared_ok(input, ulen)?;
     let ulen = ulen as usize;
     out.resize(ulen, 0);
     let o = &mut out[..];
@@ -155,15 +162,7 @@ pub fn decompress(input: &[u8], ulen: u64, out: &mut Vec<u8>) -> Result<(), (usi
 /// values that must be validated but are not read (a long AUX value, a
 /// function's code), so a crafted 88x expansion costs no memory.
 pub fn check(input: &[u8], ulen: u64) -> Result<(), (usize, &'static str)> {
-    if ulen == 0 {
-        return Err((0, "declared uncompressed length is 0"));
-    }
-    if ulen > (input.len() as u64).saturating_mul(MAX_RATIO) + 8 {
-        return Err((
-            0,
-            "declared uncompressed length is impossible for the compressed size",
-        ));
-    }
+    declared_ok(input, ulen)?;
     let mut op = 0u64;
     let mut ip = 0usize;
     while ip < input.len() {
