@@ -925,7 +925,7 @@ impl ValueVisitor for Collector<'_> {
                 r.usage()
             }
         };
-        let mut v = l.stream_cg + usage(&pel) + STREAM_NACK * g.pending.len() as u64;
+        let mut v = l.stream_cg + usage(&pel) + l.stream_nack * g.pending.len() as u64;
         for c in &g.consumers {
             let mut cp = Rax::default();
             let mut ids = c.pending.clone();

@@ -24,6 +24,8 @@ pub struct Layout {
     pub stream: u64,
     pub stream_cg: u64,
     pub stream_consumer: u64,
+    /// A pending entry (`streamNACK`).
+    pub stream_nack: u64,
     /// 5.0/6.0: stream listpacks counted by byte length.
     pub stream_lp_bytes: bool,
     /// Valkey 8.0: the key is embedded in the keyspace dict entry.
@@ -65,8 +67,23 @@ impl Layout {
                 Redis82 | Redis84 | Redis86 => 112,
                 _ => 80,
             },
-            stream_cg: if old { 32 } else { 40 },
-            stream_consumer: if base >= Redis72 { 32 } else { 24 },
+            // Valkey 8.1 and 9.1 measured: 16 bytes more a group and a
+            // consumer (9.0 inferred).
+            stream_cg: match profile {
+                _ if old => 32,
+                Valkey81 | Valkey90 | Valkey91 => 56,
+                _ => 40,
+            },
+            stream_consumer: match profile {
+                Valkey81 | Valkey90 | Valkey91 => 48,
+                _ if base >= Redis72 => 32,
+                _ => 24,
+            },
+            // Redis 8.2 measured: 32 bytes a pending entry (8.4/8.6 inferred).
+            stream_nack: match profile {
+                Redis82 | Redis84 | Redis86 => 32,
+                _ => STREAM_NACK,
+            },
             stream_lp_bytes: base <= Redis60,
             valkey_embedded_key: profile == Valkey80,
             kv_object: match profile {
