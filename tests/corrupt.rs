@@ -476,13 +476,19 @@ fn damaged_fields_of_a_fixture_are_reported_at_their_offset() {
     let at = l.expire_ms_at[0];
     let e = error_of(&data[..at as usize + 3]);
     assert_eq!(e["offset"], at, "{e}");
-    assert_eq!(e["message"], "need 8 bytes, 3 left", "{e}");
+    assert_eq!(
+        e["message"], "unexpected end of data: need 8 bytes, 3 left",
+        "{e}"
+    );
 
     // Cut 3 bytes off the checksum: just after the EOF opcode.
     assert_eq!(l.eof_at + 9, data.len() as u64);
     let e = error_of(&data[..data.len() - 3]);
     assert_eq!(e["offset"], l.eof_at + 1, "{e}");
-    assert_eq!(e["message"], "need 8 bytes, 5 left", "{e}");
+    assert_eq!(
+        e["message"], "unexpected end of data: need 8 bytes, 5 left",
+        "{e}"
+    );
 }
 
 /// `REDIS0011`, db 0, one string key `k` whose value bytes are `value`.

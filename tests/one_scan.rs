@@ -723,3 +723,50 @@ fn a_stream_read_as_it_arrives_gives_the_answers_of_the_file() {
         }
     }
 }
+
+/// `-o` (or `--junit`) naming an input, by any path or link, is refused
+/// before anything is written: the dump stays as it was.
+#[test]
+fn an_output_file_that_is_an_input_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let f = small_dump(d.path(), "self.rdb");
+    let before = std::fs::read(&f).unwrap();
+    let link = d.path().join("link.rdb");
+    std::os::unix::fs::symlink(&f, &link).unwrap();
+    let rules = d.path().join("rules.toml");
+    std::fs::write(&rules, "max_key_bytes = 1000\n").unwrap();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["report", p(&f), "-o", p(&f)],
+        vec!["bigkeys", p(&f), "-o", p(&link)],
+        vec!["dump", p(&f), "-o", p(&f)],
+        vec!["verify", p(&f), "-o", p(&link)],
+        vec!["keys", p(&f), "-o", p(&f)],
+        vec!["diff", p(&f), p(&f), "-o", p(&f)],
+        vec!["check", p(&f), "--rules", p(&rules), "--junit", p(&f)],
+        vec!["check", p(&f), "--rules", p(&rules), "--junit", p(&rules)],
+    ];
+    for args in cases {
+        let o = run(&args);
+        assert_eq!(exit_code(&o), 2, "{args:?}: {}", describe(&o));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("refusing to overwrite it"),
+            "{args:?}: {}",
+            describe(&o)
+        );
+        assert_eq!(std::fs::read(&f).unwrap(), before, "{args:?}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&rules).unwrap(),
+        "max_key_bytes = 1000\n"
+    );
+    // The same dump twice (another path, a link) would be counted twice.
+    for cmd in ["report", "bigkeys", "prefixes", "expiry"] {
+        let o = run([cmd, p(&f), p(&link)]);
+        assert_eq!(exit_code(&o), 2, "{cmd}: {}", describe(&o));
+        assert!(
+            describe(&o).contains("are the same file"),
+            "{}",
+            describe(&o)
+        );
+    }
+}

@@ -90,7 +90,12 @@ impl<'de> Deserialize<'de> for Share {
                 f.write_str("a share such as 0.5 or \"50%\"")
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Share, E> {
-                if v.is_finite() && (0.0..=1.0).contains(&v) {
+                if !v.is_finite() {
+                    return Err(E::custom(format!(
+                        "{v} is not a share: write one such as 0.5 or \"50%\""
+                    )));
+                }
+                if (0.0..=1.0).contains(&v) {
                     Ok(Share {
                         value: v,
                         text: v.to_string(),
@@ -124,6 +129,37 @@ impl<'de> Deserialize<'de> for Share {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// A share of a whole (the memory without a TTL): at most 100 %, unlike a
+/// growth.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fraction(pub Share);
+
+impl std::ops::Deref for Fraction {
+    type Target = Share;
+    fn deref(&self) -> &Share {
+        &self.0
+    }
+}
+
+impl fmt::Display for Fraction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fraction {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Fraction, D::Error> {
+        let s = Share::deserialize(d)?;
+        if s.value > 1.0 {
+            return Err(de::Error::custom(format!(
+                "{}: a share of the memory is at most 100%",
+                s.text
+            )));
+        }
+        Ok(Fraction(s))
     }
 }
 
@@ -268,7 +304,7 @@ pub struct Rules {
     #[serde(default)]
     pub max_prefix_bytes: BTreeMap<String, LimitSpec>,
     /// Share of estimated memory in keys without TTL (0..1).
-    pub max_no_ttl_share: Option<Share>,
+    pub max_no_ttl_share: Option<Fraction>,
     /// Keys expiring within the same second.
     pub max_expiry_cluster_keys: Option<u64>,
     /// A saved `rdbscope report --format json`, relative to the rules file.
@@ -403,6 +439,12 @@ max_growth = "10%"
         assert!(Rules::parse("max_no_ttl_share = \"nan%\"").is_err());
         assert!(Rules::parse("max_no_ttl_share = \"inf%\"").is_err());
         assert!(Rules::parse("max_no_ttl_share = \"1e308%\"").is_err());
+        // A share of the memory cannot pass 100% (a growth can).
+        let e = Rules::parse("max_no_ttl_share = \"150%\"").unwrap_err();
+        assert!(e.to_string().contains("at most 100%"), "{e}");
+        assert!(Rules::parse("max_no_ttl_share = \"100%\"").is_ok());
+        let e = Rules::parse("max_no_ttl_share = nan").unwrap_err();
+        assert!(!e.to_string().contains("NaN%"), "{e}");
         let r =
             Rules::parse("require_ttl = [\"a:*\", { pattern = \"b:*\", allow_empty = true }]\n")
                 .unwrap();

@@ -70,7 +70,7 @@ pub struct Args {
 }
 
 /// Rules files and baselines are small: anything larger is not one.
-const MAX_TEXT_FILE: u64 = 256 << 20;
+pub const MAX_TEXT_FILE: u64 = 256 << 20;
 
 /// Reads a small text file (rules, a baseline), refusing huge ones.
 pub fn read_small(path: &std::path::Path, what: &str) -> anyhow::Result<String> {
@@ -93,6 +93,12 @@ pub fn read_small(path: &std::path::Path, what: &str) -> anyhow::Result<String> 
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
+    let inputs = args
+        .files
+        .iter()
+        .map(std::path::Path::new)
+        .chain([args.rules.as_path()]);
+    super::shared::not_an_input(args.junit.as_deref(), inputs)?;
     let rules_name = args.rules.display().to_string();
     let text = read_small(&args.rules, "rules file")?;
     let rules =

@@ -50,6 +50,15 @@ fn side(
 ) -> anyhow::Result<ReportDoc> {
     match rdbscope::input::Input::open(name) {
         Ok(input) if input.is_json() => {
+            let max = super::check::MAX_TEXT_FILE;
+            let (head, _) = input.feed().wait(max);
+            if head.len() as u64 > max {
+                input.feed().stop();
+                anyhow::bail!(
+                    "{name}: a JSON larger than {} MiB is not a report",
+                    max >> 20
+                );
+            }
             let text = std::str::from_utf8(input.bytes())
                 .map_err(|_| anyhow::anyhow!("{name}: not a report JSON (invalid UTF-8)"))?;
             Ok(ReportDoc::from_json(text, name)?)
@@ -59,8 +68,16 @@ fn side(
     }
 }
 
+fn opts_output(o: &ScanOpts) -> Option<&std::path::Path> {
+    o.output.as_deref().map(std::path::Path::new)
+}
+
 pub fn run(args: Args) -> anyhow::Result<u8> {
     super::shared::stdin_once([&args.old, &args.new])?;
+    super::shared::not_an_input(
+        opts_output(&args.opts),
+        [&args.old, &args.new].map(|f| std::path::Path::new(f.as_str())),
+    )?;
     let show = args.top.top;
     let opts = args.opts;
     // Compare many rows so both sides list the same keys; show `--top`.

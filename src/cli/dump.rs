@@ -49,7 +49,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let Format::Jsonl = args.format;
-    let mut out = super::shared::output(args.output.as_deref())?;
+    let mut out = super::shared::output(args.output.as_deref(), &args.files)?;
     let mut inputs = Inputs::new(args.output.is_some() && !args.quiet);
     let ok = inputs.each(&args.files, |file, data, progress| {
         let mut warned = 0u32;

@@ -63,7 +63,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         filter: args.filter.build()?,
         detail: Detail::Elements,
     };
-    let out = super::shared::output(args.output.as_deref())?;
+    let out = super::shared::output(args.output.as_deref(), &args.files)?;
     let mut csv = None;
     let mut jsonl = None;
     match args.format {

@@ -155,7 +155,12 @@ impl ScanOpts {
         files: &[String],
         init: impl Fn() -> X + Sync + Send,
     ) -> anyhow::Result<(ReportDoc, X)> {
-        super::shared::stdin_once(files)?;
+        super::shared::inputs_once(files)?;
+        // Checked before the scan: the report is written after it.
+        super::shared::not_an_input(
+            self.output.as_deref().map(std::path::Path::new),
+            files.iter().map(std::path::Path::new),
+        )?;
         let mut opened = Vec::with_capacity(files.len());
         for name in files {
             let input = rdbscope::input::Input::open(name)
@@ -208,7 +213,7 @@ impl ScanOpts {
         text: impl FnOnce() -> String,
         json: impl FnOnce() -> String,
     ) -> anyhow::Result<u8> {
-        let mut out = super::shared::output(self.output.as_deref())?;
+        let mut out = super::shared::output(self.output.as_deref(), &[])?;
         match self.format {
             Format::Text => out.write_all(rdbscope::escape::terminal_lines(&text()).as_bytes())?,
             Format::Json => writeln!(out, "{}", json())?,

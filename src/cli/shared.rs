@@ -177,8 +177,12 @@ impl TargetArgs {
 }
 
 /// Where a command writes: `-o FILE` or stdout, buffered.
-pub fn output(path: Option<&str>) -> anyhow::Result<Box<dyn std::io::Write>> {
+pub fn output(path: Option<&str>, inputs: &[String]) -> anyhow::Result<Box<dyn std::io::Write>> {
     use std::io::BufWriter;
+    not_an_input(
+        path.map(std::path::Path::new),
+        inputs.iter().map(std::path::Path::new),
+    )?;
     // `-o csv` is a common slip for `--format csv`.
     if let Some(p) = path
         && [
@@ -197,6 +201,59 @@ pub fn output(path: Option<&str>) -> anyhow::Result<Box<dyn std::io::Write>> {
         )),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     })
+}
+
+/// Refuses an output file that is one of the inputs (the same file, by
+/// device and inode, whatever the path or link): writing it would destroy
+/// the dump before or after it is read.
+pub fn not_an_input<'a>(
+    out: Option<&std::path::Path>,
+    inputs: impl IntoIterator<Item = &'a std::path::Path>,
+) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let Some(out) = out else { return Ok(()) };
+        let Ok(o) = std::fs::metadata(out) else {
+            return Ok(());
+        };
+        for i in inputs {
+            if let Ok(m) = std::fs::metadata(i)
+                && (m.dev(), m.ino()) == (o.dev(), o.ino())
+            {
+                bail!(
+                    "the output file {} is the input {}: refusing to overwrite it",
+                    rdbscope::escape::terminal(&out.display().to_string()),
+                    rdbscope::escape::terminal(&i.display().to_string())
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Standard input can be read once, and a file counted once in a report:
+/// the same dump named twice (by any path) would double every total.
+pub fn inputs_once(files: &[String]) -> anyhow::Result<()> {
+    stdin_once(files)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let mut seen = std::collections::HashMap::new();
+        for f in files.iter().filter(|f| *f != "-") {
+            if let Ok(m) = std::fs::metadata(f)
+                && m.is_file()
+                && let Some(first) = seen.insert((m.dev(), m.ino()), f)
+            {
+                bail!(
+                    "{} and {} are the same file: each dump is counted once",
+                    rdbscope::escape::terminal(first),
+                    rdbscope::escape::terminal(f)
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Standard input can be read once.

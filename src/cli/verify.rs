@@ -51,7 +51,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
     super::shared::stdin_once(&args.files)?;
-    let mut out = super::shared::output(args.output.as_deref())?;
+    let mut out = super::shared::output(args.output.as_deref(), &args.files)?;
     let mut code = EXIT_OK;
     let show = !args.quiet && std::io::stderr().is_terminal();
     for file in &args.files {

@@ -78,7 +78,10 @@ impl Error {
     /// The message without offset/db/key, e.g. `need 10 bytes, 3 left`.
     pub fn message(&self) -> String {
         match &self.kind {
-            ErrorKind::Truncated { need, left } => format!("need {need} bytes, {left} left"),
+            ErrorKind::Truncated { need, left } => {
+                let s = if *need == 1 { "" } else { "s" };
+                format!("unexpected end of data: need {need} byte{s}, {left} left")
+            }
             ErrorKind::BadMagic => "not an RDB file: expected REDISnnnn or VALKEYnnn".into(),
             ErrorKind::ShortHeader => "shorter than the 9-byte header".into(),
             ErrorKind::BadLength(b) => format!("invalid length encoding byte 0x{b:02x}"),

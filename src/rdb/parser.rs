@@ -370,7 +370,8 @@ impl<'a> Parser<'a> {
         if self.done {
             return Ok(None);
         }
-        let r = self.next_inner();
+        let db = self.db;
+        let r = self.next_inner().map_err(|e| e.with_context(db, None));
         if r.is_err() {
             self.done = true;
         }
