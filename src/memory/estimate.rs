@@ -496,7 +496,9 @@ impl<'t> Collector<'t> {
             bytes: value,
             encoding,
             elements: self.n,
-            largest_element: Some(self.largest),
+            // Stream entries and module values are not measured element by element.
+            largest_element: (!matches!(vt, ValueType::Stream | ValueType::Module))
+                .then_some(self.largest),
             field_ttls: self.field_ttls,
             approx,
             module: self.module.map(|m| m.id.name()),

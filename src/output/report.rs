@@ -154,6 +154,14 @@ fn keys_text(out: &mut String, title: &str, rows: &[KeyDoc], rank: &str) {
             terminal(&k.key)
         );
     }
+    if rows.iter().any(|k| k.largest_element.is_none()) {
+        let _ = writeln!(
+            out,
+            "  (largest -: not measured: stream entries and module values are not sized one by \
+             one, and `report` reads only the header of a listpack, intset or quicklist node \
+             the server keeps as it is, which `bigkeys` reads in full)"
+        );
+    }
 }
 
 fn prefix_text(out: &mut String, rows: &[PrefixDoc], total: u64) {
