@@ -192,6 +192,22 @@ fn prefix_text(out: &mut String, rows: &[PrefixDoc], total: u64) {
 }
 
 fn header_text(out: &mut String, d: &ReportDoc) {
+    let m = &d.made_with;
+    // What the numbers below depend on besides the dump.
+    if !m.filters.is_empty() {
+        let _ = writeln!(
+            out,
+            "only keys selected by {} are counted",
+            terminal(&m.filters.join(" "))
+        );
+    }
+    if !m.config.is_empty() {
+        let _ = writeln!(
+            out,
+            "target settings: {}",
+            terminal(&m.config.join(", "))
+        );
+    }
     for f in &d.files {
         let prod = match (&f.producer, &f.producer_version) {
             (Some(n), Some(v)) => format!(", written by {n} {}", terminal(v)),
@@ -204,11 +220,12 @@ fn header_text(out: &mut String, d: &ReportDoc) {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{}: RDB {} ({}){prod}{ctime}, {} keys, {} estimated",
+            "{}: RDB {} ({}){prod}{ctime}, {} keys{}, {} estimated",
             terminal(&f.file),
             f.rdb_version,
             f.family,
             f.keys,
+            if m.filters.is_empty() { "" } else { " matching" },
             human_bytes(f.estimated_bytes)
         );
         if let (Some(p), Some(why)) = (&f.profile, &f.profile_reason) {
