@@ -46,7 +46,7 @@ pub struct ScanOpts {
 #[derive(clap::Args)]
 pub struct TopArgs {
     /// Rows in each top list.
-    #[arg(long, default_value_t = 20, value_name = "N")]
+    #[arg(long, default_value_t = 20, value_name = "N", value_parser = at_least_one)]
     pub top: usize,
 }
 
@@ -60,7 +60,7 @@ impl Default for TopArgs {
 #[derive(clap::Args)]
 pub struct PrefixArgs {
     /// Bytes that separate key segments for prefixes (several at once, e.g. ":|/.").
-    #[arg(long, default_value = ":", value_name = "CHARS")]
+    #[arg(long, default_value = ":", value_name = "CHARS", value_parser = not_empty)]
     pub delimiters: String,
     /// Key segments per prefix (1 to 64).
     #[arg(long, default_value_t = 3, value_name = "N", value_parser = parse_depth)]
@@ -74,6 +74,22 @@ fn parse_depth(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(d @ 1..=64) => Ok(d),
         _ => Err(format!("{s:?}: a depth from 1 to 64")),
+    }
+}
+
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn not_empty(s: &str) -> Result<String, String> {
+    if s.is_empty() {
+        Err("give at least one delimiter byte (e.g. \":\")".into())
+    } else {
+        Ok(s.to_string())
     }
 }
 

@@ -202,11 +202,7 @@ fn header_text(out: &mut String, d: &ReportDoc) {
         );
     }
     if !m.config.is_empty() {
-        let _ = writeln!(
-            out,
-            "target settings: {}",
-            terminal(&m.config.join(", "))
-        );
+        let _ = writeln!(out, "target settings: {}", terminal(&m.config.join(", ")));
     }
     for f in &d.files {
         let prod = match (&f.producer, &f.producer_version) {
@@ -225,7 +221,11 @@ fn header_text(out: &mut String, d: &ReportDoc) {
             f.rdb_version,
             f.family,
             f.keys,
-            if m.filters.is_empty() { "" } else { " matching" },
+            if m.filters.is_empty() {
+                ""
+            } else {
+                " matching"
+            },
             human_bytes(f.estimated_bytes)
         );
         if let (Some(p), Some(why)) = (&f.profile, &f.profile_reason) {
