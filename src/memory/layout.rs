@@ -92,18 +92,21 @@ impl Layout {
                     embed_limit: Some(64),
                     zset_node_embeds_member: false,
                     expire_for_long_keys: true,
+                    embed_counts_expire: false,
                 }),
                 Valkey90 | Valkey91 => Some(KvObject {
                     embstr_header: 8,
                     embed_limit: Some(128),
                     zset_node_embeds_member: true,
                     expire_for_long_keys: true,
+                    embed_counts_expire: false,
                 }),
                 Redis82 | Redis84 | Redis86 => Some(KvObject {
                     embstr_header: 16,
                     embed_limit: Some(64),
-                    zset_node_embeds_member: true,
-                    expire_for_long_keys: false,
+                    zset_node_embeds_member: false,
+                    expire_for_long_keys: true,
+                    embed_counts_expire: true,
                 }),
                 _ => None,
             },
@@ -234,8 +237,12 @@ pub struct KvObject {
     /// An embstr is used while header + key + value sds fit in this many
     /// bytes; `None`: while the value is at most 44 bytes (Redis).
     pub embed_limit: Option<u64>,
-    /// Valkey reserves the expire field for keys of 128+ bytes.
+    /// The expire field is reserved for keys of 128+ bytes (Valkey 8.1+,
+    /// and Redis 8.2 measured).
     pub expire_for_long_keys: bool,
+    /// Redis 8.2 measured: whether a value is embedded counts the key's
+    /// expire field (a key with a TTL embeds 8 bytes less of value).
+    pub embed_counts_expire: bool,
 }
 
 /// sds header bytes for a string of `len` bytes (`sdsReqType`).
