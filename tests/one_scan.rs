@@ -770,3 +770,63 @@ fn an_output_file_that_is_an_input_is_refused() {
         );
     }
 }
+
+/// The profile follows the dump's AUX version only where the RDB version
+/// agrees (a test file saying `redis-ver 999.999.999` in RDB 9 is not from
+/// a future Redis); the allocator is said to be assumed unless given.
+#[test]
+fn the_profile_agrees_with_the_rdb_version_and_the_allocator_is_named() {
+    let d = tempfile::tempdir().unwrap();
+    let dump = |name: &str, version: u32, ver: &str| {
+        let r = Rdb::redis(version)
+            .aux("redis-ver", ver)
+            .select_db(0)
+            .key(T_STRING, b"k", v_string(b"v"))
+            .finish(true);
+        write(d.path(), name, &r)
+    };
+    let cases = [
+        ("future.rdb", 9, "999.999.999", "redis-6.2", true),
+        ("old-writer.rdb", 11, "6.2.14", "redis-7.2", true),
+        ("agrees.rdb", 10, "7.0.15", "redis-7.0", false),
+        ("v12.rdb", 12, "8.2.3", "redis-8.2", false),
+    ];
+    for (name, version, ver, want, warned) in cases {
+        let f = dump(name, version, ver);
+        let v = json(&run(["report", "--format", "json", p(&f)]));
+        let file = &v["files"][0];
+        assert_eq!(
+            file["profile"],
+            format!("{want} jemalloc"),
+            "{name}: {file}"
+        );
+        let warnings = file["warnings"].to_string();
+        assert_eq!(
+            warnings.contains("cannot have written RDB version"),
+            warned,
+            "{name}: {warnings}"
+        );
+        assert!(
+            file["profile_reason"]
+                .as_str()
+                .unwrap()
+                .contains("jemalloc assumed"),
+            "{name}: {file}"
+        );
+        let v = json(&run([
+            "report",
+            "--format",
+            "json",
+            "--allocator",
+            "jemalloc",
+            p(&f),
+        ]));
+        assert!(
+            !v["files"][0]["profile_reason"]
+                .as_str()
+                .unwrap()
+                .contains("assumed"),
+            "{name}"
+        );
+    }
+}

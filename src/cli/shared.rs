@@ -132,8 +132,9 @@ pub struct TargetArgs {
     /// The target's allocator: jemalloc (8-byte quantum: official builds and
     /// Docker images), jemalloc-q16 (distribution packages such as Debian's),
     /// or libc.
-    #[arg(long, default_value = "jemalloc", value_name = "ALLOCATOR")]
-    pub allocator: String,
+    /// Default: jemalloc, as official builds (the output says it was assumed).
+    #[arg(long, value_name = "ALLOCATOR")]
+    pub allocator: Option<String>,
     /// Override an encoding threshold of the target, e.g.
     /// hash-max-listpack-entries=256 (repeatable; *-ziplist-* names accepted).
     #[arg(long = "config", value_name = "NAME=VALUE")]
@@ -160,10 +161,10 @@ impl TargetArgs {
             Some(t) => Some(t.parse::<ServerProfile>().map_err(anyhow::Error::msg)?),
             None => None,
         };
-        let allocator = self
-            .allocator
-            .parse::<Allocator>()
-            .map_err(anyhow::Error::msg)?;
+        let allocator = match &self.allocator {
+            Some(a) => a.parse::<Allocator>().map_err(anyhow::Error::msg)?,
+            None => Allocator::JemallocQ8,
+        };
         let mut thresholds = Thresholds::defaults();
         for c in &self.config {
             thresholds.set(c).map_err(anyhow::Error::msg)?;
@@ -171,6 +172,7 @@ impl TargetArgs {
         Ok(TargetChoice {
             profile,
             allocator,
+            allocator_given: self.allocator.is_some(),
             thresholds,
         })
     }

@@ -125,6 +125,32 @@ impl ServerProfile {
     }
 }
 
+impl ServerProfile {
+    /// The server that writes RDB `version` (each writes its own
+    /// `RDB_VERSION`), for a dump whose AUX names no believable version:
+    /// the newest measured one of the servers that write it.
+    pub fn writer_of_rdb(version: u32, valkey: bool) -> ServerProfile {
+        match version {
+            _ if valkey && version >= 80 => Valkey91,
+            _ if valkey => Valkey81,
+            ..=8 => Redis40,
+            9 => Redis62,
+            10 => Redis70,
+            11 => Redis72,
+            12 => Redis82,
+            13 => Redis86,
+            _ => Valkey91,
+        }
+    }
+
+    /// Whether a dump of RDB `version` can have been written by this
+    /// server: it writes exactly its `RDB_VERSION` (Valkey 7.2–8.1 write 11,
+    /// like Redis 7.2).
+    pub fn writes_rdb(self, version: u32) -> bool {
+        self.max_rdb_version() == version
+    }
+}
+
 impl fmt::Display for ServerProfile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

@@ -10,6 +10,8 @@ pub struct TargetChoice {
     /// `--target`; `None` = the server that wrote the dump.
     pub profile: Option<ServerProfile>,
     pub allocator: Allocator,
+    /// Whether the allocator was chosen (else it is assumed, and said so).
+    pub allocator_given: bool,
     pub thresholds: Thresholds,
 }
 
@@ -18,6 +20,7 @@ impl Default for TargetChoice {
         TargetChoice {
             profile: None,
             allocator: Allocator::JemallocQ8,
+            allocator_given: false,
             thresholds: Thresholds::defaults(),
         }
     }
@@ -66,15 +69,48 @@ impl TargetChoice {
                 "no server version in the dump: default".to_string(),
             ),
         };
+        let mut warnings = Vec::new();
+        // A version the RDB version contradicts (`redis-ver 999.999.999` in
+        // an RDB 9 test file) is not believed.
+        let from_aux = self.profile.is_none() && (redis_ver.is_some() || valkey_ver.is_some());
+        let old_file = profile == ServerProfile::Redis40 && header.version <= 8;
+        let (profile, reason) = if from_aux && !old_file && !profile.writes_rdb(header.version) {
+            let valkey = family == Family::Valkey || valkey_ver.is_some();
+            let p = ServerProfile::writer_of_rdb(header.version, valkey);
+            warnings.push(format!(
+                "{reason} cannot have written RDB version {} ({profile} writes {}); estimating \
+                 for {p}, the newest server that writes it (--target to choose)",
+                header.version,
+                profile.max_rdb_version()
+            ));
+            (p, format!("RDB version {}", header.version))
+        } else {
+            (profile, reason)
+        };
         let mut target = Target::new(profile, self.allocator);
         target.thresholds = self.thresholds.clone();
         let max = profile.max_rdb_version();
         let foreign = profile.is_valkey()
             && header.family == Family::Redis
             && (12..80).contains(&header.version);
-        let warning = (header.version > max || foreign).then(|| {
-            format!("{profile} cannot load RDB version {} (it reads up to {max}); estimating as if it could", header.version)
-        });
+        if header.version > max || foreign {
+            warnings.push(format!(
+                "{profile} cannot load RDB version {} (it reads up to {max}); estimating as if it \
+                 could",
+                header.version
+            ));
+        }
+        let warning = (!warnings.is_empty()).then(|| warnings.join("; "));
+        // Builds of one version differ by allocator and nothing in a dump
+        // tells them apart.
+        let reason = if self.allocator_given {
+            reason
+        } else {
+            format!(
+                "{reason}; jemalloc assumed, as in official builds and Docker images: \
+                 --allocator jemalloc-q16 for Debian/Ubuntu packages, libc for libc builds"
+            )
+        };
         ResolvedTarget {
             target,
             reason,
