@@ -234,8 +234,9 @@ pub fn estimate_with(
     match layout.kv_object {
         Some(vo) if rec.value_type == ValueType::String && e.encoding != "int" => {
             let has_ttl = rec.expire_at_ms.is_some() as u64;
-            let total =
-                vo.embstr_header + 1 + sds_header(key_len) + key_len + 1 + 3 + e.elements + 1;
+            // Valkey 9.1 measured: an embedded value takes at least 8 bytes.
+            let value = (3 + e.elements + 1).max(vo.min_embedded_value);
+            let total = vo.embstr_header + 1 + sds_header(key_len) + key_len + 1 + value;
             let counted = total + 8 * has_ttl * vo.embed_counts_expire as u64;
             let embed = match vo.embed_limit {
                 Some(limit) => counted <= limit,

@@ -93,6 +93,7 @@ impl Layout {
                     zset_node_embeds_member: false,
                     expire_for_long_keys: true,
                     embed_counts_expire: false,
+                    min_embedded_value: 0,
                 }),
                 Valkey90 | Valkey91 => Some(KvObject {
                     embstr_header: 8,
@@ -100,6 +101,7 @@ impl Layout {
                     zset_node_embeds_member: true,
                     expire_for_long_keys: true,
                     embed_counts_expire: false,
+                    min_embedded_value: 8,
                 }),
                 Redis82 | Redis84 | Redis86 => Some(KvObject {
                     embstr_header: 16,
@@ -107,6 +109,7 @@ impl Layout {
                     zset_node_embeds_member: false,
                     expire_for_long_keys: true,
                     embed_counts_expire: true,
+                    min_embedded_value: 0,
                 }),
                 _ => None,
             },
@@ -243,6 +246,8 @@ pub struct KvObject {
     /// Redis 8.2 measured: whether a value is embedded counts the key's
     /// expire field (a key with a TTL embeds 8 bytes less of value).
     pub embed_counts_expire: bool,
+    /// Bytes an embedded value sds takes at least.
+    pub min_embedded_value: u64,
 }
 
 /// sds header bytes for a string of `len` bytes (`sdsReqType`).
