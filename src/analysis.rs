@@ -106,6 +106,7 @@ impl Analysis {
                         .iter()
                         .cloned()
                         .chain(t.and_then(|t| t.warning.clone()))
+                        .chain(input.notes.iter().cloned())
                         .chain(
                             (facts.more_warnings > 0)
                                 .then(|| format!("{} more warnings", facts.more_warnings)),

@@ -611,6 +611,15 @@ fn multi_part_aof_directory_and_manifest() {
         let out = run(["verify", "--format", "json", arg.to_str().unwrap()]);
         assert_eq!(exit_code(&out), 0, "{}", stdout(&out));
         assert_eq!(json_lines(&out)[0]["keys"], 80);
+        // The incremental file is not applied, and that is said.
+        let w = json_lines(&out)[0]["warnings"].to_string();
+        assert!(w.contains("the 1 incremental AOF file after it"), "{w}");
+        let r = run(["report", "--format", "json", arg.to_str().unwrap()]);
+        let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+        let w = v["files"][0]["warnings"].to_string();
+        assert!(w.contains("incremental AOF file"), "{w}");
+        let d = run(["dump", arg.to_str().unwrap()]);
+        assert!(String::from_utf8_lossy(&d.stderr).contains("incremental AOF file"));
     }
     // A manifest whose base is a command file has no RDB to read.
     std::fs::write(

@@ -300,6 +300,12 @@ impl Inputs {
                     continue;
                 }
             };
+            for n in &input.notes {
+                super::say(format!(
+                    "{}: warning: {n}",
+                    rdbscope::escape::terminal(file)
+                ));
+            }
             let data = input.feed();
             let bar = self.show.then(|| progress_bar_for(file, data));
             let tick = |pos: u64| {

@@ -64,7 +64,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                         super::shared::tick_bar(b, data, pos);
                     }
                 };
-                let v = verify_with_progress(data, &tick);
+                let mut v = verify_with_progress(data, &tick);
+                v.warnings.extend(input.notes.iter().cloned());
                 if let Some(b) = bar {
                     b.finish_and_clear();
                 }

@@ -51,6 +51,9 @@ pub struct Input {
     /// The RDB file actually read (differs for AOF directories/manifests).
     pub path: Option<PathBuf>,
     pub wrapper: Wrapper,
+    /// What the user should know about how the input was read (e.g. AOF
+    /// files that are not applied).
+    pub notes: Vec<String>,
     bytes: Bytes,
 }
 
@@ -69,21 +72,30 @@ impl Input {
         }
         let path = Path::new(name);
         let meta = std::fs::metadata(path)?;
+        let mut notes = Vec::new();
         let path = if meta.is_dir() || name.ends_with(".manifest") {
-            aof_base(path)?
+            let (base, incr) = aof_base(path)?;
+            if incr > 0 {
+                notes.push(format!(
+                    "only the AOF's base RDB is read: the {incr} incremental AOF file{} after it \
+                     (commands) are not applied",
+                    if incr == 1 { "" } else { "s" }
+                ));
+            }
+            base
         } else {
             path.to_path_buf()
         };
         let file = File::open(&path)?;
         let meta = file.metadata()?;
-        if !meta.is_file() {
-            // Pipes and character devices cannot be mapped.
-            return Input::from_reader(name.to_string(), Some(path), file);
-        }
-        match map(&file) {
-            Some(m) => Input::from_bytes(name.to_string(), Some(path), Bytes::Mapped(m)),
-            None => Input::from_reader(name.to_string(), Some(path), file),
-        }
+        // Pipes and character devices are read, not mapped.
+        let mapped = if meta.is_file() { map(&file) } else { None };
+        let mut input = match mapped {
+            Some(m) => Input::from_bytes(name.to_string(), Some(path), Bytes::Mapped(m))?,
+            None => Input::from_reader(name.to_string(), Some(path), file)?,
+        };
+        input.notes = notes;
+        Ok(input)
     }
 
     /// Wraps bytes already in memory (decompressing them if needed).
@@ -109,6 +121,7 @@ impl Input {
             name,
             path,
             wrapper,
+            notes: Vec::new(),
             bytes,
         })
     }
@@ -127,6 +140,7 @@ impl Input {
             name,
             path,
             wrapper,
+            notes: Vec::new(),
             bytes,
         })
     }
@@ -417,7 +431,7 @@ fn map(file: &File) -> Option<Mmap> {
 }
 
 /// Finds the base RDB of a multi-part AOF given its directory or manifest.
-fn aof_base(path: &Path) -> io::Result<PathBuf> {
+fn aof_base(path: &Path) -> io::Result<(PathBuf, usize)> {
     let (dir, manifest) = if path.is_dir() {
         let m = std::fs::read_dir(path)?
             .filter_map(|e| e.ok())
@@ -442,6 +456,8 @@ fn aof_base(path: &Path) -> io::Result<PathBuf> {
             manifest.display()
         )));
     }
+    let mut base = None;
+    let mut incr = 0;
     for line in text.lines() {
         let words = manifest_words(line);
         let get = |k: &str| {
@@ -450,16 +466,21 @@ fn aof_base(path: &Path) -> io::Result<PathBuf> {
                 .position(|w| w == k)
                 .and_then(|i| words.get(i + 1))
         };
-        if let (Some(file), Some(t)) = (get("file"), get("type"))
-            && t == "b"
-        {
-            if !file.ends_with(".rdb") {
-                return Err(bad(format!(
-                    "{file}: the AOF base is a command file, not an RDB"
-                )));
+        match (get("file"), get("type").map(String::as_str)) {
+            (Some(file), Some("b")) if base.is_none() => {
+                if !file.ends_with(".rdb") {
+                    return Err(bad(format!(
+                        "{file}: the AOF base is a command file, not an RDB"
+                    )));
+                }
+                base = Some(dir.join(file));
             }
-            return Ok(dir.join(file));
+            (Some(_), Some("i")) => incr += 1,
+            _ => {}
         }
+    }
+    if let Some(b) = base {
+        return Ok((b, incr));
     }
     Err(bad(format!(
         "{}: no base file (type b) in the manifest",
