@@ -71,7 +71,10 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
 /// Prints one line on stderr, terminal-safe (messages may quote keys and
 /// AUX values from a dump).
 pub fn say(msg: impl std::fmt::Display) {
-    eprintln!(
+    use std::io::Write as _;
+    // A closed stderr (`2>&1 | head`) is no reason to panic.
+    let _ = writeln!(
+        std::io::stderr(),
         "rdbscope: {}",
         rdbscope::escape::terminal_lines(&msg.to_string())
     );

@@ -125,14 +125,14 @@ impl FilterArgs {
 pub struct TargetArgs {
     /// Target server profile (a patch level such as redis-7.0.15 is
     /// accepted). Default: the server that wrote the dump (AUX redis-ver /
-    /// valkey-ver), or redis-4.0 when the dump names none.
+    /// valkey-ver, if the RDB version agrees), else the newest server that
+    /// writes the dump's RDB version.
     #[arg(long, value_name = "SERVER", value_parser = parse_target,
           long_help = target_help())]
     pub target: Option<String>,
     /// The target's allocator: jemalloc (8-byte quantum: official builds and
-    /// Docker images), jemalloc-q16 (distribution packages such as Debian's),
-    /// or libc.
-    /// Default: jemalloc, as official builds (the output says it was assumed).
+    /// Docker images; the default, which the output says was assumed),
+    /// jemalloc-q16 (distribution packages such as Debian's), or libc.
     #[arg(long, value_name = "ALLOCATOR")]
     pub allocator: Option<String>,
     /// Override an encoding threshold of the target, e.g.
@@ -145,8 +145,8 @@ pub struct TargetArgs {
 fn target_help() -> String {
     format!(
         "Target server profile: {} (a patch level such as redis-7.0.15 is accepted). \
-         Default: the server that wrote the dump (AUX redis-ver / valkey-ver), or \
-         redis-4.0 when the dump names none.",
+         Default: the server that wrote the dump (AUX redis-ver / valkey-ver, if the RDB version agrees), \
+         else the newest server that writes the dump's RDB version.",
         ServerProfile::names()
     )
 }

@@ -65,8 +65,11 @@ impl TargetChoice {
                 "VALKEY magic without a version".to_string(),
             ),
             (None, None, None) => (
-                ServerProfile::Redis40,
-                "no server version in the dump: default".to_string(),
+                ServerProfile::writer_of_rdb(header.version, false),
+                format!(
+                    "no server version in the dump: the newest server that writes RDB {}",
+                    header.version
+                ),
             ),
         };
         let mut warnings = Vec::new();

@@ -175,8 +175,14 @@ impl ExpiryAcc {
         let (from, to) = (WIDTHS[self.level].0, WIDTHS[level].0);
         let mut m = Slots::default();
         for (s, c) in self.slots.iter() {
-            // s * from is within i64: s is a time divided by `from`.
-            m.add((s * from).div_euclid(to), c);
+            // Widths nest, so no time is rebuilt (s·from may pass i64::MIN:
+            // s is a time divided by `from`, rounded down).
+            let wider = if to % from == 0 {
+                s.div_euclid(to / from)
+            } else {
+                s.saturating_mul(from).div_euclid(to)
+            };
+            m.add(wider, c);
         }
         self.slots = m;
         self.level = level;
@@ -216,7 +222,7 @@ impl ExpiryAcc {
         let w = self.slot_ms();
         self.slots
             .iter()
-            .map(|(s, c)| (s * w, c))
+            .map(|(s, c)| (s.saturating_mul(w), c))
             .max_by(|a, b| a.1.keys.cmp(&b.1.keys).then(b.0.cmp(&a.0)))
     }
 
@@ -230,7 +236,8 @@ impl ExpiryAcc {
         let mut slots: Vec<(i64, Count)> = self
             .slots
             .iter()
-            .map(|(s, c)| (s * self.slot_ms(), c))
+            // A slot holds times of the file: saturate at the ends of i64.
+            .map(|(s, c)| (s.saturating_mul(self.slot_ms()), c))
             .collect();
         if slots.is_empty() {
             return (Vec::new(), "none");
@@ -292,7 +299,7 @@ impl ExpiryAcc {
             .iter()
             .filter(|(_, c)| c.keys >= threshold)
             .map(|(s, c)| Cluster {
-                at_ms: s * width,
+                at_ms: s.saturating_mul(width),
                 width_ms: width,
                 count: c,
             })
@@ -311,7 +318,7 @@ impl ExpiryAcc {
                     .into_iter()
                     .filter(|(m, c)| c.keys >= minute_threshold && !covered.contains(m))
                     .map(|(m, c)| Cluster {
-                        at_ms: m * 60_000,
+                        at_ms: m.saturating_mul(60_000),
                         width_ms: 60_000,
                         count: c,
                     }),
