@@ -215,6 +215,11 @@ pub fn estimate_with(
             .map_err(|e| e.with_context(rec.db, Some(rec.key_text())))?;
         match s {
             rdb::RdbStr::Lzf { ulen, .. } if ulen > 20 => {
+                // Checked without being inflated when nothing vouches for it.
+                if detail == Detail::Elements {
+                    s.check()
+                        .map_err(|e| e.with_context(rec.db, Some(rec.key_text())))?;
+                }
                 c.string_len = ulen;
                 c.largest = ulen;
             }
