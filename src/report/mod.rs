@@ -103,12 +103,29 @@ impl PartialOrd for RankedKey {
     }
 }
 
+/// Key names longer than this are kept shortened in top lists: a crafted
+/// file could otherwise make each listed name hundreds of MiB.
+const MAX_LISTED_KEY: usize = 1024;
+
+/// A key's name as a top list keeps it: whole, or its first
+/// [`MAX_LISTED_KEY`] bytes and its length.
+fn listed_key(key: &[u8]) -> Vec<u8> {
+    match key.get(..MAX_LISTED_KEY) {
+        Some(head) if key.len() > MAX_LISTED_KEY => {
+            let mut k = head.to_vec();
+            k.extend_from_slice(format!("...({} bytes)", key.len()).as_bytes());
+            k
+        }
+        _ => key.to_vec(),
+    }
+}
+
 /// A top-list row for a key.
 pub fn ranked(f: &KeyFacts<'_>, rank: u64) -> RankedKey {
     RankedKey {
         rank,
         db: f.db,
-        key: f.key.to_vec(),
+        key: listed_key(f.key),
         type_name: f.type_name.to_string(),
         encoding: f.encoding,
         bytes: f.bytes,
