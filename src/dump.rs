@@ -38,7 +38,9 @@ pub fn dump<'a, W: Write>(
             progress(s.offset());
         }
         v.reset(k.value_type);
-        k.decode(s.templates(), &mut scratch, &mut v)?;
+        if k.value_type != ValueType::String {
+            k.decode(s.templates(), &mut scratch, &mut v)?;
+        }
         if v.duplicates > 0 {
             warn(format!(
                 "db {} key \"{}\": {} duplicate {} left out (the server would refuse this value)",
@@ -52,8 +54,24 @@ pub fn dump<'a, W: Write>(
             ));
         }
         line.clear();
-        write_key(&k, &v, &mut line)?;
+        write_head(&k, &v, &mut line)?;
         out.write_all(&line)?;
+        if k.value_type == ValueType::String {
+            // Straight to the writer: a string of hundreds of MiB is not
+            // copied into a line first.
+            out.write_all(b"\"value\":")?;
+            let mut d = Direct {
+                out: &mut *out,
+                result: Ok(()),
+            };
+            k.decode(s.templates(), &mut scratch, &mut d)?;
+            d.result?;
+        } else {
+            line.clear();
+            v.write(&mut line);
+            out.write_all(&line)?;
+        }
+        out.write_all(b"}\n")?;
         n += 1;
     }
     Ok(n)
@@ -61,7 +79,8 @@ pub fn dump<'a, W: Write>(
 
 /// Appends `s` (raw bytes) as a JSON string, escaped by the one rule.
 pub fn json_bytes(out: &mut Vec<u8>, s: &[u8]) {
-    json_str(out, &escape(s));
+    // Writing to a Vec cannot fail.
+    let _ = crate::escape::write_json_escaped(s, out);
 }
 
 fn json_str(out: &mut Vec<u8>, s: &str) {
@@ -381,8 +400,8 @@ impl ValueVisitor for JsonValue {
     }
 }
 
-/// Writes one key's JSON line.
-fn write_key(k: &KeyRecord<'_>, v: &JsonValue, out: &mut Vec<u8>) -> rdb::Result<()> {
+/// Writes the start of one key's JSON line, up to its value.
+fn write_head(k: &KeyRecord<'_>, v: &JsonValue, out: &mut Vec<u8>) -> rdb::Result<()> {
     let key = k.key.to_vec()?;
     let _ = write!(out, "{{\"db\":{},\"key\":", k.db);
     json_bytes(out, &key);
@@ -407,7 +426,20 @@ fn write_key(k: &KeyRecord<'_>, v: &JsonValue, out: &mut Vec<u8>) -> rdb::Result
         let _ = write!(out, ",\"lfu_freq\":{freq}");
     }
     out.push(b',');
-    v.write(out);
-    out.extend_from_slice(b"}\n");
     Ok(())
+}
+
+/// Writes a string value straight to the output as it is decoded.
+struct Direct<'w, W: Write> {
+    out: &'w mut W,
+    result: std::io::Result<()>,
+}
+
+impl<W: Write> ValueVisitor for Direct<'_, W> {
+    fn string(&mut self, value: Elem<'_>) {
+        self.result = match value {
+            Elem::Bytes(b) => crate::escape::write_json_escaped(b, self.out),
+            Elem::Int(i) => write!(self.out, "\"{i}\""),
+        };
+    }
 }

@@ -33,6 +33,56 @@ pub fn escape_into(bytes: &[u8], out: &mut String) {
     }
 }
 
+/// Writes `bytes` as a JSON string of their escaped form (the one rule,
+/// then JSON's own escapes, as `serde_json` writes them), a piece at a
+/// time: a value of hundreds of MiB is never copied whole.
+pub fn write_json_escaped<W: std::io::Write + ?Sized>(
+    bytes: &[u8],
+    out: &mut W,
+) -> std::io::Result<()> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = Vec::with_capacity(bytes.len().min(8000) + 16);
+    buf.push(b'"');
+    for chunk in bytes.utf8_chunks() {
+        for &b in chunk.valid().as_bytes() {
+            match b {
+                b'"' => buf.extend_from_slice(b"\\\""),
+                b'\\' => buf.extend_from_slice(b"\\\\\\\\"),
+                b'\n' => buf.extend_from_slice(b"\\n"),
+                b'\r' => buf.extend_from_slice(b"\\r"),
+                b'\t' => buf.extend_from_slice(b"\\t"),
+                0x08 => buf.extend_from_slice(b"\\b"),
+                0x0c => buf.extend_from_slice(b"\\f"),
+                0..0x20 => buf.extend_from_slice(&[
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX[(b >> 4) as usize],
+                    HEX[(b & 15) as usize],
+                ]),
+                _ => buf.push(b),
+            }
+            if buf.len() >= 8000 {
+                out.write_all(&buf)?;
+                buf.clear();
+            }
+        }
+        for &b in chunk.invalid() {
+            // `\xHH`, its backslash escaped for JSON.
+            buf.extend_from_slice(&[
+                b'\\',
+                b'\\',
+                b'x',
+                HEX[(b >> 4) as usize],
+                HEX[(b & 15) as usize],
+            ]);
+        }
+    }
+    buf.push(b'"');
+    out.write_all(&buf)
+}
+
 /// For text meant for a terminal: an escaped string with its control
 /// characters (C0, DEL and C1 such as U+009B CSI: valid UTF-8 but able to
 /// drive the terminal) also written `\xHH`, byte by byte. JSON and CSV
@@ -107,6 +157,32 @@ pub fn unescape(s: &str) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+
+    /// The streamed JSON string is what serde_json writes for the escaped
+    /// text, for any bytes (control characters, quotes, backslashes,
+    /// invalid UTF-8, multi-byte characters, pieces past the buffer size).
+    #[test]
+    fn json_escaped_matches_serde_json() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for n in 0..3000usize {
+            let len = if n % 100 == 0 { 20_000 } else { n % 40 };
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    [
+                        b'a', b'"', b'\\', 0, 0x1f, 0x7f, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xff, b'\n',
+                    ][(x % 13) as usize]
+                })
+                .collect();
+            let mut got = Vec::new();
+            write_json_escaped(&bytes, &mut got).unwrap();
+            let want = serde_json::to_string(&escape(&bytes)).unwrap();
+            assert_eq!(String::from_utf8(got).unwrap(), want, "{bytes:?}");
+        }
+    }
+
     use super::*;
 
     #[test]
