@@ -20,7 +20,8 @@ use memmap2::Mmap;
 
 /// Sizes tried for the sparse window, largest first. A stream that outgrows
 /// the window is an error asking for a file instead.
-const WINDOWS: [u64; 3] = [1 << 40, 1 << 36, 1 << 32];
+/// (Under an address-space limit, `ulimit -v`, only the smaller ones map.)
+const WINDOWS: [u64; 5] = [1 << 40, 1 << 36, 1 << 32, 1 << 30, 1 << 28];
 
 /// Bytes read from the stream per write to the file.
 const CHUNK: usize = 1 << 20;
