@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::builder::*;
 use crate::util::*;
+use crate::watch::*;
 
 /// Bytes a terminal would act on: C0 controls but `\n`, DEL, and the UTF-8
 /// encodings of the C1 controls U+0080..U+009F.
@@ -323,27 +324,6 @@ fn dump_never_writes_a_duplicate_field_and_says_so() {
     );
 }
 
-/// Peak `RssAnon` (heap and stacks, not mapped files) of a running child,
-/// sampled until it exits.
-fn peak_anon_kib(child: &mut std::process::Child) -> u64 {
-    let status = format!("/proc/{}/status", child.id());
-    let mut peak = 0;
-    loop {
-        if let Ok(text) = std::fs::read_to_string(&status) {
-            let kib = text
-                .lines()
-                .find_map(|l| l.strip_prefix("RssAnon:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-                .unwrap_or(0);
-            peak = peak.max(kib);
-        }
-        if child.try_wait().unwrap().is_some() {
-            return peak;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-}
-
 /// A dump followed by 256 MiB of zeros, gzip-compressed (about 250 KiB)
 /// and piped in: streamed to a spill file, never held on the heap.
 #[test]
@@ -364,18 +344,17 @@ fn compressed_and_piped_input_is_not_held_in_memory() {
     let gz = gz.finish().unwrap();
     let f = write(d.path(), "padded.rdb.gz", &gz);
     for via_stdin in [false, true] {
-        let mut cmd = bin();
-        cmd.args(["report", "--quiet"])
-            .arg(if via_stdin { "-" } else { p(&f) })
-            .env("TMPDIR", d.path())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null());
-        if via_stdin {
-            cmd.stdin(std::fs::File::open(&f).unwrap());
-        }
-        let mut child = cmd.spawn().unwrap();
-        let peak = peak_anon_kib(&mut child);
-        let o = child.wait_with_output().unwrap();
+        let feed = if via_stdin {
+            let mut file = std::fs::File::open(&f).unwrap();
+            Feed::Writer(Box::new(move |mut w| {
+                std::io::copy(&mut file, &mut w).unwrap_or(0)
+            }))
+        } else {
+            Feed::Null
+        };
+        let arg = if via_stdin { "-" } else { p(&f) };
+        let w = watched(&["report", "--quiet", arg], feed, false, Some(d.path()));
+        let (o, peak) = (w.out, w.peak_kib);
         assert_eq!(exit_code(&o), 0, "stdin {via_stdin}: {}", describe(&o));
         let text = String::from_utf8_lossy(&o.stdout);
         // The copy stops at the dump's end: the padding is named, but
@@ -594,51 +573,18 @@ fn many_databases_stay_linear() {
     assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
 }
 
-/// How a hostile case may run: under this address-space limit (so an
-/// allocation past it fails instead of growing), and with its peak heap
-/// (RssAnon) sampled.
-const AS_LIMIT: u64 = 3 << 30;
-
-/// Runs rdbscope with `args` under [`AS_LIMIT`] (set with setrlimit in the
-/// child), killed after two minutes; gives its output and peak RssAnon.
+/// Runs rdbscope with `args` under the address-space limit, its stdin
+/// from `stdin` when given; gives its output and peak RssAnon (KiB).
 fn bounded(args: &[&str], stdin: Option<std::fs::File>) -> (std::process::Output, u64) {
-    use std::os::unix::process::CommandExt as _;
-    let mut cmd = bin();
-    cmd.args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    if let Some(f) = stdin {
-        cmd.stdin(f);
-    }
-    // SAFETY: setrlimit is async-signal-safe; nothing else runs in the child.
-    unsafe {
-        cmd.pre_exec(|| {
-            let lim = libc::rlimit {
-                rlim_cur: AS_LIMIT,
-                rlim_max: AS_LIMIT,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let mut child = cmd.spawn().unwrap();
-    let id = child.id();
-    let killer = std::thread::spawn(move || {
-        for _ in 0..1200 {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            if !std::path::Path::new(&format!("/proc/{id}")).exists() {
-                return;
-            }
-        }
-        // SAFETY: a plain kill(2) of our own child.
-        unsafe { libc::kill(id as i32, libc::SIGKILL) };
-    });
-    let peak = peak_anon_kib(&mut child);
-    let o = child.wait_with_output().unwrap();
-    let _ = killer.join();
-    (o, peak)
+    let feed = match stdin {
+        None => Feed::Null,
+        Some(mut f) => Feed::Writer(Box::new(move |mut w| {
+            std::io::copy(&mut f, &mut w).unwrap_or(0)
+        })),
+    };
+    let w = watched(args, feed, true, None);
+    assert!(!w.hung, "{args:?} did not finish");
+    (w.out, w.peak_kib)
 }
 
 /// LZF bombs (values that inflate 88x) where nothing needs the bytes: a

@@ -1,0 +1,1125 @@
+//! Regression tests for the defects of issue #10 ("Bounded by design") that
+//! `hostile.rs` and `one_scan.rs` do not already cover. Each one builds its
+//! hostile input at test time (bombs are a few MB at most, large inputs are
+//! sparse files or generated pipes), asserts the fixed behaviour with real
+//! values, and bounds memory (peak `RssAnon`) where the defect was memory.
+//! Nothing here is a timing test: a generous kill timeout only turns a hang
+//! (or a return of a quadratic loop) into a failure.
+//!
+//! `RDBSCOPE_REGRESS_BIN=/path/to/rdbscope` runs these tests against another
+//! build (one from before the fixes, to see each of them fail).
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Output, Stdio};
+
+use serde_json::Value;
+
+use crate::builder::*;
+use crate::util::*;
+use crate::watch::*;
+
+// ---------------------------------------------------------------------------
+// Running the binary: kill timeout, address-space limit, peak RssAnon
+// ---------------------------------------------------------------------------
+
+/// Stdout and stderr together.
+fn all(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", describe(o)))
+}
+
+// ---------------------------------------------------------------------------
+// Building hostile values
+// ---------------------------------------------------------------------------
+
+/// LZF back-reference of `n` (3..=264) bytes at `distance` (1..=8192).
+fn lzf_backref(out: &mut Vec<u8>, n: usize, distance: usize) {
+    assert!((3..=264).contains(&n) && (1..=8192).contains(&distance));
+    let off = distance - 1;
+    if n - 2 < 7 {
+        out.push((((n - 2) << 5) | (off >> 8)) as u8);
+    } else {
+        out.push(((7 << 5) | (off >> 8)) as u8);
+        out.push((n - 9) as u8);
+    }
+    out.push(off as u8);
+}
+
+/// An LZF string (`C3 clen ulen data`) that inflates to `head`, then
+/// `unit` `times` times, then `tail`, at the format's best ratio (264
+/// bytes per 3-byte back-reference): the shape of a crafted bomb.
+fn lzf_repeat(head: &[u8], unit: &[u8], times: usize, tail: &[u8]) -> Vec<u8> {
+    assert!(times >= 1 && !unit.is_empty() && unit.len() <= 8192);
+    let mut z = lzf_literal(&[head, unit].concat());
+    let mut left = (times - 1) * unit.len();
+    let mut phase = 0;
+    while left > 0 {
+        let n = left.min(264);
+        if n >= 3 {
+            lzf_backref(&mut z, n, unit.len());
+        } else {
+            let bytes: Vec<u8> = (0..n).map(|k| unit[(phase + k) % unit.len()]).collect();
+            z.extend_from_slice(&lzf_literal(&bytes));
+        }
+        phase = (phase + n) % unit.len();
+        left -= n;
+    }
+    if !tail.is_empty() {
+        z.extend_from_slice(&lzf_literal(tail));
+    }
+    let ulen = head.len() + unit.len() * times + tail.len();
+    cat(&[vec![0xC3], len(z.len() as u64), len(ulen as u64), z])
+}
+
+/// Bytes a terminal would act on: C0 controls but `\n`, DEL, and the
+/// UTF-8 encodings of the C1 controls U+0080..U+009F.
+fn raw_controls(bytes: &[u8]) -> Vec<char> {
+    String::from_utf8_lossy(bytes)
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .collect()
+}
+
+/// `q` then `n` in base 26 (letters only: no digit or hex run that the
+/// prefix view would fold into `*`).
+fn letters(mut n: usize) -> String {
+    let mut v = String::from("q");
+    loop {
+        v.push((b'a' + (n % 26) as u8) as char);
+        n /= 26;
+        if n == 0 {
+            return v;
+        }
+    }
+}
+
+const CTIME_S: i64 = 1_700_000_000;
+const CTIME_MS: i64 = CTIME_S * 1000;
+
+const REPORT_COMMANDS: [&str; 4] = ["report", "bigkeys", "prefixes", "expiry"];
+
+// ---------------------------------------------------------------------------
+// Panics
+// ---------------------------------------------------------------------------
+
+/// The ends of i64 themselves (the issue's ±5000 is in hostile.rs): a key
+/// that expired at i64::MIN ms is in the histogram at the far past, not
+/// wrapped to the far future, and no command panics.
+#[test]
+fn expiry_at_exactly_the_ends_of_i64() {
+    let d = tempfile::tempdir().unwrap();
+    let f = Rdb::redis(9)
+        .select_db(0)
+        .expire_ms(i64::MIN)
+        .key(T_STRING, b"a", v_string(b"x"))
+        .expire_ms(i64::MAX)
+        .key(T_STRING, b"b", v_string(b"y"))
+        .finish(true);
+    let f = write(d.path(), "ends.rdb", &f);
+    for c in [
+        "verify", "dump", "keys", "report", "bigkeys", "prefixes", "expiry",
+    ] {
+        let o = go([c, p(&f)]);
+        assert_eq!(o.status.code(), Some(0), "{c}: {}", describe(&o));
+    }
+    let v = json(&go(["expiry", "--format", "json", p(&f)]));
+    let hist = v["histogram"].as_array().unwrap();
+    let keys: u64 = hist.iter().map(|b| b["keys"].as_u64().unwrap()).sum();
+    assert_eq!(keys, 2, "{v}");
+    let first = hist[0]["start_ms"].as_i64().unwrap();
+    let last = hist[hist.len() - 1]["end_ms"].as_i64().unwrap();
+    assert!(first <= i64::MIN + 1000 && last >= i64::MAX - 1000, "{v}");
+}
+
+// ---------------------------------------------------------------------------
+// LZF bombs
+// ---------------------------------------------------------------------------
+
+/// One stream node whose listpack (LZF, ~25 KB in the file) holds 300,000
+/// entries: `dump` writes them as they come instead of building a
+/// `serde_json::Value` per entry (the issue: a 727 KB stream aborted at
+/// 5.6 GB).
+#[test]
+fn an_lzf_stream_node_is_dumped_without_a_value_per_entry() {
+    let d = tempfile::tempdir().unwrap();
+    const N: usize = 300_000;
+    // Master entry: N live, 0 deleted, 1 field "f", terminator.
+    let master = listpack(&[i(N as i64), i(0), i(1), s("f"), i(0)]);
+    let master = &master[6..master.len() - 1];
+    // Each entry: flags SAMEFIELDS, ms-diff 0, seq-diff 0, value "v",
+    // lp-count 4; all 11 bytes alike, so the node compresses 88x.
+    let unit = [
+        0x02, 0x01, 0x00, 0x01, 0x00, 0x01, 0x81, b'v', 0x02, 0x04, 0x01,
+    ];
+    let total = 6 + master.len() + unit.len() * N + 1;
+    let mut head = (total as u32).to_le_bytes().to_vec();
+    head.extend_from_slice(&65535u16.to_le_bytes());
+    head.extend_from_slice(master);
+    let node = lzf_repeat(&head, &unit, N, &[0xFF]);
+    let value = cat(&[
+        len(1),
+        string(&raw_id((1, 0))),
+        node,
+        len(N as u64),
+        len(1),
+        len(0),
+        len(0),
+    ]);
+    let f = Rdb::redis(9)
+        .select_db(0)
+        .key(T_STREAM_LISTPACKS, b"st", value)
+        .finish(true);
+    assert!(f.len() < 64 << 10, "{}", f.len());
+    let f = write(d.path(), "stream.rdb", &f);
+    let w = watched(&["dump", p(&f)], Feed::Null, true, None);
+    assert!(!w.hung, "dump did not finish");
+    assert_eq!(exit_code(&w.out), 0, "{}", all(&w.out));
+    let text = String::from_utf8_lossy(&w.out.stdout);
+    assert!(
+        text.starts_with(r#"{"db":0,"key":"st","type":"stream""#),
+        "{}",
+        &text[..200.min(text.len())]
+    );
+    assert_eq!(
+        text.matches(r#"{"id":"1-0","fields":[["f","v"]]}"#).count(),
+        N
+    );
+    assert!(w.peak_kib < 64 << 10, "peak RssAnon {} KiB", w.peak_kib);
+}
+
+/// 32 keys whose LZF-compressed names hold 1 MiB segments (12 KB each in
+/// the file): the prefix tree keeps a short head and a hash of each, not
+/// the whole segment (the issue: 24 MB files drove report/prefixes to
+/// 5.9 GB). `prefixes` and `expiry` (no-TTL prefixes) hold only the tree.
+#[test]
+fn lzf_keys_of_1_mib_segments_are_not_kept_whole() {
+    let d = tempfile::tempdir().unwrap();
+    const N: usize = 32;
+    let mut r = Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .aux("ctime", &CTIME_S.to_string())
+        .select_db(0);
+    for n in 0..N {
+        let head = format!("big:{}", letters(n));
+        let key = lzf_repeat(head.as_bytes(), b"x", 1 << 20, b":1");
+        r = r.key_enc(T_STRING, &key, v_string(b"v"));
+    }
+    let f = r.finish(true);
+    assert!(f.len() < 1 << 20, "{}", f.len());
+    let f = write(d.path(), "segments.rdb", &f);
+    let w = watched(
+        &["prefixes", "--format", "json", "--top", "100", p(&f)],
+        Feed::Null,
+        true,
+        None,
+    );
+    assert!(!w.hung, "prefixes did not finish");
+    assert_eq!(exit_code(&w.out), 0, "{}", all(&w.out));
+    assert!(
+        w.peak_kib < 64 << 10,
+        "prefixes: peak RssAnon {} KiB",
+        w.peak_kib
+    );
+    let v = json(&w.out);
+    let rows = v["prefixes"].as_array().unwrap();
+    let top = rows.iter().find(|r| r["prefix"] == "big:*").unwrap();
+    assert_eq!(top["keys"], N as u64, "{top}");
+    let long: Vec<&Value> = rows.iter().filter(|r| r["depth"] == 2).collect();
+    assert_eq!(long.len(), N, "distinct long segments stay apart");
+    for r in long {
+        let label = r["prefix"].as_str().unwrap();
+        assert!(label.len() <= 300 && label.contains("...#"), "{label}");
+        assert_eq!(r["keys"], 1, "{r}");
+    }
+    let w = watched(
+        &["expiry", "--format", "json", p(&f)],
+        Feed::Null,
+        true,
+        None,
+    );
+    assert!(!w.hung, "expiry did not finish");
+    assert_eq!(exit_code(&w.out), 0, "{}", all(&w.out));
+    assert!(
+        w.peak_kib < 64 << 10,
+        "expiry: peak RssAnon {} KiB",
+        w.peak_kib
+    );
+    let v = json(&w.out);
+    assert_eq!(v["no_ttl_keys"], N as u64, "{v}");
+    assert_eq!(v["no_ttl_prefixes"][0]["prefix"], "big:*", "{v}");
+}
+
+/// The big-key lists of `report` and `bigkeys` hold their keys' names:
+/// 12 keys of 4 MiB LZF-compressed names (47 KB each in the file) must not
+/// keep every list's copy of each whole name (a 12 MB file of eight
+/// 128 MiB names drives both to 2.9 GB).
+#[test]
+fn big_key_lists_do_not_keep_whole_lzf_key_names() {
+    let d = tempfile::tempdir().unwrap();
+    const N: usize = 12;
+    let mut r = Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .aux("ctime", &CTIME_S.to_string())
+        .select_db(0);
+    for n in 0..N {
+        let head = format!("big:{}", letters(n));
+        let key = lzf_repeat(head.as_bytes(), b"x", 4 << 20, b":1");
+        r = r.key_enc(T_STRING, &key, v_string(&vec![b'v'; 100 + n]));
+    }
+    let f = write(d.path(), "names.rdb", &r.finish(true));
+    for c in ["report", "bigkeys"] {
+        let w = watched(&[c, "--format", "json", p(&f)], Feed::Null, true, None);
+        assert!(!w.hung, "{c} did not finish");
+        assert_eq!(exit_code(&w.out), 0, "{c}: {}", all(&w.out));
+        assert!(
+            w.peak_kib < 64 << 10,
+            "{c}: peak RssAnon {} KiB",
+            w.peak_kib
+        );
+    }
+}
+
+/// `dump` of one LZF string of 8 MiB of zeros (88 KB in the file): its JSON
+/// (`\u0000` six bytes each) is written as it is escaped, so memory stays
+/// near the value's size (the issue: a 5 MB file aborted `dump` at 3.2 GB).
+#[test]
+fn dump_of_an_lzf_string_bomb_stays_near_the_value_size() {
+    let d = tempfile::tempdir().unwrap();
+    const ULEN: usize = 8 << 20;
+    let f = Rdb::redis(10)
+        .select_db(0)
+        .key(T_STRING, b"big", string_lzf_zeros(ULEN as u64))
+        .finish(true);
+    let f = write(d.path(), "bomb.rdb", &f);
+    let w = watched(&["dump", p(&f)], Feed::Null, true, None);
+    assert!(!w.hung, "dump did not finish");
+    assert_eq!(exit_code(&w.out), 0, "{}", all(&w.out));
+    let text = String::from_utf8_lossy(&w.out.stdout);
+    assert!(
+        text.starts_with(r#"{"db":0,"key":"big""#),
+        "{}",
+        &text[..100]
+    );
+    assert_eq!(text.matches("\\u0000").count(), ULEN);
+    let bound = 4 * (ULEN as u64 >> 10) + (16 << 10);
+    assert!(
+        w.peak_kib < bound,
+        "peak RssAnon {} KiB for an {} MiB value (bound {bound} KiB)",
+        w.peak_kib,
+        ULEN >> 20
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Wrapper bombs and unbounded reads
+// ---------------------------------------------------------------------------
+
+/// `/dev/zero` as a dump, a rules file, a baseline or a side of `diff`:
+/// refused from its first bytes (or after a 256 MiB cap for the text
+/// files), never read until memory runs out.
+#[test]
+fn dev_zero_is_refused_not_read_to_the_end() {
+    let d = tempfile::tempdir().unwrap();
+    let dump = Rdb::redis(10)
+        .select_db(0)
+        .key(T_STRING, b"k", v_string(b"v"))
+        .finish(true);
+    let dump = write(d.path(), "a.rdb", &dump);
+    let rules = write(d.path(), "rules.toml", b"max_key_bytes = \"1MB\"\n");
+    let base_rules = write(
+        d.path(),
+        "base.toml",
+        b"baseline = \"/dev/zero\"\nmax_growth = \"10%\"\n",
+    );
+    let not_rdb = "/dev/zero: not an RDB file: expected REDISnnnn or VALKEYnnn at offset 0";
+    // (args, the error, peak RssAnon bound in KiB)
+    let cases: Vec<(Vec<&str>, &str, u64)> = vec![
+        (vec!["report", "/dev/zero"], not_rdb, 64 << 10),
+        (vec!["verify", "/dev/zero"], "offset 0", 64 << 10),
+        (vec!["keys", "/dev/zero"], not_rdb, 64 << 10),
+        (vec!["dump", "/dev/zero"], not_rdb, 64 << 10),
+        (vec!["diff", "/dev/zero", p(&dump)], not_rdb, 64 << 10),
+        (vec!["diff", p(&dump), "/dev/zero"], not_rdb, 64 << 10),
+        (
+            vec!["check", "/dev/zero", "--rules", p(&rules)],
+            not_rdb,
+            64 << 10,
+        ),
+        (
+            vec!["check", p(&dump), "--rules", "/dev/zero"],
+            "rules file /dev/zero is larger than 256 MiB: not a rules file",
+            320 << 10,
+        ),
+        (
+            vec!["check", p(&dump), "--rules", p(&base_rules)],
+            "baseline /dev/zero is larger than 256 MiB: not a baseline",
+            320 << 10,
+        ),
+    ];
+    for (args, want, bound) in cases {
+        let w = watched(&args, Feed::Null, true, None);
+        assert!(!w.hung, "{args:?} did not finish");
+        let text = all(&w.out);
+        assert_eq!(exit_code(&w.out), 2, "{args:?}: {text}");
+        assert!(text.contains(want), "{args:?}: {text}");
+        assert!(
+            w.peak_kib < bound,
+            "{args:?}: peak RssAnon {} KiB",
+            w.peak_kib
+        );
+    }
+}
+
+/// A valid dump on stdin followed by 3 GiB of zeros (a plain pipe, no
+/// compression): the scan ends at the dump's end plus a short look at what
+/// follows, says so, and closes the pipe; nothing is held in memory.
+#[test]
+fn a_pipe_with_gigabytes_after_the_dump_is_not_read_to_the_end() {
+    let d = tempfile::tempdir().unwrap();
+    let rdb = Rdb::redis(10)
+        .aux("ctime", &CTIME_S.to_string())
+        .select_db(0)
+        .key(T_STRING, b"k", v_string(b"v"))
+        .finish(true);
+    const ZEROS: u64 = 3 << 30;
+    let feed = Feed::Writer(Box::new(move |mut stdin| {
+        if stdin.write_all(&rdb).is_err() {
+            return 0;
+        }
+        let chunk = vec![0u8; 1 << 20];
+        let mut sent = rdb.len() as u64;
+        while sent < rdb.len() as u64 + ZEROS {
+            if stdin.write_all(&chunk).is_err() {
+                break;
+            }
+            sent += chunk.len() as u64;
+        }
+        sent
+    }));
+    let w = watched(&["report", "-"], feed, false, Some(d.path()));
+    assert!(!w.hung, "report did not finish");
+    assert_eq!(exit_code(&w.out), 0, "{}", all(&w.out));
+    let text = stdout(&w.out);
+    let n: u64 = text
+        .split("at least ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the zeros are named: {text}"));
+    assert!(
+        text.contains("bytes after the RDB's checksum are neither an AOF tail")
+            && n > 0
+            && n < ZEROS,
+        "{text}"
+    );
+    assert!(
+        w.fed < ZEROS,
+        "the pipe was read to its end ({} bytes)",
+        w.fed
+    );
+    assert!(w.peak_kib < 100 << 10, "peak RssAnon {} KiB", w.peak_kib);
+}
+
+/// The same pipe under a 3 GiB address-space limit, where no sparse window
+/// can be mapped: the fallback copies the whole stream to TMPDIR first.
+#[test]
+fn a_pipe_with_gigabytes_after_the_dump_under_an_address_space_limit() {
+    let d = tempfile::tempdir().unwrap();
+    let rdb = Rdb::redis(10)
+        .select_db(0)
+        .key(T_STRING, b"k", v_string(b"v"))
+        .finish(true);
+    const ZEROS: u64 = 3 << 30;
+    let feed = Feed::Writer(Box::new(move |mut stdin| {
+        let _ = stdin.write_all(&rdb);
+        let chunk = vec![0u8; 1 << 20];
+        let mut sent = 0;
+        while sent < ZEROS && stdin.write_all(&chunk).is_ok() {
+            sent += chunk.len() as u64;
+        }
+        sent
+    }));
+    let w = watched(&["report", "-"], feed, true, Some(d.path()));
+    assert!(!w.hung, "report did not finish");
+    assert_eq!(exit_code(&w.out), 0, "{}", all(&w.out));
+    assert!(w.fed < ZEROS, "the pipe was read to its end");
+}
+
+/// An LZ4 frame (4.9 MB) that inflates 255x: 300 blocks of 4 MiB of zeros
+/// behind a key that claims a 10 GiB string. Stopped as a bomb after
+/// 1 GiB, with the heap bounded (hostile.rs has the zstd case; a gzip one
+/// takes ~20 s to inflate 1 GiB in a debug build).
+#[test]
+fn an_lz4_bomb_is_stopped() {
+    let d = tempfile::tempdir().unwrap();
+    let mut head = Rdb::redis(10).select_db(0).bytes();
+    head.push(T_STRING);
+    head.extend_from_slice(&string(b"k"));
+    head.extend_from_slice(&len(10 << 30));
+    head.push(0);
+    // Frame: magic, FLG (version 1, independent blocks), BD (4 MiB
+    // blocks), header checksum (xxh32 of FLG BD, second byte).
+    let mut z = vec![0x04, 0x22, 0x4D, 0x18, 0x60, 0x70, 0x73];
+    // The head as a stored block.
+    z.extend_from_slice(&(head.len() as u32 | 1 << 31).to_le_bytes());
+    z.extend_from_slice(&head);
+    // 4 MiB of zeros: one literal, a match at offset 1 of 4 MiB - 6 bytes
+    // (15 in the token, then 255 per extra byte), the 5 literals a block
+    // must end with.
+    let block = 4 << 20;
+    let extra = block - 1 - 5 - 4 - 15;
+    let mut b = vec![0x1F, 0x00, 0x01, 0x00];
+    b.extend(std::iter::repeat_n(0xFF, extra / 255));
+    b.push((extra % 255) as u8);
+    b.extend_from_slice(&[0x50, 0, 0, 0, 0, 0]);
+    for _ in 0..300 {
+        z.extend_from_slice(&(b.len() as u32).to_le_bytes());
+        z.extend_from_slice(&b);
+    }
+    z.extend_from_slice(&[0; 4]);
+    let f = write(d.path(), "bomb.rdb.lz4", &z);
+    let w = watched(&["report", p(&f)], Feed::Null, true, Some(d.path()));
+    assert!(!w.hung, "report did not finish");
+    let err = String::from_utf8_lossy(&w.out.stderr);
+    assert_eq!(exit_code(&w.out), 2, "{err}");
+    assert!(
+        err.contains("lz4: ") && err.contains("decompression bomb"),
+        "{err}"
+    );
+    assert!(w.peak_kib < 64 << 10, "peak RssAnon {} KiB", w.peak_kib);
+}
+
+// ---------------------------------------------------------------------------
+// Quadratic CPU
+// ---------------------------------------------------------------------------
+
+/// 150,000 hash templates, each used by the key after it: `verify` and
+/// `dump` stay linear (the issue: 100,000 took `verify` 36 s, so a return
+/// of that would take over a minute here; one_scan.rs covers the report
+/// commands with 20,000).
+#[test]
+fn a_150k_template_file_verifies_and_dumps_linearly() {
+    let d = tempfile::tempdir().unwrap();
+    const N: u64 = 150_000;
+    let mut r = Rdb::redis(15)
+        .aux("ctime", &CTIME_S.to_string())
+        .select_db(0);
+    for n in 0..N {
+        r = r.hash_template(n, &[b"f"]).key(
+            T_HASH_TMPL_ARRAY_REF,
+            format!("k:{n}").as_bytes(),
+            v_hash_tmpl_array_ref(n, &[string(format!("{n}").as_bytes())]),
+        );
+    }
+    let f = write(d.path(), "templates.rdb", &r.finish(true));
+    let w = watched(
+        &["verify", "--format", "json", p(&f)],
+        Feed::Null,
+        false,
+        None,
+    );
+    assert!(!w.hung, "verify did not finish");
+    let v = json(&w.out);
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["keys"], N, "{v}");
+    let w = watched(&["dump", p(&f)], Feed::Null, false, None);
+    assert!(!w.hung, "dump did not finish");
+    assert_eq!(exit_code(&w.out), 0, "{}", all(&w.out));
+    let text = stdout(&w.out);
+    assert_eq!(text.lines().count() as u64, N);
+    let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(last["key"], format!("k:{}", N - 1));
+    assert_eq!(
+        last["value"],
+        serde_json::json!({"f": format!("{}", N - 1)})
+    );
+}
+
+/// `check` against a baseline of 300,000 prefixes, with 10,000 in the
+/// dump: each side is looked up in a map, not searched once per row of the
+/// other (the issue: over 120 s).
+#[test]
+fn check_against_a_baseline_of_300k_prefixes() {
+    let d = tempfile::tempdir().unwrap();
+    const FAMILIES: usize = 10_000;
+    const GONE: usize = 300_000;
+    let mut r = Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .aux("ctime", &CTIME_S.to_string())
+        .select_db(0);
+    for n in 0..FAMILIES {
+        r = r.key(
+            T_STRING,
+            format!("{}:1", letters(n)).as_bytes(),
+            v_string(b"v"),
+        );
+    }
+    let f = write(d.path(), "a.rdb", &r.finish(true));
+    let o = go(["report", "--quiet", "--format", "json", p(&f)]);
+    assert_eq!(exit_code(&o), 0, "{}", describe(&o));
+    let mut base = stdout(&o);
+    // 300,000 more depth-1 rows: prefixes that are gone from the dump.
+    let mut rows = String::new();
+    for n in 0..GONE {
+        rows.push_str(&format!(
+            "{{\"prefix\":\"gone{n}:*\",\"depth\":1,\"keys\":1,\"bytes\":1,\"share\":0.0,\
+             \"no_ttl_keys\":1,\"no_ttl_bytes\":1,\"expired_keys\":0,\"children_dropped\":false}},"
+        ));
+    }
+    // All prefixes are in `prefix_totals` (the top rows in `prefixes`).
+    let field = ["\"prefix_totals\":[", "\"prefixes\":["]
+        .into_iter()
+        .find(|f| base.contains(f))
+        .unwrap();
+    let at = base.find(field).unwrap() + field.len();
+    base.insert_str(at, &rows);
+    write(d.path(), "baseline.json", base.as_bytes());
+    let rules = write(
+        d.path(),
+        "rules.toml",
+        b"baseline = \"baseline.json\"\nmax_growth = \"10%\"\n",
+    );
+    let w = watched(
+        &["check", p(&f), "--rules", p(&rules)],
+        Feed::Null,
+        false,
+        None,
+    );
+    assert!(!w.hung, "check did not finish");
+    assert_eq!(exit_code(&w.out), 0, "{}", all(&w.out));
+    let text = stdout(&w.out);
+    assert!(
+        text.contains(&format!(
+            "PASS  max_growth = 10% (per prefix): 0 of the baseline's {} prefixes grew more \
+             than 10%",
+            GONE + FAMILIES
+        )),
+        "{text}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Terminal injection
+// ---------------------------------------------------------------------------
+
+/// 150 keys under a hostile prefix expiring in the same second: the
+/// expiry cluster names that prefix, escaped, in every text view.
+#[test]
+fn expiry_cluster_prefixes_are_escaped() {
+    let d = tempfile::tempdir().unwrap();
+    let evil = "\u{1b}[2J\u{9b}31m\u{85}";
+    let mut r = Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .aux("ctime", &CTIME_S.to_string())
+        .select_db(0);
+    for n in 0..150 {
+        r = r.expire_ms(CTIME_MS + 3_600_000).key(
+            T_STRING,
+            format!("{evil}:{n}").as_bytes(),
+            v_string(b"v"),
+        );
+    }
+    for n in 0..50 {
+        r = r.expire_ms(CTIME_MS + 7_200_000 + n * 1000).key(
+            T_STRING,
+            format!("calm:{n}").as_bytes(),
+            v_string(b"v"),
+        );
+    }
+    let f = write(d.path(), "cluster.rdb", &r.finish(true));
+    let v = json(&go(["expiry", "--format", "json", p(&f)]));
+    let clusters = v["clusters"].as_array().unwrap();
+    assert_eq!(clusters.len(), 1, "{v}");
+    assert_eq!(clusters[0]["keys"], 150, "{v}");
+    assert_eq!(
+        clusters[0]["top_prefixes"][0]["prefix"],
+        format!("{evil}:*"),
+        "{v}"
+    );
+    let escaped = "\\x1b[2J\\xc2\\x9b31m\\xc2\\x85:*";
+    for c in ["expiry", "report"] {
+        let o = go([c, p(&f)]);
+        assert_eq!(exit_code(&o), 0, "{c}: {}", describe(&o));
+        assert_eq!(raw_controls(&o.stdout), Vec::<char>::new(), "{c}");
+        assert_eq!(raw_controls(&o.stderr), Vec::<char>::new(), "{c}");
+        let text = stdout(&o);
+        let cluster = text
+            .lines()
+            .skip_while(|l| !l.starts_with("Expiry clusters"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("{c}: no cluster: {text}"));
+        assert!(
+            cluster.contains("150 keys") && cluster.ends_with(&format!(": 150 {escaped}")),
+            "{c}: {text}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Silent acceptance
+// ---------------------------------------------------------------------------
+
+/// A string key "fine", then one damaged value; `redis-ver` 7.2 (so the
+/// target keeps listpacks and intsets as stored) and, unless `crc`, a
+/// zeroed CRC. Gives the file and the damaged record's offset.
+fn damaged(version: u32, type_byte: u8, key: &[u8], value: Vec<u8>, crc: bool) -> (Vec<u8>, u64) {
+    let r = Rdb::redis(version)
+        .aux("redis-ver", "7.2.4")
+        .aux("ctime", &CTIME_S.to_string())
+        .select_db(0)
+        .key(T_STRING, b"fine", v_string(b"ok"));
+    let at = r.offset() as u64;
+    (r.key(type_byte, key, value).finish(crc), at)
+}
+
+/// Every command on `f` exits 2 with the error `verify` gives: `at offset
+/// N: <what>` naming the key.
+fn every_command_rejects(f: &Path, at: u64, what: &str, key: Option<&str>) {
+    let rules = f.with_extension("toml");
+    std::fs::write(&rules, "max_key_bytes = \"1MB\"\n").unwrap();
+    let want = format!("at offset {at}: ");
+    let mut cases: Vec<Vec<&str>> = ["verify", "keys", "dump"]
+        .iter()
+        .chain(REPORT_COMMANDS.iter())
+        .map(|c| vec![*c, p(f)])
+        .collect();
+    cases.push(vec!["report", "--target", "redis-7.2", p(f)]);
+    cases.push(vec!["check", p(f), "--rules", p(&rules)]);
+    cases.push(vec!["diff", p(f), p(f)]);
+    for args in cases {
+        let o = go(&args);
+        let text = all(&o);
+        assert_eq!(exit_code(&o), 2, "{args:?}: {text}");
+        assert!(
+            text.contains(&want) && text.contains(what),
+            "{args:?}: want {want:?} and {what:?}: {text}"
+        );
+        if let Some(k) = key {
+            assert!(text.contains(&format!("key \"{k}\"")), "{args:?}: {text}");
+        }
+    }
+}
+
+/// With the CRC zeroed (or absent: RDB 4 has none), the report commands
+/// reject what `verify` rejects: an unsorted intset, a listpack entry that
+/// runs past its blob, a quicklist node whose listpack has a bad backlen.
+#[test]
+fn without_a_checksum_damaged_blobs_are_rejected_by_every_command() {
+    let d = tempfile::tempdir().unwrap();
+    // Intset 3, 1, 2: the second element (after the 8-byte header and the
+    // first) is out of order.
+    let intset_v = v_blob(&intset(2, &[3, 1, 2]));
+    // Listpack "aaaa", "bbbb": the second entry (at 12) claims 10 bytes,
+    // 6 are left (its own 5 and the end marker).
+    let mut lp = listpack(&[s("aaaa"), s("bbbb")]);
+    lp[12] = 0x8a;
+    // Quicklist 2, one packed node: the first entry's (at 6) backlen says
+    // 7, not 5.
+    let mut ql = listpack(&[s("aaaa"), s("bbbb")]);
+    ql[11] = 0x07;
+    let ql_v = cat(&[len(1), len(2), string(&ql)]);
+    // (name, type, key, value, error offset after the type byte and the
+    // key, the error)
+    type Case<'a> = (&'a str, u8, &'a [u8], Vec<u8>, u64, &'a str);
+    let cases: [Case; 3] = [
+        (
+            "intset",
+            T_SET_INTSET,
+            b"set:unsorted",
+            intset_v,
+            1 + 10,
+            "bad intset: elements not in ascending order",
+        ),
+        (
+            "listpack",
+            T_SET_LISTPACK,
+            b"set:past",
+            v_blob(&lp),
+            1 + 13,
+            "need 10 bytes, 6 left",
+        ),
+        (
+            "quicklist",
+            T_LIST_QUICKLIST_2,
+            b"list:backlen",
+            ql_v,
+            3 + 6,
+            "bad listpack: entry backlen 7 does not match its size 5",
+        ),
+    ];
+    for (name, t, key, value, into, what) in cases {
+        let (bytes, rec) = damaged(11, t, key, value.clone(), false);
+        let at = rec + 1 + string(key).len() as u64 + into;
+        let f = write(d.path(), &format!("{name}.rdb"), &bytes);
+        every_command_rejects(&f, at, what, Some(std::str::from_utf8(key).unwrap()));
+        // A stored CRC vouches for the blobs the report commands skip;
+        // verify still walks them.
+        let (bytes, _) = damaged(11, t, key, value, true);
+        let f = write(d.path(), &format!("{name}-crc.rdb"), &bytes);
+        let o = go(["verify", p(&f)]);
+        assert_eq!(exit_code(&o), 2, "{name}: {}", describe(&o));
+        let text = stdout(&o);
+        assert!(
+            text.contains(&format!("at offset {at}: ")) && text.contains(what),
+            "{name}: {text}"
+        );
+    }
+    // RDB 4: no AUX, no CRC at all; a 7.0 target keeps the intset.
+    let f = Rdb::redis(4)
+        .select_db(0)
+        .key(T_STRING, b"fine", v_string(b"ok"))
+        .key(
+            T_SET_INTSET,
+            b"set:unsorted",
+            v_blob(&intset(2, &[3, 1, 2])),
+        )
+        .finish(false);
+    let f = write(d.path(), "v4.rdb", &f);
+    let at = 20 + 1 + 1 + 12 + 1 + 10;
+    for c in REPORT_COMMANDS {
+        let o = go([c, "--target", "redis-7.0", p(&f)]);
+        assert_eq!(exit_code(&o), 2, "{c}: {}", describe(&o));
+        assert!(
+            all(&o).contains(&format!(
+                "at offset {at}: bad intset: elements not in ascending order"
+            )),
+            "{c}: {}",
+            describe(&o)
+        );
+    }
+}
+
+/// An LZF string longer than 20 bytes whose back-reference points before
+/// the output: the report commands must inflate (or check) it when no CRC
+/// vouches for it, as `verify` and `dump` do.
+#[test]
+fn without_a_checksum_a_broken_long_lzf_string_is_rejected() {
+    let d = tempfile::tempdir().unwrap();
+    // clen 6, ulen 30: literal "ab", then a back-reference of 9 at distance 100.
+    let value = [0xC3, 0x06, 0x1E, 0x01, b'a', b'b', 0xE0, 0x00, 0x63];
+    let (bytes, rec) = damaged(9, T_STRING, b"str:lzf", value.to_vec(), false);
+    let f = write(d.path(), "lzf.rdb", &bytes);
+    // The back-reference: after the type byte, the key (8), 0xC3, clen,
+    // ulen and the 3-byte literal run.
+    every_command_rejects(
+        &f,
+        rec + 1 + 8 + 3 + 3,
+        "bad LZF string: lzf back-reference before start",
+        Some("str:lzf"),
+    );
+}
+
+/// A broken LZF AUX value is an error for every command, not only verify.
+#[test]
+fn a_broken_lzf_aux_value_is_rejected_by_every_command() {
+    let d = tempfile::tempdir().unwrap();
+    let value = [0xC3, 0x06, 0x1E, 0x01, b'a', b'b', 0xE0, 0x00, 0x63];
+    for crc in [false, true] {
+        let r = Rdb::redis(9).aux("redis-ver", "7.0.15");
+        // The back-reference: after 0xFA, "junk" (5), 0xC3, clen, ulen and
+        // the 3-byte literal run.
+        let at = r.offset() as u64 + 1 + 5 + 3 + 3;
+        let f = r
+            .aux_enc(&string(b"junk"), &value)
+            .select_db(0)
+            .key(T_STRING, b"fine", v_string(b"ok"))
+            .finish(crc);
+        let f = write(d.path(), &format!("aux-{crc}.rdb"), &f);
+        every_command_rejects(
+            &f,
+            at,
+            "bad LZF string: lzf back-reference before start",
+            None,
+        );
+    }
+}
+
+/// 2 GiB of zeros after the dump (a sparse file: nothing is written):
+/// named with their size in a warning, never read.
+#[test]
+fn gigabytes_after_the_dump_are_named_not_read() {
+    let d = tempfile::tempdir().unwrap();
+    let rdb = Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .aux("ctime", &CTIME_S.to_string())
+        .select_db(0)
+        .key(T_STRING, b"k", v_string(b"v"))
+        .finish(true);
+    let f = write(d.path(), "padded.rdb", &rdb);
+    const PAD: u64 = 2 << 30;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&f)
+        .unwrap()
+        .set_len(rdb.len() as u64 + PAD)
+        .unwrap();
+    let warning = "2147483648 bytes after the RDB's checksum are neither an AOF tail nor a replication end mark";
+    let w = watched(
+        &["verify", "--format", "json", p(&f)],
+        Feed::Null,
+        false,
+        None,
+    );
+    assert!(!w.hung, "verify did not finish");
+    assert_eq!(exit_code(&w.out), 0, "{}", all(&w.out));
+    let v = json(&w.out);
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["trailing_bytes"], PAD, "{v}");
+    assert_eq!(v["trailing_kind"], "unknown", "{v}");
+    assert!(v["warnings"][0].as_str().unwrap().contains(warning), "{v}");
+    for c in REPORT_COMMANDS {
+        let w = watched(&[c, p(&f)], Feed::Null, false, None);
+        assert!(!w.hung, "{c} did not finish");
+        assert_eq!(exit_code(&w.out), 0, "{c}: {}", all(&w.out));
+        assert!(all(&w.out).contains(warning), "{c}: {}", all(&w.out));
+        assert!(
+            w.peak_kib < 64 << 10,
+            "{c}: peak RssAnon {} KiB",
+            w.peak_kib
+        );
+    }
+}
+
+/// AUX ctime = i64::MAX seconds overflows milliseconds: ignored with a
+/// warning, not wrapped to 1969 (which made every TTL ~54 years long).
+#[test]
+fn an_aux_ctime_past_the_range_of_milliseconds_is_ignored() {
+    let d = tempfile::tempdir().unwrap();
+    for ctime in [i64::MAX, i64::MIN, i64::MAX / 1000 + 1] {
+        let f = Rdb::redis(9)
+            .aux("redis-ver", "7.0.15")
+            .aux("ctime", &ctime.to_string())
+            .select_db(0)
+            .expire_ms(CTIME_MS)
+            .key(T_STRING, b"ttl", v_string(b"v"))
+            .key(T_STRING, b"none", v_string(b"v"))
+            .finish(true);
+        let f = write(d.path(), "ctime.rdb", &f);
+        let warning = format!("AUX ctime {ctime} is out of range; ignored");
+        for c in ["verify", "report", "expiry"] {
+            let o = go([c, p(&f)]);
+            assert_eq!(exit_code(&o), 0, "{ctime} {c}: {}", describe(&o));
+            let text = stdout(&o);
+            assert!(text.contains(&warning), "{ctime} {c}: {text}");
+            assert!(
+                !text.contains("dumped") && !text.contains("1969"),
+                "{ctime} {c}: {text}"
+            );
+        }
+        let v = json(&go(["report", "--format", "json", p(&f)]));
+        assert_eq!(v["files"][0]["ctime"], Value::Null, "{ctime}");
+        assert_eq!(v["expiry"]["expired_keys"], 0, "{ctime}");
+        // No ctime: the TTL column is empty, the expiry time is kept.
+        let o = go(["keys", "--format", "jsonl", p(&f)]);
+        assert_eq!(exit_code(&o), 0, "{}", describe(&o));
+        let rows = json_lines(&o);
+        assert_eq!(rows[0]["key"], "ttl");
+        assert_eq!(rows[0]["ttl_s"], Value::Null, "{}", rows[0]);
+        assert_eq!(rows[0]["expiry"], "2023-11-14T22:13:20.000Z", "{}", rows[0]);
+    }
+}
+
+/// Duplicate hash fields in the encodings hostile.rs does not try (a
+/// plain hash, a listpack, a template naming one field twice) and
+/// duplicate zset members: each written once, the rest named on stderr.
+#[test]
+fn dump_writes_each_field_once_in_every_encoding() {
+    let d = tempfile::tempdir().unwrap();
+    let pairs = [s("f"), s("1"), s("g"), s("2"), s("f"), s("3")];
+    let f = Rdb::redis(15)
+        .aux("redis-ver", "8.2.0")
+        .select_db(0)
+        .key(
+            T_HASH,
+            b"h:plain",
+            v_hash(&[(b"f", b"1"), (b"g", b"2"), (b"f", b"3")]),
+        )
+        .key(T_HASH_LISTPACK, b"h:lp", v_blob(&listpack(&pairs)))
+        .key(T_ZSET_LISTPACK, b"z:lp", v_blob(&listpack(&pairs)))
+        .key(
+            T_ZSET_2,
+            b"z:dup",
+            v_zset2(&[(b"f", 1.0), (b"g", 2.0), (b"f", 3.0)]),
+        )
+        .hash_template(7, &[b"f", b"f"])
+        .key(
+            T_HASH_TMPL_ARRAY_REF,
+            b"t:dup",
+            v_hash_tmpl_array_ref(7, &[string(b"1"), string(b"2")]),
+        )
+        .finish(true);
+    let f = write(d.path(), "dups.rdb", &f);
+    let o = go(["dump", p(&f)]);
+    assert_eq!(exit_code(&o), 0, "{}", describe(&o));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    for (line, value) in lines.iter().zip([
+        serde_json::json!({"f": "1", "g": "2"}),
+        serde_json::json!({"f": "1", "g": "2"}),
+        serde_json::json!([["f", 1.0], ["g", 2.0]]),
+        serde_json::json!([["f", 1.0], ["g", 2.0]]),
+        serde_json::json!({"f": "1"}),
+    ]) {
+        // Counted in the text: a JSON parser keeps one of two equal keys.
+        assert_eq!(line.matches("\"f\"").count(), 1, "{line}");
+        let v: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["value"], value, "{line}");
+    }
+    let err = String::from_utf8_lossy(&o.stderr);
+    for (key, what) in [
+        ("h:plain", "fields"),
+        ("h:lp", "fields"),
+        ("z:lp", "members"),
+        ("z:dup", "members"),
+        ("t:dup", "fields"),
+    ] {
+        assert!(
+            err.contains(&format!("key \"{key}\": 1 duplicate {what} left out")),
+            "{key}: {err}"
+        );
+    }
+}
+
+/// Percentages that are not numbers, infinite, or beyond any growth are
+/// rule errors naming their line, not rules that pass (or fail) on NaN.
+#[test]
+fn rules_refuse_nan_inf_and_huge_percentages() {
+    let d = tempfile::tempdir().unwrap();
+    let f = Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .select_db(0)
+        .key(T_STRING, b"user:1", v_string(b"v"))
+        .finish(true);
+    let f = write(d.path(), "a.rdb", &f);
+    let o = go(["report", "--quiet", "--format", "json", p(&f)]);
+    write(d.path(), "baseline.json", &o.stdout);
+    for pct in [
+        "nan%",
+        "NaN%",
+        "inf%",
+        "-inf%",
+        "infinity%",
+        "1e308%",
+        "1e7%",
+        "-1%",
+    ] {
+        for rule in ["max_no_ttl_share", "max_growth"] {
+            let text = format!("# gate\n{rule} = \"{pct}\"\nbaseline = \"baseline.json\"\n");
+            let rules = write(d.path(), "rules.toml", text.as_bytes());
+            let o = go(["check", p(&f), "--rules", p(&rules)]);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(exit_code(&o), 2, "{rule} = {pct}: {}", describe(&o));
+            assert!(
+                err.contains("invalid rules") && err.contains("line 2") && err.contains(pct),
+                "{rule} = {pct}: {err}"
+            );
+            assert!(o.stdout.is_empty(), "{rule} = {pct}: {}", describe(&o));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Pipes and deep keys
+// ---------------------------------------------------------------------------
+
+/// `diff old.rdb <(cat new.rdb)`: a side given as a pipe's path is sniffed
+/// (dump or report JSON) without losing its first byte.
+#[test]
+fn diff_reads_a_side_from_a_named_pipe() {
+    let d = tempfile::tempdir().unwrap();
+    let mk = |n: usize| {
+        let mut r = Rdb::redis(10)
+            .aux("redis-ver", "7.0.15")
+            .aux("ctime", &CTIME_S.to_string())
+            .select_db(0);
+        for k in 0..n {
+            r = r.key(T_STRING, format!("user:{k}").as_bytes(), v_string(b"v"));
+        }
+        r.finish(true)
+    };
+    let old = write(d.path(), "old.rdb", &mk(3));
+    let new_bytes = mk(5);
+    let new = write(d.path(), "new.rdb", &new_bytes);
+    let want = json(&go(["diff", "--format", "json", p(&old), p(&new)]));
+    assert_eq!(want["total"]["keys_change"], 2, "{want}");
+    let report = go(["report", "--quiet", "--format", "json", p(&old)]);
+    assert_eq!(exit_code(&report), 0, "{}", describe(&report));
+    // /dev/stdin is what `<(...)` gives: a path to a pipe, not `-`.
+    for (args, input) in [
+        (
+            vec!["diff", "--format", "json", p(&old), "/dev/stdin"],
+            new_bytes,
+        ),
+        (
+            vec!["diff", "--format", "json", "/dev/stdin", p(&new)],
+            report.stdout.clone(),
+        ),
+    ] {
+        let mut child = cmd()
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let feeder = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let o = child.wait_with_output().unwrap();
+        feeder.join().unwrap();
+        assert_eq!(exit_code(&o), 0, "{args:?}: {}", describe(&o));
+        let v = json(&o);
+        for k in ["keys_before", "keys_after", "keys_change", "bytes_change"] {
+            assert_eq!(v["total"][k], want["total"][k], "{args:?} {k}: {v}");
+        }
+    }
+}
+
+/// A key of 300,000 segments at the deepest depth allowed (64), and a depth
+/// past it refused up front (60000 overflowed the stack).
+#[test]
+fn a_key_of_300k_segments_at_the_deepest_depth() {
+    let d = tempfile::tempdir().unwrap();
+    let key = "a:".repeat(300_000);
+    let f = Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .select_db(0)
+        .key(T_STRING, key.as_bytes(), v_string(b"v"))
+        .finish(true);
+    let f = write(d.path(), "deep.rdb", &f);
+    let o = go(["prefixes", "--depth", "60000", p(&f)]);
+    assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("a depth from 1 to 64"),
+        "{}",
+        describe(&o)
+    );
+    let o = go([
+        "prefixes",
+        "--depth",
+        "64",
+        "--top",
+        "100",
+        "--format",
+        "json",
+        p(&f),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    let v = json(&o);
+    let rows = v["prefixes"].as_array().unwrap();
+    let deepest = rows.iter().map(|r| r["depth"].as_u64().unwrap()).max();
+    assert_eq!(deepest, Some(64), "{v}");
+    for r in rows {
+        assert_eq!(r["keys"], 1, "{r}");
+    }
+}
