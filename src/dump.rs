@@ -14,7 +14,7 @@ use crate::escape::escape;
 use crate::input::Feed;
 use crate::memory::TargetChoice;
 use crate::rdb::stream::{Group, Idmp, StreamId, StreamMeta};
-use crate::rdb::{self, ArrayElem, Elem, KeyRecord, ModuleValue, Scratch, ValueType, ValueVisitor};
+use crate::rdb::{ArrayElem, Elem, KeyRecord, ModuleValue, Scratch, ValueType, ValueVisitor};
 use crate::scan::Scanner;
 
 /// Writes every key of `data` as JSON lines to `out`; returns the number
@@ -30,7 +30,7 @@ pub fn dump<'a, W: Write>(
 ) -> crate::Result<u64> {
     let mut s = Scanner::from_feed(data.into(), &TargetChoice::default())?;
     let mut scratch = Scratch::default();
-    let mut v = JsonValue::default();
+    let mut v = JsonValue::new(out);
     let mut line = Vec::with_capacity(256);
     let mut n = 0;
     while let Some(k) = s.next_key()? {
@@ -38,9 +38,21 @@ pub fn dump<'a, W: Write>(
             progress(s.offset());
         }
         v.reset(k.value_type);
-        if k.value_type != ValueType::String {
+        if matches!(k.value_type, ValueType::Stream | ValueType::Module) {
+            // Assembled first: the header comes from the end of the value,
+            // a module's type name from its id.
             k.decode(s.templates(), &mut scratch, &mut v)?;
+            write_head(&k, v.module.as_ref(), &mut *v.out)?;
+            line.clear();
+            v.write(&mut line);
+            v.out.write_all(&line)?;
+        } else {
+            write_head(&k, None, &mut *v.out)?;
+            v.open()?;
+            k.decode(s.templates(), &mut scratch, &mut v)?;
+            v.close()?;
         }
+        v.out.write_all(b"}\n")?;
         if v.duplicates > 0 {
             warn(format!(
                 "db {} key \"{}\": {} duplicate {} left out (the server would refuse this value)",
@@ -53,25 +65,6 @@ pub fn dump<'a, W: Write>(
                 }
             ));
         }
-        line.clear();
-        write_head(&k, &v, &mut line)?;
-        out.write_all(&line)?;
-        if k.value_type == ValueType::String {
-            // Straight to the writer: a string of hundreds of MiB is not
-            // copied into a line first.
-            out.write_all(b"\"value\":")?;
-            let mut d = Direct {
-                out: &mut *out,
-                result: Ok(()),
-            };
-            k.decode(s.templates(), &mut scratch, &mut d)?;
-            d.result?;
-        } else {
-            line.clear();
-            v.write(&mut line);
-            out.write_all(&line)?;
-        }
-        out.write_all(b"}\n")?;
         n += 1;
     }
     Ok(n)
@@ -140,9 +133,15 @@ fn ids(out: &mut Vec<u8>, ids: &[StreamId]) {
     out.push(b']');
 }
 
-/// Builds the JSON of one value as the decoder reports it.
-#[derive(Default)]
-pub struct JsonValue {
+/// Builds the JSON of one value as the decoder reports it. Strings, lists,
+/// sets, zsets, hashes and arrays go to the writer as they are decoded
+/// (`streaming`); streams and module values are assembled first (their
+/// header is known only at their end).
+struct JsonValue<'o> {
+    out: &'o mut dyn Write,
+    /// The first write error while streaming.
+    err: std::io::Result<()>,
+    streaming: bool,
     value_type: Option<ValueType>,
     /// Comma-separated items of the value (string, array items or object members).
     body: Vec<u8>,
@@ -156,29 +155,125 @@ pub struct JsonValue {
     /// The groups as JSON text (comma-separated objects).
     stream_groups: Vec<u8>,
     stream_idmp: Option<Vec<u8>>,
-    /// Hash fields, set and zset members seen in this value: a duplicate
-    /// (which the server would refuse to load) is left out of the JSON and
-    /// counted, so no object has the same key twice.
-    seen: foldhash::HashSet<Vec<u8>>,
+    /// Hash fields, set and zset members seen in this value, by a 128-bit
+    /// hash of their text (not a copy of it: a member can be hundreds of
+    /// MiB): a duplicate (which the server would refuse to load) is left
+    /// out of the JSON and counted, so no object has the same key twice.
+    seen: foldhash::HashSet<u128>,
     buf: Vec<u8>,
     duplicates: u64,
 }
 
-impl JsonValue {
-    /// True the first time `e` is seen in this value.
-    fn first_time(&mut self, e: Elem<'_>) -> bool {
-        self.buf.clear();
-        e.write_to(&mut self.buf);
-        if self.seen.contains(self.buf.as_slice()) {
-            self.duplicates += 1;
-            false
-        } else {
-            self.seen.insert(self.buf.clone());
-            true
+/// Body bytes held before they go to the writer.
+const SPILL: usize = 1 << 16;
+
+impl<'o> JsonValue<'o> {
+    fn new(out: &'o mut dyn Write) -> Self {
+        JsonValue {
+            out,
+            err: Ok(()),
+            streaming: false,
+            value_type: None,
+            body: Vec::new(),
+            items: 0,
+            field_ttls: Vec::new(),
+            module: None,
+            stream_entries: Vec::new(),
+            stream_meta: None,
+            stream_groups: Vec::new(),
+            stream_idmp: None,
+            seen: Default::default(),
+            buf: Vec::new(),
+            duplicates: 0,
         }
     }
 
-    pub fn reset(&mut self, t: ValueType) {
+    /// True the first time `e` is seen in this value.
+    fn first_time(&mut self, e: Elem<'_>) -> bool {
+        use std::hash::{BuildHasher, Hasher};
+        let text: &[u8] = match e {
+            Elem::Bytes(b) => b,
+            Elem::Int(_) => {
+                self.buf.clear();
+                e.write_to(&mut self.buf);
+                &self.buf
+            }
+        };
+        // Two fixed-seed 64-bit hashes: a collision that would drop a
+        // distinct member is astronomically unlikely.
+        let half = |seed: u64| {
+            let mut h = foldhash::fast::FixedState::with_seed(seed).build_hasher();
+            h.write(text);
+            h.finish()
+        };
+        let key = (half(0x243f_6a88_85a3_08d3) as u128) << 64 | half(0x1319_8a2e_0370_7344) as u128;
+        if self.seen.insert(key) {
+            true
+        } else {
+            self.duplicates += 1;
+            false
+        }
+    }
+
+    /// Appends an element's JSON to the body; a large one (streaming) goes
+    /// straight to the writer after what the body holds.
+    fn elem(&mut self, e: Elem<'_>) {
+        match e {
+            Elem::Bytes(b) if self.streaming && b.len() >= SPILL => {
+                if self.err.is_ok() {
+                    self.err = self.out.write_all(&self.body);
+                    self.body.clear();
+                }
+                if self.err.is_ok() {
+                    self.err = crate::escape::write_json_escaped(b, &mut *self.out);
+                }
+            }
+            _ => json_elem(&mut self.body, e),
+        }
+    }
+
+    /// Sends what the body holds to the writer once it is large.
+    fn spill(&mut self) {
+        if self.streaming && self.body.len() >= SPILL && self.err.is_ok() {
+            self.err = self.out.write_all(&self.body);
+            self.body.clear();
+        }
+    }
+
+    /// Starts a streamed value: `"value":` and its opening bracket.
+    fn open(&mut self) -> std::io::Result<()> {
+        self.streaming = true;
+        self.out.write_all(match self.value_type {
+            Some(ValueType::String) => b"\"value\":",
+            Some(ValueType::Hash) => b"\"value\":{",
+            _ => b"\"value\":[",
+        })
+    }
+
+    /// Ends a streamed value: the rest of its body, its closing bracket and
+    /// the hash field TTLs.
+    fn close(&mut self) -> std::io::Result<()> {
+        std::mem::replace(&mut self.err, Ok(()))?;
+        self.out.write_all(&self.body)?;
+        self.body.clear();
+        match self.value_type {
+            Some(ValueType::String) => {}
+            Some(ValueType::Hash) => {
+                self.out.write_all(b"}")?;
+                if !self.field_ttls.is_empty() {
+                    self.out.write_all(b",\"field_expire_at_ms\":{")?;
+                    self.out.write_all(&self.field_ttls)?;
+                    self.out.write_all(b"}")?;
+                }
+            }
+            _ => self.out.write_all(b"]")?,
+        }
+        Ok(())
+    }
+
+    fn reset(&mut self, t: ValueType) {
+        self.streaming = false;
+        self.err = Ok(());
         self.value_type = Some(t);
         self.body.clear();
         self.items = 0;
@@ -253,16 +348,23 @@ impl JsonValue {
     }
 }
 
-impl ValueVisitor for JsonValue {
+impl ValueVisitor for JsonValue<'_> {
     fn string(&mut self, value: Elem<'_>) {
-        json_elem(&mut self.body, value);
+        match value {
+            // Escaped straight to the writer, a piece at a time.
+            Elem::Bytes(b) if self.streaming && self.err.is_ok() => {
+                self.err = crate::escape::write_json_escaped(b, &mut *self.out);
+            }
+            _ => json_elem(&mut self.body, value),
+        }
     }
     fn item(&mut self, value: Elem<'_>) {
         if self.value_type == Some(ValueType::Set) && !self.first_time(value) {
             return;
         }
         self.sep();
-        json_elem(&mut self.body, value);
+        self.elem(value);
+        self.spill();
     }
     fn zset_item(&mut self, member: Elem<'_>, score: f64) {
         if !self.first_time(member) {
@@ -270,19 +372,20 @@ impl ValueVisitor for JsonValue {
         }
         self.sep();
         self.body.push(b'[');
-        json_elem(&mut self.body, member);
+        self.elem(member);
         self.body.push(b',');
         json_f64(&mut self.body, score);
         self.body.push(b']');
+        self.spill();
     }
     fn hash_field(&mut self, field: Elem<'_>, value: Elem<'_>, expire_at_ms: Option<i64>) {
         if !self.first_time(field) {
             return;
         }
         self.sep();
-        json_elem(&mut self.body, field);
+        self.elem(field);
         self.body.push(b':');
-        json_elem(&mut self.body, value);
+        self.elem(value);
         if let Some(ms) = expire_at_ms {
             if !self.field_ttls.is_empty() {
                 self.field_ttls.push(b',');
@@ -290,6 +393,7 @@ impl ValueVisitor for JsonValue {
             json_elem(&mut self.field_ttls, field);
             let _ = write!(self.field_ttls, ":{ms}");
         }
+        self.spill();
     }
     fn stream_entry(&mut self, sid: StreamId, fields: &[(Elem<'_>, Elem<'_>)]) {
         let out = &mut self.stream_entries;
@@ -390,56 +494,49 @@ impl ValueVisitor for JsonValue {
         self.sep();
         let _ = write!(self.body, "[{index},");
         match value {
-            ArrayElem::Str(e) => json_elem(&mut self.body, e),
+            ArrayElem::Str(e) => self.elem(e),
             ArrayElem::Int(i) => {
                 let _ = write!(self.body, "{i}");
             }
             ArrayElem::Float(f) => json_f64(&mut self.body, f),
         }
         self.body.push(b']');
+        self.spill();
     }
 }
 
-/// Writes the start of one key's JSON line, up to its value.
-fn write_head(k: &KeyRecord<'_>, v: &JsonValue, out: &mut Vec<u8>) -> rdb::Result<()> {
+/// Writes the start of one key's JSON line, up to its value; the key
+/// is escaped straight to the writer.
+fn write_head(
+    k: &KeyRecord<'_>,
+    module: Option<&ModuleValue>,
+    out: &mut dyn Write,
+) -> crate::Result<()> {
     let key = k.key.to_vec()?;
-    let _ = write!(out, "{{\"db\":{},\"key\":", k.db);
-    json_bytes(out, &key);
-    out.extend_from_slice(b",\"type\":");
-    match &v.module {
-        Some(m) => json_str(out, &m.id.name_str()),
-        None => json_str(out, k.value_type.as_str()),
+    write!(out, "{{\"db\":{},\"key\":", k.db)?;
+    crate::escape::write_json_escaped(&key, &mut *out)?;
+    let mut h = Vec::with_capacity(128);
+    h.extend_from_slice(b",\"type\":");
+    match module {
+        Some(m) => json_str(&mut h, &m.id.name_str()),
+        None => json_str(&mut h, k.value_type.as_str()),
     }
-    out.extend_from_slice(b",\"encoding\":");
-    json_str(out, k.encoding.as_str());
-    out.extend_from_slice(b",\"expire_at_ms\":");
+    h.extend_from_slice(b",\"encoding\":");
+    json_str(&mut h, k.encoding.as_str());
+    h.extend_from_slice(b",\"expire_at_ms\":");
     match k.expire_at_ms {
         Some(ms) => {
-            let _ = write!(out, "{ms}");
+            let _ = write!(h, "{ms}");
         }
-        None => out.extend_from_slice(b"null"),
+        None => h.extend_from_slice(b"null"),
     }
     if let Some(idle) = k.idle_s {
-        let _ = write!(out, ",\"idle_s\":{idle}");
+        let _ = write!(h, ",\"idle_s\":{idle}");
     }
     if let Some(freq) = k.lfu_freq {
-        let _ = write!(out, ",\"lfu_freq\":{freq}");
+        let _ = write!(h, ",\"lfu_freq\":{freq}");
     }
-    out.push(b',');
+    h.push(b',');
+    out.write_all(&h)?;
     Ok(())
-}
-
-/// Writes a string value straight to the output as it is decoded.
-struct Direct<'w, W: Write> {
-    out: &'w mut W,
-    result: std::io::Result<()>,
-}
-
-impl<W: Write> ValueVisitor for Direct<'_, W> {
-    fn string(&mut self, value: Elem<'_>) {
-        self.result = match value {
-            Elem::Bytes(b) => crate::escape::write_json_escaped(b, self.out),
-            Elem::Int(i) => write!(self.out, "\"{i}\""),
-        };
-    }
 }

@@ -155,8 +155,90 @@ pub fn unescape(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// A writer for a terminal: passes bytes through except controls (C0 but
+/// newline and tab, DEL, and C1 such as U+009B CSI in their UTF-8 form),
+/// which it writes as `\xHH`. Data formats (CSV, JSON) carry the dump's
+/// bytes as they are; when they are shown on a terminal rather than
+/// written to a file or a pipe, this keeps a hostile key from driving it.
+pub struct TerminalSafe<W: std::io::Write> {
+    inner: W,
+    /// A 0xC2 lead byte at the end of the last write (a C1 control may
+    /// follow in the next).
+    lead: bool,
+    buf: Vec<u8>,
+}
+
+impl<W: std::io::Write> TerminalSafe<W> {
+    pub fn new(inner: W) -> Self {
+        TerminalSafe {
+            inner,
+            lead: false,
+            buf: Vec::new(),
+        }
+    }
+
+    fn hex(buf: &mut Vec<u8>, b: u8) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        buf.extend_from_slice(&[b'\\', b'x', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for TerminalSafe<W> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.clear();
+        for &b in data {
+            if self.lead {
+                self.lead = false;
+                if (0x80..0xa0).contains(&b) {
+                    Self::hex(&mut self.buf, 0xc2);
+                    Self::hex(&mut self.buf, b);
+                    continue;
+                }
+                self.buf.push(0xc2);
+            }
+            match b {
+                0xc2 => self.lead = true,
+                b'\n' | b'\t' => self.buf.push(b),
+                0..0x20 | 0x7f => Self::hex(&mut self.buf, b),
+                _ => self.buf.push(b),
+            }
+        }
+        self.inner.write_all(&self.buf)?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if std::mem::take(&mut self.lead) {
+            self.inner.write_all(&[0xc2])?;
+        }
+        self.inner.flush()
+    }
+}
+
+impl<W: std::io::Write> Drop for TerminalSafe<W> {
+    fn drop(&mut self) {
+        let _ = std::io::Write::flush(self);
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn terminal_safe_writer() {
+        use std::io::Write as _;
+        let mut out = Vec::new();
+        {
+            let mut w = TerminalSafe::new(&mut out);
+            // A C1 CSI split across two writes, ESC, DEL, é, newline, tab.
+            w.write_all(b"a\x1b[2J\xc2").unwrap();
+            w.write_all(b"\x9b31m \xc3\xa9 \x7f\n\tz\xc2").unwrap();
+        }
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "a\\x1b[2J\\xc2\\x9b31m \u{e9} \\x7f\n\tz\u{fffd}"
+        );
+    }
 
     /// The streamed JSON string is what serde_json writes for the escaped
     /// text, for any bytes (control characters, quotes, backslashes,

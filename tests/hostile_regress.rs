@@ -355,8 +355,8 @@ fn dev_zero_is_refused_not_read_to_the_end() {
         ),
         (
             vec!["check", p(&dump), "--rules", "/dev/zero"],
-            "rules file /dev/zero is larger than 256 MiB: not a rules file",
-            320 << 10,
+            "rules file /dev/zero is larger than 4 MiB: not a rules file",
+            64 << 10,
         ),
         (
             vec!["check", p(&dump), "--rules", p(&base_rules)],

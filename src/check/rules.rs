@@ -67,6 +67,51 @@ impl Size {
     }
 }
 
+/// The deepest nesting of arrays and inline tables a rules file may have.
+const MAX_NESTING: usize = 32;
+
+/// How deep `[` and `{` nest in TOML text, outside strings and comments.
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '[' | '{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            '#' => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '\'' => {
+                for c in chars.by_ref() {
+                    if c == '\'' {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    max
+}
+
 /// A share: `0.5`, `"50%"`; keeps the text as written, for messages.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Share {
@@ -331,6 +376,14 @@ impl Rules {
     }
 
     fn parse_text(text: &str) -> Result<Rules, String> {
+        // The TOML parser recurses per level: thousands of nested arrays
+        // would overflow a thread's stack. Rules files are nearly flat.
+        let depth = nesting(text);
+        if depth > MAX_NESTING {
+            return Err(format!(
+                "arrays or tables nested {depth} deep: a rules file nests at most {MAX_NESTING}"
+            ));
+        }
         let r: Rules = toml::from_str(text).map_err(|e| e.to_string())?;
         if r.count() == 0 {
             return Err(
@@ -439,6 +492,12 @@ max_growth = "10%"
         assert!(Rules::parse("max_no_ttl_share = \"nan%\"").is_err());
         assert!(Rules::parse("max_no_ttl_share = \"inf%\"").is_err());
         assert!(Rules::parse("max_no_ttl_share = \"1e308%\"").is_err());
+        // Deep nesting is refused before the parser recurses into it.
+        let deep = format!("x = {}{}", "[".repeat(5000), "]".repeat(5000));
+        let e = Rules::parse(&deep).unwrap_err();
+        assert!(e.to_string().contains("nested 5000 deep"), "{e}");
+        // Brackets in strings and comments do not count.
+        assert_eq!(nesting("a = \"[[[\" # [[[\nb = ['x[', '{']"), 1);
         // A share of the memory cannot pass 100% (a growth can).
         let e = Rules::parse("max_no_ttl_share = \"150%\"").unwrap_err();
         assert!(e.to_string().contains("at most 100%"), "{e}");

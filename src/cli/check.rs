@@ -72,21 +72,28 @@ pub struct Args {
 /// Rules files and baselines are small: anything larger is not one.
 pub const MAX_TEXT_FILE: u64 = 256 << 20;
 
+/// A rules file is a few KB (even 10,000 globs are well under 1 MiB).
+const MAX_RULES_FILE: u64 = 4 << 20;
+
 /// Reads a small text file (rules, a baseline), refusing huge ones.
 pub fn read_small(path: &std::path::Path, what: &str) -> anyhow::Result<String> {
+    read_capped(path, what, MAX_TEXT_FILE)
+}
+
+fn read_capped(path: &std::path::Path, what: &str, max: u64) -> anyhow::Result<String> {
     use std::io::Read;
     let f = std::fs::File::open(path)
         .with_context(|| format!("cannot read {what} {}", path.display()))?;
     let mut text = String::new();
     let n = f
-        .take(MAX_TEXT_FILE + 1)
+        .take(max + 1)
         .read_to_string(&mut text)
         .with_context(|| format!("cannot read {what} {}", path.display()))?;
-    if n as u64 > MAX_TEXT_FILE {
+    if n as u64 > max {
         anyhow::bail!(
             "{what} {} is larger than {} MiB: not a {what}",
             path.display(),
-            MAX_TEXT_FILE >> 20
+            max >> 20
         );
     }
     Ok(text)
@@ -100,7 +107,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         .chain([args.rules.as_path()]);
     super::shared::not_an_input(args.junit.as_deref(), inputs)?;
     let rules_name = args.rules.display().to_string();
-    let text = read_small(&args.rules, "rules file")?;
+    let text = read_capped(&args.rules, "rules file", MAX_RULES_FILE)?;
     let rules =
         Rules::parse(&text).map_err(|e| anyhow::anyhow!("{rules_name}: invalid rules: {e}"))?;
     let baseline = match &rules.baseline {

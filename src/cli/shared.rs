@@ -201,6 +201,10 @@ pub fn output(path: Option<&str>, inputs: &[String]) -> anyhow::Result<Box<dyn s
         Some(p) => Box::new(BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("cannot create {p}"))?,
         )),
+        // Shown on a terminal, CSV and JSON get their control bytes escaped.
+        None if std::io::stdout().is_terminal() => Box::new(BufWriter::new(
+            rdbscope::escape::TerminalSafe::new(std::io::stdout().lock()),
+        )),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     })
 }

@@ -75,6 +75,12 @@ impl Input {
         let mut notes = Vec::new();
         let path = if meta.is_dir() || name.ends_with(".manifest") {
             let (base, incr) = aof_base(path)?;
+            if !std::fs::metadata(&base)?.is_file() {
+                return Err(bad(format!(
+                    "{}: the AOF base is not a regular file",
+                    base.display()
+                )));
+            }
             if incr > 0 {
                 notes.push(format!(
                     "only the AOF's base RDB is read: the {incr} incremental AOF file{} after it \
@@ -233,12 +239,12 @@ fn decoder(w: Wrapper, r: impl io::BufRead + Send + 'static) -> io::Result<Sourc
     }))
 }
 
-/// Past this much output, a decompressor may produce at most
+/// Past this much output (256 MiB), a decompressor may produce at most
 /// [`MAX_EXPANSION`] times what it consumed. Dumps compress modestly
 /// (Redis already LZF-compresses values and long keys): the 1 GB benchmark
 /// dump zstd-compresses 2.1x. A crafted frame can expand thousands of
 /// times: 25 MB would become terabytes of temporary file.
-const BOMB_FLOOR: u64 = 1 << 30;
+const BOMB_FLOOR: u64 = 256 << 20;
 const MAX_EXPANSION: u64 = 100;
 
 /// Counts the compressed bytes a decompressor takes.
@@ -468,6 +474,12 @@ fn aof_base(path: &Path) -> io::Result<(PathBuf, usize)> {
         };
         match (get("file"), get("type").map(String::as_str)) {
             (Some(file), Some("b")) if base.is_none() => {
+                // Redis names files inside the AOF directory only.
+                if file.contains('/') || file == ".." || file.is_empty() {
+                    return Err(bad(format!(
+                        "{file}: an AOF manifest names files inside its directory only"
+                    )));
+                }
                 if !file.ends_with(".rdb") {
                     return Err(bad(format!(
                         "{file}: the AOF base is a command file, not an RDB"

@@ -80,10 +80,7 @@ impl<'a> KeyRecord<'a> {
 
     /// The key as (escaped) text, for error messages.
     pub fn key_text(&self) -> String {
-        match self.key.to_vec() {
-            Ok(k) => crate::escape::escape(&k).into_owned(),
-            Err(_) => String::from("<undecodable key>"),
-        }
+        key_text(&self.key)
     }
 
     /// Decodes the value, reporting its contents to `v`. Errors carry the
@@ -217,6 +214,19 @@ pub struct Checkpoint {
     pub family: Family,
     /// The hash templates registered before `offset`.
     pub templates: Templates,
+}
+
+/// A key as errors and warnings name it: escaped, and its first 1 KiB
+/// with its length when longer (a crafted key can be hundreds of MiB).
+pub(crate) fn key_text(k: &RdbStr<'_>) -> String {
+    const MAX: usize = 1024;
+    match k.checked_prefix(MAX) {
+        Ok(head) if k.len() > MAX as u64 => {
+            format!("{}...({} bytes)", crate::escape::escape(&head), k.len())
+        }
+        Ok(head) => crate::escape::escape(&head).into_owned(),
+        Err(_) => String::from("<undecodable key>"),
+    }
 }
 
 /// A parser's state between records (see [`Parser::mark`]).
@@ -561,11 +571,7 @@ impl<'a> Parser<'a> {
             family: self.family,
             templates: &self.templates,
         };
-        let key_text = |k: &RdbStr<'_>| {
-            k.to_vec()
-                .ok()
-                .map(|k| crate::escape::escape(&k).into_owned())
-        };
+        let key_text = |k: &RdbStr<'_>| Some(key_text(k));
         skip_value(&mut self.c, t, ctx).map_err(|e| e.with_context(db, key_text(&key)))?;
         Ok(KeyRecord {
             db,

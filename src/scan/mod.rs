@@ -84,6 +84,8 @@ pub struct Scanner<'a> {
     dbs_seen: foldhash::HashSet<u64>,
     /// A stream still arriving (`None`: all the bytes are there).
     feed: Option<Feed<'a>>,
+    /// AUX bytes kept so far.
+    aux_bytes: u64,
 }
 
 /// How long the end of a stream is awaited to tell what follows the
@@ -112,6 +114,7 @@ impl<'a> Scanner<'a> {
             valkey_ver: None,
             dbs_seen: Default::default(),
             feed: None,
+            aux_bytes: 0,
         })
     }
 
@@ -368,6 +371,16 @@ impl<'a> Scanner<'a> {
                 crate::escape::escape(key.get(..64).unwrap_or(&key)),
             ));
         }
+        // Real dumps hold a dozen AUX fields; a crafted one could hold
+        // thousands of 1 MiB ones.
+        let size = (key.len() + value.len()) as u64;
+        if self.aux_bytes.saturating_add(size) > MAX_AUX_TOTAL {
+            self.facts.warn_once(format!(
+                "AUX fields past the first {MAX_AUX_TOTAL} bytes are not kept"
+            ));
+            return;
+        }
+        self.aux_bytes += size;
         self.facts.aux.push((key, value));
     }
 }
@@ -386,6 +399,9 @@ fn stream_failure(feed: Feed<'_>, e: rdb::Error) -> rdb::Error {
         _ => e,
     }
 }
+
+/// AUX bytes kept in all (see [`Scanner::aux`]).
+const MAX_AUX_TOTAL: u64 = 8 << 20;
 
 /// AUX values longer than this are kept shortened (with a warning): real
 /// ones are short (Redis Enterprise's CRDT backlogs reach tens of KiB), and
