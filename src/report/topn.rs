@@ -16,7 +16,9 @@ impl<T: Ord> TopN<T> {
     pub fn new(n: usize) -> TopN<T> {
         TopN {
             n,
-            heap: BinaryHeap::with_capacity(n.min(1024) + 1),
+            // Grown as items come: a report keeps one list per type, and a
+            // crafted file can hold many module types with one key each.
+            heap: BinaryHeap::new(),
         }
     }
 
