@@ -2,6 +2,11 @@
 //! A leaf module: it knows nothing of dumps or reports.
 
 /// `12.3 MiB`.
+/// `1 key`, `2 keys`: a count and its noun.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 pub fn human_bytes(n: u64) -> String {
     const U: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n as f64;

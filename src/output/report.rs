@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::escape::terminal;
 use crate::report::doc::{ExpiryDoc, KeyDoc, PrefixDoc, ReportDoc, TallyDoc};
 use crate::report::finish::tree_order;
-use crate::units::{human_bytes, rfc3339_ms};
+use crate::units::{count, human_bytes, rfc3339_ms};
 
 /// `report --format json`: the document itself.
 pub fn report_json(d: &ReportDoc) -> String {
@@ -216,7 +216,7 @@ fn header_text(out: &mut String, d: &ReportDoc) {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{}: RDB {} ({}){prod}{ctime}, {} keys{}, {} estimated",
+            "{}: RDB {} ({}){prod}{ctime}, {}{}, {} estimated",
             terminal(&f.file),
             f.rdb_version,
             f.family,
@@ -252,22 +252,22 @@ fn expiry_text(out: &mut String, d: &ReportDoc) {
     let _ = writeln!(out, "\nExpiry (measured from the dump's ctime)");
     let _ = writeln!(
         out,
-        "  no TTL:        {} keys ({}), {} ({})",
-        e.no_ttl_keys,
+        "  no TTL:        {} ({}), {} ({})",
+        count(e.no_ttl_keys, "key", "keys"),
         pct(e.no_ttl_keys, keys),
         human_bytes(e.no_ttl_bytes),
         pct(e.no_ttl_bytes, bytes)
     );
     let _ = writeln!(
         out,
-        "  with TTL:      {} keys, {}",
-        e.ttl_keys,
+        "  with TTL:      {}, {}",
+        count(e.ttl_keys, "key", "keys"),
         human_bytes(e.ttl_bytes)
     );
     let _ = writeln!(
         out,
-        "  expired at dump time (still in the file): {} keys, {}",
-        e.expired_keys,
+        "  expired at dump time (still in the file): {}, {}",
+        count(e.expired_keys, "key", "keys"),
         human_bytes(e.expired_bytes)
     );
     if e.field_ttls > 0 {
@@ -337,8 +337,8 @@ pub fn report_text(d: &ReportDoc) -> String {
     header_text(&mut out, d);
     let _ = writeln!(
         out,
-        "\nTotal: {} keys, {} estimated, {} in the dump",
-        s.keys,
+        "\nTotal: {}, {} estimated, {} in the dump",
+        count(s.keys, "key", "keys"),
         human_bytes(s.estimated_bytes),
         human_bytes(s.rdb_bytes)
     );
@@ -438,8 +438,8 @@ pub fn prefixes_text(d: &ReportDoc) -> String {
     let s = &d.summary;
     let _ = writeln!(
         out,
-        "\n{} keys, {} estimated",
-        s.keys,
+        "\n{}, {} estimated",
+        count(s.keys, "key", "keys"),
         human_bytes(s.estimated_bytes)
     );
     prefix_text(

@@ -28,7 +28,7 @@ pub fn text_line(info: &FileInfo<'_>, v: &Verified) -> String {
     if info.wrapper != "none" {
         s.push_str(&format!(", {} compressed", info.wrapper));
     }
-    s.push_str(&format!(", {} keys", v.keys));
+    s.push_str(&format!(", {}", crate::units::count(v.keys, "key", "keys")));
     if v.dbs.len() > 1 {
         s.push_str(&format!(" in {} dbs", v.dbs.len()));
     }
