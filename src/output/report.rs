@@ -426,8 +426,12 @@ pub fn bigkeys_text(d: &ReportDoc, by_elements: bool) -> String {
         top,
         rank,
     );
-    for (t, list) in per.into_iter().flatten() {
-        keys_text(&mut out, &format!("Top {} keys", terminal(t)), list, rank);
+    let per: Vec<_> = per.into_iter().flatten().collect();
+    // One type only (`--type hash`): its list is the list above.
+    if per.len() > 1 {
+        for (t, list) in per {
+            keys_text(&mut out, &format!("Top {} keys", terminal(t)), list, rank);
+        }
     }
     out
 }
