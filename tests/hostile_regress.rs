@@ -1123,3 +1123,44 @@ fn a_key_of_300k_segments_at_the_deepest_depth() {
         assert_eq!(r["keys"], 1, "{r}");
     }
 }
+
+/// A self-contained template hash (type 29) whose LZF field-name listpack
+/// holds 8 M one-byte names (24 MB inflated, ~300 KB in the file): the names
+/// are read one at a time beside the values, never collected (was a `Vec`
+/// per name: several hundred MB, and > 8 GiB for a 12 MB file).
+#[test]
+fn template_field_names_are_not_collected() {
+    const N: usize = 8 << 20;
+    let mut lp = Vec::with_capacity(N * 3 + 7);
+    lp.extend_from_slice(&((N * 3 + 7) as u32).to_le_bytes());
+    lp.extend_from_slice(&u16::MAX.to_le_bytes());
+    for _ in 0..N {
+        lp.extend_from_slice(b"\x81a\x02");
+    }
+    lp.push(0xFF);
+    let mut value = len(0); // names as one listpack
+    value.extend_from_slice(&string_lzf(&lp));
+    value.extend_from_slice(&string(&listpack(&[i(0), s("v")])));
+    let f = Rdb::redis(15)
+        .select_db(0)
+        .key(T_HASH_TMPL_LP, b"h", value)
+        .finish(true);
+    assert!(f.len() < 2 << 20, "{}", f.len());
+    let d = tempfile::tempdir().unwrap();
+    let f = write(d.path(), "tmpl.rdb", &f);
+    for c in ["verify", "report", "dump"] {
+        let w = watched(&[c, p(&f)], Feed::Null, true, None);
+        assert!(!w.hung, "{c} did not finish");
+        let text = all(&w.out);
+        assert_eq!(exit_code(&w.out), 2, "{c}: {text}");
+        assert!(
+            text.contains("fewer values than template fields"),
+            "{c}: {text}"
+        );
+        assert!(
+            w.peak_kib < 100 << 10,
+            "{c}: peak RssAnon {} KiB",
+            w.peak_kib
+        );
+    }
+}

@@ -325,6 +325,11 @@ impl<'s> Blob<'s> {
         }
     }
 
+    /// Where the LZF data of a decompressed blob starts (`None`: stored raw).
+    pub fn lzf_at(&self) -> Option<u64> {
+        self.lzf_at
+    }
+
     /// Gives an error from walking this blob its file offset.
     pub fn fix(&self, e: Error) -> Error {
         match self.lzf_at {

@@ -496,21 +496,35 @@ fn walk<V: ValueVisitor>(
             // instead: by a length before the strings (32) or by the
             // listpack's first element (30).
             // Layout from the byte strings of Redis's hash-template tests.
-            let inline;
-            let fields: Option<&[Vec<u8>]> = match t {
-                RDB_TYPE_HASH_TMPL_LP | RDB_TYPE_HASH_TMPL_ARRAY => {
-                    inline = read_template_fields(c, s)?;
-                    Some(&inline)
-                }
+            // Inline names are read one at a time beside their values, never
+            // collected: a crafted file packs millions into an LZF listpack.
+            let array = t == RDB_TYPE_HASH_TMPL_ARRAY || t == RDB_TYPE_HASH_TMPL_ARRAY_REF;
+            let inline = if t == RDB_TYPE_HASH_TMPL_LP || t == RDB_TYPE_HASH_TMPL_ARRAY {
+                Some(InlineNames::read(c, s, deep || array)?)
+            } else {
+                None
+            };
+            let registered = match t {
                 RDB_TYPE_HASH_TMPL_ARRAY_REF => Some(template(ctx, read_len(c)?, at)?),
                 _ => None,
             };
-            if t == RDB_TYPE_HASH_TMPL_ARRAY || t == RDB_TYPE_HASH_TMPL_ARRAY_REF {
-                for f in fields.unwrap_or_default() {
-                    let val = read_string(c)?;
-                    if deep {
-                        v.hash_field(Elem::Bytes(f), val.elem(&mut s.a)?, None);
+            if array {
+                let n = match (&inline, registered) {
+                    (Some(i), _) => i.count,
+                    (None, Some(f)) => f.len() as u64,
+                    (None, None) => 0,
+                };
+                if !deep {
+                    for _ in 0..n {
+                        read_string(c)?;
                     }
+                    return Ok(());
+                }
+                let mut names = Names::new(inline.as_ref(), registered, &s.b)?;
+                for _ in 0..n {
+                    let val = read_string(c)?;
+                    let field = names.next(&mut s.blob)?;
+                    v.hash_field(field, val.elem(&mut s.a)?, None);
                 }
             } else {
                 if !deep {
@@ -521,11 +535,13 @@ fn walk<V: ValueVisitor>(
                 let mut walk = || -> Result<()> {
                     let mut lp = Listpack::new(b.bytes, b.base)?;
                     let first = lp.next_elem()?;
-                    let fields = match (fields, first) {
+                    let fields = match (registered, first, &inline) {
                         // Self-contained: the id is informational.
-                        (Some(f), _) => f,
-                        (None, Some(Elem::Int(i))) if i >= 0 => template(ctx, i as u64, at)?,
-                        (None, _) => {
+                        (_, _, Some(_)) => None,
+                        (_, Some(Elem::Int(i)), None) if i >= 0 => {
+                            Some(template(ctx, i as u64, at)?)
+                        }
+                        _ => {
                             return Err(Error::corrupt(
                                 b.base,
                                 "hash template",
@@ -533,7 +549,8 @@ fn walk<V: ValueVisitor>(
                             ));
                         }
                     };
-                    template_values(lp, fields, b.base, v)
+                    let mut names = Names::new(inline.as_ref(), fields, &s.b)?;
+                    template_values(lp, &mut names, &mut s.a, b.base, v)
                 };
                 walk().map_err(|e| b.fix(e))?;
             }
@@ -543,40 +560,133 @@ fn walk<V: ValueVisitor>(
     Ok(())
 }
 
-/// The field names of a self-contained hash template (types 29 and 31): a
-/// flag, then one listpack (0) or a count and strings (1).
-fn read_template_fields(c: &mut Cursor<'_>, s: &mut Scratch) -> Result<Vec<Vec<u8>>> {
-    let fat = c.offset();
-    Ok(match read_len(c)? {
-        0 => {
-            let b = read_blob(c, &mut s.blob, "hash template")?;
-            let mut names = Vec::new();
-            let mut collect = || -> Result<()> {
-                let mut lp = Listpack::new(b.bytes, b.base)?;
-                while let Some(e) = lp.next_elem()? {
-                    names.push(e.to_vec());
+/// Where the field names of a self-contained hash template (types 29 and
+/// 31) are: a flag, then one listpack (0, decompressed into `Scratch::b`
+/// when its names are needed) or a count and strings (1, read again from
+/// a cursor when they are needed).
+struct InlineNames<'a> {
+    count: u64,
+    /// Flag 1: a cursor at the first name.
+    strings: Option<Cursor<'a>>,
+    /// Flag 0: the listpack, in the file (with its offset) or, when it was
+    /// LZF-compressed, in `Scratch::b` (with where its LZF data starts).
+    file_lp: Option<(&'a [u8], u64)>,
+    lzf_at: Option<u64>,
+}
+
+impl<'a> InlineNames<'a> {
+    /// Reads past the names. `need`: their count or the names themselves
+    /// will be wanted (else an LZF listpack is not inflated).
+    fn read(c: &mut Cursor<'a>, s: &mut Scratch, need: bool) -> Result<InlineNames<'a>> {
+        let fat = c.offset();
+        let none = InlineNames {
+            count: 0,
+            strings: None,
+            file_lp: None,
+            lzf_at: None,
+        };
+        match read_len(c)? {
+            0 => {
+                let st = read_string(c)?;
+                if !need {
+                    return Ok(none);
                 }
-                Ok(())
-            };
-            collect().map_err(|e| b.fix(e))?;
-            names
-        }
-        1 => {
-            let n = read_count(c, 1, "hash template")?;
-            let mut names = Vec::new();
-            for _ in 0..n {
-                names.push(read_string(c)?.to_vec()?);
+                let end = c.offset();
+                let (file_lp, lzf_at) = match st {
+                    super::string::RdbStr::Raw(b) => (Some((b, end - b.len() as u64)), None),
+                    super::string::RdbStr::Lzf { offset, .. } => (None, Some(offset)),
+                    super::string::RdbStr::Int(_) => (None, None),
+                };
+                let b = Blob::from_str(st, end, &mut s.b, "hash template")?;
+                let mut count = 0u64;
+                let mut walk = || -> Result<()> {
+                    let mut lp = Listpack::new(b.bytes, b.base)?;
+                    while lp.next_elem()?.is_some() {
+                        count += 1;
+                    }
+                    Ok(())
+                };
+                walk().map_err(|e| b.fix(e))?;
+                Ok(InlineNames {
+                    count,
+                    file_lp,
+                    lzf_at,
+                    ..none
+                })
             }
-            names
-        }
-        f => {
-            return Err(Error::corrupt(
+            1 => {
+                let count = read_count(c, 1, "hash template")?;
+                let start = c.clone();
+                for _ in 0..count {
+                    read_string(c)?;
+                }
+                Ok(InlineNames {
+                    count,
+                    strings: Some(start),
+                    ..none
+                })
+            }
+            f => Err(Error::corrupt(
                 fat,
                 "hash template",
                 format!("unknown field-section flag {f}"),
-            ));
+            )),
         }
-    })
+    }
+}
+
+/// The field names of a template hash, one at a time.
+enum Names<'a, 's> {
+    Registered(std::slice::Iter<'s, Vec<u8>>, u64),
+    Listpack(Listpack<'s>, u64, Option<u64>),
+    Strings(Cursor<'a>, u64),
+}
+
+impl<'a, 's> Names<'a, 's> {
+    /// `blob`: where an inline listpack of names was decompressed.
+    fn new(
+        inline: Option<&InlineNames<'a>>,
+        registered: Option<&'s [Vec<u8>]>,
+        blob: &'s [u8],
+    ) -> Result<Names<'a, 's>>
+    where
+        'a: 's,
+    {
+        Ok(match (inline, registered) {
+            (Some(i), _) => match (&i.strings, i.file_lp) {
+                (Some(c), _) => Names::Strings(c.clone(), i.count),
+                (None, Some((lp, base))) => {
+                    Names::Listpack(Listpack::new(lp, base)?, i.count, None)
+                }
+                (None, None) => Names::Listpack(Listpack::new(blob, 0)?, i.count, i.lzf_at),
+            },
+            (None, Some(f)) => Names::Registered(f.iter(), f.len() as u64),
+            (None, None) => Names::Registered([].iter(), 0),
+        })
+    }
+
+    fn count(&self) -> u64 {
+        match self {
+            Names::Registered(_, n) | Names::Listpack(_, n, _) | Names::Strings(_, n) => *n,
+        }
+    }
+
+    /// The next name (an LZF one is decompressed into `scratch`).
+    fn next<'x>(&'x mut self, scratch: &'x mut Vec<u8>) -> Result<Elem<'x>> {
+        let missing = || Error::corrupt(0, "hash template", "fewer field names than counted");
+        match self {
+            Names::Registered(it, _) => it.next().map(|f| Elem::Bytes(f)).ok_or_else(missing),
+            Names::Listpack(lp, _, lzf_at) => {
+                let e = lp.next_elem();
+                let e = match lzf_at {
+                    Some(at) => e.map_err(|e| e.inside_lzf(*at))?,
+                    None => e?,
+                };
+                e.ok_or_else(missing)
+            }
+            Names::Strings(c, _) => read_string(c)?.elem(scratch),
+        }
+    }
 }
 
 fn template<'t>(ctx: Ctx<'t>, id: u64, at: u64) -> Result<&'t [Vec<u8>]> {
@@ -591,15 +701,16 @@ fn template<'t>(ctx: Ctx<'t>, id: u64, at: u64) -> Result<&'t [Vec<u8>]> {
 
 fn template_values<V: ValueVisitor>(
     mut lp: Listpack<'_>,
-    fields: &[Vec<u8>],
+    names: &mut Names<'_, '_>,
+    scratch: &mut Vec<u8>,
     at: u64,
     v: &mut V,
 ) -> Result<()> {
-    for f in fields {
+    for _ in 0..names.count() {
         let val = lp.next_elem()?.ok_or_else(|| {
             Error::corrupt(at, "hash template", "fewer values than template fields")
         })?;
-        v.hash_field(Elem::Bytes(f), val, None);
+        v.hash_field(names.next(scratch)?, val, None);
     }
     if lp.next_elem()?.is_some() {
         return Err(Error::corrupt(
