@@ -130,3 +130,22 @@ pub fn watched(args: &[&str], feed: Feed, limit_as: bool, tmp: Option<&Path>) ->
         fed,
     }
 }
+
+impl Watched {
+    /// Asserts the run finished, with exit `code`, under `max_kib` of
+    /// RssAnon; `what` names it in failures.
+    pub fn check(&self, what: &str, code: i32, max_kib: u64) {
+        assert!(!self.hung, "{what} did not finish");
+        assert_eq!(
+            crate::util::exit_code(&self.out),
+            code,
+            "{what}: {}",
+            crate::util::describe(&self.out)
+        );
+        assert!(
+            self.peak_kib < max_kib,
+            "{what}: peak RssAnon {} KiB",
+            self.peak_kib
+        );
+    }
+}
