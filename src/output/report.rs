@@ -220,7 +220,7 @@ fn header_text(out: &mut String, d: &ReportDoc) {
             terminal(&f.file),
             f.rdb_version,
             f.family,
-            f.keys,
+            count(f.keys, "key", "keys"),
             if m.filters.is_empty() {
                 ""
             } else {
