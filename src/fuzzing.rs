@@ -35,6 +35,7 @@ pub fn exercise_report(data: &[u8]) -> Result<(), String> {
         top: 5,
         prefixes: PrefixConfig {
             max_children: 4,
+            max_level_prefixes: 16,
             ..PrefixConfig::default()
         },
         sections: Sections::ALL,

@@ -446,6 +446,7 @@ mod tests {
             // A small cap, so that collapsing children is exercised too.
             prefixes: PrefixConfig {
                 max_children: 3,
+                max_level_prefixes: 5,
                 ..PrefixConfig::default()
             },
             sections: Sections::ALL,

@@ -17,6 +17,10 @@ pub struct PrefixConfig {
     pub max_children: usize,
     /// Replace numbers, UUIDs and hex ids by `*`.
     pub generalize: bool,
+    /// More distinct prefixes than this at one depth (2 and deeper) in the
+    /// whole input: that depth is dropped (its parents are marked as
+    /// collapsed), which bounds the tree's memory whatever the input.
+    pub max_level_prefixes: usize,
 }
 
 impl Default for PrefixConfig {
@@ -26,6 +30,7 @@ impl Default for PrefixConfig {
             depth: 3,
             max_children: 2000,
             generalize: true,
+            max_level_prefixes: 100_000,
         }
     }
 }
@@ -121,6 +126,13 @@ impl Children {
         self.iter().map(|(_, n)| n)
     }
 
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut Node> {
+        self.small
+            .iter_mut()
+            .map(|(_, n)| n)
+            .chain(self.map.values_mut())
+    }
+
     fn into_vec(self) -> Vec<(Vec<u8>, Node)> {
         self.small.into_iter().chain(self.map).collect()
     }
@@ -132,6 +144,30 @@ pub struct PrefixTree {
     cfg: PrefixConfig,
     root: Node,
     seg: Vec<u8>,
+    /// Per depth: the distinct prefixes seen (as 128-bit hashes of their
+    /// path), until there are too many; then the depth is dropped.
+    levels: Vec<Level>,
+}
+
+/// The distinct prefixes of one depth, counted over the whole input (also
+/// under collapsed nodes), so whether a depth is dropped does not depend on
+/// the order keys arrive in or on how trees are merged.
+#[derive(Clone, Debug, Default)]
+struct Level {
+    seen: hashbrown::HashSet<u128, foldhash::fast::FixedState>,
+    over: bool,
+}
+
+/// Hashes a prefix path one segment further.
+fn extend_path(h: u128, seg: &[u8]) -> u128 {
+    use std::hash::{BuildHasher, Hasher};
+    let half = |seed: u64| {
+        let mut x = foldhash::fast::FixedState::with_seed(seed).build_hasher();
+        x.write_u128(h);
+        x.write(seg);
+        x.finish()
+    };
+    (half(0x6a09_e667_f3bc_c908) as u128) << 64 | half(0xbb67_ae85_84ca_a73b) as u128
 }
 
 /// One row of the prefix report.
@@ -210,6 +246,7 @@ const ROOT_CHILDREN: usize = 20_000;
 impl PrefixTree {
     pub fn new(cfg: PrefixConfig) -> PrefixTree {
         PrefixTree {
+            levels: vec![Level::default(); cfg.depth + 1],
             cfg,
             root: Node::default(),
             seg: Vec::new(),
@@ -224,14 +261,18 @@ impl PrefixTree {
     pub fn add(&mut self, key: &[u8], s: &PrefixStats) {
         self.root.stats.add(s);
         let cfg = &self.cfg;
-        let mut node = &mut self.root;
+        let mut node = Some(&mut self.root);
         let mut rest = key;
         let mut delim = 0u8;
         let mut level = 0;
+        let mut path = 0u128;
+        let mut dropped = None;
         loop {
             if level == cfg.depth {
-                node.deeper = true;
-                return;
+                if let Some(n) = node {
+                    n.deeper = true;
+                }
+                break;
             }
             let cut = rest.iter().position(|b| cfg.delimiters.contains(b));
             let (seg, next) = match cut {
@@ -256,38 +297,115 @@ impl PrefixTree {
                 self.seg.extend_from_slice(seg);
             }
             bound_segment(&mut self.seg);
-            node.deeper |= true;
-            if node.collapsed {
-                return;
-            }
-            let cap = if level == 0 {
-                cfg.max_children.max(ROOT_CHILDREN)
+            // The depth budget counts every prefix, collapsed node or not.
+            let depth = level + 1;
+            if depth >= 2 {
+                let lv = &mut self.levels[depth];
+                if lv.over {
+                    if let Some(n) = node {
+                        n.deeper = true;
+                        n.collapsed = true;
+                        n.children = Children::default();
+                    }
+                    break;
+                }
+                path = extend_path(path, &self.seg);
+                if lv.seen.insert(path) && lv.seen.len() > cfg.max_level_prefixes {
+                    // This key's parent is one of those that lose children.
+                    if let Some(n) = node {
+                        n.deeper = true;
+                        n.collapsed = true;
+                        n.children = Children::default();
+                    }
+                    dropped = Some(depth);
+                    break;
+                }
             } else {
-                cfg.max_children
-            };
-            if node.children.len() >= cap && !node.children.contains_key(self.seg.as_slice()) {
-                node.collapsed = true;
-                node.children = Children::default();
-                return;
+                path = extend_path(path, &self.seg);
             }
-            // One lookup; the key is copied only when the child is new.
-            let child = node.children.get_or_insert(self.seg.as_slice());
-            child.stats.add(s);
-            node = child;
+            node = match node {
+                None => None,
+                Some(n) => {
+                    n.deeper = true;
+                    let cap = if level == 0 {
+                        cfg.max_children.max(ROOT_CHILDREN)
+                    } else {
+                        cfg.max_children
+                    };
+                    if n.collapsed {
+                        None
+                    } else if n.children.len() >= cap
+                        && !n.children.contains_key(self.seg.as_slice())
+                    {
+                        n.collapsed = true;
+                        n.children = Children::default();
+                        None
+                    } else {
+                        // One lookup; the key is copied only when the child is new.
+                        let child = n.children.get_or_insert(self.seg.as_slice());
+                        child.stats.add(s);
+                        Some(child)
+                    }
+                }
+            };
             level += 1;
             match next {
                 Some((d, r)) => {
                     delim = d;
                     rest = r;
                 }
-                None => return,
+                None => break,
+            }
+        }
+        if let Some(d) = dropped {
+            self.drop_depth(d);
+        }
+    }
+
+    /// Depth `d` has too many prefixes: it goes, and the nodes above it that
+    /// had children are marked as collapsed.
+    fn drop_depth(&mut self, d: usize) {
+        for lv in &mut self.levels[d..] {
+            lv.over = true;
+            lv.seen = Default::default();
+        }
+        // Iterative: no recursion on the tree's depth.
+        let mut stack = vec![(&mut self.root, 0usize)];
+        while let Some((n, depth)) = stack.pop() {
+            if depth + 1 == d {
+                if n.children.len() > 0 {
+                    n.collapsed = true;
+                    n.deeper = true;
+                    n.children = Children::default();
+                }
+                continue;
+            }
+            for c in n.children.values_mut() {
+                stack.push((c, depth + 1));
             }
         }
     }
 
     /// Adds another tree's counts (same configuration).
     pub fn merge(&mut self, other: PrefixTree) {
+        let mut dropped = None;
+        for (d, (a, b)) in self.levels.iter_mut().zip(other.levels).enumerate() {
+            if dropped.is_some() {
+                break;
+            }
+            if b.over || a.over {
+                dropped = Some(d);
+            } else {
+                a.seen.extend(b.seen);
+                if a.seen.len() > self.cfg.max_level_prefixes {
+                    dropped = Some(d);
+                }
+            }
+        }
         merge_node(&mut self.root, other.root, self.cfg.max_children, 0);
+        if let Some(d) = dropped {
+            self.drop_depth(d);
+        }
     }
 
     /// Totals of every key counted.
@@ -449,6 +567,55 @@ mod tests {
         assert!(labels.contains(&"session*".to_string()), "{labels:?}");
         assert!(labels.contains(&"plain".to_string()), "{labels:?}");
         assert_eq!(one.total().keys, 6);
+    }
+
+    /// Too many distinct prefixes at one depth drop that depth the same way
+    /// whatever the order of the keys and however the trees are split.
+    #[test]
+    fn depth_budget_drops_the_same_way_in_any_split() {
+        let cfg = PrefixConfig {
+            max_level_prefixes: 6,
+            max_children: 4,
+            generalize: false,
+            ..Default::default()
+        };
+        // 3 first segments x 3 second ones = 9 depth-2 prefixes (> 6);
+        // "x:y" alone stays 1 deep; per-node caps trip under "a".
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        for a in ["a", "b", "c"] {
+            for b in ["p", "q", "r"] {
+                keys.push(format!("{a}:{b}:z").into_bytes());
+            }
+        }
+        for i in 0..6 {
+            keys.push(format!("a:n{i}").into_bytes());
+        }
+        keys.push(b"x".to_vec());
+        let mut one = PrefixTree::new(cfg.clone());
+        keys.iter().for_each(|k| one.add(k, &stats(1)));
+        let want = one.rows(100);
+        assert!(want.iter().all(|r| r.depth <= 1), "{want:?}");
+        assert!(want.iter().any(|r| r.collapsed), "{want:?}");
+        // Every rotation of the order, split in two at every point.
+        for rot in 0..keys.len() {
+            let mut order = keys.clone();
+            order.rotate_left(rot);
+            for cut in 0..=order.len() {
+                let mut a = PrefixTree::new(cfg.clone());
+                let mut b = PrefixTree::new(cfg.clone());
+                order[..cut].iter().for_each(|k| a.add(k, &stats(1)));
+                order[cut..].iter().for_each(|k| b.add(k, &stats(1)));
+                a.merge(b);
+                assert_eq!(a.rows(100), want, "rotation {rot}, cut {cut}");
+            }
+        }
+        // Under the budget nothing is dropped.
+        let mut small = PrefixTree::new(PrefixConfig {
+            max_level_prefixes: 100,
+            ..cfg
+        });
+        keys.iter().for_each(|k| small.add(k, &stats(1)));
+        assert!(small.rows(100).iter().any(|r| r.depth == 2));
     }
 
     #[test]
