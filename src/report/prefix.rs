@@ -30,7 +30,7 @@ impl Default for PrefixConfig {
             depth: 3,
             max_children: 2000,
             generalize: true,
-            max_level_prefixes: 100_000,
+            max_level_prefixes: 50_000,
         }
     }
 }
