@@ -1185,3 +1185,40 @@ fn distinct_two_level_prefixes_do_not_grow_the_tree() {
         "{rows:?}"
     );
 }
+
+/// 100,000 module values of as many module types (names are 9 characters
+/// of a 64-letter alphabet): the per-type big-key lists gather every module
+/// type in one `module` list instead of one pair of lists per type.
+#[test]
+fn many_module_types_share_one_big_key_list() {
+    const CHARSET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut r = Rdb::redis(10).select_db(0);
+    for n in 0..100_000usize {
+        let mut name = String::from("mod");
+        let mut x = n;
+        for _ in 0..6 {
+            name.push(CHARSET[x % 64] as char);
+            x /= 64;
+        }
+        let (v, _) = v_module(&name, 1, &[ModOp::Uint(7)]);
+        r = r.key(T_MODULE_2, format!("m:{n}").as_bytes(), v);
+    }
+    let d = tempfile::tempdir().unwrap();
+    let f = write(d.path(), "modules.rdb", &r.finish(true));
+    let w = watched(
+        &["bigkeys", "--format", "json", p(&f)],
+        Feed::Null,
+        true,
+        None,
+    );
+    w.check("bigkeys", 0, 250 << 10);
+    let v = json(&w.out);
+    let lists: Vec<&String> = v["by_type"].as_object().unwrap().keys().collect();
+    assert!(
+        lists.len() == 1 && lists[0] == "module",
+        "{} per-type lists, the first {:?}",
+        lists.len(),
+        lists.first()
+    );
+    assert_eq!(v["by_type"]["module"].as_array().unwrap().len(), 20);
+}

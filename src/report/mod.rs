@@ -253,20 +253,26 @@ impl BigKeys {
     }
 }
 
+/// The per-type list a key goes to: its type, or `module` for every
+/// module type (a crafted file can name a million of them; the rows still
+/// show each key's module name).
+fn list_type(type_name: &str) -> &str {
+    match type_name {
+        "string" | "list" | "set" | "zset" | "hash" | "stream" | "array" => type_name,
+        _ => "module",
+    }
+}
+
 impl Accumulator for BigKeys {
     fn add(&mut self, f: &KeyFacts<'_>) {
         let top = self.top;
+        let t = list_type(f.type_name);
         rank_push(&mut self.big, f, f.bytes);
-        rank_push(
-            self.big_by_type.entry(f.type_name, || TopN::new(top)),
-            f,
-            f.bytes,
-        );
+        rank_push(self.big_by_type.entry(t, || TopN::new(top)), f, f.bytes);
         if f.type_name != "string" {
             rank_push(&mut self.most_elements, f, f.elements);
             rank_push(
-                self.most_elements_by_type
-                    .entry(f.type_name, || TopN::new(top)),
+                self.most_elements_by_type.entry(t, || TopN::new(top)),
                 f,
                 f.elements,
             );
