@@ -239,12 +239,12 @@ fn decoder(w: Wrapper, r: impl io::BufRead + Send + 'static) -> io::Result<Sourc
     }))
 }
 
-/// Past this much output (256 MiB), a decompressor may produce at most
+/// Past this much output (64 MiB), a decompressor may produce at most
 /// [`MAX_EXPANSION`] times what it consumed. Dumps compress modestly
 /// (Redis already LZF-compresses values and long keys): the 1 GB benchmark
 /// dump zstd-compresses 2.1x. A crafted frame can expand thousands of
 /// times: 25 MB would become terabytes of temporary file.
-const BOMB_FLOOR: u64 = 256 << 20;
+const BOMB_FLOOR: u64 = 64 << 20;
 const MAX_EXPANSION: u64 = 100;
 
 /// Counts the compressed bytes a decompressor takes.
