@@ -317,7 +317,26 @@ fn expiry_text(out: &mut String, d: &ReportDoc) {
     if !e.histogram.is_empty() {
         let max = e.histogram.iter().map(|b| b.keys).max().unwrap_or(1).max(1);
         let _ = writeln!(out, "\nExpiry times (per {})", e.histogram_unit);
-        for b in &e.histogram {
+        // A run of three or more empty slots is one line.
+        let mut i = 0;
+        let h = &e.histogram;
+        while i < h.len() {
+            let empty = h[i..].iter().take_while(|b| b.keys == 0).count();
+            if empty >= 3 {
+                // Buckets of several days are named as buckets.
+                let what = match e.histogram_unit.as_str() {
+                    u if u.ends_with('s') => "buckets".to_string(),
+                    u => format!("{u}s"),
+                };
+                let _ = writeln!(
+                    out,
+                    "  {}  ... {empty} {what} without expiring keys",
+                    rfc3339_ms(h[i].start_ms)
+                );
+                i += empty;
+                continue;
+            }
+            let b = &h[i];
             let bar = "#".repeat(((b.keys * 40).div_ceil(max)) as usize);
             let _ = writeln!(
                 out,
@@ -326,6 +345,7 @@ fn expiry_text(out: &mut String, d: &ReportDoc) {
                 b.keys,
                 human_bytes(b.bytes)
             );
+            i += 1;
         }
     }
 }
