@@ -112,24 +112,18 @@ impl Input {
     /// Bytes in memory or mapped: used as they are, or decompressed into a
     /// spill file when they start with a compression magic.
     fn from_bytes(name: String, path: Option<PathBuf>, bytes: Bytes) -> io::Result<Input> {
-        let wrapper = match &bytes {
-            Bytes::Mapped(m) => sniff(m)?,
-            Bytes::Owned(v) => sniff(v)?,
-            Bytes::Spilling(_) => Wrapper::None,
+        let bytes = match bytes {
+            Bytes::Mapped(m) => match sniff(&m)? {
+                Wrapper::None => (Wrapper::None, Bytes::Mapped(m)),
+                w => (w, spill(decoder(w, io::Cursor::new(m))?, w)?),
+            },
+            Bytes::Owned(v) => match sniff(&v)? {
+                Wrapper::None => (Wrapper::None, Bytes::Owned(v)),
+                w => (w, spill(decoder(w, io::Cursor::new(v))?, w)?),
+            },
+            b => (Wrapper::None, b),
         };
-        let bytes = match (wrapper, bytes) {
-            (Wrapper::None, b) => b,
-            (w, Bytes::Mapped(m)) => spill(decoder(w, io::Cursor::new(m))?, w)?,
-            (w, Bytes::Owned(v)) => spill(decoder(w, io::Cursor::new(v))?, w)?,
-            (_, b) => b,
-        };
-        Ok(Input {
-            name,
-            path,
-            wrapper,
-            notes: Vec::new(),
-            bytes,
-        })
+        Ok(Input::new(name, path, bytes))
     }
 
     /// Copies `r` (decompressing it if needed) into a spill file.
@@ -139,16 +133,19 @@ impl Input {
         r: impl Read + Send + 'static,
     ) -> io::Result<Input> {
         let mut r = io::BufReader::with_capacity(1 << 16, r);
-        let head = r.fill_buf()?.get(..6).map(<[u8]>::to_vec);
-        let wrapper = sniff(head.as_deref().unwrap_or(r.buffer()))?;
+        let wrapper = sniff(r.fill_buf()?)?;
         let bytes = spill(decoder(wrapper, r)?, wrapper)?;
-        Ok(Input {
+        Ok(Input::new(name, path, (wrapper, bytes)))
+    }
+
+    fn new(name: String, path: Option<PathBuf>, (wrapper, bytes): (Wrapper, Bytes)) -> Input {
+        Input {
             name,
             path,
             wrapper,
             notes: Vec::new(),
             bytes,
-        })
+        }
     }
 
     /// The RDB bytes as they arrive (an AOF's RESP tail, if any, follows
