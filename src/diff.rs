@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use crate::report::doc::{ReportDoc, TallyDoc};
 use crate::units::rfc3339_ms;
@@ -26,16 +26,103 @@ impl Change {
     pub fn keys_change(&self) -> i64 {
         delta(self.keys_before, self.keys_after)
     }
-    fn json(&self) -> Value {
-        json!({
-            "keys_before": self.keys_before,
-            "keys_after": self.keys_after,
-            "keys_change": self.keys_change(),
-            "bytes_before": self.bytes_before,
-            "bytes_after": self.bytes_after,
-            "bytes_change": self.bytes_change(),
-            "bytes_change_pct": pct(self.bytes_before, self.bytes_after),
-        })
+    fn doc(&self) -> ChangeDoc {
+        ChangeDoc {
+            keys_before: self.keys_before,
+            keys_after: self.keys_after,
+            keys_change: self.keys_change(),
+            bytes_before: self.bytes_before,
+            bytes_after: self.bytes_after,
+            bytes_change: self.bytes_change(),
+            bytes_change_pct: pct(self.bytes_before, self.bytes_after),
+        }
+    }
+}
+
+/// `diff --format json`: one typed document (rows are plain structs, so a
+/// diff of half a million databases stays small).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DiffDoc {
+    pub schema_version: u32,
+    pub old: SideDoc,
+    pub new: SideDoc,
+    pub settings_differ: Vec<String>,
+    pub total: ChangeDoc,
+    pub no_ttl: ChangeDoc,
+    pub by_type: Vec<TypeChange>,
+    pub by_db: Vec<DbChange>,
+    pub prefixes: Vec<PrefixChange>,
+    pub new_prefixes: Vec<String>,
+    pub vanished_prefixes: Vec<String>,
+    pub grown_keys: Vec<GrownKey>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SideDoc {
+    pub files: Vec<SideFile>,
+    pub profile: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SideFile {
+    pub file: String,
+    pub ctime: Option<i64>,
+    pub dumped: Option<String>,
+    pub profile: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChangeDoc {
+    pub keys_before: u64,
+    pub keys_after: u64,
+    pub keys_change: i64,
+    pub bytes_before: u64,
+    pub bytes_after: u64,
+    pub bytes_change: i64,
+    /// `None` when there was nothing before.
+    pub bytes_change_pct: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TypeChange {
+    #[serde(flatten)]
+    pub change: ChangeDoc,
+    #[serde(rename = "type")]
+    pub type_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DbChange {
+    #[serde(flatten)]
+    pub change: ChangeDoc,
+    pub db: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PrefixChange {
+    #[serde(flatten)]
+    pub change: ChangeDoc,
+    pub prefix: String,
+    /// `new`, `vanished` or `changed`.
+    pub status: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GrownKey {
+    pub db: u64,
+    pub key: String,
+    /// `None`: the key was new, or below the old side's list.
+    pub bytes_before: Option<u64>,
+    pub bytes_after: u64,
+    pub bytes_change: Option<i64>,
+}
+
+impl GrownKey {
+    /// What the list is ordered by: the growth, or the size of a key that
+    /// was not listed before.
+    fn growth(&self) -> i64 {
+        self.bytes_change
+            .unwrap_or(self.bytes_after.min(i64::MAX as u64) as i64)
     }
 }
 
@@ -44,12 +131,8 @@ fn delta(before: u64, after: u64) -> i64 {
     (after as i128 - before as i128).clamp(i64::MIN as i128, i64::MAX as i128) as i64
 }
 
-fn pct(before: u64, after: u64) -> Value {
-    if before == 0 {
-        Value::Null
-    } else {
-        json!(((after as f64 / before as f64 - 1.0) * 1e4).round() / 100.0)
-    }
+fn pct(before: u64, after: u64) -> Option<f64> {
+    (before != 0).then(|| ((after as f64 / before as f64 - 1.0) * 1e4).round() / 100.0)
 }
 
 /// What differs in how two documents were made (profile, allocator,
@@ -122,21 +205,35 @@ fn big_keys(doc: &ReportDoc) -> BTreeMap<(u64, String), u64> {
 }
 
 /// One side of a diff, as the header names it.
-fn side(d: &ReportDoc) -> Value {
-    json!({
-        "files": d.files.iter().map(|f| json!({
-            "file": f.file,
-            "ctime": f.ctime,
-            "dumped": f.ctime.and_then(|c| c.checked_mul(1000)).map(rfc3339_ms),
-            "profile": f.profile,
-        })).collect::<Vec<_>>(),
-        "profile": d.profile,
-    })
+fn side(d: &ReportDoc) -> SideDoc {
+    SideDoc {
+        files: d
+            .files
+            .iter()
+            .map(|f| SideFile {
+                file: f.file.clone(),
+                ctime: f.ctime,
+                dumped: f.ctime.and_then(|c| c.checked_mul(1000)).map(rfc3339_ms),
+                profile: f.profile.clone(),
+            })
+            .collect(),
+        profile: d.profile.clone(),
+    }
+}
+
+fn status(c: &Change) -> &'static str {
+    if c.keys_before == 0 && c.bytes_before == 0 {
+        "new"
+    } else if c.keys_after == 0 && c.bytes_after == 0 {
+        "vanished"
+    } else {
+        "changed"
+    }
 }
 
 /// Compares two report documents; `top` limits the listed rows.
 /// `mismatches` (see [`mismatches`]) are recorded in the document.
-pub fn diff(old: &ReportDoc, new: &ReportDoc, top: usize, mismatches: &[String]) -> Value {
+pub fn diff(old: &ReportDoc, new: &ReportDoc, top: usize, mismatches: &[String]) -> DiffDoc {
     let (os, ns) = (&old.summary, &new.summary);
     let total = Change {
         keys_before: os.keys,
@@ -151,8 +248,6 @@ pub fn diff(old: &ReportDoc, new: &ReportDoc, top: usize, mismatches: &[String])
         bytes_before: oe.map_or(0, |e| e.no_ttl_bytes),
         bytes_after: ne.map_or(0, |e| e.no_ttl_bytes),
     };
-    let by_type = join(tallies(&os.by_type), tallies(&ns.by_type));
-    let by_db = join(tallies(&os.by_db), tallies(&ns.by_db));
     let mut rows: Vec<(String, Change)> = join(prefixes(old), prefixes(new)).into_iter().collect();
     rows.sort_by(|a, b| {
         b.1.bytes_change()
@@ -160,15 +255,6 @@ pub fn diff(old: &ReportDoc, new: &ReportDoc, top: usize, mismatches: &[String])
             .cmp(&a.1.bytes_change().abs())
             .then_with(|| a.0.cmp(&b.0))
     });
-    let status = |c: &Change| {
-        if c.keys_before == 0 && c.bytes_before == 0 {
-            "new"
-        } else if c.keys_after == 0 && c.bytes_after == 0 {
-            "vanished"
-        } else {
-            "changed"
-        }
-    };
     let old_big = big_keys(old);
     // A key missing from a cut-off list of the old side may have been just
     // below it: only call it grown when it is now above that list's floor.
@@ -177,169 +263,63 @@ pub fn diff(old: &ReportDoc, new: &ReportDoc, top: usize, mismatches: &[String])
     } else {
         old_big.values().copied().min().unwrap_or(0)
     };
-    let mut grown: Vec<Value> = big_keys(new)
+    let mut grown: Vec<GrownKey> = big_keys(new)
         .into_iter()
-        .map(|((db, key), after)| {
+        .filter_map(|((db, key), after)| {
             let before = old_big.get(&(db, key.clone())).copied();
-            (db, key, before, after)
-        })
-        .filter(|(_, _, before, after)| match before {
-            Some(b) => *after > *b,
-            None => *after > old_big_floor,
-        })
-        .map(|(db, key, before, after)| {
-            json!({
-                "db": db,
-                "key": key,
-                "bytes_before": before,
-                "bytes_after": after,
-                "bytes_change": before.map(|b| delta(b, after)),
+            let grew = match before {
+                Some(b) => after > b,
+                None => after > old_big_floor,
+            };
+            grew.then(|| GrownKey {
+                db,
+                key,
+                bytes_before: before,
+                bytes_after: after,
+                bytes_change: before.map(|b| delta(b, after)),
             })
         })
         .collect();
-    grown.sort_by(|a, b| {
-        let g = |v: &Value| {
-            v["bytes_change"]
-                .as_i64()
-                .unwrap_or(v["bytes_after"].as_i64().unwrap_or(0))
-        };
-        g(b).cmp(&g(a))
-            .then_with(|| a["key"].as_str().cmp(&b["key"].as_str()))
-    });
+    grown.sort_by(|a, b| b.growth().cmp(&a.growth()).then_with(|| a.key.cmp(&b.key)));
     grown.truncate(top);
-    let named = |m: BTreeMap<String, Change>, name: &str| -> Vec<Value> {
-        m.into_iter()
-            .map(|(k, c)| {
-                let mut v = c.json();
-                v[name] = Value::String(k);
-                v
-            })
+    let named = |rows: &[(String, Change)], status: &str| -> Vec<String> {
+        rows.iter()
+            .filter(|(_, c)| self::status(c) == status)
+            .map(|(p, _)| p.clone())
             .collect()
     };
-    json!({
-        "schema_version": 1,
-        "old": side(old),
-        "new": side(new),
-        "settings_differ": mismatches,
-        "total": total.json(),
-        "no_ttl": no_ttl.json(),
-        "by_type": named(by_type, "type"),
-        "by_db": named(by_db, "db"),
-        "prefixes": rows
+    DiffDoc {
+        schema_version: 1,
+        old: side(old),
+        new: side(new),
+        settings_differ: mismatches.to_vec(),
+        total: total.doc(),
+        no_ttl: no_ttl.doc(),
+        by_type: join(tallies(&os.by_type), tallies(&ns.by_type))
+            .into_iter()
+            .map(|(type_name, c)| TypeChange {
+                change: c.doc(),
+                type_name,
+            })
+            .collect(),
+        by_db: join(tallies(&os.by_db), tallies(&ns.by_db))
+            .into_iter()
+            .map(|(db, c)| DbChange {
+                change: c.doc(),
+                db,
+            })
+            .collect(),
+        prefixes: rows
             .iter()
             .take(top)
-            .map(|(p, c)| {
-            let mut v = c.json();
-            v["prefix"] = Value::String(p.clone());
-            v["status"] = status(c).into();
-            v
-        }).collect::<Vec<_>>(),
-        "new_prefixes": rows.iter().filter(|(_, c)| status(c) == "new").map(|(p, _)| p.clone()).collect::<Vec<_>>(),
-        "vanished_prefixes": rows.iter().filter(|(_, c)| status(c) == "vanished").map(|(p, _)| p.clone()).collect::<Vec<_>>(),
-        "grown_keys": grown,
-    })
-}
-
-fn u(v: &Value) -> u64 {
-    v.as_u64().unwrap_or(0)
-}
-
-/// The text view of a diff document.
-pub fn text(d: &Value) -> String {
-    use crate::units::human_bytes;
-    use std::fmt::Write as _;
-    let mut out = String::new();
-    for (name, s) in [("old", &d["old"]), ("new", &d["new"])] {
-        for f in s["files"].as_array().into_iter().flatten() {
-            let _ = writeln!(
-                out,
-                "{name}: {}{}, {}",
-                crate::escape::terminal(f["file"].as_str().unwrap_or("")),
-                f["dumped"]
-                    .as_str()
-                    .map(|t| format!(", dumped {t}"))
-                    .unwrap_or_default(),
-                f["profile"].as_str().unwrap_or("no profile")
-            );
-        }
+            .map(|(p, c)| PrefixChange {
+                change: c.doc(),
+                prefix: p.clone(),
+                status: status(c).into(),
+            })
+            .collect(),
+        new_prefixes: named(&rows, "new"),
+        vanished_prefixes: named(&rows, "vanished"),
+        grown_keys: grown,
     }
-    for m in d["settings_differ"].as_array().into_iter().flatten() {
-        let _ = writeln!(
-            out,
-            "warning: compared although made differently ({})",
-            m.as_str().unwrap_or("")
-        );
-    }
-    let _ = writeln!(out);
-    let signed = |n: i64| {
-        if n < 0 {
-            format!("-{}", human_bytes(n.unsigned_abs()))
-        } else {
-            format!("+{}", human_bytes(n as u64))
-        }
-    };
-    let line = |out: &mut String, name: &str, v: &Value| {
-        let _ = writeln!(
-            out,
-            "  {:<28} {:>10} -> {:>10} keys ({:+})   {:>10} -> {:>10} ({}{})",
-            name,
-            u(&v["keys_before"]),
-            u(&v["keys_after"]),
-            v["keys_change"].as_i64().unwrap_or(0),
-            human_bytes(u(&v["bytes_before"])),
-            human_bytes(u(&v["bytes_after"])),
-            signed(v["bytes_change"].as_i64().unwrap_or(0)),
-            v["bytes_change_pct"]
-                .as_f64()
-                .map(|p| format!(", {p:+.1}%"))
-                .unwrap_or_default()
-        );
-    };
-    let _ = writeln!(out, "Total");
-    line(&mut out, "all keys", &d["total"]);
-    line(&mut out, "keys without TTL", &d["no_ttl"]);
-    let _ = writeln!(out, "\nBy type");
-    for v in d["by_type"].as_array().into_iter().flatten() {
-        line(&mut out, v["type"].as_str().unwrap_or(""), v);
-    }
-    let _ = writeln!(out, "\nPrefixes that changed most");
-    let changed =
-        |v: &&Value| v["bytes_change"].as_i64() != Some(0) || v["keys_change"].as_i64() != Some(0);
-    let mut none = true;
-    for v in d["prefixes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(changed)
-    {
-        none = false;
-        let name = format!(
-            "{} [{}]",
-            crate::escape::terminal(v["prefix"].as_str().unwrap_or("")),
-            v["status"].as_str().unwrap_or("")
-        );
-        line(&mut out, &name, v);
-    }
-    if none {
-        let _ = writeln!(out, "  (no prefix changed)");
-    }
-    let grown = d["grown_keys"].as_array().cloned().unwrap_or_default();
-    if !grown.is_empty() {
-        let _ = writeln!(out, "\nKeys that grew most (among the biggest)");
-        for g in grown {
-            let before = g["bytes_before"]
-                .as_u64()
-                .map(human_bytes)
-                .unwrap_or_else(|| "(new or small)".into());
-            let _ = writeln!(
-                out,
-                "  db{} {}  {} -> {}",
-                u(&g["db"]),
-                crate::escape::terminal(g["key"].as_str().unwrap_or("")),
-                before,
-                human_bytes(u(&g["bytes_after"]))
-            );
-        }
-    }
-    out
 }

@@ -1222,3 +1222,29 @@ fn many_module_types_share_one_big_key_list() {
     );
     assert_eq!(v["by_type"]["module"].as_array().unwrap().len(), 20);
 }
+
+/// 200,000 databases of one key each: the diff's per-database rows are
+/// plain structs (one `serde_json::Value` map per row took 1.79 GB and
+/// 7 s for 500,000 databases).
+#[test]
+fn diff_of_a_dump_with_200k_databases() {
+    let mut r = Rdb::redis(10);
+    for db in 0..200_000u64 {
+        r = r.select_db(db).key(T_STRING, b"k", v_string(b"v"));
+    }
+    let d = tempfile::tempdir().unwrap();
+    let a = write(d.path(), "a.rdb", &r.finish(true));
+    let b = write(d.path(), "b.rdb", &std::fs::read(&a).unwrap());
+    let w = watched(
+        &["diff", "--format", "json", p(&a), p(&b)],
+        Feed::Null,
+        true,
+        None,
+    );
+    w.check("diff", 0, 200 << 10);
+    let v = json(&w.out);
+    let rows = v["by_db"].as_array().unwrap();
+    assert_eq!(rows.len(), 200_000);
+    assert_eq!(rows[0]["keys_before"], 1);
+    assert_eq!(rows[0]["bytes_change"], 0);
+}

@@ -98,5 +98,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         );
     }
     let d = rdbscope::diff::diff(&old, &new, show, &m);
-    opts.emit(|| rdbscope::diff::text(&d), || d.to_string())
+    opts.emit(
+        || rdbscope::output::diff::diff_text(&d),
+        || rdbscope::output::diff::diff_json(&d),
+    )
 }

@@ -1,6 +1,7 @@
 //! Writers that format finished results; no computation here.
 
 pub mod check;
+pub mod diff;
 pub mod keys;
 pub mod report;
 pub mod verify;
