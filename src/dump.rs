@@ -81,11 +81,17 @@ fn json_str(out: &mut Vec<u8>, s: &str) {
     let _ = serde_json::to_writer(&mut *out, s);
 }
 
+#[inline(always)]
 fn json_elem(out: &mut Vec<u8>, e: Elem<'_>) {
     match e {
         Elem::Bytes(b) => json_bytes(out, b),
         Elem::Int(i) => {
-            let _ = write!(out, "\"{i}\"");
+            let mut b = itoa::Buffer::new();
+            let digits = b.format(i).as_bytes();
+            out.reserve(digits.len() + 2);
+            out.push(b'"');
+            out.extend_from_slice(digits);
+            out.push(b'"');
         }
     }
 }
@@ -160,7 +166,8 @@ struct JsonValue<'o> {
     /// MiB): a duplicate (which the server would refuse to load) is left
     /// out of the JSON and counted, so no object has the same key twice.
     seen: foldhash::HashSet<u128>,
-    buf: Vec<u8>,
+    /// Integer members, exactly.
+    seen_ints: foldhash::HashSet<i64>,
     duplicates: u64,
 }
 
@@ -183,40 +190,44 @@ impl<'o> JsonValue<'o> {
             stream_groups: Vec::new(),
             stream_idmp: None,
             seen: Default::default(),
-            buf: Vec::new(),
+            seen_ints: Default::default(),
             duplicates: 0,
         }
     }
 
-    /// True the first time `e` is seen in this value.
+    /// True the first time `e` is seen in this value. Members that are
+    /// integers (as the server compares them: `5` stored as text equals
+    /// `5` stored as an integer) are kept exactly; others by hash.
     fn first_time(&mut self, e: Elem<'_>) -> bool {
         use std::hash::{BuildHasher, Hasher};
-        let text: &[u8] = match e {
-            Elem::Bytes(b) => b,
-            Elem::Int(_) => {
-                self.buf.clear();
-                e.write_to(&mut self.buf);
-                &self.buf
+        let int = match e {
+            Elem::Int(i) => Ok(i),
+            Elem::Bytes(b) => crate::memory::sizes::canonical_int(b).ok_or(b),
+        };
+        let new = match int {
+            Ok(i) => self.seen_ints.insert(i),
+            Err(text) => {
+                // Two fixed-seed 64-bit hashes: a collision that would drop a
+                // distinct member is astronomically unlikely.
+                let half = |seed: u64| {
+                    let mut h = foldhash::fast::FixedState::with_seed(seed).build_hasher();
+                    h.write(text);
+                    h.finish()
+                };
+                let key = (half(0x243f_6a88_85a3_08d3) as u128) << 64
+                    | half(0x1319_8a2e_0370_7344) as u128;
+                self.seen.insert(key)
             }
         };
-        // Two fixed-seed 64-bit hashes: a collision that would drop a
-        // distinct member is astronomically unlikely.
-        let half = |seed: u64| {
-            let mut h = foldhash::fast::FixedState::with_seed(seed).build_hasher();
-            h.write(text);
-            h.finish()
-        };
-        let key = (half(0x243f_6a88_85a3_08d3) as u128) << 64 | half(0x1319_8a2e_0370_7344) as u128;
-        if self.seen.insert(key) {
-            true
-        } else {
+        if !new {
             self.duplicates += 1;
-            false
         }
+        new
     }
 
     /// Appends an element's JSON to the body; a large one (streaming) goes
     /// straight to the writer after what the body holds.
+    #[inline(always)]
     fn elem(&mut self, e: Elem<'_>) {
         match e {
             Elem::Bytes(b) if self.streaming && b.len() >= SPILL => {
@@ -233,6 +244,7 @@ impl<'o> JsonValue<'o> {
     }
 
     /// Sends what the body holds to the writer once it is large.
+    #[inline(always)]
     fn spill(&mut self) {
         if self.streaming && self.body.len() >= SPILL && self.err.is_ok() {
             self.err = self.out.write_all(&self.body);
@@ -284,9 +296,11 @@ impl<'o> JsonValue<'o> {
         self.stream_groups.clear();
         self.stream_idmp = None;
         self.seen.clear();
+        self.seen_ints.clear();
         self.duplicates = 0;
     }
 
+    #[inline(always)]
     fn sep(&mut self) {
         if self.items > 0 {
             self.body.push(b',');

@@ -65,20 +65,28 @@ fn jemalloc(n: u64, quantum: u64) -> u64 {
     }
     if n <= 128 {
         let step = if quantum == 8 && n <= 64 { 8 } else { 16 };
-        return n.div_ceil(step) * step;
+        return round_up(n, step);
     }
+    // Four classes per power of two.
     let g = 1u64 << (63 - (n - 1).leading_zeros());
-    let step = g / 4;
-    n.div_ceil(step) * step
+    round_up(n, g / 4)
+}
+
+/// `n` rounded up to a multiple of `step`, a power of two (a mask, not a
+/// division: this runs for every element of every value).
+#[inline]
+fn round_up(n: u64, step: u64) -> u64 {
+    debug_assert!(step.is_power_of_two());
+    n.saturating_add(step - 1) & !(step - 1)
 }
 
 /// glibc: chunk = max(32, round_up(n + 8, 16)); usable = chunk − 8. Large
 /// requests (≥ 128 KiB, the default mmap threshold) are page-rounded.
 fn libc(n: u64) -> u64 {
-    if n + 8 >= 128 * 1024 {
-        return (n + 16).div_ceil(4096) * 4096 - 16;
+    if n.saturating_add(8) >= 128 * 1024 {
+        return round_up(n.saturating_add(16), 4096) - 16;
     }
-    ((n + 8).div_ceil(16) * 16).max(32) - 8
+    round_up(n + 8, 16).max(32) - 8
 }
 
 #[cfg(test)]

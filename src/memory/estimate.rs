@@ -386,8 +386,13 @@ impl<'t> Collector<'t> {
         }
     }
 
+    #[inline]
     fn elem(&mut self, e: Elem<'_>) {
-        let len = e.len() as u64;
+        self.elem_of_len(e, e.len() as u64)
+    }
+
+    #[inline]
+    fn elem_of_len(&mut self, e: Elem<'_>, len: u64) {
         self.largest = self.largest.max(len);
         self.max_elem = self.max_elem.max(len);
         if self.need_lp {
@@ -400,6 +405,34 @@ impl<'t> Collector<'t> {
         }
     }
 
+    /// One set member: its sds (for a hashtable) and whether an intset
+    /// could hold it.
+    fn set_item(&mut self, v: Elem<'_>) {
+        self.sds_of(v);
+        if !matches!(self.type_byte, RDB_TYPE_SET | RDB_TYPE_SET_INTSET) {
+            return;
+        }
+        match as_int(v) {
+            Some(i) => {
+                let w = if i16::try_from(i).is_ok() {
+                    2
+                } else if i32::try_from(i).is_ok() {
+                    4
+                } else {
+                    8
+                };
+                self.int_width = self.int_width.max(w);
+            }
+            None => {
+                if self.all_int {
+                    self.first_non_int = Some(self.n - 1);
+                }
+                self.all_int = false
+            }
+        }
+    }
+
+    #[inline]
     fn sds_of(&mut self, e: Elem<'_>) {
         self.sds_sum += self.l.sds(e.len() as u64);
     }
@@ -783,6 +816,7 @@ impl ValueVisitor for Collector<'_> {
         self.string_int = as_int(v).is_some();
     }
 
+    #[inline(always)]
     fn item(&mut self, v: Elem<'_>) {
         self.n += 1;
         self.elem(v);
@@ -794,31 +828,7 @@ impl ValueVisitor for Collector<'_> {
                     *count += 1;
                 }
             }
-            _ => {
-                // Sets.
-                self.sds_of(v);
-                if !matches!(self.type_byte, RDB_TYPE_SET | RDB_TYPE_SET_INTSET) {
-                    return;
-                }
-                match as_int(v) {
-                    Some(i) => {
-                        let w = if i16::try_from(i).is_ok() {
-                            2
-                        } else if i32::try_from(i).is_ok() {
-                            4
-                        } else {
-                            8
-                        };
-                        self.int_width = self.int_width.max(w);
-                    }
-                    None => {
-                        if self.all_int {
-                            self.first_non_int = Some(self.n - 1);
-                        }
-                        self.all_int = false
-                    }
-                }
-            }
+            _ => self.set_item(v),
         }
     }
 
@@ -848,23 +858,23 @@ impl ValueVisitor for Collector<'_> {
     }
 
     fn hash_field(&mut self, field: Elem<'_>, value: Elem<'_>, expire_at_ms: Option<i64>) {
+        let (f, v) = (field.len() as u64, value.len() as u64);
         let limit = self.t.thresholds.hash_max_listpack_value;
-        if self.first_long_pair.is_none()
-            && (field.len() as u64 > limit || value.len() as u64 > limit)
-        {
+        if self.first_long_pair.is_none() && (f > limit || v > limit) {
             self.first_long_pair = Some(self.n);
         }
         self.n += 1;
-        self.elem(field);
-        self.elem(value);
-        self.sds_of(field);
-        self.sds_of(value);
+        self.elem_of_len(field, f);
+        self.elem_of_len(value, v);
+        self.sds_sum += self.l.sds(f) + self.l.sds(v);
         self.field_ttls += expire_at_ms.is_some() as u64;
-        self.lp_ttl_entries += listpack_entry(Elem::Int(expire_at_ms.unwrap_or(0)));
+        self.lp_ttl_entries += match expire_at_ms {
+            Some(t) => listpack_entry(Elem::Int(t)),
+            None => LP_ZERO_ENTRY,
+        };
         if self.l.open_hashtable {
             // The field sds with the value embedded after it when both fit
             // in 64 bytes, else a value pointer before the field.
-            let (f, v) = (field.len() as u64, value.len() as u64);
             let field_size = sds_header(f) + f + 1;
             let embedded = field_size + 3 + v + 1;
             self.valkey_entries += if embedded <= 64 {

@@ -66,6 +66,8 @@ fn backlen(x: u64) -> u64 {
 
 /// An empty listpack: 4-byte total, 2-byte count, end byte.
 pub const LISTPACK_EMPTY: u64 = 7;
+/// A listpack entry holding 0 (a field without TTL in a listpackex).
+pub const LP_ZERO_ENTRY: u64 = 2;
 /// An empty ziplist: zlbytes, zltail, zllen, end byte.
 pub const ZIPLIST_EMPTY: u64 = 11;
 
@@ -195,6 +197,7 @@ mod tests {
 
     #[test]
     fn listpack_entries() {
+        assert_eq!(listpack_entry(Elem::Int(0)), LP_ZERO_ENTRY);
         assert_eq!(listpack_entry(Elem::Bytes(b"x")), 3);
         assert_eq!(listpack_entry(Elem::Bytes(b"100")), 2);
         assert_eq!(listpack_entry(Elem::Int(1000)), 3);

@@ -63,7 +63,7 @@ impl<'a> Listpack<'a> {
     }
 
     /// The next element, or `None` at the end marker.
-    #[inline]
+    #[inline(always)]
     pub fn next_elem(&mut self) -> Result<Option<Elem<'a>>> {
         if self.done {
             return Ok(None);
@@ -131,12 +131,20 @@ impl<'a> Listpack<'a> {
         Ok(Some(elem))
     }
 
-    #[inline]
+    #[inline(always)]
     fn check_backlen(&mut self, at: u64, size: usize) -> Result<()> {
+        // One byte holding the size: the common case, kept inline.
+        if size <= 127 && self.c.peek() == Some(size as u8) {
+            self.c.u8()?;
+            return Ok(());
+        }
+        self.check_long_backlen(at, size)
+    }
+
+    #[inline(never)]
+    fn check_long_backlen(&mut self, at: u64, size: usize) -> Result<()> {
         if size <= 127 {
-            // One byte holding the size: the common case.
             return match self.c.u8() {
-                Ok(b) if b as usize == size => Ok(()),
                 Ok(b) => Err(Error::corrupt(
                     at,
                     WHAT,

@@ -41,11 +41,7 @@ impl<'a> Elem<'a> {
     pub fn write_to(&self, out: &mut Vec<u8>) {
         match *self {
             Elem::Bytes(b) => out.extend_from_slice(b),
-            Elem::Int(i) => {
-                let mut buf = itoa_buf(i);
-                out.extend_from_slice(buf.as_bytes());
-                buf.clear();
-            }
+            Elem::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes()),
         }
     }
 
@@ -64,19 +60,13 @@ impl<'a> Elem<'a> {
     }
 }
 
-fn itoa_buf(i: i64) -> String {
-    i.to_string()
-}
-
 /// Number of bytes in the decimal text of `i`.
 pub fn int_text_len(i: i64) -> usize {
-    let mut n = i.unsigned_abs();
-    let mut len = if i < 0 { 2 } else { 1 };
-    while n >= 10 {
-        n /= 10;
-        len += 1;
+    if (0..10).contains(&i) {
+        return 1;
     }
-    len
+    let digits = i.unsigned_abs().checked_ilog10().unwrap_or(0) as usize + 1;
+    digits + usize::from(i < 0)
 }
 
 /// Parses a score stored as text (`%.17g` output, `inf`, `-inf`, `nan`).

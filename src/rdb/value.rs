@@ -107,11 +107,13 @@ trait Elems<'b> {
     fn next_elem(&mut self) -> Result<Option<Elem<'b>>>;
 }
 impl<'b> Elems<'b> for Listpack<'b> {
+    #[inline(always)]
     fn next_elem(&mut self) -> Result<Option<Elem<'b>>> {
         Listpack::next_elem(self)
     }
 }
 impl<'b> Elems<'b> for Ziplist<'b> {
+    #[inline(always)]
     fn next_elem(&mut self) -> Result<Option<Elem<'b>>> {
         Ziplist::next_elem(self)
     }
@@ -127,6 +129,9 @@ enum Shape {
     Triplets,
 }
 
+// Kept out of `walk` so the element reader inlines into this loop (a
+// call returning the element through memory stalled every element).
+#[inline(never)]
 fn emit<'b, E: Elems<'b>, V: ValueVisitor>(
     mut it: E,
     shape: Shape,
