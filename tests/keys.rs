@@ -210,3 +210,41 @@ fn target_and_config_change_estimates() {
             > on70.iter().filter(|r| r["encoding"] == "hashtable").count()
     );
 }
+
+/// The `estimate` column says how sure each number is: skiplists are
+/// `expected` everywhere, Valkey 8.1+ hashtables are `expected` (hash seed),
+/// every other key is `expected` under glibc malloc, and `exact` otherwise.
+#[test]
+fn estimate_labels_say_how_sure() {
+    let f = fixture("collections.rdb");
+    let labels = |target: &[&str]| -> BTreeSet<(String, String, String)> {
+        let mut a = vec![f.as_str(), "--target"];
+        a.extend_from_slice(target);
+        keys_jsonl(&a)
+            .iter()
+            .map(|r| {
+                let s = |k: &str| r[k].as_str().unwrap().to_string();
+                (s("type"), s("encoding"), s("estimate"))
+            })
+            .collect()
+    };
+    let skiplist = "expected: skiplist levels are random";
+    let buckets = "expected: hashtable buckets depend on the hash seed";
+    let glibc = "expected: glibc malloc may add 16 bytes";
+    let row = |t: &str, e: &str, l: &str| (t.to_string(), e.to_string(), l.to_string());
+    let r70 = labels(&["redis-7.0"]);
+    assert!(r70.contains(&row("set", "hashtable", "exact")), "{r70:?}");
+    assert!(r70.contains(&row("zset", "skiplist", skiplist)), "{r70:?}");
+    assert_eq!(
+        r70.iter().filter(|r| r.2 != "exact").count(),
+        1,
+        "only skiplists: {r70:?}"
+    );
+    let v81 = labels(&["valkey-8.1", "--allocator", "jemalloc"]);
+    assert!(v81.contains(&row("set", "hashtable", buckets)), "{v81:?}");
+    assert!(v81.contains(&row("hash", "hashtable", buckets)), "{v81:?}");
+    assert!(v81.contains(&row("set", "intset", "exact")), "{v81:?}");
+    let libc = labels(&["valkey-8.1", "--allocator", "libc"]);
+    assert!(libc.contains(&row("set", "intset", glibc)), "{libc:?}");
+    assert!(libc.iter().all(|r| r.2 != "exact"), "{libc:?}");
+}

@@ -19,6 +19,8 @@ pub struct Row {
     pub truth: u64,
     pub enc_est: String,
     pub enc_truth: String,
+    /// Labelled `exact` by the estimate.
+    pub labelled_exact: bool,
 }
 
 /// Compares estimates for `rdb` with a truth file of JSON lines holding
@@ -51,6 +53,7 @@ pub fn compare(rdb: &Path, truth: &Path, target: &Target) -> Vec<Row> {
             truth: t["memory_usage"].as_u64().unwrap(),
             enc_est: e.encoding.to_string(),
             enc_truth: t["encoding"].as_str().unwrap().to_string(),
+            labelled_exact: e.approx.is_none(),
         });
     }
     rows
@@ -62,6 +65,9 @@ pub struct Stats {
     pub sum_err: f64,
     pub enc_agree: f64,
     pub exact: usize,
+    /// Keys labelled `exact`, and how many of them are.
+    pub labelled_exact: usize,
+    pub labelled_exact_right: usize,
 }
 
 pub fn stats(rows: &[Row]) -> Stats {
@@ -80,6 +86,11 @@ pub fn stats(rows: &[Row]) -> Stats {
         enc_agree: rows.iter().filter(|r| r.enc_est == r.enc_truth).count() as f64
             / rows.len() as f64,
         exact: rows.iter().filter(|r| r.est == r.truth).count(),
+        labelled_exact: rows.iter().filter(|r| r.labelled_exact).count(),
+        labelled_exact_right: rows
+            .iter()
+            .filter(|r| r.labelled_exact && r.est == r.truth)
+            .count(),
     }
 }
 
@@ -569,6 +580,13 @@ fn live_check(server: &str, profile: Option<ServerProfile>, config: &[&str]) {
     assert!(s.p95 <= 0.05, "p95 {}", s.p95);
     assert!(s.sum_err <= 0.01, "sum {}", s.sum_err);
     assert!(s.enc_agree >= 0.99, "encodings {}", s.enc_agree);
+    // A key labelled exact is exact (issue #11: at least 99 % of them).
+    assert!(
+        s.labelled_exact_right as f64 >= 0.99 * s.labelled_exact as f64,
+        "{} of {} keys labelled exact are exact",
+        s.labelled_exact_right,
+        s.labelled_exact
+    );
 }
 
 #[test]
@@ -657,10 +675,12 @@ fn truth_dir_from_env() {
 fn print_summary(label: &str, target: &Target, rows: &[Row], max_misses: usize) -> Stats {
     let s = stats(rows);
     eprintln!(
-        "{label} ({}): {} keys, {} exact, median |err| {:.3}%, p95 {:.3}%, sum {:.3}%, encodings {:.2}%\n{}",
+        "{label} ({}): {} keys, {} exact, {} of {} labelled exact are, median |err| {:.3}%, p95 {:.3}%, sum {:.3}%, encodings {:.2}%\n{}",
         target.describe(),
         rows.len(),
         s.exact,
+        s.labelled_exact_right,
+        s.labelled_exact,
         s.median * 100.0,
         s.p95 * 100.0,
         s.sum_err * 100.0,

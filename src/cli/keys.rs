@@ -25,7 +25,8 @@ enum Format {
 /// len_largest_element,expiry), so existing spreadsheets keep working, then
 /// adds ttl_s (expiry minus the dump's ctime, seconds), idle_s, lfu_freq,
 /// rdb_bytes (bytes of the record in the dump), stored_encoding, estimate
-/// ("exact" or why the number is approximate), profile and file.
+/// ("exact", or "expected: WHY" where the server's layout is random, or
+/// "approx: WHY" where it is not modelled), profile and file.
 ///
 /// `num_elements` is STRLEN for strings, else LLEN/SCARD/ZCARD/HLEN/XLEN;
 /// `len_largest_element` is the byte length of the largest element;

@@ -24,6 +24,34 @@ pub enum Approx {
     ProvisionalProfile,
     /// Hash fields with TTLs (Redis 7.4+): metadata layouts not confirmed.
     FieldTtl,
+    /// Valkey 8.1+ hashtables: child buckets of full buckets depend on the
+    /// hash seed and the insertion order; the expected count is used.
+    HashtableBuckets,
+    /// glibc malloc: on a given load some small allocations come out 16
+    /// bytes larger (measured on 3–5 % of keys, different ones each load).
+    AllocatorSlack,
+}
+
+/// How sure an estimate is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Confidence {
+    /// Deterministic on the target: the live tests show these to the byte.
+    Exact,
+    /// The server's layout is random (levels, hash seed, allocator state);
+    /// the expected value is used.
+    Expected,
+    /// What the server does is not modelled or not confirmed.
+    Approx,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Exact => "exact",
+            Confidence::Expected => "expected",
+            Confidence::Approx => "approx",
+        }
+    }
 }
 
 impl Approx {
@@ -34,6 +62,29 @@ impl Approx {
             Approx::Module => "module value: serialized size",
             Approx::ProvisionalProfile => "provisional profile",
             Approx::FieldTtl => "hash field TTL metadata",
+            Approx::HashtableBuckets => "hashtable buckets depend on the hash seed",
+            Approx::AllocatorSlack => "glibc malloc may add 16 bytes",
+        }
+    }
+
+    pub fn confidence(self) -> Confidence {
+        match self {
+            Approx::SkiplistLevels | Approx::HashtableBuckets | Approx::AllocatorSlack => {
+                Confidence::Expected
+            }
+            Approx::ListCompression
+            | Approx::Module
+            | Approx::ProvisionalProfile
+            | Approx::FieldTtl => Confidence::Approx,
+        }
+    }
+
+    /// `exact`, or the confidence and the reason (`expected: skiplist
+    /// levels are random`): the `estimate` column of `keys`.
+    pub fn label(a: Option<Approx>) -> String {
+        match a {
+            None => Confidence::Exact.as_str().to_string(),
+            Some(a) => format!("{}: {}", a.confidence().as_str(), a.as_str()),
         }
     }
 }
@@ -261,6 +312,9 @@ pub fn estimate_with(
     }
     if target.profile.is_provisional() && e.approx.is_none() {
         e.approx = Some(Approx::ProvisionalProfile);
+    }
+    if target.allocator == super::allocator::Allocator::Libc && e.approx.is_none() {
+        e.approx = Some(Approx::AllocatorSlack);
     }
     Ok(e)
 }
@@ -531,6 +585,9 @@ impl<'t> Collector<'t> {
         };
         if self.ql_compressed && vt == ValueType::List {
             approx = Some(Approx::ListCompression);
+        }
+        if l.open_hashtable && encoding == "hashtable" && approx.is_none() {
+            approx = Some(Approx::HashtableBuckets);
         }
         KeyEstimate {
             bytes: value,

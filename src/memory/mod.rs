@@ -18,6 +18,6 @@ pub mod sizes;
 pub mod target;
 
 pub use allocator::Allocator;
-pub use estimate::{Approx, Detail, KeyEstimate, estimate, estimate_with};
+pub use estimate::{Approx, Confidence, Detail, KeyEstimate, estimate, estimate_with};
 pub use profile::{ServerProfile, Target, Thresholds};
 pub use target::{ResolvedTarget, TargetChoice};

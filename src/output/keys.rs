@@ -5,6 +5,7 @@ use std::io::Write;
 use serde_json::json;
 
 use crate::escape::escape;
+use crate::memory::Approx;
 use crate::scan::KeyFacts;
 use crate::units::{rfc3339_ms, seconds};
 
@@ -47,7 +48,7 @@ pub fn csv_record(r: &KeyFacts<'_>, profile: &str, file: &str) -> [String; 16] {
         opt(r.lfu_freq),
         r.rdb_bytes.to_string(),
         r.stored_encoding.to_string(),
-        r.approx.map(|a| a.as_str()).unwrap_or("exact").to_string(),
+        Approx::label(r.approx),
         profile.to_string(),
         file.to_string(),
     ]
@@ -74,7 +75,7 @@ pub fn json_line<W: Write>(
         "lfu_freq": r.lfu_freq,
         "rdb_bytes": r.rdb_bytes,
         "stored_encoding": r.stored_encoding,
-        "estimate": r.approx.map(|a| a.as_str()).unwrap_or("exact"),
+        "estimate": Approx::label(r.approx),
         "profile": profile,
         "file": file,
     });
