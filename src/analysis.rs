@@ -112,6 +112,10 @@ impl Analysis {
                                 .then(|| format!("{} more warnings", facts.more_warnings)),
                         )
                         .collect(),
+                    // Only for the whole dump: a filtered one is no server's.
+                    used_memory: t
+                        .filter(|_| self.made_with.filters.is_empty())
+                        .map(|t| used_memory(&t.target, &acc.0.summary)),
                 },
                 checkpoints,
             });
@@ -203,4 +207,23 @@ impl Analysis {
             })
             .collect())
     }
+}
+
+/// One file's predicted `used_memory`, from its summary.
+fn used_memory(
+    target: &crate::memory::Target,
+    s: &crate::report::Summary,
+) -> crate::memory::used::UsedMemoryDoc {
+    use crate::memory::used::{DbCounts, predict};
+    let expires: std::collections::BTreeMap<u64, u64> = s
+        .expires_by_db
+        .sorted()
+        .into_iter()
+        .map(|(db, t)| (db, t.keys))
+        .collect();
+    let dbs = s.by_db.sorted().into_iter().map(|(db, t)| DbCounts {
+        keys: t.keys,
+        expires: expires.get(&db).copied().unwrap_or(0),
+    });
+    predict(target, dbs, s.keys.bytes, s.alloc_delta)
 }

@@ -580,6 +580,46 @@ fn live_check(server: &str, profile: Option<ServerProfile>, config: &[&str]) {
     assert!(s.p95 <= 0.05, "p95 {}", s.p95);
     assert!(s.sum_err <= 0.01, "sum {}", s.sum_err);
     assert!(s.enc_agree >= 0.99, "encodings {}", s.enc_agree);
+    // The predicted used_memory is within 1 % of the loaded server's, and
+    // within its stated bound.
+    let mut args = vec![
+        "report".to_string(),
+        "--quiet".into(),
+        "--format".into(),
+        "json".into(),
+        "--target".into(),
+        profile.name().into(),
+        "--allocator".into(),
+        alloc.as_str().into(),
+    ];
+    for c in config {
+        args.extend(["--config".to_string(), c.to_string()]);
+    }
+    args.push(dir.path().join("dump.rdb").to_string_lossy().into_owned());
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let u = &doc["files"][0]["used_memory"];
+    let predicted = u["predicted"].as_u64().unwrap() as f64;
+    let server: f64 = meta["info_memory"]["used_memory"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let err = predicted - server;
+    eprintln!(
+        "used_memory: predicted {predicted}, server {server} ({:+.3} %, bound ±{})",
+        err / server * 100.0,
+        u["bound"]
+    );
+    assert!(
+        err.abs() <= 0.01 * server,
+        "used_memory {predicted} vs {server}"
+    );
+    assert!(
+        err.abs() <= u["bound"].as_u64().unwrap() as f64,
+        "outside the bound: {u}"
+    );
     // A key labelled exact is exact (issue #11: at least 99 % of them).
     assert!(
         s.labelled_exact_right as f64 >= 0.99 * s.labelled_exact as f64,

@@ -108,6 +108,11 @@ pub struct KeyEstimate {
     pub approx: Option<Approx>,
     /// Module type name for module values.
     pub module: Option<[u8; 9]>,
+    /// What the key's allocations add to `used_memory` beyond `bytes`:
+    /// where `MEMORY USAGE` counts a struct's size rather than what the
+    /// allocator hands out, or counts an entry the server never allocates
+    /// (see [`super::used`]).
+    pub alloc_delta: i64,
 }
 
 /// How much of a value to read for an estimate.
@@ -310,6 +315,7 @@ pub fn estimate_with(
         Some(_) => e.bytes = e.bytes - ROBJ + layout.kv_object(key_len, rec.expire_at_ms.is_some()),
         None => e.bytes += layout.key_overhead(key_len),
     }
+    e.alloc_delta += layout.keyspace_entry_delta();
     if target.profile.is_provisional() && e.approx.is_none() {
         e.approx = Some(Approx::ProvisionalProfile);
     }
@@ -330,6 +336,8 @@ struct Collector<'t> {
     /// String value.
     string_len: u64,
     string_int: bool,
+    /// 0..10000: the server's shared integer objects (`OBJ_SHARED_INTEGERS`).
+    string_shared_int: bool,
     /// Σ sds of set members / zset members / hash fields and values.
     sds_sum: u64,
     /// Σ listpack entries as the target would build them.
@@ -380,6 +388,8 @@ struct Collector<'t> {
     stream_meta: Option<StreamMeta>,
     stream_groups: u64,
     module: Option<ModuleValue>,
+    /// Allocated minus counted bytes of the value (see `KeyEstimate::alloc_delta`).
+    alloc_delta: f64,
 }
 
 impl<'t> Collector<'t> {
@@ -410,6 +420,7 @@ impl<'t> Collector<'t> {
             field_ttls: 0,
             string_len: 0,
             string_int: false,
+            string_shared_int: false,
             sds_sum: 0,
             lp_entries: 0,
             zl_bytes: ZIPLIST_EMPTY,
@@ -437,6 +448,7 @@ impl<'t> Collector<'t> {
             stream_meta: None,
             stream_groups: 0,
             module: None,
+            alloc_delta: 0.0,
         }
     }
 
@@ -543,6 +555,12 @@ impl<'t> Collector<'t> {
             ValueType::String => {
                 self.n = self.string_len;
                 if self.string_int {
+                    if self.string_shared_int && l.kv_object.is_none() {
+                        // Loaded as the shared object (no `maxmemory` with an
+                        // LRU/LFU policy): `MEMORY USAGE` counts a robj that
+                        // is never allocated for this key.
+                        self.alloc_delta -= ROBJ as f64;
+                    }
                     (ROBJ, "int")
                 } else if self.string_len <= 44 {
                     (l.embstr(self.string_len), "embstr")
@@ -599,6 +617,7 @@ impl<'t> Collector<'t> {
             field_ttls: self.field_ttls,
             approx,
             module: self.module.map(|m| m.id.name()),
+            alloc_delta: self.alloc_delta.round() as i64,
         }
     }
 
@@ -651,6 +670,8 @@ impl<'t> Collector<'t> {
             }
         }
         let v = avg_sum(ROBJ + QUICKLIST, self.ql_sum, self.ql_nodes);
+        self.alloc_delta +=
+            l.rounding(QUICKLIST) + self.ql_nodes as f64 * l.rounding(l.quicklist_node);
         (
             v,
             if l.ziplist && self.t.profile.redis_base() < super::profile::ServerProfile::Redis40 {
@@ -677,10 +698,11 @@ impl<'t> Collector<'t> {
             }
             _ => np2(n),
         };
-        let hashtable = |s: &Self| {
+        let hashtable = |s: &mut Self| {
             if l.open_hashtable {
                 return (ROBJ as f64 + Layout::valkey_hashtable(n) + s.sds_sum as f64) as u64;
             }
+            s.alloc_delta += l.set_dict_delta(n, slots);
             avg_sum(ROBJ + l.dict + 8 * slots, s.sds_sum + DICT_ENTRY * n, n)
         };
         match t {
@@ -752,6 +774,13 @@ impl<'t> Collector<'t> {
             };
             ((l.dict + 8 * slots) as f64, entry)
         };
+        if !l.open_hashtable {
+            // The dict entry is allocated whole; the structs are rounded.
+            self.alloc_delta += (n * l.alloc(DICT_ENTRY)) as f64 - (n * entry) as f64
+                + l.rounding(l.dict)
+                + l.rounding(ZSET)
+                + l.rounding(ZSKIPLIST);
+        }
         let base = (ROBJ + ZSET + ZSKIPLIST + header) as f64 + table;
         let per = if l.kv_object.is_some_and(|v| v.zset_node_embeds_member) {
             self.zset_nodes + (entry * n) as f64
@@ -769,11 +798,12 @@ impl<'t> Collector<'t> {
         let l = self.l;
         let n = self.n;
         let small_enc = if l.ziplist { "ziplist" } else { "listpack" };
-        let ht = |slots: u64, s: &Self| {
+        let ht = |slots: u64, s: &mut Self| {
             if l.open_hashtable {
                 let v = ROBJ as f64 + Layout::valkey_hashtable(n) + s.valkey_entries as f64;
                 return (v as u64, "hashtable");
             }
+            s.alloc_delta += l.dict_delta(n);
             (
                 avg_sum(ROBJ + l.dict + 8 * slots, s.sds_sum + DICT_ENTRY * n, n),
                 "hashtable",
@@ -854,12 +884,14 @@ impl<'t> Collector<'t> {
     fn stream_value(&mut self) -> (u64, &'static str) {
         let l = self.l;
         self.n = self.stream_meta.as_ref().map(|m| m.length).unwrap_or(0);
+        let tree = self.stream_rax.get_or_insert_with(Rax::default);
+        let allocated = tree.alloc_size(|n| l.alloc(n));
         let rax = if l.open_hashtable {
-            self.stream_rax
-                .get_or_insert_with(Rax::default)
-                .alloc_size(|n| l.alloc(n))
+            allocated
         } else {
-            self.stream_rax.get_or_insert_with(Rax::default).usage()
+            // `MEMORY USAGE` counts 244 bytes a node; the nodes are smaller.
+            self.alloc_delta += allocated as f64 - tree.usage() as f64;
+            tree.usage()
         };
         let v = ROBJ + l.stream + rax + self.stream_lp + self.stream_groups;
         (v, "stream")
@@ -870,7 +902,9 @@ impl ValueVisitor for Collector<'_> {
     fn string(&mut self, v: Elem<'_>) {
         self.string_len = v.len() as u64;
         self.largest = self.string_len;
-        self.string_int = as_int(v).is_some();
+        let int = as_int(v);
+        self.string_int = int.is_some();
+        self.string_shared_int = int.is_some_and(|i| (0..10_000).contains(&i));
     }
 
     #[inline(always)]
@@ -1007,6 +1041,14 @@ impl ValueVisitor for Collector<'_> {
                 r.usage()
             }
         };
+        let counted_vs_allocated = |r: &Rax| {
+            if l.open_hashtable {
+                0.0
+            } else {
+                r.alloc_size(|n| l.alloc(n)) as f64 - r.usage() as f64
+            }
+        };
+        self.alloc_delta += counted_vs_allocated(&pel);
         let mut v = l.stream_cg + usage(&pel) + l.stream_nack * g.pending.len() as u64;
         for c in &g.consumers {
             let mut cp = Rax::default();
@@ -1015,6 +1057,7 @@ impl ValueVisitor for Collector<'_> {
             for id in &ids {
                 cp.insert(&id_key(*id));
             }
+            self.alloc_delta += counted_vs_allocated(&cp);
             v += l.stream_consumer + c.name.len() as u64 + usage(&cp);
         }
         self.stream_groups += v;

@@ -8,6 +8,7 @@
 //! - [`rax`]: radix-tree node counts for streams.
 //! - [`estimate`]: the per-key estimate and encoding after load.
 //! - [`target`]: choosing the target server for a dump.
+//! - [`used`]: the server's `used_memory` after it loads the dump.
 
 pub mod allocator;
 pub mod estimate;
@@ -16,6 +17,7 @@ pub mod profile;
 pub mod rax;
 pub mod sizes;
 pub mod target;
+pub mod used;
 
 pub use allocator::Allocator;
 pub use estimate::{Approx, Confidence, Detail, KeyEstimate, estimate, estimate_with};

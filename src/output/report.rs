@@ -231,11 +231,39 @@ fn header_text(out: &mut String, d: &ReportDoc) {
         if let (Some(p), Some(why)) = (&f.profile, &f.profile_reason) {
             let _ = writeln!(out, "  memory profile: {p} ({})", terminal(why));
         }
+        if let Some(u) = &f.used_memory {
+            let signed = |n: i64| {
+                let sign = if n < 0 { "-" } else { "+" };
+                format!("{sign}{}", human_bytes(n.unsigned_abs()))
+            };
+            let _ = writeln!(
+                out,
+                "  used_memory after loading, predicted: {} ± {} (keys {}, allocator {}, keyspace tables {}, empty server {}{})",
+                human_bytes(u.predicted),
+                human_bytes(u.bound),
+                human_bytes(u.keys),
+                signed(u.allocation),
+                human_bytes(u.keyspace),
+                human_bytes(u.empty_server),
+                if u.empty_server_measured {
+                    ""
+                } else {
+                    ", measured on another build"
+                }
+            );
+        }
         if let Some(u) = f.used_mem {
             let _ = writeln!(
                 out,
-                "  used-mem at dump time: {} (the estimates leave out fragmentation, the expires dict, buffers and allocator overhead)",
-                human_bytes(u)
+                "  used-mem at dump time (AUX): {}{}",
+                human_bytes(u),
+                match &f.used_memory {
+                    Some(p) => format!(
+                        " ({} than predicted: fragmentation, clients and buffers of the server that wrote it)",
+                        if u >= p.predicted { "more" } else { "less" }
+                    ),
+                    None => String::new(),
+                }
             );
         }
         for w in &f.warnings {

@@ -68,6 +68,10 @@ pub struct FileDoc {
     pub profile: Option<String>,
     pub profile_reason: Option<String>,
     pub warnings: Vec<String>,
+    /// The server's `used_memory` after it loads this dump, predicted
+    /// (absent in documents made before it was).
+    #[serde(default)]
+    pub used_memory: Option<crate::memory::used::UsedMemoryDoc>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +92,9 @@ pub struct SummaryDoc {
     pub expires: u64,
     /// Sum of AUX `used-mem` over the files, when every file has it.
     pub used_mem: Option<u64>,
+    /// Sum of the files' predicted `used_memory`, when every file has one.
+    #[serde(default)]
+    pub predicted_used_memory: Option<u64>,
     pub by_db: BTreeMap<String, TallyDoc>,
     pub by_type: BTreeMap<String, TallyDoc>,
     pub by_encoding: BTreeMap<String, TallyDoc>,

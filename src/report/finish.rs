@@ -185,6 +185,10 @@ pub fn finish(
         rdb_bytes: s.rdb_bytes,
         expires: s.expires,
         used_mem: files.iter().map(|f| f.used_mem).sum::<Option<u64>>(),
+        predicted_used_memory: files
+            .iter()
+            .map(|f| f.used_memory.as_ref().map(|u| u.predicted))
+            .sum::<Option<u64>>(),
         by_db: s
             .by_db
             .sorted()

@@ -206,6 +206,10 @@ pub struct Summary {
     /// Keys with a TTL.
     pub expires: u64,
     pub by_db: Tallies<u64>,
+    /// Keys with a TTL by db (the expires tables).
+    pub expires_by_db: Tallies<u64>,
+    /// Σ allocated bytes beyond the estimates (see `memory::used`).
+    pub alloc_delta: i64,
     pub by_type: Tallies<String>,
     pub by_encoding: Tallies<&'static str>,
 }
@@ -216,6 +220,10 @@ impl Accumulator for Summary {
         self.rdb_bytes += f.rdb_bytes;
         self.expires += f.expire_at_ms.is_some() as u64;
         self.by_db.add(&f.db, f.bytes);
+        if f.expire_at_ms.is_some() {
+            self.expires_by_db.add(&f.db, f.bytes);
+        }
+        self.alloc_delta = self.alloc_delta.saturating_add(f.alloc_delta);
         self.by_type.add(f.type_name, f.bytes);
         self.by_encoding.add(&f.encoding, f.bytes);
     }
@@ -225,6 +233,8 @@ impl Accumulator for Summary {
         self.rdb_bytes += o.rdb_bytes;
         self.expires += o.expires;
         self.by_db.merge(o.by_db);
+        self.expires_by_db.merge(o.expires_by_db);
+        self.alloc_delta = self.alloc_delta.saturating_add(o.alloc_delta);
         self.by_type.merge(o.by_type);
         self.by_encoding.merge(o.by_encoding);
     }
@@ -443,6 +453,7 @@ mod tests {
             lfu_freq: *lfu,
             rdb_bytes: bytes / 3,
             field_ttls: 0,
+            alloc_delta: (*bytes % 17) as i64 - 8,
         }
     }
 

@@ -35,6 +35,8 @@ pub struct KeyFacts<'a> {
     pub rdb_bytes: u64,
     /// Hash fields with their own TTL.
     pub field_ttls: u64,
+    /// Allocated bytes beyond `bytes` (see `memory::KeyEstimate::alloc_delta`).
+    pub alloc_delta: i64,
 }
 
 impl KeyFacts<'_> {
@@ -107,6 +109,7 @@ impl KeyReader {
             lfu_freq: k.lfu_freq,
             rdb_bytes: k.record_len(),
             field_ttls: e.field_ttls,
+            alloc_delta: e.alloc_delta,
         })))
     }
 }
