@@ -1248,3 +1248,114 @@ fn diff_of_a_dump_with_200k_databases() {
     assert_eq!(rows[0]["keys_before"], 1);
     assert_eq!(rows[0]["bytes_change"], 0);
 }
+
+/// 300,000 empty AUX pairs: each costs its vectors, so the 8 MiB budget
+/// runs out and the rest are neither copied nor kept (they cost nothing
+/// before: 50 M of them in a 3 MB gzip took 4.8 GB).
+#[test]
+fn empty_aux_pairs_count_against_the_aux_budget() {
+    let mut r = Rdb::redis(10);
+    for _ in 0..300_000 {
+        r = r.aux_enc(&string(b""), &string(b""));
+    }
+    let r = r.aux("redis-ver", "7.0.15").select_db(0);
+    let r = r.key(T_STRING, b"k", v_string(b"v"));
+    let d = tempfile::tempdir().unwrap();
+    let f = write(d.path(), "aux.rdb", &r.finish(true));
+    let w = watched(
+        &["verify", "--format", "json", p(&f)],
+        Feed::Null,
+        true,
+        None,
+    );
+    w.check("verify", 0, 60 << 10);
+    let v = json(&w.out);
+    let warnings = v.to_string();
+    assert!(
+        warnings.contains("AUX fields past the first 8388608 bytes are not kept"),
+        "{warnings}"
+    );
+    // A field the scan reads is still read after the budget is spent.
+    assert_eq!(v["producer_version"], "7.0.15", "{v}");
+}
+
+/// Hash templates without field names count against the template budget
+/// (600,000 of them: refused with the record's offset, not 700 MB).
+#[test]
+fn empty_hash_templates_count_against_the_template_budget() {
+    let mut r = Rdb::redis(15);
+    for id in 0..600_000u64 {
+        r = r.hash_template_enc(id, &[]);
+    }
+    let r = r.select_db(0).key(T_STRING, b"k", v_string(b"v"));
+    let d = tempfile::tempdir().unwrap();
+    let f = write(d.path(), "templates.rdb", &r.finish(true));
+    for c in ["verify", "report", "keys"] {
+        let w = watched(&[c, p(&f)], Feed::Null, true, None);
+        w.check(c, 2, 200 << 10);
+        assert!(
+            all(&w.out)
+                .contains("bad hash template: it brings the templates to over 67108864 bytes"),
+            "{c}: {}",
+            all(&w.out)
+        );
+    }
+}
+
+/// A template registered before each of 100,000 keys: the scan keeps a
+/// checkpoint a MiB, not one (with its template snapshot) a batch.
+#[test]
+fn a_template_before_every_key_keeps_few_checkpoints() {
+    let mut r = Rdb::redis(15).select_db(0);
+    for n in 0..100_000u64 {
+        r = r.hash_template(n % 8, &[b"f"]).key(
+            T_STRING,
+            format!("k:{n}").as_bytes(),
+            v_string(b"v"),
+        );
+    }
+    let d = tempfile::tempdir().unwrap();
+    let f = write(d.path(), "interleaved.rdb", &r.finish(true));
+    let w = watched(
+        &["report", "--format", "json", p(&f)],
+        Feed::Null,
+        true,
+        None,
+    );
+    w.check("report", 0, 120 << 10);
+    assert_eq!(json(&w.out)["summary"]["keys"], 100_000);
+}
+
+/// 2,000,000 SELECTDB records of empty databases, then one key: only
+/// databases that hold keys are remembered.
+#[test]
+fn millions_of_empty_databases_are_not_remembered() {
+    let mut r = Rdb::redis(10);
+    for db in 0..2_000_000u64 {
+        r = r.select_db(db + 1000);
+    }
+    let r = r.select_db(7).key(T_STRING, b"k", v_string(b"v"));
+    let d = tempfile::tempdir().unwrap();
+    let f = write(d.path(), "dbs.rdb", &r.finish(true));
+    let w = watched(
+        &["report", "--format", "json", p(&f)],
+        Feed::Null,
+        true,
+        None,
+    );
+    w.check("report", 0, 40 << 10);
+    let v = json(&w.out);
+    assert_eq!(v["summary"]["by_db"].as_object().unwrap().len(), 1, "{v}");
+    assert_eq!(v["summary"]["by_db"]["7"]["keys"], 1);
+}
+
+/// `--threads` is capped: 5000 threads is an error, not a hang.
+#[test]
+fn absurd_thread_counts_are_refused() {
+    let o = run(["report", "--threads", "5000", "x.rdb"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("5000 is not in 0..=1024"),
+        "{o:?}"
+    );
+}

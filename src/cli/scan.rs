@@ -29,9 +29,10 @@ pub struct ScanOpts {
     /// Write to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<String>,
-    /// Worker threads; 0 (the default) is one per core. The output is the
-    /// same for any value.
-    #[arg(long, default_value_t = 0, value_name = "N")]
+    /// Worker threads, at most 1024; 0 (the default) is one per core. The
+    /// output is the same for any value.
+    #[arg(long, default_value_t = 0, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1024))]
     pub threads: usize,
     /// No progress bar (it is shown on stderr only when it is a terminal).
     #[arg(long)]

@@ -198,9 +198,15 @@ pub fn output(path: Option<&str>, inputs: &[String]) -> anyhow::Result<Box<dyn s
         );
     }
     Ok(match path {
-        Some(p) => Box::new(BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("cannot create {p}"))?,
-        )),
+        Some(p) => {
+            let f = std::fs::File::create(p).with_context(|| format!("cannot create {p}"))?;
+            // `-o /dev/tty` is a terminal too.
+            if f.is_terminal() {
+                Box::new(BufWriter::new(rdbscope::escape::TerminalSafe::new(f)))
+            } else {
+                Box::new(BufWriter::new(f))
+            }
+        }
         // Shown on a terminal, CSV and JSON get their control bytes escaped.
         None if std::io::stdout().is_terminal() => Box::new(BufWriter::new(
             rdbscope::escape::TerminalSafe::new(std::io::stdout().lock()),

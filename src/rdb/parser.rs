@@ -514,7 +514,10 @@ impl<'a> Parser<'a> {
                     let id = read_len(c)?;
                     let n = read_count(c, 1, "hash template")?;
                     let mut fields = Vec::new();
-                    let mut bytes = self.templates.bytes();
+                    let mut bytes = self
+                        .templates
+                        .bytes()
+                        .saturating_add(Templates::TEMPLATE_COST);
                     for _ in 0..n {
                         let name = read_string(c)?;
                         bytes = bytes.saturating_add(Templates::cost(name.len()));
@@ -529,6 +532,16 @@ impl<'a> Parser<'a> {
                             ));
                         }
                         fields.push(name.to_vec()?);
+                    }
+                    if bytes > MAX_TEMPLATE_BYTES {
+                        return Err(Error::corrupt(
+                            at,
+                            "hash template",
+                            format!(
+                                "it brings the templates to over {MAX_TEMPLATE_BYTES} bytes \
+                                 (real dumps hold a few templates of a few names each)"
+                            ),
+                        ));
                     }
                     self.templates.insert(id, fields);
                     return Ok(Some(Record::HashTemplate {

@@ -52,8 +52,14 @@ impl Templates {
         self.bytes
     }
 
+    /// What a template costs held here besides its names (its map entry
+    /// and shared slice), so that millions of empty ones count too.
+    pub(crate) const TEMPLATE_COST: u64 = 128;
+
     pub(crate) fn insert(&mut self, id: u64, fields: Vec<Vec<u8>>) {
-        let size = |f: &[Vec<u8>]| f.iter().map(|x| Self::cost(x.len() as u64)).sum::<u64>();
+        let size = |f: &[Vec<u8>]| {
+            f.iter().map(|x| Self::cost(x.len() as u64)).sum::<u64>() + Self::TEMPLATE_COST
+        };
         self.bytes = self.bytes.saturating_add(size(&fields));
         if let Some(old) = self.map.insert(id, fields.into()) {
             self.bytes = self.bytes.saturating_sub(size(&old));

@@ -27,7 +27,7 @@ pub struct FileFacts {
     pub target: Option<ResolvedTarget>,
     /// Key records in the file (before any filter).
     pub key_records: u64,
-    /// Databases selected (`SELECTDB`), in file order.
+    /// Databases that hold keys, in file order.
     pub dbs: Vec<u64>,
     pub functions: u64,
     pub module_aux: u64,

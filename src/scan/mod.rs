@@ -80,12 +80,14 @@ pub struct Scanner<'a> {
     /// The last AUX `redis-ver` / `valkey-ver`, for the target.
     redis_ver: Option<String>,
     valkey_ver: Option<String>,
-    /// Databases selected so far (`facts.dbs` keeps their order).
+    /// Databases with keys so far (`facts.dbs` keeps their order).
     dbs_seen: foldhash::HashSet<u64>,
     /// A stream still arriving (`None`: all the bytes are there).
     feed: Option<Feed<'a>>,
     /// AUX bytes kept so far.
     aux_bytes: u64,
+    /// The AUX budget is spent: later fields are checked, not copied.
+    aux_full: bool,
 }
 
 /// How long the end of a stream is awaited to tell what follows the
@@ -115,6 +117,7 @@ impl<'a> Scanner<'a> {
             dbs_seen: Default::default(),
             feed: None,
             aux_bytes: 0,
+            aux_full: false,
         })
     }
 
@@ -222,12 +225,20 @@ impl<'a> Scanner<'a> {
                         self.target();
                     }
                     self.facts.key_records += 1;
-                    if self.facts.dbs.is_empty() {
-                        // No SELECTDB (old files): db 0.
-                        self.dbs_seen.insert(k.db);
+                    // Databases that hold keys, in order (a file may select
+                    // millions of empty ones).
+                    if self.facts.dbs.last() != Some(&k.db) && self.dbs_seen.insert(k.db) {
                         self.facts.dbs.push(k.db);
                     }
                     return Ok(Some(k));
+                }
+                Record::Aux { key, value }
+                    if self.aux_full
+                        && !matches!(key, rdb::RdbStr::Raw(k) if AUX_READ.contains(&k)) =>
+                {
+                    // Past the budget: checked, neither copied nor kept.
+                    key.check()?;
+                    value.check()?;
                 }
                 Record::Aux { key, value } => {
                     // Long ones are checked whole but kept shortened.
@@ -260,12 +271,10 @@ impl<'a> Scanner<'a> {
                         ));
                     }
                 }
-                Record::SelectDb { db } => {
-                    if self.dbs_seen.insert(db) {
-                        self.facts.dbs.push(db);
-                    }
-                }
-                Record::ResizeDb { .. } | Record::SlotInfo { .. } | Record::SlotImport { .. } => {}
+                Record::SelectDb { .. }
+                | Record::ResizeDb { .. }
+                | Record::SlotInfo { .. }
+                | Record::SlotImport { .. } => {}
             }
             self.facts.decoded_bytes = self.p.offset();
         }
@@ -373,11 +382,25 @@ impl<'a> Scanner<'a> {
         }
         // Real dumps hold a dozen AUX fields; a crafted one could hold
         // thousands of 1 MiB ones.
-        let size = (key.len() + value.len()) as u64;
-        if self.aux_bytes.saturating_add(size) > MAX_AUX_TOTAL {
-            self.facts.warn_once(format!(
-                "AUX fields past the first {MAX_AUX_TOTAL} bytes are not kept"
-            ));
+        // Each kept pair also costs its two vectors (counted so that
+        // millions of empty pairs are not kept either).
+        let size = (key.len() + value.len()) as u64 + AUX_PAIR_OVERHEAD;
+        if self.aux_full || self.aux_bytes.saturating_add(size) > MAX_AUX_TOTAL {
+            if !self.aux_full {
+                self.facts.warn_once(format!(
+                    "AUX fields past the first {MAX_AUX_TOTAL} bytes are not kept"
+                ));
+                // From now on the others are not even copied.
+                self.aux_full = true;
+            }
+            // The fields the output names (producer, version) are kept
+            // still, one of each.
+            if AUX_READ.contains(&key.as_slice()) && value.len() <= 1024 {
+                match self.facts.aux.iter_mut().find(|(k, _)| *k == key) {
+                    Some(kept) => kept.1 = value,
+                    None => self.facts.aux.push((key, value)),
+                }
+            }
             return;
         }
         self.aux_bytes += size;
@@ -402,6 +425,16 @@ fn stream_failure(feed: Feed<'_>, e: rdb::Error) -> rdb::Error {
 
 /// AUX bytes kept in all (see [`Scanner::aux`]).
 const MAX_AUX_TOTAL: u64 = 8 << 20;
+/// The AUX fields the scan reads (kept whatever the budget).
+const AUX_READ: [&[u8]; 5] = [
+    b"ctime",
+    b"used-mem",
+    b"redis-ver",
+    b"valkey-ver",
+    b"aof-base",
+];
+/// Two `Vec`s and their allocations, about.
+const AUX_PAIR_OVERHEAD: u64 = 64;
 
 /// AUX values longer than this are kept shortened (with a warning): real
 /// ones are short (Redis Enterprise's CRDT backlogs reach tens of KiB), and

@@ -23,6 +23,8 @@ struct Batch<'a> {
 
 const BATCH_RECORDS: usize = 2048;
 const BATCH_BYTES: u64 = 4 << 20;
+/// Least distance between two checkpoints kept for a later walk.
+const CHECKPOINT_SPACING: u64 = 1 << 20;
 
 /// Frames batches out of a scanner; remembers where each batch started.
 /// A batch never spans a `HASH_TEMPLATE` record: its records are decoded
@@ -45,7 +47,16 @@ impl<'a> Batcher<'a, '_> {
         }
         let mut records = Vec::with_capacity(BATCH_RECORDS);
         let start = self.s.offset();
-        self.checkpoints.push(self.s.checkpoint());
+        // Kept for a later walk over parts of the file; one a MiB is plenty
+        // (one per batch would keep a template snapshot per key of a file
+        // that registers a template before every key).
+        if self
+            .checkpoints
+            .last()
+            .is_none_or(|c| start.saturating_sub(c.offset()) >= CHECKPOINT_SPACING)
+        {
+            self.checkpoints.push(self.s.checkpoint());
+        }
         // Templates as of the first record, with the registration count.
         let mut templates: Option<(u64, Templates)> = None;
         loop {
