@@ -1067,7 +1067,7 @@ fn diff_reads_a_side_from_a_named_pipe() {
     }
 }
 
-/// A key of 300,000 segments at the deepest depth allowed (64), and a depth
+/// A key of 300,000 segments at the deepest depth allowed (8), and a depth
 /// past it refused up front (60000 overflowed the stack).
 #[test]
 fn a_key_of_300k_segments_at_the_deepest_depth() {
@@ -1082,14 +1082,14 @@ fn a_key_of_300k_segments_at_the_deepest_depth() {
     let o = go(["prefixes", "--depth", "60000", p(&f)]);
     assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
     assert!(
-        String::from_utf8_lossy(&o.stderr).contains("a depth from 1 to 64"),
+        String::from_utf8_lossy(&o.stderr).contains("a depth from 1 to 8"),
         "{}",
         describe(&o)
     );
     let o = go([
         "prefixes",
         "--depth",
-        "64",
+        "8",
         "--top",
         "100",
         "--format",
@@ -1100,7 +1100,7 @@ fn a_key_of_300k_segments_at_the_deepest_depth() {
     let v = json(&o);
     let rows = v["prefixes"].as_array().unwrap();
     let deepest = rows.iter().map(|r| r["depth"].as_u64().unwrap()).max();
-    assert_eq!(deepest, Some(64), "{v}");
+    assert_eq!(deepest, Some(8), "{v}");
     for r in rows {
         assert_eq!(r["keys"], 1, "{r}");
     }
@@ -1358,4 +1358,35 @@ fn absurd_thread_counts_are_refused() {
         String::from_utf8_lossy(&o.stderr).contains("5000 is not in 0..=1024"),
         "{o:?}"
     );
+}
+
+/// Prefix labels grow with depth × segment length: segments past 64 bytes
+/// are shortened (first bytes and a hash) and `--depth` stops at 8, so a
+/// label stays near 520 bytes (a 23 MB file of 16 KB keys of 256-byte
+/// segments took 3 GB at depth 64, and 1.3 GB at depth 8 with 256-byte
+/// segments).
+#[test]
+fn prefix_labels_stay_short_at_the_deepest_depth() {
+    let mut r = Rdb::redis(10).select_db(0);
+    for n in 0..50u8 {
+        let key: Vec<u8> = (0..12u8)
+            .map(|s| vec![b'a' + (s + n) % 26; 300])
+            .collect::<Vec<_>>()
+            .join(&b':');
+        r = r.key(T_STRING, &key, v_string(b"v"));
+    }
+    let d = tempfile::tempdir().unwrap();
+    let f = write(d.path(), "long-segments.rdb", &r.finish(true));
+    let o = go(["prefixes", "--depth", "9", p(&f)]);
+    assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
+    let o = go(["report", "--depth", "8", "--format", "json", p(&f)]);
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    let v = json(&o);
+    let rows = v["prefix_totals"].as_array().unwrap();
+    assert!(rows.iter().any(|r| r["depth"] == 8), "{v}");
+    for r in rows {
+        let label = r["prefix"].as_str().unwrap();
+        assert!(label.len() <= 8 * 65 + 2, "{} bytes: {label}", label.len());
+        assert!(label.contains("...#"), "{label}");
+    }
 }

@@ -63,7 +63,7 @@ pub struct PrefixArgs {
     /// Bytes that separate key segments for prefixes (several at once, e.g. ":|/.").
     #[arg(long, default_value = ":", value_name = "CHARS", value_parser = not_empty)]
     pub delimiters: String,
-    /// Key segments per prefix (1 to 64).
+    /// Key segments per prefix (1 to 8).
     #[arg(long, default_value_t = 3, value_name = "N", value_parser = parse_depth)]
     pub depth: usize,
     /// Keep numbers, UUIDs and hex ids in prefixes instead of `*`.
@@ -71,10 +71,15 @@ pub struct PrefixArgs {
     pub no_generalize: bool,
 }
 
+/// The deepest prefix level.
+pub const MAX_DEPTH: usize = 8;
+
 fn parse_depth(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
-        Ok(d @ 1..=64) => Ok(d),
-        _ => Err(format!("{s:?}: a depth from 1 to 64")),
+        // Labels and the tree grow with depth × segment length; 8 levels
+        // cover real key hierarchies.
+        Ok(d @ 1..=MAX_DEPTH) => Ok(d),
+        _ => Err(format!("{s:?}: a depth from 1 to {MAX_DEPTH}")),
     }
 }
 

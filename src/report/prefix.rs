@@ -225,8 +225,9 @@ fn id_tail(seg: &[u8]) -> usize {
 
 /// Longest segment kept as it is: a longer one keeps its first bytes and a
 /// hash of the whole, so the tree's memory does not grow with key length
-/// (a 1 MiB key segment costs 256 bytes) and distinct segments stay apart.
-const MAX_SEGMENT: usize = 256;
+/// (a 1 MiB key segment costs 64 bytes) and distinct segments stay apart.
+/// Labels are up to `--depth` segments: at 8 levels, about 520 bytes.
+const MAX_SEGMENT: usize = 64;
 
 fn bound_segment(seg: &mut Vec<u8>) {
     use std::hash::BuildHasher;
