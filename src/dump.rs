@@ -21,7 +21,8 @@ use crate::scan::Scanner;
 /// of keys. Keys before a decoding error (or a checksum mismatch, found at
 /// the end) are written before the error is returned. `progress` hears the
 /// offset reached now and then; `warn` hears about values the server would
-/// refuse (duplicate hash fields, set or zset members: written once).
+/// refuse (duplicate hash fields, set or zset members: written once) and
+/// the scan's warnings about the file.
 pub fn dump<'a, W: Write>(
     data: impl Into<Feed<'a>>,
     out: &mut W,
@@ -66,6 +67,10 @@ pub fn dump<'a, W: Write>(
             ));
         }
         n += 1;
+    }
+    // What the scan noticed (bytes after the checksum, odd AUX fields...).
+    for w in &s.facts().warnings {
+        warn(w.clone());
     }
     Ok(n)
 }

@@ -1390,3 +1390,32 @@ fn prefix_labels_stay_short_at_the_deepest_depth() {
         assert!(label.contains("...#"), "{label}");
     }
 }
+
+/// Bytes after the checksum are a warning with their size in every
+/// command, on stderr where stdout is data (keys, dump, diff, check said
+/// nothing).
+#[test]
+fn bytes_after_the_dump_are_named_by_every_command() {
+    let d = tempfile::tempdir().unwrap();
+    let mut bytes = Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .select_db(0)
+        .key(T_STRING, b"k", v_string(b"v"))
+        .finish(true);
+    bytes.extend(std::iter::repeat_n(0u8, 5000));
+    let f = write(d.path(), "trailing.rdb", &bytes);
+    let rules = write(d.path(), "rules.toml", b"max_key_bytes = \"1MB\"\n");
+    let want = "5000 bytes after the RDB's checksum are neither an AOF tail nor a replication end mark";
+    for args in [
+        vec!["keys", p(&f)],
+        vec!["dump", p(&f)],
+        vec!["diff", p(&f), p(&f)],
+        vec!["check", "--rules", p(&rules), p(&f)],
+        vec!["verify", p(&f)],
+        vec!["report", p(&f)],
+    ] {
+        let o = go(&args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", describe(&o));
+        assert!(all(&o).contains(want), "{args:?}: {}", describe(&o));
+    }
+}

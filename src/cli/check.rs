@@ -153,6 +153,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             );
         }
     }
+    super::shared::say_file_warnings(&doc);
     let results = evaluate(&compiled, &doc, &acc);
     if let Some(path) = &args.junit {
         let xml = check::junit(&results, &args.files).map_err(|e| anyhow::anyhow!("junit: {e}"))?;

@@ -63,7 +63,11 @@ fn side(
                 .map_err(|_| anyhow::anyhow!("{name}: not a report JSON (invalid UTF-8)"))?;
             Ok(ReportDoc::from_json(text, name)?)
         }
-        Ok(input) => Ok(opts.run_input(a, name, input)?),
+        Ok(input) => {
+            let doc = opts.run_input(a, name, input)?;
+            super::shared::say_file_warnings(&doc);
+            Ok(doc)
+        }
         Err(e) => Err(rdbscope::Error::from(e).in_file(name).into()),
     }
 }

@@ -97,6 +97,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             }
             Ok(())
         })?;
+        for w in &sum.facts.warnings {
+            super::say(format!("{file}: warning: {w}"));
+        }
         seen_dbs.extend(&sum.facts.dbs);
         Ok(())
     })?;

@@ -380,3 +380,14 @@ pub fn progress_bar() -> indicatif::ProgressBar {
     bar.set_style(style);
     bar
 }
+
+/// The scan's warnings about each file of a report document, on stderr
+/// (for commands whose output does not show the file header).
+pub fn say_file_warnings(doc: &rdbscope::report::doc::ReportDoc) {
+    for f in &doc.files {
+        for w in &f.warnings {
+            super::say(format!("{}: warning: {w}", f.file));
+        }
+    }
+}
+
