@@ -1405,7 +1405,8 @@ fn bytes_after_the_dump_are_named_by_every_command() {
     bytes.extend(std::iter::repeat_n(0u8, 5000));
     let f = write(d.path(), "trailing.rdb", &bytes);
     let rules = write(d.path(), "rules.toml", b"max_key_bytes = \"1MB\"\n");
-    let want = "5000 bytes after the RDB's checksum are neither an AOF tail nor a replication end mark";
+    let want =
+        "5000 bytes after the RDB's checksum are neither an AOF tail nor a replication end mark";
     for args in [
         vec!["keys", p(&f)],
         vec!["dump", p(&f)],

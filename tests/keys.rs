@@ -213,7 +213,9 @@ fn target_and_config_change_estimates() {
 
 /// The `estimate` column says how sure each number is: skiplists are
 /// `expected` everywhere, Valkey 8.1+ hashtables are `expected` (hash seed),
-/// every other key is `expected` under glibc malloc, and `exact` otherwise.
+/// every other key is `expected` under glibc malloc, lists of more than two
+/// nodes are `approx` unless `list-compress-depth` is given, and the rest is
+/// `exact`.
 #[test]
 fn estimate_labels_say_how_sure() {
     let f = fixture("collections.rdb");
@@ -232,14 +234,23 @@ fn estimate_labels_say_how_sure() {
     let buckets = "expected: hashtable buckets depend on the hash seed";
     let glibc = "expected: glibc malloc may add 16 bytes";
     let row = |t: &str, e: &str, l: &str| (t.to_string(), e.to_string(), l.to_string());
+    let assumed = "approx: list-compress-depth 0 assumed (--config list-compress-depth=N)";
     let r70 = labels(&["redis-7.0"]);
     assert!(r70.contains(&row("set", "hashtable", "exact")), "{r70:?}");
     assert!(r70.contains(&row("zset", "skiplist", skiplist)), "{r70:?}");
+    // Lists of more than two nodes depend on the server's compress depth.
+    assert!(r70.contains(&row("list", "quicklist", assumed)), "{r70:?}");
     assert_eq!(
         r70.iter().filter(|r| r.2 != "exact").count(),
-        1,
-        "only skiplists: {r70:?}"
+        2,
+        "only skiplists and long lists: {r70:?}"
     );
+    let given = labels(&["redis-7.0", "--config", "list-compress-depth=0"]);
+    assert!(
+        given.contains(&row("list", "quicklist", "exact")),
+        "{given:?}"
+    );
+    assert!(!given.iter().any(|r| r.2 == assumed), "{given:?}");
     let v81 = labels(&["valkey-8.1", "--allocator", "jemalloc"]);
     assert!(v81.contains(&row("set", "hashtable", buckets)), "{v81:?}");
     assert!(v81.contains(&row("hash", "hashtable", buckets)), "{v81:?}");

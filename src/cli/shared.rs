@@ -390,4 +390,3 @@ pub fn say_file_warnings(doc: &rdbscope::report::doc::ReportDoc) {
         }
     }
 }
-

@@ -30,6 +30,9 @@ pub enum Approx {
     /// glibc malloc: on a given load some small allocations come out 16
     /// bytes larger (measured on 3–5 % of keys, different ones each load).
     AllocatorSlack,
+    /// A list of more than two nodes, with `list-compress-depth` not given:
+    /// 0 (the default) is assumed; a server that compresses holds less.
+    CompressDepthAssumed,
 }
 
 /// How sure an estimate is.
@@ -64,6 +67,9 @@ impl Approx {
             Approx::FieldTtl => "hash field TTL metadata",
             Approx::HashtableBuckets => "hashtable buckets depend on the hash seed",
             Approx::AllocatorSlack => "glibc malloc may add 16 bytes",
+            Approx::CompressDepthAssumed => {
+                "list-compress-depth 0 assumed (--config list-compress-depth=N)"
+            }
         }
     }
 
@@ -75,7 +81,8 @@ impl Approx {
             Approx::ListCompression
             | Approx::Module
             | Approx::ProvisionalProfile
-            | Approx::FieldTtl => Confidence::Approx,
+            | Approx::FieldTtl
+            | Approx::CompressDepthAssumed => Confidence::Approx,
         }
     }
 
@@ -603,6 +610,13 @@ impl<'t> Collector<'t> {
         };
         if self.ql_compressed && vt == ValueType::List {
             approx = Some(Approx::ListCompression);
+        }
+        if encoding == "quicklist"
+            && self.ql_nodes > 2
+            && !th.list_compress_depth_given
+            && approx.is_none()
+        {
+            approx = Some(Approx::CompressDepthAssumed);
         }
         if l.open_hashtable && encoding == "hashtable" && approx.is_none() {
             approx = Some(Approx::HashtableBuckets);

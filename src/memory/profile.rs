@@ -208,6 +208,8 @@ pub struct Thresholds {
     /// positive: at most n entries per node.
     pub list_max_listpack_size: i64,
     pub list_compress_depth: u64,
+    /// `list-compress-depth` was given (`--config`): the dump cannot tell.
+    pub list_compress_depth_given: bool,
 }
 
 impl Thresholds {
@@ -224,6 +226,7 @@ impl Thresholds {
             zset_max_listpack_value: 64,
             list_max_listpack_size: -2,
             list_compress_depth: 0,
+            list_compress_depth_given: false,
         }
     }
 
@@ -261,7 +264,10 @@ impl Thresholds {
                 }
                 self.list_max_listpack_size = n
             }
-            "list-compress-depth" => self.list_compress_depth = unsigned(value)?,
+            "list-compress-depth" => {
+                self.list_compress_depth = unsigned(value)?;
+                self.list_compress_depth_given = true;
+            }
             _ => return Err(format!("--config {spec:?}: unknown setting {name:?}")),
         }
         Ok(())

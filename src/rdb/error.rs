@@ -94,7 +94,11 @@ impl Error {
             ErrorKind::Corrupt { what, why } => format!("bad {what}: {why}"),
             ErrorKind::Unsupported(what) => format!("unsupported: {what}"),
             ErrorKind::ChecksumMismatch { stored, computed } => {
-                format!("checksum mismatch: stored {stored:016x}, computed {computed:016x}")
+                format!(
+                    "checksum mismatch: stored {stored:016x}, computed {computed:016x} (every \
+                     record decoded, so bytes inside some value changed after the dump was \
+                     written; its numbers cannot be trusted)"
+                )
             }
             ErrorKind::Input(why) => format!("the input stopped: {why}"),
         }
