@@ -16,7 +16,10 @@ pub fn prerequisite_missing(what: &str) {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("{what} missing, and CI=true: CI must provide it (see .ci/run)");
     }
-    eprintln!("NOTICE: {what} missing; skipping");
+    // Straight to stderr: the test harness captures `eprintln!` of
+    // passing tests, and this notice must be seen.
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "NOTICE: {what} missing; skipping");
 }
 
 /// `../shared` beside the project, when it exists. Otherwise reports the
