@@ -787,3 +787,40 @@ fn header_only_estimates_equal_full_ones() {
     }
     assert!(compared > 1000, "{compared}");
 }
+
+/// `report --maxmemory` (redis.conf units) states the share of it the
+/// predicted used_memory takes, the headroom, and the alert level.
+#[test]
+fn maxmemory_share_and_headroom() {
+    let f = root().join("fixtures/redis-7.0/everything.rdb");
+    let f = f.to_string_lossy();
+    let out = run(["report", "--format", "json", "--maxmemory", "1mb", &*f]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let u = &doc["files"][0]["used_memory"];
+    let predicted = u["predicted"].as_u64().unwrap();
+    assert_eq!(u["maxmemory"], 1 << 20);
+    assert_eq!(
+        u["headroom"].as_i64().unwrap(),
+        (1 << 20) - predicted as i64
+    );
+    let share = u["maxmemory_share"].as_f64().unwrap();
+    assert!(
+        (share - predicted as f64 / (1 << 20) as f64 * 100.0).abs() < 0.01,
+        "{u}"
+    );
+    assert_eq!(
+        doc["summary"]["predicted_used_memory"].as_u64(),
+        Some(predicted)
+    );
+    // 4g is 4×10⁹ in redis.conf, 4gb 4 GiB.
+    for (arg, bytes) in [("4g", 4_000_000_000u64), ("4gb", 4 << 30), ("4GB", 4 << 30)] {
+        let out = run(["report", "--format", "json", "--maxmemory", arg, &*f]);
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["files"][0]["used_memory"]["maxmemory"], bytes, "{arg}");
+    }
+    let text = stdout(&run(["report", "--maxmemory", "1000000", &*f]));
+    assert!(text.contains("maxmemory 976.6 KiB:"), "{text}");
+    let bad = run(["report", "--maxmemory", "2 apples", &*f]);
+    assert_eq!(bad.status.code(), Some(2));
+}

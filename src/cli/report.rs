@@ -29,6 +29,7 @@ use super::scan::{PrefixArgs, ScanOpts, TopArgs};
   rdbscope report dump.rdb
   rdbscope report node1.rdb node2.rdb node3.rdb --top 50
   rdbscope report dump.rdb --format json -o baseline.json
+  rdbscope report dump.rdb --allocator jemalloc-q16 --maxmemory 4gb
   rdbscope report dump.rdb.zst --target redis-7.2 --allocator jemalloc-q16")]
 pub struct Args {
     /// Dump files (`-` for stdin); several files (one per cluster node) are
@@ -41,15 +42,51 @@ pub struct Args {
     opts: ScanOpts,
     #[command(flatten)]
     prefixes: PrefixArgs,
+    /// The server's maxmemory, as in redis.conf (4gb = 4 GiB, 4g = 4×10⁹):
+    /// the report says which share of it the predicted used_memory takes,
+    /// per file, and flags 70/80/90 %.
+    #[arg(long, value_name = "SIZE", value_parser = maxmemory)]
+    maxmemory: Option<u64>,
+}
+
+/// As `redis.conf` reads it (`memtoull`, any case): `1k` 1000, `1kb` 1024,
+/// `1m`, `1mb`, `1g`, `1gb` likewise; `KiB`/`MiB`/`GiB` are 1024-based too.
+fn maxmemory(s: &str) -> Result<u64, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let mult: u64 = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" | "kib" => 1 << 10,
+        "m" => 1_000_000,
+        "mb" | "mib" => 1 << 20,
+        "g" => 1_000_000_000,
+        "gb" | "gib" => 1 << 30,
+        _ => {
+            return Err(format!(
+                "{s:?}: a size as in redis.conf (e.g. 4gb, 512mb, 1073741824)"
+            ));
+        }
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("{s:?}: a size as in redis.conf (e.g. 4gb, 512mb, 1073741824)"))
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let doc = args.opts.doc(
+    let mut doc = args.opts.doc(
         &args.files,
         &args.top,
         &args.prefixes,
         Sections::ALL,
         Detail::Headers,
     )?;
+    if let Some(m) = args.maxmemory {
+        for u in doc.files.iter_mut().filter_map(|f| f.used_memory.as_mut()) {
+            u.set_maxmemory(m);
+        }
+    }
     args.opts.emit(|| report_text(&doc), || report_json(&doc))
 }

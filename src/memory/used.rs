@@ -45,6 +45,39 @@ pub struct UsedMemoryDoc {
     pub empty_server_measured: bool,
     /// ± bytes the prediction may be off by (see [`predict`]).
     pub bound: u64,
+    /// `--maxmemory`, when given: the share of it the prediction takes
+    /// (percent) and what is left (negative: over it).
+    #[serde(default)]
+    pub maxmemory: Option<u64>,
+    #[serde(default)]
+    pub maxmemory_share: Option<f64>,
+    #[serde(default)]
+    pub headroom: Option<i64>,
+}
+
+impl UsedMemoryDoc {
+    /// Sets the share of a server's `maxmemory` the prediction takes.
+    pub fn set_maxmemory(&mut self, maxmemory: u64) {
+        self.maxmemory = Some(maxmemory);
+        self.maxmemory_share = (maxmemory > 0)
+            .then(|| (self.predicted as f64 / maxmemory as f64 * 1e4).round() / 100.0);
+        self.headroom = Some(
+            (maxmemory as i128 - self.predicted as i128).clamp(i64::MIN as i128, i64::MAX as i128)
+                as i64,
+        );
+    }
+
+    /// The usage level operators alert on (70 / 80 / 90 % of maxmemory).
+    pub fn maxmemory_level(&self) -> Option<&'static str> {
+        let share = self.maxmemory_share?;
+        Some(match share {
+            s if s >= 100.0 => "over maxmemory: the server evicts or refuses writes",
+            s if s >= 90.0 => "above 90 %: critical",
+            s if s >= 80.0 => "above 80 %: warning",
+            s if s >= 70.0 => "above 70 %: watch it",
+            _ => "below 70 %",
+        })
+    }
 }
 
 /// `used_memory` of an empty server with one client, measured (`databases
@@ -136,6 +169,9 @@ pub fn predict(
         empty_server: empty,
         empty_server_measured: measured,
         bound,
+        maxmemory: None,
+        maxmemory_share: None,
+        headroom: None,
     }
 }
 

@@ -252,6 +252,22 @@ fn header_text(out: &mut String, d: &ReportDoc) {
                 }
             );
         }
+        if let Some((u, m)) = f.used_memory.as_ref().and_then(|u| Some((u, u.maxmemory?))) {
+            let _ = writeln!(
+                out,
+                "  maxmemory {}: {} of it, {} ({})",
+                human_bytes(m),
+                u.maxmemory_share
+                    .map(|s| format!("{s:.1}%"))
+                    .unwrap_or_else(|| "-".into()),
+                match u.headroom {
+                    Some(h) if h >= 0 => format!("{} of headroom", human_bytes(h as u64)),
+                    Some(h) => format!("{} over", human_bytes(h.unsigned_abs())),
+                    None => String::new(),
+                },
+                u.maxmemory_level().unwrap_or("")
+            );
+        }
         if let Some(u) = f.used_mem {
             let _ = writeln!(
                 out,
