@@ -66,6 +66,8 @@ impl Analysis {
             .map_err(|e| Error::invalid(format!("cannot start worker threads: {e}")))?;
         let mut merged = (Report::new(self.report.clone()), init());
         let mut scanned = Vec::with_capacity(opened.len());
+        // (stored checksum, bytes) of each file, to name copies of one dump.
+        let mut seen: Vec<((u64, u64), String)> = Vec::new();
         for (name, input) in &opened {
             let data = input.feed();
             // A stream's length is what has arrived so far.
@@ -88,6 +90,12 @@ impl Analysis {
                 .map_err(|e| Error::from(e).in_file(name))?;
             let t = facts.target.as_ref();
             let producer = facts.producer();
+            let mut copy_of = None;
+            if let Some(sum) = facts.stored_checksum {
+                let id = (sum, facts.decoded_bytes);
+                copy_of = seen.iter().find(|(s, _)| *s == id).map(|(_, n)| n.clone());
+                seen.push((id, name.clone()));
+            }
             scanned.push(Scanned {
                 file: FileDoc {
                     file: name.to_string(),
@@ -107,6 +115,12 @@ impl Analysis {
                         .cloned()
                         .chain(t.and_then(|t| t.warning.clone()))
                         .chain(input.notes.iter().cloned())
+                        .chain(copy_of.map(|other| {
+                            format!(
+                                "the same dump as {other} (same size and checksum): its keys \
+                                 are counted twice"
+                            )
+                        }))
                         .chain(
                             (facts.more_warnings > 0)
                                 .then(|| format!("{} more warnings", facts.more_warnings)),

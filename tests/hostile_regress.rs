@@ -1420,3 +1420,33 @@ fn bytes_after_the_dump_are_named_by_every_command() {
         assert!(all(&o).contains(want), "{args:?}: {}", describe(&o));
     }
 }
+
+/// Two copies of one dump in one report are named (their keys would be
+/// counted twice); a different dump is not.
+#[test]
+fn copies_of_one_dump_are_named() {
+    let d = tempfile::tempdir().unwrap();
+    let one = Rdb::redis(10)
+        .select_db(0)
+        .key(T_STRING, b"k", v_string(b"v"))
+        .finish(true);
+    let other = Rdb::redis(10)
+        .select_db(0)
+        .key(T_STRING, b"j", v_string(b"v"))
+        .finish(true);
+    let a = write(d.path(), "a.rdb", &one);
+    let b = write(d.path(), "b.rdb", &one);
+    let c = write(d.path(), "c.rdb", &other);
+    let o = go(["report", p(&a), p(&b), p(&c)]);
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    let text = all(&o);
+    let want = "the same dump as";
+    assert_eq!(text.matches(want).count(), 1, "{text}");
+    assert!(
+        text.contains(&format!(
+            "the same dump as {} (same size and checksum)",
+            p(&a)
+        )),
+        "{text}"
+    );
+}

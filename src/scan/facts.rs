@@ -33,6 +33,8 @@ pub struct FileFacts {
     pub module_aux: u64,
     pub hash_templates: u64,
     /// `None` until the EOF opcode was read.
+    /// The CRC-64 stored at the end (`None`: absent or zero).
+    pub stored_checksum: Option<u64>,
     pub checksum: Option<Checksum>,
     /// Bytes after the RDB's checksum, and what they look like: `aof` (an
     /// AOF tail: RESP commands), `eof-mark` (the 40-byte end mark of a

@@ -257,6 +257,7 @@ impl<'a> Scanner<'a> {
                     self.facts.trailing_bytes = eof.trailing;
                 }
                 Record::Eof(eof) => {
+                    self.facts.stored_checksum = eof.stored_checksum.filter(|&c| c != 0);
                     let sum = eof.verify();
                     self.facts.checksum = Some(sum);
                     match self.feed.take() {
