@@ -4,20 +4,12 @@ use std::fmt::Write as _;
 
 use crate::diff::{ChangeDoc, DiffDoc};
 use crate::escape::terminal;
-use crate::units::human_bytes;
+use crate::units::{human_bytes, signed_bytes};
 
 /// `diff --format json`.
 pub fn diff_json(d: &DiffDoc) -> String {
     // Serializing plain structs cannot fail.
     serde_json::to_string(d).unwrap_or_default()
-}
-
-fn signed(n: i64) -> String {
-    if n < 0 {
-        format!("-{}", human_bytes(n.unsigned_abs()))
-    } else {
-        format!("+{}", human_bytes(n as u64))
-    }
 }
 
 fn line(out: &mut String, name: &str, c: &ChangeDoc) {
@@ -30,7 +22,7 @@ fn line(out: &mut String, name: &str, c: &ChangeDoc) {
         c.keys_change,
         human_bytes(c.bytes_before),
         human_bytes(c.bytes_after),
-        signed(c.bytes_change),
+        signed_bytes(c.bytes_change),
         c.bytes_change_pct
             .map(|p| format!(", {p:+.1}%"))
             .unwrap_or_default()

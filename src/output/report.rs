@@ -232,17 +232,13 @@ fn header_text(out: &mut String, d: &ReportDoc) {
             let _ = writeln!(out, "  memory profile: {p} ({})", terminal(why));
         }
         if let Some(u) = &f.used_memory {
-            let signed = |n: i64| {
-                let sign = if n < 0 { "-" } else { "+" };
-                format!("{sign}{}", human_bytes(n.unsigned_abs()))
-            };
             let _ = writeln!(
                 out,
                 "  used_memory after loading, predicted: {} ± {} (keys {}, allocator {}, keyspace tables {}, empty server {}{})",
                 human_bytes(u.predicted),
                 human_bytes(u.bound),
                 human_bytes(u.keys),
-                signed(u.allocation),
+                crate::units::signed_bytes(u.allocation),
                 human_bytes(u.keyspace),
                 human_bytes(u.empty_server),
                 if u.empty_server_measured {
