@@ -1,7 +1,6 @@
 //! Units shared by every view: sizes and times, printed and parsed.
 //! A leaf module: it knows nothing of dumps or reports.
 
-/// `12.3 MiB`.
 /// `1 key`, `2 keys`: a count and its noun.
 pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -13,6 +12,7 @@ pub fn signed_bytes(n: i64) -> String {
     format!("{sign}{}", human_bytes(n.unsigned_abs()))
 }
 
+/// `12.3 MiB`.
 pub fn human_bytes(n: u64) -> String {
     const U: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n as f64;
