@@ -913,10 +913,19 @@ impl<'t> Collector<'t> {
             let header = if l.kv_object.is_some() { 24 } else { 32 };
             return (ROBJ + l.alloc(header) + l.alloc(lp), "listpackex");
         }
-        let meta = 8 * self.field_ttls;
+        // 8.2.3 measured: 16 bytes of TTL metadata a volatile field, and
+        // the dict grown one add at a time at load (not pre-sized), so a
+        // hash can end mid-rehash with both tables.
+        let (meta, slots) = if l.kv_object.is_some() {
+            let mut d = DictSim::default();
+            d.add_n(n);
+            (16 * self.field_ttls, d.slots())
+        } else {
+            (8 * self.field_ttls, np2(n))
+        };
         (
             avg_sum(
-                ROBJ + l.dict + 8 * np2(n),
+                ROBJ + l.dict + 8 * slots,
                 self.sds_sum + meta + DICT_ENTRY * n,
                 n,
             ),
