@@ -824,3 +824,68 @@ fn maxmemory_share_and_headroom() {
     let bad = run(["report", "--maxmemory", "2 apples", &*f]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// Valkey 8.0.1 (built from its tag; no package ships it): the committed
+/// ground truth of `fixtures/valkey-8.0/` (see `fixtures/gen/README.md`).
+/// Its sets keep a bucket's last member in the bucket, with no entry.
+#[test]
+fn valkey_8_0_ground_truth() {
+    let dir = root().join("fixtures/valkey-8.0");
+    let packed = std::fs::read(dir.join("ground-truth.rdb.zst")).unwrap();
+    let rdb = zstd::decode_all(&packed[..]).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("dump.rdb");
+    std::fs::write(&f, rdb).unwrap();
+    let target = Target::new(ServerProfile::Valkey80, Allocator::JemallocQ8);
+    let rows = compare(&f, &dir.join("ground-truth.truth.jsonl"), &target);
+    let s = print_summary("valkey 8.0.1 fixture", &target, &rows, 20);
+    assert_eq!(rows.len(), 445);
+    assert_eq!(s.labelled_exact_right, s.labelled_exact, "labelled exact");
+    assert!(
+        s.labelled_exact >= 400,
+        "{} labelled exact",
+        s.labelled_exact
+    );
+    assert!(s.sum_err <= 0.001, "sum {}", s.sum_err);
+    assert!(s.enc_agree == 1.0, "encodings {}", s.enc_agree);
+    // Sets: within 2.5 % each (the members sharing a bucket depend on the seed).
+    for r in rows.iter().filter(|r| r.kind == "set/hashtable") {
+        let err = (r.est as f64 - r.truth as f64).abs() / r.truth as f64;
+        assert!(
+            err <= 0.025,
+            "{} {}: {} vs {}",
+            r.kind,
+            r.key,
+            r.est,
+            r.truth
+        );
+    }
+    // The predicted used_memory of the loaded server, from the report.
+    let out = run([
+        "report",
+        "--quiet",
+        "--format",
+        "json",
+        "--target",
+        "valkey-8.0",
+        "--allocator",
+        "jemalloc",
+        &*f.to_string_lossy(),
+    ]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("ground-truth.meta.json")).unwrap())
+            .unwrap();
+    let server: f64 = meta["info_memory"]["used_memory"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let predicted = doc["files"][0]["used_memory"]["predicted"]
+        .as_u64()
+        .unwrap() as f64;
+    assert!(
+        (predicted - server).abs() <= 0.01 * server,
+        "{predicted} vs {server}"
+    );
+}

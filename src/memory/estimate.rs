@@ -644,7 +644,8 @@ impl<'t> Collector<'t> {
         {
             approx = Some(Approx::CompressDepthAssumed);
         }
-        if l.open_hashtable && encoding == "hashtable" && approx.is_none() {
+        let seeded_sets = l.valkey_embedded_key && vt == ValueType::Set;
+        if (l.open_hashtable || seeded_sets) && encoding == "hashtable" && approx.is_none() {
             approx = Some(Approx::HashtableBuckets);
         }
         KeyEstimate {
@@ -743,7 +744,14 @@ impl<'t> Collector<'t> {
                 return (ROBJ as f64 + Layout::valkey_hashtable(n) + s.sds_sum as f64) as u64;
             }
             s.alloc_delta += l.set_dict_delta(n, slots);
-            avg_sum(ROBJ + l.dict + 8 * slots, s.sds_sum + DICT_ENTRY * n, n)
+            let entries = if l.valkey_embedded_key {
+                // Valkey 8.0 (`dictEntryMemUsage` of each entry): nothing
+                // for a member kept in its bucket, 16 bytes for the others.
+                (16.0 * Layout::chained_set_members(n, slots)).round() as u64
+            } else {
+                DICT_ENTRY * n
+            };
+            avg_sum(ROBJ + l.dict + 8 * slots, s.sds_sum + entries, n)
         };
         match t {
             RDB_TYPE_SET_INTSET if n <= th.set_max_intset_entries => {

@@ -148,6 +148,15 @@ impl Layout {
         }
     }
 
+    /// Expected set entries of `n` members in `slots` buckets when a
+    /// bucket's last member sits in the bucket itself (7.2+ `no_value`
+    /// dicts with `keys_are_odd`): `n − slots·(1 − e^(−n/slots))`, the
+    /// members that share a bucket with a later one.
+    pub fn chained_set_members(n: u64, slots: u64) -> f64 {
+        let (n, m) = (n as f64, slots.max(1) as f64);
+        (n - m * (1.0 - (-n / m).exp())).max(0.0)
+    }
+
     /// [`Layout::dict_delta`] for a set of `n` members in `slots` buckets.
     /// 7.2+: the set dict stores no values, and a bucket's last member is
     /// kept in the bucket itself (`keys_are_odd`); only the others get a
@@ -158,9 +167,12 @@ impl Layout {
         if !self.listpack_sets_lists {
             return self.dict_delta(n);
         }
-        let (n, m) = (n as f64, slots.max(1) as f64);
-        let entries = n - m * (1.0 - (-n / m).exp());
-        entries * self.alloc(16) as f64 - n * DICT_ENTRY as f64 + self.rounding(self.dict)
+        let entries = Self::chained_set_members(n, slots);
+        if self.valkey_embedded_key {
+            // Valkey 8.0's `MEMORY USAGE` counts the 16-byte entries as they are.
+            return self.rounding(self.dict);
+        }
+        entries * self.alloc(16) as f64 - n as f64 * DICT_ENTRY as f64 + self.rounding(self.dict)
     }
 
     /// Size of an sds of `len` bytes created exactly for its content
