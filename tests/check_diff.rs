@@ -1730,3 +1730,26 @@ fn diff_bad_old_exits_2() {
     assert_eq!(exit_code(&o), 2, "{}", describe(&o));
     assert!(stderr(&o).contains("missing.rdb"), "{}", describe(&o));
 }
+
+/// A rules file whose baseline names a dump says so and how to make a
+/// baseline (it said "stream did not contain valid UTF-8").
+#[test]
+fn a_dump_as_baseline_says_how_to_make_one() {
+    let d = tempfile::tempdir().unwrap();
+    let dump = root().join("fixtures/redis-7.0/strings.rdb");
+    std::fs::copy(&dump, d.path().join("base.rdb")).unwrap();
+    let rules = d.path().join("rules.toml");
+    std::fs::write(&rules, "baseline = \"base.rdb\"\nmax_growth = \"10%\"\n").unwrap();
+    let o = run([
+        "check",
+        dump.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("base.rdb is a dump, not a baseline: save a report of it with `rdbscope report DUMP --format json -o FILE`"),
+        "{err}"
+    );
+}

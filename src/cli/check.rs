@@ -84,10 +84,10 @@ fn read_capped(path: &std::path::Path, what: &str, max: u64) -> anyhow::Result<S
     use std::io::Read;
     let f = std::fs::File::open(path)
         .with_context(|| format!("cannot read {what} {}", path.display()))?;
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     let n = f
         .take(max + 1)
-        .read_to_string(&mut text)
+        .read_to_end(&mut bytes)
         .with_context(|| format!("cannot read {what} {}", path.display()))?;
     if n as u64 > max {
         anyhow::bail!(
@@ -96,7 +96,15 @@ fn read_capped(path: &std::path::Path, what: &str, max: u64) -> anyhow::Result<S
             max >> 20
         );
     }
-    Ok(text)
+    if bytes.starts_with(b"REDIS") || bytes.starts_with(b"VALKEY") {
+        anyhow::bail!(
+            "{what} {} is a dump, not a {what}: save a report of it with \
+             `rdbscope report DUMP --format json -o FILE` and name that",
+            path.display()
+        );
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("{what} {} is not text (invalid UTF-8)", path.display()))
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
