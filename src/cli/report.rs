@@ -19,8 +19,10 @@ use super::scan::{PrefixArgs, ScanOpts, TopArgs};
 /// --format json prints the report document (schema_version 2) that `diff`
 /// and `check` read back: schema_version, rdbscope_version, made_with
 /// (target, allocator, config, filters, prefix settings, top), profile,
-/// files[], summary {keys, estimated_bytes, rdb_bytes, expires, by_db,
-/// by_type, by_encoding}, big_keys[], big_keys_by_type, most_elements[],
+/// files[] (with used_memory: the predicted INFO used_memory after the
+/// server loads the dump, its parts and ± bound, and the maxmemory share),
+/// summary {keys, estimated_bytes, rdb_bytes, expires, used_mem,
+/// predicted_used_memory, by_db, by_type, by_encoding}, big_keys[], big_keys_by_type, most_elements[],
 /// prefixes[] (the top rows), prefix_totals[] (every prefix), expiry
 /// {no_ttl_*, ttl_*, expired_*, histogram[], busiest, clusters[],
 /// no_ttl_prefixes[]}, hot_keys[], cold_keys[].
