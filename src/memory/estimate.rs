@@ -342,9 +342,9 @@ struct Collector<'t> {
     field_ttls: u64,
     /// String value.
     string_len: u64,
-    string_int: bool,
-    /// 0..10000: the server's shared integer objects (`OBJ_SHARED_INTEGERS`).
-    string_shared_int: bool,
+    /// The value as an integer, when it is one (`int` encoding; 0..10000
+    /// are the server's shared objects, `OBJ_SHARED_INTEGERS`).
+    string_int: Option<i64>,
     /// Σ sds of set members / zset members / hash fields and values.
     sds_sum: u64,
     /// Σ listpack entries as the target would build them.
@@ -431,8 +431,7 @@ impl<'t> Collector<'t> {
             largest: 0,
             field_ttls: 0,
             string_len: 0,
-            string_int: false,
-            string_shared_int: false,
+            string_int: None,
             sds_sum: 0,
             lp_entries: 0,
             zl_bytes: ZIPLIST_EMPTY,
@@ -566,8 +565,8 @@ impl<'t> Collector<'t> {
         let (value, encoding): (u64, &'static str) = match vt {
             ValueType::String => {
                 self.n = self.string_len;
-                if self.string_int {
-                    if self.string_shared_int && l.kv_object.is_none() {
+                if let Some(i) = self.string_int {
+                    if (0..10_000).contains(&i) && l.kv_object.is_none() {
                         // Loaded as the shared object (no `maxmemory` with an
                         // LRU/LFU policy): `MEMORY USAGE` counts a robj that
                         // is never allocated for this key.
@@ -962,9 +961,7 @@ impl ValueVisitor for Collector<'_> {
     fn string(&mut self, v: Elem<'_>) {
         self.string_len = v.len() as u64;
         self.largest = self.string_len;
-        let int = as_int(v);
-        self.string_int = int.is_some();
-        self.string_shared_int = int.is_some_and(|i| (0..10_000).contains(&i));
+        self.string_int = as_int(v);
     }
 
     #[inline(always)]

@@ -167,12 +167,12 @@ impl Layout {
         if !self.listpack_sets_lists {
             return self.dict_delta(n);
         }
-        let entries = Self::chained_set_members(n, slots);
         if self.valkey_embedded_key {
             // Valkey 8.0's `MEMORY USAGE` counts the 16-byte entries as they are.
             return self.rounding(self.dict);
         }
-        entries * self.alloc(16) as f64 - n as f64 * DICT_ENTRY as f64 + self.rounding(self.dict)
+        Self::chained_set_members(n, slots) * self.alloc(16) as f64 - n as f64 * DICT_ENTRY as f64
+            + self.rounding(self.dict)
     }
 
     /// Size of an sds of `len` bytes created exactly for its content
