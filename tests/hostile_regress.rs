@@ -1450,3 +1450,38 @@ fn copies_of_one_dump_are_named() {
         "{text}"
     );
 }
+
+/// A zstd frame of a few KB holding 9 M empty string records (27 MB,
+/// under the 100x expansion floor): the scan's cost is per record, and the
+/// issue's wrapper bombs of tiny records made 25 MB into minutes of work.
+/// The record budget (1 a compressed byte past 8 Mi records) stops it.
+#[test]
+fn a_zstd_frame_of_millions_of_tiny_records_is_stopped() {
+    let d = tempfile::tempdir().unwrap();
+    const N: usize = 9_000_000;
+    let mut rdb = Rdb::redis(10).select_db(0).bytes();
+    rdb.reserve(N * 3 + 16);
+    for _ in 0..N {
+        // A string, an empty name, an empty value.
+        rdb.extend_from_slice(&[T_STRING, 0, 0]);
+    }
+    rdb.push(0xFF);
+    rdb.extend_from_slice(&[0; 8]);
+    let z = zstd::bulk::compress(&rdb, 1).unwrap();
+    assert!(z.len() < 100_000, "{}", z.len());
+    let f = write(d.path(), "tiny.rdb.zst", &z);
+    for cmd in ["verify", "report"] {
+        let w = watched(&[cmd, p(&f)], Feed::Null, true, Some(d.path()));
+        assert!(!w.hung, "{cmd} did not finish");
+        assert_eq!(exit_code(&w.out), 2, "{cmd}: {}", all(&w.out));
+        // Looked at every 65,536 records: the first look past 8 Mi is at
+        // record 8,454,144 (the SELECTDB and 8,454,143 keys), which ends
+        // at 11 + 3 x 8,454,143.
+        let want = format!(
+            "error at offset 25362440: the input stopped: 8454144 records out of {} \
+             compressed bytes",
+            z.len()
+        );
+        assert!(all(&w.out).contains(&want), "{cmd}: {}", all(&w.out));
+    }
+}

@@ -55,6 +55,8 @@ pub struct Input {
     /// files that are not applied).
     pub notes: Vec<String>,
     bytes: Bytes,
+    /// Compressed bytes a decompressor has taken so far (wrapped inputs).
+    compressed: Option<Arc<AtomicU64>>,
 }
 
 impl Input {
@@ -115,15 +117,15 @@ impl Input {
         let bytes = match bytes {
             Bytes::Mapped(m) => match sniff(&m)? {
                 Wrapper::None => (Wrapper::None, Bytes::Mapped(m)),
-                w => (w, spill(decoder(w, io::Cursor::new(m))?, w)?),
+                w => return Input::decompressed(name, path, w, io::Cursor::new(m)),
             },
             Bytes::Owned(v) => match sniff(&v)? {
                 Wrapper::None => (Wrapper::None, Bytes::Owned(v)),
-                w => (w, spill(decoder(w, io::Cursor::new(v))?, w)?),
+                w => return Input::decompressed(name, path, w, io::Cursor::new(v)),
             },
             b => (Wrapper::None, b),
         };
-        Ok(Input::new(name, path, bytes))
+        Ok(Input::new(name, path, bytes, None))
     }
 
     /// Copies `r` (decompressing it if needed) into a spill file.
@@ -134,17 +136,34 @@ impl Input {
     ) -> io::Result<Input> {
         let mut r = io::BufReader::with_capacity(1 << 16, r);
         let wrapper = sniff(r.fill_buf()?)?;
-        let bytes = spill(decoder(wrapper, r)?, wrapper)?;
-        Ok(Input::new(name, path, (wrapper, bytes)))
+        Input::decompressed(name, path, wrapper, r)
     }
 
-    fn new(name: String, path: Option<PathBuf>, (wrapper, bytes): (Wrapper, Bytes)) -> Input {
+    /// Copies `r`, undoing `w`, into a spill file.
+    fn decompressed(
+        name: String,
+        path: Option<PathBuf>,
+        w: Wrapper,
+        r: impl io::BufRead + Send + 'static,
+    ) -> io::Result<Input> {
+        let (source, compressed) = decoder(w, r)?;
+        let bytes = spill(source, w)?;
+        Ok(Input::new(name, path, (w, bytes), compressed))
+    }
+
+    fn new(
+        name: String,
+        path: Option<PathBuf>,
+        (wrapper, bytes): (Wrapper, Bytes),
+        compressed: Option<Arc<AtomicU64>>,
+    ) -> Input {
         Input {
             name,
             path,
             wrapper,
             notes: Vec::new(),
             bytes,
+            compressed,
         }
     }
 
@@ -152,11 +171,12 @@ impl Input {
     /// the RDB's EOF): what a first walk reads, overlapping the copy of a
     /// stream.
     pub fn feed(&self) -> Feed<'_> {
-        match &self.bytes {
+        let feed = match &self.bytes {
             Bytes::Mapped(m) => Feed::complete(m),
             Bytes::Owned(v) => Feed::complete(v),
             Bytes::Spilling(s) => Feed::spilling(s),
-        }
+        };
+        feed.decompressed_from(self.compressed.as_deref())
     }
 
     /// All the RDB bytes: for a stream, once its copy has ended (a walk
@@ -216,8 +236,12 @@ fn sniff(head: &[u8]) -> io::Result<Wrapper> {
 
 type Source = Box<dyn Read + Send>;
 
-/// A streaming decompressor for `w` over `r`, guarded against bombs.
-fn decoder(w: Wrapper, r: impl io::BufRead + Send + 'static) -> io::Result<Source> {
+/// A streaming decompressor for `w` over `r`, guarded against bombs, and
+/// the count of compressed bytes it has taken (`None`: no wrapper).
+fn decoder(
+    w: Wrapper,
+    r: impl io::BufRead + Send + 'static,
+) -> io::Result<(Source, Option<Arc<AtomicU64>>)> {
     let consumed = Arc::new(AtomicU64::new(0));
     let r = Counted {
         inner: r,
@@ -227,13 +251,14 @@ fn decoder(w: Wrapper, r: impl io::BufRead + Send + 'static) -> io::Result<Sourc
         Wrapper::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(r)),
         Wrapper::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(r)?),
         Wrapper::Lz4 => Box::new(lz4_flex::frame::FrameDecoder::new(r)),
-        Wrapper::None => return Ok(Box::new(r)),
+        Wrapper::None => return Ok((Box::new(r), None)),
     };
-    Ok(Box::new(BombGuard {
+    let guard = BombGuard {
         inner,
-        consumed,
+        consumed: consumed.clone(),
         produced: 0,
-    }))
+    };
+    Ok((Box::new(guard), Some(consumed)))
 }
 
 /// Past this much output (64 MiB), a decompressor may produce at most
@@ -243,6 +268,17 @@ fn decoder(w: Wrapper, r: impl io::BufRead + Send + 'static) -> io::Result<Sourc
 /// times: 25 MB would become terabytes of temporary file.
 const BOMB_FLOOR: u64 = 64 << 20;
 const MAX_EXPANSION: u64 = 100;
+
+/// Past this many records, a decompressed dump may hold at most
+/// [`RECORDS_PER_BYTE`] records per compressed byte. The cost of a scan is
+/// per record, so within the expansion limit a frame of tiny records still
+/// made 25 MB into 577 M records and minutes of work (50 M still take
+/// `report` 9 s on 2 cores). Real dumps hold far fewer: 0.016 a compressed
+/// byte (the 1 GB benchmark dump, zstd), 0.13-0.22 (`DEBUG POPULATE`,
+/// zstd/gzip/xz); only synthetic runs of numbered empty keys reach 3-4
+/// (zstd). Such a file can be piped in decompressed.
+pub(crate) const RECORD_FLOOR: u64 = 8 << 20;
+pub(crate) const RECORDS_PER_BYTE: u64 = 1;
 
 /// Counts the compressed bytes a decompressor takes.
 struct Counted<R> {

@@ -233,6 +233,8 @@ pub(crate) fn fill(r: &mut dyn Read, buf: &mut [u8], min: usize) -> io::Result<u
 pub struct Feed<'a> {
     whole: &'a [u8],
     spill: Option<&'a Spill>,
+    /// Compressed bytes taken so far, for a decompressed input.
+    compressed: Option<&'a AtomicU64>,
 }
 
 impl<'a> Feed<'a> {
@@ -241,6 +243,7 @@ impl<'a> Feed<'a> {
         Feed {
             whole: data,
             spill: None,
+            compressed: None,
         }
     }
 
@@ -248,7 +251,25 @@ impl<'a> Feed<'a> {
         Feed {
             whole: &[],
             spill: Some(s),
+            compressed: None,
         }
+    }
+
+    /// The same bytes, decompressed from a stream whose consumed length
+    /// `compressed` counts.
+    pub(crate) fn decompressed_from(self, compressed: Option<&'a AtomicU64>) -> Feed<'a> {
+        Feed { compressed, ..self }
+    }
+
+    /// How many records a scan may read before the input is taken for a
+    /// decompression bomb (`None`: not decompressed, no limit): see
+    /// [`super::RECORDS_PER_BYTE`].
+    pub fn record_budget(&self) -> Option<(u64, u64)> {
+        let c = self.compressed?.load(Ordering::Relaxed);
+        Some((
+            c,
+            super::RECORD_FLOOR.max(c.saturating_mul(super::RECORDS_PER_BYTE)),
+        ))
     }
 
     /// The bytes so far, and whether they are all.

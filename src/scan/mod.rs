@@ -88,6 +88,11 @@ pub struct Scanner<'a> {
     aux_bytes: u64,
     /// The AUX budget is spent: later fields are checked, not copied.
     aux_full: bool,
+    /// A decompressed input, whose records are counted against what it
+    /// was decompressed from ([`Feed::record_budget`]).
+    wrapped: Option<Feed<'a>>,
+    /// Records read so far.
+    records: u64,
 }
 
 /// How long the end of a stream is awaited to tell what follows the
@@ -118,6 +123,8 @@ impl<'a> Scanner<'a> {
             feed: None,
             aux_bytes: 0,
             aux_full: false,
+            wrapped: None,
+            records: 0,
         })
     }
 
@@ -127,6 +134,7 @@ impl<'a> Scanner<'a> {
         let (data, _) = feed.wait(16);
         let mut s = Scanner::new(data, choice).map_err(|e| stream_failure(feed, e))?;
         s.feed = feed.is_streaming().then_some(feed);
+        s.wrapped = feed.record_budget().is_some().then_some(feed);
         Ok(s)
     }
 
@@ -219,6 +227,10 @@ impl<'a> Scanner<'a> {
             let Some(rec) = rec else {
                 return Ok(None);
             };
+            self.records += 1;
+            if self.records & (BUDGET_EVERY - 1) == 0 {
+                self.check_budget()?;
+            }
             match rec {
                 Record::Key(k) => {
                     if self.target.is_none() {
@@ -279,6 +291,28 @@ impl<'a> Scanner<'a> {
             }
             self.facts.decoded_bytes = self.p.offset();
         }
+    }
+
+    /// Stops a decompressed input that holds far more records than its
+    /// compressed size allows (a bomb of tiny records; see
+    /// [`Feed::record_budget`]).
+    fn check_budget(&self) -> rdb::Result<()> {
+        let Some((compressed, budget)) = self.wrapped.and_then(|f| f.record_budget()) else {
+            return Ok(());
+        };
+        if self.records <= budget {
+            return Ok(());
+        }
+        Err(rdb::Error::new(
+            self.p.offset(),
+            rdb::ErrorKind::Input(format!(
+                "{} records out of {compressed} compressed bytes: more than {} a compressed \
+                 byte, which no dump holds (a decompression bomb?); if it is real, pipe it in \
+                 decompressed (e.g. zstd -dc FILE | rdbscope report -)",
+                self.records,
+                crate::input::RECORDS_PER_BYTE,
+            )),
+        ))
     }
 
     /// One record of a stream still arriving. A record that runs past the
@@ -423,6 +457,9 @@ fn stream_failure(feed: Feed<'_>, e: rdb::Error) -> rdb::Error {
         _ => e,
     }
 }
+
+/// Records between two looks at the record budget.
+const BUDGET_EVERY: u64 = 1 << 16;
 
 /// AUX bytes kept in all (see [`Scanner::aux`]).
 const MAX_AUX_TOTAL: u64 = 8 << 20;
