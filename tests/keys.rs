@@ -67,7 +67,7 @@ fn csv_header_and_quoting() {
         ),
         "{rest}"
     );
-    assert!(rest.contains(",exact,redis-7.0 jemalloc,"), "{rest}");
+    assert!(rest.contains(",exact,0,redis-7.0 jemalloc,"), "{rest}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("memory profile redis-7.0 jemalloc (AUX redis-ver 7.0.15; jemalloc assumed"),

@@ -21,6 +21,8 @@ pub struct Row {
     pub enc_truth: String,
     /// Labelled `exact` by the estimate.
     pub labelled_exact: bool,
+    /// Its ± bound (`None`: approximate).
+    pub bound: Option<u64>,
 }
 
 /// Compares estimates for `rdb` with a truth file of JSON lines holding
@@ -54,6 +56,7 @@ pub fn compare(rdb: &Path, truth: &Path, target: &Target) -> Vec<Row> {
             enc_est: e.encoding.to_string(),
             enc_truth: t["encoding"].as_str().unwrap().to_string(),
             labelled_exact: e.approx.is_none(),
+            bound: e.bound,
         });
     }
     rows
@@ -68,6 +71,9 @@ pub struct Stats {
     /// Keys labelled `exact`, and how many of them are.
     pub labelled_exact: usize,
     pub labelled_exact_right: usize,
+    /// Keys with a bound, and those the server's answer lies outside of.
+    pub bounded: usize,
+    pub outside_bound: usize,
 }
 
 pub fn stats(rows: &[Row]) -> Stats {
@@ -90,6 +96,11 @@ pub fn stats(rows: &[Row]) -> Stats {
         labelled_exact_right: rows
             .iter()
             .filter(|r| r.labelled_exact && r.est == r.truth)
+            .count(),
+        bounded: rows.iter().filter(|r| r.bound.is_some()).count(),
+        outside_bound: rows
+            .iter()
+            .filter(|r| r.bound.is_some_and(|b| r.est.abs_diff(r.truth) > b))
             .count(),
     }
 }
@@ -620,12 +631,35 @@ fn live_check(server: &str, profile: Option<ServerProfile>, config: &[&str]) {
         err.abs() <= u["bound"].as_u64().unwrap() as f64,
         "outside the bound: {u}"
     );
-    // A key labelled exact is exact (issue #11: at least 99 % of them).
+    // A key labelled exact is exact (issue #11: at least 99 % of them),
+    // and every key lies within its stated bound.
     assert!(
         s.labelled_exact_right as f64 >= 0.99 * s.labelled_exact as f64,
         "{} of {} keys labelled exact are exact",
         s.labelled_exact_right,
         s.labelled_exact
+    );
+    assert_outside_bound(&rows, &s);
+}
+
+/// No key with a bound lies outside it; most keys have one.
+fn assert_outside_bound(rows: &[Row], s: &Stats) {
+    let outside: Vec<String> = rows
+        .iter()
+        .filter(|r| r.bound.is_some_and(|b| r.est.abs_diff(r.truth) > b))
+        .map(|r| {
+            format!(
+                "{} {}: {} vs {} ± {:?}",
+                r.kind, r.key, r.truth, r.est, r.bound
+            )
+        })
+        .collect();
+    assert!(outside.is_empty(), "outside their bound: {outside:#?}");
+    assert!(
+        s.bounded as f64 >= 0.95 * rows.len() as f64,
+        "{} of {} keys have a bound",
+        s.bounded,
+        rows.len()
     );
 }
 
@@ -715,12 +749,14 @@ fn truth_dir_from_env() {
 fn print_summary(label: &str, target: &Target, rows: &[Row], max_misses: usize) -> Stats {
     let s = stats(rows);
     eprintln!(
-        "{label} ({}): {} keys, {} exact, {} of {} labelled exact are, median |err| {:.3}%, p95 {:.3}%, sum {:.3}%, encodings {:.2}%\n{}",
+        "{label} ({}): {} keys, {} exact, {} of {} labelled exact are, {} of {} outside their bound, median |err| {:.3}%, p95 {:.3}%, sum {:.3}%, encodings {:.2}%\n{}",
         target.describe(),
         rows.len(),
         s.exact,
         s.labelled_exact_right,
         s.labelled_exact,
+        s.outside_bound,
+        s.bounded,
         s.median * 100.0,
         s.p95 * 100.0,
         s.sum_err * 100.0,
@@ -841,6 +877,7 @@ fn valkey_8_0_ground_truth() {
     let s = print_summary("valkey 8.0.1 fixture", &target, &rows, 20);
     assert_eq!(rows.len(), 445);
     assert_eq!(s.labelled_exact_right, s.labelled_exact, "labelled exact");
+    assert_outside_bound(&rows, &s);
     assert!(
         s.labelled_exact >= 400,
         "{} labelled exact",

@@ -30,6 +30,13 @@ pub enum Approx {
     /// glibc malloc: on a given load some small allocations come out 16
     /// bytes larger (measured on 3–5 % of keys, different ones each load).
     AllocatorSlack,
+    /// Quicklist nodes the target compresses, sized by their LZF length in
+    /// the dump (the server's compressor may come out a byte or two off).
+    CompressedNodes,
+    /// A dict grown at load may or may not have finished its last rehash
+    /// (which buckets are empty depends on the hash seed): the old table
+    /// is counted or not.
+    RehashState,
     /// A list of more than two nodes, with `list-compress-depth` not given:
     /// 0 (the default) is assumed; a server that compresses holds less.
     CompressDepthAssumed,
@@ -67,6 +74,8 @@ impl Approx {
             Approx::FieldTtl => "hash field TTL metadata",
             Approx::HashtableBuckets => "hashtable buckets depend on the hash seed",
             Approx::AllocatorSlack => "glibc malloc may add 16 bytes",
+            Approx::RehashState => "a dict may be mid-rehash (hash seed)",
+            Approx::CompressedNodes => "list nodes compressed as in the dump",
             Approx::CompressDepthAssumed => {
                 "list-compress-depth 0 assumed (--config list-compress-depth=N)"
             }
@@ -75,9 +84,11 @@ impl Approx {
 
     pub fn confidence(self) -> Confidence {
         match self {
-            Approx::SkiplistLevels | Approx::HashtableBuckets | Approx::AllocatorSlack => {
-                Confidence::Expected
-            }
+            Approx::SkiplistLevels
+            | Approx::HashtableBuckets
+            | Approx::AllocatorSlack
+            | Approx::RehashState
+            | Approx::CompressedNodes => Confidence::Expected,
             Approx::ListCompression
             | Approx::Module
             | Approx::ProvisionalProfile
@@ -101,6 +112,11 @@ impl Approx {
 pub struct KeyEstimate {
     /// Estimated `MEMORY USAGE key SAMPLES 0`, in bytes.
     pub bytes: u64,
+    /// The server's answer lies within `bytes` ± this: 0 when exact; for
+    /// an expected value, 5 standard deviations of its random part (and
+    /// allowances, see `Collector::bound`); `None` when approximate (no
+    /// bound is known).
+    pub bound: Option<u64>,
     /// `OBJECT ENCODING` after load.
     pub encoding: &'static str,
     /// STRLEN / LLEN / SCARD / ZCARD / HLEN / XLEN.
@@ -325,6 +341,7 @@ pub fn estimate_with(
     e.alloc_delta += layout.keyspace_entry_delta();
     if target.profile.is_provisional() && e.approx.is_none() {
         e.approx = Some(Approx::ProvisionalProfile);
+        e.bound = None;
     }
     if target.allocator == super::allocator::Allocator::Libc && e.approx.is_none() {
         e.approx = Some(Approx::AllocatorSlack);
@@ -365,8 +382,17 @@ struct Collector<'t> {
     lp_ttl_entries: u64,
     /// Valkey 8.1+: Σ `hashTypeEntryMemUsage` of the hash's entries.
     valkey_entries: u64,
-    /// Valkey 9.0+: Σ expected skiplist node allocations (member embedded).
+    /// Valkey 9.0+: Σ expected skiplist node allocations (member embedded),
+    /// Σ their variances, the largest tail (see `Layout::skiplist_tail`).
     zset_nodes: f64,
+    zset_nodes_var: f64,
+    zset_tail: f64,
+    /// The random part of the estimate: its variance and an allowance for
+    /// rare events the variance understates (bytes², bytes).
+    var: f64,
+    tail: f64,
+    /// A dict's rehash state at the end of loading depends on the seed.
+    rehash: bool,
     /// Stored blob lengths (one blob per value, except quicklists).
     blob_bytes: u64,
     /// Whether the target may build a listpack / ziplist from the elements
@@ -378,6 +404,8 @@ struct Collector<'t> {
     ql_nodes: u64,
     ql_open: Option<(u64, u64)>,
     ql_compressed: bool,
+    /// Nodes sized by their stored LZF length (see `compress_nodes`).
+    ql_lzf_nodes: bool,
     /// With `list-compress-depth` > 0: each node's size and, when the dump
     /// stored it LZF-compressed, its compressed length.
     ql_sizes: Vec<(u64, Option<u64>)>,
@@ -444,11 +472,17 @@ impl<'t> Collector<'t> {
             lp_ttl_entries: 0,
             valkey_entries: 0,
             zset_nodes: 0.0,
+            zset_nodes_var: 0.0,
+            zset_tail: 0.0,
+            var: 0.0,
+            tail: 0.0,
+            rehash: false,
             blob_bytes: 0,
             ql_sum: 0,
             ql_nodes: 0,
             ql_open: None,
             ql_compressed: false,
+            ql_lzf_nodes: false,
             ql_sizes: Vec::new(),
             ql_node_lzf: None,
             ql_last: 0,
@@ -643,12 +677,23 @@ impl<'t> Collector<'t> {
         {
             approx = Some(Approx::CompressDepthAssumed);
         }
+        if self.ql_lzf_nodes && approx.is_none() {
+            approx = Some(Approx::CompressedNodes);
+        }
+        if self.rehash && approx.is_none() {
+            approx = Some(Approx::RehashState);
+        }
         let seeded_sets = l.valkey_embedded_key && vt == ValueType::Set;
         if (l.open_hashtable || seeded_sets) && encoding == "hashtable" && approx.is_none() {
             approx = Some(Approx::HashtableBuckets);
         }
+        let bound = match approx.map(Approx::confidence) {
+            None | Some(Confidence::Expected) => Some(self.bound(encoding)),
+            Some(_) => None,
+        };
         KeyEstimate {
             bytes: value,
+            bound,
             encoding,
             elements: self.n,
             // Stream entries and module values are not measured element by element.
@@ -659,6 +704,50 @@ impl<'t> Collector<'t> {
             module: self.module.map(|m| m.id.name()),
             alloc_delta: self.alloc_delta.round() as i64,
         }
+    }
+
+    /// A dict grown one add at a time may end mid-rehash or not, with the
+    /// hash seed (see `DictSim::rehash_swing`).
+    fn rehash_swing(&mut self, d: &DictSim) {
+        if self.l.open_hashtable {
+            // Valkey 8.1+ tables are sized otherwise.
+            return;
+        }
+        if let Some(bytes) = d.rehash_swing() {
+            self.tail += bytes as f64;
+            self.rehash = true;
+        }
+    }
+
+    /// Valkey 8.1+ hashtables: the spread of their child buckets.
+    fn hashtable_spread(&mut self, n: u64) {
+        self.var += Layout::valkey_hashtable_moments(n).1;
+        self.tail += 64.0;
+    }
+
+    /// The ± bound of an estimate whose random part is modelled: 5 standard
+    /// deviations plus the tail allowance, plus glibc's slack (with the
+    /// libc allocator). glibc hands out a free chunk whole when the rest
+    /// would be too small to split off, so an allocation may come out 16
+    /// bytes larger, at most once: on a loaded server about 6 % of them do
+    /// (Valkey 9.1 skiplist nodes: +0.9 B a node). The bound takes 10 % of
+    /// the key's allocations and 5 deviations of it, never more than 16 B
+    /// each.
+    fn bound(&self, encoding: &str) -> u64 {
+        let mut b = 5.0 * self.var.sqrt() + self.tail;
+        if self.t.allocator == super::allocator::Allocator::Libc {
+            // The object (with its key, 8.1+), then the value's parts.
+            let allocs = match encoding {
+                "int" | "embstr" => 1,
+                "hashtable" | "skiplist" | "linkedlist" => 2 + 2 * self.n,
+                "quicklist" => 2 + 2 * self.ql_nodes,
+                "stream" => 2 + self.stream_lp / 256,
+                _ => 2,
+            } as f64;
+            let q = 0.1 * allocs;
+            b += 16.0 * (q + 5.0 * q.sqrt() + 1.0).min(allocs);
+        }
+        b.ceil() as u64
     }
 
     /// `list-compress-depth` d > 0: the server keeps the first and last d
@@ -684,6 +773,10 @@ impl<'t> Collector<'t> {
             match clen {
                 Some(c) if c + 8 < sz => {
                     self.ql_sum = self.ql_sum - self.l.blob(sz) + self.l.alloc(8 + c);
+                    // Measured on Redis 8.2.3: 2 of 52 lists a byte off.
+                    let (lo, hi) = (self.l.alloc(6 + c), self.l.alloc(10 + c));
+                    self.tail += (hi - lo + 2) as f64;
+                    self.ql_lzf_nodes = true;
                 }
                 Some(_) => {}
                 None if any_lzf => {}
@@ -734,18 +827,22 @@ impl<'t> Collector<'t> {
                 d.add_n(k);
                 d.expand(n);
                 d.add_n(n - k);
+                self.rehash_swing(&d);
                 d.slots()
             }
             _ => np2(n),
         };
         let hashtable = |s: &mut Self| {
             if l.open_hashtable {
+                s.hashtable_spread(n);
                 return (ROBJ as f64 + Layout::valkey_hashtable(n) + s.sds_sum as f64) as u64;
             }
             s.alloc_delta += l.set_dict_delta(n, slots);
             let entries = if l.valkey_embedded_key {
                 // Valkey 8.0 (`dictEntryMemUsage` of each entry): nothing
                 // for a member kept in its bucket, 16 bytes for the others.
+                s.var += 256.0 * Layout::chained_set_members_var(n, slots);
+                s.tail += 16.0;
                 (16.0 * Layout::chained_set_members(n, slots)).round() as u64
             } else {
                 DICT_ENTRY * n
@@ -806,6 +903,7 @@ impl<'t> Collector<'t> {
             // zsetConvert grows the dict one add at a time, without pre-sizing.
             let mut d = DictSim::default();
             d.add_n(n);
+            self.rehash_swing(&d);
             d.slots()
         } else {
             np2(n)
@@ -830,10 +928,18 @@ impl<'t> Collector<'t> {
         }
         let base = (ROBJ + ZSET + ZSKIPLIST + header) as f64 + table;
         let per = if l.kv_object.is_some_and(|v| v.zset_node_embeds_member) {
+            self.var += self.zset_nodes_var;
+            self.tail += self.zset_tail;
             self.zset_nodes + (entry * n) as f64
         } else {
-            self.sds_sum as f64 + (entry * n) as f64 + l.skiplist_node_expected() * n as f64
+            let (mean, var) = l.skiplist_node_moments(24, 0);
+            self.var += var * n as f64;
+            self.tail += l.skiplist_tail(24, 0);
+            self.sds_sum as f64 + (entry * n) as f64 + mean * n as f64
         };
+        if l.open_hashtable {
+            self.hashtable_spread(n);
+        }
         (
             (base + per) as u64,
             "skiplist",
@@ -847,6 +953,7 @@ impl<'t> Collector<'t> {
         let small_enc = if l.ziplist { "ziplist" } else { "listpack" };
         let ht = |slots: u64, s: &mut Self| {
             if l.open_hashtable {
+                s.hashtable_spread(n);
                 let v = ROBJ as f64 + Layout::valkey_hashtable(n) + s.valkey_entries as f64;
                 return (v as u64, "hashtable");
             }
@@ -892,6 +999,7 @@ impl<'t> Collector<'t> {
                             d.expand(rest);
                         }
                         d.add_n(rest);
+                        self.rehash_swing(&d);
                         d.slots()
                     }
                     _ => np2(n),
@@ -926,6 +1034,7 @@ impl<'t> Collector<'t> {
         let (meta, slots) = if l.kv_object.is_some() {
             let mut d = DictSim::default();
             d.add_n(n);
+            self.rehash_swing(&d);
             (16 * self.field_ttls, d.slots())
         } else {
             (8 * self.field_ttls, np2(n))
@@ -986,9 +1095,11 @@ impl ValueVisitor for Collector<'_> {
         self.sds_of(member);
         if self.l.kv_object.is_some_and(|v| v.zset_node_embeds_member) {
             let len = member.len() as u64;
-            self.zset_nodes += self
-                .l
-                .skiplist_node_expected_with(16, sds_header(len) + len + 1);
+            let extra = sds_header(len) + len + 1;
+            let (mean, var) = self.l.skiplist_node_moments(16, extra);
+            self.zset_nodes += mean;
+            self.zset_nodes_var += var;
+            self.zset_tail = self.zset_tail.max(self.l.skiplist_tail(16, extra));
         }
         if !(self.need_lp || self.need_zl) {
             return;

@@ -10,7 +10,7 @@ use crate::scan::KeyFacts;
 use crate::units::{rfc3339_ms, seconds};
 
 /// redis-rdb-tools' memory CSV columns, then rdbscope's.
-pub const CSV_HEADER: [&str; 16] = [
+pub const CSV_HEADER: [&str; 17] = [
     "database",
     "type",
     "key",
@@ -25,6 +25,7 @@ pub const CSV_HEADER: [&str; 16] = [
     "rdb_bytes",
     "stored_encoding",
     "estimate",
+    "bound",
     "profile",
     "file",
 ];
@@ -33,7 +34,7 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
-pub fn csv_record(r: &KeyFacts<'_>, profile: &str, file: &str) -> [String; 16] {
+pub fn csv_record(r: &KeyFacts<'_>, profile: &str, file: &str) -> [String; 17] {
     [
         r.db.to_string(),
         r.type_name.to_string(),
@@ -49,6 +50,7 @@ pub fn csv_record(r: &KeyFacts<'_>, profile: &str, file: &str) -> [String; 16] {
         r.rdb_bytes.to_string(),
         r.stored_encoding.to_string(),
         Approx::label(r.approx),
+        opt(r.bound),
         profile.to_string(),
         file.to_string(),
     ]
@@ -76,6 +78,7 @@ pub fn json_line<W: Write>(
         "rdb_bytes": r.rdb_bytes,
         "stored_encoding": r.stored_encoding,
         "estimate": Approx::label(r.approx),
+        "bound": r.bound,
         "profile": profile,
         "file": file,
     });

@@ -402,6 +402,18 @@ pub fn report_text(d: &ReportDoc) -> String {
         human_bytes(s.estimated_bytes),
         human_bytes(s.rdb_bytes)
     );
+    if s.estimate_bound > 0 || s.approx_keys > 0 {
+        let _ = write!(out, "  estimates: ± {}", human_bytes(s.estimate_bound));
+        if s.approx_keys > 0 {
+            let _ = write!(
+                out,
+                "; {} ({}) approximate, without a bound",
+                count(s.approx_keys, "key", "keys"),
+                human_bytes(s.approx_bytes)
+            );
+        }
+        out.push('\n');
+    }
     let table = |out: &mut String, title: &str, rows: Vec<(String, TallyDoc)>| {
         let _ = writeln!(out, "\n{title}");
         for (k, t) in rows {

@@ -86,6 +86,15 @@ pub struct TallyDoc {
 pub struct SummaryDoc {
     pub keys: u64,
     pub estimated_bytes: u64,
+    /// Σ the keys' ± bounds: every key whose estimate is exact or expected
+    /// lies within its bound (`keys --format csv`, column `bound`).
+    #[serde(default)]
+    pub estimate_bound: u64,
+    /// Keys whose estimate is approximate (no bound known), and their bytes.
+    #[serde(default)]
+    pub approx_keys: u64,
+    #[serde(default)]
+    pub approx_bytes: u64,
     /// Bytes the keys' records take in the dumps.
     pub rdb_bytes: u64,
     /// Keys with a TTL.

@@ -182,6 +182,9 @@ pub fn finish(
     let summary = SummaryDoc {
         keys: s.keys.keys,
         estimated_bytes: total,
+        estimate_bound: s.bound,
+        approx_keys: s.approx.keys,
+        approx_bytes: s.approx.bytes,
         rdb_bytes: s.rdb_bytes,
         expires: s.expires,
         used_mem: files.iter().map(|f| f.used_mem).sum::<Option<u64>>(),

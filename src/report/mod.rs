@@ -210,6 +210,9 @@ pub struct Summary {
     pub expires_by_db: Tallies<u64>,
     /// Σ allocated bytes beyond the estimates (see `memory::used`).
     pub alloc_delta: i64,
+    /// Σ the keys' ± bounds; keys and bytes of approximate estimates.
+    pub bound: u64,
+    pub approx: Tally,
     pub by_type: Tallies<String>,
     pub by_encoding: Tallies<&'static str>,
 }
@@ -224,6 +227,10 @@ impl Accumulator for Summary {
             self.expires_by_db.add(&f.db, f.bytes);
         }
         self.alloc_delta = self.alloc_delta.saturating_add(f.alloc_delta);
+        match f.bound {
+            Some(b) => self.bound = self.bound.saturating_add(b),
+            None => self.approx.add(f.bytes),
+        }
         self.by_type.add(f.type_name, f.bytes);
         self.by_encoding.add(&f.encoding, f.bytes);
     }
@@ -235,6 +242,8 @@ impl Accumulator for Summary {
         self.by_db.merge(o.by_db);
         self.expires_by_db.merge(o.expires_by_db);
         self.alloc_delta = self.alloc_delta.saturating_add(o.alloc_delta);
+        self.bound = self.bound.saturating_add(o.bound);
+        self.approx.merge(o.approx);
         self.by_type.merge(o.by_type);
         self.by_encoding.merge(o.by_encoding);
     }
@@ -445,6 +454,7 @@ mod tests {
             stored_encoding: TYPES[*t].1,
             bytes: *bytes,
             approx: None,
+            bound: Some(0),
             elements: *elements,
             largest_element: None,
             expire_at_ms: exp.map(|e| CTIME + e),

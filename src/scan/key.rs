@@ -21,6 +21,8 @@ pub struct KeyFacts<'a> {
     pub bytes: u64,
     /// Why the estimate may differ from the server; `None` when exact.
     pub approx: Option<Approx>,
+    /// ± bytes around `bytes` (0: exact; `None`: approximate, no bound).
+    pub bound: Option<u64>,
     /// STRLEN / LLEN / SCARD / ZCARD / HLEN / XLEN.
     pub elements: u64,
     /// `None` when only blob headers were read (see `memory::Detail`).
@@ -101,6 +103,7 @@ impl KeyReader {
             stored_encoding: k.encoding.as_str(),
             bytes: e.bytes,
             approx: e.approx,
+            bound: e.bound,
             elements: e.elements,
             largest_element: e.largest_element,
             expire_at_ms: k.expire_at_ms,
