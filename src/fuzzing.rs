@@ -24,11 +24,11 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
         .as_ref()
 }
 
-/// The report path (header-only estimates, every accumulator, the views):
+/// The report path (estimates, every accumulator, the views):
 /// an error inside the input, and the document read back equal.
 pub fn exercise_report(data: &[u8]) -> Result<(), String> {
     let opts = ScanOptions {
-        detail: Detail::Headers,
+        detail: Detail::Elements,
         ..ScanOptions::default()
     };
     let cfg = ReportConfig {

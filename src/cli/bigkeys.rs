@@ -1,7 +1,6 @@
 //! `rdbscope bigkeys`.
 
 use clap::ValueEnum;
-use rdbscope::memory::Detail;
 use rdbscope::output::report::{bigkeys_json, bigkeys_text};
 use rdbscope::report::Sections;
 
@@ -41,13 +40,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         big_keys: true,
         ..Sections::NONE
     };
-    let doc = args.opts.doc(
-        &args.files,
-        &args.top,
-        &PrefixArgs::default(),
-        sections,
-        Detail::Elements,
-    )?;
+    let doc = args
+        .opts
+        .doc(&args.files, &args.top, &PrefixArgs::default(), sections)?;
     let el = args.by == By::Elements;
     args.opts
         .emit(|| bigkeys_text(&doc, el), || bigkeys_json(&doc, el))

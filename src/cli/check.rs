@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use anyhow::Context;
 use rdbscope::check::rules::Rules;
 use rdbscope::check::{CheckAcc, Compiled, evaluate};
-use rdbscope::memory::Detail;
 use rdbscope::output::check;
 use rdbscope::report::Sections;
 use rdbscope::report::doc::ReportDoc;
@@ -135,12 +134,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     };
     let compiled =
         Compiled::new(rules, baseline).map_err(|e| anyhow::anyhow!("{rules_name}: {e}"))?;
-    let a = args.opts.analysis(
-        TopArgs::default().top,
-        &args.prefixes,
-        Sections::ALL,
-        Detail::Headers,
-    )?;
+    let a = args
+        .opts
+        .analysis(TopArgs::default().top, &args.prefixes, Sections::ALL)?;
     let (doc, acc) = args
         .opts
         .run(&a, &args.files, || CheckAcc::new(&compiled, args.offenders))?;

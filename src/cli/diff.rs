@@ -1,6 +1,5 @@
 //! `rdbscope diff`.
 
-use rdbscope::memory::Detail;
 use rdbscope::report::Sections;
 use rdbscope::report::doc::ReportDoc;
 
@@ -85,12 +84,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let show = args.top.top;
     let opts = args.opts;
     // Compare many rows so both sides list the same keys; show `--top`.
-    let a = opts.analysis(
-        show.max(500),
-        &args.prefixes,
-        Sections::ALL,
-        Detail::Headers,
-    )?;
+    let a = opts.analysis(show.max(500), &args.prefixes, Sections::ALL)?;
     let old = side(&args.old, &a, &opts)?;
     let new = side(&args.new, &a, &opts)?;
     let m = rdbscope::diff::mismatches(&old, &new);

@@ -1,6 +1,5 @@
 //! `rdbscope expiry`.
 
-use rdbscope::memory::Detail;
 use rdbscope::output::report::{expiry_json, expiry_text_view};
 use rdbscope::report::Sections;
 
@@ -38,13 +37,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         expiry: true,
         ..Sections::NONE
     };
-    let doc = args.opts.doc(
-        &args.files,
-        &args.top,
-        &args.prefixes,
-        sections,
-        Detail::Headers,
-    )?;
+    let doc = args
+        .opts
+        .doc(&args.files, &args.top, &args.prefixes, sections)?;
     args.opts
         .emit(|| expiry_text_view(&doc), || expiry_json(&doc))
 }

@@ -1,6 +1,5 @@
 //! `rdbscope prefixes`.
 
-use rdbscope::memory::Detail;
 use rdbscope::output::report::{prefixes_json, prefixes_text};
 use rdbscope::report::Sections;
 
@@ -39,13 +38,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         prefixes: true,
         ..Sections::NONE
     };
-    let doc = args.opts.doc(
-        &args.files,
-        &args.top,
-        &args.prefixes,
-        sections,
-        Detail::Headers,
-    )?;
+    let doc = args
+        .opts
+        .doc(&args.files, &args.top, &args.prefixes, sections)?;
     args.opts
         .emit(|| prefixes_text(&doc), || prefixes_json(&doc))
 }

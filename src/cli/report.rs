@@ -1,6 +1,5 @@
 //! `rdbscope report`.
 
-use rdbscope::memory::Detail;
 use rdbscope::output::report::{report_json, report_text};
 use rdbscope::report::Sections;
 
@@ -78,13 +77,9 @@ fn maxmemory(s: &str) -> Result<u64, String> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let mut doc = args.opts.doc(
-        &args.files,
-        &args.top,
-        &args.prefixes,
-        Sections::ALL,
-        Detail::Headers,
-    )?;
+    let mut doc = args
+        .opts
+        .doc(&args.files, &args.top, &args.prefixes, Sections::ALL)?;
     if let Some(m) = args.maxmemory {
         for u in doc.files.iter_mut().filter_map(|f| f.used_memory.as_mut()) {
             u.set_maxmemory(m);

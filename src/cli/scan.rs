@@ -127,7 +127,6 @@ impl ScanOpts {
         top: usize,
         prefixes: &PrefixArgs,
         sections: Sections,
-        detail: Detail,
     ) -> anyhow::Result<Analysis> {
         let filter = self.filter.build()?;
         let choice = self.target.build()?;
@@ -145,7 +144,9 @@ impl ScanOpts {
             scan: ScanOptions {
                 choice,
                 filter,
-                detail,
+                // Every value walked whole, whatever the CRC says: every
+                // command rejects what `verify` rejects.
+                detail: Detail::Elements,
             },
             report: ReportConfig {
                 top,
@@ -164,9 +165,8 @@ impl ScanOpts {
         top: &TopArgs,
         prefixes: &PrefixArgs,
         sections: Sections,
-        detail: Detail,
     ) -> anyhow::Result<ReportDoc> {
-        let a = self.analysis(top.top, prefixes, sections, detail)?;
+        let a = self.analysis(top.top, prefixes, sections)?;
         Ok(self.run(&a, files, || ())?.0)
     }
 

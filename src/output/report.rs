@@ -158,8 +158,7 @@ fn keys_text(out: &mut String, title: &str, rows: &[KeyDoc], rank: &str) {
         let _ = writeln!(
             out,
             "  (largest -: not measured: stream entries and module values are not sized one by \
-             one, and `report` reads only the header of a listpack, intset or quicklist node \
-             the server keeps as it is, which `bigkeys` reads in full)"
+             one)"
         );
     }
 }

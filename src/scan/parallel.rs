@@ -130,12 +130,12 @@ pub struct Folded<A> {
 /// anywhere is returned instead: the one at the lowest offset, so the error
 /// is the same for any thread count. Runs on the current rayon pool.
 ///
-/// With [`Detail::Headers`] blobs the target keeps as they are are not
-/// walked: the stored CRC-64 vouches for them. A file without one (RDB < 5,
-/// or a stored 0) is read with [`Detail::Elements`], so every command
-/// rejects what `verify` rejects; and when the CRC does not match, the file
-/// is read again in full to name the damaged key rather than only the
-/// checksum.
+/// With [`Detail::Headers`] (not used by the commands, which walk every
+/// value so that they reject what `verify` rejects) blobs the target keeps
+/// as they are are not walked and the stored CRC-64 vouches for them. A
+/// file without one (RDB < 5, or a stored 0) is then read with
+/// [`Detail::Elements`]; and when the CRC does not match, the file is read
+/// again in full to name the damaged key rather than only the checksum.
 pub fn fold_file<A, I>(
     data: Feed<'_>,
     opts: &ScanOptions,
