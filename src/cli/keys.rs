@@ -4,7 +4,7 @@ use std::io::Write;
 
 use clap::ValueEnum;
 use rdbscope::memory::Detail;
-use rdbscope::output::keys::{CSV_HEADER, csv_record, json_line};
+use rdbscope::output::keys::{json_line, write_csv_header, write_csv_row};
 use rdbscope::scan::ScanOptions;
 
 use super::shared::{FilterArgs, Inputs, TargetArgs};
@@ -67,10 +67,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let out = super::shared::output(args.output.as_deref(), &args.files)?;
     let mut csv = None;
     let mut jsonl = None;
+    let mut row = Vec::new();
     match args.format {
         Format::Csv => {
-            let mut w = csv::WriterBuilder::new().from_writer(out);
-            w.write_record(CSV_HEADER)?;
+            let mut w = out;
+            write_csv_header(&mut w)?;
             csv = Some(w);
         }
         Format::Jsonl => jsonl = Some(out),
@@ -78,22 +79,22 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let mut seen_dbs = Vec::new();
     let mut inputs = Inputs::new(args.output.is_some() && !args.quiet);
     let ok = inputs.each(&args.files, |file, data, progress| {
-        let mut announced = false;
-        let sum = rdbscope::keys::scan(data, &opts, progress, |row, t| {
-            let profile = t.target.describe();
-            if !announced {
+        // The target is resolved at the first key and does not change.
+        let mut profile: Option<String> = None;
+        let sum = rdbscope::keys::scan(data, &opts, progress, |item, t| {
+            let profile = profile.get_or_insert_with(|| {
+                let profile = t.target.describe();
                 super::say(format!("{file}: memory profile {profile} ({})", t.reason));
                 if let Some(w) = &t.warning {
                     super::say(format!("{file}: warning: {w}"));
                 }
-                announced = true;
-            }
+                profile
+            });
             if let Some(w) = csv.as_mut() {
-                w.write_record(csv_record(row, &profile, file))
-                    .map_err(csv_io)?;
+                write_csv_row(w, &mut row, item, profile, file)?;
             }
             if let Some(w) = jsonl.as_mut() {
-                json_line(w, row, &profile, file)?;
+                json_line(w, item, profile, file)?;
             }
             Ok(())
         })?;
@@ -115,12 +116,4 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     } else {
         super::EXIT_ERROR
     })
-}
-
-/// Keeps the I/O error kind (a closed pipe is not an error).
-fn csv_io(e: csv::Error) -> std::io::Error {
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => io,
-        other => std::io::Error::other(format!("{other:?}")),
-    }
 }

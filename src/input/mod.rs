@@ -55,7 +55,9 @@ pub struct Input {
     /// files that are not applied).
     pub notes: Vec<String>,
     bytes: Bytes,
-    /// Compressed bytes a decompressor has taken so far (wrapped inputs).
+    /// For the record budget of a wrapped input: its compressed size when
+    /// known (a file: the same budget whatever the timing), else the bytes
+    /// the decompressor has taken so far (a pipe).
     compressed: Option<Arc<AtomicU64>>,
 }
 
@@ -117,11 +119,17 @@ impl Input {
         let bytes = match bytes {
             Bytes::Mapped(m) => match sniff(&m)? {
                 Wrapper::None => (Wrapper::None, Bytes::Mapped(m)),
-                w => return Input::decompressed(name, path, w, io::Cursor::new(m)),
+                w => {
+                    let size = m.len() as u64;
+                    return Input::decompressed(name, path, w, io::Cursor::new(m), Some(size));
+                }
             },
             Bytes::Owned(v) => match sniff(&v)? {
                 Wrapper::None => (Wrapper::None, Bytes::Owned(v)),
-                w => return Input::decompressed(name, path, w, io::Cursor::new(v)),
+                w => {
+                    let size = v.len() as u64;
+                    return Input::decompressed(name, path, w, io::Cursor::new(v), Some(size));
+                }
             },
             b => (Wrapper::None, b),
         };
@@ -136,7 +144,7 @@ impl Input {
     ) -> io::Result<Input> {
         let mut r = io::BufReader::with_capacity(1 << 16, r);
         let wrapper = sniff(r.fill_buf()?)?;
-        Input::decompressed(name, path, wrapper, r)
+        Input::decompressed(name, path, wrapper, r, None)
     }
 
     /// Copies `r`, undoing `w`, into a spill file.
@@ -145,8 +153,12 @@ impl Input {
         path: Option<PathBuf>,
         w: Wrapper,
         r: impl io::BufRead + Send + 'static,
+        size: Option<u64>,
     ) -> io::Result<Input> {
-        let (source, compressed) = decoder(w, r)?;
+        let (source, mut compressed) = decoder(w, r)?;
+        if let (Some(c), Some(size)) = (&mut compressed, size) {
+            *c = Arc::new(AtomicU64::new(size));
+        }
         let bytes = spill(source, w)?;
         Ok(Input::new(name, path, (w, bytes), compressed))
     }

@@ -422,6 +422,8 @@ struct Collector<'t> {
     stream_lp: u64,
     stream_meta: Option<StreamMeta>,
     stream_groups: u64,
+    /// Allocations of the stream (see `stream_value`).
+    stream_allocs: u64,
     module: Option<ModuleValue>,
     /// Allocated minus counted bytes of the value (see `KeyEstimate::alloc_delta`).
     alloc_delta: f64,
@@ -492,6 +494,7 @@ impl<'t> Collector<'t> {
             stream_lp: 0,
             stream_meta: None,
             stream_groups: 0,
+            stream_allocs: 0,
             module: None,
             alloc_delta: 0.0,
         }
@@ -741,7 +744,7 @@ impl<'t> Collector<'t> {
                 "int" | "embstr" => 1,
                 "hashtable" | "skiplist" | "linkedlist" => 2 + 2 * self.n,
                 "quicklist" => 2 + 2 * self.ql_nodes,
-                "stream" => 2 + self.stream_lp / 256,
+                "stream" => 2 + self.stream_allocs,
                 _ => 2,
             } as f64;
             let q = 0.1 * allocs;
@@ -1062,6 +1065,9 @@ impl<'t> Collector<'t> {
             tree.usage()
         };
         let v = ROBJ + l.stream + rax + self.stream_lp + self.stream_groups;
+        // For glibc's slack: a node and a listpack each, and the groups'
+        // structs, consumers, names and pending entries (24 bytes at least).
+        self.stream_allocs = 2 * tree.node_count() + self.stream_groups / 24;
         (v, "stream")
     }
 }
