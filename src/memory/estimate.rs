@@ -647,7 +647,8 @@ impl<'t> Collector<'t> {
                 // Valkey 9: a hash with any field TTL is a hashtable.
                 approx = Some(Approx::FieldTtl);
                 let v = ROBJ as f64
-                    + Layout::valkey_hashtable(self.n)
+                    + self.l.valkey_hashtable(self.n).0
+                    + self.l.hash_meta as f64
                     + self.valkey_entries as f64
                     + (VALKEY_FIELD_TTL * self.field_ttls) as f64;
                 (v as u64, "hashtable")
@@ -723,8 +724,15 @@ impl<'t> Collector<'t> {
     }
 
     /// Valkey 8.1+ hashtables: the spread of their child buckets.
-    fn hashtable_spread(&mut self, n: u64) {
-        self.var += Layout::valkey_hashtable_moments(n).1;
+    /// The table's expected bytes, its spread added to the bound.
+    fn valkey_table(&mut self, n: u64) -> f64 {
+        let (mean, var) = self.l.valkey_hashtable(n);
+        self.hashtable_var(var);
+        mean
+    }
+
+    fn hashtable_var(&mut self, var: f64) {
+        self.var += var;
         self.tail += 64.0;
     }
 
@@ -837,8 +845,7 @@ impl<'t> Collector<'t> {
         };
         let hashtable = |s: &mut Self| {
             if l.open_hashtable {
-                s.hashtable_spread(n);
-                return (ROBJ as f64 + Layout::valkey_hashtable(n) + s.sds_sum as f64) as u64;
+                return (ROBJ as f64 + s.valkey_table(n) + s.sds_sum as f64) as u64;
             }
             s.alloc_delta += l.set_dict_delta(n, slots);
             let entries = if l.valkey_embedded_key {
@@ -912,7 +919,7 @@ impl<'t> Collector<'t> {
             np2(n)
         };
         let (table, entry) = if l.open_hashtable {
-            (Layout::valkey_hashtable(n), 0)
+            (self.valkey_table(n), 0)
         } else {
             // Redis 8.2 measured: 8 bytes less a member than 7.x.
             let entry = if l.kv_object.is_some() {
@@ -929,7 +936,7 @@ impl<'t> Collector<'t> {
                 + l.rounding(ZSET)
                 + l.rounding(ZSKIPLIST);
         }
-        let base = (ROBJ + ZSET + ZSKIPLIST + header) as f64 + table;
+        let base = (ROBJ + l.zset_structs + header) as f64 + table;
         let per = if l.kv_object.is_some_and(|v| v.zset_node_embeds_member) {
             self.var += self.zset_nodes_var;
             self.tail += self.zset_tail;
@@ -940,9 +947,6 @@ impl<'t> Collector<'t> {
             self.tail += l.skiplist_tail(24, 0);
             self.sds_sum as f64 + (entry * n) as f64 + mean * n as f64
         };
-        if l.open_hashtable {
-            self.hashtable_spread(n);
-        }
         (
             (base + per) as u64,
             "skiplist",
@@ -956,8 +960,24 @@ impl<'t> Collector<'t> {
         let small_enc = if l.ziplist { "ziplist" } else { "listpack" };
         let ht = |slots: u64, s: &mut Self| {
             if l.open_hashtable {
-                s.hashtable_spread(n);
-                let v = ROBJ as f64 + Layout::valkey_hashtable(n) + s.valkey_entries as f64;
+                let mut sim = HashtableSim::presized(n);
+                if let Some(k) = s
+                    .first_long_pair
+                    .filter(|_| t == RDB_TYPE_HASH && n <= th.hash_max_listpack_entries)
+                {
+                    // Converted mid-load (rdbLoadObject, RDB_TYPE_HASH): the
+                    // table is sized for the k listpack pairs, takes the long
+                    // pair, is expanded for the pairs still to read, then
+                    // grows as they are added, and may end mid-rehash.
+                    sim = HashtableSim::default();
+                    sim.expand(k);
+                    sim.add_n(k + 1);
+                    sim.expand(n - k - 1);
+                    sim.add_n(n - k - 1);
+                }
+                let (table, var) = sim.moments(l.hashtable_struct + l.hash_meta);
+                s.hashtable_var(var);
+                let v = ROBJ as f64 + table + s.valkey_entries as f64;
                 return (v as u64, "hashtable");
             }
             s.alloc_delta += l.dict_delta(n);
@@ -1101,7 +1121,9 @@ impl ValueVisitor for Collector<'_> {
         self.sds_of(member);
         if self.l.kv_object.is_some_and(|v| v.zset_node_embeds_member) {
             let len = member.len() as u64;
-            let extra = sds_header(len) + len + 1;
+            // A byte giving the member's sds header size, then the sds
+            // (t_zset.c `zslCreateNode`).
+            let extra = 1 + sds_header(len) + len + 1;
             let (mean, var) = self.l.skiplist_node_moments(16, extra);
             self.zset_nodes += mean;
             self.zset_nodes_var += var;
@@ -1138,14 +1160,15 @@ impl ValueVisitor for Collector<'_> {
             None => LP_ZERO_ENTRY,
         };
         if self.l.open_hashtable {
-            // The field sds with the value embedded after it when both fit
-            // in 64 bytes, else a value pointer before the field.
-            let field_size = sds_header(f) + f + 1;
-            let embedded = field_size + 3 + v + 1;
-            self.valkey_entries += if embedded <= 64 {
+            // The field sds with the value sds embedded after it when both
+            // fit in 128 bytes, else a value pointer before a field with at
+            // least a type-8 header (its flag bits mark the pointer);
+            // measured on 8.1.8 and 9.1.2.
+            let embedded = sds_header(f) + f + 1 + 3 + v + 1;
+            self.valkey_entries += if embedded <= 128 {
                 self.l.alloc(embedded)
             } else {
-                self.l.alloc(8 + field_size) + self.l.sds(v)
+                self.l.alloc(8 + sds_header(f).max(3) + f + 1) + self.l.sds(v)
             };
         }
     }

@@ -35,6 +35,15 @@ pub struct Layout {
     pub kv_object: Option<KvObject>,
     /// Valkey 8.1+: sets, hashes and zsets use the open-addressing `hashtable`.
     pub open_hashtable: bool,
+    /// `sizeof(hashtable)` plus a set's or zset's metadata, and what a
+    /// hash's metadata adds (9.0+: its volatile fields). Measured on
+    /// single-bucket tables: 72 on 8.1.8; 80 and +8 on 9.1.2.
+    pub hashtable_struct: u64,
+    pub hash_meta: u64,
+    /// The `zset` and `zskiplist` structs as `MEMORY USAGE` counts them.
+    /// 9.0+: 40 bytes less than 8.1 (measured on 9.1.2 with one-member
+    /// skiplists of members of 5 to 203 bytes: the same for all).
+    pub zset_structs: u64,
     /// 4.0: the key part is measured on the command's argument, an embstr
     /// (type-8 header) up to 44 bytes.
     pub key_from_argv: bool,
@@ -114,6 +123,13 @@ impl Layout {
                 _ => None,
             },
             open_hashtable: profile >= Valkey81,
+            hashtable_struct: if profile >= Valkey90 { 80 } else { 72 },
+            hash_meta: if profile >= Valkey90 { 8 } else { 0 },
+            zset_structs: if profile >= Valkey90 {
+                ZSET + ZSKIPLIST - 40
+            } else {
+                ZSET + ZSKIPLIST
+            },
             key_from_argv: base == Redis40,
         }
     }
@@ -217,39 +233,11 @@ impl Layout {
         self.alloc(ROBJ + expire + 1 + sds_header(key_len) + key_len + 1)
     }
 
-    /// Valkey 8.1+ `hashtableMemUsage` for `n` entries loaded into a table
-    /// sized for them: the 64-byte struct plus 64-byte buckets of 7 entries
-    /// (`nextBucketExp`: ceil(n·5/32) buckets, a power of two), plus the
-    /// expected child buckets of chains that overflow a bucket (entries per
-    /// bucket follow a Poisson law; the hash seed is random).
-    pub fn valkey_hashtable(n: u64) -> f64 {
-        Self::valkey_hashtable_moments(n).0
-    }
-
-    /// [`Layout::valkey_hashtable`] and the variance of its child buckets'
-    /// bytes (buckets taken as independent).
-    pub fn valkey_hashtable_moments(n: u64) -> (f64, f64) {
-        if n == 0 {
-            return (64.0, 0.0);
-        }
-        let min = (n * 5 - 1) / 32 + 1;
-        let buckets = if min == 1 { 1 } else { min.next_power_of_two() } as f64;
-        let lambda = n as f64 / buckets;
-        // Children per bucket: k > 7 entries need ceil((k − 7) / 6).
-        let (mut p, mut m1, mut m2) = ((-lambda).exp(), 0.0, 0.0);
-        for k in 1..200u64 {
-            p *= lambda / k as f64;
-            if k > 7 {
-                let c = (k - 7).div_ceil(6) as f64;
-                m1 += p * c;
-                m2 += p * c * c;
-            }
-            if k > 8 && p < 1e-12 {
-                break;
-            }
-        }
-        let var = buckets * (m2 - m1 * m1) * 64.0 * 64.0;
-        (64.0 + 64.0 * buckets * (1.0 + m1), var)
+    /// Valkey 8.1+ `hashtableMemUsage` of a set's or zset's table of `n`
+    /// entries loaded into a table sized for them (see [`HashtableSim`]),
+    /// and the variance of its child buckets' bytes.
+    pub fn valkey_hashtable(&self, n: u64) -> (f64, f64) {
+        HashtableSim::presized(n).moments(self.hashtable_struct)
     }
 
     /// Key part plus dict-entry part of `MEMORY USAGE` (`memoryCommand`).
@@ -480,9 +468,216 @@ impl DictSim {
     }
 }
 
+/// Follows a Valkey 8.1+ `hashtable`'s tables through a load
+/// (`src/hashtable.c`: `resize`, `hashtableExpandIfNeeded`, `rehashStep`),
+/// to know which tables `hashtableMemUsage` counts when loading ends.
+///
+/// A table has a power of two of 64-byte buckets of 7 entries, at least
+/// ceil(n · 5/32) for n entries (`nextBucketExp`), and grows when an add
+/// would fill it past 100 %. Unlike a `dict`, rehashing moves exactly one
+/// bucket (with its chain) per add, so the table sizes are deterministic;
+/// only the child buckets of full buckets depend on the hash seed.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HashtableSim {
+    /// Buckets of the main table, and of the rehash target (0: none).
+    b0: u64,
+    b1: u64,
+    used: u64,
+    /// Buckets of the old table already moved.
+    idx: u64,
+    /// Entries in the old table when its rehash began.
+    old_used: u64,
+}
+
+impl HashtableSim {
+    /// Buckets `nextBucketExp` gives for `min` entries.
+    fn buckets_for(min: u64) -> u64 {
+        if min == 0 {
+            return 0;
+        }
+        let b = (min.saturating_mul(5) - 1) / 32 + 1;
+        if b == 1 {
+            1
+        } else {
+            b.checked_next_power_of_two().unwrap_or(1 << 63)
+        }
+    }
+
+    /// A table expanded for `n` entries, then given them.
+    pub fn presized(n: u64) -> Self {
+        let mut t = Self::default();
+        t.expand(n);
+        t.used = n;
+        t
+    }
+
+    fn is_rehashing(&self) -> bool {
+        self.b1 != 0
+    }
+
+    fn complete(&mut self) {
+        self.b0 = self.b1;
+        self.b1 = 0;
+        self.idx = 0;
+    }
+
+    /// `resize(ht, min_capacity)`.
+    fn resize(&mut self, min: u64) {
+        let b = Self::buckets_for(min.max(1));
+        let current = if self.is_rehashing() {
+            self.b1
+        } else {
+            self.b0
+        };
+        if b == current {
+            return;
+        }
+        if self.is_rehashing() {
+            self.complete();
+        }
+        if self.b0 == 0 || self.used == 0 {
+            self.b0 = b;
+        } else {
+            self.b1 = b;
+            self.idx = 0;
+            self.old_used = self.used;
+        }
+    }
+
+    /// `hashtableExpand(ht, size)`: ignored below the entries held.
+    pub fn expand(&mut self, size: u64) {
+        if size >= self.used {
+            self.resize(size);
+        }
+    }
+
+    /// `hashtableAdd` of a new entry: the lookup moves one bucket, the
+    /// insert grows a full table.
+    pub fn add(&mut self) {
+        if self.is_rehashing() && self.used > 0 {
+            self.idx += 1;
+            if self.idx >= self.b0 {
+                self.complete();
+            }
+        }
+        let target = if self.is_rehashing() {
+            self.b1
+        } else {
+            self.b0
+        };
+        let min = self.used.saturating_add(1);
+        if min > target.saturating_mul(7) {
+            self.resize(min);
+        }
+        self.used = min;
+    }
+
+    /// `n` adds.
+    pub fn add_n(&mut self, n: u64) {
+        for _ in 0..n {
+            self.add();
+        }
+    }
+
+    /// Expected `hashtableMemUsage` (the `header` struct, both tables, the
+    /// child buckets) and the variance of the child buckets' bytes.
+    pub fn moments(&self, header: u64) -> (f64, f64) {
+        let (mut mean, mut var) = (header as f64 + 64.0 * (self.b0 + self.b1) as f64, 0.0);
+        let mut chains = |entries: f64, per_bucket: f64, buckets: u64| {
+            let (m, v) = child_buckets(entries, per_bucket, buckets);
+            mean += 64.0 * m;
+            var += 64.0 * 64.0 * v;
+        };
+        if self.is_rehashing() {
+            // The old table's buckets not yet moved keep their chains; the
+            // rest of the entries are spread over the new table.
+            let left = (self.b0 - self.idx.min(self.b0)) as f64;
+            let old = self.old_used as f64 * left / self.b0 as f64;
+            chains(old, self.old_used as f64, self.b0);
+            let new = (self.used as f64 - old).max(0.0);
+            chains(new, new, self.b1);
+        } else {
+            chains(self.used as f64, self.used as f64, self.b0);
+        }
+        (mean, var)
+    }
+}
+
+/// Expected child buckets (and their variance) of `buckets` chains holding
+/// `total` entries thrown at random, scaled to the `entries` of them that
+/// are counted. A chain of k > 7 entries has ceil((k − 7)/6) children (a
+/// chained bucket gives its last slot to the child pointer). Entries per
+/// bucket are binomial; buckets are taken as independent.
+fn child_buckets(entries: f64, total: f64, buckets: u64) -> (f64, f64) {
+    if buckets == 0 || total <= 0.0 {
+        return (0.0, 0.0);
+    }
+    let children = |k: u64| {
+        if k > 7 {
+            (k - 7).div_ceil(6) as f64
+        } else {
+            0.0
+        }
+    };
+    let share = entries / total;
+    if buckets == 1 {
+        return (share * children(total.round() as u64), 0.0);
+    }
+    let b = buckets as f64;
+    let n = total.round() as u64;
+    let q = 1.0 / b;
+    let ratio = q / (1.0 - q);
+    let (mut p, mut m1, mut m2) = ((1.0 - q).powf(total), 0.0, 0.0);
+    for k in 1..=n.min(400) {
+        p *= (n - k + 1) as f64 / k as f64 * ratio;
+        let c = children(k);
+        m1 += p * c;
+        m2 += p * c * c;
+        if k > 8 && p < 1e-12 {
+            break;
+        }
+    }
+    let counted = b * share;
+    (counted * m1, counted * (m2 - m1 * m1).max(0.0))
+}
+
 #[cfg(test)]
 mod dict_tests {
     use super::*;
+
+    #[test]
+    fn valkey_tables_follow_the_loader() {
+        // Presized: ceil(n·5/32) buckets, a power of two.
+        for (n, buckets) in [(1, 1), (7, 2), (29, 8), (64, 16), (1000, 256)] {
+            let t = HashtableSim::presized(n);
+            assert_eq!((t.b0, t.b1), (buckets, 0), "n = {n}");
+        }
+        // A hash converted at its 21st pair of 29 (the saw-tooth at
+        // n = 29–32): sized for 20, it fills 4 buckets, the 29th add starts
+        // a rehash to 8 and loading ends with both tables.
+        let mut t = HashtableSim::default();
+        t.expand(20);
+        t.add_n(21);
+        t.expand(29 - 21);
+        t.add_n(29 - 21);
+        assert_eq!((t.b0, t.b1), (4, 8));
+        // One bucket moves per add: 7 adds into a rehash of 8 buckets are
+        // not enough, 8 are.
+        let mut t = HashtableSim::default();
+        t.add_n(57 + 7);
+        assert_eq!((t.b0, t.b1), (8, 16));
+        t.add();
+        assert_eq!((t.b0, t.b1), (16, 0));
+        // A table of one full bucket has its chain for certain.
+        let (mean, var) = HashtableSim::presized(7).moments(72);
+        assert_eq!((mean, var), (72.0 + 128.0, 0.0));
+        let t = HashtableSim {
+            b0: 1,
+            used: 8,
+            ..Default::default()
+        };
+        assert_eq!(t.moments(72), (72.0 + 64.0 + 64.0, 0.0));
+    }
 
     #[test]
     fn presized_dicts_stay_at_np2() {
