@@ -587,9 +587,12 @@ fn live_check(server: &str, profile: Option<ServerProfile>, config: &[&str]) {
     );
     let s = print_summary(&format!("live {server} {config:?}"), &target, &rows, 20);
     assert!(rows.len() >= 1000, "only {} keys", rows.len());
-    assert!(s.median <= 0.01, "median {}", s.median);
-    assert!(s.p95 <= 0.05, "p95 {}", s.p95);
-    assert!(s.sum_err <= 0.01, "sum {}", s.sum_err);
+    // The README gives the measured figures (p95 up to 1.2 % and sums
+    // within 0.15 % on every server); the margin absorbs the hash seed and
+    // glibc, which move Valkey's p95 from run to run.
+    assert!(s.median <= 0.001, "median {}", s.median);
+    assert!(s.p95 <= 0.02, "p95 {}", s.p95);
+    assert!(s.sum_err <= 0.005, "sum {}", s.sum_err);
     assert!(s.enc_agree >= 0.99, "encodings {}", s.enc_agree);
     // The predicted used_memory is within 1 % of the loaded server's, and
     // within its stated bound.
