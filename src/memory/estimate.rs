@@ -357,6 +357,8 @@ struct Collector<'t> {
     n: u64,
     largest: u64,
     field_ttls: u64,
+    /// Valkey 9: the fields' expiries in dump order, for the volatile set.
+    field_expiries: Vec<i64>,
     /// String value.
     string_len: u64,
     /// The value as an integer, when it is one (`int` encoding; 0..10000
@@ -432,7 +434,6 @@ struct Collector<'t> {
 /// Valkey 9: what a field with a TTL adds to a hashtable hash, on average
 /// (16–35 bytes measured on Valkey 9.1.2, more in larger hashes: its
 /// expiry and its place among the hash's volatile fields).
-const VALKEY_FIELD_TTL: u64 = 24;
 
 impl<'t> Collector<'t> {
     fn new(t: &'t Target, l: Layout, type_byte: u8) -> Collector<'t> {
@@ -460,6 +461,7 @@ impl<'t> Collector<'t> {
             n: 0,
             largest: 0,
             field_ttls: 0,
+            field_expiries: Vec::new(),
             string_len: 0,
             string_int: None,
             sds_sum: 0,
@@ -644,13 +646,24 @@ impl<'t> Collector<'t> {
                             | super::profile::ServerProfile::Valkey91
                     ) =>
             {
-                // Valkey 9: a hash with any field TTL is a hashtable.
-                approx = Some(Approx::FieldTtl);
+                // Valkey 9: a hash with any field TTL is a hashtable, its
+                // volatile fields indexed by a `vset` built in dump order
+                // (measured on 9.1.2 up to 127 volatile fields; a radix
+                // tree of more is rebuilt from its final time windows).
+                let mut vset = super::vset::VsetSim::new(|n| l.alloc(n));
+                for &t in &self.field_expiries {
+                    vset.add(t);
+                }
+                if vset.is_tree() {
+                    approx = Some(Approx::FieldTtl);
+                }
+                let (index, var) = vset.usage(l.hashtable_struct);
+                self.var += var;
                 let v = ROBJ as f64
-                    + self.l.valkey_hashtable(self.n).0
-                    + self.l.hash_meta as f64
+                    + self.valkey_table(self.n)
+                    + l.hash_meta as f64
                     + self.valkey_entries as f64
-                    + (VALKEY_FIELD_TTL * self.field_ttls) as f64;
+                    + index;
                 (v as u64, "hashtable")
             }
             ValueType::Hash => self.hash_value(th, t),
@@ -1163,13 +1176,23 @@ impl ValueVisitor for Collector<'_> {
             // The field sds with the value sds embedded after it when both
             // fit in 128 bytes, else a value pointer before a field with at
             // least a type-8 header (its flag bits mark the pointer);
-            // measured on 8.1.8 and 9.1.2.
-            let embedded = sds_header(f) + f + 1 + 3 + v + 1;
+            // measured on 8.1.8 and 9.1.2. A field with a TTL (9.0+) has
+            // its 8-byte expiry first and a type-8 header at least.
+            let expire = if expire_at_ms.is_some() { 8 } else { 0 };
+            let header = if expire > 0 {
+                sds_header(f).max(3)
+            } else {
+                sds_header(f)
+            };
+            let embedded = expire + header + f + 1 + 3 + v + 1;
             self.valkey_entries += if embedded <= 128 {
                 self.l.alloc(embedded)
             } else {
-                self.l.alloc(8 + sds_header(f).max(3) + f + 1) + self.l.sds(v)
+                self.l.alloc(expire + 8 + sds_header(f).max(3) + f + 1) + self.l.sds(v)
             };
+            if let Some(t) = expire_at_ms {
+                self.field_expiries.push(t);
+            }
         }
     }
 

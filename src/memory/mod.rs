@@ -18,6 +18,7 @@ pub mod rax;
 pub mod sizes;
 pub mod target;
 pub mod used;
+pub(crate) mod vset;
 
 pub use allocator::Allocator;
 pub use estimate::{Approx, Confidence, Detail, KeyEstimate, estimate, estimate_with};
