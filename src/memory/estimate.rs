@@ -42,6 +42,11 @@ pub enum Approx {
     CompressDepthAssumed,
 }
 
+/// Field expiries replayed into a Valkey 9 volatile set per hash: its
+/// simulation holds a few hundred bytes a field, so a crafted hash of
+/// millions is extrapolated from its first million.
+const VSET_SIMULATED: usize = 1 << 20;
+
 /// How sure an estimate is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Confidence {
@@ -357,7 +362,8 @@ struct Collector<'t> {
     n: u64,
     largest: u64,
     field_ttls: u64,
-    /// Valkey 9: the fields' expiries in dump order, for the volatile set.
+    /// Valkey 9: the fields' expiries in dump order, for the volatile set
+    /// (the first [`VSET_SIMULATED`]).
     field_expiries: Vec<i64>,
     /// String value.
     string_len: u64,
@@ -430,10 +436,6 @@ struct Collector<'t> {
     /// Allocated minus counted bytes of the value (see `KeyEstimate::alloc_delta`).
     alloc_delta: f64,
 }
-
-/// Valkey 9: what a field with a TTL adds to a hashtable hash, on average
-/// (16–35 bytes measured on Valkey 9.1.2, more in larger hashes: its
-/// expiry and its place among the hash's volatile fields).
 
 impl<'t> Collector<'t> {
     fn new(t: &'t Target, l: Layout, type_byte: u8) -> Collector<'t> {
@@ -657,7 +659,11 @@ impl<'t> Collector<'t> {
                 if vset.is_tree() {
                     approx = Some(Approx::FieldTtl);
                 }
-                let (index, var) = vset.usage(l.hashtable_struct);
+                let (mut index, var) = vset.usage(l.hashtable_struct);
+                if self.field_ttls > self.field_expiries.len() as u64 {
+                    // Past the simulated fields, the same bytes a field.
+                    index *= self.field_ttls as f64 / self.field_expiries.len().max(1) as f64;
+                }
                 self.var += var;
                 let v = ROBJ as f64
                     + self.valkey_table(self.n)
@@ -1190,7 +1196,7 @@ impl ValueVisitor for Collector<'_> {
             } else {
                 self.l.alloc(expire + 8 + sds_header(f).max(3) + f + 1) + self.l.sds(v)
             };
-            if let Some(t) = expire_at_ms {
+            if let Some(t) = expire_at_ms.filter(|_| self.field_expiries.len() < VSET_SIMULATED) {
                 self.field_expiries.push(t);
             }
         }
