@@ -867,6 +867,30 @@ fn maxmemory_share_and_headroom() {
 /// Valkey 8.0.1 (built from its tag; no package ships it): the committed
 /// ground truth of `fixtures/valkey-8.0/` (see `fixtures/gen/README.md`).
 /// Its sets keep a bucket's last member in the bucket, with no entry.
+/// Redis 5.0 streams (issue #11, defect 12): `MEMORY USAGE` leaves the
+/// `stream` struct out and `OBJECT ENCODING` says "unknown". No package
+/// ships 5.0; the fixture was made from its 5.0.14 tag (fixtures/gen/README.md).
+#[test]
+fn redis_5_0_streams_ground_truth() {
+    let dir = root().join("fixtures/redis-5.0");
+    let packed = std::fs::read(dir.join("streams.rdb.zst")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("dump.rdb");
+    std::fs::write(&f, zstd::decode_all(&packed[..]).unwrap()).unwrap();
+    let target = Target::new(ServerProfile::Redis50, Allocator::JemallocQ8);
+    let rows = compare(&f, &dir.join("streams.truth.jsonl"), &target);
+    assert_eq!(rows.len(), 24);
+    for r in &rows {
+        assert_eq!(
+            (r.est, r.enc_est.as_str()),
+            (r.truth, r.enc_truth.as_str()),
+            "{}",
+            r.key
+        );
+        assert!(r.labelled_exact, "{}", r.key);
+    }
+}
+
 #[test]
 fn valkey_8_0_ground_truth() {
     let dir = root().join("fixtures/valkey-8.0");

@@ -1103,11 +1103,23 @@ impl<'t> Collector<'t> {
             self.alloc_delta += allocated as f64 - tree.usage() as f64;
             tree.usage()
         };
-        let v = ROBJ + l.stream + rax + self.stream_lp + self.stream_groups;
+        // 5.0 and 6.0 leave the `stream` struct out of `MEMORY USAGE`
+        // (object.c counts it from 6.2); it is allocated all the same.
+        let counted = if l.stream_struct_counted { l.stream } else { 0 };
+        self.alloc_delta += (l.stream - counted) as f64;
+        let v = ROBJ + counted + rax + self.stream_lp + self.stream_groups;
         // For glibc's slack: a node and a listpack each, and the groups'
         // structs, consumers, names and pending entries (24 bytes at least).
         self.stream_allocs = 2 * tree.node_count() + self.stream_groups / 24;
-        (v, "stream")
+        // 5.0's `OBJECT ENCODING` has no name for it.
+        (
+            v,
+            if l.stream_encoding_named {
+                "stream"
+            } else {
+                "unknown"
+            },
+        )
     }
 }
 

@@ -28,6 +28,10 @@ pub struct Layout {
     pub stream_nack: u64,
     /// 5.0/6.0: stream listpacks counted by byte length.
     pub stream_lp_bytes: bool,
+    /// 6.2+: `MEMORY USAGE` counts the `stream` struct (object.c).
+    pub stream_struct_counted: bool,
+    /// 6.0+: `OBJECT ENCODING` says "stream" (5.0: "unknown").
+    pub stream_encoding_named: bool,
     /// Valkey 8.0: the key is embedded in the keyspace dict entry.
     pub valkey_embedded_key: bool,
     /// Redis 8.2+ (`kvobj`) and Valkey 8.1+: the key (and expire) live
@@ -94,6 +98,8 @@ impl Layout {
                 _ => STREAM_NACK,
             },
             stream_lp_bytes: base <= Redis60,
+            stream_struct_counted: base >= Redis62,
+            stream_encoding_named: base >= Redis60,
             valkey_embedded_key: profile == Valkey80,
             kv_object: match profile {
                 Valkey81 => Some(KvObject {
