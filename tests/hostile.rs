@@ -99,7 +99,10 @@ fn hostile_keys_and_aux_values_never_reach_a_terminal_raw() {
         b"bad\xff\xfe",
     ];
     let mut r = Rdb::redis(10)
-        .aux_enc(&string(b"redis-ver"), &string(b"7.0.15\x1b]0;pwned\x07"))
+        .aux_enc(
+            &string(b"redis-ver"),
+            &string(b"7.0.15\x1b]0;pwned\x07\nrdbscope: FAKE: OK"),
+        )
         .aux("ctime", "1700000000")
         .select_db(0);
     for (n, k) in evil.iter().enumerate() {
@@ -130,6 +133,8 @@ fn hostile_keys_and_aux_values_never_reach_a_terminal_raw() {
     cases.push(vec!["check", p(&f), "--rules", p(&rules)]);
     cases.push(vec!["diff", p(&f), p(&f)]);
     cases.push(vec!["keys", "--target", "redis-7.0", p(&f)]);
+    // Without --target the profile line names the dump's redis-ver.
+    cases.push(vec!["keys", p(&f)]);
     for args in cases {
         let o = run(&args);
         assert!(
@@ -151,6 +156,14 @@ fn hostile_keys_and_aux_values_never_reach_a_terminal_raw() {
             "{args:?} stderr: {}",
             describe(&o)
         );
+        // A line break from the dump cannot start a message of its own.
+        for line in String::from_utf8_lossy(&o.stderr).lines() {
+            assert!(
+                line.starts_with("rdbscope: ") && !line.contains("rdbscope: FAKE")
+                    || line.starts_with("  "),
+                "{args:?} stderr line {line:?}"
+            );
+        }
     }
     // A damaged dump whose error names a hostile key.
     let mut r = Rdb::redis(10).select_db(0);

@@ -68,16 +68,15 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
-/// Prints one line on stderr, terminal-safe (messages may quote keys and
-/// AUX values from a dump).
+/// Prints a message on stderr, terminal-safe (messages may quote keys and
+/// AUX values from a dump). Only the first line starts with `rdbscope:`;
+/// any further line (a TOML error's excerpt, a line break inside a dump's
+/// AUX value) is indented, so no input can forge a message line of its own.
 pub fn say(msg: impl std::fmt::Display) {
     use std::io::Write as _;
+    let text = rdbscope::escape::terminal_lines(&msg.to_string()).replace('\n', "\n  ");
     // A closed stderr (`2>&1 | head`) is no reason to panic.
-    let _ = writeln!(
-        std::io::stderr(),
-        "rdbscope: {}",
-        rdbscope::escape::terminal_lines(&msg.to_string())
-    );
+    let _ = writeln!(std::io::stderr(), "rdbscope: {text}");
 }
 
 /// A closed stdout (`rdbscope dump x | head`) is not an error.
