@@ -1483,3 +1483,141 @@ fn a_zstd_frame_of_millions_of_tiny_records_is_stopped() {
         assert!(all(&w.out).contains(&want), "{cmd}: {}", all(&w.out));
     }
 }
+
+// ---------------------------------------------------------------------------
+// Found by a hostile-input trial (2026-12-05)
+// ---------------------------------------------------------------------------
+
+/// LZF inside zstd multiplies the two ratios: a few KB held a 3.8 GB
+/// string (verify aborted on the allocation) or 5 GB of LZF listpacks
+/// (report 20 s). What the LZF values inflate to now counts against the
+/// wrapper's limit.
+#[test]
+fn lzf_values_inside_a_compressed_file_count_against_the_bomb_limit() {
+    let d = tempfile::tempdir().unwrap();
+    const ULEN: u64 = 200 << 20;
+    let rdb = Rdb::redis(10)
+        .select_db(0)
+        .key(T_STRING, b"big", string_lzf_zeros(ULEN))
+        .finish(true);
+    let z = zstd::bulk::compress(&rdb, 19).unwrap();
+    assert!(z.len() < 20_000, "{}", z.len());
+    let f = write(d.path(), "lzf.rdb.zst", &z);
+    for cmd in ["verify", "dump", "report", "keys"] {
+        let w = watched(&[cmd, p(&f)], Feed::Null, true, Some(d.path()));
+        assert!(!w.hung, "{cmd} did not finish");
+        assert_eq!(exit_code(&w.out), 2, "{cmd}: {}", all(&w.out));
+        assert!(
+            all(&w.out).contains(&format!("counting the {ULEN} its LZF values inflate to")),
+            "{cmd}: {}",
+            all(&w.out)
+        );
+        assert!(w.peak_kib < 64 << 10, "{cmd}: peak {} KiB", w.peak_kib);
+    }
+    // The same dump decompressed is a value like any other.
+    let plain = write(d.path(), "lzf.rdb", &rdb);
+    assert_eq!(exit_code(&run(["verify", p(&plain)])), 0);
+}
+
+/// The record budget of a compressed file was its size, holes included:
+/// `truncate -s 1G` gave a 1.6 MB frame of tiny records a 1 G budget.
+#[test]
+fn a_sparse_compressed_file_has_the_budget_of_its_blocks() {
+    let d = tempfile::tempdir().unwrap();
+    const N: usize = 9_000_000;
+    let mut rdb = Rdb::redis(10).select_db(0).bytes();
+    for _ in 0..N {
+        rdb.extend_from_slice(&[T_STRING, 0, 0]);
+    }
+    rdb.push(0xFF);
+    rdb.extend_from_slice(&[0; 8]);
+    let z = zstd::bulk::compress(&rdb, 1).unwrap();
+    let f = write(d.path(), "sparse.rdb.zst", &z);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&f)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let w = watched(&["report", p(&f)], Feed::Null, true, Some(d.path()));
+    assert!(!w.hung, "report did not finish");
+    assert_eq!(exit_code(&w.out), 2, "{}", all(&w.out));
+    assert!(
+        all(&w.out).contains("error at offset 25362440: the input stopped: 8454144 records"),
+        "{}",
+        all(&w.out)
+    );
+}
+
+/// `lz4 -dc` reads every frame of a file; only the first was read, so a
+/// dump written as two frames was "truncated".
+#[test]
+fn a_dump_in_two_lz4_frames_is_read_whole() {
+    let d = tempfile::tempdir().unwrap();
+    let mut r = Rdb::redis(10).select_db(0);
+    for i in 0..2000 {
+        r = r.key(T_STRING, format!("k{i}").as_bytes(), string(&[b'v'; 100]));
+    }
+    let rdb = r.finish(true);
+    let mut two = Vec::new();
+    for half in [&rdb[..rdb.len() / 2], &rdb[rdb.len() / 2..]] {
+        let mut e = lz4_flex::frame::FrameEncoder::new(Vec::new());
+        e.write_all(half).unwrap();
+        two.extend_from_slice(&e.finish().unwrap());
+    }
+    let f = write(d.path(), "two.rdb.lz4", &two);
+    let o = run(["verify", p(&f)]);
+    assert_eq!(exit_code(&o), 0, "{}", all(&o));
+    assert!(all(&o).contains("2000 keys"), "{}", all(&o));
+}
+
+/// What follows a compressed file's dump was looked at for up to a second:
+/// the same file said "1000 bytes" or "at least 1000 bytes" from run to
+/// run. A file is looked at up to 64 KiB whatever the timing.
+#[test]
+fn what_follows_a_compressed_dump_is_told_the_same_every_time() {
+    let d = tempfile::tempdir().unwrap();
+    let mut plain = Rdb::redis(10)
+        .select_db(0)
+        .key(T_STRING, b"k", string(b"v"))
+        .finish(true);
+    plain.extend((0..1000u32).map(|i| (i * 7 + 1) as u8));
+    let mut e = lz4_flex::frame::FrameEncoder::new(Vec::new());
+    e.write_all(&plain).unwrap();
+    let f = write(d.path(), "tail.rdb.lz4", &e.finish().unwrap());
+    let first = run(["verify", p(&f)]);
+    assert!(all(&first).contains("1000 bytes"), "{}", all(&first));
+    assert!(!all(&first).contains("at least"), "{}", all(&first));
+    for _ in 0..5 {
+        let again = run(["verify", p(&f)]);
+        assert_eq!(all(&again), all(&first));
+    }
+}
+
+/// A decompression stopped as a bomb was told as the decoding error it
+/// caused ("bad set: count 200000000 needs at least ... bytes").
+#[test]
+fn a_stopped_bomb_is_told_as_the_cause() {
+    let d = tempfile::tempdir().unwrap();
+    const N: u64 = 100_000_000;
+    let head = cat(&[
+        Rdb::redis(10).select_db(0).bytes(),
+        vec![T_SET],
+        string(b"big"),
+        len(N),
+    ]);
+    let mut e = zstd::stream::write::Encoder::new(Vec::new(), 1).unwrap();
+    e.write_all(&head).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..(N >> 20) + 1 {
+        e.write_all(&zeros).unwrap();
+    }
+    let f = write(d.path(), "set.rdb.zst", &e.finish().unwrap());
+    let o = run(["verify", p(&f)]);
+    assert_eq!(exit_code(&o), 2, "{}", all(&o));
+    assert!(
+        all(&o).contains("more than 100 times") && all(&o).contains("decoding had failed"),
+        "{}",
+        all(&o)
+    );
+}

@@ -59,6 +59,8 @@ pub struct Input {
     /// known (a file: the same budget whatever the timing), else the bytes
     /// the decompressor has taken so far (a pipe).
     compressed: Option<Arc<AtomicU64>>,
+    /// A file or bytes in memory, not a pipe: its copy ends by itself.
+    ends: bool,
 }
 
 impl Input {
@@ -104,6 +106,13 @@ impl Input {
             Some(m) => Input::from_bytes(name.to_string(), Some(path), Bytes::Mapped(m))?,
             None => Input::from_reader(name.to_string(), Some(path), file)?,
         };
+        #[cfg(unix)]
+        if let (Some(c), true) = (&input.compressed, meta.is_file()) {
+            // The holes of a sparse file hold no compressed bytes: its
+            // budget is what it takes on disk.
+            use std::os::unix::fs::MetadataExt as _;
+            c.fetch_min(meta.blocks().saturating_mul(512), Ordering::Relaxed);
+        }
         input.notes = notes;
         Ok(input)
     }
@@ -160,7 +169,9 @@ impl Input {
             *c = Arc::new(AtomicU64::new(size));
         }
         let bytes = spill(source, w)?;
-        Ok(Input::new(name, path, (w, bytes), compressed))
+        let mut input = Input::new(name, path, (w, bytes), compressed);
+        input.ends = size.is_some();
+        Ok(input)
     }
 
     fn new(
@@ -176,6 +187,7 @@ impl Input {
             notes: Vec::new(),
             bytes,
             compressed,
+            ends: true,
         }
     }
 
@@ -189,6 +201,7 @@ impl Input {
             Bytes::Spilling(s) => Feed::spilling(s),
         };
         feed.decompressed_from(self.compressed.as_deref())
+            .ending(self.ends)
     }
 
     /// All the RDB bytes: for a stream, once its copy has ended (a walk
@@ -262,7 +275,7 @@ fn decoder(
     let inner: Source = match w {
         Wrapper::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(r)),
         Wrapper::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(r)?),
-        Wrapper::Lz4 => Box::new(lz4_flex::frame::FrameDecoder::new(r)),
+        Wrapper::Lz4 => Box::new(Lz4Frames(lz4_flex::frame::FrameDecoder::new(r))),
         Wrapper::None => return Ok((Box::new(r), None)),
     };
     let guard = BombGuard {
@@ -273,13 +286,29 @@ fn decoder(
     Ok((Box::new(guard), Some(consumed)))
 }
 
+/// LZ4 frames one after another (`lz4 -dc` reads them all; the decoder
+/// ends at each frame's end mark).
+struct Lz4Frames<R: Read>(lz4_flex::frame::FrameDecoder<R>);
+
+impl<R: BufRead> Read for Lz4Frames<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let k = self.0.read(buf)?;
+            // A frame ended: the next one, if any bytes follow.
+            if k > 0 || buf.is_empty() || self.0.get_mut().fill_buf()?.is_empty() {
+                return Ok(k);
+            }
+        }
+    }
+}
+
 /// Past this much output (64 MiB), a decompressor may produce at most
 /// [`MAX_EXPANSION`] times what it consumed. Dumps compress modestly
 /// (Redis already LZF-compresses values and long keys): the 1 GB benchmark
 /// dump zstd-compresses 2.1x. A crafted frame can expand thousands of
 /// times: 25 MB would become terabytes of temporary file.
-const BOMB_FLOOR: u64 = 64 << 20;
-const MAX_EXPANSION: u64 = 100;
+pub(crate) const BOMB_FLOOR: u64 = 64 << 20;
+pub(crate) const MAX_EXPANSION: u64 = 100;
 
 /// Past this many records, a decompressed dump may hold at most
 /// [`RECORDS_PER_BYTE`] records per compressed byte. The cost of a scan is

@@ -235,6 +235,9 @@ pub struct Feed<'a> {
     spill: Option<&'a Spill>,
     /// Compressed bytes taken so far, for a decompressed input.
     compressed: Option<&'a AtomicU64>,
+    /// The stream ends by itself (a file, not a pipe a producer may hold
+    /// open): what follows the dump can be waited for.
+    ends: bool,
 }
 
 impl<'a> Feed<'a> {
@@ -244,6 +247,7 @@ impl<'a> Feed<'a> {
             whole: data,
             spill: None,
             compressed: None,
+            ends: true,
         }
     }
 
@@ -252,6 +256,7 @@ impl<'a> Feed<'a> {
             whole: &[],
             spill: Some(s),
             compressed: None,
+            ends: false,
         }
     }
 
@@ -261,9 +266,24 @@ impl<'a> Feed<'a> {
         Feed { compressed, ..self }
     }
 
+    /// The same bytes, from a source that ends by itself (or not).
+    pub(crate) fn ending(self, ends: bool) -> Feed<'a> {
+        Feed { ends, ..self }
+    }
+
+    /// Whether the source ends by itself (see the field).
+    pub fn ends(&self) -> bool {
+        self.ends
+    }
+
     /// How many records a scan may read before the input is taken for a
     /// decompression bomb (`None`: not decompressed, no limit): see
     /// [`super::RECORDS_PER_BYTE`].
+    /// Compressed bytes behind the input (`None`: not decompressed).
+    pub fn compressed(&self) -> Option<u64> {
+        self.compressed.map(|c| c.load(Ordering::Relaxed))
+    }
+
     pub fn record_budget(&self) -> Option<(u64, u64)> {
         let c = self.compressed?.load(Ordering::Relaxed);
         Some((

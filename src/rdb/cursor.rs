@@ -11,11 +11,34 @@ pub struct Cursor<'a> {
     data: &'a [u8],
     pos: usize,
     base: u64,
+    /// Declared lengths of the LZF strings read: what they would inflate to
+    /// (for the bomb budget of compressed input).
+    lzf_declared: u64,
 }
 
 impl<'a> Cursor<'a> {
     pub fn new(data: &'a [u8], base: u64) -> Cursor<'a> {
-        Cursor { data, pos: 0, base }
+        Cursor {
+            data,
+            pos: 0,
+            base,
+            lzf_declared: 0,
+        }
+    }
+
+    /// Counts an LZF string of `ulen` declared bytes.
+    #[inline]
+    pub(crate) fn note_lzf(&mut self, ulen: u64) {
+        self.lzf_declared = self.lzf_declared.saturating_add(ulen);
+    }
+
+    /// Declared bytes of the LZF strings read so far.
+    pub(crate) fn lzf_declared(&self) -> u64 {
+        self.lzf_declared
+    }
+
+    pub(crate) fn set_lzf_declared(&mut self, n: u64) {
+        self.lzf_declared = n;
     }
 
     /// The same cursor over a longer slice starting at the same byte (more

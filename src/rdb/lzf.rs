@@ -88,7 +88,10 @@ fn declared_ok(input: &[u8], ulen: u64) -> Result<(), (usize, &'static str)> {
 pub fn decompress(input: &[u8], ulen: u64, out: &mut Vec<u8>) -> Result<(), (usize, &'static str)> {
     out.clear();
     declared_ok(input, ulen)?;
-    let ulen = ulen as usize;
+    let ulen = usize::try_from(ulen).map_err(|_| (0, "declared length too large to hold"))?;
+    // A declared length the machine cannot hold is an error, not an abort.
+    out.try_reserve_exact(ulen)
+        .map_err(|_| (0, "declared length too large to hold"))?;
     out.resize(ulen, 0);
     let o = &mut out[..];
     let mut op = 0usize;

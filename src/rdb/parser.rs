@@ -232,6 +232,7 @@ pub(crate) fn key_text(k: &RdbStr<'_>) -> String {
 /// A parser's state between records (see [`Parser::mark`]).
 pub(crate) struct Mark {
     pos: usize,
+    lzf: u64,
     db: u64,
     family: Family,
     pending: Pending,
@@ -316,6 +317,7 @@ impl<'a> Parser<'a> {
     pub(crate) fn mark(&self) -> Mark {
         Mark {
             pos: self.c.pos(),
+            lzf: self.c.lzf_declared(),
             db: self.db,
             family: self.family,
             pending: self.pending.clone(),
@@ -326,6 +328,7 @@ impl<'a> Parser<'a> {
     pub(crate) fn rewind(&mut self, m: Mark, data: &'a [u8]) {
         self.extend(data);
         self.c.set_pos(m.pos);
+        self.c.set_lzf_declared(m.lzf);
         self.db = m.db;
         self.family = m.family;
         self.pending = m.pending;
@@ -366,6 +369,11 @@ impl<'a> Parser<'a> {
     /// Offset of the next byte to parse (how far decoding got).
     pub fn offset(&self) -> u64 {
         self.c.offset()
+    }
+
+    /// What the LZF strings framed so far declare they inflate to.
+    pub(crate) fn lzf_declared(&self) -> u64 {
+        self.c.lzf_declared()
     }
 
     fn warn_once(&mut self, msg: String) {

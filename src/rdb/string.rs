@@ -244,6 +244,7 @@ pub fn read_string<'a>(c: &mut Cursor<'a>) -> Result<RdbStr<'a>> {
             let ulen = read_len(c)?;
             let offset = c.offset();
             let data = c.take_len(clen)?;
+            c.note_lzf(ulen);
             Ok(RdbStr::Lzf { data, ulen, offset })
         }
         Len::Encoded(e) => Err(Error::new(at, ErrorKind::BadStringEncoding(0xc0 | e))),

@@ -93,11 +93,15 @@ pub struct Scanner<'a> {
     wrapped: Option<Feed<'a>>,
     /// Records read so far.
     records: u64,
+    /// The LZF total at the last [`Scanner::check_inflation`].
+    lzf_checked: u64,
 }
 
 /// How long the end of a stream is awaited to tell what follows the
 /// dump (a producer may keep its pipe open after the dump).
 const TAIL_WAIT: Duration = Duration::from_secs(1);
+/// How much of what follows a compressed file's dump is looked at.
+const TAIL_LOOK: u64 = 64 << 10;
 
 impl<'a> Scanner<'a> {
     /// Reads the header of `data` (an RDB stream starting at its magic).
@@ -125,6 +129,7 @@ impl<'a> Scanner<'a> {
             aux_full: false,
             wrapped: None,
             records: 0,
+            lzf_checked: 0,
         })
     }
 
@@ -231,6 +236,9 @@ impl<'a> Scanner<'a> {
             if self.records & (BUDGET_EVERY - 1) == 0 {
                 self.check_budget()?;
             }
+            if self.p.lzf_declared() != self.lzf_checked {
+                self.check_inflation()?;
+            }
             match rec {
                 Record::Key(k) => {
                     if self.target.is_none() {
@@ -315,6 +323,32 @@ impl<'a> Scanner<'a> {
         ))
     }
 
+    /// Stops a decompressed input whose LZF values would inflate it past
+    /// the wrappers' own limit ([`crate::input::MAX_EXPANSION`] times its
+    /// compressed size, past 64 MiB): LZF inside zstd multiplies both
+    /// ratios, and a few KB could otherwise hold gigabytes of values.
+    fn check_inflation(&mut self) -> rdb::Result<()> {
+        use crate::input::{BOMB_FLOOR, MAX_EXPANSION};
+        let lzf = self.p.lzf_declared();
+        self.lzf_checked = lzf;
+        let Some(compressed) = self.wrapped.and_then(|f| f.compressed()) else {
+            return Ok(());
+        };
+        let total = self.p.offset().saturating_add(lzf);
+        if total <= BOMB_FLOOR || total / MAX_EXPANSION <= compressed {
+            return Ok(());
+        }
+        Err(rdb::Error::new(
+            self.p.offset(),
+            rdb::ErrorKind::Input(format!(
+                "{total} bytes, counting the {lzf} its LZF values inflate to, out of \
+                 {compressed} compressed: more than {MAX_EXPANSION} times, which no dump \
+                 compresses to (a decompression bomb?); if it is real, pipe it in \
+                 decompressed (e.g. zstd -dc FILE | rdbscope report -)"
+            )),
+        ))
+    }
+
     /// One record of a stream still arriving. A record that runs past the
     /// bytes there so far (or fails for any reason before the stream is
     /// complete) is read again once at least twice as many bytes follow
@@ -354,6 +388,17 @@ impl<'a> Scanner<'a> {
     /// open).
     fn stream_tail(&mut self, feed: Feed<'a>) {
         let end = self.p.offset();
+        if feed.ends() {
+            // A compressed file: its tail is looked at up to TAIL_LOOK
+            // bytes whatever the timing, so the same file is told the same.
+            let (data, _) = feed.wait(end.saturating_add(TAIL_LOOK));
+            feed.stop();
+            let tail = data.get(end as usize..).unwrap_or(&[]);
+            let n = (tail.len() as u64).min(TAIL_LOOK);
+            self.facts.trailing_unread = n == TAIL_LOOK;
+            self.trailing(n, tail.get(..64).unwrap_or(tail));
+            return;
+        }
         let (data, complete) = feed.wait_for(end.saturating_add(64), TAIL_WAIT);
         feed.stop();
         let tail = data.get(end as usize..).unwrap_or(&[]);
@@ -444,18 +489,27 @@ impl<'a> Scanner<'a> {
 }
 
 /// Running out of bytes in a stream that failed (a read or decompression
-/// error) is that failure: the bytes just stopped there.
+/// error, a bomb stopped) is that failure: the bytes just stopped there.
+/// Any other error found in a stream that failed is told with the failure,
+/// which may have caused it (a count checked against the bytes left).
 fn stream_failure(feed: Feed<'_>, e: rdb::Error) -> rdb::Error {
     let short = matches!(
         e.kind,
         rdb::ErrorKind::Truncated { .. } | rdb::ErrorKind::ShortHeader
     );
-    match feed.failure() {
-        Some(why) if short => {
-            rdb::Error::new(feed.now().0.len() as u64, rdb::ErrorKind::Input(why))
-        }
-        _ => e,
+    let Some(why) = feed.failure() else {
+        return e;
+    };
+    let end = feed.now().0.len() as u64;
+    if short {
+        return rdb::Error::new(end, rdb::ErrorKind::Input(why));
     }
+    rdb::Error::new(
+        end,
+        rdb::ErrorKind::Input(format!(
+            "{why}; before it stopped, decoding had failed: {e}"
+        )),
+    )
 }
 
 /// Records between two looks at the record budget.
