@@ -26,7 +26,10 @@ enum Format {
 /// adds ttl_s (expiry minus the dump's ctime, seconds), idle_s, lfu_freq,
 /// rdb_bytes (bytes of the record in the dump), stored_encoding, estimate
 /// ("exact", or "expected: WHY" where the server's layout is random, or
-/// "approx: WHY" where it is not modelled), profile and file.
+/// "approx: WHY" where it is not modelled), bound (how far off the estimate
+/// may be, in bytes: 0 when exact, empty when approximate), profile and
+/// file. JSON lines (`--format jsonl`, or `json`) carry the same fields and
+/// `expire_at_ms` (the expiry in ms since the epoch).
 ///
 /// `num_elements` is STRLEN for strings, else LLEN/SCARD/ZCARD/HLEN/XLEN;
 /// `len_largest_element` is the byte length of the largest element;

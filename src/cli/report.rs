@@ -70,10 +70,18 @@ fn maxmemory(s: &str) -> Result<u64, String> {
             ));
         }
     };
-    num.parse::<u64>()
+    let n = num
+        .parse::<u64>()
         .ok()
         .and_then(|n| n.checked_mul(mult))
-        .ok_or_else(|| format!("{s:?}: a size as in redis.conf (e.g. 4gb, 512mb, 1073741824)"))
+        .ok_or_else(|| format!("{s:?}: a size as in redis.conf (e.g. 4gb, 512mb, 1073741824)"))?;
+    if n == 0 {
+        // What `maxmemory 0` means to the server: nothing to compare with.
+        return Err(format!(
+            "{s:?}: maxmemory 0 means no limit to the server; give the limit to compare with"
+        ));
+    }
+    Ok(n)
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {

@@ -402,7 +402,11 @@ pub fn report_text(d: &ReportDoc) -> String {
         human_bytes(s.rdb_bytes)
     );
     if s.estimate_bound > 0 || s.approx_keys > 0 {
-        let _ = write!(out, "  estimates: ± {}", human_bytes(s.estimate_bound));
+        let _ = write!(
+            out,
+            "  estimates: ± {} (the keys' bounds added up)",
+            human_bytes(s.estimate_bound)
+        );
         if s.approx_keys > 0 {
             let _ = write!(
                 out,

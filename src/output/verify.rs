@@ -43,7 +43,8 @@ pub fn text_line(info: &FileInfo<'_>, v: &Verified) -> String {
         )),
         None => {}
     }
-    if v.trailing_bytes > 0 || v.trailing_unread {
+    // Other bytes after the RDB are told by their warning.
+    if (v.trailing_bytes > 0 || v.trailing_unread) && v.trailing_kind != "unknown" {
         let what = match v.trailing_kind {
             "aof" => "an AOF tail",
             "eof-mark" => "a replication end mark",
@@ -61,7 +62,7 @@ pub fn text_line(info: &FileInfo<'_>, v: &Verified) -> String {
     }
     if let Some(e) = &v.error {
         s.push_str(&format!(
-            "; error {e}; decoded {} of the file's bytes before it",
+            "; error {e}; the records before byte {} decoded",
             v.decoded_bytes
         ));
     }

@@ -221,7 +221,8 @@ pub fn read_count(c: &mut Cursor<'_>, min_bytes: u64, what: &'static str) -> Res
             at,
             what,
             format!(
-                "count {n} needs at least {} bytes, {} left",
+                "count {n} needs at least {} bytes, {} left (a wrong count, or the input is \
+                 cut short)",
                 n.saturating_mul(min_bytes),
                 c.remaining()
             ),
