@@ -259,3 +259,18 @@ fn estimate_labels_say_how_sure() {
     assert!(libc.contains(&row("set", "intset", glibc)), "{libc:?}");
     assert!(libc.iter().all(|r| r.2 != "exact"), "{libc:?}");
 }
+
+/// A filter that matches nothing says so on stderr (the header alone
+/// looked like an empty dump).
+#[test]
+fn a_filter_that_matches_nothing_says_so() {
+    let f = root().join("fixtures/redis-7.0/strings.rdb");
+    let o = run(["keys", "--match", "nomatch*", &*f.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 1);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("none of its 80 keys matched the filters"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -84,6 +84,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let ok = inputs.each(&args.files, |file, data, progress| {
         // The target is resolved at the first key and does not change.
         let mut profile: Option<String> = None;
+        let mut rows = 0u64;
         let sum = rdbscope::keys::scan(data, &opts, progress, |item, t| {
             let profile = profile.get_or_insert_with(|| {
                 let profile = t.target.describe();
@@ -99,8 +100,15 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             if let Some(w) = jsonl.as_mut() {
                 json_line(w, item, profile, file)?;
             }
+            rows += 1;
             Ok(())
         })?;
+        if rows == 0 && sum.facts.key_records > 0 {
+            super::say(format!(
+                "{file}: none of its {} keys matched the filters",
+                sum.facts.key_records
+            ));
+        }
         for w in &sum.facts.warnings {
             super::say(format!("{file}: warning: {w}"));
         }
