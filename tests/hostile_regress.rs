@@ -1621,3 +1621,26 @@ fn a_stopped_bomb_is_told_as_the_cause() {
         all(&o)
     );
 }
+
+/// Bytes after the last compressed frame that are not a frame were
+/// ignored without a word (bytes after a plain dump are warned about).
+#[test]
+fn bytes_after_the_last_compressed_frame_are_warned_about() {
+    let d = tempfile::tempdir().unwrap();
+    let rdb = Rdb::redis(10)
+        .select_db(0)
+        .key(T_STRING, b"k", string(b"v"))
+        .finish(true);
+    let mut z = zstd::bulk::compress(&rdb, 3).unwrap();
+    z.extend_from_slice(b"not a zstd frame at all");
+    let f = write(d.path(), "garbage.rdb.zst", &z);
+    for cmd in ["verify", "report", "keys"] {
+        let o = run([cmd, p(&f)]);
+        assert_eq!(exit_code(&o), 0, "{cmd}: {}", all(&o));
+        assert!(
+            all(&o).contains("after the dump, the compressed input does not decompress"),
+            "{cmd}: {}",
+            all(&o)
+        );
+    }
+}

@@ -391,20 +391,34 @@ impl<'a> Scanner<'a> {
         if feed.ends() {
             // A compressed file: its tail is looked at up to TAIL_LOOK
             // bytes whatever the timing, so the same file is told the same.
-            let (data, _) = feed.wait(end.saturating_add(TAIL_LOOK));
+            let (data, complete) = feed.wait(end.saturating_add(TAIL_LOOK));
+            let failed = feed.failure().filter(|_| complete);
             feed.stop();
             let tail = data.get(end as usize..).unwrap_or(&[]);
             let n = (tail.len() as u64).min(TAIL_LOOK);
             self.facts.trailing_unread = n == TAIL_LOOK;
             self.trailing(n, tail.get(..64).unwrap_or(tail));
+            self.after_the_frames(failed);
             return;
         }
         let (data, complete) = feed.wait_for(end.saturating_add(64), TAIL_WAIT);
+        self.after_the_frames(feed.failure().filter(|_| complete));
         feed.stop();
         let tail = data.get(end as usize..).unwrap_or(&[]);
         // Nothing yet after the dump from a pipe left open: nothing to say.
         self.facts.trailing_unread = !complete && !tail.is_empty();
         self.trailing(tail.len() as u64, tail.get(..64).unwrap_or(tail));
+    }
+
+    /// Bytes after the last compressed frame that are not one (garbage, or
+    /// a sparse file's zeros) stop its decompressor once the dump has
+    /// ended: said, as bytes after a plain dump are.
+    fn after_the_frames(&mut self, failed: Option<String>) {
+        if let Some(why) = failed {
+            self.facts.warn_once(format!(
+                "after the dump, the compressed input does not decompress ({why}); ignored"
+            ));
+        }
     }
 
     /// Notes what follows the RDB: an AOF tail or a replication end mark
