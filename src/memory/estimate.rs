@@ -326,7 +326,17 @@ pub fn estimate_with(
             // Valkey 9.1 measured: an embedded value takes at least 8 bytes.
             let value = (3 + e.elements + 1).max(vo.min_embedded_value);
             let total = vo.embstr_header + 1 + sds_header(key_len) + key_len + 1 + value;
-            let counted = total + 8 * has_ttl * vo.embed_counts_expire as u64;
+            // The decision counts a 1-byte key header whatever the key's
+            // length; the allocation has the real one (measured on keys of
+            // 32-41 bytes: embedded while key + value <= 41, on Redis 8.2.3
+            // and Valkey 8.1.8; Valkey 8.1.8 counts the real header when
+            // the key has a TTL: <= 39).
+            let decided = if has_ttl == 1 && vo.ttl_decides_with_key_header {
+                total
+            } else {
+                total - sds_header(key_len) + 1
+            };
+            let counted = decided + 8 * has_ttl * vo.embed_counts_expire as u64;
             let embed = match vo.embed_limit {
                 Some(limit) => counted <= limit,
                 None => e.elements <= 44,

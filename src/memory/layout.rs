@@ -109,6 +109,7 @@ impl Layout {
                     expire_for_long_keys: true,
                     embed_counts_expire: false,
                     min_embedded_value: 0,
+                    ttl_decides_with_key_header: true,
                 }),
                 Valkey90 | Valkey91 => Some(KvObject {
                     embstr_header: 8,
@@ -117,6 +118,7 @@ impl Layout {
                     expire_for_long_keys: true,
                     embed_counts_expire: false,
                     min_embedded_value: 8,
+                    ttl_decides_with_key_header: false,
                 }),
                 Redis82 | Redis84 | Redis86 => Some(KvObject {
                     embstr_header: 16,
@@ -125,6 +127,7 @@ impl Layout {
                     expire_for_long_keys: true,
                     embed_counts_expire: true,
                     min_embedded_value: 0,
+                    ttl_decides_with_key_header: false,
                 }),
                 _ => None,
             },
@@ -326,6 +329,9 @@ pub struct KvObject {
     pub embed_counts_expire: bool,
     /// Bytes an embedded value sds takes at least.
     pub min_embedded_value: u64,
+    /// Valkey 8.1 measured: the embedding decision of a key with a TTL
+    /// counts the key's real sds header (others count a 1-byte one).
+    pub ttl_decides_with_key_header: bool,
 }
 
 /// sds header bytes for a string of `len` bytes (`sdsReqType`).
