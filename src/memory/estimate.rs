@@ -987,16 +987,18 @@ impl<'t> Collector<'t> {
         let l = self.l;
         let n = self.n;
         let small_enc = if l.ziplist { "ziplist" } else { "listpack" };
+        // A hash stored element by element and small enough for a listpack
+        // is converted mid-load at its first long pair (rdbLoadObject,
+        // RDB_TYPE_HASH), after k listpack pairs.
+        let converted_at = self
+            .first_long_pair
+            .filter(|_| t == RDB_TYPE_HASH && n <= th.hash_max_listpack_entries);
         let ht = |slots: u64, s: &mut Self| {
             if l.open_hashtable {
                 let mut sim = HashtableSim::presized(n);
-                if let Some(k) = s
-                    .first_long_pair
-                    .filter(|_| t == RDB_TYPE_HASH && n <= th.hash_max_listpack_entries)
-                {
-                    // Converted mid-load (rdbLoadObject, RDB_TYPE_HASH): the
-                    // table is sized for the k listpack pairs, takes the long
-                    // pair, is expanded for the pairs still to read, then
+                if let Some(k) = converted_at {
+                    // The table is sized for the k listpack pairs, takes the
+                    // long pair, is expanded for the pairs still to read, then
                     // grows as they are added, and may end mid-rehash.
                     sim = HashtableSim::default();
                     sim.expand(k);
@@ -1036,12 +1038,11 @@ impl<'t> Collector<'t> {
                 (ROBJ + l.blob(bytes), small_enc)
             }
             _ => {
-                let slots = match self.first_long_pair {
-                    Some(k) if n <= th.hash_max_listpack_entries && t == RDB_TYPE_HASH => {
-                        // Converted mid-load (rdbLoadObject, RDB_TYPE_HASH): the
-                        // dict is sized for the k listpack pairs, takes the long
-                        // pair, is expanded for the rest when more than 4 remain,
-                        // then grows as pairs are added.
+                let slots = match converted_at {
+                    Some(k) => {
+                        // The dict is sized for the k listpack pairs, takes the
+                        // long pair, is expanded for the rest when more than 4
+                        // remain, then grows as pairs are added.
                         let mut d = DictSim::default();
                         d.expand(k);
                         d.add_n(k);
