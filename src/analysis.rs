@@ -52,13 +52,13 @@ impl Analysis {
             let input = Input::open(name).map_err(|e| Error::from(e).in_file(name))?;
             opened.push((name.clone(), input));
         }
-        self.run_opened(opened, progress, init)
+        self.run_opened(&opened, progress, init)
     }
 
     /// Like [`Analysis::run_with`], over inputs already opened (named).
     pub fn run_opened<X: Accumulator>(
         &self,
-        opened: Vec<(String, Input)>,
+        opened: &[(String, Input)],
         progress: Option<Progress<'_>>,
         init: impl Fn() -> X + Sync + Send,
     ) -> Result<(ReportDoc, X)> {
@@ -68,7 +68,7 @@ impl Analysis {
         let mut scanned = Vec::with_capacity(opened.len());
         // (stored checksum, bytes) of each file, to name copies of one dump.
         let mut seen: Vec<((u64, u64), String)> = Vec::new();
-        for (name, input) in &opened {
+        for (name, input) in opened {
             let data = input.feed();
             // A stream's length is what has arrived so far.
             let tick = |pos: u64| {

@@ -39,6 +39,7 @@ pub fn exercise_report(data: &[u8]) -> Result<(), String> {
             ..PrefixConfig::default()
         },
         sections: Sections::ALL,
+        doctor: Default::default(),
     };
     let fold = || fold_file(data.into(), &opts, None, || Report::new(cfg.clone()));
     let folded = match pool() {

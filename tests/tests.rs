@@ -4,6 +4,7 @@ mod builder;
 mod check_diff;
 mod corpus;
 mod corrupt;
+mod doctor;
 mod fuzz_replay;
 mod golden;
 mod hostile;

@@ -263,6 +263,53 @@ fn result(rule: String, ok: bool, message: String, count: u64, list: Vec<Offende
     }
 }
 
+/// `max_doctor_severity` and `max_savings`, over the report's findings.
+fn doctor_rules(r: &Rules, doc: &ReportDoc) -> Vec<RuleResult> {
+    let mut out = Vec::new();
+    let Some(d) = &doc.doctor else { return out };
+    let finding = |f: &crate::report::doctor::doc::FindingDoc| Offender {
+        db: f.db,
+        key: f.subject.clone(),
+        bytes: f.savings_bytes,
+        detail: format!("{} {}", f.severity.as_str(), f.kind),
+    };
+    if let Some(m) = r.max_doctor_severity {
+        let over: Vec<_> = d.findings.iter().filter(|f| f.severity > m.0).collect();
+        let worst = d.worst.map_or("none", |s| s.as_str());
+        out.push(result(
+            format!("max_doctor_severity = {:?}", m.0.as_str()),
+            d.worst.is_none_or(|w| w <= m.0),
+            format!(
+                "{} listed above {} (worst of all: {worst})",
+                n_of(over.len() as u64, "finding is", "findings are"),
+                m.0.as_str()
+            ),
+            (over.len() as u64).max(d.worst.is_some_and(|w| w > m.0) as u64),
+            over.into_iter().map(finding).collect(),
+        ));
+    }
+    if let Some(m) = &r.max_savings {
+        let mut top: Vec<_> = d.findings.iter().filter(|f| f.savings_bytes > 0).collect();
+        top.truncate(10);
+        out.push(result(
+            format!("max_savings = {m}"),
+            d.savings_bytes <= m.bytes,
+            format!(
+                "the doctor's findings would save {} bytes; limit {}",
+                d.savings_bytes,
+                m.described()
+            ),
+            (d.savings_bytes > m.bytes) as u64,
+            if d.savings_bytes > m.bytes {
+                top.into_iter().map(finding).collect()
+            } else {
+                Vec::new()
+            },
+        ));
+    }
+    out
+}
+
 /// `1 key` / `2 keys`.
 fn n_of(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -412,6 +459,7 @@ pub fn evaluate(c: &Compiled, doc: &ReportDoc, acc: &CheckAcc<'_>) -> Vec<RuleRe
     if let Some(base) = &c.baseline {
         out.extend(baseline_rules(r, base, doc));
     }
+    out.extend(doctor_rules(r, doc));
     let allowed = r.allowed_encodings.iter().zip(&c.encoding_types);
     for ((((g, spec), types), o), matched) in allowed.zip(&acc.encodings).zip(&acc.enc_matched) {
         let kinds = types.join("/");

@@ -362,6 +362,28 @@ pub struct Rules {
     /// (e.g. `"user:*" = ["listpack"]` forbids hashtable hashes there).
     #[serde(default)]
     pub allowed_encodings: BTreeMap<String, EncodingsSpec>,
+    /// The worst doctor finding allowed: `"info"` (no warning or
+    /// critical), `"warning"` (no critical).
+    pub max_doctor_severity: Option<SeverityLimit>,
+    /// Σ the savings of the doctor's findings may not exceed this.
+    pub max_savings: Option<Size>,
+}
+
+/// `info`, `warning` or `critical`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeverityLimit(pub crate::report::doctor::doc::Severity);
+
+impl<'de> Deserialize<'de> for SeverityLimit {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<SeverityLimit, D::Error> {
+        let s = String::deserialize(d)?;
+        crate::report::doctor::doc::Severity::parse(&s)
+            .map(SeverityLimit)
+            .ok_or_else(|| {
+                de::Error::custom(format!(
+                    "{s:?}: a severity: \"info\", \"warning\" or \"critical\""
+                ))
+            })
+    }
 }
 
 /// The 1-based line of the first occurrence of `needle` in `text`.
@@ -389,7 +411,7 @@ impl Rules {
             return Err(
                 "no rules: the file sets none of max_key_bytes, max_elements, require_ttl, \
                  max_prefix_bytes, max_no_ttl_share, max_expiry_cluster_keys, max_growth, \
-                 max_new_prefix_bytes, allowed_encodings"
+                 max_new_prefix_bytes, allowed_encodings, max_doctor_severity, max_savings"
                     .into(),
             );
         }
@@ -449,6 +471,8 @@ impl Rules {
             + self.max_growth.is_some() as usize
             + self.max_new_prefix_bytes.is_some() as usize
             + self.allowed_encodings.len()
+            + self.max_doctor_severity.is_some() as usize
+            + self.max_savings.is_some() as usize
     }
 }
 

@@ -24,7 +24,9 @@ use super::{EXIT_OK, EXIT_VIOLATIONS};
 /// `rdbscope report --format json`, relative to the rules file) with
 /// max_growth = "10%" (total and every prefix) and max_new_prefix_bytes =
 /// "1MB" (prefixes the baseline does not have); [allowed_encodings]
-/// "user:*" = ["listpack"]. Sizes: B, KB, MB, GB, TB (powers of 1000) or
+/// "user:*" = ["listpack"]; max_doctor_severity = "warning" (no critical
+/// `doctor` finding) and max_savings = "100MB" (Σ the savings of the
+/// doctor's findings, default doctor settings). Sizes: B, KB, MB, GB, TB (powers of 1000) or
 /// KiB, MiB, GiB, TiB. Memory is the estimate of `MEMORY USAGE` on the
 /// target.
 ///

@@ -84,7 +84,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let show = args.top.top;
     let opts = args.opts;
     // Compare many rows so both sides list the same keys; show `--top`.
-    let a = opts.analysis(show.max(500), &args.prefixes, Sections::ALL)?;
+    // diff compares reports; the doctor's findings are not part of it.
+    let sections = Sections {
+        doctor: false,
+        ..Sections::ALL
+    };
+    let a = opts.analysis(show.max(500), &args.prefixes, sections)?;
     let old = side(&args.old, &a, &opts)?;
     let new = side(&args.new, &a, &opts)?;
     let m = rdbscope::diff::mismatches(&old, &new);

@@ -4,6 +4,7 @@
 mod bigkeys;
 mod check;
 mod diff;
+mod doctor;
 mod dump;
 mod expiry;
 mod keys;
@@ -52,6 +53,7 @@ enum Command {
     Expiry(Box<expiry::Args>),
     Check(Box<check::Args>),
     Diff(Box<diff::Args>),
+    Doctor(Box<doctor::Args>),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -65,6 +67,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Expiry(a) => expiry::run(*a),
         Command::Check(a) => check::run(*a),
         Command::Diff(a) => diff::run(*a),
+        Command::Doctor(a) => doctor::run(*a),
     }
 }
 

@@ -24,7 +24,8 @@ use super::scan::{PrefixArgs, ScanOpts, TopArgs};
 /// predicted_used_memory, by_db, by_type, by_encoding}, big_keys[], big_keys_by_type, most_elements[],
 /// prefixes[] (the top rows), prefix_totals[] (every prefix), expiry
 /// {no_ttl_*, ttl_*, expired_*, histogram[], busiest, clusters[],
-/// no_ttl_prefixes[]}, hot_keys[], cold_keys[].
+/// no_ttl_prefixes[]}, hot_keys[], cold_keys[], doctor {findings[],
+/// more_findings, savings_bytes, worst} (see `rdbscope doctor --help`).
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
   rdbscope report dump.rdb
@@ -48,11 +49,15 @@ pub struct Args {
     /// per file, and flags 70/80/90 %.
     #[arg(long, value_name = "SIZE", value_parser = maxmemory)]
     maxmemory: Option<u64>,
+    /// Leave out the doctor's findings (see `rdbscope doctor`), which
+    /// cost about a fifth of the report's time.
+    #[arg(long)]
+    no_doctor: bool,
 }
 
 /// As `redis.conf` reads it (`memtoull`, any case): `1k` 1000, `1kb` 1024,
 /// `1m`, `1mb`, `1g`, `1gb` likewise; `KiB`/`MiB`/`GiB` are 1024-based too.
-fn maxmemory(s: &str) -> Result<u64, String> {
+pub(super) fn maxmemory(s: &str) -> Result<u64, String> {
     let t = s.trim().to_ascii_lowercase();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
@@ -85,9 +90,13 @@ fn maxmemory(s: &str) -> Result<u64, String> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let mut doc = args
-        .opts
-        .doc(&args.files, &args.top, &args.prefixes, Sections::ALL)?;
+    let sections = Sections {
+        doctor: !args.no_doctor,
+        ..Sections::ALL
+    };
+    let mut a = args.opts.analysis(args.top.top, &args.prefixes, sections)?;
+    a.report.doctor.maxmemory = args.maxmemory;
+    let mut doc = args.opts.run(&a, &args.files, || ())?.0;
     if let Some(m) = args.maxmemory {
         for u in doc.files.iter_mut().filter_map(|f| f.used_memory.as_mut()) {
             u.set_maxmemory(m);

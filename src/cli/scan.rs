@@ -152,6 +152,7 @@ impl ScanOpts {
                 top,
                 prefixes: prefixes.config(),
                 sections,
+                doctor: Default::default(),
             },
             threads: self.threads,
             made_with,
@@ -189,7 +190,7 @@ impl ScanOpts {
                 .map_err(|e| rdbscope::Error::from(e).in_file(name))?;
             opened.push((name.clone(), input));
         }
-        self.run_opened(a, opened, init)
+        self.run_opened(a, &opened, init)
     }
 
     /// The report of one input already opened.
@@ -199,15 +200,13 @@ impl ScanOpts {
         name: &str,
         input: rdbscope::input::Input,
     ) -> anyhow::Result<ReportDoc> {
-        Ok(self
-            .run_opened(a, vec![(name.to_string(), input)], || ())?
-            .0)
+        Ok(self.run_opened(a, &[(name.to_string(), input)], || ())?.0)
     }
 
-    fn run_opened<X: Accumulator>(
+    pub fn run_opened<X: Accumulator>(
         &self,
         a: &Analysis,
-        opened: Vec<(String, rdbscope::input::Input)>,
+        opened: &[(String, rdbscope::input::Input)],
         init: impl Fn() -> X + Sync + Send,
     ) -> anyhow::Result<(ReportDoc, X)> {
         let bar = (!self.quiet && std::io::stderr().is_terminal()).then(progress_bar);

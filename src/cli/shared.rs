@@ -351,7 +351,7 @@ impl FilterArgs {
     }
 }
 
-fn parse_size_arg(s: &str) -> Result<u64, rdbscope::Error> {
+pub(super) fn parse_size_arg(s: &str) -> Result<u64, rdbscope::Error> {
     rdbscope::units::parse_size(s)
 }
 

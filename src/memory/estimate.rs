@@ -319,10 +319,31 @@ pub fn estimate_with(
     if headers_only {
         e.largest_element = None;
     }
-    let key_len = rec.key.len();
+    with_key(
+        &layout,
+        &mut e,
+        rec.value_type,
+        rec.key.len(),
+        rec.expire_at_ms.is_some(),
+    );
+    e.alloc_delta += layout.keyspace_entry_delta();
+    if target.profile.is_provisional() && e.approx.is_none() {
+        e.approx = Some(Approx::ProvisionalProfile);
+        e.bound = None;
+    }
+    if target.allocator == super::allocator::Allocator::Libc && e.approx.is_none() {
+        e.approx = Some(Approx::AllocatorSlack);
+    }
+    Ok(e)
+}
+
+/// Adds what the key costs beside its value (the key's sds, dict entry and
+/// robj; on Redis 8.2 / Valkey 8.1+ the object that embeds the key, and a
+/// string's decision to embed its value) to a value's estimate.
+fn with_key(layout: &Layout, e: &mut KeyEstimate, vt: ValueType, key_len: u64, has_ttl: bool) {
     match layout.kv_object {
-        Some(vo) if rec.value_type == ValueType::String && e.encoding != "int" => {
-            let has_ttl = rec.expire_at_ms.is_some() as u64;
+        Some(vo) if vt == ValueType::String && e.encoding != "int" => {
+            let has_ttl = has_ttl as u64;
             // Valkey 9.1 measured: an embedded value takes at least 8 bytes.
             let value = (3 + e.elements + 1).max(vo.min_embedded_value);
             let total = vo.embstr_header + 1 + sds_header(key_len) + key_len + 1 + value;
@@ -346,22 +367,99 @@ pub fn estimate_with(
                 e.bytes = layout.alloc(total + 8 * has_ttl);
             } else {
                 e.encoding = "raw";
-                e.bytes =
-                    layout.kv_object(key_len, rec.expire_at_ms.is_some()) + layout.sds(e.elements);
+                e.bytes = layout.kv_object(key_len, has_ttl == 1) + layout.sds(e.elements);
             }
         }
-        Some(_) => e.bytes = e.bytes - ROBJ + layout.kv_object(key_len, rec.expire_at_ms.is_some()),
+        Some(_) => e.bytes = e.bytes - ROBJ + layout.kv_object(key_len, has_ttl),
         None => e.bytes += layout.key_overhead(key_len),
     }
-    e.alloc_delta += layout.keyspace_entry_delta();
-    if target.profile.is_provisional() && e.approx.is_none() {
-        e.approx = Some(Approx::ProvisionalProfile);
-        e.bound = None;
-    }
-    if target.allocator == super::allocator::Allocator::Libc && e.approx.is_none() {
-        e.approx = Some(Approx::AllocatorSlack);
-    }
-    Ok(e)
+}
+
+/// A collection as the target would hold it in one listpack (ziplist on
+/// 4.0–6.2 layouts), whatever its thresholds: what `doctor` splits into
+/// chunks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SmallShape {
+    /// Elements (pairs for hashes, members for sets and zsets).
+    pub elements: u64,
+    /// Σ the entries' bytes (without the listpack's header and end byte).
+    pub entries: u64,
+    /// The longest element (field, value or member).
+    pub max_elem: u64,
+    /// Every member an integer an intset holds (sets).
+    pub all_int: bool,
+}
+
+/// Reads a hash, set or zset into a [`SmallShape`].
+pub fn small_shape(
+    rec: &KeyRecord<'_>,
+    target: &Target,
+    templates: &Templates,
+    scratch: &mut Scratch,
+) -> rdb::Result<SmallShape> {
+    let layout = Layout::new(target.profile, target.allocator);
+    let mut c = Collector::new(target, layout, rec.type_byte);
+    c.need_lp = !layout.ziplist;
+    c.need_zl = layout.ziplist;
+    rec.decode(templates, scratch, &mut c)?;
+    Ok(SmallShape {
+        elements: c.n,
+        entries: if layout.ziplist {
+            c.zl_bytes - ZIPLIST_EMPTY
+        } else {
+            c.lp_entries
+        },
+        max_elem: c.max_elem,
+        all_int: c.all_int,
+    })
+}
+
+/// What-if: `MEMORY USAGE` of a key of `key_len` bytes whose value is one
+/// listpack (ziplist) of `entries` bytes of entries, on the target.
+pub fn small_key_bytes(
+    target: &Target,
+    vt: ValueType,
+    key_len: u64,
+    entries: u64,
+    ttl: bool,
+) -> u64 {
+    let l = Layout::new(target.profile, target.allocator);
+    let empty = if l.ziplist {
+        ZIPLIST_EMPTY
+    } else {
+        LISTPACK_EMPTY
+    };
+    let mut e = KeyEstimate {
+        bytes: ROBJ + l.blob(empty + entries),
+        bound: Some(0),
+        encoding: "listpack",
+        elements: 0,
+        largest_element: None,
+        field_ttls: 0,
+        approx: None,
+        module: None,
+        alloc_delta: 0,
+    };
+    with_key(&l, &mut e, vt, key_len, ttl);
+    e.bytes
+}
+
+/// What-if: `MEMORY USAGE` of a string key holding `value_len` bytes
+/// that are not an integer, on the target.
+pub fn string_key_bytes(target: &Target, key_len: u64, value_len: u64, ttl: bool) -> u64 {
+    let l = Layout::new(target.profile, target.allocator);
+    let mut c = Collector::new(target, l, RDB_TYPE_STRING);
+    c.string_len = value_len;
+    c.largest = value_len;
+    let mut e = c.finish(ValueType::String, RDB_TYPE_STRING);
+    with_key(&l, &mut e, ValueType::String, key_len, ttl);
+    e.bytes
+}
+
+/// What-if: a string key's value as a listpack entry (for a hash that
+/// would hold it as a field's value).
+pub fn listpack_entry_of(value: Elem<'_>) -> u64 {
+    listpack_entry(value)
 }
 
 /// Gathers what the formulas need while the value is decoded.

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod diff;
+pub mod doctor;
 pub mod keys;
 pub mod report;
 pub mod verify;

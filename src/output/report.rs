@@ -479,6 +479,10 @@ pub fn report_text(d: &ReportDoc) -> String {
         d.cold_keys.as_deref().unwrap_or(&[]),
         "idle",
     );
+    if let Some(doc) = &d.doctor {
+        out.push('\n');
+        super::doctor::doctor_text_section(&mut out, doc);
+    }
     out
 }
 

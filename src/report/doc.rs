@@ -251,6 +251,9 @@ pub struct ReportDoc {
     pub hot_keys: Option<Vec<KeyDoc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cold_keys: Option<Vec<KeyDoc>>,
+    /// Findings: what is wrong, what fixing it saves, how.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doctor: Option<super::doctor::doc::DoctorDoc>,
 }
 
 impl ReportDoc {

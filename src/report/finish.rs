@@ -232,6 +232,7 @@ pub fn finish(
         expiry: None,
         hot_keys: None,
         cold_keys: None,
+        doctor: None,
     };
     if let Some(e) = &r.expiry {
         doc.expiry = Some(expiry_doc(e, r.prefixes.as_ref(), top, clusters));
@@ -271,6 +272,14 @@ pub fn finish(
     if let Some(h) = r.hot_cold {
         doc.hot_keys = Some(keys_doc(h.hot));
         doc.cold_keys = Some(keys_doc(h.cold));
+    }
+    if let Some(acc) = &r.doctor {
+        let inputs = super::doctor::diagnose::Inputs {
+            acc,
+            tree: r.prefixes.as_ref(),
+            doc: &doc,
+        };
+        doc.doctor = Some(super::doctor::diagnose::findings(&inputs));
     }
     doc
 }

@@ -5,6 +5,7 @@
 //! total order, so the result is the same for any thread count.
 
 pub mod doc;
+pub mod doctor;
 pub mod expiry;
 pub mod finish;
 pub mod keyed;
@@ -28,6 +29,7 @@ pub struct ReportConfig {
     pub prefixes: PrefixConfig,
     /// What to compute: a command computes only what it prints.
     pub sections: Sections,
+    pub doctor: doctor::DoctorConfig,
 }
 
 impl Default for ReportConfig {
@@ -36,6 +38,7 @@ impl Default for ReportConfig {
             top: 20,
             prefixes: PrefixConfig::default(),
             sections: Sections::ALL,
+            doctor: doctor::DoctorConfig::default(),
         }
     }
 }
@@ -47,6 +50,8 @@ pub struct Sections {
     pub prefixes: bool,
     pub expiry: bool,
     pub hot_cold: bool,
+    /// Findings (needs the prefixes, expiry and hot/cold parts too).
+    pub doctor: bool,
 }
 
 impl Sections {
@@ -55,12 +60,14 @@ impl Sections {
         prefixes: true,
         expiry: true,
         hot_cold: true,
+        doctor: true,
     };
     pub const NONE: Sections = Sections {
         big_keys: false,
         prefixes: false,
         expiry: false,
         hot_cold: false,
+        doctor: false,
     };
 }
 
@@ -109,7 +116,7 @@ const MAX_LISTED_KEY: usize = 1024;
 
 /// A key's name as a top list keeps it: whole, or its first
 /// [`MAX_LISTED_KEY`] bytes and its length.
-fn listed_key(key: &[u8]) -> Vec<u8> {
+pub(crate) fn listed_key(key: &[u8]) -> Vec<u8> {
     match key.get(..MAX_LISTED_KEY) {
         Some(head) if key.len() > MAX_LISTED_KEY => {
             let mut k = head.to_vec();
@@ -144,11 +151,11 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, bytes: u64) {
+    pub(crate) fn add(&mut self, bytes: u64) {
         self.keys += 1;
         self.bytes += bytes;
     }
-    fn merge(&mut self, o: Tally) {
+    pub(crate) fn merge(&mut self, o: Tally) {
         self.keys += o.keys;
         self.bytes += o.bytes;
     }
@@ -275,7 +282,7 @@ impl BigKeys {
 /// The per-type list a key goes to: its type, or `module` for every
 /// module type (a crafted file can name a million of them; the rows still
 /// show each key's module name).
-fn list_type(type_name: &str) -> &str {
+pub(crate) fn list_type(type_name: &str) -> &str {
     match type_name {
         "string" | "list" | "set" | "zset" | "hash" | "stream" | "array" => type_name,
         _ => "module",
@@ -374,6 +381,7 @@ pub struct Report {
     pub prefixes: Option<PrefixTree>,
     pub expiry: Option<ExpiryAcc>,
     pub hot_cold: Option<HotCold>,
+    pub doctor: Option<doctor::DoctorAcc>,
 }
 
 impl Report {
@@ -387,6 +395,12 @@ impl Report {
             hot_cold: s.hot_cold.then(|| HotCold {
                 hot: TopN::new(cfg.top),
                 cold: TopN::new(cfg.top),
+            }),
+            doctor: s.doctor.then(|| {
+                doctor::DoctorAcc::new(doctor::DoctorConfig {
+                    delimiters: cfg.prefixes.delimiters.clone(),
+                    ..cfg.doctor.clone()
+                })
             }),
             cfg,
         }
@@ -404,6 +418,7 @@ impl Accumulator for Report {
         self.prefixes.add(f);
         self.expiry.add(f);
         self.hot_cold.add(f);
+        self.doctor.add(f);
     }
 
     fn merge(&mut self, o: Report) {
@@ -412,6 +427,7 @@ impl Accumulator for Report {
         self.prefixes.merge(o.prefixes);
         self.expiry.merge(o.expiry);
         self.hot_cold.merge(o.hot_cold);
+        self.doctor.merge(o.doctor);
     }
 }
 
@@ -464,6 +480,7 @@ mod tests {
             rdb_bytes: bytes / 3,
             field_ttls: 0,
             alloc_delta: (*bytes % 17) as i64 - 8,
+            source: None,
         }
     }
 
@@ -477,6 +494,7 @@ mod tests {
                 ..PrefixConfig::default()
             },
             sections: Sections::ALL,
+            doctor: Default::default(),
         }
     }
 

@@ -183,22 +183,19 @@ pub struct PrefixRow {
 
 /// Segments made of digits (and `.`, `-`, `_` between them), UUIDs and hex
 /// ids of 8+ characters with a digit stand for ids: `*`.
-fn is_id(seg: &[u8]) -> bool {
-    if seg.is_empty() {
-        return false;
+pub(crate) fn is_id(seg: &[u8]) -> bool {
+    // One pass: every key's segments go through here.
+    let (mut digits, mut numeric, mut hexish) = (0usize, true, true);
+    for &b in seg {
+        let digit = b.is_ascii_digit();
+        digits += digit as usize;
+        numeric &= digit || matches!(b, b'.' | b'-' | b'_');
+        hexish &= b.is_ascii_hexdigit() || b == b'-';
+        if !numeric && !hexish {
+            return false;
+        }
     }
-    let digits = seg.iter().filter(|b| b.is_ascii_digit()).count();
-    if digits == 0 {
-        return false;
-    }
-    if seg
-        .iter()
-        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_'))
-    {
-        return true;
-    }
-    let hexish = seg.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-');
-    hexish && seg.len() >= 8
+    digits > 0 && (numeric || seg.len() >= 8)
 }
 
 /// Length of a trailing id in a segment: a run of hex digits holding at

@@ -39,6 +39,17 @@ pub struct KeyFacts<'a> {
     pub field_ttls: u64,
     /// Allocated bytes beyond `bytes` (see `memory::KeyEstimate::alloc_delta`).
     pub alloc_delta: i64,
+    /// The record and what decodes it, for consumers that look at a value
+    /// again (`doctor`'s what-ifs); `None` for facts made up in tests.
+    pub source: Option<KeySource<'a>>,
+}
+
+/// A key's record with the target and templates it is decoded with.
+#[derive(Clone, Copy, Debug)]
+pub struct KeySource<'a> {
+    pub record: &'a KeyRecord<'a>,
+    pub target: &'a Target,
+    pub templates: &'a Templates,
 }
 
 impl KeyFacts<'_> {
@@ -113,6 +124,11 @@ impl KeyReader {
             rdb_bytes: k.record_len(),
             field_ttls: e.field_ttls,
             alloc_delta: e.alloc_delta,
+            source: Some(KeySource {
+                record: k,
+                target,
+                templates,
+            }),
         })))
     }
 }

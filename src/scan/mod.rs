@@ -28,7 +28,7 @@ use std::time::Duration;
 pub use accumulate::Accumulator;
 pub use facts::FileFacts;
 pub use filter::KeyFilter;
-pub use key::{KeyFacts, KeyReader};
+pub use key::{KeyFacts, KeyReader, KeySource};
 
 use crate::input::Feed;
 use crate::memory::{Detail, ResolvedTarget, TargetChoice};

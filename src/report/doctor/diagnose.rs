@@ -1,0 +1,658 @@
+//! From the merged scan to findings: each kind's rules, its numbers, its
+//! remedy. Savings come from the memory model's what-ifs on the target
+//! (see [`super::DoctorAcc`]); a finding about latency or risk saves 0.
+
+use std::collections::BTreeMap;
+
+use super::doc::{DoctorDoc, Evidence, FindingDoc, KINDS, Severity};
+use super::sample::Codec;
+use super::{Change, DoctorAcc, KeyChange, RAISE, weakest};
+use crate::escape::escape;
+use crate::memory::Confidence;
+use crate::memory::estimate::small_key_bytes;
+use crate::report::doc::ReportDoc;
+use crate::report::prefix::{PrefixRow, PrefixTree};
+use crate::units::human_bytes;
+
+/// Measured on Redis 7.0.15 (2-CPU Xeon): `DEL` of a hashtable, skiplist
+/// or set of 100k–1M elements took 65–300 ns an element, the larger keys
+/// the slower (cache misses); a quicklist about 0.1 ns an element (it
+/// frees nodes of many). The upper figure is used.
+const DEL_NS_PER_ELEMENT: f64 = 300.0;
+const DEL_NS_PER_LIST_ELEMENT: f64 = 0.12;
+/// `LAZYFREE_THRESHOLD`: `UNLINK` frees a value in a background thread
+/// when freeing it takes more than this many allocations.
+const LAZYFREE_THRESHOLD: u64 = 64;
+
+/// What the findings are made from.
+pub struct Inputs<'a> {
+    pub acc: &'a DoctorAcc,
+    pub tree: Option<&'a PrefixTree>,
+    pub doc: &'a ReportDoc,
+}
+
+struct Draft {
+    kind: &'static str,
+    severity: Severity,
+    subject: String,
+    db: Option<u64>,
+    keys: u64,
+    evidence: BTreeMap<String, Evidence>,
+    now: u64,
+    after: u64,
+    confidence: Confidence,
+    remedy: String,
+    command: Option<String>,
+}
+
+impl Draft {
+    fn new(kind: &'static str, severity: Severity, subject: String) -> Draft {
+        Draft {
+            kind,
+            severity,
+            subject,
+            db: None,
+            keys: 0,
+            evidence: BTreeMap::new(),
+            now: 0,
+            after: 0,
+            confidence: Confidence::Exact,
+            remedy: String::new(),
+            command: None,
+        }
+    }
+
+    fn ev(mut self, name: &str, v: impl Into<Evidence>) -> Draft {
+        self.evidence.insert(name.to_string(), v.into());
+        self
+    }
+
+    fn bytes(mut self, keys: u64, now: u64, after: u64, c: Confidence) -> Draft {
+        self.keys = keys;
+        self.now = now;
+        self.after = after.min(now);
+        self.confidence = c;
+        self
+    }
+
+    fn remedy(mut self, r: impl Into<String>, command: Option<String>) -> Draft {
+        self.remedy = r.into();
+        self.command = command;
+        self
+    }
+
+    fn doc(self) -> FindingDoc {
+        FindingDoc {
+            kind: self.kind.to_string(),
+            severity: self.severity,
+            subject: self.subject,
+            db: self.db,
+            keys: self.keys,
+            evidence: self.evidence,
+            bytes_now: self.now,
+            bytes_after: self.after,
+            savings_bytes: self.now - self.after,
+            confidence: self.confidence.as_str().to_string(),
+            remedy: self.remedy,
+            command: self.command,
+        }
+    }
+}
+
+/// How sure sums of the keys' estimates are: exact only when every key's
+/// is, expected when each has a bound.
+fn sum_confidence(doc: &ReportDoc) -> Confidence {
+    if doc.summary.approx_keys > 0 {
+        Confidence::Approx
+    } else if doc.summary.estimate_bound > 0 {
+        Confidence::Expected
+    } else {
+        Confidence::Exact
+    }
+}
+
+/// Severity of a saving of at least `min` bytes by its share of all
+/// memory: 10 % critical, 1 % a warning.
+fn by_share(savings: u64, total: u64, min: u64) -> Severity {
+    if savings < min || total == 0 {
+        Severity::Info
+    } else if savings.saturating_mul(10) >= total {
+        Severity::Critical
+    } else if savings.saturating_mul(100) >= total {
+        Severity::Warning
+    } else {
+        Severity::Info
+    }
+}
+
+/// Every finding, ranked, `top` per kind.
+pub fn findings(i: &Inputs<'_>) -> DoctorDoc {
+    let mut all: Vec<Draft> = Vec::new();
+    ttl_leak(i, &mut all);
+    key_rows(i, &mut all);
+    entities(i, &mut all);
+    compress(i, &mut all);
+    listpack(i, &mut all);
+    expiry_clusters(i, &mut all);
+    hot_cold(i, &mut all);
+    capacity(i, &mut all);
+    distribution(i, &mut all);
+    let rank = |d: &Draft| {
+        KINDS
+            .iter()
+            .position(|k| *k == d.kind)
+            .unwrap_or(KINDS.len())
+    };
+    all.sort_by(|a, b| {
+        (b.now - b.after)
+            .cmp(&(a.now - a.after))
+            .then_with(|| b.severity.cmp(&a.severity))
+            .then_with(|| rank(a).cmp(&rank(b)))
+            .then_with(|| a.subject.cmp(&b.subject))
+            .then_with(|| a.db.cmp(&b.db))
+    });
+    let savings_bytes = all.iter().map(|d| d.now - d.after).sum();
+    let worst = all.iter().map(|d| d.severity).max();
+    let mut per_kind: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut more = 0;
+    let mut out = Vec::new();
+    for d in all {
+        let n = per_kind.entry(d.kind).or_default();
+        *n += 1;
+        if *n > i.acc.cfg.top {
+            more += 1;
+            continue;
+        }
+        out.push(d.doc());
+    }
+    DoctorDoc {
+        savings_bytes,
+        worst,
+        findings: out,
+        more_findings: more,
+    }
+}
+
+/// Prefixes where most keys have a TTL but some do not, and temporary
+/// prefixes with keys that never expire: the memory those keys hold is
+/// what a TTL gives back.
+fn ttl_leak(i: &Inputs<'_>, out: &mut Vec<Draft>) {
+    let Some(tree) = i.tree else { return };
+    let cfg = &i.acc.cfg;
+    let total = i.doc.summary.estimated_bytes;
+    let delim = cfg.delimiters.first().copied().unwrap_or(b':');
+    let rows = tree.rows(usize::MAX);
+    let first_segment = |r: &PrefixRow| -> Vec<u8> {
+        let end = r
+            .prefix
+            .iter()
+            .position(|b| cfg.delimiters.contains(b))
+            .unwrap_or(r.prefix.len());
+        r.prefix[..end].to_ascii_lowercase()
+    };
+    let temp = |r: &PrefixRow| r.depth == 1 && cfg.temp_prefixes.contains(&first_segment(r));
+    let mostly = |r: &PrefixRow| {
+        r.stats.keys >= 10 && r.stats.no_ttl_keys > 0 && r.stats.no_ttl_keys * 2 < r.stats.keys
+    };
+    let mut cands: Vec<&PrefixRow> = rows
+        .iter()
+        .filter(|r| r.stats.no_ttl_keys > 0 && (temp(r) || mostly(r)))
+        .collect();
+    // Deepest first: a parent is left out when a chosen child holds 90 %
+    // of its keys without TTL.
+    cands.sort_by(|a, b| b.depth.cmp(&a.depth).then_with(|| a.prefix.cmp(&b.prefix)));
+    let mut chosen: Vec<&PrefixRow> = Vec::new();
+    for r in cands {
+        let stem = r.prefix.strip_suffix(b"*").unwrap_or(&r.prefix);
+        let covered: u64 = chosen
+            .iter()
+            .filter(|c| c.depth > r.depth && c.prefix.starts_with(stem))
+            .map(|c| c.stats.no_ttl_bytes)
+            .sum();
+        if covered * 10 >= r.stats.no_ttl_bytes * 9 {
+            continue;
+        }
+        chosen.push(r);
+    }
+    let conf = sum_confidence(i.doc);
+    for r in chosen {
+        let s = &r.stats;
+        let is_temp = temp(r);
+        let why = if is_temp {
+            "a temporary prefix"
+        } else {
+            "most keys under it have a TTL"
+        };
+        let severity = by_share(s.no_ttl_bytes, total, cfg.min_savings);
+        let mut subject = escape(&r.prefix).into_owned();
+        if !r.prefix.ends_with(b"*") && r.stats.keys > 1 {
+            subject.push(delim as char);
+            subject.push('*');
+        }
+        out.push(
+            Draft::new("ttl_leak", severity, subject)
+                .ev("reason", why)
+                .ev("no_ttl_keys", s.no_ttl_keys)
+                .ev("ttl_keys", s.keys - s.no_ttl_keys)
+                .ev("no_ttl_share_of_keys", s.no_ttl_keys as f64 / s.keys as f64)
+                .bytes(s.no_ttl_keys, s.no_ttl_bytes, 0, conf)
+                .remedy(
+                    "give these keys a TTL where they are written (SET ... EX, or EXPIRE \
+                     after HSET/SADD); `doctor --script FILE --ttl SECONDS` writes EXPIRE \
+                     commands for the ones in the dump",
+                    Some("EXPIRE <key> <seconds>".into()),
+                ),
+        );
+    }
+}
+
+/// What freeing a value costs: allocations freed and the time `DEL`
+/// blocks the server, and whether `UNLINK` would free it in the
+/// background.
+fn del_cost(k: &KeyChange) -> (f64, bool) {
+    let (ns, effort) = match k.encoding {
+        "hashtable" | "skiplist" | "linkedlist" => (DEL_NS_PER_ELEMENT, k.elements),
+        "quicklist" => (DEL_NS_PER_LIST_ELEMENT, k.elements / 128),
+        "stream" => (DEL_NS_PER_ELEMENT, k.elements / 100),
+        _ => (0.0, 1),
+    };
+    (k.elements as f64 * ns / 1e6, effort > LAZYFREE_THRESHOLD)
+}
+
+/// `big_key`, `split_big_key` and `trim_zset`: one finding per key.
+fn key_rows(i: &Inputs<'_>, out: &mut Vec<Draft>) {
+    let a = i.acc;
+    let cfg = &a.cfg;
+    let key_subject = |k: &KeyChange| escape(&k.key).into_owned();
+    for k in a.big.clone().into_sorted() {
+        let severity = if k.now >= cfg.huge_key {
+            Severity::Critical
+        } else {
+            Severity::Warning
+        };
+        let (ms, unlink) = del_cost(&k);
+        let mut d = Draft::new("big_key", severity, key_subject(&k))
+            .ev("type", k.type_name.as_str())
+            .ev("encoding", k.encoding)
+            .ev("elements", k.elements)
+            .ev("del_blocks_ms", ms)
+            .ev(
+                "unlink_frees_in_background",
+                if unlink { "yes" } else { "no" },
+            )
+            .ev("keys_over_big_key", a.big_keys[0].keys)
+            .ev("keys_over_huge_key", a.big_keys[1].keys)
+            .bytes(1, k.now, k.now, k.confidence);
+        if let Some((name, len)) = &k.largest {
+            d = d
+                .ev("largest_element", escape(name).into_owned())
+                .ev("largest_element_bytes", *len);
+        }
+        d.db = Some(k.db);
+        let remedy = if unlink {
+            "split it (see split_big_key) so no command walks it whole; delete it with \
+             UNLINK, which frees it in a background thread, or set lazyfree-lazy-user-del \
+             yes so DEL does too"
+        } else {
+            "split it or keep it smaller: reading or writing it whole moves this many \
+             bytes on one shard"
+        };
+        out.push(d.remedy(remedy, Some("UNLINK <key>".into())));
+    }
+    for k in a.split.clone().into_sorted() {
+        let severity = if k.savings >= cfg.min_savings && k.now >= cfg.big_key {
+            Severity::Warning
+        } else {
+            Severity::Info
+        };
+        let mut d = Draft::new("split_big_key", severity, key_subject(&k))
+            .ev("type", k.type_name.as_str())
+            .ev("encoding", k.encoding)
+            .ev("elements", k.elements)
+            .ev("chunk_elements", k.param)
+            .ev("chunks", k.chunks)
+            .bytes(1, k.now, k.after, k.confidence);
+        d.db = Some(k.db);
+        out.push(d.remedy(
+            format!(
+                "split into {} keys `<key>:0` … `<key>:{}`, each element in the chunk a hash \
+                 of it picks (CRC32 mod {}), about {} elements each: every chunk stays a \
+                 listpack",
+                k.chunks,
+                k.chunks.saturating_sub(1),
+                k.chunks,
+                k.param
+            ),
+            Some(match k.type_name.as_str() {
+                "hash" => "HSET <key>:<crc32(field) mod N> <field> <value>".into(),
+                "zset" => "ZADD <key>:<crc32(member) mod N> <score> <member>".into(),
+                _ => "SADD <key>:<crc32(member) mod N> <member>".into(),
+            }),
+        ));
+    }
+    for k in a.trim.clone().into_sorted() {
+        let mut d = Draft::new("trim_zset", Severity::Info, key_subject(&k))
+            .ev("members", k.elements)
+            .ev("keep", k.param)
+            .ev("bytes_after_restart", k.chunks)
+            .bytes(1, k.now, k.after, k.confidence);
+        d.db = Some(k.db);
+        out.push(d.remedy(
+            format!(
+                "keep the top {} members (a leaderboard rarely needs more) after each write; \
+                 the dict's table shrinks only under 10 % full, so a restart frees {} more",
+                k.param,
+                human_bytes(k.after.saturating_sub(k.chunks))
+            ),
+            Some(format!("ZREMRANGEBYRANK <key> 0 -{}", k.param + 1)),
+        ));
+    }
+}
+
+/// Families of string keys that would be one listpack hash per entity.
+fn entities(i: &Inputs<'_>, out: &mut Vec<Draft>) {
+    let a = i.acc;
+    let Some(target) = &a.target else { return };
+    let total = i.doc.summary.estimated_bytes;
+    for f in a.families.values() {
+        let pattern = &f.pattern;
+        let e = f.entities();
+        if f.unfit || f.fields.len() < 2 || e < 2 || f.keys < 2 * e.min(f.keys) {
+            continue;
+        }
+        let avg_key = f.entity_len / f.keys;
+        let (q, r) = (f.entries / e, f.entries % e);
+        let one =
+            |entries| small_key_bytes(target, crate::rdb::ValueType::Hash, avg_key, entries, false);
+        let after = one(q + 1) * r + one(q) * (e - r);
+        if after >= f.now || f.now - after < a.cfg.min_savings {
+            continue;
+        }
+        let severity = by_share(f.now - after, total, u64::MAX);
+        let fields: Vec<String> = f
+            .field_names()
+            .into_iter()
+            .map(|k| escape(k).into_owned())
+            .collect();
+        let conf = weakest(
+            f.confidence.unwrap_or(Confidence::Exact),
+            Confidence::Expected,
+        );
+        let entity = escape(pattern.strip_suffix(b"*").unwrap_or(pattern));
+        let entity = entity
+            .strip_suffix(|c: char| c.is_ascii_punctuation())
+            .unwrap_or(&entity);
+        out.push(
+            Draft::new(
+                "entity_strings_to_hash",
+                severity,
+                escape(pattern).into_owned(),
+            )
+            .ev("entities", e)
+            .ev("fields", fields.join(","))
+            .ev("keys_per_entity", f.keys as f64 / e as f64)
+            .bytes(f.keys, f.now, after, conf)
+            .remedy(
+                format!(
+                    "keep each entity's fields in one hash `{entity}` (field → value), \
+                         a listpack while it has at most hash-max-listpack-entries fields \
+                         of at most hash-max-listpack-value bytes"
+                ),
+                Some(format!("HSET {entity} <field> <value> ...")),
+            ),
+        );
+    }
+}
+
+/// Prefixes whose sampled values compress by 20 % or more.
+fn compress(i: &Inputs<'_>, out: &mut Vec<Draft>) {
+    let a = i.acc;
+    for (prefix, p) in a.sample.compress() {
+        let (best, after) = if p.after[0] <= p.after[1] {
+            (Codec::Zstd, p.after[0])
+        } else {
+            (Codec::Zlib, p.after[1])
+        };
+        let scale = |v: u64| (v as f64 * p.scale).round() as u64;
+        let (now, after) = (scale(p.now), scale(after));
+        if after * 5 > now * 4 || now - after < a.cfg.min_savings || p.sampled < 4 {
+            continue;
+        }
+        out.push(
+            Draft::new(
+                "compress_values",
+                Severity::Info,
+                escape(&prefix).into_owned(),
+            )
+            .ev("sampled_keys", p.sampled)
+            .ev("codec", best.name())
+            .ev("zstd_after_bytes", scale(p.after[0]))
+            .ev("zlib_after_bytes", scale(p.after[1]))
+            .ev("value_bytes", scale(p.value_bytes))
+            .bytes(scale(p.sampled), now, after, Confidence::Approx)
+            .remedy(
+                format!(
+                    "compress these values in the client ({} level 3; zlib level 6 \
+                         gives {}) before SET and decompress after GET",
+                    best.name(),
+                    human_bytes(scale(p.after[1]))
+                ),
+                None,
+            ),
+        );
+    }
+}
+
+/// Collections just over a `*-max-listpack-entries` threshold.
+fn listpack(i: &Inputs<'_>, out: &mut Vec<Draft>) {
+    let a = i.acc;
+    let ziplist = a
+        .target
+        .as_ref()
+        .is_some_and(|t| crate::memory::layout::Layout::new(t.profile, t.allocator).ziplist);
+    for (t, (rows, base)) in a.listpack.iter() {
+        let best = rows[2].savings();
+        if best < a.cfg.min_savings {
+            continue;
+        }
+        // The smallest raise that gets 80 % of what 8× would.
+        let pick = rows
+            .iter()
+            .position(|r| r.savings() * 5 >= best * 4)
+            .unwrap_or(2);
+        let x = base * RAISE[pick];
+        let r: &Change = &rows[pick];
+        let name = match (t.as_str(), ziplist) {
+            ("set", _) => "set-max-listpack-entries".to_string(),
+            (t, true) => format!("{t}-max-ziplist-entries"),
+            (t, false) => format!("{t}-max-listpack-entries"),
+        };
+        let mut d = Draft::new("listpack_threshold", Severity::Info, format!("type {t}"))
+            .ev("type", t.as_str())
+            .ev("config", name.as_str())
+            .ev("now", *base)
+            .ev("raise_to", x);
+        for (m, row) in RAISE.iter().zip(rows) {
+            d = d.ev(&format!("savings_at_{}", base * m), row.savings());
+        }
+        out.push(d.bytes(r.keys, r.now, r.after, r.confidence).remedy(
+            format!(
+                "raise {name} to {x} (then keys convert as they are rewritten, or all \
+                     at a restart); commands on a listpack walk it, so a {x}-element one \
+                     costs O({x}) per HGET/ZSCORE/SISMEMBER: keep it where latency allows"
+            ),
+            Some(format!("CONFIG SET {name} {x}")),
+        ));
+    }
+}
+
+/// Seconds in which many keys expire together, and the peak after
+/// jittering their TTLs.
+fn expiry_clusters(i: &Inputs<'_>, out: &mut Vec<Draft>) {
+    let Some(e) = &i.doc.expiry else { return };
+    let ctime = i.doc.files.iter().filter_map(|f| f.ctime).min();
+    let jitter = i.acc.cfg.jitter;
+    for c in &e.clusters {
+        let per_s = if c.resolution == "second" {
+            c.keys
+        } else {
+            c.keys / 60
+        };
+        let severity = if per_s >= 100_000 {
+            Severity::Critical
+        } else if per_s >= 10_000 {
+            Severity::Warning
+        } else {
+            Severity::Info
+        };
+        let subject = c
+            .top_prefixes
+            .first()
+            .map(|p| p.prefix.clone())
+            .unwrap_or_else(|| "*".into());
+        let mut d = Draft::new("expiry_cluster", severity, subject)
+            .ev("at", c.at.as_str())
+            .ev("resolution", c.resolution.as_str())
+            .ev("keys_per_second_now", per_s);
+        if let Some(ct) = ctime {
+            let ttl_s = (c.at_ms / 1000).saturating_sub(ct).max(0) as u64;
+            let spread = (2.0 * jitter * ttl_s as f64).max(1.0);
+            d = d
+                .ev("seconds_after_dump", ttl_s)
+                .ev(
+                    "keys_per_second_after_jitter",
+                    (c.keys as f64 / spread).ceil() as u64,
+                )
+                .ev("jitter", jitter);
+        }
+        out.push(d.bytes(c.keys, c.bytes, c.bytes, Confidence::Exact).remedy(
+            format!(
+                "add ±{:.0} % random jitter to these TTLs where they are set; \
+                 `doctor --script FILE` writes PEXPIREAT commands that spread the keys in \
+                 the dump",
+                jitter * 100.0
+            ),
+            Some("PEXPIREAT <key> <ms ± jitter>".into()),
+        ));
+    }
+}
+
+/// Hot keys from LFU counters; memory held by keys idle for long.
+fn hot_cold(i: &Inputs<'_>, out: &mut Vec<Draft>) {
+    let a = i.acc;
+    let hot: Vec<_> = i
+        .doc
+        .hot_keys
+        .iter()
+        .flatten()
+        .filter(|k| k.lfu_freq.is_some_and(|f| f > 0))
+        .collect();
+    if a.lfu_known > 0
+        && let Some(first) = hot.first()
+    {
+        let next: Vec<String> = hot
+            .iter()
+            .skip(1)
+            .take(4)
+            .map(|k| format!("{}={}", k.key, k.lfu_freq.unwrap_or(0)))
+            .collect();
+        let mut d = Draft::new("hot_keys", Severity::Info, first.key.clone())
+            .ev("lfu_counter", first.lfu_freq.unwrap_or(0) as u64)
+            .ev("type", first.type_name.as_str())
+            .ev("next_hottest", next.join(" "))
+            .ev("keys_with_lfu_counter", a.lfu_known)
+            .bytes(1, first.bytes, first.bytes, Confidence::Exact);
+        d.db = Some(first.db);
+        out.push(d.remedy(
+            "the hottest keys by LFU counter (logarithmic: 255 is about a million \
+             accesses with lfu-log-factor 10): a hot key loads one shard and one thread; \
+             cache it in the client, or spread it over several keys (KEY:{0..N}) read \
+             at random",
+            None,
+        ));
+    }
+    if a.idle_known > 0 && a.cold.keys > 0 {
+        let total = i.doc.summary.estimated_bytes;
+        out.push(
+            Draft::new(
+                "cold_keys",
+                by_share(a.cold.bytes, total, u64::MAX),
+                "*".to_string(),
+            )
+            .ev("idle_days_at_least", a.cfg.cold_days)
+            .ev("keys_with_idle_time", a.idle_known)
+            .bytes(a.cold.keys, a.cold.bytes, 0, a.cold_confidence)
+            .remedy(
+                format!(
+                    "keys not read or written for {} days or more: give them a TTL, delete \
+                     them, or let eviction take them (maxmemory-policy allkeys-lru)",
+                    a.cfg.cold_days
+                ),
+                None,
+            ),
+        );
+    }
+}
+
+/// Predicted `used_memory` against `maxmemory`, and what a fork may add.
+fn capacity(i: &Inputs<'_>, out: &mut Vec<Draft>) {
+    let Some(used) = i.doc.summary.predicted_used_memory else {
+        return;
+    };
+    let mut d = Draft::new("capacity", Severity::Info, "*".to_string())
+        .ev("used_memory", used)
+        .ev("fork_copy_on_write_worst_bytes", used);
+    let remedy = match i.acc.cfg.maxmemory {
+        Some(max) if max > 0 => {
+            let share = used as f64 / max as f64;
+            d.severity = if share >= 0.9 {
+                Severity::Critical
+            } else if share >= 0.8 {
+                Severity::Warning
+            } else {
+                Severity::Info
+            };
+            d = d
+                .ev("maxmemory", max)
+                .ev("share", share)
+                .ev("headroom_bytes", max as i64 - used as i64);
+            if share >= 0.8 {
+                "over 80 % of maxmemory: free memory (the findings above), raise maxmemory \
+                 or add shards; a BGSAVE or AOF rewrite may copy up to used_memory again"
+            } else if share >= 0.7 {
+                "over 70 % of maxmemory: plan for growth; keep room for a fork's \
+                 copy-on-write"
+            } else {
+                "under 70 % of maxmemory"
+            }
+        }
+        _ => "the server's used_memory after loading this dump (give --maxmemory to compare)",
+    };
+    out.push(d.bytes(0, 0, 0, sum_confidence(i.doc)).remedy(remedy, None));
+}
+
+/// Per type: quantiles of memory and of element counts.
+fn distribution(i: &Inputs<'_>, out: &mut Vec<Draft>) {
+    let mut types: Vec<_> = i.acc.dist.iter().collect();
+    types.sort_by(|a, b| a.0.cmp(&b.0));
+    for (t, d) in types {
+        let mut f = Draft::new("distribution", Severity::Info, format!("type {t}"))
+            .ev("type", t.as_str())
+            .ev("keys", d.bytes.count());
+        for (q, name) in [(0.5, "p50"), (0.9, "p90"), (0.99, "p99")] {
+            f = f
+                .ev(&format!("bytes_{name}"), d.bytes.quantile(q))
+                .ev(&format!("elements_{name}"), d.elements.quantile(q));
+        }
+        f = f
+            .ev("bytes_max", d.bytes.max())
+            .ev("elements_max", d.elements.max());
+        f.keys = d.bytes.count();
+        let p99 = d.bytes.quantile(0.99);
+        out.push(f.remedy(
+            "outliers: the keys above p99 (quantiles are bucket floors, within 6.25 %; \
+             max is exact)",
+            Some(format!("rdbscope keys FILE --type {t} --min-bytes {p99}")),
+        ));
+    }
+}

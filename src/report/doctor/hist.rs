@@ -1,0 +1,120 @@
+//! A log-bucketed histogram of u64 values: bounded (1,024 buckets), merged
+//! by adding counts, so its quantiles are the same for any split of the
+//! keys. Values below 64 are counted exactly; above, 16 buckets an octave
+//! (within 6.25 % of the value).
+
+const EXACT: u64 = 64;
+const SUB: u32 = 4;
+const BUCKETS: usize = 1024;
+
+#[derive(Clone, Debug)]
+pub struct LogHist {
+    counts: Vec<u64>,
+    n: u64,
+    max: u64,
+}
+
+impl Default for LogHist {
+    fn default() -> Self {
+        LogHist {
+            counts: vec![0; BUCKETS],
+            n: 0,
+            max: 0,
+        }
+    }
+}
+
+/// The bucket of `v`.
+fn bucket(v: u64) -> usize {
+    if v < EXACT {
+        return v as usize;
+    }
+    let exp = 63 - v.leading_zeros(); // >= 6
+    let mantissa = (v >> (exp - SUB)) & ((1 << SUB) - 1);
+    (EXACT + ((exp - 6) as u64) * (1 << SUB) + mantissa) as usize
+}
+
+/// The smallest value of bucket `b`.
+fn floor(b: usize) -> u64 {
+    let b = b as u64;
+    if b < EXACT {
+        return b;
+    }
+    let exp = (b - EXACT) / (1 << SUB) + 6;
+    let mantissa = (b - EXACT) % (1 << SUB);
+    (1u64 << exp) | (mantissa << (exp - SUB as u64))
+}
+
+impl LogHist {
+    pub fn add(&mut self, v: u64) {
+        if let Some(c) = self.counts.get_mut(bucket(v)) {
+            *c += 1;
+        }
+        self.n += 1;
+        self.max = self.max.max(v);
+    }
+
+    pub fn merge(&mut self, o: &LogHist) {
+        for (a, b) in self.counts.iter_mut().zip(&o.counts) {
+            *a += b;
+        }
+        self.n += o.n;
+        self.max = self.max.max(o.max);
+    }
+
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+
+    pub fn max(&self) -> u64 {
+        self.max
+    }
+
+    /// The `q` quantile (0..=1): the smallest value of the bucket holding
+    /// it (at most the maximum), so within 6.25 % below the true value.
+    pub fn quantile(&self, q: f64) -> u64 {
+        if self.n == 0 {
+            return 0;
+        }
+        let rank = ((q * self.n as f64).ceil() as u64).clamp(1, self.n);
+        let mut seen = 0;
+        for (b, c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                return floor(b).min(self.max);
+            }
+        }
+        self.max
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_monotone_and_tight() {
+        let mut last = 0;
+        for v in (0..1_000_000u64).step_by(7).chain([u64::MAX / 2, u64::MAX]) {
+            let b = bucket(v);
+            assert!(b >= last && b < BUCKETS, "{v}");
+            last = b;
+            let f = floor(b);
+            assert!(f <= v && (v - f) as f64 <= v as f64 / 16.0, "{v} {f}");
+        }
+    }
+
+    #[test]
+    fn quantiles_of_a_known_spread() {
+        let mut h = LogHist::default();
+        for v in 1..=1000u64 {
+            h.add(v);
+        }
+        let p50 = h.quantile(0.5);
+        assert!((469..=500).contains(&p50), "{p50}");
+        assert_eq!(h.quantile(0.0), 1);
+        assert_eq!(h.max(), 1000);
+        let p99 = h.quantile(0.99);
+        assert!((928..=990).contains(&p99), "{p99}");
+    }
+}

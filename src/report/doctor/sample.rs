@@ -1,0 +1,189 @@
+//! `compress_values`: a bounded, deterministic sample of string values
+//! (the `k` keys whose (db, key) hash lowest: the same sample for any
+//! split of the keys), compressed at the end with zstd and zlib to see
+//! what each prefix's values would take compressed.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use crate::memory::Target;
+use crate::memory::estimate::string_key_bytes;
+use crate::rdb::Scratch;
+use crate::scan::{KeyFacts, KeySource};
+
+/// Values shorter than this are not worth compressing (headers eat the gain).
+pub const MIN_VALUE: u64 = 64;
+/// Bytes of each sampled value kept and compressed: a longer value is
+/// taken to compress as its head does.
+const HEAD: usize = 8 << 10;
+
+/// One sampled value.
+#[derive(Clone, Debug)]
+pub struct Picked {
+    pub prefix: Vec<u8>,
+    pub key_len: u64,
+    pub ttl: bool,
+    pub bytes: u64,
+    pub value_len: u64,
+    pub head: Vec<u8>,
+    pub target: Target,
+}
+
+#[derive(Clone, Debug)]
+pub struct Sample {
+    k: usize,
+    /// By (hash, db, key): the lowest `k` are kept.
+    picked: BTreeMap<(u64, u64, Vec<u8>), Picked>,
+    /// Every value the sample was drawn from: keys and bytes.
+    pub population: u64,
+}
+
+impl Sample {
+    pub fn new(k: usize) -> Sample {
+        Sample {
+            k,
+            picked: BTreeMap::new(),
+            population: 0,
+        }
+    }
+
+    pub fn offer(
+        &mut self,
+        f: &KeyFacts<'_>,
+        s: KeySource<'_>,
+        scratch: &mut Scratch,
+        delimiters: &[u8],
+    ) {
+        if f.elements < MIN_VALUE || self.k == 0 {
+            return;
+        }
+        self.population += 1;
+        use std::hash::BuildHasher;
+        let h = foldhash::fast::FixedState::with_seed(0x7361_6d70_6c65).hash_one((f.db, f.key));
+        if self.picked.len() >= self.k
+            && self
+                .picked
+                .last_key_value()
+                .is_some_and(|((lh, ldb, lk), _)| (h, f.db, f.key) > (*lh, *ldb, lk.as_slice()))
+        {
+            return;
+        }
+        // Only the head is kept: an LZF value is inflated that far.
+        let rec = s.record;
+        let mut cur = crate::rdb::cursor::Cursor::new(rec.value, rec.value_offset);
+        let head = match crate::rdb::string::read_string(&mut cur) {
+            Ok(crate::rdb::RdbStr::Raw(b)) => b[..b.len().min(HEAD)].to_vec(),
+            Ok(crate::rdb::RdbStr::Lzf { data, .. }) => {
+                if crate::rdb::lzf::decompress_prefix(data, HEAD, &mut scratch.a).is_err() {
+                    return;
+                }
+                scratch.a.truncate(HEAD);
+                scratch.a.clone()
+            }
+            _ => return,
+        };
+        self.picked.insert(
+            (h, f.db, f.key.to_vec()),
+            Picked {
+                prefix: prefix_glob(f.key, delimiters),
+                key_len: f.key.len() as u64,
+                ttl: f.expire_at_ms.is_some(),
+                bytes: f.bytes,
+                value_len: f.elements,
+                head,
+                target: s.target.clone(),
+            },
+        );
+        while self.picked.len() > self.k {
+            self.picked.pop_last();
+        }
+    }
+
+    pub fn merge(&mut self, o: Sample) {
+        self.population += o.population;
+        self.picked.extend(o.picked);
+        while self.picked.len() > self.k {
+            self.picked.pop_last();
+        }
+    }
+
+    /// Per prefix glob: the sampled values compressed with each codec.
+    pub fn compress(&self) -> BTreeMap<Vec<u8>, PrefixSample> {
+        let mut out: BTreeMap<Vec<u8>, PrefixSample> = BTreeMap::new();
+        // Each sampled key stands for population / k keys.
+        let scale = self.population as f64 / self.picked.len().max(1) as f64;
+        // One context for every value (making one costs more than a value).
+        let mut zstd = zstd::bulk::Compressor::new(3).ok();
+        for p in self.picked.values() {
+            let row = out.entry(p.prefix.clone()).or_default();
+            row.scale = scale;
+            row.sampled += 1;
+            row.now += p.bytes;
+            row.value_bytes += p.value_len;
+            for (i, c) in [Codec::Zstd, Codec::Zlib].into_iter().enumerate() {
+                let clen = c.compressed_len(&p.head, zstd.as_mut());
+                // The whole value compresses as its head did.
+                let after_len = ((clen as u128 * p.value_len as u128)
+                    .div_ceil(p.head.len().max(1) as u128)) as u64;
+                row.after[i] += string_key_bytes(&p.target, p.key_len, after_len, p.ttl);
+            }
+        }
+        out
+    }
+}
+
+/// What the sampled values of one prefix take, now and compressed.
+#[derive(Clone, Debug, Default)]
+pub struct PrefixSample {
+    pub sampled: u64,
+    /// Keys each sampled one stands for.
+    pub scale: f64,
+    pub now: u64,
+    pub value_bytes: u64,
+    /// After zstd (level 3) and zlib (level 6).
+    pub after: [u64; 2],
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Codec {
+    Zstd,
+    Zlib,
+}
+
+impl Codec {
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::Zstd => "zstd",
+            Codec::Zlib => "zlib",
+        }
+    }
+
+    fn compressed_len(self, data: &[u8], z: Option<&mut zstd::bulk::Compressor<'_>>) -> u64 {
+        match self {
+            Codec::Zstd => z
+                .and_then(|z| z.compress(data).ok())
+                .map_or(data.len(), |v| v.len()) as u64,
+            Codec::Zlib => {
+                let mut e =
+                    flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
+                match e.write_all(data).and_then(|_| e.finish()) {
+                    Ok(v) => v.len() as u64,
+                    Err(_) => data.len() as u64,
+                }
+            }
+        }
+    }
+}
+
+/// The key's first segment as a glob (`user:*`), or the key itself when
+/// it has no delimiter: `*`.
+fn prefix_glob(key: &[u8], delimiters: &[u8]) -> Vec<u8> {
+    match key.iter().position(|b| delimiters.contains(b)) {
+        Some(i) => {
+            let mut p = key[..=i.min(64)].to_vec();
+            p.push(b'*');
+            p
+        }
+        None => b"*".to_vec(),
+    }
+}
