@@ -457,3 +457,72 @@ fn live_doctor_clean_dump_has_no_alarm() {
         assert_eq!(f["savings_bytes"], 0, "{f:#}");
     }
 }
+
+/// A dump of `queue:N` (no TTL, 3000 bytes each) beside 200 `cart:N` with
+/// a TTL.
+fn queue_dump(dir: &Path, name: &str, queued: u64) -> PathBuf {
+    let mut r = Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .aux("ctime", &CTIME_S.to_string())
+        .select_db(0);
+    for n in 0..200 {
+        r = r.expire_ms(CTIME_MS + 7_200_000 + n * 7919).key(
+            T_STRING,
+            format!("cart:{n}").as_bytes(),
+            v_string(&[b'c'; 3000]),
+        );
+    }
+    for n in 0..queued {
+        r = r.key(
+            T_STRING,
+            format!("queue:{n}").as_bytes(),
+            v_string(&[b'q'; 3000]),
+        );
+    }
+    write(dir, name, &r.finish(true))
+}
+
+#[test]
+fn a_baseline_shows_no_ttl_memory_that_grew_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = queue_dump(dir.path(), "old.rdb", 20);
+    let new = queue_dump(dir.path(), "new.rdb", 200);
+    let saved = dir.path().join("old.json");
+    let o = run(["report", p(&old), "--format", "json", "-o", p(&saved)]);
+    assert_eq!(exit_code(&o), 0, "{}", describe(&o));
+    let alone = json(&run(["doctor", p(&new), "--format", "json"]));
+    assert!(findings(&alone, "ttl_leak").is_empty(), "{alone:#}");
+    for base in [&old, &saved] {
+        let doc = json(&run([
+            "doctor",
+            p(&new),
+            "--format",
+            "json",
+            "--baseline",
+            p(base),
+        ]));
+        let leaks = findings(&doc, "ttl_leak");
+        assert_eq!(leaks.len(), 1, "{doc:#}");
+        let f = leaks[0];
+        assert_eq!(f["subject"], "queue:*");
+        assert_eq!(
+            f["evidence"]["reason"],
+            "memory without TTL grew faster than the rest"
+        );
+        assert_eq!(f["evidence"]["rest_growth"], "0.0 %");
+        assert_eq!(f["keys"], 200);
+        let per_key = f["bytes_now"].as_u64().unwrap() / 200;
+        assert_eq!(f["bytes_after"].as_u64().unwrap(), per_key * 20);
+        assert_eq!(f["savings_bytes"].as_u64().unwrap(), per_key * 180);
+    }
+    let o = run([
+        "doctor",
+        p(&new),
+        "--baseline",
+        p(&saved),
+        "--allocator",
+        "libc",
+    ]);
+    assert_eq!(exit_code(&o), 2, "{}", describe(&o));
+    assert!(describe(&o).contains("other settings"), "{}", describe(&o));
+}

@@ -42,7 +42,7 @@ pub struct Args {
 }
 
 /// A side as a report document: a saved one, or a dump reported now.
-fn side(
+pub(super) fn side(
     name: &str,
     a: &rdbscope::analysis::Analysis,
     opts: &ScanOpts,

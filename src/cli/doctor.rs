@@ -34,7 +34,8 @@ use super::shared::parse_size_arg;
   rdbscope doctor dump.rdb
   rdbscope doctor dump.rdb --maxmemory 4gb --format json
   rdbscope doctor dump.rdb --script fix.redis --ttl 86400   # review, then: redis-cli < fix.redis
-  rdbscope doctor node1.rdb node2.rdb --big-key 10MB --temp-prefixes tmp,jobs")]
+  rdbscope doctor node1.rdb node2.rdb --big-key 10MB --temp-prefixes tmp,jobs
+  rdbscope doctor today.rdb --baseline last-week.json   # leaks: no-TTL memory that grew")]
 pub struct Args {
     /// Dump files (`-` for stdin); several files (one per cluster node) are
     /// merged.
@@ -83,6 +84,14 @@ pub struct Args {
     /// The TTL the script gives leaked keys, seconds.
     #[arg(long, default_value_t = 86_400, value_name = "SECONDS")]
     ttl: u64,
+    /// An older dump of the same server, or its saved `report --format
+    /// json`: prefixes whose memory without TTL grew faster than the rest
+    /// are ttl_leak findings too.
+    #[arg(long, value_name = "OLD")]
+    baseline: Option<String>,
+    /// Compare with a baseline made with other settings anyway.
+    #[arg(long)]
+    allow_profile_mismatch: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -111,6 +120,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         )?;
     }
     super::shared::inputs_once(&args.files)?;
+    if let Some(b) = &args.baseline {
+        super::shared::stdin_once(args.files.iter().chain([b]))?;
+    }
     let mut opened = Vec::with_capacity(args.files.len());
     for name in &args.files {
         let input = rdbscope::input::Input::open(name)
@@ -118,6 +130,28 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         opened.push((name.clone(), input));
     }
     let (mut doc, ()) = args.opts.run_opened(&a, &opened, || ())?;
+    if let Some(b) = &args.baseline {
+        let base = rdbscope::analysis::Analysis {
+            report: rdbscope::report::ReportConfig {
+                sections: Sections {
+                    doctor: false,
+                    ..Sections::ALL
+                },
+                ..a.report.clone()
+            },
+            ..a.clone()
+        };
+        let old = super::diff::side(b, &base, &args.opts)?;
+        let m = rdbscope::diff::mismatches(&old, &doc);
+        if !m.is_empty() && !args.allow_profile_mismatch {
+            anyhow::bail!(
+                "--baseline {b} was made with other settings ({}); make it again with the same \
+                 options, or pass --allow-profile-mismatch",
+                m.join("; ")
+            );
+        }
+        rdbscope::report::doctor::diagnose::with_baseline(&mut doc, &old, &a.report.doctor);
+    }
     if let Some(m) = args.maxmemory {
         for u in doc.files.iter_mut().filter_map(|f| f.used_memory.as_mut()) {
             u.set_maxmemory(m);

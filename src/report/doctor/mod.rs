@@ -438,7 +438,7 @@ impl DoctorAcc {
             let (rows, base) = self.listpack.entry(f.type_name, Default::default);
             *base = entries;
             for (m, row) in RAISE.iter().zip(rows.iter_mut()) {
-                if f.elements <= entries * m {
+                if f.elements <= entries.saturating_mul(*m) {
                     row.add(f.bytes, e.bytes, weakest(c, after_c));
                 }
             }
