@@ -18,8 +18,8 @@ fn raw_controls(bytes: &[u8]) -> Vec<u8> {
         .collect()
 }
 
-const EVERY_COMMAND: [&str; 7] = [
-    "verify", "dump", "keys", "report", "bigkeys", "prefixes", "expiry",
+const EVERY_COMMAND: [&str; 8] = [
+    "verify", "dump", "keys", "report", "bigkeys", "prefixes", "expiry", "doctor",
 ];
 
 #[test]

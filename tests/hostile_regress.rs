@@ -104,7 +104,7 @@ fn letters(mut n: usize) -> String {
 const CTIME_S: i64 = 1_700_000_000;
 const CTIME_MS: i64 = CTIME_S * 1000;
 
-const REPORT_COMMANDS: [&str; 4] = ["report", "bigkeys", "prefixes", "expiry"];
+const REPORT_COMMANDS: [&str; 5] = ["report", "bigkeys", "prefixes", "expiry", "doctor"];
 
 // ---------------------------------------------------------------------------
 // Panics

@@ -36,7 +36,7 @@ fn report_commands_reject_a_checksum_mismatch_and_damaged_blobs() {
     // The checksum is the last 8 bytes; the listpack starts at 15: magic
     // (9), SELECTDB 0 (2), type (1), key "h" (2), the blob's length (1).
     let checksum_at = format!("at offset {}: checksum mismatch", data.len() - 8);
-    for cmd in ["report", "bigkeys", "prefixes", "expiry"] {
+    for cmd in ["report", "bigkeys", "prefixes", "expiry", "doctor"] {
         for (f, what) in [
             (&flipped, checksum_at.as_str()),
             (&damaged, "at offset 15: bad listpack"),

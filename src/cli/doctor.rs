@@ -130,6 +130,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         opened.push((name.clone(), input));
     }
     let (mut doc, ()) = args.opts.run_opened(&a, &opened, || ())?;
+    // The findings do not show the files' warnings (a damaged tail, a
+    // guessed allocator): stderr does.
+    super::shared::say_file_warnings(&doc);
     if let Some(b) = &args.baseline {
         let base = rdbscope::analysis::Analysis {
             report: rdbscope::report::ReportConfig {
