@@ -132,6 +132,12 @@ pub struct KeyEstimate {
     pub largest_element: Option<u64>,
     /// Fields with a TTL (hashes).
     pub field_ttls: u64,
+    /// Hashes, sets and sorted sets without field TTLs: Σ the entries of
+    /// the listpack (ziplist, on 4.0–6.2 targets) the target would build
+    /// from the value, whatever its encoding — what `doctor` sizes chunks
+    /// and raised thresholds with. `None` for other values, or when only
+    /// blob headers were read.
+    pub small_entries: Option<u64>,
     /// `None` when exact by construction.
     pub approx: Option<Approx>,
     /// Module type name for module values.
@@ -318,6 +324,7 @@ pub fn estimate_with(
     let mut e = c.finish(rec.value_type, rec.type_byte);
     if headers_only {
         e.largest_element = None;
+        e.small_entries = None;
     }
     with_key(
         &layout,
@@ -375,45 +382,6 @@ fn with_key(layout: &Layout, e: &mut KeyEstimate, vt: ValueType, key_len: u64, h
     }
 }
 
-/// A collection as the target would hold it in one listpack (ziplist on
-/// 4.0–6.2 layouts), whatever its thresholds: what `doctor` splits into
-/// chunks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SmallShape {
-    /// Elements (pairs for hashes, members for sets and zsets).
-    pub elements: u64,
-    /// Σ the entries' bytes (without the listpack's header and end byte).
-    pub entries: u64,
-    /// The longest element (field, value or member).
-    pub max_elem: u64,
-    /// Every member an integer an intset holds (sets).
-    pub all_int: bool,
-}
-
-/// Reads a hash, set or zset into a [`SmallShape`].
-pub fn small_shape(
-    rec: &KeyRecord<'_>,
-    target: &Target,
-    templates: &Templates,
-    scratch: &mut Scratch,
-) -> rdb::Result<SmallShape> {
-    let layout = Layout::new(target.profile, target.allocator);
-    let mut c = Collector::new(target, layout, rec.type_byte);
-    c.need_lp = !layout.ziplist;
-    c.need_zl = layout.ziplist;
-    rec.decode(templates, scratch, &mut c)?;
-    Ok(SmallShape {
-        elements: c.n,
-        entries: if layout.ziplist {
-            c.zl_bytes - ZIPLIST_EMPTY
-        } else {
-            c.lp_entries
-        },
-        max_elem: c.max_elem,
-        all_int: c.all_int,
-    })
-}
-
 /// What-if: `MEMORY USAGE` of a key of `key_len` bytes whose value is one
 /// listpack (ziplist) of `entries` bytes of entries, on the target.
 pub fn small_key_bytes(
@@ -436,6 +404,7 @@ pub fn small_key_bytes(
         elements: 0,
         largest_element: None,
         field_ttls: 0,
+        small_entries: Some(entries),
         approx: None,
         module: None,
         alloc_delta: 0,
@@ -822,11 +791,29 @@ impl<'t> Collector<'t> {
             None | Some(Confidence::Expected) => Some(self.bound(encoding)),
             Some(_) => None,
         };
+        let small_entries = match vt {
+            ValueType::Hash | ValueType::Zset | ValueType::Set if self.field_ttls == 0 => {
+                Some(if l.ziplist {
+                    if self.need_zl {
+                        self.zl_bytes
+                    } else {
+                        self.blob_bytes
+                    }
+                    .saturating_sub(ZIPLIST_EMPTY)
+                } else if self.need_lp {
+                    self.lp_entries
+                } else {
+                    self.blob_bytes.saturating_sub(LISTPACK_EMPTY)
+                })
+            }
+            _ => None,
+        };
         KeyEstimate {
             bytes: value,
             bound,
             encoding,
             elements: self.n,
+            small_entries,
             // Stream entries and module values are not measured element by element.
             largest_element: (!matches!(vt, ValueType::Stream | ValueType::Module))
                 .then_some(self.largest),

@@ -480,6 +480,7 @@ mod tests {
             rdb_bytes: bytes / 3,
             field_ttls: 0,
             alloc_delta: (*bytes % 17) as i64 - 8,
+            small_entries: None,
             source: None,
         }
     }

@@ -39,6 +39,8 @@ pub struct KeyFacts<'a> {
     pub field_ttls: u64,
     /// Allocated bytes beyond `bytes` (see `memory::KeyEstimate::alloc_delta`).
     pub alloc_delta: i64,
+    /// See `memory::KeyEstimate::small_entries`.
+    pub small_entries: Option<u64>,
     /// The record and what decodes it, for consumers that look at a value
     /// again (`doctor`'s what-ifs); `None` for facts made up in tests.
     pub source: Option<KeySource<'a>>,
@@ -124,6 +126,7 @@ impl KeyReader {
             rdb_bytes: k.record_len(),
             field_ttls: e.field_ttls,
             alloc_delta: e.alloc_delta,
+            small_entries: e.small_entries,
             source: Some(KeySource {
                 record: k,
                 target,

@@ -19,7 +19,7 @@ pub use sample::Sample;
 use super::keyed::Keyed;
 use super::topn::TopN;
 use super::{Tally, list_type, listed_key};
-use crate::memory::estimate::{SmallShape, small_key_bytes, small_shape};
+use crate::memory::estimate::small_key_bytes;
 use crate::memory::{Confidence, Detail, Target, estimate_with};
 use crate::rdb::{Elem, Scratch, ValueType, ValueVisitor};
 use crate::scan::{Accumulator, KeyFacts, KeySource};
@@ -408,38 +408,62 @@ impl DoctorAcc {
             return;
         }
         let c = confidence_of(f);
+        let vt = value_type(f.type_name);
+        let ttl = f.expire_at_ms.is_some();
+        // Every element short enough for a listpack (the longest is known
+        // from the scan), and the listpack's entries as the target would
+        // build them (the model computed them to decide the encoding).
+        let small = f
+            .small_entries
+            .filter(|_| f.largest_element.is_some_and(|m| m <= value));
+        // How sure a listpack's size is on this target.
+        let lp_conf = if s.target.profile.is_provisional() {
+            Confidence::Approx
+        } else if s.target.allocator == crate::memory::Allocator::Libc {
+            Confidence::Expected
+        } else {
+            Confidence::Exact
+        };
         if f.elements <= entries.saturating_mul(RAISE[2]) {
-            // What the target does at load with the thresholds raised: the
-            // model's own answer for this key.
-            let mut t = s.target.clone();
-            let big = entries.saturating_mul(RAISE[2]);
-            match f.type_name {
-                "hash" => t.thresholds.hash_max_listpack_entries = big,
-                "zset" => t.thresholds.zset_max_listpack_entries = big,
-                _ => {
-                    t.thresholds.set_max_listpack_entries = big;
-                    t.thresholds.set_max_intset_entries =
-                        t.thresholds.set_max_intset_entries.max(big);
+            let (after, after_c) = if f.type_name == "set" {
+                // An intset or a listpack, as the target loads it with the
+                // thresholds raised: the model's own answer (sets only; a
+                // few keys).
+                let mut t = s.target.clone();
+                let big = entries.saturating_mul(RAISE[2]);
+                t.thresholds.set_max_listpack_entries = big;
+                t.thresholds.set_max_intset_entries = t.thresholds.set_max_intset_entries.max(big);
+                let Ok(e) = estimate_with(
+                    s.record,
+                    &t,
+                    s.templates,
+                    &mut self.scratch,
+                    Detail::Elements,
+                ) else {
+                    return;
+                };
+                if matches!(e.encoding, "hashtable" | "skiplist") {
+                    return;
                 }
-            }
-            let Ok(e) = estimate_with(
-                s.record,
-                &t,
-                s.templates,
-                &mut self.scratch,
-                Detail::Elements,
-            ) else {
-                return;
+                (
+                    e.bytes,
+                    e.approx.map_or(Confidence::Exact, |a| a.confidence()),
+                )
+            } else {
+                let Some(entries) = small else { return };
+                (
+                    small_key_bytes(s.target, vt, f.key.len() as u64, entries, ttl),
+                    lp_conf,
+                )
             };
-            let after_c = e.approx.map_or(Confidence::Exact, |a| a.confidence());
-            if e.bytes >= f.bytes || matches!(e.encoding, "hashtable" | "skiplist") {
+            if after >= f.bytes {
                 return;
             }
             let (rows, base) = self.listpack.entry(f.type_name, Default::default);
             *base = entries;
             for (m, row) in RAISE.iter().zip(rows.iter_mut()) {
                 if f.elements <= entries.saturating_mul(*m) {
-                    row.add(f.bytes, e.bytes, weakest(c, after_c));
+                    row.add(f.bytes, after, weakest(c, after_c));
                 }
             }
             return;
@@ -447,13 +471,11 @@ impl DoctorAcc {
         // Chunks of half the threshold: a chunk picked by a hash of the
         // member stays under it (a binomial spread of a few percent).
         let chunk = (entries / 2).max(1);
-        let Ok(shape) = small_shape(s.record, s.target, s.templates, &mut self.scratch) else {
-            return;
-        };
-        if shape.max_elem > value || shape.elements == 0 || !(lp_sets || f.type_name != "set") {
+        let Some(entries) = small else { return };
+        if f.elements == 0 || !(lp_sets || f.type_name != "set") {
             return;
         }
-        let after = chunked_bytes(s.target, value_type(f.type_name), f, &shape, chunk);
+        let after = chunked_bytes(s.target, vt, f, f.elements, entries, chunk);
         if after >= f.bytes {
             return;
         }
@@ -471,7 +493,7 @@ impl DoctorAcc {
                 after,
                 confidence: conf,
                 param: chunk,
-                chunks: shape.elements.div_ceil(chunk),
+                chunks: f.elements.div_ceil(chunk),
                 largest: None,
             });
         }
@@ -595,15 +617,16 @@ fn chunked_bytes(
     target: &Target,
     vt: ValueType,
     f: &KeyFacts<'_>,
-    shape: &SmallShape,
+    elements: u64,
+    entries: u64,
     chunk: u64,
 ) -> u64 {
-    let chunks = shape.elements.div_ceil(chunk).max(1);
+    let chunks = elements.div_ceil(chunk).max(1);
     let key_len = f.key.len() as u64 + 1 + digits(chunks - 1);
     let ttl = f.expire_at_ms.is_some();
-    let per = shape.entries as f64 / shape.elements.max(1) as f64;
+    let per = entries as f64 / elements.max(1) as f64;
     let one = |k: f64| small_key_bytes(target, vt, key_len, (k * per).round() as u64, ttl);
-    let n = shape.elements as f64;
+    let n = elements as f64;
     let p = 1.0 / chunks as f64;
     let mean = n * p;
     let sd = (n * p * (1.0 - p)).sqrt();
