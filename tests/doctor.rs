@@ -228,6 +228,30 @@ fn binary_keys_are_quoted_for_redis_cli() {
 
 #[test]
 fn findings_are_the_same_for_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let leaky = leaky_dump(dir.path());
+    let one = run([
+        "doctor",
+        p(&leaky),
+        "--format",
+        "json",
+        "--threads",
+        "1",
+        "--min-savings",
+        "1",
+    ]);
+    let three = run([
+        "doctor",
+        p(&leaky),
+        "--format",
+        "json",
+        "--threads",
+        "3",
+        "--min-savings",
+        "1",
+    ]);
+    assert_eq!(exit_code(&one), 0, "{}", describe(&one));
+    assert_eq!(one.stdout, three.stdout);
     for f in [
         "fixtures/redis-7.0/collections.rdb",
         "fixtures/valkey-8.0/collections.rdb",
@@ -328,7 +352,7 @@ impl Drop for Server {
 
 /// Runs fixtures/gen/doctor_planted.py on a fresh Debian Redis 7.0
 /// server; `None` when a prerequisite is missing (a failure under CI).
-fn planted(clean: bool) -> Option<Value> {
+fn planted(mode: Option<&str>) -> Option<Value> {
     let python_redis = std::process::Command::new("python3")
         .args(["-c", "import redis"])
         .status()
@@ -353,8 +377,8 @@ fn planted(clean: bool) -> Option<Value> {
         .arg(env!("CARGO_BIN_EXE_rdbscope"))
         .arg("--out")
         .arg(&out);
-    if clean {
-        cmd.arg("--clean");
+    if let Some(m) = mode {
+        cmd.arg(m);
     }
     let o = cmd.output().expect("python3");
     assert!(
@@ -371,7 +395,7 @@ fn planted(clean: bool) -> Option<Value> {
 /// of the prediction, 1 % where the finding says `exact`.
 #[test]
 fn live_doctor_savings_match_the_server() {
-    let Some(doc) = planted(false) else { return };
+    let Some(doc) = planted(None) else { return };
     let results = doc["results"].as_array().unwrap();
     let mut kinds = std::collections::BTreeSet::new();
     let mut report = String::new();
@@ -416,6 +440,7 @@ fn live_doctor_savings_match_the_server() {
         "trim_zset",
         "expiry_cluster",
         "capacity",
+        "cold_keys",
     ] {
         assert!(kinds.contains(k), "no {k} finding measured:\n{report}");
     }
@@ -449,7 +474,9 @@ fn live_doctor_savings_match_the_server() {
 /// A dump with none of the problems: no warning, no critical finding.
 #[test]
 fn live_doctor_clean_dump_has_no_alarm() {
-    let Some(doc) = planted(true) else { return };
+    let Some(doc) = planted(Some("--clean")) else {
+        return;
+    };
     let findings = doc["findings"].as_array().unwrap();
     assert!(!findings.is_empty());
     for f in findings {
@@ -525,4 +552,26 @@ fn a_baseline_shows_no_ttl_memory_that_grew_alone() {
     ]);
     assert_eq!(exit_code(&o), 2, "{}", describe(&o));
     assert!(describe(&o).contains("other settings"), "{}", describe(&o));
+}
+
+/// LFU counters set on the server (RESTORE ... FREQ): the hottest key and
+/// the next four are the server's, with their counters.
+#[test]
+fn live_doctor_hot_keys_are_the_servers() {
+    let Some(doc) = planted(Some("--hot")) else {
+        return;
+    };
+    let r = &doc["results"][0];
+    assert_eq!(r["kind"], "hot_keys", "{doc:#}");
+    let measured = r["measured_hottest"].as_array().unwrap();
+    assert_eq!(r["subject"], measured[0][0], "{r:#}");
+    assert_eq!(
+        r["compared"]["predicted"], r["compared"]["measured"],
+        "{r:#}"
+    );
+    let next: Vec<String> = measured[1..5]
+        .iter()
+        .map(|k| format!("{}={}", k[0].as_str().unwrap(), k[1]))
+        .collect();
+    assert_eq!(r["predicted_next"], next.join(" "), "{r:#}");
 }
