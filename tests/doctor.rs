@@ -20,7 +20,7 @@ fn json(o: &Output) -> Value {
 }
 
 /// 200 `cart:N` strings of 3000 bytes with a TTL and 30 without; 5 `tmp:N` without;
-/// 300 `flash:N` expiring in one second an hour after the dump; 40
+/// 1500 `flash:N` expiring in one second an hour after the dump; 40
 /// `user:N:{name,email,age}` strings.
 fn leaky_dump(dir: &Path) -> PathBuf {
     let mut r = Rdb::redis(10)
@@ -44,7 +44,7 @@ fn leaky_dump(dir: &Path) -> PathBuf {
             v_string(b"scratch"),
         );
     }
-    for n in 0..300 {
+    for n in 0..1500 {
         r = r.expire_ms(CTIME_MS + 3_600_000 + (n % 7) * 100).key(
             T_STRING,
             format!("flash:{n}").as_bytes(),
@@ -118,11 +118,11 @@ fn leaks_clusters_and_families_are_found_with_their_numbers() {
     let clusters = findings(&doc, "expiry_cluster");
     assert_eq!(clusters.len(), 1, "{doc:#}");
     let c = clusters[0];
-    assert_eq!(c["keys"], 300);
+    assert_eq!(c["keys"], 1500);
     assert_eq!(c["subject"], "flash:*");
     assert_eq!(c["evidence"]["seconds_after_dump"], 3600);
-    // ±10 % of an hour spreads 300 keys over 720 s.
-    assert_eq!(c["evidence"]["keys_per_second_after_jitter"], 1);
+    // ±10 % of an hour spreads 1500 keys over 720 s.
+    assert_eq!(c["evidence"]["keys_per_second_after_jitter"], 3);
 
     let fam = findings(&doc, "entity_strings_to_hash");
     assert_eq!(fam.len(), 1, "{doc:#}");
@@ -150,12 +150,26 @@ fn the_script_names_every_leaked_and_clustered_key_in_file_order() {
     ]);
     assert_eq!(exit_code(&o), 0, "{}", describe(&o));
     let text = std::fs::read_to_string(&script).unwrap();
-    let expire: Vec<&str> = text.lines().filter(|l| l.starts_with("EXPIRE ")).collect();
-    let mut want: Vec<String> = (200..230)
-        .map(|n| format!("EXPIRE \"cart:{n}\" 600"))
+    // Each leaked key gets 600 s ± 10 %, NX (Redis 7.0).
+    let expire: Vec<(&str, u64)> = text
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("EXPIRE ")?
+                .strip_suffix(" NX")?
+                .rsplit_once(' ')
+        })
+        .map(|(k, t)| (k, t.parse().unwrap()))
         .collect();
-    want.extend((0..5).map(|n| format!("EXPIRE \"tmp:{n}\" 600")));
-    assert_eq!(expire, want);
+    let mut want: Vec<String> = (200..230).map(|n| format!("\"cart:{n}\"")).collect();
+    want.extend((0..5).map(|n| format!("\"tmp:{n}\"")));
+    assert_eq!(expire.iter().map(|e| e.0).collect::<Vec<_>>(), want);
+    assert!(
+        expire.iter().all(|e| (540..=660).contains(&e.1)),
+        "{expire:?}"
+    );
+    let ttls: std::collections::BTreeSet<u64> = expire.iter().map(|e| e.1).collect();
+    assert!(ttls.len() > 20, "the TTLs are spread: {ttls:?}");
+    assert!(!text.contains('#'), "redis-cli has no comments");
     let moved: Vec<(String, i64)> = text
         .lines()
         .filter_map(|l| l.strip_prefix("PEXPIREAT "))
@@ -164,7 +178,7 @@ fn the_script_names_every_leaked_and_clustered_key_in_file_order() {
             (k.to_string(), t.parse().unwrap())
         })
         .collect();
-    assert_eq!(moved.len(), 300);
+    assert_eq!(moved.len(), 1500);
     for (i, (k, t)) in moved.iter().enumerate() {
         assert_eq!(k, &format!("\"flash:{i}\""));
         let was = CTIME_MS + 3_600_000 + (i as i64 % 7) * 100;
@@ -172,7 +186,7 @@ fn the_script_names_every_leaked_and_clustered_key_in_file_order() {
     }
     let distinct: std::collections::BTreeSet<i64> = moved.iter().map(|m| m.1 / 1000).collect();
     assert!(
-        distinct.len() > 150,
+        distinct.len() > 500,
         "spread over {} seconds",
         distinct.len()
     );
@@ -192,12 +206,8 @@ fn the_script_names_every_leaked_and_clustered_key_in_file_order() {
         "3",
     ]);
     assert_eq!(exit_code(&o), 0);
-    let body = |t: &str| t.lines().skip(1).map(str::to_string).collect::<Vec<_>>();
     let again = std::fs::read_to_string(&again).unwrap();
-    assert!(
-        body(&again) == body(&text),
-        "another script with --threads 3"
-    );
+    assert!(again == text, "another script with --threads 3");
 }
 
 #[test]
@@ -220,10 +230,16 @@ fn binary_keys_are_quoted_for_redis_cli() {
     ]);
     assert_eq!(exit_code(&o), 0, "{}", describe(&o));
     let text = std::fs::read_to_string(&script).unwrap();
+    let line = text.lines().find(|l| l.starts_with("EXPIRE")).unwrap();
+    let rest = line
+        .strip_prefix("EXPIRE \"tmp:a\\x0ab\\x22c\\\\\\xff\" ")
+        .and_then(|r| r.strip_suffix(" NX"))
+        .unwrap_or_else(|| panic!("{text}"));
     assert!(
-        text.contains("EXPIRE \"tmp:a\\x0ab\\x22c\\\\\\xff\" 86400\n"),
-        "{text}"
+        (77_760..=95_040).contains(&rest.parse::<u64>().unwrap()),
+        "{line}"
     );
+    assert_eq!(text.lines().count(), 2, "SELECT 0 and the EXPIRE: {text}");
 }
 
 #[test]
@@ -279,12 +295,27 @@ fn check_gates_on_doctor_severity_and_savings() {
         "{}",
         describe(&o)
     );
+    // 30 of 230 carts without TTL hold 12 % of the memory: critical.
     let rules = write(
         dir.path(),
         "r2.toml",
+        b"max_doctor_severity = \"warning\"\n",
+    );
+    let o = run(["check", p(&f), "--rules", p(&rules), "--offenders", "1"]);
+    assert_eq!(exit_code(&o), 1, "{}", describe(&o));
+    assert!(stdout(&o).contains("critical ttl_leak"), "{}", describe(&o));
+    let rules = write(
+        dir.path(),
+        "r2c.toml",
         b"max_doctor_severity = \"critical\"\n",
     );
-    assert_eq!(exit_code(&run(["check", p(&f), "--rules", p(&rules)])), 0);
+    let o = run(["check", p(&f), "--rules", p(&rules)]);
+    assert_eq!(exit_code(&o), 2, "{}", describe(&o));
+    assert!(
+        describe(&o).contains("could never fail"),
+        "{}",
+        describe(&o)
+    );
     let rules = write(dir.path(), "r3.toml", b"max_doctor_severity = \"fatal\"\n");
     let o = run(["check", p(&f), "--rules", p(&rules)]);
     assert_eq!(exit_code(&o), 2);
@@ -536,7 +567,7 @@ fn a_baseline_shows_no_ttl_memory_that_grew_alone() {
             f["evidence"]["reason"],
             "memory without TTL grew faster than the rest"
         );
-        assert_eq!(f["evidence"]["rest_growth"], "0.0 %");
+        assert_eq!(f["evidence"]["rest_growth"], 0.0);
         assert_eq!(f["keys"], 200);
         let per_key = f["bytes_now"].as_u64().unwrap() / 200;
         assert_eq!(f["bytes_after"].as_u64().unwrap(), per_key * 20);
@@ -574,4 +605,189 @@ fn live_doctor_hot_keys_are_the_servers() {
         .map(|k| format!("{}={}", k[0].as_str().unwrap(), k[1]))
         .collect();
     assert_eq!(r["predicted_next"], next.join(" "), "{r:#}");
+}
+
+/// Options that would write over a dump, or a script that deletes keys
+/// (`EXPIRE key 0`), are refused (from the new-user trial).
+#[test]
+fn unsafe_options_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = leaky_dump(dir.path());
+    let copy = dir.path().join("copy.rdb");
+    std::fs::copy(&f, &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let s = dir.path().join("s.redis");
+    for (args, says) in [
+        (
+            vec!["doctor", p(&copy), "-o", p(&copy)],
+            "refusing to overwrite",
+        ),
+        (
+            vec!["doctor", p(&copy), "--script", p(&copy)],
+            "refusing to overwrite",
+        ),
+        (
+            vec!["doctor", p(&copy), "--script", p(&s), "-o", p(&s)],
+            "same file",
+        ),
+        (
+            vec!["doctor", p(&copy), "--script", p(&s), "--ttl", "0"],
+            "--ttl",
+        ),
+        (vec!["doctor", p(&copy), "--ttl", "60"], "--script"),
+        (
+            vec!["doctor", p(&copy), "--big-key", "2MB", "--huge-key", "1MB"],
+            "smaller than",
+        ),
+        (vec!["doctor", p(&copy), "--big-key", "0"], "at least 1"),
+        (vec!["doctor", p(&copy), "--trim-to", "0"], "--trim-to"),
+        (
+            vec!["doctor", p(&copy), p(&f), "--script", p(&s)],
+            "one dump",
+        ),
+    ] {
+        let o = run(args.iter());
+        assert_eq!(exit_code(&o), 2, "{args:?}: {}", describe(&o));
+        assert!(describe(&o).contains(says), "{args:?}: {}", describe(&o));
+    }
+    assert_eq!(std::fs::read(&copy).unwrap(), before, "the dump is intact");
+}
+
+/// The script matches keys the way the prefix tree cut them, not as a
+/// glob (from the hostile trial): `*` is one id segment (numeric keys),
+/// not every key; a leaf row `user:*:cart` names those keys and no others.
+#[test]
+fn the_script_expires_only_the_keys_of_the_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .aux("ctime", &CTIME_S.to_string())
+        .select_db(0);
+    for n in 0..20 {
+        if n != 7 {
+            r = r.expire_ms(CTIME_MS + 7_200_000 + n * 7919);
+        }
+        r = r.key(
+            T_STRING,
+            format!("{}", 1000 + n).as_bytes(),
+            v_string(&[b'n'; 4000]),
+        );
+    }
+    for n in 0..30 {
+        if n >= 3 {
+            r = r.expire_ms(CTIME_MS + 9_000_000 + n * 7919);
+        }
+        r = r.key(
+            T_STRING,
+            format!("user:{}:cart", 500 + n).as_bytes(),
+            v_string(&[b'c'; 4000]),
+        );
+    }
+    for k in ["important:config", "user:admin:cart", "10x"] {
+        r = r.key(T_STRING, k.as_bytes(), v_string(b"keep me"));
+    }
+    let f = write(dir.path(), "globs.rdb", &r.finish(true));
+    let script = dir.path().join("s.redis");
+    let o = run([
+        "doctor",
+        p(&f),
+        "--format",
+        "json",
+        "--min-savings",
+        "1",
+        "--script",
+        p(&script),
+    ]);
+    let doc = json(&o);
+    let mut subjects: Vec<&str> = findings(&doc, "ttl_leak")
+        .iter()
+        .map(|f| f["subject"].as_str().unwrap())
+        .collect();
+    subjects.sort();
+    assert_eq!(subjects, ["*", "user:*:cart"], "{doc:#}");
+    let text = std::fs::read_to_string(&script).unwrap();
+    let keys: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("EXPIRE "))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "\"1007\"",
+            "\"user:500:cart\"",
+            "\"user:501:cart\"",
+            "\"user:502:cart\""
+        ],
+        "{text}"
+    );
+}
+
+/// Text views escape what a remedy quotes from the dump: a line break in
+/// a key cannot forge a finding or a command line.
+#[test]
+fn remedies_cannot_forge_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .aux("ctime", &CTIME_S.to_string())
+        .select_db(0);
+    for n in 0..2000 {
+        for (fld, v) in [("name", "ada lovelace"), ("mail", "ada@example.com")] {
+            let key = format!("acct\n  1. [critical] FAKE\n     command: FLUSHALL\n:{n}:{fld}");
+            r = r.key(T_STRING, key.as_bytes(), v_string(v.as_bytes()));
+        }
+    }
+    let f = write(dir.path(), "nl.rdb", &r.finish(true));
+    for cmd in ["doctor", "report"] {
+        let o = run([cmd, p(&f)]);
+        assert_eq!(exit_code(&o), 0, "{}", describe(&o));
+        let out = stdout(&o);
+        assert!(out.contains("entity_strings_to_hash"), "{out}");
+        assert!(
+            !out.lines()
+                .any(|l| l.trim_start().starts_with("1. [critical] FAKE")
+                    || l.trim_start() == "command: FLUSHALL"),
+            "{out}"
+        );
+    }
+}
+
+/// Thousands of prefixes that each leak one key in ten: every one is a
+/// finding, chosen in one pass over the rows (the hostile trial's 70,000
+/// rows took over 20 s when each row was checked against every chosen one).
+#[test]
+fn many_leaking_prefixes_are_listed_up_to_top() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .aux("ctime", &CTIME_S.to_string())
+        .select_db(0);
+    for root in 0..5 {
+        for child in 0..1000 {
+            for k in 0..10 {
+                if k > 0 {
+                    r = r.expire_ms(CTIME_MS + 7_200_000 + (root * 10_000 + child * 10 + k) * 17);
+                }
+                let key = format!("r{root}:c{child}:k{k}");
+                r = r.key(T_STRING, key.as_bytes(), v_string(b"v"));
+            }
+        }
+    }
+    let f = write(dir.path(), "rows.rdb", &r.finish(true));
+    let doc = json(&run([
+        "doctor",
+        p(&f),
+        "--format",
+        "json",
+        "--min-savings",
+        "1",
+        "--top",
+        "5",
+    ]));
+    let leaks = findings(&doc, "ttl_leak");
+    assert_eq!(leaks.len(), 5, "{doc:#}");
+    // 5,000 child rows (`r0:c0:*`...) lead; their roots are covered by them.
+    assert!(leaks.iter().all(|f| f["keys"] == 1), "{doc:#}");
+    assert!(doc["more_findings"].as_u64().unwrap() >= 4995, "{doc:#}");
 }

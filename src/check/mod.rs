@@ -132,6 +132,8 @@ pub struct CheckAcc<'c> {
     enc_matched: Vec<u64>,
     /// Scratch: the globs of one set that match the key at hand.
     hits: Vec<usize>,
+    /// Offenders named per rule.
+    listed: usize,
 }
 
 impl<'c> CheckAcc<'c> {
@@ -148,6 +150,7 @@ impl<'c> CheckAcc<'c> {
             encodings: vec![o; c.encodings.len()],
             enc_matched: vec![0; c.encodings.len()],
             hits: Vec::new(),
+            listed,
         }
     }
 }
@@ -264,17 +267,22 @@ fn result(rule: String, ok: bool, message: String, count: u64, list: Vec<Offende
 }
 
 /// `max_doctor_severity` and `max_savings`, over the report's findings.
-fn doctor_rules(r: &Rules, doc: &ReportDoc) -> Vec<RuleResult> {
+fn doctor_rules(r: &Rules, doc: &ReportDoc, listed: usize) -> Vec<RuleResult> {
     let mut out = Vec::new();
     let Some(d) = &doc.doctor else { return out };
     let finding = |f: &crate::report::doctor::doc::FindingDoc| Offender {
         db: f.db,
         key: f.subject.clone(),
-        bytes: f.savings_bytes,
+        bytes: if f.savings_bytes > 0 {
+            f.savings_bytes
+        } else {
+            f.bytes_now
+        },
         detail: format!("{} {}", f.severity.as_str(), f.kind),
     };
     if let Some(m) = r.max_doctor_severity {
         let over: Vec<_> = d.findings.iter().filter(|f| f.severity > m.0).collect();
+        let count = over.len() as u64;
         let worst = d.worst.map_or("none", |s| s.as_str());
         out.push(result(
             format!("max_doctor_severity = {:?}", m.0.as_str()),
@@ -284,22 +292,23 @@ fn doctor_rules(r: &Rules, doc: &ReportDoc) -> Vec<RuleResult> {
                 n_of(over.len() as u64, "finding is", "findings are"),
                 m.0.as_str()
             ),
-            (over.len() as u64).max(d.worst.is_some_and(|w| w > m.0) as u64),
-            over.into_iter().map(finding).collect(),
+            count.max(d.worst.is_some_and(|w| w > m.0) as u64),
+            over.into_iter().take(listed).map(finding).collect(),
         ));
     }
     if let Some(m) = &r.max_savings {
-        let mut top: Vec<_> = d.findings.iter().filter(|f| f.savings_bytes > 0).collect();
-        top.truncate(10);
+        let top: Vec<_> = d.findings.iter().filter(|f| f.savings_bytes > 0).collect();
+        let count = top.len() as u64;
+        let top: Vec<_> = top.into_iter().take(listed).collect();
         out.push(result(
             format!("max_savings = {m}"),
             d.savings_bytes <= m.bytes,
             format!(
-                "the doctor's findings would save {} bytes; limit {}",
+                "the doctor's findings would save {} bytes (they may overlap); limit {}",
                 d.savings_bytes,
                 m.described()
             ),
-            (d.savings_bytes > m.bytes) as u64,
+            if d.savings_bytes > m.bytes { count } else { 0 },
             if d.savings_bytes > m.bytes {
                 top.into_iter().map(finding).collect()
             } else {
@@ -459,7 +468,7 @@ pub fn evaluate(c: &Compiled, doc: &ReportDoc, acc: &CheckAcc<'_>) -> Vec<RuleRe
     if let Some(base) = &c.baseline {
         out.extend(baseline_rules(r, base, doc));
     }
-    out.extend(doctor_rules(r, doc));
+    out.extend(doctor_rules(r, doc, acc.listed));
     let allowed = r.allowed_encodings.iter().zip(&c.encoding_types);
     for ((((g, spec), types), o), matched) in allowed.zip(&acc.encodings).zip(&acc.enc_matched) {
         let kinds = types.join("/");

@@ -376,13 +376,16 @@ pub struct SeverityLimit(pub crate::report::doctor::doc::Severity);
 impl<'de> Deserialize<'de> for SeverityLimit {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<SeverityLimit, D::Error> {
         let s = String::deserialize(d)?;
-        crate::report::doctor::doc::Severity::parse(&s)
-            .map(SeverityLimit)
-            .ok_or_else(|| {
-                de::Error::custom(format!(
-                    "{s:?}: a severity: \"info\", \"warning\" or \"critical\""
-                ))
-            })
+        match crate::report::doctor::doc::Severity::parse(&s) {
+            Some(crate::report::doctor::doc::Severity::Critical) => Err(de::Error::custom(
+                "\"critical\" allows every finding, so the rule could never fail: \
+                 use \"warning\" (no critical finding) or \"info\" (no warning either)",
+            )),
+            Some(sev) => Ok(SeverityLimit(sev)),
+            None => Err(de::Error::custom(format!(
+                "{s:?}: a severity: \"info\" or \"warning\""
+            ))),
+        }
     }
 }
 

@@ -42,7 +42,8 @@ pub struct Args {
     #[arg(required = true, value_name = "FILE")]
     files: Vec<String>,
     /// Findings listed per kind (the rest are counted).
-    #[arg(long, default_value_t = 10, value_name = "N")]
+    #[arg(long, default_value_t = 10, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     top: usize,
     #[command(flatten)]
     opts: ScanOpts,
@@ -54,10 +55,10 @@ pub struct Args {
     #[arg(long, value_name = "SIZE", value_parser = super::report::maxmemory)]
     maxmemory: Option<u64>,
     /// A key at least this big is a big_key warning.
-    #[arg(long, default_value = "1MB", value_name = "SIZE", value_parser = parse_size_arg)]
+    #[arg(long, default_value = "1MB", value_name = "SIZE", value_parser = positive_size)]
     big_key: u64,
-    /// A key at least this big is a big_key critical finding.
-    #[arg(long, default_value = "10MB", value_name = "SIZE", value_parser = parse_size_arg)]
+    /// A key at least this big is a big_key critical finding (at least --big-key).
+    #[arg(long, default_value = "10MB", value_name = "SIZE", value_parser = positive_size)]
     huge_key: u64,
     /// First key segments that are temporary by convention: keys under
     /// them without TTL are leaks (comma-separated).
@@ -68,12 +69,16 @@ pub struct Args {
     )]
     temp_prefixes: String,
     /// trim_zset: sorted sets above this many members, and the size to trim to.
-    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    #[arg(long, default_value_t = 10_000, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
     trim_to: u64,
     /// cold_keys: keys idle at least this many days (needs LRU data in the dump).
-    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    #[arg(long, default_value_t = 30, value_name = "DAYS",
+          value_parser = clap::value_parser!(u64).range(1..=36_500))]
     cold_days: u64,
-    /// The smallest saving worth a memory finding.
+    /// The smallest saving a finding about memory is made for (ttl_leak,
+    /// split_big_key, entity_strings_to_hash, compress_values,
+    /// listpack_threshold, trim_zset, cold_keys).
     #[arg(long, default_value = "64KiB", value_name = "SIZE", value_parser = parse_size_arg)]
     min_savings: u64,
     /// Write the remedies that are commands (EXPIRE for leaked keys,
@@ -81,8 +86,10 @@ pub struct Args {
     /// review. rdbscope never connects to a server.
     #[arg(long, value_name = "FILE")]
     script: Option<String>,
-    /// The TTL the script gives leaked keys, seconds.
-    #[arg(long, default_value_t = 86_400, value_name = "SECONDS")]
+    /// The TTL the script gives leaked keys, seconds (each key ±10 %, so
+    /// they do not all expire in the same second).
+    #[arg(long, default_value_t = 86_400, value_name = "SECONDS", requires = "script",
+          value_parser = clap::value_parser!(u64).range(1..=3_153_600_000))]
     ttl: u64,
     /// An older dump of the same server, or its saved `report --format
     /// json`: prefixes whose memory without TTL grew faster than the rest
@@ -94,16 +101,47 @@ pub struct Args {
     allow_profile_mismatch: bool,
 }
 
+fn positive_size(s: &str) -> Result<u64, String> {
+    match parse_size_arg(s) {
+        Ok(0) => Err("must be at least 1 byte".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// `session:`, `session:*` or `Session` name the segment `session`.
+fn temp_prefix(p: &str, delimiters: &[u8]) -> Vec<u8> {
+    p.trim()
+        .trim_end_matches('*')
+        .trim_end_matches(|c: char| c.is_ascii() && delimiters.contains(&(c as u8)))
+        .to_ascii_lowercase()
+        .into_bytes()
+}
+
 pub fn run(args: Args) -> anyhow::Result<u8> {
+    if args.huge_key < args.big_key {
+        anyhow::bail!(
+            "--huge-key {} is smaller than --big-key {}: a critical big key is a bigger one",
+            args.huge_key,
+            args.big_key
+        );
+    }
+    if args.script.is_some() && args.files.len() > 1 {
+        anyhow::bail!(
+            "--script writes the commands for one server: give one dump (one file per \
+             cluster node, one script each)"
+        );
+    }
+    let delimiters = args.prefixes.delimiters.as_bytes().to_vec();
     let sections = Sections::ALL;
     let mut a = args.opts.analysis(20, &args.prefixes, sections)?;
     a.report.doctor = DoctorConfig {
         big_key: args.big_key,
-        huge_key: args.huge_key.max(args.big_key),
+        huge_key: args.huge_key,
         temp_prefixes: args
             .temp_prefixes
             .split(',')
-            .map(|p| p.trim().to_ascii_lowercase().into_bytes())
+            .map(|p| temp_prefix(p, &delimiters))
             .filter(|p| !p.is_empty())
             .collect(),
         trim_to: args.trim_to,
@@ -113,11 +151,26 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         top: args.top,
         ..DoctorConfig::default()
     };
-    if args.script.is_some() {
+    // Neither the output nor the script may overwrite an input (or each other).
+    for out in [&args.opts.output, &args.script].into_iter().flatten() {
         super::shared::not_an_input(
-            args.script.as_deref().map(std::path::Path::new),
-            args.files.iter().map(std::path::Path::new),
+            Some(std::path::Path::new(out)),
+            args.files
+                .iter()
+                .chain(&args.baseline)
+                .map(std::path::Path::new),
         )?;
+    }
+    if let (Some(o), Some(s)) = (&args.opts.output, &args.script) {
+        let same = o == s
+            || super::shared::not_an_input(
+                Some(std::path::Path::new(o)),
+                [std::path::Path::new(s)],
+            )
+            .is_err();
+        if same {
+            anyhow::bail!("--script {s} and -o {o} are the same file");
+        }
     }
     super::shared::inputs_once(&args.files)?;
     if let Some(b) = &args.baseline {
@@ -161,40 +214,54 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
     }
     if let Some(path) = &args.script {
-        let plan = ScriptPlan::new(
-            &doc,
-            args.ttl,
-            a.report.doctor.jitter,
-            args.prefixes.delimiters.as_bytes(),
-        );
-        let file = std::fs::File::create(path).with_context(|| format!("cannot write {path}"))?;
-        let mut out = std::io::BufWriter::new(file);
-        use std::io::Write as _;
-        writeln!(
-            out,
-            "# rdbscope doctor --script: review, then run with redis-cli -h HOST -p PORT < {}",
-            path.replace('\n', " ")
-        )?;
-        let mut total = rdbscope::report::doctor::script::ScriptCounts::default();
-        if !plan.is_empty() {
-            for ((name, input), f) in opened.iter().zip(&doc.files) {
-                writeln!(
-                    out,
-                    "# {}",
-                    rdbscope::escape::terminal(name).replace('\n', " ")
-                )?;
-                let c = plan
-                    .write(input.rdb(), &a.scan, f.ctime.map(|s| s * 1000), &mut out)
-                    .map_err(|e| e.in_file(name))?;
-                total.expire += c.expire;
-                total.pexpireat += c.pexpireat;
-            }
-        }
-        out.flush()?;
-        super::say(format!(
-            "{path}: {} EXPIRE and {} PEXPIREAT commands to review",
-            total.expire, total.pexpireat
-        ));
+        write_script(path, &doc, &a, &opened, args.ttl)?;
     }
     args.opts.emit(|| doctor_text(&doc), || doctor_json(&doc))
+}
+
+/// Writes `--script`: commands only (redis-cli has no comment syntax); what
+/// to do with the file goes to stderr.
+fn write_script(
+    path: &str,
+    doc: &rdbscope::report::doc::ReportDoc,
+    a: &rdbscope::analysis::Analysis,
+    opened: &[(String, rdbscope::input::Input)],
+    ttl: u64,
+) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let plan = ScriptPlan::new(doc, ttl, a.report.doctor.jitter, &a.report.prefixes);
+    let file = std::fs::File::create(path).with_context(|| format!("cannot write {path}"))?;
+    let mut out = std::io::BufWriter::new(file);
+    let mut total = rdbscope::report::doctor::script::ScriptCounts::default();
+    for ((name, input), f) in opened.iter().zip(&doc.files) {
+        if plan.is_empty() {
+            break;
+        }
+        let nx = f
+            .profile
+            .as_deref()
+            .is_some_and(rdbscope::report::doctor::script::expire_nx);
+        let c = plan
+            .write(
+                input.rdb(),
+                &a.scan,
+                f.ctime.map(|s| s * 1000),
+                nx,
+                &mut out,
+            )
+            .map_err(|e| match e.io_error() {
+                Some(_) => anyhow::anyhow!("cannot write {path}: {e}"),
+                None => anyhow::Error::from(e.in_file(name)),
+            })?;
+        total.expire += c.expire;
+        total.pexpireat += c.pexpireat;
+    }
+    out.flush()
+        .with_context(|| format!("cannot write {path}"))?;
+    super::say(format!(
+        "{path}: {} EXPIRE and {} PEXPIREAT commands; review them, then run \
+         `redis-cli -h HOST -p PORT < {path}` against the server the dump came from",
+        total.expire, total.pexpireat
+    ));
+    Ok(())
 }

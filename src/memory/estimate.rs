@@ -431,6 +431,12 @@ pub fn listpack_entry_of(value: Elem<'_>) -> u64 {
     listpack_entry(value)
 }
 
+/// The listpack entry of a string of `len` bytes that is not an integer
+/// (any longer than 20 bytes).
+pub fn listpack_string_entry(len: u64) -> u64 {
+    super::sizes::listpack_string_entry(len)
+}
+
 /// Gathers what the formulas need while the value is decoded.
 struct Collector<'t> {
     t: &'t Target,

@@ -48,14 +48,17 @@ pub fn listpack_entry(e: Elem<'_>) -> u64 {
             -2147483648..=2147483647 => 5,
             _ => 9,
         },
-        None => {
-            let l = e.len() as u64;
-            match l {
-                0..=63 => 1 + l,
-                64..=4095 => 2 + l,
-                _ => 5 + l,
-            }
-        }
+        None => return listpack_string_entry(e.len() as u64),
+    };
+    enc + backlen(enc)
+}
+
+/// Bytes of one listpack entry holding a string of `l` bytes.
+pub fn listpack_string_entry(l: u64) -> u64 {
+    let enc = match l {
+        0..=63 => 1 + l,
+        64..=4095 => 2 + l,
+        _ => 5 + l,
     };
     enc + backlen(enc)
 }

@@ -11,9 +11,17 @@ use crate::report::doctor::doc::{DoctorDoc, FindingDoc};
 use crate::units::human_bytes;
 
 #[derive(Serialize)]
+struct FileView<'a> {
+    file: &'a str,
+    ctime: Option<i64>,
+}
+
+#[derive(Serialize)]
 struct DoctorView<'a> {
     schema_version: u32,
+    rdbscope_version: &'a str,
     profile: &'a Option<String>,
+    files: Vec<FileView<'a>>,
     #[serde(flatten)]
     doctor: &'a DoctorDoc,
 }
@@ -28,7 +36,16 @@ pub fn doctor_json(d: &ReportDoc) -> String {
     };
     let view = DoctorView {
         schema_version: d.schema_version,
+        rdbscope_version: &d.rdbscope_version,
         profile: &d.profile,
+        files: d
+            .files
+            .iter()
+            .map(|f| FileView {
+                file: &f.file,
+                ctime: f.ctime,
+            })
+            .collect(),
         doctor: d.doctor.as_ref().unwrap_or(&empty),
     };
     serde_json::to_string(&view).unwrap_or_default()
@@ -42,6 +59,8 @@ fn finding_text(out: &mut String, n: usize, f: &FindingDoc) {
             human_bytes(f.bytes_now),
             f.confidence
         )
+    } else if f.bytes_now > 0 {
+        format!(", {}", human_bytes(f.bytes_now))
     } else {
         String::new()
     };
@@ -64,19 +83,27 @@ fn finding_text(out: &mut String, n: usize, f: &FindingDoc) {
         .map(|(k, v)| format!("{k}={}", terminal(&v.to_string())))
         .collect();
     let _ = writeln!(out, "     evidence: {}", ev.join(" "));
-    let _ = writeln!(out, "     remedy: {}", f.remedy);
+    // Remedies and commands quote keys and prefixes from the dump.
+    let _ = writeln!(out, "     remedy: {}", terminal(&f.remedy));
     if let Some(c) = &f.command {
-        let _ = writeln!(out, "     command: {c}");
+        let _ = writeln!(out, "     command: {}", terminal(c));
     }
 }
 
 /// The findings as text.
 pub fn doctor_text_section(out: &mut String, d: &DoctorDoc) {
-    let worst = d.worst.map_or("none", |s| s.as_str());
+    use crate::report::doctor::doc::Severity;
+    let n = |s: Severity| d.findings.iter().filter(|f| f.severity == s).count() as u64;
     let _ = writeln!(
         out,
-        "Doctor: {} findings (worst: {worst}), {} could be saved (findings may overlap)",
-        d.findings.len() as u64 + d.more_findings,
+        "Doctor: {} ({} critical, {} warning), {} could be saved (findings may overlap)",
+        crate::units::count(
+            d.findings.len() as u64 + d.more_findings,
+            "finding",
+            "findings"
+        ),
+        n(Severity::Critical),
+        n(Severity::Warning),
         human_bytes(d.savings_bytes)
     );
     for (i, f) in d.findings.iter().enumerate() {
@@ -85,8 +112,8 @@ pub fn doctor_text_section(out: &mut String, d: &DoctorDoc) {
     if d.more_findings > 0 {
         let _ = writeln!(
             out,
-            "     ... {} more findings (--top N shows more per kind)",
-            d.more_findings
+            "     ... {} more (--top N shows more per kind)",
+            crate::units::count(d.more_findings, "finding", "findings")
         );
     }
 }

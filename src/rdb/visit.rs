@@ -76,6 +76,18 @@ pub struct Scratch {
     pub(crate) blob: Vec<u8>,
 }
 
+impl Scratch {
+    /// Frees buffers grown past `max` bytes (a consumer that decoded one
+    /// huge value need not keep its copy).
+    pub fn shrink(&mut self, max: usize) {
+        for b in [&mut self.a, &mut self.b, &mut self.blob] {
+            if b.capacity() > max {
+                *b = Vec::new();
+            }
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct StreamId {
     pub ms: u64,

@@ -179,6 +179,8 @@ pub struct PrefixRow {
     pub stats: PrefixStats,
     /// Its children were not kept (too many distinct).
     pub collapsed: bool,
+    /// The node keys from the root (see [`under`]).
+    pub path: Vec<Vec<u8>>,
 }
 
 /// Segments made of digits (and `.`, `-`, `_` between them), UUIDs and hex
@@ -241,6 +243,61 @@ fn bound_segment(seg: &mut Vec<u8>) {
 /// any other level, since keys without delimiters all land there.
 const ROOT_CHILDREN: usize = 20_000;
 
+/// The tree's node key for the segment of `rest` at `level` (after the
+/// delimiter `delim`): the delimiter byte, then the segment as the tree
+/// keeps it (ids generalized, long ones shortened). Returns the delimiter
+/// that ends it and what follows, if any.
+fn segment<'k>(
+    cfg: &PrefixConfig,
+    level: usize,
+    delim: u8,
+    rest: &'k [u8],
+    out: &mut Vec<u8>,
+) -> Option<(u8, &'k [u8])> {
+    let cut = rest.iter().position(|b| cfg.delimiters.contains(b));
+    let (seg, next) = match cut {
+        Some(i) => (&rest[..i], Some((rest[i], &rest[i + 1..]))),
+        None => (rest, None),
+    };
+    out.clear();
+    out.push(delim);
+    if cfg.generalize && is_id(seg) {
+        out.push(b'*');
+    } else if cfg.generalize && level == 0 && next.is_none() {
+        // A key without delimiters: generalize an id tail
+        // (`session12345` → `session*`, `tmp3fa9c2d1` → `tmp*`).
+        let tail = id_tail(seg);
+        if tail > 0 && tail < seg.len() {
+            out.extend_from_slice(&seg[..seg.len() - tail]);
+            out.push(b'*');
+        } else {
+            out.extend_from_slice(seg);
+        }
+    } else {
+        out.extend_from_slice(seg);
+    }
+    bound_segment(out);
+    next
+}
+
+/// Whether `key` falls under the prefix row whose node path is `path`
+/// (what [`PrefixRow::path`] holds): its first segments, cut as the tree
+/// cuts them, are those. `seg` is scratch.
+pub fn under(cfg: &PrefixConfig, key: &[u8], path: &[Vec<u8>], seg: &mut Vec<u8>) -> bool {
+    let (mut rest, mut delim) = (key, 0u8);
+    for (level, want) in path.iter().enumerate() {
+        let next = segment(cfg, level, delim, rest, seg);
+        if seg != want {
+            return false;
+        }
+        match next {
+            Some((d, r)) => (delim, rest) = (d, r),
+            None => return level + 1 == path.len(),
+        }
+    }
+    true
+}
+
 impl PrefixTree {
     pub fn new(cfg: PrefixConfig) -> PrefixTree {
         PrefixTree {
@@ -272,29 +329,7 @@ impl PrefixTree {
                 }
                 break;
             }
-            let cut = rest.iter().position(|b| cfg.delimiters.contains(b));
-            let (seg, next) = match cut {
-                Some(i) => (&rest[..i], Some((rest[i], &rest[i + 1..]))),
-                None => (rest, None),
-            };
-            self.seg.clear();
-            self.seg.push(delim);
-            if cfg.generalize && is_id(seg) {
-                self.seg.push(b'*');
-            } else if cfg.generalize && level == 0 && next.is_none() {
-                // A key without delimiters: generalize an id tail
-                // (`session12345` → `session*`, `tmp3fa9c2d1` → `tmp*`).
-                let tail = id_tail(seg);
-                if tail > 0 && tail < seg.len() {
-                    self.seg.extend_from_slice(&seg[..seg.len() - tail]);
-                    self.seg.push(b'*');
-                } else {
-                    self.seg.extend_from_slice(seg);
-                }
-            } else {
-                self.seg.extend_from_slice(seg);
-            }
-            bound_segment(&mut self.seg);
+            let next = segment(cfg, level, delim, rest, &mut self.seg);
             // The depth budget counts every prefix, collapsed node or not.
             let depth = level + 1;
             if depth >= 2 {
@@ -463,6 +498,7 @@ impl PrefixTree {
                 depth: path.len(),
                 stats: node.stats,
                 collapsed: node.collapsed,
+                path,
             });
         }
         rows.sort_by(|a, b| {

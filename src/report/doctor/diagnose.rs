@@ -2,7 +2,7 @@
 //! remedy. Savings come from the memory model's what-ifs on the target
 //! (see [`super::DoctorAcc`]); a finding about latency or risk saves 0.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::doc::{DoctorDoc, Evidence, FindingDoc, KINDS, Severity};
 use super::sample::Codec;
@@ -48,6 +48,7 @@ struct Draft {
     confidence: Confidence,
     remedy: String,
     command: Option<String>,
+    scope: Option<Vec<Vec<u8>>>,
 }
 
 impl Draft {
@@ -64,6 +65,7 @@ impl Draft {
             confidence: Confidence::Exact,
             remedy: String::new(),
             command: None,
+            scope: None,
         }
     }
 
@@ -110,9 +112,21 @@ impl Draft {
             confidence: self.confidence.as_str().to_string(),
             remedy: self.remedy,
             command: self.command,
+            scope: self.scope,
         }
     }
 }
+
+/// The kinds whose findings are about memory a remedy frees.
+const MEMORY_KINDS: [&str; 7] = [
+    "ttl_leak",
+    "split_big_key",
+    "entity_strings_to_hash",
+    "compress_values",
+    "listpack_threshold",
+    "trim_zset",
+    "cold_keys",
+];
 
 /// What findings are ranked by.
 struct RankKey<'a> {
@@ -184,11 +198,36 @@ pub fn findings(i: &Inputs<'_>) -> DoctorDoc {
     hot_cold(i, &mut all);
     capacity(i, &mut all);
     distribution(i, &mut all);
+    // Findings about memory below the smallest saving worth one are left
+    // out (those about latency, risk or shape save nothing by design).
+    let min = i.acc.cfg.min_savings;
+    all.retain(|d| !MEMORY_KINDS.contains(&d.kind) || d.now - d.after >= min);
     all.sort_by(|a, b| ranking(&a.doc_key(), &b.doc_key()));
-    let savings_bytes = all.iter().map(|d| d.now - d.after).sum();
-    let worst = all.iter().map(|d| d.severity).max();
+    let mut savings_bytes: u64 = all.iter().map(|d| d.now - d.after).sum();
+    let mut worst = all.iter().map(|d| d.severity).max();
+    // Key-level kinds keep their top keys only: the keys past them count
+    // in the totals all the same, so the totals do not move with --top.
+    let a = i.acc;
+    let listed = |kind: &str| {
+        all.iter()
+            .filter(|d| d.kind == kind)
+            .fold((0u64, 0u64), |(n, b), d| (n + 1, b + (d.now - d.after)))
+    };
+    let (split_n, split_b) = listed("split_big_key");
+    let (trim_n, trim_b) = listed("trim_zset");
+    let (big_n, _) = listed("big_key");
+    savings_bytes = savings_bytes
+        .saturating_add(a.split_all.savings().saturating_sub(split_b))
+        .saturating_add(a.trim_all.savings().saturating_sub(trim_b));
+    let mut more = a.split_all.keys.saturating_sub(split_n)
+        + a.trim_all.keys.saturating_sub(trim_n)
+        + a.big_keys[0].keys.saturating_sub(big_n);
+    if a.big_keys[1].keys > 0 {
+        worst = worst.max(Some(Severity::Critical));
+    } else if a.big_keys[0].keys > 0 {
+        worst = worst.max(Some(Severity::Warning));
+    }
     let mut per_kind: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut more = 0;
     let mut out = Vec::new();
     for d in all {
         let n = per_kind.entry(d.kind).or_default();
@@ -214,7 +253,6 @@ fn ttl_leak(i: &Inputs<'_>, out: &mut Vec<Draft>) {
     let Some(tree) = i.tree else { return };
     let cfg = &i.acc.cfg;
     let total = i.doc.summary.estimated_bytes;
-    let delim = cfg.delimiters.first().copied().unwrap_or(b':');
     let rows = tree.rows(usize::MAX);
     let first_segment = |r: &PrefixRow| -> Vec<u8> {
         let end = r
@@ -236,15 +274,16 @@ fn ttl_leak(i: &Inputs<'_>, out: &mut Vec<Draft>) {
     // of its keys without TTL.
     cands.sort_by(|a, b| b.depth.cmp(&a.depth).then_with(|| a.prefix.cmp(&b.prefix)));
     let mut chosen: Vec<&PrefixRow> = Vec::new();
+    // Bytes without TTL of the chosen rows under each path (linear: every
+    // chosen row adds to its ancestors).
+    let mut below: HashMap<&[Vec<u8>], u64> = HashMap::new();
     for r in cands {
-        let stem = r.prefix.strip_suffix(b"*").unwrap_or(&r.prefix);
-        let covered: u64 = chosen
-            .iter()
-            .filter(|c| c.depth > r.depth && c.prefix.starts_with(stem))
-            .map(|c| c.stats.no_ttl_bytes)
-            .sum();
-        if covered * 10 >= r.stats.no_ttl_bytes * 9 {
+        let covered = below.get(r.path.as_slice()).copied().unwrap_or(0);
+        if covered.saturating_mul(10) >= r.stats.no_ttl_bytes.saturating_mul(9) {
             continue;
+        }
+        for d in 1..r.path.len() {
+            *below.entry(&r.path[..d]).or_default() += r.stats.no_ttl_bytes;
         }
         chosen.push(r);
     }
@@ -258,14 +297,11 @@ fn ttl_leak(i: &Inputs<'_>, out: &mut Vec<Draft>) {
             "most keys under it have a TTL"
         };
         let severity = by_share(s.no_ttl_bytes, total, cfg.min_savings);
-        let mut subject = escape(&r.prefix).into_owned();
-        if !r.prefix.ends_with(b"*") && r.stats.keys > 1 {
-            subject.push(delim as char);
-            subject.push('*');
-        }
+        let subject = escape(&r.prefix).into_owned();
+        let mut d = Draft::new("ttl_leak", severity, subject);
+        d.scope = Some(r.path.clone());
         out.push(
-            Draft::new("ttl_leak", severity, subject)
-                .ev("reason", why)
+            d.ev("reason", why)
                 .ev("no_ttl_keys", s.no_ttl_keys)
                 .ev("ttl_keys", s.keys - s.no_ttl_keys)
                 .ev("no_ttl_share_of_keys", s.no_ttl_keys as f64 / s.keys as f64)
@@ -305,10 +341,15 @@ fn key_rows(i: &Inputs<'_>, out: &mut Vec<Draft>) {
             Severity::Warning
         };
         let (ms, unlink) = del_cost(&k);
+        let count = if k.type_name == "string" {
+            "length"
+        } else {
+            "elements"
+        };
         let mut d = Draft::new("big_key", severity, key_subject(&k))
             .ev("type", k.type_name.as_str())
             .ev("encoding", k.encoding)
-            .ev("elements", k.elements)
+            .ev(count, k.elements)
             .ev("del_blocks_ms", ms)
             .ev(
                 "unlink_frees_in_background",
@@ -351,11 +392,17 @@ fn key_rows(i: &Inputs<'_>, out: &mut Vec<Draft>) {
             format!(
                 "split into {} keys `<key>:0` … `<key>:{}`, each element in the chunk a hash \
                  of it picks (CRC32 mod {}), about {} elements each: every chunk stays a \
-                 listpack",
+                 listpack{}",
                 k.chunks,
                 k.chunks.saturating_sub(1),
                 k.chunks,
-                k.param
+                k.param,
+                if k.type_name == "zset" {
+                    "; ranges and ranks (ZRANGE, ZRANK) then span the chunks: merge them in \
+                     the client, or trim instead (trim_zset)"
+                } else {
+                    ""
+                }
             ),
             Some(match k.type_name.as_str() {
                 "hash" => "HSET <key>:<crc32(field) mod N> <field> <value>".into(),
@@ -417,7 +464,8 @@ fn entities(i: &Inputs<'_>, out: &mut Vec<Draft>) {
         let entity = escape(pattern.strip_suffix(b"*").unwrap_or(pattern));
         let entity = entity
             .strip_suffix(|c: char| c.is_ascii_punctuation())
-            .unwrap_or(&entity);
+            .unwrap_or(&entity)
+            .replace('*', "<id>");
         out.push(
             Draft::new(
                 "entity_strings_to_hash",
@@ -451,7 +499,10 @@ fn compress(i: &Inputs<'_>, out: &mut Vec<Draft>) {
         };
         let scale = |v: u64| (v as f64 * p.scale).round() as u64;
         let (now, after) = (scale(p.now), scale(after));
-        if after * 5 > now * 4 || now - after < a.cfg.min_savings || p.sampled < 4 {
+        // A handful of sampled keys says little about a prefix, unless
+        // the sample is every value there is.
+        let whole = p.scale <= 1.0;
+        if after * 5 > now * 4 || now - after < a.cfg.min_savings || (p.sampled < 4 && !whole) {
             continue;
         }
         out.push(
@@ -465,7 +516,16 @@ fn compress(i: &Inputs<'_>, out: &mut Vec<Draft>) {
             .ev("zstd_after_bytes", scale(p.after[0]))
             .ev("zlib_after_bytes", scale(p.after[1]))
             .ev("value_bytes", scale(p.value_bytes))
-            .bytes(scale(p.sampled), now, after, Confidence::Approx)
+            .bytes(
+                scale(p.sampled),
+                now,
+                after,
+                if whole {
+                    Confidence::Expected
+                } else {
+                    Confidence::Approx
+                },
+            )
             .remedy(
                 format!(
                     "compress these values in the client ({} level 3; zlib level 6 \
@@ -498,7 +558,12 @@ fn listpack(i: &Inputs<'_>, out: &mut Vec<Draft>) {
             .unwrap_or(2);
         let x = base.saturating_mul(RAISE[pick]);
         let r: &Change = &rows[pick];
+        let lp_sets = a.target.as_ref().is_some_and(|t| {
+            crate::memory::layout::Layout::new(t.profile, t.allocator).listpack_sets_lists
+        });
         let name = match (t.as_str(), ziplist) {
+            // Before 7.2 a set is an intset or a hashtable.
+            ("set", _) if !lp_sets => "set-max-intset-entries".to_string(),
             ("set", _) => "set-max-listpack-entries".to_string(),
             (t, true) => format!("{t}-max-ziplist-entries"),
             (t, false) => format!("{t}-max-listpack-entries"),
@@ -532,11 +597,14 @@ fn expiry_clusters(i: &Inputs<'_>, out: &mut Vec<Draft>) {
     let ctime = i.doc.files.iter().filter_map(|f| f.ctime).min();
     let jitter = i.acc.cfg.jitter;
     for c in &e.clusters {
-        let per_s = if c.resolution == "second" {
-            c.keys
-        } else {
-            c.keys / 60
-        };
+        // Keys a second over the slot (a minute's, an hour's, ...).
+        let width_s =
+            (crate::report::expiry::width_ms(&c.resolution).unwrap_or(1000) / 1000).max(1);
+        let per_s = c.keys.div_ceil(width_s as u64);
+        if per_s < 1_000 {
+            // A thousand keys a second expire without a trace.
+            continue;
+        }
         let severity = if per_s >= 100_000 {
             Severity::Critical
         } else if per_s >= 10_000 {
@@ -641,6 +709,13 @@ fn capacity(i: &Inputs<'_>, out: &mut Vec<Draft>) {
     let mut d = Draft::new("capacity", Severity::Info, "*".to_string())
         .ev("used_memory", used)
         .ev("fork_copy_on_write_worst_bytes", used);
+    let bound: u64 = i
+        .doc
+        .files
+        .iter()
+        .filter_map(|f| f.used_memory.as_ref().map(|u| u.bound))
+        .sum();
+    d = d.ev("used_memory_bound", bound);
     let remedy = match i.acc.cfg.maxmemory {
         Some(max) if max > 0 => {
             let share = used as f64 / max as f64;
@@ -653,9 +728,16 @@ fn capacity(i: &Inputs<'_>, out: &mut Vec<Draft>) {
             };
             d = d
                 .ev("maxmemory", max)
-                .ev("share", share)
-                .ev("headroom_bytes", max as i64 - used as i64);
-            if share >= 0.8 {
+                .ev("maxmemory_share_percent", share * 100.0)
+                .ev(
+                    "headroom_bytes",
+                    (max as i128 - used as i128).clamp(i64::MIN as i128, i64::MAX as i128) as i64,
+                );
+            if share >= 1.0 {
+                "over maxmemory: the server evicts keys (or refuses writes, with \
+                 noeviction) as soon as it loads this dump; free memory (the findings \
+                 above), raise maxmemory or add shards"
+            } else if share >= 0.8 {
                 "over 80 % of maxmemory: free memory (the findings above), raise maxmemory \
                  or add shards; a BGSAVE or AOF rewrite may copy up to used_memory again"
             } else if share >= 0.7 {
@@ -723,7 +805,7 @@ pub fn with_baseline(doc: &mut ReportDoc, old: &ReportDoc, cfg: &super::DoctorCo
             .get(r.prefix.as_str())
             .map_or((0, 0), |o| (o.no_ttl_bytes, o.bytes));
         let grew = r.no_ttl_bytes.saturating_sub(o_no_ttl);
-        if grew < cfg.min_savings {
+        if grew < cfg.min_savings || r.no_ttl_keys < 10 {
             continue;
         }
         let g = growth(o_no_ttl, r.no_ttl_bytes);
@@ -743,26 +825,33 @@ pub fn with_baseline(doc: &mut ReportDoc, old: &ReportDoc, cfg: &super::DoctorCo
             .then_with(|| a.0.prefix.cmp(&b.0.prefix))
     });
     let mut chosen: Vec<(&crate::report::doc::PrefixDoc, u64, u64, f64, f64)> = Vec::new();
+    // Growth of the chosen rows under each stem (a label up to a
+    // delimiter), added to every ancestor: linear in the rows.
+    let mut below: HashMap<&str, u64> = HashMap::new();
     for c in cands {
         let stem = c.0.prefix.strip_suffix('*').unwrap_or(&c.0.prefix);
-        let covered: u64 = chosen
-            .iter()
-            .filter(|x| x.0.depth > c.0.depth && x.0.prefix.starts_with(stem))
-            .map(|x| x.2)
-            .sum();
-        if covered * 10 < c.2 * 9 {
-            chosen.push(c);
+        let covered = below.get(stem).copied().unwrap_or(0);
+        if covered.saturating_mul(10) >= c.2.saturating_mul(9) {
+            continue;
         }
+        let p = c.0.prefix.as_str();
+        for (i, ch) in p.char_indices() {
+            if ch.is_ascii() && cfg.delimiters.contains(&(ch as u8)) && i + 1 < p.len() {
+                *below.entry(&p[..=i]).or_default() += c.2;
+            }
+        }
+        chosen.push(c);
     }
     let conf = sum_confidence(doc);
     let found: Vec<FindingDoc> = chosen
         .into_iter()
         .map(|(r, o_no_ttl, grew, g, rest)| {
-            let pct = |x: f64| {
+            // A growth as a ratio (0.5: +50 %), or `new` from nothing.
+            let pct = |x: f64| -> Evidence {
                 if x.is_finite() {
-                    format!("{:.1} %", x * 100.0)
+                    x.into()
                 } else {
-                    "new".to_string()
+                    "new".into()
                 }
             };
             Draft::new(
@@ -787,10 +876,19 @@ pub fn with_baseline(doc: &mut ReportDoc, old: &ReportDoc, cfg: &super::DoctorCo
         })
         .collect();
     let Some(d) = doc.doctor.as_mut() else { return };
+    // Listed up to --top like the scan's own (ranked by savings).
+    let mut found = found;
+    found.sort_by(|a, b| ranking(&a.rank_key(), &b.rank_key()));
+    let mut n = d.findings.iter().filter(|f| f.kind == "ttl_leak").count();
     for f in found {
-        d.savings_bytes += f.savings_bytes;
+        d.savings_bytes = d.savings_bytes.saturating_add(f.savings_bytes);
         d.worst = d.worst.max(Some(f.severity));
-        d.findings.push(f);
+        n += 1;
+        if n > cfg.top {
+            d.more_findings += 1;
+        } else {
+            d.findings.push(f);
+        }
     }
     d.findings
         .sort_by(|a, b| ranking(&a.rank_key(), &b.rank_key()));

@@ -124,6 +124,10 @@ pub struct FindingDoc {
     /// The config line or command pattern of the remedy, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
+    /// `ttl_leak` from this scan: the prefix tree's path of the subject,
+    /// which `--script` matches keys against (not in the document).
+    #[serde(skip)]
+    pub scope: Option<Vec<Vec<u8>>>,
 }
 
 /// The doctor's part of a report.

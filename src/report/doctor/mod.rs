@@ -153,6 +153,14 @@ impl Ord for KeyChange {
             .then_with(|| Reverse(&self.key).cmp(&Reverse(&o.key)))
             .then_with(|| self.now.cmp(&o.now))
             .then_with(|| self.after.cmp(&o.after))
+            // Two keys shortened to the same name, or one key in two files:
+            // the rest decides, so the order is total.
+            .then_with(|| self.type_name.cmp(&o.type_name))
+            .then_with(|| self.encoding.cmp(o.encoding))
+            .then_with(|| self.elements.cmp(&o.elements))
+            .then_with(|| self.largest.cmp(&o.largest))
+            .then_with(|| self.param.cmp(&o.param))
+            .then_with(|| self.chunks.cmp(&o.chunks))
     }
 }
 
@@ -353,8 +361,11 @@ impl DoctorAcc {
             return;
         }
         let mut largest = None;
+        // The largest element's name costs a second decode, and a second
+        // copy of the value's blobs: not for a value past 256 MiB.
         if let Some(s) = src
             && f.type_name != "string"
+            && f.bytes <= 256 << 20
         {
             let mut v = Largest::default();
             if s.record
@@ -364,6 +375,7 @@ impl DoctorAcc {
             {
                 largest = Some((v.name, v.len));
             }
+            self.scratch.shrink(16 << 20);
         }
         self.big.push(KeyChange {
             savings: f.bytes,
@@ -581,11 +593,18 @@ impl DoctorAcc {
             && f.elements <= limit
             && (field.len() as u64) <= limit
             && f.expire_at_ms.is_none();
-        // The value is read again only while the family may be one.
-        match fits.then(|| string_value(s, &mut self.scratch)).flatten() {
+        // A value longer than an integer's 20 digits takes a listpack entry
+        // by its length; a shorter one is read again (it may be one).
+        let entry = if !fits {
+            None
+        } else if f.elements > 20 {
+            Some(crate::memory::estimate::listpack_string_entry(f.elements))
+        } else {
+            string_value(s, &mut self.scratch).map(crate::memory::estimate::listpack_entry_of)
+        };
+        match entry {
             Some(v) => {
-                fam.entries += crate::memory::estimate::listpack_entry_of(Elem::Bytes(field))
-                    + crate::memory::estimate::listpack_entry_of(v);
+                fam.entries += crate::memory::estimate::listpack_entry_of(Elem::Bytes(field)) + v;
                 fam.count_field(field, 1);
             }
             None => {

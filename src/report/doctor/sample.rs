@@ -64,7 +64,11 @@ impl Sample {
             && self
                 .picked
                 .last_key_value()
-                .is_some_and(|((lh, ldb, lk), _)| (h, f.db, f.key) > (*lh, *ldb, lk.as_slice()))
+                .is_some_and(|((lh, ldb, lk), _)| {
+                    (h, f.db) > (*lh, *ldb)
+                        || ((h, f.db) == (*lh, *ldb)
+                            && super::listed_key(f.key).as_slice() > lk.as_slice())
+                })
         {
             return;
         }
@@ -82,8 +86,10 @@ impl Sample {
             }
             _ => return,
         };
+        // The key as top lists keep it (1 KiB at most): with its hash, it
+        // only breaks ties.
         self.picked.insert(
-            (h, f.db, f.key.to_vec()),
+            (h, f.db, super::listed_key(f.key)),
             Picked {
                 prefix: prefix_glob(f.key, delimiters),
                 key_len: f.key.len() as u64,

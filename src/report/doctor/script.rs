@@ -2,33 +2,37 @@
 //! redis-cli command file for a human to review and run
 //! (`redis-cli -h HOST < FILE`). rdbscope never connects to a server.
 //!
-//! - `ttl_leak`: `EXPIRE key SECONDS` for each key without TTL under a
-//!   leaking prefix;
+//! - `ttl_leak`: `EXPIRE key SECONDS NX` for each key without TTL under a
+//!   leaking prefix, each TTL moved by up to ±`jitter` (else they would
+//!   all expire in one second: a cluster of the script's making); `NX`
+//!   (Redis 7.0+, Valkey) leaves a key the application gave a TTL since;
 //! - `expiry_cluster`: `PEXPIREAT key MS` moving each key of a cluster by
 //!   a jitter of up to ±`jitter` of its TTL (a hash of the key picks it,
 //!   so the file is the same on every run).
 //!
 //! Keys are double-quoted with `\\` and `\xHH` escapes (what redis-cli's
 //! line parser, `sdssplitargs`, reads back), so a binary key or one with
-//! a line break stays on its line.
+//! a line break stays on its line. The file holds commands only: redis-cli
+//! has no comment syntax.
 
 use std::io::Write;
 use std::sync::Mutex;
 
 use super::doc::FindingDoc;
 use crate::report::doc::ReportDoc;
+use crate::report::prefix::{PrefixConfig, under};
 use crate::scan::ScanOptions;
 use crate::scan::parallel::walk_keys;
 
 /// What the script is made of.
 pub struct ScriptPlan {
-    /// Prefix globs whose keys without TTL get one.
-    leaks: Vec<Vec<u8>>,
-    /// `[start, end)` ms of each cluster, and the dump's ctime in ms.
+    /// Prefix-tree paths whose keys without TTL get one.
+    leaks: Vec<Vec<Vec<u8>>>,
+    /// `[start, end]` ms of each cluster.
     clusters: Vec<(i64, i64)>,
     ttl_s: u64,
     jitter: f64,
-    delimiters: Vec<u8>,
+    prefixes: PrefixConfig,
 }
 
 /// Commands written, by kind.
@@ -39,12 +43,14 @@ pub struct ScriptCounts {
 }
 
 impl ScriptPlan {
-    pub fn new(doc: &ReportDoc, ttl_s: u64, jitter: f64, delimiters: &[u8]) -> ScriptPlan {
+    /// The listed findings' remedies. `ttl_leak` findings from a baseline
+    /// name prefixes of another scan and are left out.
+    pub fn new(doc: &ReportDoc, ttl_s: u64, jitter: f64, prefixes: &PrefixConfig) -> ScriptPlan {
         let findings: &[FindingDoc] = doc.doctor.as_ref().map_or(&[], |d| &d.findings);
         let leaks = findings
             .iter()
             .filter(|f| f.kind == "ttl_leak")
-            .filter_map(|f| crate::escape::unescape(&f.subject))
+            .filter_map(|f| f.scope.clone())
             .collect();
         let clusters = doc
             .expiry
@@ -58,13 +64,9 @@ impl ScriptPlan {
                             .any(|f| f.kind == "expiry_cluster" && f.evidence_at() == Some(&c.at))
                     })
                     .map(|c| {
-                        let width = match c.resolution.as_str() {
-                            "second" => 1000,
-                            "minute" => 60_000,
-                            "hour" => 3_600_000,
-                            _ => 86_400_000,
-                        };
-                        (c.at_ms, c.at_ms.saturating_add(width))
+                        let width = crate::report::expiry::width_ms(&c.resolution).unwrap_or(1000);
+                        // Inclusive: a slot at the end of i64 holds i64::MAX.
+                        (c.at_ms, c.at_ms.saturating_add(width - 1))
                     })
                     .collect()
             })
@@ -74,7 +76,7 @@ impl ScriptPlan {
             clusters,
             ttl_s,
             jitter,
-            delimiters: delimiters.to_vec(),
+            prefixes: prefixes.clone(),
         }
     }
 
@@ -83,7 +85,7 @@ impl ScriptPlan {
     }
 
     fn in_cluster(&self, at: i64) -> bool {
-        self.clusters.iter().any(|(s, e)| at >= *s && at < *e)
+        self.clusters.iter().any(|(s, e)| at >= *s && at <= *e)
     }
 
     /// Writes the commands for the keys of one dump (`ctime_ms`: its AUX
@@ -93,8 +95,12 @@ impl ScriptPlan {
         data: &[u8],
         opts: &ScanOptions,
         ctime_ms: Option<i64>,
+        nx: bool,
         out: &mut (dyn Write + Send),
     ) -> crate::Result<ScriptCounts> {
+        // Without the dump's time a key's TTL is unknown: its jitter too.
+        let clusters = ctime_ms.is_some() && !self.clusters.is_empty();
+        let seg = Mutex::new(Vec::new());
         let state = Mutex::new((
             out,
             None::<u64>,
@@ -109,14 +115,21 @@ impl ScriptPlan {
             || (),
             |expire| match expire {
                 None => !self.leaks.is_empty(),
-                Some(at) => self.in_cluster(at),
+                Some(at) => clusters && self.in_cluster(at),
             },
             |_, db, key, expire| {
                 let line = match expire {
-                    None if self.leaks.iter().any(|g| matches(g, key, &self.delimiters)) => {
-                        format!("EXPIRE {} {}\n", quote(key), self.ttl_s)
+                    None if self.leaks.iter().any(|path| {
+                        let mut seg = seg.lock().unwrap_or_else(|e| e.into_inner());
+                        under(&self.prefixes, key, path, &mut seg)
+                    }) =>
+                    {
+                        let ms = (self.ttl_s as i64).saturating_mul(1000);
+                        let ttl = (ms.saturating_add(self.offset(key, ms)) / 1000).max(1);
+                        let nx = if nx { " NX" } else { "" };
+                        format!("EXPIRE {} {ttl}{nx}\n", quote(key))
                     }
-                    Some(at) if self.in_cluster(at) => {
+                    Some(at) if clusters && self.in_cluster(at) => {
                         let ttl = ctime_ms.map_or(0, |c| at.saturating_sub(c).max(0));
                         format!(
                             "PEXPIREAT {} {}\n",
@@ -163,6 +176,19 @@ impl ScriptPlan {
     }
 }
 
+/// Whether `EXPIRE ... NX` exists on a profile (`redis-7.0 jemalloc`):
+/// Redis 7.0+ and every Valkey.
+pub fn expire_nx(profile: &str) -> bool {
+    if profile.starts_with("valkey-") {
+        return true;
+    }
+    profile
+        .strip_prefix("redis-")
+        .and_then(|v| v.split('.').next())
+        .and_then(|major| major.parse::<u32>().ok())
+        .is_some_and(|major| major >= 7)
+}
+
 impl FindingDoc {
     /// `evidence.at` as text (an expiry cluster's time).
     fn evidence_at(&self) -> Option<&String> {
@@ -171,53 +197,6 @@ impl FindingDoc {
             _ => None,
         }
     }
-}
-
-/// Whether `key` falls under a prefix glob of the report: segments
-/// compared one by one, `*` standing for one segment (an id), a trailing
-/// `*` for the rest, `abc*` for a segment starting with `abc`.
-pub fn matches(glob: &[u8], key: &[u8], delimiters: &[u8]) -> bool {
-    let split = |s: &[u8]| -> Vec<(Vec<u8>, Option<u8>)> {
-        let mut out = Vec::new();
-        let mut rest = s;
-        loop {
-            match rest.iter().position(|b| delimiters.contains(b)) {
-                Some(i) => {
-                    out.push((rest[..i].to_vec(), Some(rest[i])));
-                    rest = &rest[i + 1..];
-                }
-                None => {
-                    out.push((rest.to_vec(), None));
-                    return out;
-                }
-            }
-        }
-    };
-    let g = split(glob);
-    let k = split(key);
-    for (i, (gs, gd)) in g.iter().enumerate() {
-        let last = i + 1 == g.len();
-        let Some((ks, kd)) = k.get(i) else {
-            return false;
-        };
-        if last && gs.as_slice() == b"*" {
-            return true;
-        }
-        let seg_ok = if gs.as_slice() == b"*" {
-            true
-        } else if let Some(stem) = gs.strip_suffix(b"*").filter(|_| last) {
-            ks.starts_with(stem)
-        } else {
-            gs == ks
-        };
-        if !seg_ok || (!last && gd != kd) {
-            return false;
-        }
-        if last {
-            return k.len() == g.len() || gs.ends_with(b"*");
-        }
-    }
-    false
 }
 
 /// A key as redis-cli reads it back: double-quoted, printable ASCII as
@@ -242,17 +221,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn globs() {
-        let d = b":";
-        assert!(matches(b"cart:*", b"cart:1", d));
-        assert!(matches(b"cart:*", b"cart:1:items", d));
-        assert!(!matches(b"cart:*", b"carts:1", d));
-        assert!(!matches(b"cart:*", b"cart", d));
-        assert!(matches(b"user:*:cart", b"user:42:cart", d));
-        assert!(!matches(b"user:*:cart", b"user:42:cart:x", d));
-        assert!(!matches(b"user:*:cart", b"user:42:wish", d));
-        assert!(matches(b"session*", b"session12345", d));
-        assert!(matches(b"tmp:a", b"tmp:a", d));
+    fn nx_from_the_profile() {
+        assert!(expire_nx("redis-7.0 jemalloc-q16"));
+        assert!(expire_nx("redis-8.2 libc"));
+        assert!(expire_nx("valkey-7.2 jemalloc"));
+        assert!(!expire_nx("redis-6.2 jemalloc"));
+        assert!(!expire_nx("garbage"));
     }
 
     #[test]
