@@ -28,6 +28,18 @@ use super::shared::parse_size_arg;
 /// and cold_keys (from LFU/LRU data), capacity (predicted used_memory
 /// against --maxmemory), distribution (per-type quantiles).
 ///
+/// Severity: a saving of at least --min-savings is a warning at 1 % of
+/// the dump's memory and critical at 10 %; a big key is a warning from
+/// --big-key and critical from --huge-key; an expiry cluster (from 1,000
+/// keys a second) a warning at 10,000/s, critical at 100,000/s; capacity
+/// a warning at 80 % of --maxmemory, critical at 90 %; the rest is info.
+/// Findings about memory saving less than --min-savings are left out.
+///
+/// --script FILE holds commands only (redis-cli has no comments), for the
+/// one server the dump came from: EXPIRE key TTL±10 % NX for leaked keys
+/// (NX: Redis 7.0+ and Valkey), PEXPIREAT moving each clustered key by up
+/// to ±10 % of its TTL.
+///
 /// `report` prints the same findings in its last section.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:

@@ -112,8 +112,13 @@ pub fn doctor_text_section(out: &mut String, d: &DoctorDoc) {
     if d.more_findings > 0 {
         let _ = writeln!(
             out,
-            "     ... {} more (--top N shows more per kind)",
-            crate::units::count(d.more_findings, "finding", "findings")
+            "     ... {} more {} (--top N shows more per kind)",
+            d.more_findings,
+            if d.more_findings == 1 {
+                "finding"
+            } else {
+                "findings"
+            }
         );
     }
 }

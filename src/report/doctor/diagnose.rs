@@ -582,8 +582,9 @@ fn listpack(i: &Inputs<'_>, out: &mut Vec<Draft>) {
         out.push(d.bytes(r.keys, r.now, r.after, r.confidence).remedy(
             format!(
                 "raise {name} to {x} (then keys convert as they are rewritten, or all \
-                     at a restart); commands on a listpack walk it, so a {x}-element one \
-                     costs O({x}) per HGET/ZSCORE/SISMEMBER: keep it where latency allows"
+                     at a restart); a listpack is walked by each command (an intset \
+                     binary-searched), so a {x}-element one costs up to O({x}) per \
+                     HGET/ZSCORE/SISMEMBER: keep it where latency allows"
             ),
             Some(format!("CONFIG SET {name} {x}")),
         ));

@@ -397,26 +397,25 @@ impl DoctorAcc {
     /// skiplist: a raised threshold (a few times over it) or chunks.
     fn collection(&mut self, f: &KeyFacts<'_>, s: KeySource<'_>) {
         let th = &s.target.thresholds;
+        let lp_sets = crate::memory::layout::Layout::new(s.target.profile, s.target.allocator)
+            .listpack_sets_lists;
         let (entries, value) = match (f.type_name, f.encoding) {
             ("hash", "hashtable") => (th.hash_max_listpack_entries, th.hash_max_listpack_value),
             ("zset", "skiplist") => (th.zset_max_listpack_entries, th.zset_max_listpack_value),
-            ("set", "hashtable") => (th.set_max_listpack_entries, th.set_max_listpack_value),
+            ("set", "hashtable") if lp_sets => {
+                (th.set_max_listpack_entries, th.set_max_listpack_value)
+            }
+            // Before 7.2 a set is an intset (integers only) or a hashtable.
+            ("set", "hashtable") => (th.set_max_intset_entries, th.set_max_listpack_value),
             _ => return,
         };
         if f.field_ttls > 0 || entries == 0 {
             return;
         }
-        let lp_sets = crate::memory::layout::Layout::new(s.target.profile, s.target.allocator)
-            .listpack_sets_lists;
         // At or under the threshold, a hashtable or skiplist holds a long
         // element (or, before 7.2, a set a string): more entries would not
         // change it.
-        let floor = if f.type_name == "set" && !lp_sets {
-            th.set_max_intset_entries
-        } else {
-            entries
-        };
-        if f.elements <= floor {
+        if f.elements <= entries {
             return;
         }
         let c = confidence_of(f);
