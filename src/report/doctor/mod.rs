@@ -145,6 +145,26 @@ pub struct KeyChange {
     pub largest: Option<(Vec<u8>, u64)>,
 }
 
+impl KeyChange {
+    /// `f` changed to `after` bytes by a what-if with its parameters.
+    fn of(f: &KeyFacts<'_>, after: u64, confidence: Confidence, param: u64, chunks: u64) -> Self {
+        KeyChange {
+            savings: f.bytes.saturating_sub(after),
+            db: f.db,
+            key: listed_key(f.key),
+            type_name: f.type_name.to_string(),
+            encoding: f.encoding,
+            elements: f.elements,
+            now: f.bytes,
+            after,
+            confidence,
+            param,
+            chunks,
+            largest: None,
+        }
+    }
+}
+
 impl Ord for KeyChange {
     fn cmp(&self, o: &Self) -> std::cmp::Ordering {
         self.savings
@@ -378,18 +398,10 @@ impl DoctorAcc {
             self.scratch.shrink(16 << 20);
         }
         self.big.push(KeyChange {
+            // Ranked by size: nothing is saved.
             savings: f.bytes,
-            db: f.db,
-            key: listed_key(f.key),
-            type_name: f.type_name.to_string(),
-            encoding: f.encoding,
-            elements: f.elements,
-            now: f.bytes,
-            after: f.bytes,
-            confidence: confidence_of(f),
-            param: 0,
-            chunks: 0,
             largest,
+            ..KeyChange::of(f, f.bytes, confidence_of(f), 0, 0)
         });
     }
 
@@ -493,20 +505,13 @@ impl DoctorAcc {
         let conf = weakest(c, Confidence::Expected);
         self.split_all.add(f.bytes, after, conf);
         if enters(&self.split, f.bytes - after, f) {
-            self.split.push(KeyChange {
-                savings: f.bytes - after,
-                db: f.db,
-                key: listed_key(f.key),
-                type_name: f.type_name.to_string(),
-                encoding: f.encoding,
-                elements: f.elements,
-                now: f.bytes,
+            self.split.push(KeyChange::of(
+                f,
                 after,
-                confidence: conf,
-                param: chunk,
-                chunks: f.elements.div_ceil(chunk),
-                largest: None,
-            });
+                conf,
+                chunk,
+                f.elements.div_ceil(chunk),
+            ));
         }
     }
 
@@ -515,7 +520,7 @@ impl DoctorAcc {
     /// after `ZREMRANGEBYRANK` the skiplist's dict keeps its table unless
     /// it is under 10 % full (`htNeedsResize`; measured on 7.0.15: 65,536
     /// slots kept for 10,000 members), so that is what the command frees;
-    /// a restart frees the rest (`param2`).
+    /// a restart frees the rest (kept in `chunks`).
     fn trim(&mut self, f: &KeyFacts<'_>, src: Option<KeySource<'_>>) {
         let n = self.cfg.trim_to;
         if f.type_name != "zset" || f.elements <= n || n == 0 {
@@ -543,20 +548,7 @@ impl DoctorAcc {
         let after = after.min(f.bytes);
         self.trim_all.add(f.bytes, after, conf);
         if enters(&self.trim, f.bytes - after, f) {
-            self.trim.push(KeyChange {
-                savings: f.bytes - after,
-                db: f.db,
-                key: listed_key(f.key),
-                type_name: f.type_name.to_string(),
-                encoding: f.encoding,
-                elements: f.elements,
-                now: f.bytes,
-                after,
-                confidence: conf,
-                param: n,
-                chunks: reloaded,
-                largest: None,
-            });
+            self.trim.push(KeyChange::of(f, after, conf, n, reloaded));
         }
     }
 
