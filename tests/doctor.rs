@@ -14,6 +14,14 @@ use crate::util::*;
 const CTIME_S: i64 = 1_700_000_000;
 const CTIME_MS: i64 = CTIME_S * 1000;
 
+/// A Redis 7.0 dump's start: version, dump time, db 0.
+fn redis70() -> Rdb {
+    Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .aux("ctime", &CTIME_S.to_string())
+        .select_db(0)
+}
+
 fn json(o: &Output) -> Value {
     assert_eq!(exit_code(o), 0, "{}", describe(o));
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", describe(o)))
@@ -23,10 +31,7 @@ fn json(o: &Output) -> Value {
 /// 1500 `flash:N` expiring in one second an hour after the dump; 40
 /// `user:N:{name,email,age}` strings.
 fn leaky_dump(dir: &Path) -> PathBuf {
-    let mut r = Rdb::redis(10)
-        .aux("redis-ver", "7.0.15")
-        .aux("ctime", &CTIME_S.to_string())
-        .select_db(0);
+    let mut r = redis70();
     for n in 0..230 {
         if n < 200 {
             r = r.expire_ms(CTIME_MS + 7_200_000 + n * 7919);
@@ -213,10 +218,7 @@ fn the_script_names_every_leaked_and_clustered_key_in_file_order() {
 #[test]
 fn binary_keys_are_quoted_for_redis_cli() {
     let dir = tempfile::tempdir().unwrap();
-    let mut r = Rdb::redis(10)
-        .aux("redis-ver", "7.0.15")
-        .aux("ctime", &CTIME_S.to_string())
-        .select_db(0);
+    let mut r = redis70();
     r = r.key(T_STRING, b"tmp:a\nb\"c\\\xff", v_string(b"v"));
     let f = write(dir.path(), "bin.rdb", &r.finish(true));
     let script = dir.path().join("s.redis");
@@ -519,10 +521,7 @@ fn live_doctor_clean_dump_has_no_alarm() {
 /// A dump of `queue:N` (no TTL, 3000 bytes each) beside 200 `cart:N` with
 /// a TTL.
 fn queue_dump(dir: &Path, name: &str, queued: u64) -> PathBuf {
-    let mut r = Rdb::redis(10)
-        .aux("redis-ver", "7.0.15")
-        .aux("ctime", &CTIME_S.to_string())
-        .select_db(0);
+    let mut r = redis70();
     for n in 0..200 {
         r = r.expire_ms(CTIME_MS + 7_200_000 + n * 7919).key(
             T_STRING,
@@ -659,10 +658,7 @@ fn unsafe_options_are_refused() {
 #[test]
 fn the_script_expires_only_the_keys_of_the_finding() {
     let dir = tempfile::tempdir().unwrap();
-    let mut r = Rdb::redis(10)
-        .aux("redis-ver", "7.0.15")
-        .aux("ctime", &CTIME_S.to_string())
-        .select_db(0);
+    let mut r = redis70();
     for n in 0..20 {
         if n != 7 {
             r = r.expire_ms(CTIME_MS + 7_200_000 + n * 7919);
@@ -728,10 +724,7 @@ fn the_script_expires_only_the_keys_of_the_finding() {
 #[test]
 fn remedies_cannot_forge_lines() {
     let dir = tempfile::tempdir().unwrap();
-    let mut r = Rdb::redis(10)
-        .aux("redis-ver", "7.0.15")
-        .aux("ctime", &CTIME_S.to_string())
-        .select_db(0);
+    let mut r = redis70();
     for n in 0..2000 {
         for (fld, v) in [("name", "ada lovelace"), ("mail", "ada@example.com")] {
             let key = format!("acct\n  1. [critical] FAKE\n     command: FLUSHALL\n:{n}:{fld}");
@@ -759,10 +752,7 @@ fn remedies_cannot_forge_lines() {
 #[test]
 fn many_leaking_prefixes_are_listed_up_to_top() {
     let dir = tempfile::tempdir().unwrap();
-    let mut r = Rdb::redis(10)
-        .aux("redis-ver", "7.0.15")
-        .aux("ctime", &CTIME_S.to_string())
-        .select_db(0);
+    let mut r = redis70();
     for root in 0..5 {
         for child in 0..1000 {
             for k in 0..10 {

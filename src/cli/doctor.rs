@@ -184,16 +184,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             anyhow::bail!("--script {s} and -o {o} are the same file");
         }
     }
-    super::shared::inputs_once(&args.files)?;
     if let Some(b) = &args.baseline {
         super::shared::stdin_once(args.files.iter().chain([b]))?;
     }
-    let mut opened = Vec::with_capacity(args.files.len());
-    for name in &args.files {
-        let input = rdbscope::input::Input::open(name)
-            .map_err(|e| rdbscope::Error::from(e).in_file(name))?;
-        opened.push((name.clone(), input));
-    }
+    let opened = args.opts.open(&args.files)?;
     let (mut doc, ()) = args.opts.run_opened(&a, &opened, || ())?;
     // The findings do not show the files' warnings (a damaged tail, a
     // guessed allocator): stderr does.

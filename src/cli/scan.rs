@@ -178,6 +178,13 @@ impl ScanOpts {
         files: &[String],
         init: impl Fn() -> X + Sync + Send,
     ) -> anyhow::Result<(ReportDoc, X)> {
+        let opened = self.open(files)?;
+        self.run_opened(a, &opened, init)
+    }
+
+    /// Opens `files` (each once; the output may not be one of them),
+    /// for [`ScanOpts::run_opened`].
+    pub fn open(&self, files: &[String]) -> anyhow::Result<Vec<(String, rdbscope::input::Input)>> {
         super::shared::inputs_once(files)?;
         // Checked before the scan: the report is written after it.
         super::shared::not_an_input(
@@ -190,7 +197,7 @@ impl ScanOpts {
                 .map_err(|e| rdbscope::Error::from(e).in_file(name))?;
             opened.push((name.clone(), input));
         }
-        self.run_opened(a, &opened, init)
+        Ok(opened)
     }
 
     /// The report of one input already opened.
