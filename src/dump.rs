@@ -179,6 +179,16 @@ struct JsonValue<'o> {
 /// Body bytes held before they go to the writer.
 const SPILL: usize = 1 << 16;
 
+/// Empties a per-value set. Clearing a table costs its capacity, so one big
+/// value would make every later key pay for it: a grown table is dropped.
+fn reset_set<T>(s: &mut foldhash::HashSet<T>) {
+    if s.capacity() > 1024 {
+        *s = Default::default();
+    } else if !s.is_empty() {
+        s.clear();
+    }
+}
+
 impl<'o> JsonValue<'o> {
     fn new(out: &'o mut dyn Write) -> Self {
         JsonValue {
@@ -300,8 +310,8 @@ impl<'o> JsonValue<'o> {
         self.stream_meta = None;
         self.stream_groups.clear();
         self.stream_idmp = None;
-        self.seen.clear();
-        self.seen_ints.clear();
+        reset_set(&mut self.seen);
+        reset_set(&mut self.seen_ints);
         self.duplicates = 0;
     }
 
@@ -558,4 +568,23 @@ fn write_head(
     h.push(b',');
     out.write_all(&h)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_grown_member_set_is_dropped_not_cleared() {
+        let mut s: foldhash::HashSet<u128> = Default::default();
+        s.extend(0..100_000u128);
+        reset_set(&mut s);
+        assert!(s.is_empty());
+        assert_eq!(s.capacity(), 0, "a big value's table must not stay for the next key");
+        s.extend(0..10u128);
+        let small = s.capacity();
+        reset_set(&mut s);
+        assert!(s.is_empty());
+        assert_eq!(s.capacity(), small, "a small table is kept and reused");
+    }
 }
