@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Output identity for speed work: runs every reading command of two rdbscope
+# binaries over the same dumps and compares stdout, stderr and exit code byte
+# for byte (at --threads 1, 2 and 4 where the command has the option).
+#
+#   benches/identical.sh OLD_BINARY NEW_BINARY [DUMP...]
+#
+# With no DUMP: every .rdb under fixtures/ and ../shared/corpus/ (the broken
+# ones too: their errors must not change either), plus
+# benches/data/bench-1g.rdb when it exists. Prints one line per difference
+# and exits 1 if there was any.
+set -u
+old=$1 new=$2
+shift 2
+dumps=("$@")
+if [ ${#dumps[@]} -eq 0 ]; then
+  here=$(cd "$(dirname "$0")/.." && pwd)
+  mapfile -t dumps < <(find "$here/fixtures" "$here/../shared/corpus" -name '*.rdb' 2>/dev/null | sort)
+  [ -f "$here/benches/data/bench-1g.rdb" ] && dumps+=("$here/benches/data/bench-1g.rdb")
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+diffs=0 runs=0
+run() { # label, then the arguments after the binary
+  local label=$1
+  shift
+  for b in old new; do
+    local bin=$old
+    [ $b = new ] && bin=$new
+    "$bin" "$@" >"$tmp/$b.out" 2>"$tmp/$b.err"
+    echo $? >"$tmp/$b.rc"
+    # A file written with -o is compared too.
+    [ -f "$tmp/o.file" ] && mv "$tmp/o.file" "$tmp/$b.file"
+  done
+  runs=$((runs + 1))
+  for part in out err rc file; do
+    [ -e "$tmp/old.$part" ] || [ -e "$tmp/new.$part" ] || continue
+    if ! cmp -s "$tmp/old.$part" "$tmp/new.$part"; then
+      echo "DIFFERS ($part): $label"
+      diffs=$((diffs + 1))
+    fi
+  done
+  rm -f "$tmp"/old.* "$tmp"/new.*
+}
+for d in "${dumps[@]}"; do
+  for t in 1 2 4; do
+    run "report --threads $t $d" report "$d" --format json --threads $t
+    run "doctor --threads $t $d" doctor "$d" --format json --threads $t
+  done
+  run "report text $d" report "$d"
+  run "bigkeys $d" bigkeys "$d" --format json
+  run "prefixes $d" prefixes "$d" --format json
+  run "expiry $d" expiry "$d" --format json
+  run "verify $d" verify "$d"
+  run "keys csv $d" keys "$d" --format csv -o "$tmp/o.file"
+  run "keys jsonl $d" keys "$d" --format jsonl -o "$tmp/o.file"
+  run "dump jsonl $d" dump "$d" --format jsonl -o "$tmp/o.file"
+done
+echo "$runs comparisons over ${#dumps[@]} dumps, $diffs differences"
+[ $diffs -eq 0 ]
