@@ -40,47 +40,68 @@ pub fn write_json_escaped<W: std::io::Write + ?Sized>(
     bytes: &[u8],
     out: &mut W,
 ) -> std::io::Result<()> {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut buf = Vec::with_capacity(bytes.len().min(8000) + 16);
-    buf.push(b'"');
-    for chunk in bytes.utf8_chunks() {
-        for &b in chunk.valid().as_bytes() {
-            match b {
-                b'"' => buf.extend_from_slice(b"\\\""),
-                b'\\' => buf.extend_from_slice(b"\\\\\\\\"),
-                b'\n' => buf.extend_from_slice(b"\\n"),
-                b'\r' => buf.extend_from_slice(b"\\r"),
-                b'\t' => buf.extend_from_slice(b"\\t"),
-                0x08 => buf.extend_from_slice(b"\\b"),
-                0x0c => buf.extend_from_slice(b"\\f"),
-                0..0x20 => buf.extend_from_slice(&[
+    out.write_all(b"\"")?;
+    if std::str::from_utf8(bytes).is_ok() {
+        // Nearly every value: runs of plain bytes are written as they are.
+        write_json_text(bytes, out)?;
+    } else {
+        for chunk in bytes.utf8_chunks() {
+            write_json_text(chunk.valid().as_bytes(), out)?;
+            for &b in chunk.invalid() {
+                // `\xHH`, its backslash escaped for JSON.
+                out.write_all(&[
+                    b'\\',
+                    b'\\',
+                    b'x',
+                    HEX[(b >> 4) as usize],
+                    HEX[(b & 15) as usize],
+                ])?;
+            }
+        }
+    }
+    out.write_all(b"\"")
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Valid UTF-8 as the inside of a JSON string: `"`, `\` (as `\\` by the
+/// one rule, then JSON's escape) and control characters escaped.
+fn write_json_text<W: std::io::Write + ?Sized>(
+    mut text: &[u8],
+    out: &mut W,
+) -> std::io::Result<()> {
+    while !text.is_empty() {
+        let plain = text
+            .iter()
+            .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+            .unwrap_or(text.len());
+        out.write_all(&text[..plain])?;
+        let Some(&b) = text.get(plain) else { break };
+        let u;
+        let escaped: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            _ => {
+                u = [
                     b'\\',
                     b'u',
                     b'0',
                     b'0',
                     HEX[(b >> 4) as usize],
                     HEX[(b & 15) as usize],
-                ]),
-                _ => buf.push(b),
+                ];
+                &u
             }
-            if buf.len() >= 8000 {
-                out.write_all(&buf)?;
-                buf.clear();
-            }
-        }
-        for &b in chunk.invalid() {
-            // `\xHH`, its backslash escaped for JSON.
-            buf.extend_from_slice(&[
-                b'\\',
-                b'\\',
-                b'x',
-                HEX[(b >> 4) as usize],
-                HEX[(b & 15) as usize],
-            ]);
-        }
+        };
+        out.write_all(escaped)?;
+        text = &text[plain + 1..];
     }
-    buf.push(b'"');
-    out.write_all(&buf)
+    Ok(())
 }
 
 /// For text meant for a terminal: an escaped string with its control
@@ -258,10 +279,14 @@ mod tests {
                     ][(x % 13) as usize]
                 })
                 .collect();
-            let mut got = Vec::new();
-            write_json_escaped(&bytes, &mut got).unwrap();
-            let want = serde_json::to_string(&escape(&bytes)).unwrap();
-            assert_eq!(String::from_utf8(got).unwrap(), want, "{bytes:?}");
+            // As they are, and made valid UTF-8 (the path most values take).
+            let valid = String::from_utf8_lossy(&bytes).into_owned().into_bytes();
+            for bytes in [bytes, valid] {
+                let mut got = Vec::new();
+                write_json_escaped(&bytes, &mut got).unwrap();
+                let want = serde_json::to_string(&escape(&bytes)).unwrap();
+                assert_eq!(String::from_utf8(got).unwrap(), want, "{bytes:?}");
+            }
         }
     }
 

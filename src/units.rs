@@ -30,16 +30,105 @@ pub fn human_bytes(n: u64) -> String {
 
 /// RFC 3339 UTC with milliseconds: `2026-11-24T19:00:00.123Z`.
 pub fn rfc3339_ms(ms: i64) -> String {
-    match jiff::Timestamp::from_millisecond(ms) {
-        Ok(t) => t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-        Err(_) => ms.to_string(),
+    let mut out = Vec::with_capacity(24);
+    write_rfc3339_ms(&mut out, ms);
+    // Digits and ASCII punctuation only.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends [`rfc3339_ms`] to `out` without allocating (one per row of
+/// `keys`): 1970–9999 by a fixed formatter, other times by `jiff`.
+pub fn write_rfc3339_ms(out: &mut Vec<u8>, ms: i64) {
+    /// 9999-12-30T00:00:00Z, inside `jiff`'s range (which ends there,
+    /// less a day for offsets).
+    const END_MS: i64 = 253_402_128_000_000;
+    if !(0..END_MS).contains(&ms) {
+        match jiff::Timestamp::from_millisecond(ms) {
+            Ok(t) => {
+                out.extend_from_slice(t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string().as_bytes())
+            }
+            Err(_) => out.extend_from_slice(ms.to_string().as_bytes()),
+        }
+        return;
     }
+    let (days, in_day) = (ms / 86_400_000, ms % 86_400_000);
+    let (y, m, d) = civil_from_days(days);
+    let (secs, milli) = (in_day / 1000, in_day % 1000);
+    let two = |out: &mut Vec<u8>, v: i64, sep: u8| {
+        out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8, sep]);
+    };
+    out.extend_from_slice(&[
+        b'0' + (y / 1000) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+        b'-',
+    ]);
+    two(out, m, b'-');
+    two(out, d, b'T');
+    two(out, secs / 3600, b':');
+    two(out, secs / 60 % 60, b':');
+    two(out, secs % 60, b'.');
+    out.extend_from_slice(&[
+        b'0' + (milli / 100) as u8,
+        b'0' + (milli / 10 % 10) as u8,
+        b'0' + (milli % 10) as u8,
+        b'Z',
+    ]);
+}
+
+/// Year, month, day of a day count since 1970-01-01 (proleptic Gregorian;
+/// Howard Hinnant's `civil_from_days`), for days ≥ 0.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + (m <= 2) as i64;
+    (y, m, d)
 }
 
 /// Seconds with millisecond precision, as text (`3600.5`).
 pub fn seconds(ms: i64) -> String {
-    let s = format!("{:.3}", ms as f64 / 1000.0);
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+    let mut out = Vec::with_capacity(24);
+    write_seconds(&mut out, ms);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends [`seconds`] to `out` without allocating.
+pub fn write_seconds(out: &mut Vec<u8>, ms: i64) {
+    // In integers while the f64 quotient (within half an ulp, < 0.0005 s
+    // below 2^43 s) rounds back to the same milliseconds; past 10^15 ms
+    // (31,700 years) the float formatting is kept, its rounding and all.
+    if ms.unsigned_abs() >= 1_000_000_000_000_000 {
+        let s = format!("{:.3}", ms as f64 / 1000.0);
+        out.extend_from_slice(s.trim_end_matches('0').trim_end_matches('.').as_bytes());
+        return;
+    }
+    let abs = ms.unsigned_abs();
+    if ms < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(itoa::Buffer::new().format(abs / 1000).as_bytes());
+    let mut frac = abs % 1000;
+    if frac > 0 {
+        out.push(b'.');
+        let mut digits = 3;
+        while frac.is_multiple_of(10) {
+            frac /= 10;
+            digits -= 1;
+        }
+        let mut b = [b'0'; 3];
+        for i in (0..digits).rev() {
+            b[i] = b'0' + (frac % 10) as u8;
+            frac /= 10;
+        }
+        out.extend_from_slice(&b[..digits]);
+    }
 }
 
 /// Parses a size: an integer number of bytes, or a number with a unit:
@@ -103,6 +192,48 @@ fn time_ms(s: &str) -> Result<i64, String> {
 
 #[cfg(test)]
 mod tests {
+    /// The fixed formatters write what the general ones (jiff, f64) wrote.
+    #[test]
+    fn fixed_formatters_match_the_general_ones() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut values: Vec<i64> = vec![
+            0,
+            1,
+            -1,
+            999,
+            1000,
+            -1000,
+            86_399_999,
+            951_782_400_000,
+            253_402_300_799_999,
+            253_402_300_800_000,
+            -62_135_596_800_000,
+            999_999_999_999_999,
+            1_000_000_000_000_000,
+            i64::MAX,
+            i64::MIN,
+            1 << 53,
+            -(1 << 53),
+        ];
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Every scale, from milliseconds to the ends of i64.
+            values.push((x as i64) >> (x % 64));
+        }
+        for ms in values {
+            let want = match jiff::Timestamp::from_millisecond(ms) {
+                Ok(t) => t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                Err(_) => ms.to_string(),
+            };
+            assert_eq!(rfc3339_ms(ms), want, "{ms}");
+            let s = format!("{:.3}", ms as f64 / 1000.0);
+            let want = s.trim_end_matches('0').trim_end_matches('.');
+            assert_eq!(seconds(ms), want, "{ms}");
+        }
+    }
+
     use super::*;
 
     #[test]

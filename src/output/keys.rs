@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::escape::escape;
 use crate::memory::Approx;
 use crate::scan::KeyFacts;
-use crate::units::{rfc3339_ms, seconds};
+use crate::units::{rfc3339_ms, write_rfc3339_ms, write_seconds};
 
 /// redis-rdb-tools' memory CSV columns, then rdbscope's.
 pub const CSV_HEADER: [&str; 17] = [
@@ -48,7 +48,7 @@ pub fn write_csv_header<W: Write>(out: &mut W) -> std::io::Result<()> {
 /// doubled; `\n` ends a row). Built by hand into a reused buffer: the
 /// crate's per-field state machine was 40 % of `keys` on small keys, and
 /// most fields here are numbers. `tests` compares the two on hostile text.
-pub fn write_csv_row<W: Write>(
+pub fn write_csv_row<W: Write + ?Sized>(
     out: &mut W,
     row: &mut Vec<u8>,
     r: &KeyFacts<'_>,
@@ -74,14 +74,15 @@ pub fn write_csv_row<W: Write>(
     text(row, r.encoding.as_bytes());
     int(row, Some(r.elements));
     int(row, r.largest_element);
-    text(
-        row,
-        r.expire_at_ms
-            .map(rfc3339_ms)
-            .unwrap_or_default()
-            .as_bytes(),
-    );
-    text(row, r.ttl_ms().map(seconds).unwrap_or_default().as_bytes());
+    // Digits and punctuation: never quoted.
+    if let Some(at) = r.expire_at_ms {
+        write_rfc3339_ms(row, at);
+    }
+    row.push(b',');
+    if let Some(ttl) = r.ttl_ms() {
+        write_seconds(row, ttl);
+    }
+    row.push(b',');
     int(row, r.idle_s);
     int(row, r.lfu_freq.map(u64::from));
     int(row, Some(r.rdb_bytes));
@@ -114,7 +115,7 @@ fn csv_field(row: &mut Vec<u8>, v: &[u8]) {
     row.push(b'"');
 }
 
-pub fn json_line<W: Write>(
+pub fn json_line<W: Write + ?Sized>(
     out: &mut W,
     r: &KeyFacts<'_>,
     profile: &str,
