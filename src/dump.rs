@@ -15,47 +15,99 @@ use crate::input::Feed;
 use crate::memory::TargetChoice;
 use crate::rdb::stream::{Group, Idmp, StreamId, StreamMeta};
 use crate::rdb::{ArrayElem, Elem, KeyRecord, ModuleValue, Scratch, ValueType, ValueVisitor};
-use crate::scan::Scanner;
+use crate::scan::ordered::{self, Consumer, Hooks, Out, Plan, Sink};
+use crate::scan::parallel::Batch;
 
-/// Writes every key of `data` as JSON lines to `out`; returns the number
-/// of keys. Keys before a decoding error (or a checksum mismatch, found at
-/// the end) are written before the error is returned. `progress` hears the
-/// offset reached now and then; `warn` hears about values the server would
-/// refuse (duplicate hash fields, set or zset members: written once) and
-/// the scan's warnings about the file.
-pub fn dump<'a, W: Write>(
+/// Writes every key of `data` as JSON lines to `out`, in file order, on
+/// `threads` workers (0: one per core); returns the number of keys. Keys
+/// before a decoding error (or a checksum mismatch, found at the end) are
+/// written before the error is returned. `progress` hears the offset
+/// reached now and then; `warn` hears about values the server would refuse
+/// (duplicate hash fields, set or zset members: written once) and the
+/// scan's warnings about the file.
+pub fn dump<'a>(
     data: impl Into<Feed<'a>>,
-    out: &mut W,
+    out: &mut dyn Write,
+    threads: usize,
     progress: &dyn Fn(u64),
     warn: &mut dyn FnMut(String),
 ) -> crate::Result<u64> {
-    let mut s = Scanner::from_feed(data.into(), &TargetChoice::default())?;
-    let mut scratch = Scratch::default();
-    let mut v = JsonValue::new(out);
-    let mut line = Vec::with_capacity(256);
-    let mut n = 0;
-    while let Some(k) = s.next_key()? {
-        if n & 4095 == 0 {
-            progress(s.offset());
+    let mut hooks = Hooks {
+        first_rows: &mut |_| {},
+        note: warn,
+    };
+    let (facts, n) = ordered::run(
+        data.into(),
+        Plan {
+            choice: &TargetChoice::default(),
+            threads,
+            inline_bytes: INLINE_BYTES,
+        },
+        progress,
+        &Lines,
+        &mut hooks,
+        out,
+    )?;
+    // What the scan noticed (bytes after the checksum, odd AUX fields...).
+    for w in facts.warnings {
+        (hooks.note)(w);
+    }
+    Ok(n)
+}
+
+/// Values this large in the dump are written by the writing thread
+/// straight to the output (streamed), not into a worker's buffer.
+const INLINE_BYTES: u64 = 1 << 20;
+
+/// The JSON lines of a batch.
+struct Lines;
+
+impl<'a> Consumer<'a> for Lines {
+    type State = (Scratch, Vec<u8>);
+
+    fn state(&self) -> Self::State {
+        Default::default()
+    }
+
+    fn batch(&self, st: &mut Self::State, b: &Batch<'a>, out: &mut Out<'_>) -> crate::Result<()> {
+        let (scratch, line) = st;
+        let r = match &mut out.w {
+            Sink::Buffer(buf) => {
+                let (r, good) = lines(b, scratch, line, &mut **buf, &mut out.notes, |v| v.len());
+                // A key that fails leaves no half line behind.
+                buf.truncate(good);
+                r
+            }
+            Sink::Writer(w) => lines(b, scratch, line, &mut **w, &mut out.notes, |_| 0).0,
+        };
+        // A worker keeps its buffers for the next batch, not a huge value's.
+        scratch.shrink(INLINE_BYTES as usize);
+        line.shrink_to(INLINE_BYTES as usize);
+        out.rows += r.as_ref().map_or_else(|e| e.1, |n| *n);
+        r.map(|_| ()).map_err(|e| e.0)
+    }
+}
+
+/// Writes the JSON lines of a batch's keys to `w`. Returns the keys
+/// written, or the error with the keys written before it; and the length
+/// (`len`) of `w` after the last whole line.
+fn lines<W: Write + ?Sized>(
+    b: &Batch<'_>,
+    scratch: &mut Scratch,
+    line: &mut Vec<u8>,
+    w: &mut W,
+    notes: &mut Vec<String>,
+    len: impl Fn(&W) -> usize,
+) -> (std::result::Result<u64, (crate::Error, u64)>, usize) {
+    let mut v = JsonValue::new(w);
+    let mut good = len(v.out);
+    for (n, k) in b.records.iter().enumerate() {
+        if let Err(e) = key_line(k, &b.templates, scratch, line, &mut v) {
+            return (Err((e, n as u64)), good);
         }
-        v.reset(k.value_type);
-        if matches!(k.value_type, ValueType::Stream | ValueType::Module) {
-            // Assembled first: the header comes from the end of the value,
-            // a module's type name from its id.
-            k.decode(s.templates(), &mut scratch, &mut v)?;
-            write_head(&k, v.module.as_ref(), &mut *v.out)?;
-            line.clear();
-            v.write(&mut line);
-            v.out.write_all(&line)?;
-        } else {
-            write_head(&k, None, &mut *v.out)?;
-            v.open()?;
-            k.decode(s.templates(), &mut scratch, &mut v)?;
-            v.close()?;
-        }
-        v.out.write_all(b"}\n")?;
+        good = len(v.out);
         if v.duplicates > 0 {
-            warn(format!(
+            notes.push(format!(
                 "db {} key \"{}\": {} duplicate {} left out (the server would refuse this value)",
                 k.db,
                 k.key_text(),
@@ -66,13 +118,35 @@ pub fn dump<'a, W: Write>(
                 }
             ));
         }
-        n += 1;
     }
-    // What the scan noticed (bytes after the checksum, odd AUX fields...).
-    for w in &s.facts().warnings {
-        warn(w.clone());
+    (Ok(b.records.len() as u64), good)
+}
+
+/// One key's JSON line.
+fn key_line<W: Write + ?Sized>(
+    k: &KeyRecord<'_>,
+    templates: &crate::rdb::Templates,
+    scratch: &mut Scratch,
+    line: &mut Vec<u8>,
+    v: &mut JsonValue<'_, W>,
+) -> crate::Result<()> {
+    v.reset(k.value_type);
+    if matches!(k.value_type, ValueType::Stream | ValueType::Module) {
+        // Assembled first: the header comes from the end of the value,
+        // a module's type name from its id.
+        k.decode(templates, scratch, v)?;
+        write_head(k, v.module.as_ref(), &mut *v.out)?;
+        line.clear();
+        v.write(line);
+        v.out.write_all(line)?;
+    } else {
+        write_head(k, None, &mut *v.out)?;
+        v.open()?;
+        k.decode(templates, scratch, v)?;
+        v.close()?;
     }
-    Ok(n)
+    v.out.write_all(b"}\n")?;
+    Ok(())
 }
 
 /// Appends `s` (raw bytes) as a JSON string, escaped by the one rule.
@@ -148,8 +222,8 @@ fn ids(out: &mut Vec<u8>, ids: &[StreamId]) {
 /// sets, zsets, hashes and arrays go to the writer as they are decoded
 /// (`streaming`); streams and module values are assembled first (their
 /// header is known only at their end).
-struct JsonValue<'o> {
-    out: &'o mut dyn Write,
+struct JsonValue<'o, W: Write + ?Sized> {
+    out: &'o mut W,
     /// The first write error while streaming.
     err: std::io::Result<()>,
     streaming: bool,
@@ -189,8 +263,8 @@ fn reset_set<T>(s: &mut foldhash::HashSet<T>) {
     }
 }
 
-impl<'o> JsonValue<'o> {
-    fn new(out: &'o mut dyn Write) -> Self {
+impl<'o, W: Write + ?Sized> JsonValue<'o, W> {
+    fn new(out: &'o mut W) -> Self {
         JsonValue {
             out,
             err: Ok(()),
@@ -377,7 +451,7 @@ impl<'o> JsonValue<'o> {
     }
 }
 
-impl ValueVisitor for JsonValue<'_> {
+impl<W: Write + ?Sized> ValueVisitor for JsonValue<'_, W> {
     fn string(&mut self, value: Elem<'_>) {
         match value {
             // Escaped straight to the writer, a piece at a time.
@@ -536,10 +610,10 @@ impl ValueVisitor for JsonValue<'_> {
 
 /// Writes the start of one key's JSON line, up to its value; the key
 /// is escaped straight to the writer.
-fn write_head(
+fn write_head<W: Write + ?Sized>(
     k: &KeyRecord<'_>,
     module: Option<&ModuleValue>,
-    out: &mut dyn Write,
+    out: &mut W,
 ) -> crate::Result<()> {
     let key = k.key.to_vec()?;
     write!(out, "{{\"db\":{},\"key\":", k.db)?;
@@ -580,7 +654,11 @@ mod tests {
         s.extend(0..100_000u128);
         reset_set(&mut s);
         assert!(s.is_empty());
-        assert_eq!(s.capacity(), 0, "a big value's table must not stay for the next key");
+        assert_eq!(
+            s.capacity(),
+            0,
+            "a big value's table must not stay for the next key"
+        );
         s.extend(0..10u128);
         let small = s.capacity();
         reset_set(&mut s);

@@ -1,9 +1,12 @@
 //! `keys`: one row per key with its estimated memory on the target server,
-//! in file order.
+//! in file order, on all cores ([`crate::scan::ordered`]).
+
+use std::io::Write;
 
 use crate::input::Feed;
-use crate::memory::ResolvedTarget;
-use crate::scan::{KeyFacts, KeyReader, ScanOptions, Scanner};
+use crate::scan::ordered::{self, Consumer, Hooks, Out, Plan};
+use crate::scan::parallel::Batch;
+use crate::scan::{KeyFacts, KeyReader, ScanOptions};
 
 /// Facts about the scanned dump.
 #[derive(Clone, Debug, Default)]
@@ -13,45 +16,75 @@ pub struct KeysSummary {
     pub rows: u64,
 }
 
-/// Reads every key of `data` in file order, estimates those the filter
-/// accepts and hands each, with the target it was estimated for, to `row`.
-/// Rows before a decoding error are handed out before it is returned.
-/// `progress` hears the offset reached now and then.
-pub fn scan<'a, F>(
+/// Writes one accepted key's row: the facts, the target's profile name,
+/// a scratch buffer and the output.
+pub trait RowWriter:
+    Fn(&KeyFacts<'_>, &str, &mut Vec<u8>, &mut dyn Write) -> std::io::Result<()> + Sync
+{
+}
+impl<F> RowWriter for F where
+    F: Fn(&KeyFacts<'_>, &str, &mut Vec<u8>, &mut dyn Write) -> std::io::Result<()> + Sync
+{
+}
+
+struct Rows<'o, R> {
+    opts: &'o ScanOptions,
+    row: R,
+}
+
+impl<'a, R: RowWriter> Consumer<'a> for Rows<'_, R> {
+    type State = (KeyReader, Vec<u8>);
+
+    fn state(&self) -> Self::State {
+        Default::default()
+    }
+
+    fn batch(&self, st: &mut Self::State, b: &Batch<'a>, out: &mut Out<'_>) -> crate::Result<()> {
+        let (reader, scratch) = st;
+        let profile = b.target.target.describe();
+        for rec in &b.records {
+            let written = reader.read(
+                rec,
+                &b.target.target,
+                &b.templates,
+                (&self.opts.filter, self.opts.detail),
+                b.ctime_ms,
+                |f| (self.row)(f, &profile, scratch, out.w.write()),
+            )?;
+            if let Some(w) = written {
+                w?;
+                out.rows += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads every key of `data`, estimates those the filter accepts and
+/// writes a row for each with `row` into `w`, in file order, on `threads`
+/// workers (0: one per core). Rows before a decoding error are written
+/// before it is returned. `progress` hears the offset reached now and then.
+pub fn scan<'a>(
     data: impl Into<Feed<'a>>,
     opts: &ScanOptions,
+    threads: usize,
     progress: &dyn Fn(u64),
-    mut row: F,
-) -> crate::Result<KeysSummary>
-where
-    F: FnMut(&KeyFacts<'_>, &ResolvedTarget) -> std::io::Result<()>,
-{
-    let mut s = Scanner::from_feed(data.into(), &opts.choice)?;
-    let mut reader = KeyReader::default();
-    let mut rows = 0;
-    while let Some(k) = s.next_key()? {
-        if s.facts().key_records & 4095 == 0 {
-            progress(s.offset());
-        }
-        // Resolved at the first key: always there once a key was read.
-        let Some(target) = s.resolved_target() else {
-            continue;
-        };
-        let written = reader.read(
-            &k,
-            &target.target,
-            s.templates(),
-            (&opts.filter, opts.detail),
-            s.facts().ctime_ms,
-            |f| row(f, target),
-        )?;
-        if let Some(w) = written {
-            w?;
-            rows += 1;
-        }
-    }
-    Ok(KeysSummary {
-        facts: s.finish(),
-        rows,
-    })
+    hooks: &mut Hooks<'_>,
+    row: impl RowWriter,
+    w: &mut dyn Write,
+) -> crate::Result<KeysSummary> {
+    let c = Rows { opts, row };
+    let (facts, rows) = ordered::run(
+        data.into(),
+        Plan {
+            choice: &opts.choice,
+            threads,
+            inline_bytes: u64::MAX,
+        },
+        progress,
+        &c,
+        hooks,
+        w,
+    )?;
+    Ok(KeysSummary { facts, rows })
 }

@@ -28,7 +28,7 @@ fn decode_all(data: &[u8]) {
             data.len()
         );
     }
-    let _ = rdbscope::dump::dump(data, &mut std::io::sink(), &|_| {}, &mut |_| {});
+    let _ = rdbscope::dump::dump(data, &mut std::io::sink(), 1, &|_| {}, &mut |_| {});
 }
 
 #[test]

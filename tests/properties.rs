@@ -33,7 +33,7 @@ proptest! {
         if let Some(e) = v.error {
             prop_assert!(e.offset <= data.len() as u64);
         }
-        let _ = rdbscope::dump::dump(&data, &mut std::io::sink(), &|_| {}, &mut |_| {});
+        let _ = rdbscope::dump::dump(&data, &mut std::io::sink(), 1, &|_| {}, &mut |_| {});
     }
 
     #[test]
@@ -59,8 +59,8 @@ fn dump_is_deterministic() {
     let data = fixture("everything.rdb");
     let mut a = Vec::new();
     let mut b = Vec::new();
-    rdbscope::dump::dump(&data, &mut a, &|_| {}, &mut |_| {}).unwrap();
-    rdbscope::dump::dump(&data, &mut b, &|_| {}, &mut |_| {}).unwrap();
+    rdbscope::dump::dump(&data, &mut a, 1, &|_| {}, &mut |_| {}).unwrap();
+    rdbscope::dump::dump(&data, &mut b, 4, &|_| {}, &mut |_| {}).unwrap();
     assert_eq!(a, b);
     assert!(a.len() > 10_000);
 }

@@ -12,6 +12,7 @@ mod hostile_regress;
 mod keys;
 mod memory;
 mod one_scan;
+mod ordered;
 mod planted;
 mod properties;
 mod report_errors;

@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 
 fn run(data: &[u8]) {
     let _ = rdbscope::verify::verify(data);
-    let _ = rdbscope::dump::dump(data, &mut std::io::sink(), &|_| {}, &mut |_| {});
+    let _ = rdbscope::dump::dump(data, &mut std::io::sink(), 1, &|_| {}, &mut |_| {});
 }
 
 fuzz_target!(|data: &[u8]| {

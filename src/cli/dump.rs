@@ -45,6 +45,8 @@ pub struct Args {
     /// No progress bar (shown on stderr with -o when it is a terminal).
     #[arg(long)]
     quiet: bool,
+    #[command(flatten)]
+    threads: super::scan::Threads,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -60,7 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 super::say(format!("{file}: warning: {w}"));
             }
         };
-        let r = rdbscope::dump::dump(data, &mut out, progress, &mut warn);
+        let r = rdbscope::dump::dump(data, &mut out, args.threads.threads, progress, &mut warn);
         if warned > 100 {
             super::say(format!("{file}: {} more warnings", warned - 100));
         }

@@ -5,8 +5,10 @@ use std::io::Write;
 use clap::ValueEnum;
 use rdbscope::memory::Detail;
 use rdbscope::output::keys::{json_line, write_csv_header, write_csv_row};
-use rdbscope::scan::ScanOptions;
+use rdbscope::scan::ordered::Hooks;
+use rdbscope::scan::{KeyFacts, ScanOptions};
 
+use super::scan::Threads;
 use super::shared::{FilterArgs, Inputs, TargetArgs};
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -56,6 +58,8 @@ pub struct Args {
     #[arg(long)]
     quiet: bool,
     #[command(flatten)]
+    threads: Threads,
+    #[command(flatten)]
     filter: FilterArgs,
     #[command(flatten)]
     target: TargetArgs,
@@ -67,43 +71,49 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         filter: args.filter.build()?,
         detail: Detail::Elements,
     };
-    let out = super::shared::output(args.output.as_deref(), &args.files)?;
-    let mut csv = None;
-    let mut jsonl = None;
-    let mut row = Vec::new();
-    match args.format {
-        Format::Csv => {
-            let mut w = out;
-            write_csv_header(&mut w)?;
-            csv = Some(w);
-        }
-        Format::Jsonl => jsonl = Some(out),
+    let mut out = super::shared::output(args.output.as_deref(), &args.files)?;
+    let csv = matches!(args.format, Format::Csv);
+    if csv {
+        write_csv_header(&mut out)?;
     }
     let mut seen_dbs = Vec::new();
     let mut inputs = Inputs::new(args.output.is_some() && !args.quiet);
     let ok = inputs.each(&args.files, |file, data, progress| {
-        // The target is resolved at the first key and does not change.
-        let mut profile: Option<String> = None;
-        let mut rows = 0u64;
-        let sum = rdbscope::keys::scan(data, &opts, progress, |item, t| {
-            let profile = profile.get_or_insert_with(|| {
-                let profile = t.target.describe();
-                super::say(format!("{file}: memory profile {profile} ({})", t.reason));
-                if let Some(w) = &t.warning {
-                    super::say(format!("{file}: warning: {w}"));
-                }
-                profile
-            });
-            if let Some(w) = csv.as_mut() {
-                write_csv_row(w, &mut row, item, profile, file)?;
+        let mut first_rows = |t: &rdbscope::memory::ResolvedTarget| {
+            super::say(format!(
+                "{file}: memory profile {} ({})",
+                t.target.describe(),
+                t.reason
+            ));
+            if let Some(w) = &t.warning {
+                super::say(format!("{file}: warning: {w}"));
             }
-            if let Some(w) = jsonl.as_mut() {
-                json_line(w, item, profile, file)?;
+        };
+        let mut note = |n: String| super::say(format!("{file}: warning: {n}"));
+        let mut hooks = Hooks {
+            first_rows: &mut first_rows,
+            note: &mut note,
+        };
+        let row = |item: &KeyFacts<'_>, profile: &str, buf: &mut Vec<u8>, w: &mut dyn Write| {
+            if csv {
+                write_csv_row(w, buf, item, profile, file)
+            } else {
+                json_line(w, item, profile, file)
             }
-            rows += 1;
-            Ok(())
-        })?;
-        if rows == 0 && sum.facts.key_records > 0 {
+        };
+        let sum = rdbscope::keys::scan(
+            data,
+            &opts,
+            args.threads.threads,
+            progress,
+            &mut hooks,
+            row,
+            &mut out,
+        );
+        // The rows before an error are written before it is reported.
+        out.flush()?;
+        let sum = sum?;
+        if sum.rows == 0 && sum.facts.key_records > 0 {
             super::say(format!(
                 "{file}: none of its {} keys matched the filters",
                 sum.facts.key_records
@@ -115,12 +125,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         seen_dbs.extend(&sum.facts.dbs);
         Ok(())
     })?;
-    if let Some(mut w) = csv {
-        w.flush()?;
-    }
-    if let Some(mut w) = jsonl {
-        w.flush()?;
-    }
+    out.flush()?;
     args.filter.warn_unmatched_dbs(&seen_dbs);
     Ok(if ok {
         super::EXIT_OK

@@ -20,6 +20,16 @@ pub enum Format {
     Json,
 }
 
+/// `--threads`, as every command that decodes on all cores takes it.
+#[derive(clap::Args, Clone, Copy)]
+pub struct Threads {
+    /// Worker threads, at most 1024; 0 (the default) is one per core. The
+    /// output is the same for any value.
+    #[arg(long, default_value_t = 0, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1024))]
+    pub threads: usize,
+}
+
 /// Everything but the files.
 #[derive(clap::Args)]
 pub struct ScanOpts {
@@ -29,11 +39,8 @@ pub struct ScanOpts {
     /// Write to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<String>,
-    /// Worker threads, at most 1024; 0 (the default) is one per core. The
-    /// output is the same for any value.
-    #[arg(long, default_value_t = 0, value_name = "N",
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1024))]
-    pub threads: usize,
+    #[command(flatten)]
+    pub threads: Threads,
     /// No progress bar (it is shown on stderr only when it is a terminal).
     #[arg(long)]
     pub quiet: bool,
@@ -154,7 +161,7 @@ impl ScanOpts {
                 sections,
                 doctor: Default::default(),
             },
-            threads: self.threads,
+            threads: self.threads.threads,
             made_with,
         })
     }

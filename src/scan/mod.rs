@@ -20,6 +20,7 @@ pub mod accumulate;
 pub mod facts;
 pub mod filter;
 pub mod key;
+pub mod ordered;
 pub mod parallel;
 
 use std::sync::Arc;
@@ -174,6 +175,11 @@ impl<'a> Scanner<'a> {
     /// Hash templates registered so far: what decoding the last key needs.
     pub fn templates(&self) -> &Templates {
         self.p.templates()
+    }
+
+    /// What the LZF strings framed so far declare they inflate to.
+    pub(crate) fn lzf_declared(&self) -> u64 {
+        self.p.lzf_declared()
     }
 
     /// Offset of the next byte to read.

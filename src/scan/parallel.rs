@@ -14,11 +14,16 @@ use crate::memory::{Detail, ResolvedTarget};
 use crate::rdb::{self, KeyRecord, Templates};
 
 /// Records handed to a worker together, with what decoding them needs.
-struct Batch<'a> {
-    records: Vec<KeyRecord<'a>>,
-    templates: Templates,
-    target: Arc<ResolvedTarget>,
-    ctime_ms: Option<i64>,
+pub struct Batch<'a> {
+    pub records: Vec<KeyRecord<'a>>,
+    pub templates: Templates,
+    pub target: Arc<ResolvedTarget>,
+    pub ctime_ms: Option<i64>,
+    /// Offset after the last record.
+    pub end: u64,
+    /// One record alone whose value's bytes, with what its LZF strings
+    /// inflate to, reach the batcher's `inline_bytes`.
+    pub inline: bool,
 }
 
 const BATCH_RECORDS: usize = 2048;
@@ -30,18 +35,34 @@ const CHECKPOINT_SPACING: u64 = 1 << 20;
 /// A batch never spans a `HASH_TEMPLATE` record: its records are decoded
 /// with the templates registered before its first record, so a template
 /// that is registered (or redefined) mid-file starts a new batch.
-struct Batcher<'a, 'p> {
-    s: Scanner<'a>,
+pub(crate) struct Batcher<'a, 'p> {
+    pub(crate) s: Scanner<'a>,
     checkpoints: Vec<ScanCheckpoint>,
-    /// A record read after a template change, for the next batch.
-    carry: Option<KeyRecord<'a>>,
-    error: Option<rdb::Error>,
+    /// A record read after a template change (or a big one), for the next
+    /// batch, with its weight.
+    carry: Option<(KeyRecord<'a>, u64)>,
+    pub(crate) error: Option<rdb::Error>,
     progress: Option<&'p (dyn Fn(u64) + Sync)>,
     done: bool,
+    /// A record whose value takes this many bytes or more gets a batch of
+    /// its own (see [`Batch::is_inline`]).
+    pub(crate) inline_bytes: u64,
 }
 
-impl<'a> Batcher<'a, '_> {
-    fn next_batch(&mut self) -> Option<Batch<'a>> {
+impl<'a, 'p> Batcher<'a, 'p> {
+    pub(crate) fn new(s: Scanner<'a>, progress: Option<&'p (dyn Fn(u64) + Sync)>) -> Self {
+        Batcher {
+            s,
+            checkpoints: Vec::new(),
+            carry: None,
+            error: None,
+            progress,
+            done: false,
+            inline_bytes: u64::MAX,
+        }
+    }
+
+    pub(crate) fn next_batch(&mut self) -> Option<Batch<'a>> {
         if self.done && self.carry.is_none() {
             return None;
         }
@@ -59,11 +80,19 @@ impl<'a> Batcher<'a, '_> {
         }
         // Templates as of the first record, with the registration count.
         let mut templates: Option<(u64, Templates)> = None;
+        let mut inline = false;
         loop {
-            let k = match self.carry.take() {
+            let lzf = self.s.lzf_declared();
+            let (k, weight) = match self.carry.take() {
                 Some(k) => k,
                 None => match self.s.next_key() {
-                    Ok(Some(k)) => k,
+                    // What decoding it may hold: its bytes and what its LZF
+                    // strings inflate to.
+                    Ok(Some(k)) => {
+                        let w = (k.value.len() as u64)
+                            .saturating_add(self.s.lzf_declared().saturating_sub(lzf));
+                        (k, w)
+                    }
                     Ok(None) => {
                         self.done = true;
                         break;
@@ -79,10 +108,20 @@ impl<'a> Batcher<'a, '_> {
             match &templates {
                 None => templates = Some((registered, self.s.templates().clone())),
                 Some((n, _)) if *n != registered => {
-                    self.carry = Some(k);
+                    self.carry = Some((k, weight));
                     break;
                 }
                 Some(_) => {}
+            }
+            if weight >= self.inline_bytes {
+                // Alone in its batch.
+                if records.is_empty() {
+                    records.push(k);
+                    inline = true;
+                } else {
+                    self.carry = Some((k, weight));
+                }
+                break;
             }
             records.push(k);
             if records.len() >= BATCH_RECORDS || self.s.offset() - start >= BATCH_BYTES {
@@ -98,6 +137,8 @@ impl<'a> Batcher<'a, '_> {
             templates,
             target: self.s.target().clone(),
             ctime_ms: self.s.facts().ctime_ms,
+            end: self.s.offset(),
+            inline,
         })
     }
 }
@@ -195,14 +236,10 @@ where
     I: Fn() -> A + Sync + Send,
 {
     let init = &init;
-    let batcher = Mutex::new(Batcher {
-        s: Scanner::from_feed(data, &opts.choice)?,
-        checkpoints: Vec::new(),
-        carry: None,
-        error: None,
+    let batcher = Mutex::new(Batcher::new(
+        Scanner::from_feed(data, &opts.choice)?,
         progress,
-        done: false,
-    });
+    ));
     let batches = std::iter::from_fn(|| batcher.lock().ok()?.next_batch());
     let new_worker = || Worker {
         acc: init(),

@@ -1,0 +1,121 @@
+//! `keys` and `dump` on several threads write exactly what one thread
+//! writes: the same bytes in file order, the same warnings in the same
+//! order, and on a damaged dump the same rows before the same error.
+
+use std::path::{Path, PathBuf};
+
+use crate::builder::*;
+use crate::util::*;
+
+const CTIME_S: i64 = 1_700_000_000;
+
+/// Enough keys for dozens of batches: strings, listpack hashes (some with
+/// a duplicate field, which `dump` warns about), sets and lists, in two
+/// dbs, with TTLs, plus one string of 3 MiB (written by the writing thread
+/// itself). `damage` garbles one listpack hash about two thirds in.
+fn many_batches(dir: &Path, name: &str, damage: bool) -> PathBuf {
+    let mut r = Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .aux("ctime", &CTIME_S.to_string());
+    let n = 30_000u64;
+    for db in 0..2u64 {
+        r = r.select_db(db);
+        for i in 0..n {
+            if i % 7 == 0 {
+                r = r.expire_ms(CTIME_S * 1000 + (i as i64) * 1000);
+            }
+            let key = format!("k:{db}:{i}");
+            r = match i % 5 {
+                0 | 1 => r.key(
+                    T_STRING,
+                    key.as_bytes(),
+                    v_string(format!("v{i}").as_bytes()),
+                ),
+                2 => {
+                    // Every 97th hash repeats its first field.
+                    let dup = if i % 97 == 2 { "f0" } else { "f1" };
+                    let mut lp = listpack(&[
+                        Elem::Str(b"f0".to_vec()),
+                        Elem::Int(i as i64),
+                        Elem::Str(dup.as_bytes().to_vec()),
+                        Elem::Str(b"x".to_vec()),
+                    ]);
+                    if damage && db == 1 && i == 20_002 {
+                        // A total length that disagrees with the bytes.
+                        lp[0] ^= 0x40;
+                    }
+                    r.key(T_HASH_LISTPACK, key.as_bytes(), v_blob(&lp))
+                }
+                3 => r.key(T_SET, key.as_bytes(), v_list(&[b"a", b"b", b"c"])),
+                _ => r.key(T_LIST, key.as_bytes(), v_list(&[b"x", b"y"])),
+            };
+            if db == 0 && i == n / 2 {
+                r = r.key(T_STRING, b"huge", v_string(&vec![b'h'; 3 << 20]));
+            }
+        }
+    }
+    write(dir, name, &r.finish(true))
+}
+
+fn same_for_every_thread_count(args: &[&str], file: &Path, want_code: i32) {
+    let run_with = |t: &str| {
+        let mut a: Vec<&str> = args.to_vec();
+        a.push(p(file));
+        a.extend(["--threads", t]);
+        run(&a)
+    };
+    let one = run_with("1");
+    assert_eq!(exit_code(&one), want_code, "{}", describe(&one));
+    assert!(one.stdout.len() > 1_000_000, "{args:?}: too little output");
+    for t in ["2", "3", "8"] {
+        let o = run_with(t);
+        assert_eq!(exit_code(&o), want_code, "--threads {t}: {}", describe(&o));
+        assert!(
+            o.stdout == one.stdout,
+            "{args:?} --threads {t}: stdout differs"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&o.stderr),
+            String::from_utf8_lossy(&one.stderr),
+            "{args:?} --threads {t}: stderr differs"
+        );
+    }
+}
+
+#[test]
+fn keys_and_dump_write_the_same_bytes_on_any_number_of_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = many_batches(dir.path(), "many.rdb", false);
+    same_for_every_thread_count(&["dump"], &f, 0);
+    same_for_every_thread_count(&["keys"], &f, 0);
+    same_for_every_thread_count(&["keys", "--format", "jsonl"], &f, 0);
+    same_for_every_thread_count(&["keys", "--type", "hash"], &f, 0);
+    // Every key once, in file order, the huge one included.
+    let o = run(["dump", p(&f), "--threads", "4"]);
+    let lines = json_lines(&o);
+    assert_eq!(lines.len(), 60_001);
+    assert_eq!(lines[0]["key"], "k:0:0");
+    assert_eq!(lines[15_001]["key"], "huge");
+    assert_eq!(lines[15_001]["value"].as_str().unwrap().len(), 3 << 20);
+    assert_eq!(lines[60_000]["key"], "k:1:29999");
+    // 2 dbs × the hashes with a duplicate field, each warned about once.
+    let dups = (0..30_000u64).filter(|i| i % 5 == 2 && i % 97 == 2).count();
+    let warned = String::from_utf8_lossy(&o.stderr)
+        .matches("duplicate fields")
+        .count();
+    assert_eq!(warned, (2 * dups).min(100));
+}
+
+#[test]
+fn a_damaged_dump_stops_every_thread_count_after_the_same_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = many_batches(dir.path(), "damaged.rdb", true);
+    same_for_every_thread_count(&["dump"], &f, 2);
+    same_for_every_thread_count(&["keys"], &f, 2);
+    // The rows stop just before the damaged key.
+    let o = run(["dump", p(&f), "--threads", "4"]);
+    let lines = json_lines(&o);
+    assert_eq!(lines.last().unwrap()["key"], "k:1:20001");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("k:1:20002"), "{err}");
+}
