@@ -9,6 +9,13 @@
 -- the stream depend only on the seed passed here, so the data set is a pure
 -- function of (seed, kind, first id, count); only the absolute TTLs (and
 -- stream consumer/PEL times, set by Redis) depend on the wall clock.
+--
+-- Profiles (gen_dump.py --profile): `mixed` runs the kinds `session` to
+-- `stream_group`; `ttl-heavy` runs the same ones, the round kinds as
+-- "ttl:<kind>" (the batch of <kind>, then ~95 % of the keys it wrote get a
+-- new expiry time from spread_at, the rest none), plus `quota_cluster` and
+-- `minute_cluster`; `many-prefix` runs `tenants`. The "ttl:" prefix changes
+-- nothing else: the keys and values are those of <kind> with the same seed.
 
 local kind = ARGV[1]
 math.randomseed(tonumber(ARGV[2]))
@@ -16,11 +23,30 @@ local start = tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 local now = tonumber(ARGV[5])
 
+local respread = false
+if kind:sub(1, 4) == 'ttl:' then kind, respread = kind:sub(5), true end
+
 local R = math.random
 local fmt = string.format
 local call = redis.call
 local concat = table.concat
 local floor = math.floor
+
+-- "ttl:<kind>": the keys the batch's commands name (their first argument)
+-- are noted, each once, in the order first written, for the expiry pass at
+-- the end. Without the prefix `call` is redis.call itself.
+local touched, touched_set
+if respread then
+  touched, touched_set = {}, {}
+  local rcall = redis.call
+  call = function(cmd, key, ...)
+    if not touched_set[key] then
+      touched_set[key] = true
+      touched[#touched + 1] = key
+    end
+    return rcall(cmd, key, ...)
+  end
+end
 
 -- Timestamps inside values count from a fixed day (2025-01-01), so values
 -- never depend on the clock; only TTLs do.
@@ -50,6 +76,26 @@ local function uuid()
 end
 local function ms(x) return fmt('%d', x) end
 local function ttl(lo, hi) return ms(now + R(lo, hi)) end
+
+-- --profile ttl-heavy: an expiry time 15 minutes to 30 days ahead, in four
+-- bands (share of the keys: time after "now"): 4 %: 15 min-1 h, 56 %:
+-- 1 h-1 day, 25 %: 1-7 days, 15 %: 7-30 days. Whole seconds plus a random
+-- ms (math.random's bounds are C ints: 30 days in ms would overflow them).
+local DAY_S = 86400
+local function spread_at()
+  local b = R(1, 100)
+  local lo, hi
+  if b <= 4 then
+    lo, hi = 900, 3600
+  elseif b <= 60 then
+    lo, hi = 3600, DAY_S
+  elseif b <= 85 then
+    lo, hi = DAY_S, 7 * DAY_S
+  else
+    lo, hi = 7 * DAY_S, 30 * DAY_S
+  end
+  return ms(now + R(lo, hi - 1) * 1000 + R(0, 999))
+end
 local function pick(a) return a[R(1, #a)] end
 local function ip10(idx)
   return fmt('10.%d.%d.%d', floor(idx / 65536) % 256, floor(idx / 256) % 256, idx % 256)
@@ -93,6 +139,165 @@ local function json_page(target)
   end
   parts[#parts + 1] = '{}]}'
   return concat(parts)
+end
+
+-- --profile many-prefix: tenant{T}:{collection}:{id}. Words for the segments
+-- that are names rather than ids (every word has a letter past `f`, so no
+-- slug is taken for a hex id).
+local ADJ = {'blue', 'silver', 'golden', 'quiet', 'rapid', 'tiny', 'giant', 'happy', 'brave', 'lucky',
+  'misty', 'sunny', 'frozen', 'wild', 'noble', 'royal', 'urban', 'cosmic', 'velvet', 'crimson',
+  'amber', 'polar', 'lunar', 'solar', 'rustic', 'modern', 'vintage', 'smart', 'swift', 'proud'}
+local NOUN = {'widget', 'gadget', 'lamp', 'chair', 'table', 'backpack', 'bottle', 'jacket', 'sneaker',
+  'watch', 'camera', 'speaker', 'monitor', 'keyboard', 'mug', 'notebook', 'pillow', 'blanket', 'helmet',
+  'kettle', 'router', 'drone', 'guitar', 'tent', 'scarf', 'wallet', 'charger', 'blender', 'tripod', 'printer'}
+local FLAGS = {'new-checkout', 'dark-mode', 'beta-search', 'ai-summary', 'bulk-export', 'sso-login',
+  'usage-billing', 'v2-dashboard', 'fast-sync', 'audit-stream', 'geo-routing', 'smart-inbox'}
+local ROUTES = {'login', 'search', 'export', 'upload', 'graphql', 'webhook', 'signup', 'password-reset'}
+local TEAM_ROLES = {'owner', 'admin', 'editor', 'viewer', 'billing', 'support', 'auditor', 'guest'}
+local PERMS = {'read', 'write', 'delete', 'invite', 'billing:read', 'billing:write', 'export', 'admin',
+  'tokens:manage', 'audit:read', 'webhooks:manage', 'sso:configure'}
+local METRICS = {'page-views', 'signups', 'logins', 'api-calls', 'downloads', 'errors', 'clicks', 'orders'}
+local FILE_STEMS = {'report', 'invoice', 'contract', 'avatar', 'logo', 'backup', 'photo', 'slides',
+  'notes', 'budget'}
+local FILE_EXTS = {'pdf', 'png', 'csv', 'jpg', 'docx', 'zip'}
+local DOMAINS = {'example.com', 'acme.io', 'mail.test', 'corp.example'}
+local TASK_STATES = {'todo', 'doing', 'review', 'done', 'blocked'}
+local WORDS = {'looks', 'good', 'to', 'me', 'please', 'check', 'the', 'latest', 'build', 'thanks',
+  'fixed', 'in', 'next', 'release', 'can', 'we', 'ship', 'this', 'today', 'nice', 'work'}
+
+local B36 = '0123456789abcdefghijklmnopqrstuvwxyz'
+local function b36(x)
+  local t = {}
+  repeat
+    local d = x % 36
+    t[#t + 1] = B36:sub(d + 1, d + 1)
+    x = floor(x / 36)
+  until x == 0
+  return string.reverse(concat(t))
+end
+-- Ids made unique by the key's global index.
+local function num(idx) return ms(idx * 10 + R(0, 9)) end
+local function tuuid(idx)
+  return fmt('%04x%04x-%04x-4%03x-%04x-%04x%08x', R(0, 65535), R(0, 65535), R(0, 65535),
+    R(0, 4095), 32768 + R(0, 16383), R(0, 65535), idx)
+end
+local function slug(idx) return fmt('%s-%s-%s', pick(ADJ), pick(NOUN), b36(idx)) end
+local function day() return fmt('2025-%02d-%02d', R(1, 12), R(1, 28)) end
+
+-- {collection, weight (of 100), writer}; a writer gets the key's prefix
+-- ("tenant{T}:{collection}:") and the global index.
+local MP_COLLS = {
+  {'users', 7, function(p, idx)
+    local first = pick(FIRST)
+    call('HSET', p .. num(idx), 'name', first .. ' ' .. pick(LAST),
+      'email', fmt('%s.%s@%s', first, b36(idx), pick(DOMAINS)), 'role', pick(ROLES),
+      'plan', pick(PLANS), 'created_at', ms(EPOCH + R(0, 31536000) * 1000))
+  end},
+  {'members', 4, function(p, idx)
+    call('SET', p .. fmt('%s.%s.%s@%s', pick(FIRST), pick(LAST), b36(idx), pick(DOMAINS)), ms(R(1, 5000000)))
+  end},
+  {'sessions', 8, function(p, idx)
+    local key, v = p .. tuuid(idx), fmt('uid=%d;role=%s;csrf=%s', R(1, 5000000), pick(ROLES), rhex(16))
+    if R(1, 10) <= 6 then call('SET', key, v, 'PXAT', ttl(30 * MIN, 24 * HOUR)) else call('SET', key, v) end
+  end},
+  {'orders', 7, function(p, idx)
+    call('SET', p .. num(idx), fmt('{"total":%d.%02d,"items":%d,"status":"%s","currency":"%s"}',
+      R(1, 999), R(0, 99), R(1, 12), pick(STATUSES), pick({'EUR', 'USD', 'GBP'})))
+  end},
+  {'invoices', 4, function(p, idx)
+    call('SET', p .. fmt('INV-%d-%07d', 2023 + R(0, 2), idx),
+      fmt('{"amount":%d.%02d,"due":"%s","paid":%s}', R(10, 9999), R(0, 99), day(), pick({'true', 'false'})))
+  end},
+  {'carts', 4, function(p, idx)
+    local a = {'HSET', p .. tuuid(idx)}
+    for j = 1, R(1, 8) do
+      a[#a + 1] = fmt('sku:%05d', R(0, 99999))
+      a[#a + 1] = ms(R(1, 5))
+    end
+    call(unpack(a))
+  end},
+  {'products', 7, function(p, idx)
+    call('SET', p .. slug(idx), fmt('{"name":"%s %s","price":%d.%02d,"stock":%d,"color":"%s"}',
+      pick(ADJ), pick(NOUN), R(1, 499), R(0, 99), R(0, 500), pick({'black', 'white', 'red', 'navy', 'olive'})))
+  end},
+  {'inventory', 4, function(p, idx)
+    call('SET', p .. 'SKU-' .. string.upper(b36(idx)), ms(R(0, 2000)))
+  end},
+  {'audit-log', 6, function(p, idx)
+    call('SET', p .. num(idx), fmt('user=%d action=%s ip=10.%d.%d.%d ok=%d', R(1, 5000000), pick(ACTIONS),
+      R(0, 255), R(0, 255), R(0, 255), R(0, 1)))
+  end},
+  {'feature-flags', 3, function(p, idx)
+    call('SET', p .. pick(FLAGS) .. ':' .. num(idx), pick({'on', 'off', 'rollout=25', 'rollout=50'}))
+  end},
+  {'api-keys', 2, function(p, idx)
+    call('HSET', p .. fmt('ak_%s_%s%s', pick({'live', 'test'}), h64(), b36(idx)),
+      'name', pick(NOUN) .. '-integration', 'scope', pick(PERMS), 'created_at', ms(EPOCH + R(0, 31536000) * 1000),
+      'last_used', ms(EPOCH + R(0, 31536000) * 1000))
+  end},
+  {'webhooks', 2, function(p, idx)
+    call('HSET', p .. 'wh_' .. pick(NOUN) .. '-' .. b36(idx), 'url', 'https://hooks.example.com/' .. h64(),
+      'secret', 'whsec_' .. h64(), 'events', pick({'order.created', 'invoice.paid', 'user.deleted', '*'}),
+      'failures', ms(R(0, 3)))
+  end},
+  {'notifications', 5, function(p, idx)
+    call('SET', p .. num(idx), fmt('{"type":"%s","from":%d,"read":%s}', pick({'like', 'follow', 'comment', 'mention'}),
+      R(1, 5000000), pick({'true', 'false'})))
+  end},
+  {'teams', 3, function(p, idx)
+    local a = {'SADD', p .. slug(idx)}
+    for j = 1, R(3, 30) do a[#a + 1] = ms(R(1, 5000000)) end
+    call(unpack(a))
+  end},
+  {'roles', 2, function(p, idx)
+    local a = {'SADD', p .. pick(TEAM_ROLES) .. '-' .. b36(idx)}
+    for j = 1, R(2, 10) do a[#a + 1] = pick(PERMS) end
+    call(unpack(a))
+  end},
+  {'tags', 3, function(p, idx)
+    local a = {'SADD', p .. pick(TAGS) .. '-' .. b36(idx)}
+    for j = 1, R(2, 20) do a[#a + 1] = ms(R(1, 100000000)) end
+    call(unpack(a))
+  end},
+  {'projects', 4, function(p, idx)
+    call('HSET', p .. slug(idx), 'name', pick(ADJ) .. ' ' .. pick(NOUN), 'owner', ms(R(1, 5000000)),
+      'status', pick({'active', 'active', 'archived', 'draft'}), 'created_at', ms(EPOCH + R(0, 31536000) * 1000))
+  end},
+  {'tasks', 4, function(p, idx)
+    call('HSET', p .. 'TASK-' .. idx, 'title', fmt('%s the %s %s', pick({'fix', 'ship', 'review', 'design', 'test'}),
+      pick(ADJ), pick(NOUN)), 'state', pick(TASK_STATES), 'assignee', ms(R(1, 5000000)), 'due', day())
+  end},
+  {'comments', 5, function(p, idx)
+    local w = {}
+    for j = 1, R(4, 30) do w[j] = pick(WORDS) end
+    call('SET', p .. tuuid(idx), concat(w, ' '))
+  end},
+  {'tickets', 3, function(p, idx)
+    call('SET', p .. 'TCK-' .. string.upper(b36(idx)), fmt('{"subject":"%s %s broken","priority":%d,"state":"%s"}',
+      pick(ADJ), pick(NOUN), R(1, 4), pick({'open', 'pending', 'solved', 'closed'})))
+  end},
+  {'uploads', 3, function(p, idx)
+    call('SET', p .. fmt('%s-%s.%s', pick(FILE_STEMS), b36(idx), pick(FILE_EXTS)),
+      fmt('{"size":%d,"sha1":"%s%s","by":%d}', R(1000, 50000000), h64(), h64(), R(1, 5000000)))
+  end},
+  {'rate-limits', 3, function(p, idx)
+    call('SET', p .. pick(ROUTES) .. ':' .. num(idx), ms(R(1, 120)), 'PXAT', ttl(10 * MIN, 2 * HOUR))
+  end},
+  {'counters', 3, function(p, idx)
+    call('SET', p .. pick(METRICS) .. '-' .. b36(idx), ms(R(0, 10000000)))
+  end},
+  {'reports', 2, function(p, idx)
+    call('SET', p .. day() .. ':' .. b36(idx), json_page(R(200, 600)))
+  end},
+  {'billing', 2, function(p, idx)
+    call('HSET', p .. 'cus_' .. h16() .. b36(idx), 'plan', pick(PLANS), 'mrr', ms(R(0, 5000)),
+      'currency', pick({'EUR', 'USD', 'GBP'}), 'status', pick({'active', 'trialing', 'past_due', 'canceled'}))
+  end},
+}
+-- Collection by R(1, 100).
+local MP_PICK = {}
+for c, e in ipairs(MP_COLLS) do
+  for _ = 1, e[2] do MP_PICK[#MP_PICK + 1] = c end
 end
 
 local created = 0
@@ -468,8 +673,55 @@ elseif kind == 'census' then
   end
   return out
 
+elseif kind == 'quota_cluster' then
+  -- --profile ttl-heavy: quota:api:{id} counters that all expire at the same
+  -- millisecond, ARGV[6] (Unix ms; a top of the hour, like a quota reset).
+  local at = ARGV[6]
+  for i = 0, n - 1 do
+    call('SET', fmt('quota:api:%d', start + i), ms(R(0, 10000)), 'PXAT', at)
+  end
+  created = n
+
+elseif kind == 'minute_cluster' then
+  -- --profile ttl-heavy: ARGV[7]:{uuid} tokens that all expire within the
+  -- minute starting at ARGV[6] (Unix ms), spread evenly over its 60 seconds,
+  -- so that no single second of it stands out.
+  local at, prefix = tonumber(ARGV[6]), ARGV[7]
+  for i = 0, n - 1 do
+    call('SET', prefix .. ':' .. uuid(), fmt('{"user_id":%d,"scope":"%s","n":%d}', R(1, 5000000),
+      pick(ROLES), start + i), 'PXAT', ms(at + (i % 60) * 1000 + R(0, 999)))
+  end
+  created = n
+
+elseif kind == 'tenants' then
+  -- --profile many-prefix: tenant{T}:{collection}:{id}[:{more}], ARGV[6]
+  -- tenants. Keys are unique by their global index (in every id), so
+  -- --keys is the exact key count. Tenants are skewed (T = tenants * u^2:
+  -- tenant1 has ~0.7 % of the keys at 20,000 tenants, the last ones ~0.0025 %).
+  local tenants = tonumber(ARGV[6])
+  for i = 0, n - 1 do
+    local idx = start + i
+    local t = floor(tenants * R() ^ 2) + 1
+    local c = MP_PICK[R(1, #MP_PICK)]
+    MP_COLLS[c][3](fmt('tenant%d:%s:', t, MP_COLLS[c][1]), idx)
+  end
+  created = n
+
 else
   return redis.error_reply('unknown kind ' .. tostring(kind))
+end
+
+if respread then
+  -- ~95 % of the keys written get an expiry time from spread_at (replacing
+  -- any the kind gave them), the others none.
+  local rcall = redis.call
+  for _, key in ipairs(touched) do
+    if R(1, 100) <= 5 then
+      rcall('PERSIST', key)
+    else
+      rcall('PEXPIREAT', key, spread_at())
+    end
+  end
 end
 
 return created
