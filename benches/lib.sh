@@ -1,4 +1,5 @@
-# Shell functions shared by benches/bench.sh and benches/report.sh.
+# Shell functions shared by the scripts in benches/ (bench.sh, report.sh,
+# stream.sh, speed.sh).
 # Source it (after `cd` to the repository root); it does nothing by itself.
 #
 # The caller sets SCRIPT (its name, for messages) and the defaults DUMP,
@@ -55,14 +56,23 @@ ensure_dump() {
   SIZE=$(stat -c %s "$DUMP")
 }
 
-# --- the binary: sets BIN.
+# --- the binary: sets BIN (and rev, see git_rev).
 build_release() {
   log "cargo build --release"
   cargo build --release >&2
   BIN=${CARGO_TARGET_DIR:-target}/release/rdbscope
   # The revision the binary was built from (the tree may change while timing).
+  git_rev src Cargo.toml Cargo.lock
+}
+
+# git_rev PATH...: sets rev, the short HEAD, with "+dirty" when the given
+# paths differ from it (changed or new files).
+git_rev() {
   rev=$(git rev-parse --short HEAD 2>/dev/null || echo "?")
-  git diff --quiet HEAD -- src Cargo.toml Cargo.lock 2>/dev/null || rev="$rev+dirty"
+  if ! git diff --quiet HEAD -- "$@" 2>/dev/null ||
+    [ -n "$(git ls-files --others --exclude-standard -- "$@" 2>/dev/null)" ]; then
+    rev="$rev+dirty"
+  fi
 }
 
 # --- the commands: LABELS/CMDS as set by the caller, plus --cmd rows;
@@ -149,14 +159,18 @@ run_hyperfine() {
 # row timed while more than MAX_BUSY% of the CPUs were busy with other work is
 # timed again (after waiting up to a minute for a quiet moment), up to TRIES
 # times in all (default 3); the try with the least other work is kept.
+# PREPARE[i], when set and not empty, is run (untimed, no shell) before each
+# run of row i: hyperfine's --prepare, e.g. to delete the row's output file.
 run_hyperfine_each() {
-  local i try t0 t1 b best
+  local i try t0 t1 b best prep
   for i in "${!CMDS[@]}"; do
     best=
+    prep=()
+    [ -z "${PREPARE[i]:-}" ] || prep=(--prepare "${PREPARE[i]}")
     for ((try = 1; try <= ${TRIES:-3}; try++)); do
       t0=$(cpu_ticks)
       hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" --export-json "$TMP/try.json" \
-        -n "${LABELS[i]}" "${CMDS[i]}" >&2
+        "${prep[@]+"${prep[@]}"}" -n "${LABELS[i]}" "${CMDS[i]}" >&2
       t1=$(cpu_ticks)
       b=$(other_busy "$t0" "$t1")
       if [ -z "$best" ] || [ "$b" -lt "$best" ]; then
