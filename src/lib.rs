@@ -10,7 +10,8 @@
 //! - [`report`] holds the accumulators and the typed [`report::doc::ReportDoc`];
 //!   [`analysis::Analysis`] runs them over files.
 //! - [`verify`], [`dump`] and [`keys`] are the ordered consumers of the
-//!   scan; [`check`] and [`diff`] read report documents.
+//!   scan ([`scan::ordered`] runs `dump` and `keys` on all cores, in file
+//!   order); [`check`] and [`diff`] read report documents.
 //! - [`output`] holds writers that only format; [`escape`] is the one rule
 //!   for printing byte strings, [`units`] prints and parses sizes and times.
 

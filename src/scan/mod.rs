@@ -7,8 +7,10 @@
 //! the offset of the stored checksum). It hands out key records only;
 //! every command is a consumer of it:
 //!
-//! - ordered consumers (`verify`, `dump`, `keys`) pull keys with
-//!   [`Scanner::next_key`] and decode them with [`Scanner::templates`];
+//! - ordered consumers pull keys with [`Scanner::next_key`] and decode
+//!   them with [`Scanner::templates`] (`verify`), or hand batches of them
+//!   to workers whose output is written in file order ([`ordered`]:
+//!   `dump`, `keys`);
 //! - the reports fold [`KeyFacts`] into [`Accumulator`]s on all cores
 //!   ([`parallel::fold_file`]), from batches the same scanner frames.
 //!
