@@ -114,12 +114,46 @@ pub fn score_entry(score: f64, shortest: bool) -> ScoreRepr {
     if score.fract() == 0.0 && score.abs() <= max {
         return ScoreRepr::Int(score as i64);
     }
-    let text = if shortest {
-        format!("{score}")
+    let mut buf = Text::default();
+    let len = if shortest {
+        use std::fmt::Write;
+        let _ = write!(buf, "{score}");
+        buf.len
     } else {
-        g17(score)
+        g17(score, &mut buf).len()
     };
-    ScoreRepr::Text(text.len() as u64)
+    ScoreRepr::Text(len as u64)
+}
+
+/// A formatting buffer on the stack: scores are formatted once per zset
+/// member, so no `String` is allocated for them. Rust's `{}` of an f64
+/// takes at most 330 bytes (`-1e308` in full); longer text is counted,
+/// not kept.
+struct Text {
+    b: [u8; 384],
+    len: usize,
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text { b: [0; 384], len: 0 }
+    }
+}
+
+impl Text {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(self.b.get(..self.len).unwrap_or(&[])).unwrap_or("")
+    }
+}
+
+impl std::fmt::Write for Text {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if let Some(dst) = self.b.get_mut(self.len..self.len + s.len()) {
+            dst.copy_from_slice(s.as_bytes());
+        }
+        self.len += s.len();
+        Ok(())
+    }
 }
 
 /// How a score is stored in a listpack the target builds.
@@ -142,27 +176,36 @@ impl ScoreRepr {
     }
 }
 
-/// C's `%.17g`.
-fn g17(x: f64) -> String {
+/// C's `%.17g`, formatted into `buf`.
+fn g17(x: f64, buf: &mut Text) -> &str {
+    use std::fmt::Write;
     let exp = x.abs().log10().floor() as i32;
     if (-5..17).contains(&exp) {
         let decimals = (16 - exp).max(0) as usize;
-        let s = format!("{x:.decimals$}");
+        let _ = write!(buf, "{x:.decimals$}");
+        let s = buf.as_str();
         if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
+            s.trim_end_matches('0').trim_end_matches('.')
         } else {
             s
         }
     } else {
-        let s = format!("{x:.16e}");
-        let (mant, e) = s.split_once('e').unwrap_or((&s, "0"));
-        let mant = if mant.contains('.') {
-            mant.trim_end_matches('0').trim_end_matches('.')
-        } else {
-            mant
+        let _ = write!(buf, "{x:.16e}");
+        let (mant_len, e) = {
+            let s = buf.as_str();
+            let (mant, e) = s.split_once('e').unwrap_or((s, "0"));
+            let mant = if mant.contains('.') {
+                mant.trim_end_matches('0').trim_end_matches('.')
+            } else {
+                mant
+            };
+            (mant.len(), e.parse::<i32>().unwrap_or(0))
         };
-        let e: i32 = e.parse().unwrap_or(0);
-        format!("{mant}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs())
+        let mut t = Text::default();
+        let mant = buf.as_str().get(..mant_len).unwrap_or("");
+        let _ = write!(t, "{mant}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
+        *buf = t;
+        buf.as_str()
     }
 }
 
@@ -191,11 +234,55 @@ mod tests {
 
     #[test]
     fn g17_matches_c() {
+        let g17 = |x: f64| super::g17(x, &mut Text::default()).to_string();
         assert_eq!(g17(0.1), "0.10000000000000001");
         assert_eq!(g17(1.5), "1.5");
         assert_eq!(g17(-3.25), "-3.25");
         assert_eq!(g17(1e20), "1e+20");
         assert_eq!(g17(123456789.125), "123456789.125");
+        // The text lengths are what the String-based formatting gave.
+        let old = |x: f64| -> String {
+            let exp = x.abs().log10().floor() as i32;
+            if (-5..17).contains(&exp) {
+                let decimals = (16 - exp).max(0) as usize;
+                let s = format!("{x:.decimals$}");
+                if s.contains('.') {
+                    s.trim_end_matches('0').trim_end_matches('.').to_string()
+                } else {
+                    s
+                }
+            } else {
+                let s = format!("{x:.16e}");
+                let (mant, e) = s.split_once('e').unwrap_or((&s, "0"));
+                let mant = if mant.contains('.') {
+                    mant.trim_end_matches('0').trim_end_matches('.')
+                } else {
+                    mant
+                };
+                let e: i32 = e.parse().unwrap_or(0);
+                format!("{mant}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs())
+            }
+        };
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for i in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let f = match i % 3 {
+                0 => f64::from_bits(x),
+                1 => (x % 1_000_000) as f64 / 1000.0,
+                _ => (x as f64) * 1e-300,
+            };
+            if !f.is_finite() || f == 0.0 {
+                continue;
+            }
+            assert_eq!(g17(f), old(f), "{f:e}");
+            let shortest = format!("{f}").len() as u64;
+            match score_entry(f, true) {
+                ScoreRepr::Text(n) => assert_eq!(n, shortest, "{f}"),
+                ScoreRepr::Int(_) => assert_eq!(f.fract(), 0.0),
+            }
+        }
     }
 
     #[test]
