@@ -5,7 +5,8 @@
 //! - [`rdb`] decodes them: values are decoded into a [`rdb::ValueVisitor`].
 //! - [`scan`] is the one way to read a dump: [`scan::Scanner`] walks the
 //!   records (AUX facts, target, templates, checksum) and hands out keys;
-//!   [`scan::parallel`] folds them into [`scan::Accumulator`]s on all cores.
+//!   [`scan::parallel`] folds them into [`scan::Accumulator`]s on all cores
+//!   (a file cut in ranges that each worker frames, or batches one thread frames).
 //! - [`memory`] estimates each key's memory on a target server.
 //! - [`report`] holds the accumulators and the typed [`report::doc::ReportDoc`];
 //!   [`analysis::Analysis`] runs them over files.

@@ -119,3 +119,93 @@ fn a_damaged_dump_stops_every_thread_count_after_the_same_rows() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("k:1:20002"), "{err}");
 }
+
+/// A dump big enough to be cut in ranges (`report` frames each range on
+/// its own worker, from a guessed sync point): keys in four dbs, TTLs,
+/// values of several MiB across the cuts, and string values made of
+/// well-formed records (a false sync that frames perfectly). `damage`
+/// garbles one hash near the middle.
+fn ranged(dir: &Path, name: &str, damage: bool) -> PathBuf {
+    // One record as the parser frames it: a string key and value.
+    let fake = {
+        let mut one = vec![T_STRING];
+        one.extend(string(b"fake:key"));
+        one.extend(v_string(b"fake value"));
+        one.repeat(200_000)
+    };
+    let mut r = Rdb::redis(10)
+        .aux("redis-ver", "7.0.15")
+        .aux("ctime", &CTIME_S.to_string());
+    let mut i = 0u64;
+    for db in 0..4u64 {
+        r = r.select_db(db);
+        for _ in 0..90_000 {
+            i += 1;
+            if i.is_multiple_of(3) {
+                r = r.expire_ms(CTIME_S * 1000 + (i as i64 % 5000) * 1000);
+            }
+            let key = format!("svc{}:{}:{i}", i % 7, ["a", "b", "c"][i as usize % 3]);
+            r = match i % 4 {
+                0 => {
+                    let mut lp = listpack(&[
+                        Elem::Str(b"name".to_vec()),
+                        Elem::Str(format!("n{i}").into_bytes()),
+                        Elem::Str(b"n".to_vec()),
+                        Elem::Int(i as i64),
+                    ]);
+                    if damage && i == 180_000 {
+                        lp[0] ^= 0x40;
+                    }
+                    r.key(T_HASH_LISTPACK, key.as_bytes(), v_blob(&lp))
+                }
+                1 => r.key(T_SET, key.as_bytes(), v_list(&[b"x", b"y"])),
+                _ => r.key(
+                    T_STRING,
+                    key.as_bytes(),
+                    v_string(format!("value {i}").as_bytes()),
+                ),
+            };
+            if i.is_multiple_of(50_000) {
+                r = r.key(T_STRING, format!("fake:{i}").as_bytes(), v_string(&fake));
+                r = r.key(
+                    T_STRING,
+                    format!("big:{i}").as_bytes(),
+                    v_string(&vec![b'z'; 3 << 20]),
+                );
+            }
+        }
+    }
+    write(dir, name, &r.finish(true))
+}
+
+#[test]
+fn report_over_ranges_equals_one_walk() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, damage, code) in [("ranged.rdb", false, 0), ("ranged-bad.rdb", true, 2)] {
+        let f = ranged(dir.path(), name, damage);
+        assert!(std::fs::metadata(&f).unwrap().len() > 40 << 20);
+        let report = |t: &str| run(["report", p(&f), "--format", "json", "--threads", t]);
+        let one = report("1");
+        assert_eq!(exit_code(&one), code, "{}", describe(&one));
+        for t in ["2", "3", "5", "16"] {
+            let o = report(t);
+            assert_eq!(exit_code(&o), code, "--threads {t}: {}", describe(&o));
+            assert!(o.stdout == one.stdout, "--threads {t}: the report differs");
+            assert_eq!(
+                String::from_utf8_lossy(&o.stderr),
+                String::from_utf8_lossy(&one.stderr),
+                "--threads {t}"
+            );
+        }
+        if damage {
+            let err = String::from_utf8_lossy(&one.stderr);
+            assert!(
+                err.contains("error at offset 27863629") && err.contains("svc2:a:180000"),
+                "{err}"
+            );
+        } else {
+            let v: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+            assert_eq!(v["summary"]["keys"], 360_000 + 2 * 7, "{}", v["summary"]);
+        }
+    }
+}

@@ -136,7 +136,10 @@ struct Text {
 
 impl Default for Text {
     fn default() -> Self {
-        Text { b: [0; 384], len: 0 }
+        Text {
+            b: [0; 384],
+            len: 0,
+        }
     }
 }
 

@@ -372,6 +372,11 @@ impl<'a> Parser<'a> {
     }
 
     /// What the LZF strings framed so far declare they inflate to.
+    /// The database the next key belongs to.
+    pub(crate) fn db(&self) -> u64 {
+        self.db
+    }
+
     pub(crate) fn lzf_declared(&self) -> u64 {
         self.c.lzf_declared()
     }

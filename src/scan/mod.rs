@@ -12,13 +12,16 @@
 //!   to workers whose output is written in file order ([`ordered`]:
 //!   `dump`, `keys`);
 //! - the reports fold [`KeyFacts`] into [`Accumulator`]s on all cores
-//!   ([`parallel::fold_file`]), from batches the same scanner frames.
+//!   ([`parallel::fold_file`]): each worker walks a byte range of the file
+//!   with its own scanner (resumed at a guessed and then checked record
+//!   boundary, see `chunked`), or folds batches one scanner frames.
 //!
 //! A [`ScanCheckpoint`] captures the whole scanner state between records
 //! (templates and target included), so a walk resumed from it sees exactly
 //! what a linear one does.
 
 pub mod accumulate;
+mod chunked;
 pub mod facts;
 pub mod filter;
 pub mod key;
@@ -98,6 +101,8 @@ pub struct Scanner<'a> {
     records: u64,
     /// The LZF total at the last [`Scanner::check_inflation`].
     lzf_checked: u64,
+    /// The EOF opcode was read.
+    eof: bool,
 }
 
 /// How long the end of a stream is awaited to tell what follows the
@@ -133,6 +138,7 @@ impl<'a> Scanner<'a> {
             wrapped: None,
             records: 0,
             lzf_checked: 0,
+            eof: false,
         })
     }
 
@@ -182,6 +188,38 @@ impl<'a> Scanner<'a> {
     /// What the LZF strings framed so far declare they inflate to.
     pub(crate) fn lzf_declared(&self) -> u64 {
         self.p.lzf_declared()
+    }
+
+    /// The database the next key belongs to.
+    pub(crate) fn db(&self) -> u64 {
+        self.p.db()
+    }
+
+    /// Whether the EOF opcode was read.
+    pub(crate) fn at_eof(&self) -> bool {
+        self.eof
+    }
+
+    /// A resumed scanner that checks the stored CRC-64 at EOF after all
+    /// (the walk that reaches the end of a file split in ranges).
+    pub(crate) fn checking_crc(mut self) -> Self {
+        self.check_crc = true;
+        self
+    }
+
+    /// Forgets the facts gathered so far (records read only to reach a
+    /// range's start, which belong to the range before it).
+    pub(crate) fn forget_facts(&mut self) {
+        let f = &mut self.facts;
+        f.key_records = 0;
+        f.dbs.clear();
+        f.functions = 0;
+        f.module_aux = 0;
+        f.hash_templates = 0;
+        f.aux.clear();
+        f.warnings.clear();
+        f.more_warnings = 0;
+        self.dbs_seen.clear();
     }
 
     /// Offset of the next byte to read.
@@ -282,9 +320,11 @@ impl<'a> Scanner<'a> {
                 Record::ModuleAux { .. } => self.facts.module_aux += 1,
                 Record::HashTemplate { .. } => self.facts.hash_templates += 1,
                 Record::Eof(eof) if !self.check_crc => {
+                    self.eof = true;
                     self.facts.trailing_bytes = eof.trailing;
                 }
                 Record::Eof(eof) => {
+                    self.eof = true;
                     self.facts.stored_checksum = eof.stored_checksum.filter(|&c| c != 0);
                     let sum = eof.verify();
                     self.facts.checksum = Some(sum);

@@ -1,8 +1,11 @@
-//! The scan on all cores: one thread frames records with the [`Scanner`]
-//! (values are length-prefixed, so finding their ends is cheap) into
-//! batches; rayon workers decode, estimate and fold them into per-worker
-//! accumulators, which are merged at the end. Accumulators merge order-free,
-//! so the result is the same for any number of threads.
+//! The scan on all cores. A file that is all there is cut in byte ranges
+//! that every worker frames itself ([`super::chunked`]). Otherwise (a
+//! stream still arriving, one thread, hash templates) one thread frames
+//! records with the [`Scanner`] (values are length-prefixed, so finding
+//! their ends is cheap) into batches; rayon workers decode, estimate and
+//! fold them into per-worker accumulators, which are merged at the end.
+//! Accumulators merge order-free, so the result is the same for any
+//! number of threads.
 
 use std::sync::{Arc, Mutex};
 
@@ -236,6 +239,15 @@ where
     I: Fn() -> A + Sync + Send,
 {
     let init = &init;
+    // A file all there is cut in ranges that every worker frames itself.
+    let (now, complete) = data.now();
+    if complete
+        && !data.is_streaming()
+        && data.record_budget().is_none()
+        && let Some(folded) = super::chunked::fold(now, opts, progress, init)
+    {
+        return folded;
+    }
     let batcher = Mutex::new(Batcher::new(
         Scanner::from_feed(data, &opts.choice)?,
         progress,
