@@ -133,6 +133,29 @@ fn ranged(dir: &Path, name: &str, damage: bool) -> PathBuf {
         one.extend(v_string(b"fake value"));
         one.repeat(200_000)
     };
+    // Right at two cuts (every 8 MiB for the thread counts tested), inside
+    // a value: a fake key then a fake EOF opcode, and fake AUX fields
+    // (ctime, used-mem, valkey-ver) then a fake key, both reaching past
+    // the 4 KiB after the cut where folding starts.
+    let fake_key = |n: usize| {
+        let mut k = vec![T_STRING];
+        k.extend(string(&vec![b'f'; n]));
+        k.extend(v_string(b"v"));
+        k
+    };
+    let aux = |k: &str, v: &str| {
+        let mut a = vec![0xfa];
+        a.extend(string(k.as_bytes()));
+        a.extend(string(v.as_bytes()));
+        a
+    };
+    let mut eof = fake_key(4090);
+    eof.extend([0xff, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let mut auxes = aux("ctime", "1000000000");
+    auxes.extend(aux("used-mem", "987654321"));
+    auxes.extend(aux("valkey-ver", "9.0.0"));
+    auxes.extend(fake_key(4100));
+    let mut carriers = vec![eof, auxes];
     let mut r = Rdb::redis(10)
         .aux("redis-ver", "7.0.15")
         .aux("ctime", &CTIME_S.to_string());
@@ -165,6 +188,17 @@ fn ranged(dir: &Path, name: &str, damage: bool) -> PathBuf {
                     v_string(format!("value {i}").as_bytes()),
                 ),
             };
+            if i.is_multiple_of(20_000) && !carriers.is_empty() {
+                // The next cut at least 8 KiB ahead, reached by one filler value.
+                let cut = (r.offset() + (8 << 10)).div_ceil(8 << 20) * (8 << 20);
+                let pad = cut - r.offset() - 2048;
+                r = r.key(
+                    T_STRING,
+                    format!("filler:{i}").as_bytes(),
+                    v_string(&vec![b'p'; pad]),
+                );
+                r = carrier(r, cut, &carriers.remove(0));
+            }
             if i.is_multiple_of(50_000) {
                 r = r.key(T_STRING, format!("fake:{i}").as_bytes(), v_string(&fake));
                 r = r.key(
@@ -175,7 +209,20 @@ fn ranged(dir: &Path, name: &str, damage: bool) -> PathBuf {
             }
         }
     }
+    assert!(carriers.is_empty(), "a carrier was not placed");
     write(dir, name, &r.finish(true))
+}
+
+/// A string key whose value ends with `fake`, which starts exactly at
+/// offset `cut` of the file (the next record follows it).
+fn carrier(r: Rdb, cut: usize, fake: &[u8]) -> Rdb {
+    let key = format!("carrier:{cut}");
+    // Type byte, key, the value's length in its 2-byte form (64..16383).
+    let value_at = r.offset() + 1 + string(key.as_bytes()).len() + 2;
+    let mut value = vec![b'.'; cut - value_at];
+    value.extend_from_slice(fake);
+    assert!((64..16384).contains(&value.len()));
+    r.key(T_STRING, key.as_bytes(), v_string(&value))
 }
 
 #[test]
@@ -200,12 +247,18 @@ fn report_over_ranges_equals_one_walk() {
         if damage {
             let err = String::from_utf8_lossy(&one.stderr);
             assert!(
-                err.contains("error at offset 27863629") && err.contains("svc2:a:180000"),
+                err.contains("error at offset 43403641") && err.contains("svc2:a:180000"),
                 "{err}"
             );
         } else {
             let v: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
-            assert_eq!(v["summary"]["keys"], 360_000 + 2 * 7, "{}", v["summary"]);
+            assert_eq!(
+                v["summary"]["keys"],
+                360_000 + 2 * 7 + 4,
+                "{}",
+                v["summary"]
+            );
+            assert!(v["files"][0]["used_mem"].is_null(), "{}", v["files"][0]);
         }
     }
 }

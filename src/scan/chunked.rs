@@ -52,8 +52,9 @@ struct Range<A> {
     /// Where folding began and stopped (record boundaries).
     start: u64,
     stop: u64,
-    db_at_start: u64,
-    db_at_stop: u64,
+    /// The scanner state assumed at `start` and reached at `stop`.
+    at_start: Seam,
+    at_stop: Seam,
     error: Option<rdb::Error>,
     /// Hash templates seen: the file is left to the batcher.
     templates: bool,
@@ -61,13 +62,22 @@ struct Range<A> {
     eof: bool,
 }
 
+/// The scanner state at a record boundary besides its offset: a range is
+/// right only when it assumed at its start what the walk before it
+/// reached (a SELECTDB, or an AUX `ctime` or `valkey-ver` in the middle of
+/// a file, changes it).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Seam {
+    db: u64,
+    family: rdb::Family,
+    ctime_ms: Option<i64>,
+}
+
 /// What is known after the header: the state every range's guess starts
 /// from.
 struct Guess {
     target: Arc<ResolvedTarget>,
-    ctime_ms: Option<i64>,
-    family: rdb::Family,
-    db: u64,
+    seam: Seam,
     first_key: u64,
 }
 
@@ -129,18 +139,9 @@ where
                 }
                 continue;
             };
-            let at = ScanCheckpoint {
-                parser: rdb::Checkpoint {
-                    offset: whole.stop,
-                    db: whole.db_at_stop,
-                    family: guess.family,
-                    templates: rdb::Templates::default(),
-                },
-                target: Some(guess.target.clone()),
-                ctime_ms: guess.ctime_ms,
-            };
+            let at = checkpoint(whole.stop, whole.at_stop, &guess.target);
             let r = match r {
-                Some(r) if r.start == whole.stop && r.db_at_start == whole.db_at_stop => r,
+                Some(r) if r.start == whole.stop && r.at_start == whole.at_stop => r,
                 // A wrong guess: this range again from the true boundary.
                 _ => resume(data, opts, &at, end_of(k), init),
             };
@@ -153,7 +154,7 @@ where
             whole.acc.merge(r.acc);
             whole.facts = merge_facts(whole.facts, r.facts);
             whole.stop = r.stop;
-            whole.db_at_stop = r.db_at_stop;
+            whole.at_stop = r.at_stop;
             whole.error = r.error;
             whole.eof = r.eof;
             m.stopped = whole.error.is_some() || whole.eof;
@@ -221,9 +222,11 @@ fn guess(data: &[u8], opts: &ScanOptions) -> Option<Guess> {
     let k = s.next_key().ok()??;
     let guess = Guess {
         target: s.resolved_target().cloned().map(Arc::new)?,
-        ctime_ms: s.facts().ctime_ms,
-        family: k.family,
-        db: k.db,
+        seam: Seam {
+            db: k.db,
+            family: k.family,
+            ctime_ms: s.facts().ctime_ms,
+        },
         first_key: k.offset.max(before),
     };
     (s.templates().is_empty() && s.facts().hash_templates == 0).then_some(guess)
@@ -244,7 +247,12 @@ where
     match Scanner::new(data, &opts.choice) {
         Ok(mut s) => {
             s.end = end;
-            walk(s, None, opts, init, stop)
+            let seam = Seam {
+                db: s.db(),
+                family: s.family(),
+                ctime_ms: None,
+            };
+            walk(s, seam, opts, init, stop)
         }
         Err(e) => failed(e, init),
     }
@@ -266,7 +274,12 @@ where
         // Never given up: it is the walk's own.
         Ok(s) => {
             let s = if end.is_none() { s.checking_crc() } else { s };
-            walk(s, None, opts, init, &AtomicBool::new(false))
+            let seam = Seam {
+                db: at.parser.db,
+                family: at.parser.family,
+                ctime_ms: at.ctime_ms,
+            };
+            walk(s, seam, opts, init, &AtomicBool::new(false))
         }
         Err(e) => failed(e, init),
     }
@@ -278,8 +291,16 @@ fn failed<A, I: Fn() -> A>(e: rdb::Error, init: &I) -> Range<A> {
         facts: FileFacts::default(),
         start: e.offset,
         stop: e.offset,
-        db_at_start: 0,
-        db_at_stop: 0,
+        at_start: Seam {
+            db: 0,
+            family: rdb::Family::Redis,
+            ctime_ms: None,
+        },
+        at_stop: Seam {
+            db: 0,
+            family: rdb::Family::Redis,
+            ctime_ms: None,
+        },
         error: Some(e),
         templates: false,
         eof: false,
@@ -301,16 +322,7 @@ where
     A: Accumulator,
     I: Fn() -> A,
 {
-    let at = |offset: u64| ScanCheckpoint {
-        parser: rdb::Checkpoint {
-            offset,
-            db: g.db,
-            family: g.family,
-            templates: rdb::Templates::default(),
-        },
-        target: Some(g.target.clone()),
-        ctime_ms: g.ctime_ms,
-    };
+    let at = |offset: u64| checkpoint(offset, g.seam, &g.target);
     let len = data.len() as u64;
     let mut spent = 0u64;
     let mut p = from;
@@ -325,11 +337,42 @@ where
         }
         p += 1;
     };
-    let mut s = Scanner::resume(data, &opts.choice, &at(sync), end).ok()?;
+    // Only the boundary past `from + SLACK` and the database there are
+    // taken from this walk: anything else it read (an AUX, an EOF opcode
+    // inside a value it took for records) is not trusted. Reaching the end
+    // or an error first: the range is folded from the true boundary.
+    let mut s = Scanner::resume(data, &opts.choice, &at(sync), None).ok()?;
+    while s.offset() < from + SLACK {
+        match s.next_key() {
+            Ok(Some(_)) if !s.at_eof() => {}
+            _ => return None,
+        }
+    }
+    let seam = Seam {
+        db: s.db(),
+        ..g.seam
+    };
+    let start = checkpoint(s.offset(), seam, &g.target);
+    let mut s = Scanner::resume(data, &opts.choice, &start, end).ok()?;
     if end.is_none() {
         s = s.checking_crc();
     }
-    Some(walk(s, Some(from + SLACK), opts, init, stop))
+    Some(walk(s, seam, opts, init, stop))
+}
+
+/// The checkpoint of a record boundary (no hash templates: a file with
+/// any is left to the batcher).
+fn checkpoint(offset: u64, seam: Seam, target: &Arc<ResolvedTarget>) -> ScanCheckpoint {
+    ScanCheckpoint {
+        parser: rdb::Checkpoint {
+            offset,
+            db: seam.db,
+            family: seam.family,
+            templates: rdb::Templates::default(),
+        },
+        target: Some(target.clone()),
+        ctime_ms: seam.ctime_ms,
+    }
 }
 
 /// Whether the parser frames [`SYNC_RECORDS`] records from `at` (or all
@@ -368,7 +411,7 @@ fn frames(data: &[u8], opts: &ScanOptions, at: &ScanCheckpoint) -> (bool, u64) {
 /// at or after `fold_from` (all of them when `None`).
 fn walk<A, I>(
     mut s: Scanner<'_>,
-    fold_from: Option<u64>,
+    at_start: Seam,
     opts: &ScanOptions,
     init: &I,
     stop: &AtomicBool,
@@ -379,20 +422,7 @@ where
 {
     let mut acc = init();
     let mut error = None;
-    if let Some(from) = fold_from {
-        while s.offset() < from {
-            match s.next_key() {
-                Ok(Some(_)) => {}
-                Ok(None) => break,
-                Err(e) => {
-                    error = Some(e);
-                    break;
-                }
-            }
-        }
-        s.forget_facts();
-    }
-    let (start, db_at_start) = (s.offset(), s.db());
+    let start = s.offset();
     let mut reader = KeyReader::default();
     let mut n = 0u32;
     while error.is_none() {
@@ -425,14 +455,19 @@ where
         }
     }
     let templates = !s.templates().is_empty() || s.facts().hash_templates > 0;
-    let (stop, db_at_stop, eof) = (s.offset(), s.db(), s.at_eof());
+    let at_stop = Seam {
+        db: s.db(),
+        family: s.family(),
+        ctime_ms: s.facts().ctime_ms,
+    };
+    let (stop, eof) = (s.offset(), s.at_eof());
     Range {
         acc,
         facts: s.finish(),
         start,
         stop,
-        db_at_start,
-        db_at_stop,
+        at_start,
+        at_stop,
         error,
         templates,
         eof,

@@ -200,26 +200,16 @@ impl<'a> Scanner<'a> {
         self.eof
     }
 
+    /// Redis or Valkey, as the records read so far tell.
+    pub(crate) fn family(&self) -> rdb::Family {
+        self.p.family()
+    }
+
     /// A resumed scanner that checks the stored CRC-64 at EOF after all
     /// (the walk that reaches the end of a file split in ranges).
     pub(crate) fn checking_crc(mut self) -> Self {
         self.check_crc = true;
         self
-    }
-
-    /// Forgets the facts gathered so far (records read only to reach a
-    /// range's start, which belong to the range before it).
-    pub(crate) fn forget_facts(&mut self) {
-        let f = &mut self.facts;
-        f.key_records = 0;
-        f.dbs.clear();
-        f.functions = 0;
-        f.module_aux = 0;
-        f.hash_templates = 0;
-        f.aux.clear();
-        f.warnings.clear();
-        f.more_warnings = 0;
-        self.dbs_seen.clear();
     }
 
     /// Offset of the next byte to read.
