@@ -262,3 +262,48 @@ fn report_over_ranges_equals_one_walk() {
         }
     }
 }
+
+/// Records a walk in ranges must take in order: a real AUX `ctime` and
+/// `used-mem` in the middle of the file, and a real EOF in the middle
+/// followed by more records (which are not keys of the dump).
+#[test]
+fn mid_file_aux_and_eof_are_the_one_walks() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = |mut r: Rdb, from: u64, n: u64| {
+        for i in from..from + n {
+            r = r.expire_ms(CTIME_S * 1000 + (i as i64 % 900) * 1000).key(
+                T_STRING,
+                format!("k:{}:{i}", i % 11).as_bytes(),
+                v_string(&vec![b'v'; 40 + (i % 90) as usize]),
+            );
+        }
+        r
+    };
+    let head = || {
+        Rdb::redis(10)
+            .aux("redis-ver", "7.0.15")
+            .aux("ctime", &CTIME_S.to_string())
+            .select_db(0)
+    };
+    let aux = keys(head(), 0, 150_000)
+        .aux("ctime", &(CTIME_S + 600).to_string())
+        .aux("used-mem", "123456789");
+    let aux = keys(aux, 150_000, 150_000).finish(true);
+    let mut eof = keys(head(), 0, 150_000).finish(true);
+    eof.extend(keys(Rdb::redis(10), 150_000, 150_000).bytes().split_off(9));
+    for (name, bytes) in [("aux.rdb", aux), ("eof.rdb", eof)] {
+        assert!(bytes.len() > 20 << 20);
+        let f = write(dir.path(), name, &bytes);
+        let report = |t: &str| run(["report", p(&f), "--format", "json", "--threads", t]);
+        let one = report("1");
+        for t in ["2", "4"] {
+            let o = report(t);
+            assert_eq!(exit_code(&o), exit_code(&one), "{name} --threads {t}");
+            assert!(o.stdout == one.stdout, "{name} --threads {t}: the report differs");
+            assert!(o.stderr == one.stderr, "{name} --threads {t}: stderr differs");
+        }
+        let v: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+        let want = if name == "aux.rdb" { 300_000 } else { 150_000 };
+        assert_eq!(v["summary"]["keys"], want, "{name}");
+    }
+}

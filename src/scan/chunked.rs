@@ -14,9 +14,10 @@
 //! and a wrong guess costs a second walk of one range.
 //!
 //! Files the speculation does not suit are left to the batcher in
-//! [`super::parallel`]: streams still arriving, small files, one thread, and
+//! [`super::parallel`]: streams still arriving, small files, one thread,
 //! files with hash templates (a value may need a template registered in
-//! another range).
+//! another range), and files with AUX records or warnings past the first
+//! range (their budgets and order are the one walk's).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -56,8 +57,9 @@ struct Range<A> {
     at_start: Seam,
     at_stop: Seam,
     error: Option<rdb::Error>,
-    /// Hash templates seen: the file is left to the batcher.
-    templates: bool,
+    /// Hash templates, or (past the first range) AUX records or warnings:
+    /// the file is left to the batcher, which has them in order.
+    fallback: bool,
     /// The walk read the EOF opcode: what follows is not records.
     eof: bool,
 }
@@ -117,7 +119,7 @@ where
         waiting: BTreeMap::new(),
         whole: None,
         stopped: false,
-        templates: false,
+        fallback: false,
     });
     let integrate = |m: &mut Merger<A>, k: u64, r: Option<Range<A>>| {
         m.waiting.insert(k, r);
@@ -145,8 +147,8 @@ where
                 // A wrong guess: this range again from the true boundary.
                 _ => resume(data, opts, &at, end_of(k), init),
             };
-            if r.templates {
-                m.templates = true;
+            if r.fallback {
+                m.fallback = true;
                 m.stopped = true;
                 continue;
             }
@@ -184,7 +186,7 @@ where
         }
     });
     let m = merger.into_inner().ok()?;
-    if m.templates || m.templates_seen_early() {
+    if m.fallback || m.templates_seen_early() {
         return None;
     }
     let (whole, checkpoints) = m.whole?;
@@ -203,15 +205,16 @@ struct Merger<A> {
     next: u64,
     waiting: BTreeMap<u64, Option<Range<A>>>,
     whole: Option<(Range<A>, Vec<ScanCheckpoint>)>,
-    /// An error, the end of the file or hash templates: nothing more is merged.
+    /// An error, the end of the file or a fallback: nothing more is merged.
     stopped: bool,
-    templates: bool,
+    /// The file is left to the batcher (see [`Range::fallback`]).
+    fallback: bool,
 }
 
 impl<A> Merger<A> {
     /// Templates in the first range (the others are checked as merged).
     fn templates_seen_early(&self) -> bool {
-        self.whole.as_ref().is_some_and(|(w, _)| w.templates)
+        self.whole.as_ref().is_some_and(|(w, _)| w.fallback)
     }
 }
 
@@ -252,7 +255,7 @@ where
                 family: s.family(),
                 ctime_ms: None,
             };
-            walk(s, seam, opts, init, stop)
+            walk(s, true, seam, opts, init, stop)
         }
         Err(e) => failed(e, init),
     }
@@ -273,13 +276,14 @@ where
     match Scanner::resume(data, &opts.choice, at, end) {
         // Never given up: it is the walk's own.
         Ok(s) => {
-            let s = if end.is_none() { s.checking_crc() } else { s };
+            // Whichever range reads the EOF opcode checks the checksum.
+            let s = s.checking_crc();
             let seam = Seam {
                 db: at.parser.db,
                 family: at.parser.family,
                 ctime_ms: at.ctime_ms,
             };
-            walk(s, seam, opts, init, &AtomicBool::new(false))
+            walk(s, false, seam, opts, init, &AtomicBool::new(false))
         }
         Err(e) => failed(e, init),
     }
@@ -302,7 +306,7 @@ fn failed<A, I: Fn() -> A>(e: rdb::Error, init: &I) -> Range<A> {
             ctime_ms: None,
         },
         error: Some(e),
-        templates: false,
+        fallback: false,
         eof: false,
     }
 }
@@ -353,11 +357,10 @@ where
         ..g.seam
     };
     let start = checkpoint(s.offset(), seam, &g.target);
-    let mut s = Scanner::resume(data, &opts.choice, &start, end).ok()?;
-    if end.is_none() {
-        s = s.checking_crc();
-    }
-    Some(walk(s, seam, opts, init, stop))
+    let s = Scanner::resume(data, &opts.choice, &start, end)
+        .ok()?
+        .checking_crc();
+    Some(walk(s, false, seam, opts, init, stop))
 }
 
 /// The checkpoint of a record boundary (no hash templates: a file with
@@ -411,6 +414,7 @@ fn frames(data: &[u8], opts: &ScanOptions, at: &ScanCheckpoint) -> (bool, u64) {
 /// at or after `fold_from` (all of them when `None`).
 fn walk<A, I>(
     mut s: Scanner<'_>,
+    first: bool,
     at_start: Seam,
     opts: &ScanOptions,
     init: &I,
@@ -454,7 +458,8 @@ where
             error = Some(e);
         }
     }
-    let templates = !s.templates().is_empty() || s.facts().hash_templates > 0;
+    let fallback =
+        !s.templates().is_empty() || s.facts().hash_templates > 0 || (!first && s.unusual());
     let at_stop = Seam {
         db: s.db(),
         family: s.family(),
@@ -469,7 +474,7 @@ where
         at_start,
         at_stop,
         error,
-        templates,
+        fallback,
         eof,
     }
 }

@@ -103,6 +103,8 @@ pub struct Scanner<'a> {
     lzf_checked: u64,
     /// The EOF opcode was read.
     eof: bool,
+    /// AUX records read.
+    aux_records: u64,
 }
 
 /// How long the end of a stream is awaited to tell what follows the
@@ -139,6 +141,7 @@ impl<'a> Scanner<'a> {
             records: 0,
             lzf_checked: 0,
             eof: false,
+            aux_records: 0,
         })
     }
 
@@ -198,6 +201,12 @@ impl<'a> Scanner<'a> {
     /// Whether the EOF opcode was read.
     pub(crate) fn at_eof(&self) -> bool {
         self.eof
+    }
+
+    /// Whether the walk met anything a walk in byte ranges cannot merge
+    /// exactly as one walk has it: an AUX record, a warning.
+    pub(crate) fn unusual(&self) -> bool {
+        self.aux_records > 0 || !self.facts.warnings.is_empty() || !self.p.warnings().is_empty()
     }
 
     /// Redis or Valkey, as the records read so far tell.
@@ -274,6 +283,9 @@ impl<'a> Scanner<'a> {
             }
             if self.p.lzf_declared() != self.lzf_checked {
                 self.check_inflation()?;
+            }
+            if matches!(rec, Record::Aux { .. }) {
+                self.aux_records += 1;
             }
             match rec {
                 Record::Key(k) => {
