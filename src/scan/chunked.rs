@@ -43,6 +43,8 @@ const SEARCH_BYTES: u64 = 16 << 20;
 /// Offsets tried: past a cut, a boundary comes within a few records unless
 /// one value spans the cut (then the range is folded from the true one).
 const SEARCH_OFFSETS: u64 = 64 << 10;
+/// What one record of a range not yet checked may inflate to.
+const GUESSED_INFLATE: u64 = 16 << 20;
 /// The smallest range worth a worker.
 const MIN_RANGE: u64 = 8 << 20;
 
@@ -110,9 +112,7 @@ where
     let end_of = |k: u64| (k + 1 < n).then(|| cut(k + 1) + SLACK);
     // Ranges are handed out in file order, so few wait to be merged.
     let next = AtomicU64::new(0);
-    // Set once nothing more is merged: ranges being walked give up (past
-    // the dump's end they may be gigabytes of anything).
-    let stop = AtomicBool::new(false);
+    let give_up = GiveUp::default();
     let reached = AtomicU64::new(0);
     let merger = Mutex::new(Merger {
         next: 0,
@@ -163,19 +163,25 @@ where
             m.whole = Some((whole, checkpoints));
         }
         if m.stopped {
-            stop.store(true, Ordering::Relaxed);
+            give_up.stop.store(true, Ordering::Relaxed);
+        }
+        if let Some((w, _)) = &m.whole {
+            give_up.covered.fetch_max(w.stop, Ordering::Relaxed);
         }
     };
     (0..threads).into_par_iter().for_each(|_| {
         loop {
             let k = next.fetch_add(1, Ordering::Relaxed);
-            if k >= n || stop.load(Ordering::Relaxed) {
+            if k >= n || give_up.stop.load(Ordering::Relaxed) {
                 return;
             }
             let r = if k == 0 {
-                Some(first(data, opts, end_of(0), init, &stop))
+                Some(first(data, opts, end_of(0), init, &give_up))
+            } else if give_up.covered.load(Ordering::Relaxed) > cut(k) {
+                // A record of the ranges before reaches past this cut.
+                None
             } else {
-                speculate(data, opts, &guess, cut(k), end_of(k), init, &stop)
+                speculate(data, opts, &guess, cut(k), end_of(k), init, &give_up)
             };
             if let (Some(r), Some(p)) = (&r, progress) {
                 // The furthest range end so far (ranges end out of order).
@@ -198,6 +204,24 @@ where
             checkpoints,
         }),
     })
+}
+
+/// What tells a range being walked that its result will not be used.
+#[derive(Default)]
+struct GiveUp {
+    /// Nothing more is merged (past the dump's end a range may be
+    /// gigabytes of anything).
+    stop: AtomicBool,
+    /// Where the walk merged so far stops: a range that started before
+    /// it cannot be the next one (a huge value that looks like records
+    /// spans its start, and costs nothing to the one walk).
+    covered: AtomicU64,
+}
+
+impl GiveUp {
+    fn now(&self, start: u64) -> bool {
+        self.stop.load(Ordering::Relaxed) || self.covered.load(Ordering::Relaxed) > start
+    }
 }
 
 /// Ranges folded and waiting for the ones before them, and the walk so far.
@@ -241,7 +265,7 @@ fn first<A, I>(
     opts: &ScanOptions,
     end: Option<u64>,
     init: &I,
-    stop: &AtomicBool,
+    give_up: &GiveUp,
 ) -> Range<A>
 where
     A: Accumulator,
@@ -255,7 +279,7 @@ where
                 family: s.family(),
                 ctime_ms: None,
             };
-            walk(s, true, seam, opts, init, stop)
+            walk(s, true, false, seam, opts, init, give_up)
         }
         Err(e) => failed(e, init),
     }
@@ -283,7 +307,7 @@ where
                 family: at.parser.family,
                 ctime_ms: at.ctime_ms,
             };
-            walk(s, false, seam, opts, init, &AtomicBool::new(false))
+            walk(s, false, false, seam, opts, init, &GiveUp::default())
         }
         Err(e) => failed(e, init),
     }
@@ -320,7 +344,7 @@ fn speculate<A, I>(
     from: u64,
     end: Option<u64>,
     init: &I,
-    stop: &AtomicBool,
+    give_up: &GiveUp,
 ) -> Option<Range<A>>
 where
     A: Accumulator,
@@ -360,7 +384,7 @@ where
     let s = Scanner::resume(data, &opts.choice, &start, end)
         .ok()?
         .checking_crc();
-    Some(walk(s, false, seam, opts, init, stop))
+    Some(walk(s, false, true, seam, opts, init, give_up))
 }
 
 /// The checkpoint of a record boundary (no hash templates: a file with
@@ -415,10 +439,11 @@ fn frames(data: &[u8], opts: &ScanOptions, at: &ScanCheckpoint) -> (bool, u64) {
 fn walk<A, I>(
     mut s: Scanner<'_>,
     first: bool,
+    guessed: bool,
     at_start: Seam,
     opts: &ScanOptions,
     init: &I,
-    stop: &AtomicBool,
+    give_up: &GiveUp,
 ) -> Range<A>
 where
     A: Accumulator,
@@ -431,10 +456,11 @@ where
     let mut n = 0u32;
     while error.is_none() {
         n = n.wrapping_add(1);
-        if n.is_multiple_of(1024) && stop.load(Ordering::Relaxed) {
+        if n.is_multiple_of(1024) && give_up.now(start) {
             // Not merged: what it holds does not matter.
             break;
         }
+        let lzf = s.lzf_declared();
         let k = match s.next_key() {
             Ok(Some(k)) => k,
             Ok(None) => break,
@@ -443,6 +469,19 @@ where
                 break;
             }
         };
+        if guessed && s.lzf_declared().saturating_sub(lzf) > GUESSED_INFLATE {
+            // A range not yet checked does not inflate a big LZF value (it
+            // may be bytes of another value that look like one): it is
+            // folded again from the true boundary instead.
+            return Range {
+                start: u64::MAX,
+                error: None,
+                ..failed(
+                    rdb::Error::new(s.offset(), rdb::ErrorKind::Input(String::new())),
+                    init,
+                )
+            };
+        }
         let Some(target) = s.resolved_target() else {
             continue;
         };
