@@ -299,8 +299,14 @@ fn mid_file_aux_and_eof_are_the_one_walks() {
         for t in ["2", "4"] {
             let o = report(t);
             assert_eq!(exit_code(&o), exit_code(&one), "{name} --threads {t}");
-            assert!(o.stdout == one.stdout, "{name} --threads {t}: the report differs");
-            assert!(o.stderr == one.stderr, "{name} --threads {t}: stderr differs");
+            assert!(
+                o.stdout == one.stdout,
+                "{name} --threads {t}: the report differs"
+            );
+            assert!(
+                o.stderr == one.stderr,
+                "{name} --threads {t}: stderr differs"
+            );
         }
         let v: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
         let want = if name == "aux.rdb" { 300_000 } else { 150_000 };
