@@ -134,7 +134,8 @@ where
                 match (r, Scanner::new(data, &opts.choice)) {
                     (Some(r), Ok(s)) => {
                         // An error or the dump's end stops the walk there.
-                        m.stopped = r.error.is_some() || r.eof;
+                        m.fallback = r.fallback;
+                        m.stopped = r.error.is_some() || r.eof || r.fallback;
                         m.whole = Some((r, vec![s.checkpoint()]));
                     }
                     _ => m.stopped = true,
@@ -192,7 +193,7 @@ where
         }
     });
     let m = merger.into_inner().ok()?;
-    if m.fallback || m.templates_seen_early() {
+    if m.fallback {
         return None;
     }
     let (whole, checkpoints) = m.whole?;
@@ -233,13 +234,6 @@ struct Merger<A> {
     stopped: bool,
     /// The file is left to the batcher (see [`Range::fallback`]).
     fallback: bool,
-}
-
-impl<A> Merger<A> {
-    /// Templates in the first range (the others are checked as merged).
-    fn templates_seen_early(&self) -> bool {
-        self.whole.as_ref().is_some_and(|(w, _)| w.fallback)
-    }
 }
 
 /// The target, AUX `ctime`, family and database at the first key.
@@ -315,21 +309,29 @@ where
 
 fn failed<A, I: Fn() -> A>(e: rdb::Error, init: &I) -> Range<A> {
     Range {
-        acc: init(),
-        facts: FileFacts::default(),
         start: e.offset,
         stop: e.offset,
-        at_start: Seam {
-            db: 0,
-            family: rdb::Family::Redis,
-            ctime_ms: None,
-        },
-        at_stop: Seam {
-            db: 0,
-            family: rdb::Family::Redis,
-            ctime_ms: None,
-        },
         error: Some(e),
+        ..discarded(init)
+    }
+}
+
+/// A range that can never be merged (its start is no boundary): it is
+/// folded again from the true one.
+fn discarded<A, I: Fn() -> A>(init: &I) -> Range<A> {
+    let seam = Seam {
+        db: 0,
+        family: rdb::Family::Redis,
+        ctime_ms: None,
+    };
+    Range {
+        acc: init(),
+        facts: FileFacts::default(),
+        start: u64::MAX,
+        stop: u64::MAX,
+        at_start: seam,
+        at_stop: seam,
+        error: None,
         fallback: false,
         eof: false,
     }
@@ -473,14 +475,7 @@ where
             // A range not yet checked does not inflate a big LZF value (it
             // may be bytes of another value that look like one): it is
             // folded again from the true boundary instead.
-            return Range {
-                start: u64::MAX,
-                error: None,
-                ..failed(
-                    rdb::Error::new(s.offset(), rdb::ErrorKind::Input(String::new())),
-                    init,
-                )
-            };
+            return discarded(init);
         }
         let Some(target) = s.resolved_target() else {
             continue;
