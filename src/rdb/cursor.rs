@@ -14,6 +14,8 @@ pub struct Cursor<'a> {
     /// Declared lengths of the LZF strings read: what they would inflate to
     /// (for the bomb budget of compressed input).
     lzf_declared: u64,
+    /// The largest of them.
+    lzf_largest: u64,
 }
 
 impl<'a> Cursor<'a> {
@@ -23,6 +25,7 @@ impl<'a> Cursor<'a> {
             pos: 0,
             base,
             lzf_declared: 0,
+            lzf_largest: 0,
         }
     }
 
@@ -30,6 +33,12 @@ impl<'a> Cursor<'a> {
     #[inline]
     pub(crate) fn note_lzf(&mut self, ulen: u64) {
         self.lzf_declared = self.lzf_declared.saturating_add(ulen);
+        self.lzf_largest = self.lzf_largest.max(ulen);
+    }
+
+    /// The largest declared length of the LZF strings read so far.
+    pub(crate) fn lzf_largest(&self) -> u64 {
+        self.lzf_largest
     }
 
     /// Declared bytes of the LZF strings read so far.

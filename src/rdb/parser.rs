@@ -254,6 +254,8 @@ pub struct Parser<'a> {
     header: Header,
     family: Family,
     db: u64,
+    /// A SELECTDB was read: `db` is the file's, not the one resumed with.
+    selected: bool,
     pending: Pending,
     templates: Templates,
     warnings: Vec<String>,
@@ -283,6 +285,7 @@ impl<'a> Parser<'a> {
             header,
             family: header.family,
             db: 0,
+            selected: false,
             pending: Pending::default(),
             templates: Templates::default(),
             warnings,
@@ -371,14 +374,24 @@ impl<'a> Parser<'a> {
         self.c.offset()
     }
 
-    /// What the LZF strings framed so far declare they inflate to.
     /// The database the next key belongs to.
     pub(crate) fn db(&self) -> u64 {
         self.db
     }
 
+    /// Whether a SELECTDB was read.
+    pub(crate) fn selected(&self) -> bool {
+        self.selected
+    }
+
+    /// What the LZF strings framed so far declare they inflate to.
     pub(crate) fn lzf_declared(&self) -> u64 {
         self.c.lzf_declared()
+    }
+
+    /// The largest of them.
+    pub(crate) fn lzf_largest(&self) -> u64 {
+        self.c.lzf_largest()
     }
 
     fn warn_once(&mut self, msg: String) {
@@ -425,6 +438,7 @@ impl<'a> Parser<'a> {
                 }
                 RDB_OPCODE_SELECTDB => {
                     self.db = read_len(c)?;
+                    self.selected = true;
                     return Ok(Some(Record::SelectDb { db: self.db }));
                 }
                 RDB_OPCODE_RESIZEDB => {

@@ -8,10 +8,13 @@
 //! reaches past that point up to the same point of the next range. Then the
 //! ranges are checked in file order: a range is right when it started folding
 //! exactly where the range before it (already checked) stopped, in the same
-//! database. A range that is not right (a false sync inside a value, a
-//! database it could not know) is folded again from where the one before
-//! it stopped, with the true state: the result is always the one walk's,
-//! and a wrong guess costs a second walk of one range.
+//! database. A range that is not right is folded again from where the one
+//! before it stopped, with the true state: the result is always the one
+//! walk's, and a wrong guess costs a second walk of one range. When only
+//! the database was wrong (the SELECTDB before it was in a range still
+//! being walked), where it stops is known without folding it again, so the
+//! check goes on and the range is folded again beside the others; after a
+//! false sync (inside a value), checking waits for it.
 //!
 //! Files the speculation does not suit are left to the batcher in
 //! [`super::parallel`]: streams still arriving, small files, one thread,
@@ -19,7 +22,7 @@
 //! another range), and files with AUX records or warnings past the first
 //! range (their budgets and order are the one walk's).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -31,8 +34,11 @@ use crate::rdb;
 
 /// Past a range's start, where its folding begins (and the range before
 /// it stops): the sync point found may be inside the record that spans the
-/// range's start; both sides agree on the first boundary past this.
-const SLACK: u64 = 4 << 10;
+/// range's start; both sides agree on the first boundary past this. A false
+/// sync that frames a run of records mostly meets the true walk within a
+/// few records: 64 KiB leaves room for that (at 4 KiB, 3 of the 16 ranges
+/// of a 1 GB dump were folded twice) and costs a walk of 64 KiB per range.
+const SLACK: u64 = 64 << 10;
 /// Records a sync candidate must frame (or reach the end of the file).
 const SYNC_RECORDS: usize = 16;
 /// Bytes one sync candidate may walk, and bytes all of a range's
@@ -43,7 +49,7 @@ const SEARCH_BYTES: u64 = 16 << 20;
 /// Offsets tried: past a cut, a boundary comes within a few records unless
 /// one value spans the cut (then the range is folded from the true one).
 const SEARCH_OFFSETS: u64 = 64 << 10;
-/// What one record of a range not yet checked may inflate to.
+/// What one LZF string of a range not yet checked may inflate to.
 const GUESSED_INFLATE: u64 = 16 << 20;
 /// The smallest range worth a worker.
 const MIN_RANGE: u64 = 8 << 20;
@@ -64,6 +70,9 @@ struct Range<A> {
     fallback: bool,
     /// The walk read the EOF opcode: what follows is not records.
     eof: bool,
+    /// The walk read a SELECTDB: the database at `stop` is the file's
+    /// whatever it assumed at `start`.
+    selected: bool,
 }
 
 /// The scanner state at a record boundary besides its offset: a range is
@@ -110,68 +119,44 @@ where
     }
     let cut = |k: u64| (k * size).min(len);
     let end_of = |k: u64| (k + 1 < n).then(|| cut(k + 1) + SLACK);
+    let origin = Scanner::new(data, &opts.choice).ok()?.checkpoint();
     // Ranges are handed out in file order, so few wait to be merged.
     let next = AtomicU64::new(0);
     let give_up = GiveUp::default();
     let reached = AtomicU64::new(0);
-    let merger = Mutex::new(Merger {
-        next: 0,
-        waiting: BTreeMap::new(),
-        whole: None,
-        stopped: false,
-        fallback: false,
-    });
-    let integrate = |m: &mut Merger<A>, k: u64, r: Option<Range<A>>| {
-        m.waiting.insert(k, r);
-        while let Some(r) = m.waiting.remove(&m.next) {
-            let k = m.next;
-            m.next += 1;
-            if m.stopped {
-                continue;
-            }
-            let Some((mut whole, mut checkpoints)) = m.whole.take() else {
-                // The first range starts at the file's start.
-                match (r, Scanner::new(data, &opts.choice)) {
-                    (Some(r), Ok(s)) => {
-                        // An error or the dump's end stops the walk there.
-                        m.fallback = r.fallback;
-                        m.stopped = r.error.is_some() || r.eof || r.fallback;
-                        m.whole = Some((r, vec![s.checkpoint()]));
-                    }
-                    _ => m.stopped = true,
-                }
-                continue;
-            };
-            let at = checkpoint(whole.stop, whole.at_stop, &guess.target);
-            let r = match r {
-                Some(r) if r.start == whole.stop && r.at_start == whole.at_stop => r,
-                // A wrong guess: this range again from the true boundary.
-                _ => resume(data, opts, &at, end_of(k), init),
-            };
-            if r.fallback {
-                m.fallback = true;
-                m.stopped = true;
-                continue;
-            }
-            checkpoints.push(at);
-            whole.acc.merge(r.acc);
-            whole.facts = merge_facts(whole.facts, r.facts);
-            whole.stop = r.stop;
-            whole.at_stop = r.at_stop;
-            whole.error = r.error;
-            whole.eof = r.eof;
-            m.stopped = whole.error.is_some() || whole.eof;
-            m.whole = Some((whole, checkpoints));
-        }
+    let merger = Mutex::new(Merger::new(n));
+    let integrate = |m: &mut Merger<A>| {
+        m.check(&guess.target, &origin);
+        m.merge_ready();
         if m.stopped {
             give_up.stop.store(true, Ordering::Relaxed);
         }
-        if let Some((w, _)) = &m.whole {
-            give_up.covered.fetch_max(w.stop, Ordering::Relaxed);
+        if let Some((stop, _)) = m.checked {
+            give_up.covered.fetch_max(stop, Ordering::Relaxed);
+        }
+    };
+    let progressed = |stop: u64| {
+        if let Some(p) = progress {
+            // The furthest range end so far (ranges end out of order).
+            p(reached.fetch_max(stop, Ordering::Relaxed).max(stop));
         }
     };
     (0..threads).into_par_iter().for_each(|_| {
         loop {
+            // Ranges folded again first: checking or merging waits on them.
+            // Whoever queues one comes back here, so none is left behind.
+            let refold = match merger.lock() {
+                Ok(mut m) => m.refolds.pop_front(),
+                Err(_) => return,
+            };
+            if let Some(f) = refold {
+                let r = resume(data, opts, &f.at, end_of(f.k), init);
+                progressed(r.stop);
+                let Ok(mut m) = merger.lock() else { return };
+                m.refolded(f, r);
+                integrate(&mut m);
+                continue;
+            }
             let k = next.fetch_add(1, Ordering::Relaxed);
             if k >= n || give_up.stop.load(Ordering::Relaxed) {
                 return;
@@ -184,27 +169,204 @@ where
             } else {
                 speculate(data, opts, &guess, cut(k), end_of(k), init, &give_up)
             };
-            if let (Some(r), Some(p)) = (&r, progress) {
-                // The furthest range end so far (ranges end out of order).
-                p(reached.fetch_max(r.stop, Ordering::Relaxed).max(r.stop));
+            if let Some(r) = &r {
+                progressed(r.stop);
             }
             let Ok(mut m) = merger.lock() else { return };
-            integrate(&mut m, k, r);
+            m.waiting.insert(k, r);
+            integrate(&mut m);
         }
     });
     let m = merger.into_inner().ok()?;
-    if m.fallback {
-        return None;
+    m.into_folded()
+}
+
+/// A range to fold again from its true start.
+struct Refold {
+    k: u64,
+    at: ScanCheckpoint,
+    /// Where the check took it to stop, and the state there (the ranges
+    /// after it were checked against that); `None` when checking waits for
+    /// it.
+    expect: Option<(u64, Seam)>,
+}
+
+/// The ranges folded, checked in file order and merged in file order.
+///
+/// Checking follows the chain of record boundaries; it needs no
+/// accumulator. A range that started at the true boundary with another
+/// database (it could not see the SELECTDB before it) stops where it
+/// stopped, in a state known without folding it again: the chain goes on
+/// while it is folded again, in parallel with the others. A range that
+/// started anywhere else is folded again from the true boundary before
+/// checking goes on.
+struct Merger<A> {
+    /// Ranges in all.
+    n: u64,
+    /// The next range to check, and where the ranges checked so far stop
+    /// (`None` before the first).
+    next: u64,
+    checked: Option<(u64, Seam)>,
+    /// Folded and waiting to be checked.
+    waiting: BTreeMap<u64, Option<Range<A>>>,
+    /// Checking waits for the range `next`, folded again.
+    blocked: bool,
+    refolds: VecDeque<Refold>,
+    /// Checked and waiting to be merged, with the checkpoint at their start.
+    ready: BTreeMap<u64, (Range<A>, ScanCheckpoint)>,
+    /// The next range to merge into `whole`.
+    merged: u64,
+    whole: Option<(Range<A>, Vec<ScanCheckpoint>)>,
+    /// An error, the end of the file or a fallback: nothing more is
+    /// checked.
+    stopped: bool,
+    /// The file is left to the batcher (see [`Range::fallback`]).
+    fallback: bool,
+}
+
+impl<A: Accumulator> Merger<A> {
+    fn new(n: u64) -> Self {
+        Merger {
+            n,
+            next: 0,
+            checked: None,
+            waiting: BTreeMap::new(),
+            blocked: false,
+            refolds: VecDeque::new(),
+            ready: BTreeMap::new(),
+            merged: 0,
+            whole: None,
+            stopped: false,
+            fallback: false,
+        }
     }
-    let (whole, checkpoints) = m.whole?;
-    Some(match whole.error {
-        Some(e) => Err(e),
-        None => Ok(super::parallel::Folded {
-            acc: whole.acc,
-            facts: whole.facts,
-            checkpoints,
-        }),
-    })
+
+    /// Checks the waiting ranges that come next.
+    fn check(&mut self, target: &Arc<ResolvedTarget>, origin: &ScanCheckpoint) {
+        while !self.blocked && !self.stopped {
+            let k = self.next;
+            let Some(r) = self.waiting.remove(&k) else {
+                break;
+            };
+            let Some((stop, seam)) = self.checked else {
+                // The first range starts at the file's start.
+                match r {
+                    Some(r) => self.accept(k, r, origin.clone()),
+                    None => self.stopped = true,
+                }
+                continue;
+            };
+            let at = checkpoint(stop, seam, target);
+            match r {
+                Some(r) if r.start == stop && r.at_start == seam => self.accept(k, r, at),
+                // Framing does not depend on the database or `ctime`, and
+                // past the first range neither an AUX nor an error was met.
+                Some(r)
+                    if r.start == stop
+                        && r.at_start.family == seam.family
+                        && r.error.is_none()
+                        && !r.eof
+                        && !r.fallback =>
+                {
+                    let after = Seam {
+                        db: if r.selected { r.at_stop.db } else { seam.db },
+                        ..seam
+                    };
+                    self.refolds.push_back(Refold {
+                        k,
+                        at,
+                        expect: Some((r.stop, after)),
+                    });
+                    self.checked = Some((r.stop, after));
+                    self.next += 1;
+                }
+                _ => {
+                    self.refolds.push_back(Refold {
+                        k,
+                        at,
+                        expect: None,
+                    });
+                    self.blocked = true;
+                }
+            }
+        }
+    }
+
+    fn accept(&mut self, k: u64, r: Range<A>, at: ScanCheckpoint) {
+        self.next = k + 1;
+        self.checked = Some((r.stop, r.at_stop));
+        if r.fallback {
+            self.fallback = true;
+            self.stopped = true;
+            return;
+        }
+        // An error or the dump's end stops the walk there.
+        self.stopped = r.error.is_some() || r.eof;
+        self.ready.insert(k, (r, at));
+    }
+
+    /// A range folded again from its true start.
+    fn refolded(&mut self, f: Refold, r: Range<A>) {
+        match f.expect {
+            None => {
+                self.blocked = false;
+                self.accept(f.k, r, f.at);
+            }
+            Some((stop, seam))
+                if r.stop == stop
+                    && r.at_stop == seam
+                    && r.error.is_none()
+                    && !r.eof
+                    && !r.fallback =>
+            {
+                self.ready.insert(f.k, (r, f.at));
+            }
+            // Not what the check assumed: the batcher does the file.
+            Some(_) => {
+                self.fallback = true;
+                self.stopped = true;
+            }
+        }
+        if self.fallback {
+            self.refolds.clear();
+        }
+    }
+
+    /// Merges the checked ranges that come next into the walk so far.
+    fn merge_ready(&mut self) {
+        while let Some((r, at)) = self.ready.remove(&self.merged) {
+            self.merged += 1;
+            let Some((whole, checkpoints)) = &mut self.whole else {
+                self.whole = Some((r, vec![at]));
+                continue;
+            };
+            checkpoints.push(at);
+            whole.acc.merge(r.acc);
+            whole.facts = merge_facts(std::mem::take(&mut whole.facts), r.facts);
+            whole.stop = r.stop;
+            whole.at_stop = r.at_stop;
+            whole.error = r.error;
+            whole.eof = r.eof;
+        }
+    }
+
+    /// The one walk's result, or `None` when the file is left to the
+    /// batcher.
+    fn into_folded(self) -> Option<Result<super::parallel::Folded<A>, rdb::Error>> {
+        let complete = self.stopped || self.next == self.n;
+        if self.fallback || !complete || self.merged != self.next || !self.ready.is_empty() {
+            return None;
+        }
+        let (whole, checkpoints) = self.whole?;
+        Some(match whole.error {
+            Some(e) => Err(e),
+            None => Ok(super::parallel::Folded {
+                acc: whole.acc,
+                facts: whole.facts,
+                checkpoints,
+            }),
+        })
+    }
 }
 
 /// What tells a range being walked that its result will not be used.
@@ -223,17 +385,6 @@ impl GiveUp {
     fn now(&self, start: u64) -> bool {
         self.stop.load(Ordering::Relaxed) || self.covered.load(Ordering::Relaxed) > start
     }
-}
-
-/// Ranges folded and waiting for the ones before them, and the walk so far.
-struct Merger<A> {
-    next: u64,
-    waiting: BTreeMap<u64, Option<Range<A>>>,
-    whole: Option<(Range<A>, Vec<ScanCheckpoint>)>,
-    /// An error, the end of the file or a fallback: nothing more is merged.
-    stopped: bool,
-    /// The file is left to the batcher (see [`Range::fallback`]).
-    fallback: bool,
 }
 
 /// The target, AUX `ctime`, family and database at the first key.
@@ -334,6 +485,7 @@ fn discarded<A, I: Fn() -> A>(init: &I) -> Range<A> {
         error: None,
         fallback: false,
         eof: false,
+        selected: false,
     }
 }
 
@@ -354,39 +506,64 @@ where
 {
     let at = |offset: u64| checkpoint(offset, g.seam, &g.target);
     let len = data.len() as u64;
+    let past = from + SLACK;
     let mut spent = 0u64;
     let mut p = from;
-    let sync = loop {
+    // Only the boundary past `from + SLACK` and the database there are
+    // taken from the candidate's walk: anything else it read (an AUX, an
+    // EOF opcode inside a value it took for records) is not trusted.
+    let (boundary, db) = loop {
         if p >= len || spent > SEARCH_BYTES || p - from > SEARCH_OFFSETS {
             return None;
         }
-        let (ok, walked) = frames(data, opts, &at(p));
+        let (sync, walked) = frames(data, opts, &at(p), past);
         spent += walked.max(1);
-        if ok {
-            break p;
+        match sync {
+            Candidate::No => p += 1,
+            Candidate::At { boundary, db } => break (boundary, db),
+            // A record longer than the window spans `past` (or a false
+            // one claims to): its end is found without the window.
+            Candidate::Beyond => {
+                let budget = SEARCH_BYTES.saturating_sub(spent);
+                let (found, walked) = beyond(data, opts, &at(p), past, budget);
+                spent += walked;
+                match found {
+                    Some(found) => break found,
+                    None => p += 1,
+                }
+            }
         }
-        p += 1;
     };
-    // Only the boundary past `from + SLACK` and the database there are
-    // taken from this walk: anything else it read (an AUX, an EOF opcode
-    // inside a value it took for records) is not trusted. Reaching the end
-    // or an error first: the range is folded from the true boundary.
-    let mut s = Scanner::resume(data, &opts.choice, &at(sync), None).ok()?;
-    while s.offset() < from + SLACK {
-        match s.next_key() {
-            Ok(Some(_)) if !s.at_eof() => {}
-            _ => return None,
-        }
-    }
-    let seam = Seam {
-        db: s.db(),
-        ..g.seam
-    };
-    let start = checkpoint(s.offset(), seam, &g.target);
+    let seam = Seam { db, ..g.seam };
+    let start = checkpoint(boundary, seam, &g.target);
     let s = Scanner::resume(data, &opts.choice, &start, end)
         .ok()?
         .checking_crc();
     Some(walk(s, false, true, seam, opts, init, give_up))
+}
+
+/// The first record boundary at or past `past` from a candidate that
+/// frames, and the database there; `None` at an error, the dump's end or
+/// past `budget` bytes. Also the bytes walked.
+fn beyond(
+    data: &[u8],
+    opts: &ScanOptions,
+    at: &ScanCheckpoint,
+    past: u64,
+    budget: u64,
+) -> (Option<(u64, u64)>, u64) {
+    let start = at.offset();
+    let Ok(mut s) = Scanner::resume(data, &opts.choice, at, None) else {
+        return (None, 0);
+    };
+    while s.offset() < past {
+        let ok = matches!(s.next_key(), Ok(Some(_)));
+        let walked = s.offset().saturating_sub(start);
+        if !ok || walked > budget {
+            return (None, walked.max(1));
+        }
+    }
+    (Some((s.offset(), s.db())), s.offset().saturating_sub(start))
 }
 
 /// The checkpoint of a record boundary (no hash templates: a file with
@@ -404,36 +581,67 @@ fn checkpoint(offset: u64, seam: Seam, target: &Arc<ResolvedTarget>) -> ScanChec
     }
 }
 
-/// Whether the parser frames [`SYNC_RECORDS`] records from `at` (or all
-/// of them to the end of the file), walking at most [`TRY_BYTES`]; and
-/// how many bytes it walked.
-fn frames(data: &[u8], opts: &ScanOptions, at: &ScanCheckpoint) -> (bool, u64) {
+/// What a sync candidate's walk found.
+enum Candidate {
+    /// An error, or the dump's end before `past`.
+    No,
+    /// It frames [`SYNC_RECORDS`] records (or all of them to the end of the
+    /// file) and this is its first boundary at or past `past`, with the
+    /// database there.
+    At { boundary: u64, db: u64 },
+    /// It frames, but a record reaches past the window before `past`.
+    Beyond,
+}
+
+/// Walks at most [`TRY_BYTES`] past `past` from the candidate `at`, and
+/// says how many bytes it walked. A candidate must reach `past` too: a
+/// false one that frames a run of records usually meets the true walk
+/// within a record or two, and both agree on the boundary past `past`.
+fn frames(data: &[u8], opts: &ScanOptions, at: &ScanCheckpoint, past: u64) -> (Candidate, u64) {
     let start = at.offset();
-    let limit = start.saturating_add(TRY_BYTES).min(data.len() as u64);
+    let len = data.len() as u64;
+    let limit = start.max(past).saturating_add(TRY_BYTES).min(len);
     let Some(window) = data.get(..limit as usize) else {
-        return (false, 0);
+        return (Candidate::No, 0);
     };
     let Ok(mut s) = Scanner::resume(window, &opts.choice, at, None) else {
-        return (false, 0);
+        return (Candidate::No, 0);
     };
     // Only speed depends on this test: a false sync is caught when the
     // ranges are checked.
-    for keys in 0..SYNC_RECORDS {
+    let mut found = None;
+    let mut keys = 0;
+    let verdict = loop {
+        if found.is_none() && s.offset() >= past {
+            found = Some((s.offset(), s.db()));
+        }
+        if let (Some((boundary, db)), true) = (found, keys >= SYNC_RECORDS) {
+            break Candidate::At { boundary, db };
+        }
         match s.next_key() {
-            Ok(Some(_)) => {}
-            // The end of the file, or of the window: as far as it could be
-            // checked, it frames.
-            Ok(None) => return (keys > 0, s.offset().saturating_sub(start)),
+            Ok(Some(_)) => keys += 1,
+            // The dump's end (or the file's): it frames if `past` came first.
+            Ok(None) => {
+                break match found {
+                    Some((boundary, db)) if keys > 0 => Candidate::At { boundary, db },
+                    _ => Candidate::No,
+                };
+            }
+            // The window's end: it frames as far as it could be checked.
             Err(e)
                 if matches!(e.kind, rdb::ErrorKind::Truncated { .. })
-                    && limit < data.len() as u64 =>
+                    && limit < len
+                    && keys > 0 =>
             {
-                return (keys > 0, s.offset().saturating_sub(start));
+                break found.map_or(Candidate::Beyond, |(boundary, db)| Candidate::At {
+                    boundary,
+                    db,
+                });
             }
-            Err(_) => return (false, s.offset().saturating_sub(start)),
+            Err(_) => break Candidate::No,
         }
-    }
-    (true, s.offset() - start)
+    };
+    (verdict, s.offset().saturating_sub(start))
 }
 
 /// Walks `s` to its end, folding the keys from the first record boundary
@@ -462,7 +670,6 @@ where
             // Not merged: what it holds does not matter.
             break;
         }
-        let lzf = s.lzf_declared();
         let k = match s.next_key() {
             Ok(Some(k)) => k,
             Ok(None) => break,
@@ -471,10 +678,11 @@ where
                 break;
             }
         };
-        if guessed && s.lzf_declared().saturating_sub(lzf) > GUESSED_INFLATE {
-            // A range not yet checked does not inflate a big LZF value (it
+        if guessed && s.lzf_largest() > GUESSED_INFLATE {
+            // A range not yet checked does not inflate a big LZF string (it
             // may be bytes of another value that look like one): it is
-            // folded again from the true boundary instead.
+            // folded again from the true boundary instead. Many small ones
+            // (a quicklist's nodes) cost no more than the one walk's.
             return discarded(init);
         }
         let Some(target) = s.resolved_target() else {
@@ -499,7 +707,7 @@ where
         family: s.family(),
         ctime_ms: s.facts().ctime_ms,
     };
-    let (stop, eof) = (s.offset(), s.at_eof());
+    let (stop, eof, selected) = (s.offset(), s.at_eof(), s.selected());
     Range {
         acc,
         facts: s.finish(),
@@ -510,6 +718,7 @@ where
         error,
         fallback,
         eof,
+        selected,
     }
 }
 
@@ -538,4 +747,116 @@ fn merge_facts(mut a: FileFacts, b: FileFacts) -> FileFacts {
         a.used_mem = b.used_mem;
     }
     a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::KeyFacts;
+
+    /// Records which ranges were merged, in order.
+    #[derive(Default)]
+    struct Order(Vec<u64>);
+
+    impl Accumulator for Order {
+        fn add(&mut self, _: &KeyFacts<'_>) {}
+        fn merge(&mut self, o: Order) {
+            self.0.extend(o.0);
+        }
+    }
+
+    fn seam(db: u64) -> Seam {
+        Seam {
+            db,
+            family: rdb::Family::Redis,
+            ctime_ms: Some(1),
+        }
+    }
+
+    fn range(k: u64, start: u64, stop: u64, at: (u64, u64), selected: bool) -> Range<Order> {
+        Range {
+            acc: Order(vec![k]),
+            facts: FileFacts::default(),
+            start,
+            stop,
+            at_start: seam(at.0),
+            at_stop: seam(at.1),
+            error: None,
+            fallback: false,
+            eof: false,
+            selected,
+        }
+    }
+
+    fn target() -> Arc<ResolvedTarget> {
+        let header = rdb::parse_header(b"REDIS0010").unwrap();
+        let t = crate::memory::TargetChoice::default().resolve(
+            header,
+            rdb::Family::Redis,
+            Some("7.0.15"),
+            None,
+        );
+        Arc::new(t)
+    }
+
+    /// Range 0 selects db 1 inside it; ranges 1 and 2 guessed db 0 from
+    /// the right boundaries. The check goes on without them (both are
+    /// folded again, in any order) and the merge keeps file order.
+    #[test]
+    fn a_wrong_database_does_not_hold_up_the_check() {
+        let (t, origin) = (target(), checkpoint(9, seam(0), &target()));
+        let mut m = Merger::new(3);
+        m.waiting.insert(2, Some(range(2, 200, 300, (0, 0), false)));
+        m.waiting.insert(1, Some(range(1, 100, 200, (0, 0), false)));
+        m.waiting.insert(0, Some(range(0, 9, 100, (0, 1), true)));
+        m.check(&t, &origin);
+        assert_eq!(m.next, 3, "all three checked");
+        assert_eq!(m.checked, Some((300, seam(1))));
+        let refolds: Vec<_> = m.refolds.drain(..).collect();
+        assert_eq!(refolds.len(), 2);
+        assert!(refolds.iter().all(|f| f.expect.is_some()));
+        m.merge_ready();
+        assert_eq!(m.merged, 1);
+        // The second one comes back first.
+        for f in refolds.into_iter().rev() {
+            let k = f.k;
+            assert_eq!(f.at.parser.db, 1);
+            m.refolded(f, range(k, k * 100, k * 100 + 100, (1, 1), false));
+            m.merge_ready();
+        }
+        let done = m.into_folded().unwrap().unwrap();
+        assert_eq!(done.acc.0, [0, 1, 2]);
+        assert_eq!(done.checkpoints.len(), 3);
+    }
+
+    /// A range that started elsewhere holds up the check until it is
+    /// folded again; one that does not stop where the check assumed
+    /// leaves the file to the batcher.
+    #[test]
+    fn a_false_sync_waits_and_a_broken_assumption_falls_back() {
+        let (t, origin) = (target(), checkpoint(9, seam(0), &target()));
+        let mut m = Merger::new(3);
+        m.waiting.insert(0, Some(range(0, 9, 100, (0, 0), false)));
+        m.waiting.insert(1, Some(range(1, 104, 200, (0, 0), false)));
+        m.waiting.insert(2, Some(range(2, 200, 300, (0, 0), false)));
+        m.check(&t, &origin);
+        assert!(m.blocked);
+        assert_eq!(m.next, 1);
+        let f = m.refolds.pop_front().unwrap();
+        assert!(f.expect.is_none());
+        m.refolded(f, range(1, 100, 200, (0, 0), false));
+        m.check(&t, &origin);
+        m.merge_ready();
+        assert!(m.refolds.is_empty());
+        assert_eq!(m.into_folded().unwrap().unwrap().acc.0, [0, 1, 2]);
+
+        let mut m = Merger::new(2);
+        m.waiting.insert(0, Some(range(0, 9, 100, (0, 1), true)));
+        m.waiting.insert(1, Some(range(1, 100, 200, (0, 0), false)));
+        m.check(&t, &origin);
+        let f = m.refolds.pop_front().unwrap();
+        m.refolded(f, range(1, 100, 250, (1, 1), false));
+        assert!(m.fallback && m.refolds.is_empty());
+        assert!(m.into_folded().is_none());
+    }
 }

@@ -193,9 +193,19 @@ impl<'a> Scanner<'a> {
         self.p.lzf_declared()
     }
 
+    /// The largest of them.
+    pub(crate) fn lzf_largest(&self) -> u64 {
+        self.p.lzf_largest()
+    }
+
     /// The database the next key belongs to.
     pub(crate) fn db(&self) -> u64 {
         self.p.db()
+    }
+
+    /// Whether a SELECTDB was read.
+    pub(crate) fn selected(&self) -> bool {
+        self.p.selected()
     }
 
     /// Whether the EOF opcode was read.
