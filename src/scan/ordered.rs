@@ -66,6 +66,9 @@ enum Item<'a> {
 
 /// Batches framed ahead of the writer, per worker.
 const IN_FLIGHT: usize = 4;
+/// The largest output buffer kept for reuse (a batch is at most 4 MiB of
+/// records; its output a few times that).
+const SPARE_BYTES: usize = 16 << 20;
 
 /// How a batch becomes output (on any thread).
 pub trait Consumer<'a>: Sync {
@@ -138,10 +141,11 @@ fn serial<'a, C: Consumer<'a>>(
 ) -> crate::Result<u64> {
     let mut st = c.state();
     let mut rows = 0;
+    let spare = Spare::new(1);
     while let Some(batch) = b.next_batch() {
         // Into a buffer, as a worker does: the first-rows hook comes
         // before the batch's bytes.
-        let mut bytes = Vec::new();
+        let mut bytes = spare.take();
         let (error, notes, n) = {
             let sink = if batch.inline {
                 Sink::Writer(&mut *w)
@@ -163,7 +167,7 @@ fn serial<'a, C: Consumer<'a>>(
             error,
             end: batch.end,
         };
-        rows = put(piece, &batch.target, rows, progress, hooks, w)?;
+        rows = put(piece, &batch.target, rows, progress, hooks, w, &spare)?;
     }
     Ok(rows)
 }
@@ -176,11 +180,13 @@ fn put(
     progress: &dyn Fn(u64),
     hooks: &mut Hooks<'_>,
     w: &mut dyn Write,
+    spare: &Spare,
 ) -> crate::Result<u64> {
     if piece.rows > 0 && rows == 0 {
         (hooks.first_rows)(target);
     }
     w.write_all(&piece.bytes)?;
+    spare.give(piece.bytes);
     for note in piece.notes {
         (hooks.note)(note);
     }
@@ -209,15 +215,16 @@ fn parallel<'a, C: Consumer<'a>>(
     let (work_tx, work_rx) = sync_channel::<(u64, Batch<'a>)>(limit);
     let work_rx = Mutex::new(work_rx);
     let (done_tx, done_rx) = sync_channel::<(u64, Item<'a>)>(limit);
+    let spare = Spare::new(threads);
     std::thread::scope(|scope| {
         let framer_done = done_tx.clone();
         scope.spawn(move || frame(b, &token_rx, &work_tx, &framer_done));
         for _ in 0..threads {
-            let (rx, tx) = (&work_rx, done_tx.clone());
-            scope.spawn(move || work(c, rx, &tx));
+            let (rx, tx, spare) = (&work_rx, done_tx.clone(), &spare);
+            scope.spawn(move || work(c, rx, &tx, spare));
         }
         drop(done_tx);
-        let written = write_in_order(&done_rx, &token_tx, progress, c, hooks, w);
+        let written = write_in_order(&done_rx, &token_tx, progress, c, hooks, w, &spare);
         // On an early stop, the others see their channels close.
         drop(done_rx);
         drop(token_tx);
@@ -248,10 +255,49 @@ fn frame<'a>(
     }
 }
 
+/// Output buffers written and handed back for the next batches: a batch's
+/// output (hundreds of KiB) is not grown from nothing each time.
+/// At most `keep` are kept: one a worker.
+struct Spare {
+    bufs: Mutex<Vec<Vec<u8>>>,
+    keep: usize,
+}
+
+impl Spare {
+    fn new(keep: usize) -> Self {
+        Spare {
+            bufs: Mutex::new(Vec::new()),
+            keep,
+        }
+    }
+
+    fn take(&self) -> Vec<u8> {
+        self.bufs
+            .lock()
+            .ok()
+            .and_then(|mut v| v.pop())
+            .unwrap_or_default()
+    }
+
+    fn give(&self, mut b: Vec<u8>) {
+        // A buffer grown by a value of hundreds of MiB is not kept.
+        if b.capacity() > SPARE_BYTES {
+            return;
+        }
+        b.clear();
+        if let Ok(mut v) = self.bufs.lock()
+            && v.len() < self.keep
+        {
+            v.push(b);
+        }
+    }
+}
+
 fn work<'a, C: Consumer<'a>>(
     c: &C,
     rx: &Mutex<Receiver<(u64, Batch<'a>)>>,
     done: &SyncSender<(u64, Item<'a>)>,
+    spare: &Spare,
 ) {
     let mut st = c.state();
     loop {
@@ -260,7 +306,7 @@ fn work<'a, C: Consumer<'a>>(
             Err(_) => return,
         };
         let Ok((seq, batch)) = next else { return };
-        let mut bytes = Vec::new();
+        let mut bytes = spare.take();
         let mut out = Out {
             w: Sink::Buffer(&mut bytes),
             notes: Vec::new(),
@@ -289,6 +335,7 @@ fn write_in_order<'a, C: Consumer<'a>>(
     c: &C,
     hooks: &mut Hooks<'_>,
     w: &mut dyn Write,
+    spare: &Spare,
 ) -> crate::Result<u64> {
     let mut waiting: BTreeMap<u64, Item<'a>> = BTreeMap::new();
     let (mut next, mut rows) = (0u64, 0u64);
@@ -319,7 +366,7 @@ fn write_in_order<'a, C: Consumer<'a>>(
                     (piece, batch.target)
                 }
             };
-            rows = put(piece, &target, rows, progress, hooks, w)?;
+            rows = put(piece, &target, rows, progress, hooks, w, spare)?;
             let _ = tokens.send(());
         }
     }
