@@ -25,29 +25,35 @@ impl Count {
 /// Keys per slot (second or minute): a dense window of seconds after the
 /// dump time, where nearly all TTLs fall (an array index instead of a hash
 /// lookup), and a map for the rest. Each slot lives in exactly one place.
+/// The window is made only once the map holds [`PROMOTE`] slots: a part of
+/// a file scanned in ranges mostly holds too few keys to fill it, and 16
+/// threads would hold 16 windows.
 #[derive(Clone, Debug, Default)]
 struct Slots {
-    base: i64,
+    /// Where the window starts (or will), once anchored.
+    base: Option<i64>,
     window: Vec<Count>,
     used: usize,
     map: HashMap<i64, Count>,
 }
 
-/// Seconds covered by the dense window (36 hours; 2 MiB per worker).
+/// Seconds covered by the dense window (36 hours; 2 MiB).
 const WINDOW: usize = 1 << 17;
+/// Slots in the map before the window is made: about as many bytes as
+/// the window takes.
+const PROMOTE: usize = 1 << 15;
 
 impl Slots {
-    /// Starts the window at `base` (a slot number) if it is not set yet.
+    /// Where the window starts (a slot number), if it is not set yet.
     fn anchor(&mut self, base: i64) {
-        if self.window.is_empty() && self.map.is_empty() {
-            self.base = base;
-            self.window = vec![Count::default(); WINDOW];
+        if self.base.is_none() && self.map.is_empty() {
+            self.base = Some(base);
         }
     }
 
     #[inline]
     fn add(&mut self, slot: i64, c: Count) {
-        let i = slot.wrapping_sub(self.base);
+        let i = slot.wrapping_sub(self.base.unwrap_or(0));
         if let Some(cell) = usize::try_from(i).ok().and_then(|i| self.window.get_mut(i)) {
             if cell.keys == 0 {
                 self.used += 1;
@@ -55,6 +61,25 @@ impl Slots {
             cell.add(c);
         } else {
             self.map.entry(slot).or_default().add(c);
+            if self.window.is_empty() && self.map.len() > PROMOTE {
+                self.promote();
+            }
+        }
+    }
+
+    /// Makes the window and moves the slots it covers there.
+    fn promote(&mut self) {
+        let Some(base) = self.base else { return };
+        self.window = vec![Count::default(); WINDOW];
+        let end = base.saturating_add(WINDOW as i64);
+        let map = std::mem::take(&mut self.map);
+        for (slot, c) in map {
+            if (base..end).contains(&slot) {
+                self.window[(slot - base) as usize] = c;
+                self.used += 1;
+            } else {
+                self.map.insert(slot, c);
+            }
         }
     }
 
@@ -63,7 +88,7 @@ impl Slots {
     }
 
     fn iter(&self) -> impl Iterator<Item = (i64, Count)> + '_ {
-        let base = self.base;
+        let base = self.base.unwrap_or(0);
         self.window
             .iter()
             .enumerate()
@@ -214,8 +239,11 @@ impl ExpiryAcc {
         } else if o.level > self.level {
             self.coarsen_to(o.level);
         }
-        if self.slots.len() == 0 && self.level == 0 {
-            self.slots.anchor(o.slots.base);
+        if self.slots.len() == 0
+            && self.level == 0
+            && let Some(base) = o.slots.base
+        {
+            self.slots.anchor(base);
         }
         for (s, c) in o.slots.iter() {
             self.slots.add(s, c);
