@@ -285,15 +285,15 @@ pub fn estimate_with(
     scratch: &mut Scratch,
     detail: Detail,
 ) -> rdb::Result<KeyEstimate> {
-    let layout = Layout::new(target.profile, target.allocator);
-    let mut c = Collector::new(target, layout, rec.type_byte);
+    let layout = target.layout();
+    let mut c = Collector::new(target, rec.type_byte);
     let mut headers_only = false;
     if detail == Detail::Headers && !layout.ziplist && rec.type_byte != RDB_TYPE_STRING {
         headers_only = from_headers(&mut c, rec, scratch)
             .map_err(|e| e.with_context(rec.db, Some(rec.key_text())))?;
         if !headers_only {
             // The probe may have counted some nodes: start over.
-            c = Collector::new(target, layout, rec.type_byte);
+            c = Collector::new(target, rec.type_byte);
         }
     }
     if headers_only {
@@ -327,7 +327,7 @@ pub fn estimate_with(
         e.small_entries = None;
     }
     with_key(
-        &layout,
+        layout,
         &mut e,
         rec.value_type,
         rec.key.len(),
@@ -391,7 +391,7 @@ pub fn small_key_bytes(
     entries: u64,
     ttl: bool,
 ) -> u64 {
-    let l = Layout::new(target.profile, target.allocator);
+    let l = target.layout();
     let empty = if l.ziplist {
         ZIPLIST_EMPTY
     } else {
@@ -409,19 +409,18 @@ pub fn small_key_bytes(
         module: None,
         alloc_delta: 0,
     };
-    with_key(&l, &mut e, vt, key_len, ttl);
+    with_key(l, &mut e, vt, key_len, ttl);
     e.bytes
 }
 
 /// What-if: `MEMORY USAGE` of a string key holding `value_len` bytes
 /// that are not an integer, on the target.
 pub fn string_key_bytes(target: &Target, key_len: u64, value_len: u64, ttl: bool) -> u64 {
-    let l = Layout::new(target.profile, target.allocator);
-    let mut c = Collector::new(target, l, RDB_TYPE_STRING);
+    let mut c = Collector::new(target, RDB_TYPE_STRING);
     c.string_len = value_len;
     c.largest = value_len;
     let mut e = c.finish(ValueType::String, RDB_TYPE_STRING);
-    with_key(&l, &mut e, ValueType::String, key_len, ttl);
+    with_key(target.layout(), &mut e, ValueType::String, key_len, ttl);
     e.bytes
 }
 
@@ -440,7 +439,7 @@ pub fn listpack_string_entry(len: u64) -> u64 {
 /// Gathers what the formulas need while the value is decoded.
 struct Collector<'t> {
     t: &'t Target,
-    l: Layout,
+    l: &'t Layout,
     type_byte: u8,
     n: u64,
     largest: u64,
@@ -521,7 +520,8 @@ struct Collector<'t> {
 }
 
 impl<'t> Collector<'t> {
-    fn new(t: &'t Target, l: Layout, type_byte: u8) -> Collector<'t> {
+    fn new(t: &'t Target, type_byte: u8) -> Collector<'t> {
+        let l = t.layout();
         let stored_lp = matches!(
             type_byte,
             RDB_TYPE_HASH_LISTPACK

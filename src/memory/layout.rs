@@ -6,7 +6,7 @@ use super::allocator::Allocator;
 use super::profile::{ServerProfile, ServerProfile::*};
 
 /// How one server generation counts memory.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layout {
     pub alloc: Allocator,
     /// 4.0/5.0: sds counted as header + len + 1 (`sdsAllocSize`, no
@@ -310,7 +310,7 @@ impl Layout {
 }
 
 /// Valkey 8.1+ string layout constants.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KvObject {
     /// 9.0+: a zset skiplist node embeds its member sds after the levels
     /// (measured on 9.1.2: node = 16 + 16·level + member sds).

@@ -6,6 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::allocator::Allocator;
+use super::layout::Layout;
 
 /// A memory-model profile: a server release line whose `MEMORY USAGE`
 /// composition is modelled.
@@ -280,6 +281,9 @@ pub struct Target {
     pub profile: ServerProfile,
     pub allocator: Allocator,
     pub thresholds: Thresholds,
+    /// What `profile` and `allocator` imply, worked out once: every key's
+    /// estimate reads it.
+    layout: Layout,
 }
 
 impl Target {
@@ -288,7 +292,12 @@ impl Target {
             profile,
             allocator,
             thresholds: Thresholds::defaults(),
+            layout: Layout::new(profile, allocator),
         }
+    }
+
+    pub(crate) fn layout(&self) -> &Layout {
+        &self.layout
     }
 
     /// `redis-7.0 jemalloc-q16 (provisional)`.

@@ -409,8 +409,7 @@ impl DoctorAcc {
     /// skiplist: a raised threshold (a few times over it) or chunks.
     fn collection(&mut self, f: &KeyFacts<'_>, s: KeySource<'_>) {
         let th = &s.target.thresholds;
-        let lp_sets = crate::memory::layout::Layout::new(s.target.profile, s.target.allocator)
-            .listpack_sets_lists;
+        let lp_sets = s.target.layout().listpack_sets_lists;
         let (entries, value) = match (f.type_name, f.encoding) {
             ("hash", "hashtable") => (th.hash_max_listpack_entries, th.hash_max_listpack_value),
             ("zset", "skiplist") => (th.zset_max_listpack_entries, th.zset_max_listpack_value),
@@ -532,7 +531,7 @@ impl DoctorAcc {
         if let Some(s) = src
             && f.encoding == "skiplist"
         {
-            let l = crate::memory::layout::Layout::new(s.target.profile, s.target.allocator);
+            let l = s.target.layout();
             let np2 = crate::memory::layout::np2;
             let (now_slots, kept_slots) = (np2(f.elements), np2(n));
             if n * 100 >= now_slots * 10 {
