@@ -32,12 +32,23 @@ impl Count {
 struct Slots {
     /// Where the window starts (or will), once anchored.
     base: Option<i64>,
-    window: Vec<Count>,
+    window: Vec<Cell>,
     used: usize,
     map: HashMap<i64, Count>,
 }
 
-/// Seconds covered by the dense window (36 hours; 2 MiB).
+/// A slot of the window: 8 bytes, so that more of the window stays in
+/// cache. A slot whose counts outgrow 32 bits moves to the map.
+#[derive(Clone, Copy, Debug, Default)]
+struct Cell {
+    keys: u32,
+    bytes: u32,
+}
+
+/// `Cell::keys` of a slot moved to the map.
+const MOVED: u32 = u32::MAX;
+
+/// Seconds covered by the dense window (36 hours; 1 MiB).
 const WINDOW: usize = 1 << 17;
 /// Slots in the map before the window is made: about as many bytes as
 /// the window takes.
@@ -54,31 +65,64 @@ impl Slots {
     #[inline]
     fn add(&mut self, slot: i64, c: Count) {
         let i = slot.wrapping_sub(self.base.unwrap_or(0));
-        if let Some(cell) = usize::try_from(i).ok().and_then(|i| self.window.get_mut(i)) {
-            if cell.keys == 0 {
-                self.used += 1;
+        if let Some(cell) = usize::try_from(i).ok().and_then(|i| self.window.get_mut(i))
+            && cell.keys != MOVED
+        {
+            let keys = u32::try_from(c.keys)
+                .ok()
+                .and_then(|k| cell.keys.checked_add(k))
+                .filter(|k| *k != MOVED);
+            let bytes = u32::try_from(c.bytes)
+                .ok()
+                .and_then(|b| cell.bytes.checked_add(b));
+            if let (Some(keys), Some(bytes)) = (keys, bytes) {
+                if cell.keys == 0 {
+                    self.used += 1;
+                }
+                *cell = Cell { keys, bytes };
+                return;
             }
-            cell.add(c);
-        } else {
-            self.map.entry(slot).or_default().add(c);
-            if self.window.is_empty() && self.map.len() > PROMOTE {
-                self.promote();
+            // Too big for the window: the slot moves to the map.
+            let was = Count {
+                keys: cell.keys.into(),
+                bytes: cell.bytes.into(),
+            };
+            if cell.keys > 0 {
+                self.used -= 1;
             }
+            *cell = Cell {
+                keys: MOVED,
+                bytes: 0,
+            };
+            self.map.entry(slot).or_default().add(was);
+        }
+        self.map.entry(slot).or_default().add(c);
+        if self.window.is_empty() && self.map.len() > PROMOTE {
+            self.promote();
         }
     }
 
     /// Makes the window and moves the slots it covers there.
     fn promote(&mut self) {
         let Some(base) = self.base else { return };
-        self.window = vec![Count::default(); WINDOW];
+        self.window = vec![Cell::default(); WINDOW];
         let end = base.saturating_add(WINDOW as i64);
         let map = std::mem::take(&mut self.map);
         for (slot, c) in map {
-            if (base..end).contains(&slot) {
-                self.window[(slot - base) as usize] = c;
-                self.used += 1;
-            } else {
+            if !(base..end).contains(&slot) {
                 self.map.insert(slot, c);
+                continue;
+            }
+            let cell = &mut self.window[(slot - base) as usize];
+            match (u32::try_from(c.keys), u32::try_from(c.bytes)) {
+                (Ok(keys), Ok(bytes)) if keys != MOVED => {
+                    *cell = Cell { keys, bytes };
+                    self.used += 1;
+                }
+                _ => {
+                    cell.keys = MOVED;
+                    self.map.insert(slot, c);
+                }
             }
         }
     }
@@ -92,8 +136,14 @@ impl Slots {
         self.window
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.keys > 0)
-            .map(move |(i, c)| (base + i as i64, *c))
+            .filter(|(_, c)| c.keys > 0 && c.keys != MOVED)
+            .map(move |(i, c)| {
+                let count = Count {
+                    keys: c.keys.into(),
+                    bytes: c.bytes.into(),
+                };
+                (base + i as i64, count)
+            })
             .chain(self.map.iter().map(|(s, c)| (*s, *c)))
     }
 
@@ -372,6 +422,52 @@ impl ExpiryAcc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counts past 32 bits move a slot from the window to the map; every
+    /// slot is counted once, exactly, wherever it lives.
+    #[test]
+    fn window_slots_that_outgrow_32_bits_move_to_the_map() {
+        let mut s = Slots::default();
+        s.anchor(1000);
+        for slot in 0..(PROMOTE as i64 + 1) {
+            s.add(1000 + slot, Count { keys: 1, bytes: 7 });
+        }
+        assert_eq!(s.window.len(), WINDOW, "promoted");
+        assert!(s.map.is_empty());
+        let big = Count {
+            keys: 1,
+            bytes: u64::from(u32::MAX) - 3,
+        };
+        s.add(1005, big);
+        s.add(1005, Count { keys: 1, bytes: 1 });
+        s.add(
+            1006,
+            Count {
+                keys: u64::from(u32::MAX),
+                bytes: 0,
+            },
+        );
+        s.add(1000 + WINDOW as i64 + 9, Count { keys: 2, bytes: 2 });
+        let got: std::collections::BTreeMap<i64, Count> = s.iter().collect();
+        assert_eq!(got.len(), PROMOTE + 2);
+        assert_eq!(s.len(), PROMOTE + 2);
+        assert_eq!(
+            got[&1005],
+            Count {
+                keys: 3,
+                bytes: 7 + u64::from(u32::MAX) - 3 + 1
+            }
+        );
+        assert_eq!(
+            got[&1006],
+            Count {
+                keys: 1 + u64::from(u32::MAX),
+                bytes: 7
+            }
+        );
+        assert_eq!(got[&1007], Count { keys: 1, bytes: 7 });
+        assert_eq!(s.map.len(), 3);
+    }
 
     #[test]
     fn finds_a_planted_second() {
