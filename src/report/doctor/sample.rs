@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::Arc;
 
 use crate::memory::Target;
 use crate::memory::estimate::string_key_bytes;
@@ -26,7 +27,9 @@ pub struct Picked {
     pub bytes: u64,
     pub value_len: u64,
     pub head: Vec<u8>,
-    pub target: Target,
+    /// Shared by the picks of one target (a `Target` is a few hundred
+    /// bytes; a range of a parallel scan holds thousands of picks).
+    pub target: Arc<Target>,
 }
 
 #[derive(Clone, Debug)]
@@ -36,6 +39,8 @@ pub struct Sample {
     picked: BTreeMap<(u64, u64, Vec<u8>), Picked>,
     /// Every value the sample was drawn from: keys and bytes.
     pub population: u64,
+    /// The target of the last pick.
+    target: Option<Arc<Target>>,
 }
 
 impl Sample {
@@ -44,6 +49,7 @@ impl Sample {
             k,
             picked: BTreeMap::new(),
             population: 0,
+            target: None,
         }
     }
 
@@ -86,6 +92,10 @@ impl Sample {
             }
             _ => return,
         };
+        let target = match &self.target {
+            Some(t) if **t == *s.target => t.clone(),
+            _ => self.target.insert(Arc::new(s.target.clone())).clone(),
+        };
         // The key as top lists keep it (1 KiB at most): with its hash, it
         // only breaks ties.
         self.picked.insert(
@@ -97,7 +107,7 @@ impl Sample {
                 bytes: f.bytes,
                 value_len: f.elements,
                 head,
-                target: s.target.clone(),
+                target,
             },
         );
         while self.picked.len() > self.k {
