@@ -144,6 +144,7 @@ pub struct PrefixTree {
     cfg: PrefixConfig,
     root: Node,
     seg: Vec<u8>,
+    classes: Classes,
     /// Per depth: the distinct prefixes seen (as 128-bit hashes of their
     /// path), until there are too many; then the depth is dropped.
     levels: Vec<Level>,
@@ -181,6 +182,39 @@ pub struct PrefixRow {
     pub collapsed: bool,
     /// The node keys from the root (see [`under`]).
     pub path: Vec<Vec<u8>>,
+}
+
+/// Byte classes for cutting a key in one pass: a delimiter, a digit, a
+/// byte of a numeric id (digits, `.`, `-`, `_`), a byte of a hex id (hex
+/// digits, `-`). Made once per configuration.
+#[derive(Clone, Debug)]
+pub(crate) struct Classes([u8; 256]);
+
+const DELIM: u8 = 1;
+const DIGIT: u8 = 2;
+const NUMERIC: u8 = 4;
+const HEXISH: u8 = 8;
+
+impl Classes {
+    pub(crate) fn new(delimiters: &[u8]) -> Classes {
+        let mut t = [0u8; 256];
+        for (b, c) in t.iter_mut().enumerate() {
+            let b = b as u8;
+            if b.is_ascii_digit() {
+                *c |= DIGIT | NUMERIC;
+            }
+            if matches!(b, b'.' | b'-' | b'_') {
+                *c |= NUMERIC;
+            }
+            if b.is_ascii_hexdigit() || b == b'-' {
+                *c |= HEXISH;
+            }
+        }
+        for &d in delimiters {
+            t[d as usize] |= DELIM;
+        }
+        Classes(t)
+    }
 }
 
 /// Segments made of digits (and `.`, `-`, `_` between them), UUIDs and hex
@@ -249,19 +283,33 @@ const ROOT_CHILDREN: usize = 20_000;
 /// that ends it and what follows, if any.
 fn segment<'k>(
     cfg: &PrefixConfig,
+    classes: &Classes,
     level: usize,
     delim: u8,
     rest: &'k [u8],
     out: &mut Vec<u8>,
 ) -> Option<(u8, &'k [u8])> {
-    let cut = rest.iter().position(|b| cfg.delimiters.contains(b));
-    let (seg, next) = match cut {
-        Some(i) => (&rest[..i], Some((rest[i], &rest[i + 1..]))),
+    // One pass: where the segment ends and whether it is an id (as
+    // [`is_id`] says).
+    let (mut end, mut digits, mut all) = (rest.len(), 0usize, NUMERIC | HEXISH);
+    for (i, &b) in rest.iter().enumerate() {
+        let c = classes.0[b as usize];
+        if c & DELIM != 0 {
+            end = i;
+            break;
+        }
+        digits += usize::from(c & DIGIT != 0);
+        all &= c;
+    }
+    let (seg, next) = match rest.get(end) {
+        Some(&d) => (&rest[..end], Some((d, &rest[end + 1..]))),
         None => (rest, None),
     };
+    let id = digits > 0 && (all & NUMERIC != 0 || (all & HEXISH != 0 && seg.len() >= 8));
+    debug_assert_eq!(id, is_id(seg));
     out.clear();
     out.push(delim);
-    if cfg.generalize && is_id(seg) {
+    if cfg.generalize && id {
         out.push(b'*');
     } else if cfg.generalize && level == 0 && next.is_none() {
         // A key without delimiters: generalize an id tail
@@ -285,8 +333,9 @@ fn segment<'k>(
 /// cuts them, are those. `seg` is scratch.
 pub fn under(cfg: &PrefixConfig, key: &[u8], path: &[Vec<u8>], seg: &mut Vec<u8>) -> bool {
     let (mut rest, mut delim) = (key, 0u8);
+    let classes = Classes::new(&cfg.delimiters);
     for (level, want) in path.iter().enumerate() {
-        let next = segment(cfg, level, delim, rest, seg);
+        let next = segment(cfg, &classes, level, delim, rest, seg);
         if seg != want {
             return false;
         }
@@ -302,6 +351,7 @@ impl PrefixTree {
     pub fn new(cfg: PrefixConfig) -> PrefixTree {
         PrefixTree {
             levels: vec![Level::default(); cfg.depth + 1],
+            classes: Classes::new(&cfg.delimiters),
             cfg,
             root: Node::default(),
             seg: Vec::new(),
@@ -329,7 +379,7 @@ impl PrefixTree {
                 }
                 break;
             }
-            let next = segment(cfg, level, delim, rest, &mut self.seg);
+            let next = segment(cfg, &self.classes, level, delim, rest, &mut self.seg);
             // The depth budget counts every prefix, collapsed node or not.
             let depth = level + 1;
             if depth >= 2 {
