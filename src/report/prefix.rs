@@ -68,29 +68,35 @@ struct Node {
 }
 
 /// A node's children: a short vector while there are few (a scan of a
-/// handful of short keys beats hashing), a hash map beyond. Exactly one of
-/// the two is used at a time.
-#[derive(Clone, Debug, Default)]
-struct Children {
-    small: Vec<(Vec<u8>, Node)>,
-    map: HashMap<Vec<u8>, Node>,
+/// handful of short keys beats hashing), a hash map beyond. A leaf (most
+/// nodes) holds an empty vector: no allocation, and a node stays small.
+#[derive(Clone, Debug)]
+enum Children {
+    Small(Vec<(Box<[u8]>, Node)>),
+    /// Keys as vectors: looked up (and copied only when new) by a slice.
+    Map(Box<HashMap<Vec<u8>, Node>>),
+}
+
+impl Default for Children {
+    fn default() -> Self {
+        Children::Small(Vec::new())
+    }
 }
 
 const SMALL_CHILDREN: usize = 8;
 
 impl Children {
     fn len(&self) -> usize {
-        self.small.len() + self.map.len()
+        match self {
+            Children::Small(v) => v.len(),
+            Children::Map(m) => m.len(),
+        }
     }
 
     fn get(&self, k: &[u8]) -> Option<&Node> {
-        if self.map.is_empty() {
-            self.small
-                .iter()
-                .find(|(s, _)| s.as_slice() == k)
-                .map(|(_, n)| n)
-        } else {
-            self.map.get(k)
+        match self {
+            Children::Small(v) => v.iter().find(|(s, _)| &s[..] == k).map(|(_, n)| n),
+            Children::Map(m) => m.get(k),
         }
     }
 
@@ -99,42 +105,63 @@ impl Children {
     }
 
     fn get_or_insert(&mut self, k: &[u8]) -> &mut Node {
-        if self.map.is_empty() {
-            if let Some(i) = self.small.iter().position(|(s, _)| s.as_slice() == k) {
-                return &mut self.small[i].1;
+        let mut at = None;
+        if let Children::Small(v) = self {
+            at = v.iter().position(|(s, _)| &s[..] == k);
+            if at.is_none() && v.len() < SMALL_CHILDREN {
+                v.push((k.into(), Node::default()));
+                at = Some(v.len() - 1);
             }
-            if self.small.len() < SMALL_CHILDREN {
-                self.small.push((k.to_vec(), Node::default()));
-                let last = self.small.len() - 1;
-                return &mut self.small[last].1;
-            }
-            for (s, n) in self.small.drain(..) {
-                self.map.insert(s, n);
+            if at.is_none() {
+                let map: HashMap<Vec<u8>, Node> = std::mem::take(v)
+                    .into_iter()
+                    .map(|(k, n)| (k.into_vec(), n))
+                    .collect();
+                *self = Children::Map(Box::new(map));
             }
         }
-        self.map.entry_ref(k).or_default()
+        match self {
+            Children::Map(m) => m.entry_ref(k).or_default(),
+            Children::Small(v) => {
+                // `at` is set: a small vector without the key became a map.
+                let i = match at {
+                    Some(i) => i,
+                    None => {
+                        v.push((k.into(), Node::default()));
+                        v.len() - 1
+                    }
+                };
+                &mut v[i].1
+            }
+        }
     }
 
-    fn iter(&self) -> impl Iterator<Item = (&Vec<u8>, &Node)> {
-        self.small
-            .iter()
-            .map(|(k, n)| (k, n))
-            .chain(self.map.iter())
+    fn iter(&self) -> Box<dyn Iterator<Item = (&[u8], &Node)> + '_> {
+        match self {
+            Children::Small(v) => Box::new(v.iter().map(|(k, n)| (&k[..], n))),
+            Children::Map(m) => Box::new(m.iter().map(|(k, n)| (&k[..], n))),
+        }
     }
 
     fn values(&self) -> impl Iterator<Item = &Node> {
         self.iter().map(|(_, n)| n)
     }
 
-    fn values_mut(&mut self) -> impl Iterator<Item = &mut Node> {
-        self.small
-            .iter_mut()
-            .map(|(_, n)| n)
-            .chain(self.map.values_mut())
+    fn values_mut(&mut self) -> Box<dyn Iterator<Item = &mut Node> + '_> {
+        match self {
+            Children::Small(v) => Box::new(v.iter_mut().map(|(_, n)| n)),
+            Children::Map(m) => Box::new(m.values_mut()),
+        }
     }
 
-    fn into_vec(self) -> Vec<(Vec<u8>, Node)> {
-        self.small.into_iter().chain(self.map).collect()
+    fn into_vec(self) -> Vec<(Box<[u8]>, Node)> {
+        match self {
+            Children::Small(v) => v,
+            Children::Map(m) => m
+                .into_iter()
+                .map(|(k, n)| (k.into_boxed_slice(), n))
+                .collect(),
+        }
     }
 }
 
@@ -518,7 +545,7 @@ impl PrefixTree {
                 }
                 l.extend_from_slice(&k[1..]);
                 let mut p = path.to_vec();
-                p.push(k.clone());
+                p.push(k.to_vec());
                 if metric(&child.stats) > 0 {
                     heap.push((metric(&child.stats), Reverse(l), p));
                 }
