@@ -8,7 +8,8 @@ use crate::report::expiry::Cluster;
 use crate::report::finish::{NamedCluster, finish};
 use crate::report::prefix::{PrefixConfig, PrefixStats, PrefixTree};
 use crate::report::{Report, ReportConfig};
-use crate::scan::parallel::{Folded, fold_file, pool, walk_keys};
+use crate::scan::Folded;
+use crate::scan::parallel::{fold_file, pool, walk_keys};
 use crate::scan::{Accumulator, ScanCheckpoint, ScanOptions};
 use crate::{Error, Result};
 

@@ -2,9 +2,9 @@
 //! encoding `OBJECT ENCODING` would report after the target loads the key.
 
 use super::layout::*;
-use super::profile::Target;
 use super::rax::Rax;
 use super::sizes::*;
+use super::target::Target;
 use crate::rdb::stream::{Group, StreamId, StreamMeta};
 use crate::rdb::types::*;
 use crate::rdb::{

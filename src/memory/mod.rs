@@ -22,5 +22,5 @@ pub(crate) mod vset;
 
 pub use allocator::Allocator;
 pub use estimate::{Approx, Confidence, Detail, KeyEstimate, estimate, estimate_with};
-pub use profile::{ServerProfile, Target, Thresholds};
-pub use target::{ResolvedTarget, TargetChoice};
+pub use profile::{ServerProfile, Thresholds};
+pub use target::{ResolvedTarget, Target, TargetChoice};

@@ -5,9 +5,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::allocator::Allocator;
-use super::layout::Layout;
-
 /// A memory-model profile: a server release line whose `MEMORY USAGE`
 /// composition is modelled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -272,41 +269,6 @@ impl Thresholds {
             _ => return Err(format!("--config {spec:?}: unknown setting {name:?}")),
         }
         Ok(())
-    }
-}
-
-/// Everything the memory model needs to know about the target.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Target {
-    pub profile: ServerProfile,
-    pub allocator: Allocator,
-    pub thresholds: Thresholds,
-    /// What `profile` and `allocator` imply, worked out once: every key's
-    /// estimate reads it.
-    layout: Layout,
-}
-
-impl Target {
-    pub fn new(profile: ServerProfile, allocator: Allocator) -> Target {
-        Target {
-            profile,
-            allocator,
-            thresholds: Thresholds::defaults(),
-            layout: Layout::new(profile, allocator),
-        }
-    }
-
-    pub(crate) fn layout(&self) -> &Layout {
-        &self.layout
-    }
-
-    /// `redis-7.0 jemalloc-q16 (provisional)`.
-    pub fn describe(&self) -> String {
-        let mut s = format!("{} {}", self.profile, self.allocator);
-        if self.profile.is_provisional() {
-            s.push_str(" (provisional profile)");
-        }
-        s
     }
 }
 

@@ -1,8 +1,44 @@
 //! Which server the estimates are for: `--target`, or the server that
 //! wrote the dump (AUX `redis-ver`/`valkey-ver`, the `VALKEY` magic).
 
-use super::{Allocator, ServerProfile, Target, Thresholds};
+use super::layout::Layout;
+use super::{Allocator, ServerProfile, Thresholds};
 use crate::rdb::{self, Family};
+
+/// Everything the memory model needs to know about the target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub profile: ServerProfile,
+    pub allocator: Allocator,
+    pub thresholds: Thresholds,
+    /// What `profile` and `allocator` imply, worked out once: every key's
+    /// estimate reads it.
+    layout: Layout,
+}
+
+impl Target {
+    pub fn new(profile: ServerProfile, allocator: Allocator) -> Target {
+        Target {
+            profile,
+            allocator,
+            thresholds: Thresholds::defaults(),
+            layout: Layout::new(profile, allocator),
+        }
+    }
+
+    pub(crate) fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// `redis-7.0 jemalloc-q16 (provisional)`.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{} {}", self.profile, self.allocator);
+        if self.profile.is_provisional() {
+            s.push_str(" (provisional profile)");
+        }
+        s
+    }
+}
 
 /// How the target server is chosen.
 #[derive(Clone, Debug)]

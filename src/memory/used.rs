@@ -17,7 +17,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::layout::{DICT_ENTRY, Layout, np2};
-use super::profile::{ServerProfile, Target};
+use super::profile::ServerProfile;
+use super::target::Target;
 
 /// Keys and keys with a TTL in one database.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

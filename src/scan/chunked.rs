@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use super::{Accumulator, FileFacts, KeyReader, ScanCheckpoint, ScanOptions, Scanner};
+use super::{Accumulator, FileFacts, Folded, KeyReader, ScanCheckpoint, ScanOptions, Scanner};
 use crate::memory::ResolvedTarget;
 use crate::rdb;
 
@@ -101,7 +101,7 @@ pub(super) fn fold<A, I>(
     opts: &ScanOptions,
     progress: Option<&(dyn Fn(u64) + Sync)>,
     init: &I,
-) -> Option<Result<super::parallel::Folded<A>, rdb::Error>>
+) -> Option<Result<Folded<A>, rdb::Error>>
 where
     A: Accumulator,
     I: Fn() -> A + Sync + Send,
@@ -352,7 +352,7 @@ impl<A: Accumulator> Merger<A> {
 
     /// The one walk's result, or `None` when the file is left to the
     /// batcher.
-    fn into_folded(self) -> Option<Result<super::parallel::Folded<A>, rdb::Error>> {
+    fn into_folded(self) -> Option<Result<Folded<A>, rdb::Error>> {
         let complete = self.stopped || self.next == self.n;
         if self.fallback || !complete || self.merged != self.next || !self.ready.is_empty() {
             return None;
@@ -360,7 +360,7 @@ impl<A: Accumulator> Merger<A> {
         let (whole, checkpoints) = self.whole?;
         Some(match whole.error {
             Some(e) => Err(e),
-            None => Ok(super::parallel::Folded {
+            None => Ok(Folded {
                 acc: whole.acc,
                 facts: whole.facts,
                 checkpoints,

@@ -40,6 +40,15 @@ use crate::input::Feed;
 use crate::memory::{Detail, ResolvedTarget, TargetChoice};
 use crate::rdb::{self, Checksum, KeyRecord, Parser, Record, Templates};
 
+/// What a scan of one file on all cores gives.
+pub struct Folded<A> {
+    pub acc: A,
+    pub facts: FileFacts,
+    /// Record boundaries, in order: lets a later walk split the file the
+    /// same way.
+    pub checkpoints: Vec<ScanCheckpoint>,
+}
+
 /// How keys are read: the target, the filter and how much of each value.
 #[derive(Clone, Debug)]
 pub struct ScanOptions {

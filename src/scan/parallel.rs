@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use super::{Accumulator, FileFacts, KeyReader, ScanCheckpoint, ScanOptions, Scanner};
+use super::{Accumulator, Folded, KeyReader, ScanCheckpoint, ScanOptions, Scanner};
 use crate::input::Feed;
 use crate::memory::{Detail, ResolvedTarget};
 use crate::rdb::{self, KeyRecord, Templates};
@@ -159,14 +159,6 @@ fn first_error(a: Option<rdb::Error>, b: Option<rdb::Error>) -> Option<rdb::Erro
         (Some(x), Some(y)) => Some(if y.offset < x.offset { y } else { x }),
         (x, y) => x.or(y),
     }
-}
-
-/// What a parallel scan of one file gives.
-pub struct Folded<A> {
-    pub acc: A,
-    pub facts: FileFacts,
-    /// Where each batch started: lets a later walk split the file the same way.
-    pub checkpoints: Vec<ScanCheckpoint>,
 }
 
 /// Reads every key of `data` that the filter accepts into accumulators
