@@ -395,7 +395,9 @@ impl DoctorAcc {
             {
                 largest = Some((v.name, v.len));
             }
-            self.scratch.shrink(16 << 20);
+            // Kept for the accumulator's life, and a parallel scan holds
+            // one accumulator a range in flight: big buffers are let go.
+            self.scratch.shrink(1 << 20);
         }
         self.big.push(KeyChange {
             // Ranked by size: nothing is saved.
