@@ -83,10 +83,11 @@ impl Slots {
                 return;
             }
             // Too big for the window: the slot moves to the map.
-            let was = Count {
+            let mut moved = Count {
                 keys: cell.keys.into(),
                 bytes: cell.bytes.into(),
             };
+            moved.add(c);
             if cell.keys > 0 {
                 self.used -= 1;
             }
@@ -94,7 +95,8 @@ impl Slots {
                 keys: MOVED,
                 bytes: 0,
             };
-            self.map.entry(slot).or_default().add(was);
+            self.map.insert(slot, moved);
+            return;
         }
         self.map.entry(slot).or_default().add(c);
         if self.window.is_empty() && self.map.len() > PROMOTE {

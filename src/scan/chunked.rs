@@ -86,9 +86,31 @@ struct Seam {
     ctime_ms: Option<i64>,
 }
 
+impl Seam {
+    /// Where `s` stands.
+    fn of(s: &Scanner<'_>) -> Seam {
+        Seam {
+            db: s.db(),
+            family: s.family(),
+            ctime_ms: s.facts().ctime_ms,
+        }
+    }
+
+    /// What `at` was taken with.
+    fn at(at: &ScanCheckpoint) -> Seam {
+        Seam {
+            db: at.parser.db,
+            family: at.parser.family,
+            ctime_ms: at.ctime_ms,
+        }
+    }
+}
+
 /// What is known after the header: the state every range's guess starts
 /// from.
 struct Guess {
+    /// The state after the header, where the first range starts.
+    origin: ScanCheckpoint,
     target: Arc<ResolvedTarget>,
     seam: Seam,
     first_key: u64,
@@ -119,14 +141,13 @@ where
     }
     let cut = |k: u64| (k * size).min(len);
     let end_of = |k: u64| (k + 1 < n).then(|| cut(k + 1) + SLACK);
-    let origin = Scanner::new(data, &opts.choice).ok()?.checkpoint();
     // Ranges are handed out in file order, so few wait to be merged.
     let next = AtomicU64::new(0);
     let give_up = GiveUp::default();
     let reached = AtomicU64::new(0);
     let merger = Mutex::new(Merger::new(n));
     let integrate = |m: &mut Merger<A>| {
-        m.check(&guess.target, &origin);
+        m.check(&guess.target, &guess.origin);
         m.merge_ready();
         if m.stopped {
             give_up.stop.store(true, Ordering::Relaxed);
@@ -342,7 +363,7 @@ impl<A: Accumulator> Merger<A> {
             };
             checkpoints.push(at);
             whole.acc.merge(r.acc);
-            whole.facts = merge_facts(std::mem::take(&mut whole.facts), r.facts);
+            whole.facts.then(r.facts);
             whole.stop = r.stop;
             whole.at_stop = r.at_stop;
             whole.error = r.error;
@@ -390,9 +411,10 @@ impl GiveUp {
 /// The target, AUX `ctime`, family and database at the first key.
 fn guess(data: &[u8], opts: &ScanOptions) -> Option<Guess> {
     let mut s = Scanner::new(data, &opts.choice).ok()?;
-    let before = s.offset();
+    let (before, origin) = (s.offset(), s.checkpoint());
     let k = s.next_key().ok()??;
     let guess = Guess {
+        origin,
         target: s.resolved_target().cloned().map(Arc::new)?,
         seam: Seam {
             db: k.db,
@@ -419,11 +441,7 @@ where
     match Scanner::new(data, &opts.choice) {
         Ok(mut s) => {
             s.end = end;
-            let seam = Seam {
-                db: s.db(),
-                family: s.family(),
-                ctime_ms: None,
-            };
+            let seam = Seam::of(&s);
             walk(s, true, false, seam, opts, init, give_up)
         }
         Err(e) => failed(e, init),
@@ -447,12 +465,15 @@ where
         Ok(s) => {
             // Whichever range reads the EOF opcode checks the checksum.
             let s = s.checking_crc();
-            let seam = Seam {
-                db: at.parser.db,
-                family: at.parser.family,
-                ctime_ms: at.ctime_ms,
-            };
-            walk(s, false, false, seam, opts, init, &GiveUp::default())
+            walk(
+                s,
+                false,
+                false,
+                Seam::at(at),
+                opts,
+                init,
+                &GiveUp::default(),
+            )
         }
         Err(e) => failed(e, init),
     }
@@ -516,22 +537,19 @@ where
         if p >= len || spent > SEARCH_BYTES || p - from > SEARCH_OFFSETS {
             return None;
         }
-        let (sync, walked) = frames(data, opts, &at(p), past);
+        let (mut sync, walked) = frames(data, opts, &at(p), past, TRY_BYTES);
         spent += walked.max(1);
+        if matches!(sync, Candidate::Beyond) {
+            // A record longer than the window spans `past` (or a false one
+            // claims to): again, with what is left of the budget.
+            let (again, walked) =
+                frames(data, opts, &at(p), past, SEARCH_BYTES.saturating_sub(spent));
+            spent += walked;
+            sync = again;
+        }
         match sync {
-            Candidate::No => p += 1,
             Candidate::At { boundary, db } => break (boundary, db),
-            // A record longer than the window spans `past` (or a false
-            // one claims to): its end is found without the window.
-            Candidate::Beyond => {
-                let budget = SEARCH_BYTES.saturating_sub(spent);
-                let (found, walked) = beyond(data, opts, &at(p), past, budget);
-                spent += walked;
-                match found {
-                    Some(found) => break found,
-                    None => p += 1,
-                }
-            }
+            Candidate::No | Candidate::Beyond => p += 1,
         }
     };
     let seam = Seam { db, ..g.seam };
@@ -540,30 +558,6 @@ where
         .ok()?
         .checking_crc();
     Some(walk(s, false, true, seam, opts, init, give_up))
-}
-
-/// The first record boundary at or past `past` from a candidate that
-/// frames, and the database there; `None` at an error, the dump's end or
-/// past `budget` bytes. Also the bytes walked.
-fn beyond(
-    data: &[u8],
-    opts: &ScanOptions,
-    at: &ScanCheckpoint,
-    past: u64,
-    budget: u64,
-) -> (Option<(u64, u64)>, u64) {
-    let start = at.offset();
-    let Ok(mut s) = Scanner::resume(data, &opts.choice, at, None) else {
-        return (None, 0);
-    };
-    while s.offset() < past {
-        let ok = matches!(s.next_key(), Ok(Some(_)));
-        let walked = s.offset().saturating_sub(start);
-        if !ok || walked > budget {
-            return (None, walked.max(1));
-        }
-    }
-    (Some((s.offset(), s.db())), s.offset().saturating_sub(start))
 }
 
 /// The checkpoint of a record boundary (no hash templates: a file with
@@ -593,14 +587,20 @@ enum Candidate {
     Beyond,
 }
 
-/// Walks at most [`TRY_BYTES`] past `past` from the candidate `at`, and
+/// Walks at most `window` bytes past `past` from the candidate `at`, and
 /// says how many bytes it walked. A candidate must reach `past` too: a
 /// false one that frames a run of records usually meets the true walk
 /// within a record or two, and both agree on the boundary past `past`.
-fn frames(data: &[u8], opts: &ScanOptions, at: &ScanCheckpoint, past: u64) -> (Candidate, u64) {
+fn frames(
+    data: &[u8],
+    opts: &ScanOptions,
+    at: &ScanCheckpoint,
+    past: u64,
+    window: u64,
+) -> (Candidate, u64) {
     let start = at.offset();
     let len = data.len() as u64;
-    let limit = start.max(past).saturating_add(TRY_BYTES).min(len);
+    let limit = start.max(past).saturating_add(window).min(len);
     let Some(window) = data.get(..limit as usize) else {
         return (Candidate::No, 0);
     };
@@ -644,8 +644,9 @@ fn frames(data: &[u8], opts: &ScanOptions, at: &ScanCheckpoint, past: u64) -> (C
     (verdict, s.offset().saturating_sub(start))
 }
 
-/// Walks `s` to its end, folding the keys from the first record boundary
-/// at or after `fold_from` (all of them when `None`).
+/// Walks `s` to its end (or an error), folding every key: a range's
+/// result. `first`: the range from the file's start; `guessed`: one that
+/// starts at a sync point not yet checked.
 fn walk<A, I>(
     mut s: Scanner<'_>,
     first: bool,
@@ -702,11 +703,7 @@ where
     }
     let fallback =
         !s.templates().is_empty() || s.facts().hash_templates > 0 || (!first && s.unusual());
-    let at_stop = Seam {
-        db: s.db(),
-        family: s.family(),
-        ctime_ms: s.facts().ctime_ms,
-    };
+    let at_stop = Seam::of(&s);
     let (stop, eof, selected) = (s.offset(), s.at_eof(), s.selected());
     Range {
         acc,
@@ -720,33 +717,6 @@ where
         eof,
         selected,
     }
-}
-
-/// The facts of two consecutive ranges as one walk would have them.
-fn merge_facts(mut a: FileFacts, b: FileFacts) -> FileFacts {
-    a.key_records += b.key_records;
-    let seen: foldhash::HashSet<u64> = a.dbs.iter().copied().collect();
-    a.dbs
-        .extend(b.dbs.into_iter().filter(|db| !seen.contains(db)));
-    a.functions += b.functions;
-    a.module_aux += b.module_aux;
-    a.hash_templates += b.hash_templates;
-    a.aux.extend(b.aux);
-    for w in b.warnings {
-        a.warn_once(w);
-    }
-    a.more_warnings += b.more_warnings;
-    // What the walk learns at the end: the later range's.
-    a.stored_checksum = b.stored_checksum;
-    a.checksum = b.checksum;
-    a.trailing_bytes = b.trailing_bytes;
-    a.trailing_kind = b.trailing_kind;
-    a.trailing_unread = b.trailing_unread;
-    a.decoded_bytes = b.decoded_bytes;
-    if b.used_mem.is_some() {
-        a.used_mem = b.used_mem;
-    }
-    a
 }
 
 #[cfg(test)]

@@ -80,6 +80,34 @@ impl FileFacts {
     }
 
     /// Records a warning once; past [`MAX_WARNINGS`] only counts them.
+    /// Adds the facts of the walk that went on where this one stopped, as
+    /// one walk would have them (a file scanned in byte ranges).
+    pub(crate) fn then(&mut self, later: FileFacts) {
+        self.key_records += later.key_records;
+        // A set: a file may hold keys in millions of databases.
+        let seen: foldhash::HashSet<u64> = self.dbs.iter().copied().collect();
+        self.dbs
+            .extend(later.dbs.into_iter().filter(|db| !seen.contains(db)));
+        self.functions += later.functions;
+        self.module_aux += later.module_aux;
+        self.hash_templates += later.hash_templates;
+        self.aux.extend(later.aux);
+        for w in later.warnings {
+            self.warn_once(w);
+        }
+        self.more_warnings += later.more_warnings;
+        // What the walk learns at the end: the later walk's.
+        self.stored_checksum = later.stored_checksum;
+        self.checksum = later.checksum;
+        self.trailing_bytes = later.trailing_bytes;
+        self.trailing_kind = later.trailing_kind;
+        self.trailing_unread = later.trailing_unread;
+        self.decoded_bytes = later.decoded_bytes;
+        if later.used_mem.is_some() {
+            self.used_mem = later.used_mem;
+        }
+    }
+
     pub(crate) fn warn_once(&mut self, msg: String) {
         if self.warnings.len() >= MAX_WARNINGS {
             self.more_warnings += 1;

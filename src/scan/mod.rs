@@ -303,8 +303,10 @@ impl<'a> Scanner<'a> {
             if self.p.lzf_declared() != self.lzf_checked {
                 self.check_inflation()?;
             }
-            if matches!(rec, Record::Aux { .. }) {
-                self.aux_records += 1;
+            match rec {
+                Record::Aux { .. } => self.aux_records += 1,
+                Record::Eof(_) => self.eof = true,
+                _ => {}
             }
             match rec {
                 Record::Key(k) => {
@@ -341,11 +343,9 @@ impl<'a> Scanner<'a> {
                 Record::ModuleAux { .. } => self.facts.module_aux += 1,
                 Record::HashTemplate { .. } => self.facts.hash_templates += 1,
                 Record::Eof(eof) if !self.check_crc => {
-                    self.eof = true;
                     self.facts.trailing_bytes = eof.trailing;
                 }
                 Record::Eof(eof) => {
-                    self.eof = true;
                     self.facts.stored_checksum = eof.stored_checksum.filter(|&c| c != 0);
                     let sum = eof.verify();
                     self.facts.checksum = Some(sum);
