@@ -1,6 +1,7 @@
 //! The library entry point of the report commands: open the inputs, scan
 //! each on all cores into the report accumulators (and the caller's own),
-//! merge, name the expiry clusters and finish the [`ReportDoc`].
+//! merge, name the expiry clusters (from what the scan kept, or by a
+//! second walk when it could not keep it) and finish the [`ReportDoc`].
 
 use crate::input::Input;
 use crate::report::doc::{FileDoc, MadeWith, ReportDoc};
@@ -137,9 +138,11 @@ impl Analysis {
             merged.merge(acc);
         }
         let (report, extra) = merged;
+        let top = self.report.top.min(10);
         let clusters = match &report.expiry {
+            Some(e) if let Some(named) = e.named_clusters(100, top) => named,
             Some(e) => {
-                let clusters = e.clusters(100, self.report.top.min(10));
+                let clusters = e.clusters(100, top);
                 let files = opened
                     .iter()
                     .zip(&scanned)
@@ -158,7 +161,8 @@ impl Analysis {
 
     /// The top-level prefixes of the keys behind each expiry cluster, from
     /// a second, shallow walk over the files (split where the scan split
-    /// them).
+    /// them): only when the scan could not keep them (see
+    /// `report::slot_labels`).
     fn name_clusters<'d>(
         &self,
         clusters: Vec<Cluster>,
@@ -209,17 +213,7 @@ impl Analysis {
         Ok(clusters
             .into_iter()
             .zip(trees)
-            .map(|(c, t)| {
-                let mut rows: Vec<(Vec<u8>, u64)> = t
-                    .rows_by(usize::MAX, |s| s.keys)
-                    .into_iter()
-                    .filter(|r| r.depth == 1)
-                    .map(|r| (r.prefix, r.stats.keys))
-                    .collect();
-                rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                rows.truncate(3);
-                (c, rows)
-            })
+            .map(|(c, t)| (c, t.first_level_by_keys(3)))
             .collect())
     }
 }

@@ -45,9 +45,8 @@ fn small_dump(dir: &Path, name: &str) -> PathBuf {
 
 /// A hash-template dump (RDB 15) whose templates are registered between
 /// key records past the first parallel batch (2048 records), with 300 keys
-/// expiring in the same second (an expiry cluster, named by a second walk
-/// that resumes at batch checkpoints).
-fn template_dump() -> Vec<u8> {
+/// expiring in the same second, `cluster_ms` (an expiry cluster).
+fn template_dump(cluster_ms: i64) -> Vec<u8> {
     let mut r = Rdb::redis(15)
         .aux("redis-ver", "8.10.0")
         .aux("ctime", &CTIME_S.to_string())
@@ -64,7 +63,7 @@ fn template_dump() -> Vec<u8> {
         let key = format!("u:{n}");
         // Every tenth key in one second (the cluster), the rest spread out.
         r = r.expire_ms(if n % 10 == 0 {
-            CTIME_MS + 3_600_000
+            cluster_ms
         } else {
             CTIME_MS + 7_200_000 + n as i64 * 1000
         });
@@ -91,10 +90,21 @@ fn template_dump() -> Vec<u8> {
     r.finish(true)
 }
 
+/// Year 2200: a second past 32 bits, which the scan does not keep names
+/// for; the cluster is named by a second walk that resumes at the scan's
+/// checkpoints, with the templates registered there.
+const YEAR_2200_MS: i64 = 7_258_118_400_000;
+
 #[test]
 fn hash_templates_past_the_first_batch_report_like_a_linear_scan() {
+    for cluster_ms in [CTIME_MS + 3_600_000, YEAR_2200_MS] {
+        templates_report_like_a_linear_scan(cluster_ms);
+    }
+}
+
+fn templates_report_like_a_linear_scan(cluster_ms: i64) {
     let d = tempfile::tempdir().unwrap();
-    let f = write(d.path(), "tmpl.rdb", &template_dump());
+    let f = write(d.path(), "tmpl.rdb", &template_dump(cluster_ms));
     let v = run(["verify", "--format", "json", p(&f)]);
     let v: Value = serde_json::from_slice(&v.stdout).unwrap();
     assert_eq!(v["valid"], true, "{v}");
@@ -127,7 +137,10 @@ fn hash_templates_past_the_first_batch_report_like_a_linear_scan() {
         );
         let clusters = r["expiry"]["clusters"].as_array().unwrap();
         assert!(!clusters.is_empty(), "{}", r["expiry"]);
+        assert_eq!(clusters[0]["at_ms"], cluster_ms);
+        assert_eq!(clusters[0]["keys"], 300);
         assert_eq!(clusters[0]["top_prefixes"][0]["prefix"], "u:*");
+        assert_eq!(clusters[0]["top_prefixes"][0]["keys"], 300);
         let same = first.get_or_insert_with(|| o.stdout.clone());
         assert_eq!(*same, o.stdout, "--threads {threads} differs");
     }

@@ -6,6 +6,9 @@
 
 use foldhash::HashMap;
 
+use super::prefix::PrefixConfig;
+use super::slot_labels::SlotLabels;
+
 /// Distinct expiry seconds kept before counting by minute instead.
 pub const MAX_SECONDS: usize = 1 << 20;
 
@@ -166,6 +169,8 @@ pub struct ExpiryAcc {
     /// Index into [`WIDTHS`]: 0 counts by second; each time the slots
     /// outgrow [`MAX_SECONDS`] they are counted by the next width.
     level: usize,
+    /// The first prefix segments behind each slot, to name clusters.
+    labels: Option<SlotLabels>,
 }
 
 /// Slot widths, ms, and their names: expiry times from the file may be any
@@ -211,6 +216,9 @@ pub struct Cluster {
     pub count: Count,
 }
 
+/// An expiry cluster with the prefixes of its keys (prefix, keys), most first.
+pub type NamedCluster = (Cluster, Vec<(Vec<u8>, u64)>);
+
 impl Cluster {
     /// Whether `at` (ms since the epoch) falls in this second or minute.
     pub fn contains(&self, at: i64) -> bool {
@@ -219,8 +227,18 @@ impl Cluster {
 }
 
 impl ExpiryAcc {
+    /// An accumulator that also keeps what [`ExpiryAcc::named_clusters`]
+    /// needs: the keys' first prefix segments as `cfg` cuts them.
+    pub fn naming(cfg: &PrefixConfig) -> ExpiryAcc {
+        ExpiryAcc {
+            labels: Some(SlotLabels::new(cfg)),
+            ..ExpiryAcc::default()
+        }
+    }
+
     pub fn add(
         &mut self,
+        key: &[u8],
         expire_at_ms: Option<i64>,
         ctime_ms: Option<i64>,
         bytes: u64,
@@ -244,6 +262,9 @@ impl ExpiryAcc {
             self.slots.anchor(now.div_euclid(1000));
         }
         self.slots.add(slot, c);
+        if let Some(l) = self.labels.as_mut() {
+            l.add(slot, key);
+        }
         self.fit();
     }
 
@@ -256,16 +277,21 @@ impl ExpiryAcc {
 
     fn coarsen_to(&mut self, level: usize) {
         let (from, to) = (WIDTHS[self.level].0, WIDTHS[level].0);
-        let mut m = Slots::default();
-        for (s, c) in self.slots.iter() {
-            // Widths nest, so no time is rebuilt (s·from may pass i64::MIN:
-            // s is a time divided by `from`, rounded down).
-            let wider = if to % from == 0 {
+        // Widths nest, so no time is rebuilt (s·from may pass i64::MIN:
+        // s is a time divided by `from`, rounded down).
+        let wider = |s: i64| {
+            if to % from == 0 {
                 s.div_euclid(to / from)
             } else {
                 s.saturating_mul(from).div_euclid(to)
-            };
-            m.add(wider, c);
+            }
+        };
+        let mut m = Slots::default();
+        for (s, c) in self.slots.iter() {
+            m.add(wider(s), c);
+        }
+        if let Some(l) = self.labels.as_mut() {
+            l.coarsen(wider);
         }
         self.slots = m;
         self.level = level;
@@ -299,6 +325,11 @@ impl ExpiryAcc {
         }
         for (s, c) in o.slots.iter() {
             self.slots.add(s, c);
+        }
+        match (self.labels.as_mut(), o.labels) {
+            (Some(a), Some(b)) => a.merge(b),
+            (Some(_), None) => self.labels = None,
+            (None, _) => {}
         }
         self.fit();
     }
@@ -421,6 +452,28 @@ impl ExpiryAcc {
     }
 }
 
+impl ExpiryAcc {
+    /// [`ExpiryAcc::clusters`], each with the three first-level prefixes
+    /// that most of its keys have (by keys, then prefix), from what the scan
+    /// kept. `None` when it kept nothing ([`ExpiryAcc::naming`] not used, or
+    /// more distinct slot and prefix pairs than it keeps): the caller walks
+    /// the keys again.
+    pub fn named_clusters(
+        &self,
+        min_keys: u64,
+        top: usize,
+    ) -> Option<Vec<NamedCluster>> {
+        let labels = self.labels.as_ref().filter(|l| !l.lost())?;
+        self.clusters(min_keys, top)
+            .into_iter()
+            .map(|c| {
+                let names = labels.top_prefixes(self.slot_ms(), |at| c.contains(at), 3)?;
+                Some((c, names))
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -476,13 +529,13 @@ mod tests {
         let mut e = ExpiryAcc::default();
         let ctime = Some(1_700_000_000_000);
         for i in 0..5000 {
-            e.add(Some(1_700_000_000_000 + i * 7_001), ctime, 10, 0);
+            e.add(b"k", Some(1_700_000_000_000 + i * 7_001), ctime, 10, 0);
         }
         for i in 0..3000 {
-            e.add(Some(1_700_007_200_000 + i % 1000), ctime, 10, 0);
+            e.add(b"k", Some(1_700_007_200_000 + i % 1000), ctime, 10, 0);
         }
-        e.add(Some(1_600_000_000_000), ctime, 10, 0);
-        e.add(None, ctime, 5, 0);
+        e.add(b"k", Some(1_600_000_000_000), ctime, 10, 0);
+        e.add(b"k", None, ctime, 5, 0);
         let c = e.clusters(100, 10);
         assert_eq!(c.len(), 1);
         assert_eq!((c[0].at_ms, c[0].count.keys), (1_700_007_200_000, 3000));
@@ -501,20 +554,61 @@ mod tests {
         let ctime = Some(1_700_000_000_000);
         let mut e = ExpiryAcc::default();
         for _ in 0..20_000 {
-            e.add(Some(1_700_003_600_000), ctime, 10, 0);
+            e.add(b"k", Some(1_700_003_600_000), ctime, 10, 0);
         }
         assert_eq!(e.clusters(100, 10).len(), 1);
         for _ in 0..900 {
-            e.add(Some(1_700_007_200_000), ctime, 10, 0);
+            e.add(b"k", Some(1_700_007_200_000), ctime, 10, 0);
         }
         let c = e.clusters(100, 10);
         assert_eq!(c.len(), 1, "{c:?}");
         assert_eq!(c[0].count.keys, 20_000);
         let mut one = ExpiryAcc::default();
         for _ in 0..99 {
-            one.add(Some(1_700_003_600_000), ctime, 10, 0);
+            one.add(b"k", Some(1_700_003_600_000), ctime, 10, 0);
         }
         assert!(one.clusters(100, 10).is_empty(), "fewer than min_keys");
+    }
+
+    /// Slots coarsened while keys arrive keep their names: the keys behind a
+    /// day that is a cluster are those of its hours, counted once.
+    #[test]
+    fn coarse_clusters_are_named() {
+        let cfg = PrefixConfig::default();
+        let mut e = ExpiryAcc::naming(&cfg);
+        let key = |i: i64| match i % 2 {
+            0 => format!("a:{i}").into_bytes(),
+            _ => b"b".to_vec(),
+        };
+        let n = (MAX_SECONDS + 1000) as i64;
+        for i in 0..n {
+            e.add(&key(i), Some(i * 3_600_000), None, 1, 0);
+        }
+        for _ in 0..500 {
+            e.add(b"c:x", Some(100 * 86_400_000 + 7), None, 1, 0);
+        }
+        assert_eq!(e.resolution(), "day");
+        let named = e.named_clusters(100, 10).expect("kept");
+        assert_eq!(named.len(), 1);
+        let (c, names) = &named[0];
+        assert_eq!((c.at_ms, c.count.keys), (100 * 86_400_000, 524));
+        let want = [("c:*", 500), ("a:*", 12), ("b", 12)];
+        let want: Vec<(Vec<u8>, u64)> = want
+            .iter()
+            .map(|(p, k)| (p.as_bytes().to_vec(), *k))
+            .collect();
+        assert_eq!(names, &want);
+    }
+
+    /// A slot past 32 bits: nothing kept, the caller walks the keys.
+    #[test]
+    fn slots_past_32_bits_are_not_named() {
+        let mut e = ExpiryAcc::naming(&PrefixConfig::default());
+        for _ in 0..200 {
+            e.add(b"k", Some(-5_000), None, 1, 0);
+        }
+        assert_eq!(e.clusters(100, 10).len(), 1);
+        assert!(e.named_clusters(100, 10).is_none());
     }
 
     /// Expiry times an hour apart outgrow seconds, minutes and hours: the
@@ -524,7 +618,7 @@ mod tests {
         let mut e = ExpiryAcc::default();
         let n = (MAX_SECONDS + 1000) as i64;
         for i in 0..n {
-            e.add(Some(i * 3_600_000), None, 1, 0);
+            e.add(b"k", Some(i * 3_600_000), None, 1, 0);
         }
         assert_eq!(e.resolution(), "day");
         assert!(e.slots.len() <= MAX_SECONDS);
@@ -532,7 +626,7 @@ mod tests {
         assert_eq!(h.iter().map(|b| b.count.keys).sum::<u64>(), n as u64);
         // Merging with a fresh accumulator keeps the width.
         let mut f = ExpiryAcc::default();
-        f.add(Some(5), None, 1, 0);
+        f.add(b"k", Some(5), None, 1, 0);
         f.merge(e);
         assert_eq!(f.resolution(), "day");
     }

@@ -4,15 +4,14 @@
 use std::collections::BTreeMap;
 
 use super::doc::*;
-use super::expiry::{Cluster, ExpiryAcc};
+use super::expiry::ExpiryAcc;
 use super::prefix::{PrefixRow, PrefixTree};
 use super::topn::TopN;
 use super::{RankedKey, Report, Tally};
 use crate::escape::escape;
 use crate::units::rfc3339_ms;
 
-/// An expiry cluster with the prefixes of its keys (prefix, keys), most first.
-pub type NamedCluster = (Cluster, Vec<(Vec<u8>, u64)>);
+pub use super::expiry::NamedCluster;
 
 fn tally(t: Tally) -> TallyDoc {
     TallyDoc {

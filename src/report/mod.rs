@@ -10,6 +10,7 @@ pub mod expiry;
 pub mod finish;
 pub mod keyed;
 pub mod prefix;
+mod slot_labels;
 pub mod topn;
 
 use std::cmp::Reverse;
@@ -341,7 +342,14 @@ impl Accumulator for PrefixTree {
 
 impl Accumulator for ExpiryAcc {
     fn add(&mut self, f: &KeyFacts<'_>) {
-        ExpiryAcc::add(self, f.expire_at_ms, f.ctime_ms, f.bytes, f.field_ttls);
+        ExpiryAcc::add(
+            self,
+            f.key,
+            f.expire_at_ms,
+            f.ctime_ms,
+            f.bytes,
+            f.field_ttls,
+        );
     }
 
     fn merge(&mut self, o: ExpiryAcc) {
@@ -391,7 +399,7 @@ impl Report {
             summary: Summary::default(),
             big: s.big_keys.then(|| BigKeys::new(cfg.top)),
             prefixes: s.prefixes.then(|| PrefixTree::new(cfg.prefixes.clone())),
-            expiry: s.expiry.then(ExpiryAcc::default),
+            expiry: s.expiry.then(|| ExpiryAcc::naming(&cfg.prefixes)),
             hot_cold: s.hot_cold.then(|| HotCold {
                 hot: TopN::new(cfg.top),
                 cold: TopN::new(cfg.top),
@@ -554,6 +562,48 @@ mod tests {
                 }
             }
             prop_assert_eq!(doc(whole), doc(merged));
+        }
+
+        /// Expiry clusters are named from what the scan kept, for any split
+        /// and merge order, as the prefix tree names the keys behind each
+        /// cluster (a depth-2 tree of them, its first-level rows).
+        #[test]
+        fn clusters_are_named_as_a_tree_of_their_keys(
+            keys in prop::collection::vec((
+                prop::collection::vec(prop::sample::select(b"ab:1x".to_vec()), 1..7),
+                0..3i64,
+                prop_oneof![Just(900i64), 0..3000i64, 0..60_000i64],
+                0..4usize,
+            ), 0..400),
+        ) {
+            let add = |e: &mut ExpiryAcc, (key, sec, ms, _): &(Vec<u8>, i64, i64, usize)| {
+                e.add(key, Some(CTIME - 500 + sec * 60_000 + ms), Some(CTIME), 1, 0);
+            };
+            let cfg = PrefixConfig::default();
+            let mut parts: Vec<ExpiryAcc> = (0..4).map(|_| ExpiryAcc::naming(&cfg)).collect();
+            for k in &keys {
+                add(&mut parts[k.3], k);
+            }
+            let mut merged = ExpiryAcc::naming(&cfg);
+            for p in parts.into_iter().rev() {
+                merged.merge(p);
+            }
+            let named = merged.named_clusters(20, 10).expect("kept");
+            let want: Vec<_> = merged
+                .clusters(20, 10)
+                .into_iter()
+                .map(|c| {
+                    let mut t = PrefixTree::new(PrefixConfig { depth: 2, ..cfg.clone() });
+                    for (key, sec, ms, _) in &keys {
+                        let at = CTIME - 500 + sec * 60_000 + ms;
+                        if at >= CTIME && c.contains(at) {
+                            t.add(key, &PrefixStats { keys: 1, ..Default::default() });
+                        }
+                    }
+                    (c, t.first_level_by_keys(3))
+                })
+                .collect();
+            prop_assert_eq!(named, want);
         }
 
         /// The same for `check`'s per-key rules.

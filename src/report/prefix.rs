@@ -374,6 +374,17 @@ pub fn under(cfg: &PrefixConfig, key: &[u8], path: &[Vec<u8>], seg: &mut Vec<u8>
     true
 }
 
+/// The tree's node key of `key`'s first segment (as [`PrefixTree::add`]
+/// cuts it with `cfg`) into `out`; whether the key goes on past it.
+pub(crate) fn first_segment(
+    cfg: &PrefixConfig,
+    classes: &Classes,
+    key: &[u8],
+    out: &mut Vec<u8>,
+) -> bool {
+    segment(cfg, classes, 0, 0, key, out).is_some()
+}
+
 impl PrefixTree {
     pub fn new(cfg: PrefixConfig) -> PrefixTree {
         PrefixTree {
@@ -470,6 +481,27 @@ impl PrefixTree {
         if let Some(d) = dropped {
             self.drop_depth(d);
         }
+    }
+
+    /// Counts keys whose first segment has the node key `first` (as
+    /// [`first_segment`] gives it) as [`PrefixTree::add`] would, with
+    /// nothing kept below it; `deeper`: the keys go on past it.
+    pub(crate) fn add_first(&mut self, first: &[u8], deeper: bool, s: &PrefixStats) {
+        let root = &mut self.root;
+        root.stats.add(s);
+        root.deeper = true;
+        let cap = self.cfg.max_children.max(ROOT_CHILDREN);
+        if root.collapsed {
+            return;
+        }
+        if root.children.len() >= cap && !root.children.contains_key(first) {
+            root.collapsed = true;
+            root.children = Children::default();
+            return;
+        }
+        let child = root.children.get_or_insert(first);
+        child.stats.add(s);
+        child.deeper |= deeper;
     }
 
     /// Depth `d` has too many prefixes: it goes, and the nodes above it that
@@ -583,6 +615,20 @@ impl PrefixTree {
                 .cmp(&metric(&a.stats))
                 .then_with(|| a.prefix.cmp(&b.prefix))
         });
+        rows
+    }
+
+    /// The first-level prefixes and their keys, by keys then prefix, at
+    /// most `top` (how expiry clusters are named).
+    pub fn first_level_by_keys(&self, top: usize) -> Vec<(Vec<u8>, u64)> {
+        let mut rows: Vec<(Vec<u8>, u64)> = self
+            .rows_by(usize::MAX, |s| s.keys)
+            .into_iter()
+            .filter(|r| r.depth == 1)
+            .map(|r| (r.prefix, r.stats.keys))
+            .collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        rows.truncate(top);
         rows
     }
 
