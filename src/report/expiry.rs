@@ -458,11 +458,7 @@ impl ExpiryAcc {
     /// kept. `None` when it kept nothing ([`ExpiryAcc::naming`] not used, or
     /// more distinct slot and prefix pairs than it keeps): the caller walks
     /// the keys again.
-    pub fn named_clusters(
-        &self,
-        min_keys: u64,
-        top: usize,
-    ) -> Option<Vec<NamedCluster>> {
+    pub fn named_clusters(&self, min_keys: u64, top: usize) -> Option<Vec<NamedCluster>> {
         let labels = self.labels.as_ref().filter(|l| !l.lost())?;
         self.clusters(min_keys, top)
             .into_iter()
