@@ -7,7 +7,9 @@ use crate::input::Input;
 use crate::report::doc::{FileDoc, MadeWith, ReportDoc};
 use crate::report::expiry::Cluster;
 use crate::report::finish::{NamedCluster, finish};
-use crate::report::prefix::{PrefixConfig, PrefixStats, PrefixTree};
+use std::sync::Arc;
+
+use crate::report::prefix::{LevelHints, PrefixConfig, PrefixStats, PrefixTree};
 use crate::report::{Report, ReportConfig};
 use crate::scan::Folded;
 use crate::scan::parallel::{fold_file, pool, walk_keys};
@@ -64,9 +66,29 @@ impl Analysis {
         progress: Option<Progress<'_>>,
         init: impl Fn() -> X + Sync + Send,
     ) -> Result<(ReportDoc, X)> {
+        let hints = LevelHints::new(&self.report.prefixes);
+        if let Some(done) = self.run_pass(opened, progress, &init, Some(&hints))? {
+            return Ok(done);
+        }
+        // A hint from a range thrown away dropped a depth of the prefix
+        // tree that the whole input keeps: again, without hints.
+        self.run_pass(opened, progress, &init, None)?
+            .ok_or_else(|| Error::invalid("prefix tree misled without hints"))
+    }
+
+    /// One pass over the inputs; `None` if the prefix tree was misled by
+    /// `hints` ([`PrefixTree::misled`]).
+    fn run_pass<X: Accumulator>(
+        &self,
+        opened: &[(String, Input)],
+        progress: Option<Progress<'_>>,
+        init: &(impl Fn() -> X + Sync + Send),
+        hints: Option<&Arc<LevelHints>>,
+    ) -> Result<Option<(ReportDoc, X)>> {
         let pool = pool(self.threads)
             .map_err(|e| Error::invalid(format!("cannot start worker threads: {e}")))?;
-        let mut merged = (Report::new(self.report.clone()), init());
+        let new_report = || Report::with_hints(self.report.clone(), hints);
+        let mut merged = (new_report(), init());
         let mut scanned = Vec::with_capacity(opened.len());
         // (stored checksum, bytes) of each file, to name copies of one dump.
         let mut seen: Vec<((u64, u64), String)> = Vec::new();
@@ -84,11 +106,7 @@ impl Analysis {
                 facts,
                 checkpoints,
             } = pool
-                .install(|| {
-                    fold_file(data, &self.scan, tick, || {
-                        (Report::new(self.report.clone()), init())
-                    })
-                })
+                .install(|| fold_file(data, &self.scan, tick, || (new_report(), init())))
                 .map_err(|e| Error::from(e).in_file(name))?;
             let t = facts.target.as_ref();
             let producer = facts.producer();
@@ -138,6 +156,9 @@ impl Analysis {
             merged.merge(acc);
         }
         let (report, extra) = merged;
+        if report.prefixes.as_ref().is_some_and(|t| t.misled()) {
+            return Ok(None);
+        }
         let top = self.report.top.min(10);
         let clusters = match &report.expiry {
             Some(e) if let Some(named) = e.named_clusters(100, top) => named,
@@ -153,10 +174,10 @@ impl Analysis {
             None => Vec::new(),
         };
         let files = scanned.into_iter().map(|s| s.file).collect();
-        Ok((
+        Ok(Some((
             finish(report, files, clusters, self.made_with.clone()),
             extra,
-        ))
+        )))
     }
 
     /// The top-level prefixes of the keys behind each expiry cluster, from

@@ -14,6 +14,7 @@ mod slot_labels;
 pub mod topn;
 
 use std::cmp::Reverse;
+use std::sync::Arc;
 
 use expiry::ExpiryAcc;
 use keyed::Keyed;
@@ -394,11 +395,21 @@ pub struct Report {
 
 impl Report {
     pub fn new(cfg: ReportConfig) -> Report {
+        Report::with_hints(cfg, None)
+    }
+
+    /// A report whose prefix tree shares `hints` with the other reports of
+    /// one run (see [`prefix::LevelHints`]).
+    pub fn with_hints(cfg: ReportConfig, hints: Option<&Arc<prefix::LevelHints>>) -> Report {
         let s = cfg.sections;
+        let tree = |cfg: PrefixConfig| match hints {
+            Some(h) => PrefixTree::hinted(cfg, h.clone()),
+            None => PrefixTree::new(cfg),
+        };
         Report {
             summary: Summary::default(),
             big: s.big_keys.then(|| BigKeys::new(cfg.top)),
-            prefixes: s.prefixes.then(|| PrefixTree::new(cfg.prefixes.clone())),
+            prefixes: s.prefixes.then(|| tree(cfg.prefixes.clone())),
             expiry: s.expiry.then(|| ExpiryAcc::naming(&cfg.prefixes)),
             hot_cold: s.hot_cold.then(|| HotCold {
                 hot: TopN::new(cfg.top),

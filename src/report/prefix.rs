@@ -5,6 +5,9 @@
 
 type HashMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::RandomState>;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
 /// How keys are cut into prefixes.
 #[derive(Clone, Debug)]
 pub struct PrefixConfig {
@@ -175,6 +178,8 @@ pub struct PrefixTree {
     /// Per depth: the distinct prefixes seen (as 128-bit hashes of their
     /// path), until there are too many; then the depth is dropped.
     levels: Vec<Level>,
+    /// Shared with the other trees of the same run.
+    hints: Option<Arc<LevelHints>>,
 }
 
 /// The distinct prefixes of one depth, counted over the whole input (also
@@ -184,6 +189,99 @@ pub struct PrefixTree {
 struct Level {
     seen: hashbrown::HashSet<u128, foldhash::fast::FixedState>,
     over: bool,
+    /// No nodes are kept at this depth because the trees of the run
+    /// together saw too many prefixes there ([`LevelHints`]); `seen` still
+    /// counts exactly, so the merged tree can tell whether that was right.
+    hinted: bool,
+}
+
+/// What the trees of one run (one per range of a file in flight, and the
+/// merged one) tell each other about depths with too many prefixes, so
+/// that 16 ranges in flight do not each build the depth the whole file
+/// drops (on a dump of 5 M keys with distinct `tenant:coll` pairs, 16
+/// trees of ~100k nodes).
+///
+/// A hint comes from every tree's new prefixes, checked or not: a range
+/// cut at a false boundary reads garbage until the check throws it away.
+/// So a hinted tree keeps counting the depth's prefixes exactly, and
+/// [`PrefixTree::misled`] says, at the end, whether a hint dropped a depth
+/// the whole input did not; the caller then scans again without hints.
+/// A depth a merge of checked trees dropped is certain: trees drop it at
+/// once ([`LevelHints::confirm`]).
+#[derive(Debug)]
+pub struct LevelHints {
+    cap: usize,
+    levels: Vec<HintLevel>,
+}
+
+type PathSet = hashbrown::HashSet<u128, foldhash::fast::FixedState>;
+
+#[derive(Debug, Default)]
+struct HintLevel {
+    shards: Vec<std::sync::Mutex<PathSet>>,
+    distinct: AtomicUsize,
+    over: AtomicBool,
+    confirmed: AtomicBool,
+}
+
+/// Lock shards per depth: workers adding new prefixes seldom wait.
+const HINT_SHARDS: usize = 16;
+
+impl LevelHints {
+    /// Hints for trees made with `cfg`.
+    pub fn new(cfg: &PrefixConfig) -> Arc<LevelHints> {
+        let level = || HintLevel {
+            shards: (0..HINT_SHARDS).map(|_| Default::default()).collect(),
+            ..HintLevel::default()
+        };
+        Arc::new(LevelHints {
+            cap: cfg.max_level_prefixes,
+            levels: (0..=cfg.depth).map(|_| level()).collect(),
+        })
+    }
+
+    /// Whether the trees together saw more than the cap at `depth`.
+    fn over(&self, depth: usize) -> bool {
+        self.levels
+            .get(depth)
+            .is_some_and(|l| l.over.load(Ordering::Relaxed))
+    }
+
+    /// A tree saw `path` at `depth` for the first time; returns
+    /// [`LevelHints::over`].
+    fn note(&self, depth: usize, path: u128) -> bool {
+        let Some(l) = self.levels.get(depth) else {
+            return false;
+        };
+        if l.over.load(Ordering::Relaxed) {
+            return true;
+        }
+        let shard = &l.shards[(path as usize) % HINT_SHARDS];
+        let new = shard.lock().map(|mut s| s.insert(path)).unwrap_or(false);
+        if new && l.distinct.fetch_add(1, Ordering::Relaxed) + 1 > self.cap {
+            l.over.store(true, Ordering::Relaxed);
+            for s in &l.shards {
+                if let Ok(mut s) = s.lock() {
+                    *s = PathSet::default();
+                }
+            }
+        }
+        l.over.load(Ordering::Relaxed)
+    }
+
+    /// A merge of checked trees dropped `depth` and those below.
+    fn confirm(&self, depth: usize) {
+        for l in self.levels.iter().skip(depth) {
+            l.confirmed.store(true, Ordering::Relaxed);
+            l.over.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn confirmed(&self, depth: usize) -> bool {
+        self.levels
+            .get(depth)
+            .is_some_and(|l| l.confirmed.load(Ordering::Relaxed))
+    }
 }
 
 /// Hashes a prefix path one segment further.
@@ -393,7 +491,23 @@ impl PrefixTree {
             cfg,
             root: Node::default(),
             seg: Vec::new(),
+            hints: None,
         }
+    }
+
+    /// A tree that shares [`LevelHints`] with the other trees of a run.
+    pub fn hinted(cfg: PrefixConfig, hints: Arc<LevelHints>) -> PrefixTree {
+        PrefixTree {
+            hints: Some(hints),
+            ..PrefixTree::new(cfg)
+        }
+    }
+
+    /// Whether a hint dropped a depth that the whole input did not have
+    /// too many prefixes at: this tree is not the one an unhinted run
+    /// makes, and the run must be done again without hints.
+    pub fn misled(&self) -> bool {
+        self.levels.iter().any(|l| l.hinted && !l.over)
     }
 
     pub fn config(&self) -> &PrefixConfig {
@@ -410,6 +524,7 @@ impl PrefixTree {
         let mut level = 0;
         let mut path = 0u128;
         let mut dropped = None;
+        let mut hinted = None;
         loop {
             if level == cfg.depth {
                 if let Some(n) = node {
@@ -431,7 +546,9 @@ impl PrefixTree {
                     break;
                 }
                 path = extend_path(path, &self.seg);
-                if lv.seen.insert(path) && lv.seen.len() > cfg.max_level_prefixes {
+                let new = lv.seen.insert(path);
+                let confirmed = self.hints.as_ref().is_some_and(|h| h.confirmed(depth));
+                if confirmed || (new && lv.seen.len() > cfg.max_level_prefixes) {
                     // This key's parent is one of those that lose children.
                     if let Some(n) = node {
                         n.deeper = true;
@@ -439,6 +556,22 @@ impl PrefixTree {
                         n.children = Children::default();
                     }
                     dropped = Some(depth);
+                    break;
+                }
+                if !lv.hinted
+                    && let Some(h) = &self.hints
+                    && (h.over(depth) || (new && h.note(depth, path)))
+                {
+                    lv.hinted = true;
+                    hinted = Some(depth);
+                }
+                if lv.hinted {
+                    // As if dropped, but still counted above.
+                    if let Some(n) = node {
+                        n.deeper = true;
+                        n.collapsed = true;
+                        n.children = Children::default();
+                    }
                     break;
                 }
             } else {
@@ -480,6 +613,8 @@ impl PrefixTree {
         }
         if let Some(d) = dropped {
             self.drop_depth(d);
+        } else if let Some(d) = hinted {
+            self.collapse_above(d);
         }
     }
 
@@ -511,6 +646,11 @@ impl PrefixTree {
             lv.over = true;
             lv.seen = Default::default();
         }
+        self.collapse_above(d);
+    }
+
+    /// The nodes above depth `d` that had children lose them.
+    fn collapse_above(&mut self, d: usize) {
         // Iterative: no recursion on the tree's depth.
         let mut stack = vec![(&mut self.root, 0usize)];
         while let Some((n, depth)) = stack.pop() {
@@ -538,6 +678,7 @@ impl PrefixTree {
             if b.over || a.over {
                 dropped = Some(d);
             } else {
+                a.hinted |= b.hinted;
                 a.seen.extend(b.seen);
                 if a.seen.len() > self.cfg.max_level_prefixes {
                     dropped = Some(d);
@@ -547,6 +688,14 @@ impl PrefixTree {
         merge_node(&mut self.root, other.root, self.cfg.max_children, 0);
         if let Some(d) = dropped {
             self.drop_depth(d);
+            // Trees are merged once checked: the other trees may drop it.
+            if let Some(h) = &self.hints {
+                h.confirm(d);
+            }
+        }
+        if let Some(d) = self.levels.iter().position(|l| l.hinted && !l.over) {
+            // The shape a hinted tree has.
+            self.collapse_above(d);
         }
     }
 
@@ -793,5 +942,73 @@ mod tests {
         assert_eq!(one.rows(10), a.rows(10));
         assert!(one.rows(10)[0].collapsed);
         assert_eq!(one.collapsed_count(), 1);
+    }
+
+    /// Eight trees, each under the cap at depth 2, together over it: the
+    /// hints stop them building depth 2 before any is merged, and the
+    /// merged tree is the one a single unhinted tree makes.
+    #[test]
+    fn hints_drop_a_depth_the_whole_input_drops() {
+        let cfg = PrefixConfig {
+            max_level_prefixes: 100,
+            generalize: false,
+            ..Default::default()
+        };
+        let keys: Vec<Vec<u8>> = (0..320)
+            .map(|i| format!("t{}:c{}:x", i % 7, i).into_bytes())
+            .collect();
+        let mut whole = PrefixTree::new(cfg.clone());
+        keys.iter().for_each(|k| whole.add(k, &stats(3)));
+        let hints = LevelHints::new(&cfg);
+        let mut parts: Vec<PrefixTree> = (0..8)
+            .map(|_| PrefixTree::hinted(cfg.clone(), hints.clone()))
+            .collect();
+        for (i, k) in keys.iter().enumerate() {
+            parts[i % 8].add(k, &stats(3));
+        }
+        assert!(parts.iter().all(|t| t.levels[2].seen.len() == 40));
+        assert!(parts.iter().filter(|t| t.levels[2].hinted).count() >= 7);
+        let mut merged = PrefixTree::hinted(cfg.clone(), hints.clone());
+        for p in parts {
+            merged.merge(p);
+        }
+        assert!(!merged.misled());
+        assert_eq!(merged.rows(100), whole.rows(100));
+        assert!(whole.rows(100).iter().all(|r| r.depth == 1));
+        // The merge confirmed it: a tree made now drops the depth at once.
+        let mut late = PrefixTree::hinted(cfg, hints);
+        late.add(b"t1:c1:x", &stats(1));
+        assert!(late.levels[2].over);
+    }
+
+    /// A hint from a tree that is thrown away (a range cut at a false
+    /// boundary) can be wrong: the merged tree of the rest says so.
+    #[test]
+    fn a_hint_from_a_thrown_away_tree_is_caught() {
+        let cfg = PrefixConfig {
+            max_level_prefixes: 100,
+            generalize: false,
+            ..Default::default()
+        };
+        let hints = LevelHints::new(&cfg);
+        for g in 0..2 {
+            let mut garbage = PrefixTree::hinted(cfg.clone(), hints.clone());
+            for i in 0..60 {
+                garbage.add(format!("g{g}:{i}").as_bytes(), &stats(1));
+            }
+        }
+        let mut real = PrefixTree::hinted(cfg.clone(), hints.clone());
+        let mut whole = PrefixTree::new(cfg.clone());
+        for i in 0..10 {
+            let k = format!("u:{i}");
+            real.add(k.as_bytes(), &stats(1));
+            whole.add(k.as_bytes(), &stats(1));
+        }
+        assert!(real.levels[2].hinted);
+        let mut merged = PrefixTree::hinted(cfg, hints);
+        merged.merge(real);
+        assert!(merged.misled());
+        assert!(!whole.misled());
+        assert_ne!(merged.rows(100), whole.rows(100));
     }
 }
