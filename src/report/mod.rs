@@ -540,7 +540,7 @@ mod tests {
 
     fn doc(r: Report) -> crate::report::doc::ReportDoc {
         let mut d = finish(r, Vec::new(), Vec::new(), made_with());
-        // Clusters are named by a second walk over the files, not here.
+        // Clusters are named by the caller (`Analysis`), not by `finish`.
         if let Some(e) = d.expiry.as_mut() {
             e.clusters.clear();
         }
