@@ -38,6 +38,61 @@ pub fn crc64(data: &[u8]) -> u64 {
     crc_fast::checksum_with_params(*CRC64_REDIS, data)
 }
 
+/// The CRC-64 of `a ++ b` from those of `a` and `b` (`b_len` bytes).
+pub fn crc64_combine(crc_a: u64, crc_b: u64, b_len: u64) -> u64 {
+    crc_fast::checksum_combine_with_params(*CRC64_REDIS, crc_a, crc_b, b_len)
+}
+
+/// The CRC-64 of a file cut in pieces at fixed offsets, each piece's
+/// computed once by whichever thread asks first (the workers of a scan in
+/// ranges ask for theirs as they start), so the walk that reads the EOF
+/// opcode combines them instead of reading the whole file again alone.
+#[derive(Debug)]
+pub struct CrcPieces {
+    size: u64,
+    crcs: Vec<std::sync::OnceLock<u64>>,
+}
+
+impl CrcPieces {
+    /// Pieces of `size` bytes (the last shorter) over `len` bytes.
+    pub fn new(len: u64, size: u64) -> CrcPieces {
+        let size = size.max(1);
+        CrcPieces {
+            size,
+            crcs: (0..len.div_ceil(size))
+                .map(|_| Default::default())
+                .collect(),
+        }
+    }
+
+    /// Computes piece `k` of `data` (the whole file) unless done.
+    pub fn piece(&self, data: &[u8], k: u64) -> Option<u64> {
+        let cell = self.crcs.get(usize::try_from(k).ok()?)?;
+        let start = usize::try_from(k.checked_mul(self.size)?).ok()?;
+        let end = usize::try_from((k + 1).saturating_mul(self.size)).ok()?;
+        let bytes = data.get(start..end.min(data.len()))?;
+        Some(*cell.get_or_init(|| crc64(bytes)))
+    }
+
+    /// The CRC-64 of `covered`, a prefix of the file: the whole pieces it
+    /// holds, then the rest.
+    pub fn crc(&self, covered: &[u8]) -> u64 {
+        let len = covered.len() as u64;
+        let whole = len / self.size;
+        let mut crc = 0;
+        let mut at = 0u64;
+        for k in 0..whole {
+            match self.piece(covered, k) {
+                Some(c) => crc = crc64_combine(crc, c, self.size),
+                None => break,
+            }
+            at += self.size;
+        }
+        let rest = covered.get(at as usize..).unwrap_or_default();
+        crc64_combine(crc, crc64(rest), rest.len() as u64)
+    }
+}
+
 static CRC64_REDIS: std::sync::LazyLock<crc_fast::CrcParams> = std::sync::LazyLock::new(|| {
     crc_fast::CrcParams::new(
         "CRC-64/REDIS",
@@ -108,5 +163,28 @@ mod tests {
     #[test]
     fn crc64_check_value() {
         assert_eq!(super::crc64(b"123456789"), 0xe9c6d914c4b8d9ca);
+        assert_eq!(super::crc64(b""), 0);
+    }
+
+    /// Pieces combined give the CRC of any prefix, whichever pieces were
+    /// computed before and from where.
+    #[test]
+    fn crc_pieces_combine_to_the_whole() {
+        let data: Vec<u8> = (0..10_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        for size in [1u64, 7, 64, 4096, 9_999, 10_000, 20_000] {
+            let p = super::CrcPieces::new(data.len() as u64, size);
+            for k in (0..).step_by(3).take(5) {
+                p.piece(&data, k);
+            }
+            for len in [0usize, 1, 63, 64, 65, 4096, 8191, 9_999, 10_000] {
+                assert_eq!(
+                    p.crc(&data[..len]),
+                    super::crc64(&data[..len]),
+                    "size {size} len {len}"
+                );
+            }
+        }
     }
 }

@@ -140,6 +140,9 @@ where
         return None;
     }
     let cut = |k: u64| (k * size).min(len);
+    // The file's CRC-64 in pieces at the cuts: each worker computes its
+    // range's as it starts, and the walk that reads EOF combines them.
+    let pieces = Arc::new(rdb::CrcPieces::new(len, size));
     let end_of = |k: u64| (k + 1 < n).then(|| cut(k + 1) + SLACK);
     // Ranges are handed out in file order, so few wait to be merged.
     let next = AtomicU64::new(0);
@@ -171,7 +174,7 @@ where
                 Err(_) => return,
             };
             if let Some(f) = refold {
-                let r = resume(data, opts, &f.at, end_of(f.k), init);
+                let r = resume(data, opts, &f.at, end_of(f.k), init, &pieces);
                 progressed(r.stop);
                 let Ok(mut m) = merger.lock() else { return };
                 m.refolded(f, r);
@@ -182,13 +185,15 @@ where
             if k >= n || give_up.stop.load(Ordering::Relaxed) {
                 return;
             }
+            pieces.piece(data, k);
             let r = if k == 0 {
-                Some(first(data, opts, end_of(0), init, &give_up))
+                Some(first(data, opts, end_of(0), init, &give_up, &pieces))
             } else if give_up.covered.load(Ordering::Relaxed) > cut(k) {
                 // A record of the ranges before reaches past this cut.
                 None
             } else {
-                speculate(data, opts, &guess, cut(k), end_of(k), init, &give_up)
+                let span = (cut(k), end_of(k));
+                speculate(data, opts, &guess, span, init, &give_up, &pieces)
             };
             if let Some(r) = &r {
                 progressed(r.stop);
@@ -433,13 +438,15 @@ fn first<A, I>(
     end: Option<u64>,
     init: &I,
     give_up: &GiveUp,
+    pieces: &Arc<rdb::CrcPieces>,
 ) -> Range<A>
 where
     A: Accumulator,
     I: Fn() -> A,
 {
     match Scanner::new(data, &opts.choice) {
-        Ok(mut s) => {
+        Ok(s) => {
+            let mut s = s.crc_from(pieces);
             s.end = end;
             let seam = Seam::of(&s);
             walk(s, true, false, seam, opts, init, give_up)
@@ -455,6 +462,7 @@ fn resume<A, I>(
     at: &ScanCheckpoint,
     end: Option<u64>,
     init: &I,
+    pieces: &Arc<rdb::CrcPieces>,
 ) -> Range<A>
 where
     A: Accumulator,
@@ -464,7 +472,7 @@ where
         // Never given up: it is the walk's own.
         Ok(s) => {
             // Whichever range reads the EOF opcode checks the checksum.
-            let s = s.checking_crc();
+            let s = s.checking_crc().crc_from(pieces);
             walk(
                 s,
                 false,
@@ -510,16 +518,16 @@ fn discarded<A, I: Fn() -> A>(init: &I) -> Range<A> {
     }
 }
 
-/// A range from a guessed sync point at or after `from`; `None` when no
-/// offset frames a run of records within the search budget.
+/// A range from a guessed sync point at or after `from` to `end`; `None`
+/// when no offset frames a run of records within the search budget.
 fn speculate<A, I>(
     data: &[u8],
     opts: &ScanOptions,
     g: &Guess,
-    from: u64,
-    end: Option<u64>,
+    (from, end): (u64, Option<u64>),
     init: &I,
     give_up: &GiveUp,
+    pieces: &Arc<rdb::CrcPieces>,
 ) -> Option<Range<A>>
 where
     A: Accumulator,
@@ -556,7 +564,8 @@ where
     let start = checkpoint(boundary, seam, &g.target);
     let s = Scanner::resume(data, &opts.choice, &start, end)
         .ok()?
-        .checking_crc();
+        .checking_crc()
+        .crc_from(pieces);
     Some(walk(s, false, true, seam, opts, init, give_up))
 }
 

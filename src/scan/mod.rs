@@ -92,6 +92,9 @@ pub struct Scanner<'a> {
     /// Check the stored CRC-64 at EOF (a resumed walk over a file the
     /// first walk checked does not pay for it again).
     check_crc: bool,
+    /// Pieces of the file's CRC-64 other threads compute (a scan in
+    /// ranges): the walk that reads EOF combines them.
+    crc_pieces: Option<Arc<rdb::CrcPieces>>,
     /// The last AUX `redis-ver` / `valkey-ver`, for the target.
     redis_ver: Option<String>,
     valkey_ver: Option<String>,
@@ -140,6 +143,7 @@ impl<'a> Scanner<'a> {
             target: None,
             end: None,
             check_crc: true,
+            crc_pieces: None,
             redis_ver: None,
             valkey_ver: None,
             dbs_seen: Default::default(),
@@ -237,6 +241,12 @@ impl<'a> Scanner<'a> {
     /// (the walk that reaches the end of a file split in ranges).
     pub(crate) fn checking_crc(mut self) -> Self {
         self.check_crc = true;
+        self
+    }
+
+    /// Checks the CRC-64 at EOF from `pieces` and the bytes after them.
+    pub(crate) fn crc_from(mut self, pieces: &Arc<rdb::CrcPieces>) -> Self {
+        self.crc_pieces = Some(pieces.clone());
         self
     }
 
@@ -347,7 +357,10 @@ impl<'a> Scanner<'a> {
                 }
                 Record::Eof(eof) => {
                     self.facts.stored_checksum = eof.stored_checksum.filter(|&c| c != 0);
-                    let sum = eof.verify();
+                    let sum = match &self.crc_pieces {
+                        Some(p) => eof.verify_with(|covered| p.crc(covered)),
+                        None => eof.verify(),
+                    };
                     self.facts.checksum = Some(sum);
                     match self.feed.take() {
                         None => self.trailing(eof.trailing, eof.tail_head),
