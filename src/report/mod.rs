@@ -10,6 +10,7 @@ pub mod expiry;
 pub mod finish;
 pub mod keyed;
 pub mod prefix;
+mod prefix_hints;
 mod slot_labels;
 pub mod topn;
 
