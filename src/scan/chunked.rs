@@ -24,7 +24,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use rayon::prelude::*;
 
@@ -144,7 +144,8 @@ where
     // range's as it starts, and the walk that reads EOF combines them.
     let pieces = Arc::new(rdb::CrcPieces::new(len, size));
     let end_of = |k: u64| (k + 1 < n).then(|| cut(k + 1) + SLACK);
-    // Ranges are handed out in file order, so few wait to be merged.
+    // Ranges are handed out in file order (under the merger's lock), so few
+    // wait to be merged.
     let next = AtomicU64::new(0);
     let give_up = GiveUp::default();
     let reached = AtomicU64::new(0);
@@ -165,26 +166,55 @@ where
             p(reached.fetch_max(stop, Ordering::Relaxed).max(stop));
         }
     };
+    // Ranges folded but not merged hold their accumulators: a worker does
+    // not start a range more than `window` past the merged ones (a slow
+    // range would otherwise have every other worker fold ahead of it).
+    let window = threads + 2;
+    let room = Condvar::new();
+    let done = || room.notify_all();
     (0..threads).into_par_iter().for_each(|_| {
         loop {
-            // Ranges folded again first: checking or merging waits on them.
-            // Whoever queues one comes back here, so none is left behind.
-            let refold = match merger.lock() {
-                Ok(mut m) => m.refolds.pop_front(),
-                Err(_) => return,
+            let job = {
+                let Ok(mut m) = merger.lock() else {
+                    return done();
+                };
+                loop {
+                    // Ranges folded again first: checking or merging waits
+                    // on them. Whoever queues one wakes the others.
+                    if let Some(f) = m.refolds.pop_front() {
+                        break Err(f);
+                    }
+                    let k = next.load(Ordering::Relaxed);
+                    if k >= n || give_up.stop.load(Ordering::Relaxed) {
+                        drop(m);
+                        return done();
+                    }
+                    if m.stopped || k < m.merged.saturating_add(window) {
+                        // Taken under the lock, by whoever holds it.
+                        next.store(k + 1, Ordering::Relaxed);
+                        break Ok(k);
+                    }
+                    m = match room.wait(m) {
+                        Ok(m) => m,
+                        Err(_) => return,
+                    };
+                }
             };
-            if let Some(f) = refold {
-                let r = resume(data, opts, &f.at, end_of(f.k), init, &pieces);
-                progressed(r.stop);
-                let Ok(mut m) = merger.lock() else { return };
-                m.refolded(f, r);
-                integrate(&mut m);
-                continue;
-            }
-            let k = next.fetch_add(1, Ordering::Relaxed);
-            if k >= n || give_up.stop.load(Ordering::Relaxed) {
-                return;
-            }
+            let k = match job {
+                Ok(k) => k,
+                Err(f) => {
+                    let r = resume(data, opts, &f.at, end_of(f.k), init, &pieces);
+                    progressed(r.stop);
+                    let Ok(mut m) = merger.lock() else {
+                        return done();
+                    };
+                    m.refolded(f, r);
+                    integrate(&mut m);
+                    drop(m);
+                    done();
+                    continue;
+                }
+            };
             pieces.piece(data, k);
             let r = if k == 0 {
                 Some(first(data, opts, end_of(0), init, &give_up, &pieces))
@@ -198,13 +228,32 @@ where
             if let Some(r) = &r {
                 progressed(r.stop);
             }
-            let Ok(mut m) = merger.lock() else { return };
+            let Ok(mut m) = merger.lock() else {
+                return done();
+            };
             m.waiting.insert(k, r);
             integrate(&mut m);
+            drop(m);
+            done();
+            give_back_freed_memory();
         }
     });
     let m = merger.into_inner().ok()?;
     m.into_folded()
+}
+
+/// Returns the memory freed so far to the system. Each worker thread
+/// allocates its ranges' accumulators in its own glibc arena, and an arena
+/// keeps what was freed in it: with 16 threads on the 1 GB benchmark dump,
+/// 84 MiB at the peak against 61 MiB when trimmed after every range
+/// (about 64 trims; 3 % slower at 16 threads on 2 cores, no change at 2).
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free pages of the allocator's own
+    // arenas; it takes no pointers and is safe to call from any thread.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// A range to fold again from its true start.
