@@ -34,6 +34,8 @@ pub struct Analysis {
 struct Scanned {
     file: FileDoc,
     checkpoints: Vec<ScanCheckpoint>,
+    /// Keys expiring before it are expired, in no expiry cluster.
+    ctime_ms: Option<i64>,
 }
 
 impl Analysis {
@@ -152,6 +154,7 @@ impl Analysis {
                         .map(|t| used_memory(&t.target, &acc.0.summary)),
                 },
                 checkpoints,
+                ctime_ms: facts.ctime_ms,
             });
             merged.merge(acc);
         }
@@ -167,7 +170,7 @@ impl Analysis {
                 let files = opened
                     .iter()
                     .zip(&scanned)
-                    .map(|((_, i), s)| (i.rdb(), s.checkpoints.as_slice()));
+                    .map(|((_, i), s)| (i.rdb(), s.checkpoints.as_slice(), s.ctime_ms));
                 pool.install(|| self.name_clusters(clusters, files))
                     .map_err(Error::from)?
             }
@@ -187,13 +190,13 @@ impl Analysis {
     fn name_clusters<'d>(
         &self,
         clusters: Vec<Cluster>,
-        files: impl Iterator<Item = (&'d [u8], &'d [ScanCheckpoint])>,
+        files: impl Iterator<Item = (&'d [u8], &'d [ScanCheckpoint], Option<i64>)>,
     ) -> std::result::Result<Vec<NamedCluster>, crate::rdb::Error> {
         if clusters.is_empty() {
             return Ok(Vec::new());
         }
         let cfg = PrefixConfig {
-            depth: 2,
+            depth: 1,
             ..self.report.prefixes.clone()
         };
         let new_trees = || -> Vec<PrefixTree> {
@@ -212,15 +215,23 @@ impl Analysis {
             }
         };
         let mut trees = new_trees();
-        for (data, checkpoints) in files {
+        for (data, checkpoints, ctime_ms) in files {
+            // As the scan counted them: not the keys expired at the dump's time.
+            let live = |at: &i64| ctime_ms.is_none_or(|now| *at >= now);
             let t = walk_keys(
                 data,
                 &self.scan,
                 checkpoints,
                 new_trees,
-                |expire| expire.is_some_and(|at| clusters.iter().any(|c| c.contains(at))),
+                |expire| {
+                    expire
+                        .filter(live)
+                        .is_some_and(|at| clusters.iter().any(|c| c.contains(at)))
+                },
                 |trees: &mut Vec<PrefixTree>, _db, key, expire| {
-                    let Some(at) = expire else { return };
+                    let Some(at) = expire.filter(live) else {
+                        return;
+                    };
                     for (c, t) in clusters.iter().zip(trees.iter_mut()) {
                         if c.contains(at) {
                             t.add(key, &one);

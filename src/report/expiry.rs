@@ -607,6 +607,55 @@ mod tests {
         assert!(e.named_clusters(100, 10).is_none());
     }
 
+    /// A first-level prefix is named even when a deeper prefix reads the
+    /// same (`session*`: `session12` with its id generalized, and
+    /// `session` `*` `` with `*` a delimiter); from the hostile trial, where
+    /// the second walk's depth-2 trees hid the first. Keys already expired
+    /// at the dump's ctime are not among a cluster's keys.
+    #[test]
+    fn names_are_first_level_rows_of_the_live_keys() {
+        let cfg = PrefixConfig {
+            delimiters: b":*".to_vec(),
+            ..PrefixConfig::default()
+        };
+        let ctime = 1_700_000_000_000;
+        let at = ctime + 3_600_000;
+        let mut e = ExpiryAcc::naming(&cfg);
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        for i in 0..200 {
+            keys.push(if i == 0 {
+                b"session*".to_vec()
+            } else {
+                format!("session**{i}").into_bytes()
+            });
+        }
+        keys.extend((0..150).map(|i| format!("session{}", 10 + i).into_bytes()));
+        keys.extend((0..130).map(|i| format!("tok:{i}").into_bytes()));
+        for k in &keys {
+            e.add(k, Some(at), Some(ctime), 1, 0);
+        }
+        for i in 0..300 {
+            e.add(
+                format!("gone:{i}").as_bytes(),
+                Some(ctime - 1),
+                Some(ctime),
+                1,
+                0,
+            );
+        }
+        let named = e.named_clusters(100, 10).expect("kept");
+        assert_eq!(named.len(), 1);
+        let names: Vec<(&[u8], u64)> = named[0].1.iter().map(|(p, k)| (p.as_slice(), *k)).collect();
+        assert_eq!(
+            names,
+            [
+                (&b"session:*"[..], 200),
+                (b"session*", 150),
+                (b"tok:*", 130)
+            ]
+        );
+    }
+
     /// Expiry times an hour apart outgrow seconds, minutes and hours: the
     /// slots are counted by day, every key still counted, memory bounded.
     #[test]

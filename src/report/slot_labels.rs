@@ -52,7 +52,7 @@ impl SlotLabels {
         SlotLabels {
             classes: Classes::new(&cfg.delimiters),
             cfg: PrefixConfig {
-                depth: 2,
+                depth: 1,
                 ..cfg.clone()
             },
             seg: Vec::new(),
