@@ -3,12 +3,12 @@
 //! merge, name the expiry clusters (from what the scan kept, or by a
 //! second walk when it could not keep it) and finish the [`ReportDoc`].
 
+use std::sync::Arc;
+
 use crate::input::Input;
 use crate::report::doc::{FileDoc, MadeWith, ReportDoc};
 use crate::report::expiry::Cluster;
 use crate::report::finish::{NamedCluster, finish};
-use std::sync::Arc;
-
 use crate::report::prefix::{LevelHints, PrefixConfig, PrefixStats, PrefixTree};
 use crate::report::{Report, ReportConfig};
 use crate::scan::Folded;

@@ -477,31 +477,8 @@ impl PrefixTree {
             } else {
                 path = extend_path(path, &self.seg);
             }
-            node = match node {
-                None => None,
-                Some(n) => {
-                    n.deeper = true;
-                    let cap = if level == 0 {
-                        cfg.max_children.max(ROOT_CHILDREN)
-                    } else {
-                        cfg.max_children
-                    };
-                    if n.collapsed {
-                        None
-                    } else if n.children.len() >= cap
-                        && !n.children.contains_key(self.seg.as_slice())
-                    {
-                        n.collapsed = true;
-                        n.children = Children::default();
-                        None
-                    } else {
-                        // One lookup; the key is copied only when the child is new.
-                        let child = n.children.get_or_insert(self.seg.as_slice());
-                        child.stats.add(s);
-                        Some(child)
-                    }
-                }
-            };
+            node = node
+                .and_then(|n| count_child(n, &self.seg, children_cap(cfg.max_children, level), s));
             level += 1;
             match next {
                 Some((d, r)) => {
@@ -522,21 +499,11 @@ impl PrefixTree {
     /// [`first_segment`] gives it) as [`PrefixTree::add`] would, with
     /// nothing kept below it; `deeper`: the keys go on past it.
     pub(crate) fn add_first(&mut self, first: &[u8], deeper: bool, s: &PrefixStats) {
-        let root = &mut self.root;
-        root.stats.add(s);
-        root.deeper = true;
-        let cap = self.cfg.max_children.max(ROOT_CHILDREN);
-        if root.collapsed {
-            return;
+        self.root.stats.add(s);
+        let cap = children_cap(self.cfg.max_children, 0);
+        if let Some(child) = count_child(&mut self.root, first, cap, s) {
+            child.deeper |= deeper;
         }
-        if root.children.len() >= cap && !root.children.contains_key(first) {
-            root.collapsed = true;
-            root.children = Children::default();
-            return;
-        }
-        let child = root.children.get_or_insert(first);
-        child.stats.add(s);
-        child.deeper |= deeper;
     }
 
     /// Depth `d` has too many prefixes: it goes, and the nodes above it that
@@ -710,12 +677,35 @@ fn lose_children(node: Option<&mut Node>) {
     }
 }
 
-fn merge_node(into: &mut Node, from: Node, cap: usize, level: usize) {
-    let own_cap = if level == 0 {
-        cap.max(ROOT_CHILDREN)
+/// Distinct children kept under a node at `level` (0: the root).
+fn children_cap(max_children: usize, level: usize) -> usize {
+    if level == 0 {
+        max_children.max(ROOT_CHILDREN)
     } else {
-        cap
-    };
+        max_children
+    }
+}
+
+/// Counts `s` in `n`'s child `k`, made if new, unless `n` has (or now gets,
+/// past `cap` distinct) its children dropped.
+fn count_child<'n>(n: &'n mut Node, k: &[u8], cap: usize, s: &PrefixStats) -> Option<&'n mut Node> {
+    n.deeper = true;
+    if n.collapsed {
+        return None;
+    }
+    if n.children.len() >= cap && !n.children.contains_key(k) {
+        n.collapsed = true;
+        n.children = Children::default();
+        return None;
+    }
+    // One lookup; the key is copied only when the child is new.
+    let child = n.children.get_or_insert(k);
+    child.stats.add(s);
+    Some(child)
+}
+
+fn merge_node(into: &mut Node, from: Node, cap: usize, level: usize) {
+    let own_cap = children_cap(cap, level);
     into.stats.add(&from.stats);
     into.deeper |= from.deeper;
     if into.collapsed || from.collapsed {

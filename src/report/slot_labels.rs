@@ -122,10 +122,16 @@ impl SlotLabels {
         }
         let mut log = std::mem::take(&mut self.log);
         log.sort_unstable();
-        let table = std::mem::take(&mut self.table);
-        self.table = merge_sorted(&table, &log);
+        self.absorb(&log);
         log.clear();
-        self.log = log;
+        if !self.lost {
+            self.log = log;
+        }
+    }
+
+    /// Counts sorted entries into the table; past [`MAX_PAIRS`], gives up.
+    fn absorb(&mut self, sorted: &[u64]) {
+        self.table = merge_sorted(&self.table, sorted);
         if self.table.len() > MAX_PAIRS {
             self.lose();
         }
@@ -176,11 +182,7 @@ impl SlotLabels {
         }
         theirs.sort_unstable();
         self.compact();
-        let table = std::mem::take(&mut self.table);
-        self.table = merge_sorted(&table, &merge_sorted(&theirs, &[]));
-        if self.table.len() > MAX_PAIRS {
-            self.lose();
-        }
+        self.absorb(&theirs);
     }
 
     /// The top-level prefixes (as the prefix report shows them) of the keys

@@ -146,7 +146,6 @@ where
     let end_of = |k: u64| (k + 1 < n).then(|| cut(k + 1) + SLACK);
     // Ranges are handed out in file order (under the merger's lock), so few
     // wait to be merged.
-    let next = AtomicU64::new(0);
     let give_up = GiveUp::default();
     let reached = AtomicU64::new(0);
     let merger = Mutex::new(Merger::new(n));
@@ -184,14 +183,13 @@ where
                     if let Some(f) = m.refolds.pop_front() {
                         break Err(f);
                     }
-                    let k = next.load(Ordering::Relaxed);
+                    let k = m.handed;
                     if k >= n || give_up.stop.load(Ordering::Relaxed) {
                         drop(m);
                         return done();
                     }
                     if m.stopped || k < m.merged.saturating_add(window) {
-                        // Taken under the lock, by whoever holds it.
-                        next.store(k + 1, Ordering::Relaxed);
+                        m.handed += 1;
                         break Ok(k);
                     }
                     m = match room.wait(m) {
@@ -200,38 +198,38 @@ where
                     };
                 }
             };
-            let k = match job {
-                Ok(k) => k,
+            let folded = match job {
                 Err(f) => {
                     let r = resume(data, opts, &f.at, end_of(f.k), init, &pieces);
                     progressed(r.stop);
-                    let Ok(mut m) = merger.lock() else {
-                        return done();
+                    Err((f, r))
+                }
+                Ok(k) => {
+                    pieces.piece(data, k);
+                    let r = if k == 0 {
+                        Some(first(data, opts, end_of(0), init, &give_up, &pieces))
+                    } else if give_up.covered.load(Ordering::Relaxed) > cut(k) {
+                        // A record of the ranges before reaches past this cut.
+                        None
+                    } else {
+                        let span = (cut(k), end_of(k));
+                        speculate(data, opts, &guess, span, init, &give_up, &pieces)
                     };
-                    m.refolded(f, r);
-                    integrate(&mut m);
-                    drop(m);
-                    done();
-                    continue;
+                    if let Some(r) = &r {
+                        progressed(r.stop);
+                    }
+                    Ok((k, r))
                 }
             };
-            pieces.piece(data, k);
-            let r = if k == 0 {
-                Some(first(data, opts, end_of(0), init, &give_up, &pieces))
-            } else if give_up.covered.load(Ordering::Relaxed) > cut(k) {
-                // A record of the ranges before reaches past this cut.
-                None
-            } else {
-                let span = (cut(k), end_of(k));
-                speculate(data, opts, &guess, span, init, &give_up, &pieces)
-            };
-            if let Some(r) = &r {
-                progressed(r.stop);
-            }
             let Ok(mut m) = merger.lock() else {
                 return done();
             };
-            m.waiting.insert(k, r);
+            match folded {
+                Ok((k, r)) => {
+                    m.waiting.insert(k, r);
+                }
+                Err((f, r)) => m.refolded(f, r),
+            }
             integrate(&mut m);
             drop(m);
             done();
@@ -278,6 +276,8 @@ struct Refold {
 struct Merger<A> {
     /// Ranges in all.
     n: u64,
+    /// Ranges handed out to be folded (in file order).
+    handed: u64,
     /// The next range to check, and where the ranges checked so far stop
     /// (`None` before the first).
     next: u64,
@@ -303,6 +303,7 @@ impl<A: Accumulator> Merger<A> {
     fn new(n: u64) -> Self {
         Merger {
             n,
+            handed: 0,
             next: 0,
             checked: None,
             waiting: BTreeMap::new(),
@@ -495,7 +496,7 @@ where
 {
     match Scanner::new(data, &opts.choice) {
         Ok(s) => {
-            let mut s = s.crc_from(pieces);
+            let mut s = s.checking_crc(pieces);
             s.end = end;
             let seam = Seam::of(&s);
             walk(s, true, false, seam, opts, init, give_up)
@@ -521,7 +522,7 @@ where
         // Never given up: it is the walk's own.
         Ok(s) => {
             // Whichever range reads the EOF opcode checks the checksum.
-            let s = s.checking_crc().crc_from(pieces);
+            let s = s.checking_crc(pieces);
             walk(
                 s,
                 false,
@@ -613,8 +614,7 @@ where
     let start = checkpoint(boundary, seam, &g.target);
     let s = Scanner::resume(data, &opts.choice, &start, end)
         .ok()?
-        .checking_crc()
-        .crc_from(pieces);
+        .checking_crc(pieces);
     Some(walk(s, false, true, seam, opts, init, give_up))
 }
 

@@ -237,15 +237,11 @@ impl<'a> Scanner<'a> {
         self.p.family()
     }
 
-    /// A resumed scanner that checks the stored CRC-64 at EOF after all
-    /// (the walk that reaches the end of a file split in ranges).
-    pub(crate) fn checking_crc(mut self) -> Self {
+    /// A scanner that checks the stored CRC-64 at EOF after all (the walk
+    /// that reaches the end of a file split in ranges), from `pieces` other
+    /// threads computed and the bytes after them.
+    pub(crate) fn checking_crc(mut self, pieces: &Arc<rdb::CrcPieces>) -> Self {
         self.check_crc = true;
-        self
-    }
-
-    /// Checks the CRC-64 at EOF from `pieces` and the bytes after them.
-    pub(crate) fn crc_from(mut self, pieces: &Arc<rdb::CrcPieces>) -> Self {
         self.crc_pieces = Some(pieces.clone());
         self
     }
