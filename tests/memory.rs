@@ -953,3 +953,36 @@ fn valkey_8_0_ground_truth() {
         "{predicted} vs {server}"
     );
 }
+
+/// A value short enough to be embstr but too long to embed with its key
+/// (Valkey 8.1+) is two allocations, and with glibc malloc each may come
+/// back 16 bytes larger: Valkey 8.1.8 reported 144 for a 37-byte value with
+/// a TTL whose usual `MEMORY USAGE` is 112. The bound follows the encoding
+/// the key ends with, like a value too long for embstr.
+#[test]
+fn libc_bound_counts_a_value_that_no_longer_embeds() {
+    use crate::builder::{Rdb, string};
+    let file = Rdb::valkey(80)
+        .select_db(0)
+        .expire_ms(4_000_000_000_000)
+        .key(0, b"str:embstr:437", string(&[b'v'; 37]))
+        .expire_ms(4_000_000_000_000)
+        .key(0, b"str:raw:45", string(&[b'v'; 45]))
+        .key(0, b"str:embstr:8", string(&[b'v'; 8]))
+        .finish(true);
+    let target = Target::new(ServerProfile::Valkey81, Allocator::Libc);
+    let mut p = Scanner::new(&file, &TargetChoice::default()).unwrap();
+    let mut scratch = Scratch::default();
+    let mut got = Vec::new();
+    while let Some(k) = p.next_key().unwrap() {
+        let e = estimate(&k, &target, p.templates(), &mut scratch).unwrap();
+        got.push((e.encoding, e.bound));
+        if k.key.to_vec().unwrap() == b"str:embstr:437" {
+            assert_eq!(e.bytes, 112, "Valkey 8.1.8's usual MEMORY USAGE");
+        }
+    }
+    assert_eq!(
+        got,
+        [("raw", Some(32)), ("raw", Some(32)), ("embstr", Some(16))]
+    );
+}
