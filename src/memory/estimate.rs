@@ -703,7 +703,7 @@ impl<'t> Collector<'t> {
         self.ql_nodes += 1;
     }
 
-    fn finish(mut self, vt: ValueType, t: u8) -> KeyEstimate {
+    fn finish(&mut self, vt: ValueType, t: u8) -> KeyEstimate {
         let target: &'t Target = self.t;
         let th = &target.thresholds;
         let l = self.l;

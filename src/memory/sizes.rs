@@ -120,9 +120,53 @@ pub fn score_entry(score: f64, shortest: bool) -> ScoreRepr {
         let _ = write!(buf, "{score}");
         buf.len
     } else {
-        g17(score, &mut buf).len()
+        g17_len(score).unwrap_or_else(|| g17(score, &mut buf).len())
     };
     ScoreRepr::Text(len as u64)
+}
+
+/// The length of [`g17`]'s text for a non-integral `x` of magnitude 1e-5
+/// to 1e16 (nearly every real score), without formatting it: `x` is
+/// `m / 2^k` exactly, so `x * 10^d` rounded half to even — the digits
+/// `{x:.d$}` prints — is integer arithmetic in a u128 (m < 2^53,
+/// 10^d <= 10^21, k <= 70). `None` outside that range.
+fn g17_len(x: f64) -> Option<usize> {
+    let exp = x.abs().log10().floor() as i32;
+    if !(-5..16).contains(&exp) || x.fract() == 0.0 {
+        return None;
+    }
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    if biased == 0 {
+        return None;
+    }
+    let m = u128::from((bits & ((1 << 52) - 1)) | (1 << 52));
+    // x = m * 2^(biased - 1075); non-integral, so the power is negative.
+    let k = u32::try_from(1075 - biased)
+        .ok()
+        .filter(|k| (1..=100).contains(k))?;
+    let decimals = u32::try_from(16 - exp).ok()?;
+    let scaled = m.checked_mul(10u128.checked_pow(decimals)?)?;
+    let mut q = scaled >> k;
+    let rem = scaled & ((1u128 << k) - 1);
+    let half = 1u128 << (k - 1);
+    if rem > half || (rem == half && q & 1 == 1) {
+        q += 1;
+    }
+    let unit = 10u128.pow(decimals);
+    let (int, mut frac) = (q / unit, q % unit);
+    let int_len = int.checked_ilog10().map_or(1, |l| l as usize + 1);
+    let frac_len = if frac == 0 {
+        0
+    } else {
+        let mut len = decimals as usize;
+        while frac % 10 == 0 {
+            frac /= 10;
+            len -= 1;
+        }
+        1 + len
+    };
+    Some(usize::from(x < 0.0) + int_len + frac_len)
 }
 
 /// A formatting buffer on the stack: scores are formatted once per zset
@@ -280,12 +324,58 @@ mod tests {
                 continue;
             }
             assert_eq!(g17(f), old(f), "{f:e}");
+            if let Some(n) = super::g17_len(f) {
+                assert_eq!(n, g17(f).len(), "{f:e}");
+            }
             let shortest = format!("{f}").len() as u64;
             match score_entry(f, true) {
                 ScoreRepr::Text(n) => assert_eq!(n, shortest, "{f}"),
                 ScoreRepr::Int(_) => assert_eq!(f.fract(), 0.0),
             }
         }
+    }
+
+    /// The arithmetic length agrees with the formatted text wherever it
+    /// answers: random mantissas at every exponent it takes, neighbours of
+    /// powers of ten (where the digit count changes) and exact halves.
+    #[test]
+    fn g17_len_is_g17s_length() {
+        let g17 = |x: f64| super::g17(x, &mut Text::default()).len();
+        let mut answered = 0;
+        let mut check = |f: f64| {
+            for f in [f, -f] {
+                if let Some(n) = super::g17_len(f) {
+                    assert_eq!(n, g17(f), "{f:e}");
+                    answered += 1;
+                }
+            }
+        };
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for e in -7..18 {
+            let p = 10f64.powi(e);
+            let mut near = p;
+            for _ in 0..40 {
+                check(near);
+                near = f64::from_bits(near.to_bits() - 1);
+            }
+            near = p;
+            for _ in 0..40 {
+                check(near);
+                near = f64::from_bits(near.to_bits() + 1);
+            }
+            for _ in 0..4000 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                check(p * (1.0 + (x >> 11) as f64 / (1u64 << 53) as f64 * 9.0));
+            }
+        }
+        for i in 1..5000 {
+            check(i as f64 + 0.5);
+            check(i as f64 / 1024.0);
+            check(i as f64 * 0.001);
+        }
+        assert!(answered > 100_000, "{answered}");
     }
 
     #[test]
