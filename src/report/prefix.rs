@@ -252,6 +252,31 @@ impl Classes {
         }
         Classes(t)
     }
+
+    #[inline]
+    pub(crate) fn is_delimiter(&self, b: u8) -> bool {
+        self.0[b as usize] & DELIM != 0
+    }
+
+    /// Where the segment `rest` starts with ends (the index of its
+    /// delimiter, or the length) and whether it is an id, as [`is_id`]
+    /// says, in one pass.
+    #[inline]
+    pub(crate) fn segment_end(&self, rest: &[u8]) -> (usize, bool) {
+        let (mut end, mut digits, mut all) = (rest.len(), 0usize, NUMERIC | HEXISH);
+        for (i, &b) in rest.iter().enumerate() {
+            let c = self.0[b as usize];
+            if c & DELIM != 0 {
+                end = i;
+                break;
+            }
+            digits += usize::from(c & DIGIT != 0);
+            all &= c;
+        }
+        let id = digits > 0 && (all & NUMERIC != 0 || (all & HEXISH != 0 && end >= 8));
+        debug_assert_eq!(id, is_id(&rest[..end]));
+        (end, id)
+    }
 }
 
 /// Segments made of digits (and `.`, `-`, `_` between them), UUIDs and hex
@@ -326,24 +351,11 @@ fn segment<'k>(
     rest: &'k [u8],
     out: &mut Vec<u8>,
 ) -> Option<(u8, &'k [u8])> {
-    // One pass: where the segment ends and whether it is an id (as
-    // [`is_id`] says).
-    let (mut end, mut digits, mut all) = (rest.len(), 0usize, NUMERIC | HEXISH);
-    for (i, &b) in rest.iter().enumerate() {
-        let c = classes.0[b as usize];
-        if c & DELIM != 0 {
-            end = i;
-            break;
-        }
-        digits += usize::from(c & DIGIT != 0);
-        all &= c;
-    }
+    let (end, id) = classes.segment_end(rest);
     let (seg, next) = match rest.get(end) {
         Some(&d) => (&rest[..end], Some((d, &rest[end + 1..]))),
         None => (rest, None),
     };
-    let id = digits > 0 && (all & NUMERIC != 0 || (all & HEXISH != 0 && seg.len() >= 8));
-    debug_assert_eq!(id, is_id(seg));
     out.clear();
     out.push(delim);
     if cfg.generalize && id {

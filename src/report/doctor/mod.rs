@@ -17,6 +17,7 @@ use hist::LogHist;
 pub use sample::Sample;
 
 use super::keyed::Keyed;
+use super::prefix::Classes;
 use super::topn::TopN;
 use super::{Tally, list_type, listed_key};
 use crate::memory::estimate::small_key_bytes;
@@ -300,6 +301,8 @@ pub struct DoctorAcc {
     /// By a hash of the pattern (the lowest [`MAX_FAMILIES`] kept).
     pub families: BTreeMap<u64, Family>,
     pattern: Vec<u8>,
+    /// The delimiters' and ids' byte classes (as the prefix tree's).
+    classes: Classes,
     pub sample: Sample,
     pub cold: Tally,
     pub cold_confidence: Confidence,
@@ -325,6 +328,7 @@ impl Clone for DoctorAcc {
             trim_all: self.trim_all,
             families: self.families.clone(),
             pattern: Vec::new(),
+            classes: self.classes.clone(),
             sample: self.sample.clone(),
             cold: self.cold,
             cold_confidence: self.cold_confidence,
@@ -349,6 +353,7 @@ impl DoctorAcc {
         let top = cfg.top;
         DoctorAcc {
             sample: Sample::new(cfg.sample),
+            classes: Classes::new(&cfg.delimiters),
             cfg,
             scratch: Scratch::default(),
             dist: Keyed::default(),
@@ -556,8 +561,7 @@ impl DoctorAcc {
     /// A string key of an entity family: `user:42:name` is field `name` of
     /// entity `user:42`, family `user:*`.
     fn family(&mut self, f: &KeyFacts<'_>, s: KeySource<'_>) {
-        let Some((field, entity_len)) = entity_of(f.key, &self.cfg.delimiters, &mut self.pattern)
-        else {
+        let Some((field, entity_len)) = entity_of(f.key, &self.classes, &mut self.pattern) else {
             return;
         };
         use std::hash::BuildHasher;
@@ -682,30 +686,29 @@ fn string_value<'s>(s: KeySource<'s>, scratch: &'s mut Scratch) -> Option<Elem<'
 /// is a name (not an id).
 fn entity_of<'k>(
     key: &'k [u8],
-    delimiters: &[u8],
+    classes: &Classes,
     pattern: &mut Vec<u8>,
 ) -> Option<(&'k [u8], usize)> {
-    let cut = key.iter().rposition(|b| delimiters.contains(b))?;
+    let cut = key.iter().rposition(|&b| classes.is_delimiter(b))?;
     let (entity, field) = (&key[..cut], &key[cut + 1..]);
-    if field.is_empty() || field.len() > 64 || super::prefix::is_id(field) || entity.is_empty() {
+    if field.is_empty() || field.len() > 64 || classes.segment_end(field).1 || entity.is_empty() {
         return None;
     }
     pattern.clear();
     let mut has_id = false;
     let mut rest = entity;
     loop {
-        let cut = rest.iter().position(|b| delimiters.contains(b));
-        let seg = &rest[..cut.unwrap_or(rest.len())];
-        if super::prefix::is_id(seg) {
+        let (end, id) = classes.segment_end(rest);
+        if id {
             has_id = true;
             pattern.push(b'*');
         } else {
-            pattern.extend_from_slice(seg);
+            pattern.extend_from_slice(&rest[..end]);
         }
-        match cut {
-            Some(i) => {
-                pattern.push(rest[i]);
-                rest = &rest[i + 1..];
+        match rest.get(end) {
+            Some(&d) => {
+                pattern.push(d);
+                rest = &rest[end + 1..];
             }
             None => break,
         }
@@ -838,7 +841,7 @@ mod tests {
 
     #[test]
     fn entity_families() {
-        let d = b":";
+        let d = &Classes::new(b":");
         let mut p = Vec::new();
         let (f, n) = entity_of(b"user:42:name", d, &mut p).unwrap();
         assert_eq!((p.as_slice(), f, n), (&b"user:*:*"[..], &b"name"[..], 7));
