@@ -64,12 +64,18 @@ struct Lines;
 
 impl<'a> Consumer<'a> for Lines {
     type State = (Scratch, Vec<u8>);
+    type Part = ();
 
     fn state(&self) -> Self::State {
         Default::default()
     }
 
-    fn batch(&self, st: &mut Self::State, b: &Batch<'a>, out: &mut Out<'_>) -> crate::Result<()> {
+    fn batch(
+        &self,
+        st: &mut Self::State,
+        b: &Batch<'a>,
+        out: &mut Out<'_, ()>,
+    ) -> crate::Result<()> {
         let (scratch, line) = st;
         let r = match &mut out.w {
             Sink::Buffer(buf) => {

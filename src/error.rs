@@ -83,3 +83,15 @@ impl From<io::Error> for Error {
         Error::Io(e)
     }
 }
+
+impl From<parquet::errors::ParquetError> for Error {
+    fn from(e: parquet::errors::ParquetError) -> Error {
+        match e {
+            parquet::errors::ParquetError::External(x) => match x.downcast::<io::Error>() {
+                Ok(io) => Error::Io(*io),
+                Err(x) => Error::Io(io::Error::other(x)),
+            },
+            e => Error::Io(io::Error::other(e)),
+        }
+    }
+}

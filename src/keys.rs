@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use crate::input::Feed;
+use crate::output::parquet::{Columns, ParquetSink, RowGroup, Rows as ParquetRows};
 use crate::scan::ordered::{self, Consumer, Hooks, Out, Plan};
 use crate::scan::parallel::Batch;
 use crate::scan::{KeyFacts, KeyReader, ScanOptions};
@@ -34,12 +35,18 @@ struct Rows<'o, R> {
 
 impl<'a, R: RowWriter> Consumer<'a> for Rows<'_, R> {
     type State = (KeyReader, Vec<u8>);
+    type Part = ();
 
     fn state(&self) -> Self::State {
         Default::default()
     }
 
-    fn batch(&self, st: &mut Self::State, b: &Batch<'a>, out: &mut Out<'_>) -> crate::Result<()> {
+    fn batch(
+        &self,
+        st: &mut Self::State,
+        b: &Batch<'a>,
+        out: &mut Out<'_, ()>,
+    ) -> crate::Result<()> {
         let (reader, scratch) = st;
         let profile = b.target.target.describe();
         for rec in &b.records {
@@ -85,6 +92,98 @@ pub fn scan<'a>(
         &c,
         hooks,
         w,
+    )?;
+    Ok(KeysSummary { facts, rows })
+}
+
+/// `keys --format parquet`: workers build each batch's columns; the
+/// writing thread writes them in file order.
+struct Groups<'o> {
+    opts: &'o ScanOptions,
+    sink: &'o ParquetSink,
+    columns: &'o Columns,
+    file: &'o str,
+}
+
+impl<'a> Consumer<'a> for Groups<'_> {
+    type State = (KeyReader, Option<RowGroup>);
+    type Part = ParquetRows;
+
+    fn state(&self) -> Self::State {
+        (KeyReader::default(), None)
+    }
+
+    fn batch(
+        &self,
+        st: &mut Self::State,
+        b: &Batch<'a>,
+        out: &mut Out<'_, ParquetRows>,
+    ) -> crate::Result<()> {
+        let (reader, group) = st;
+        let g = group.get_or_insert_with(|| RowGroup::new(self.columns));
+        let profile = b.target.target.describe();
+        let mut read = || -> crate::Result<()> {
+            for rec in &b.records {
+                let pushed = reader.read(
+                    rec,
+                    &b.target.target,
+                    &b.templates,
+                    (&self.opts.filter, self.opts.detail),
+                    b.ctime_ms,
+                    |f| g.push(f, &profile, self.file, self.columns),
+                )?;
+                out.rows += u64::from(pushed.is_some());
+            }
+            Ok(())
+        };
+        let r = read();
+        // The rows before a decoding error are written, as in CSV.
+        if !g.is_empty() {
+            out.part = Some(self.sink.rows(g)?);
+        }
+        r
+    }
+
+    fn put(&self, part: ParquetRows) -> crate::Result<()> {
+        Ok(self.sink.write(part)?)
+    }
+}
+
+/// Where `keys --format parquet` writes one input's rows.
+#[derive(Clone, Copy)]
+pub struct ParquetTo<'o> {
+    pub sink: &'o ParquetSink,
+    pub columns: &'o Columns,
+    /// The input's name, in the `file` column.
+    pub file: &'o str,
+}
+
+/// As [`scan`], into a Parquet file.
+pub fn scan_parquet<'a>(
+    data: impl Into<Feed<'a>>,
+    opts: &ScanOptions,
+    threads: usize,
+    progress: &dyn Fn(u64),
+    hooks: &mut Hooks<'_>,
+    to: ParquetTo<'_>,
+) -> crate::Result<KeysSummary> {
+    let c = Groups {
+        opts,
+        sink: to.sink,
+        columns: to.columns,
+        file: to.file,
+    };
+    let (facts, rows) = ordered::run(
+        data.into(),
+        Plan {
+            choice: &opts.choice,
+            threads,
+            inline_bytes: u64::MAX,
+        },
+        progress,
+        &c,
+        hooks,
+        &mut std::io::sink(),
     )?;
     Ok(KeysSummary { facts, rows })
 }

@@ -18,6 +18,7 @@
 
 pub mod analysis;
 pub mod check;
+pub mod cluster;
 pub mod diff;
 pub mod dump;
 mod error;

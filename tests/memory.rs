@@ -536,7 +536,7 @@ mod worked_examples {
 }
 
 /// Whether a program is on PATH.
-fn on_path(name: &str) -> bool {
+pub fn on_path(name: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
 }

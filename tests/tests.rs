@@ -5,6 +5,7 @@ mod check_diff;
 mod corpus;
 mod corrupt;
 mod doctor;
+mod fleet;
 mod fuzz_replay;
 mod golden;
 mod hostile;

@@ -3,8 +3,10 @@
 use std::io::Write;
 
 use clap::ValueEnum;
+use rdbscope::keys::ParquetTo;
 use rdbscope::memory::Detail;
 use rdbscope::output::keys::{json_line, write_csv_header, write_csv_row};
+use rdbscope::output::parquet::{Columns, ParquetSink};
 use rdbscope::scan::ordered::Hooks;
 use rdbscope::scan::{KeyFacts, ScanOptions};
 
@@ -16,6 +18,8 @@ enum Format {
     Csv,
     #[value(alias = "json")]
     Jsonl,
+    /// Typed columns for DuckDB, Spark, Trino (needs -o; schema in the README).
+    Parquet,
 }
 
 /// One row per key with its estimated memory on the target server.
@@ -37,13 +41,20 @@ enum Format {
 /// `len_largest_element` is the byte length of the largest element;
 /// `expiry` is RFC 3339 UTC with milliseconds, empty without a TTL. Keys
 /// use the \xHH escaping rule. The profile used is printed on stderr too.
+/// Parquet (`--format parquet -o FILE`) has typed columns: the key as
+/// bytes and as escaped text, `expire_at` as a UTC timestamp, the cluster
+/// `slot` and `hash_tag`, the key's prefixes at each depth (`prefix_1`…,
+/// cut as `report` cuts them) and a column per `--label NAME=VALUE`; one
+/// row group per few MiB of dump, zstd-compressed.
 /// Rows come in file order. A damaged dump or a checksum mismatch exits 2
 /// (the rows before the damage are written).
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
   rdbscope keys dump.rdb -o keys.csv
   rdbscope keys dump.rdb --match 'user:*' --min-bytes 10KB
-  rdbscope keys dump.rdb --format jsonl --target valkey-8.1 --no-ttl")]
+  rdbscope keys dump.rdb --format jsonl --target valkey-8.1 --no-ttl
+  rdbscope keys dump.rdb --format parquet -o keys.parquet --label cluster=prod-eu --label node=7
+  duckdb -c \"SELECT prefix_1, sum(bytes) FROM 'keys.parquet' GROUP BY 1 ORDER BY 2 DESC\"")]
 pub struct Args {
     /// Dump files (`-` for stdin).
     #[arg(required = true, value_name = "FILE")]
@@ -63,6 +74,18 @@ pub struct Args {
     filter: FilterArgs,
     #[command(flatten)]
     target: TargetArgs,
+    /// Parquet: a column NAME holding VALUE on every row (repeatable).
+    #[arg(long, value_name = "NAME=VALUE", value_parser = parse_label)]
+    label: Vec<(String, String)>,
+    #[command(flatten)]
+    prefixes: super::scan::PrefixArgs,
+}
+
+fn parse_label(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((n, v)) if !n.is_empty() => Ok((n.to_string(), v.to_string())),
+        _ => Err(format!("{s:?}: expected NAME=VALUE")),
+    }
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -71,11 +94,39 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         filter: args.filter.build()?,
         detail: Detail::Elements,
     };
-    let mut out = super::shared::output(args.output.as_deref(), &args.files)?;
-    let csv = matches!(args.format, Format::Csv);
-    if csv {
-        write_csv_header(&mut out)?;
+    let columns = Columns {
+        prefixes: args.prefixes.config(),
+        labels: args.label.clone(),
+    };
+    let mut text = None;
+    let mut parquet = None;
+    match args.format {
+        Format::Parquet => {
+            columns.check().map_err(anyhow::Error::msg)?;
+            let Some(path) = args.output.as_deref() else {
+                anyhow::bail!("--format parquet writes a file: give it with -o FILE");
+            };
+            super::shared::output(Some(path), &args.files)?;
+            let f = std::fs::File::create(path)?;
+            let w: Box<dyn Write + Send> = Box::new(std::io::BufWriter::new(f));
+            let encoders = match args.threads.threads {
+                0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                n => n,
+            };
+            parquet = Some(ParquetSink::create(w, &columns, encoders)?);
+        }
+        Format::Csv | Format::Jsonl => {
+            if !args.label.is_empty() {
+                anyhow::bail!("--label sets Parquet columns: use it with --format parquet");
+            }
+            let mut out = super::shared::output(args.output.as_deref(), &args.files)?;
+            if matches!(args.format, Format::Csv) {
+                write_csv_header(&mut out)?;
+            }
+            text = Some(out);
+        }
     }
+    let csv = matches!(args.format, Format::Csv);
     let mut seen_dbs = Vec::new();
     let mut inputs = Inputs::new(args.output.is_some() && !args.quiet);
     let ok = inputs.each(&args.files, |file, data, progress| {
@@ -94,24 +145,33 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             first_rows: &mut first_rows,
             note: &mut note,
         };
-        let row = |item: &KeyFacts<'_>, profile: &str, buf: &mut Vec<u8>, w: &mut dyn Write| {
-            if csv {
-                write_csv_row(w, buf, item, profile, file)
-            } else {
-                json_line(w, item, profile, file)
+        let threads = args.threads.threads;
+        let sum = match (&mut text, &parquet) {
+            (Some(out), _) => {
+                let row =
+                    |item: &KeyFacts<'_>, profile: &str, buf: &mut Vec<u8>, w: &mut dyn Write| {
+                        if csv {
+                            write_csv_row(w, buf, item, profile, file)
+                        } else {
+                            json_line(w, item, profile, file)
+                        }
+                    };
+                let sum =
+                    rdbscope::keys::scan(data, &opts, threads, progress, &mut hooks, row, out);
+                // The rows before an error are written before it is reported.
+                out.flush()?;
+                sum
             }
+            (None, Some(sink)) => {
+                let to = ParquetTo {
+                    sink,
+                    columns: &columns,
+                    file,
+                };
+                rdbscope::keys::scan_parquet(data, &opts, threads, progress, &mut hooks, to)
+            }
+            (None, None) => unreachable!("one output is open"),
         };
-        let sum = rdbscope::keys::scan(
-            data,
-            &opts,
-            args.threads.threads,
-            progress,
-            &mut hooks,
-            row,
-            &mut out,
-        );
-        // The rows before an error are written before it is reported.
-        out.flush()?;
         let sum = sum?;
         if sum.rows == 0 && sum.facts.key_records > 0 {
             super::say(format!(
@@ -125,7 +185,19 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         seen_dbs.extend(&sum.facts.dbs);
         Ok(())
     })?;
-    out.flush()?;
+    if let Some(out) = &mut text {
+        out.flush()?;
+    }
+    if let Some(sink) = &parquet {
+        // Written even after a damaged dump: its rows before the damage.
+        let (rows, groups) = sink.finish()?;
+        let path = args.output.as_deref().unwrap_or_default();
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        super::say(format!(
+            "{path}: {rows} rows in {groups} row groups, {}",
+            rdbscope::units::human_bytes(size)
+        ));
+    }
     args.filter.warn_unmatched_dbs(&seen_dbs);
     Ok(if ok {
         super::EXIT_OK

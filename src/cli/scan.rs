@@ -117,7 +117,7 @@ impl Default for PrefixArgs {
 }
 
 impl PrefixArgs {
-    fn config(&self) -> PrefixConfig {
+    pub fn config(&self) -> PrefixConfig {
         PrefixConfig {
             delimiters: self.delimiters.bytes().collect(),
             depth: self.depth.max(1),

@@ -4,5 +4,6 @@ pub mod check;
 pub mod diff;
 pub mod doctor;
 pub mod keys;
+pub mod parquet;
 pub mod report;
 pub mod verify;

@@ -396,6 +396,51 @@ pub fn under(cfg: &PrefixConfig, key: &[u8], path: &[Vec<u8>], seg: &mut Vec<u8>
     true
 }
 
+/// A key's prefixes at each depth as the report's prefix rows name them
+/// (ids as `*`, long segments shortened), for per-key output: `user:42:cart`
+/// gives `user`, `user:*`, `user:*:cart` (a row with keys below it shows as
+/// `user:*`). Made once per configuration.
+pub struct PrefixLabels {
+    cfg: PrefixConfig,
+    classes: Classes,
+    seg: Vec<u8>,
+}
+
+impl PrefixLabels {
+    pub fn new(cfg: PrefixConfig) -> PrefixLabels {
+        let classes = Classes::new(&cfg.delimiters);
+        PrefixLabels {
+            cfg,
+            classes,
+            seg: Vec::new(),
+        }
+    }
+
+    pub fn depth(&self) -> usize {
+        self.cfg.depth
+    }
+
+    /// Calls `f(depth, label)` for depths 1.. up to the configured depth
+    /// or the key's last segment.
+    pub fn each(&mut self, key: &[u8], mut f: impl FnMut(usize, &[u8])) {
+        let (mut rest, mut delim) = (key, 0u8);
+        let mut label = Vec::new();
+        for level in 0..self.cfg.depth {
+            let next = segment(&self.cfg, &self.classes, level, delim, rest, &mut self.seg);
+            label.extend_from_slice(if level == 0 {
+                &self.seg[1..]
+            } else {
+                &self.seg
+            });
+            f(level + 1, &label);
+            match next {
+                Some((d, r)) => (delim, rest) = (d, r),
+                None => return,
+            }
+        }
+    }
+}
+
 /// The tree's node key of `key`'s first segment (as [`PrefixTree::add`]
 /// cuts it with `cfg`) into `out`; whether the key goes on past it.
 pub(crate) fn first_segment(

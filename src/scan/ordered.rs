@@ -38,17 +38,32 @@ impl Sink<'_> {
 }
 
 /// Where a batch's output goes, and what it says besides its bytes.
-pub struct Out<'w> {
+pub struct Out<'w, P> {
     pub w: Sink<'w>,
+    /// Output that is not bytes (encoded Parquet column chunks), handed to
+    /// [`Consumer::put`] in file order after the bytes.
+    pub part: Option<P>,
     /// Warnings about the batch's keys, printed in file order after its bytes.
     pub notes: Vec<String>,
     /// Rows written (keys the consumer accepted).
     pub rows: u64,
 }
 
+impl<'w, P> Out<'w, P> {
+    fn new(w: Sink<'w>) -> Self {
+        Out {
+            w,
+            part: None,
+            notes: Vec::new(),
+            rows: 0,
+        }
+    }
+}
+
 /// What a worker made of one batch.
-struct Piece {
+struct Piece<P> {
     bytes: Vec<u8>,
+    part: Option<P>,
     notes: Vec<String>,
     rows: u64,
     /// The error that stopped the batch (its rows before it are in `bytes`).
@@ -57,9 +72,9 @@ struct Piece {
     end: u64,
 }
 
-enum Item<'a> {
+enum Item<'a, P> {
     /// Turned into a piece by a worker.
-    Done(Piece, Arc<ResolvedTarget>),
+    Done(Piece<P>, Arc<ResolvedTarget>),
     /// Left to the writer (a huge value).
     Inline(Batch<'a>, u64),
 }
@@ -74,6 +89,8 @@ const SPARE_BYTES: usize = 16 << 20;
 pub trait Consumer<'a>: Sync {
     /// Per-thread state (decoding buffers).
     type State;
+    /// What a batch makes besides bytes (`()` for text output).
+    type Part: Send;
     fn state(&self) -> Self::State;
     /// Writes the output of `batch` into `out`; an error stops the scan
     /// after what was written.
@@ -81,8 +98,12 @@ pub trait Consumer<'a>: Sync {
         &self,
         st: &mut Self::State,
         batch: &Batch<'a>,
-        out: &mut Out<'_>,
+        out: &mut Out<'_, Self::Part>,
     ) -> crate::Result<()>;
+    /// Takes a batch's part, in file order, on the writing thread.
+    fn put(&self, _part: Self::Part) -> crate::Result<()> {
+        Ok(())
+    }
 }
 
 /// What the writing thread tells the caller, in file order.
@@ -146,35 +167,34 @@ fn serial<'a, C: Consumer<'a>>(
         // Into a buffer, as a worker does: the first-rows hook comes
         // before the batch's bytes.
         let mut bytes = spare.take();
-        let (error, notes, n) = {
+        let (error, part, notes, n) = {
             let sink = if batch.inline {
                 Sink::Writer(&mut *w)
             } else {
                 Sink::Buffer(&mut bytes)
             };
-            let mut out = Out {
-                w: sink,
-                notes: Vec::new(),
-                rows: 0,
-            };
+            let mut out = Out::new(sink);
             let error = c.batch(&mut st, &batch, &mut out).err();
-            (error, out.notes, out.rows)
+            (error, out.part, out.notes, out.rows)
         };
         let piece = Piece {
             bytes,
+            part,
             notes,
             rows: n,
             error,
             end: batch.end,
         };
-        rows = put(piece, &batch.target, rows, progress, hooks, w, &spare)?;
+        rows = put(c, piece, &batch.target, rows, progress, hooks, w, &spare)?;
     }
     Ok(rows)
 }
 
 /// Writes one piece in its turn; returns the rows written so far.
-fn put(
-    piece: Piece,
+#[allow(clippy::too_many_arguments)]
+fn put<'a, C: Consumer<'a>>(
+    c: &C,
+    piece: Piece<C::Part>,
     target: &ResolvedTarget,
     rows: u64,
     progress: &dyn Fn(u64),
@@ -187,6 +207,9 @@ fn put(
     }
     w.write_all(&piece.bytes)?;
     spare.give(piece.bytes);
+    if let Some(part) = piece.part {
+        c.put(part)?;
+    }
     for note in piece.notes {
         (hooks.note)(note);
     }
@@ -214,7 +237,7 @@ fn parallel<'a, C: Consumer<'a>>(
     }
     let (work_tx, work_rx) = sync_channel::<(u64, Batch<'a>)>(limit);
     let work_rx = Mutex::new(work_rx);
-    let (done_tx, done_rx) = sync_channel::<(u64, Item<'a>)>(limit);
+    let (done_tx, done_rx) = sync_channel::<(u64, Item<'a, C::Part>)>(limit);
     let spare = Spare::new(threads);
     std::thread::scope(|scope| {
         let framer_done = done_tx.clone();
@@ -233,11 +256,11 @@ fn parallel<'a, C: Consumer<'a>>(
 }
 
 /// The framing thread: batches in file order, numbered.
-fn frame<'a>(
+fn frame<'a, P>(
     b: &mut Batcher<'a, '_>,
     tokens: &Receiver<()>,
     work: &SyncSender<(u64, Batch<'a>)>,
-    done: &SyncSender<(u64, Item<'a>)>,
+    done: &SyncSender<(u64, Item<'a, P>)>,
 ) {
     let mut seq = 0u64;
     while tokens.recv().is_ok() {
@@ -296,7 +319,7 @@ impl Spare {
 fn work<'a, C: Consumer<'a>>(
     c: &C,
     rx: &Mutex<Receiver<(u64, Batch<'a>)>>,
-    done: &SyncSender<(u64, Item<'a>)>,
+    done: &SyncSender<(u64, Item<'a, C::Part>)>,
     spare: &Spare,
 ) {
     let mut st = c.state();
@@ -307,15 +330,12 @@ fn work<'a, C: Consumer<'a>>(
         };
         let Ok((seq, batch)) = next else { return };
         let mut bytes = spare.take();
-        let mut out = Out {
-            w: Sink::Buffer(&mut bytes),
-            notes: Vec::new(),
-            rows: 0,
-        };
+        let mut out = Out::new(Sink::Buffer(&mut bytes));
         let error = c.batch(&mut st, &batch, &mut out).err();
-        let (notes, rows) = (out.notes, out.rows);
+        let (part, notes, rows) = (out.part, out.notes, out.rows);
         let piece = Piece {
             bytes,
+            part,
             notes,
             rows,
             error,
@@ -329,7 +349,7 @@ fn work<'a, C: Consumer<'a>>(
 
 /// The writer: pieces in sequence order; stops at the first error.
 fn write_in_order<'a, C: Consumer<'a>>(
-    done: &Receiver<(u64, Item<'a>)>,
+    done: &Receiver<(u64, Item<'a, C::Part>)>,
     tokens: &SyncSender<()>,
     progress: &dyn Fn(u64),
     c: &C,
@@ -337,7 +357,7 @@ fn write_in_order<'a, C: Consumer<'a>>(
     w: &mut dyn Write,
     spare: &Spare,
 ) -> crate::Result<u64> {
-    let mut waiting: BTreeMap<u64, Item<'a>> = BTreeMap::new();
+    let mut waiting: BTreeMap<u64, Item<'a, C::Part>> = BTreeMap::new();
     let (mut next, mut rows) = (0u64, 0u64);
     let mut st = None;
     while let Ok((seq, item)) = done.recv() {
@@ -350,14 +370,11 @@ fn write_in_order<'a, C: Consumer<'a>>(
                     // Straight into the writer (the first-rows hook
                     // comes after these bytes).
                     let st = st.get_or_insert_with(|| c.state());
-                    let mut out = Out {
-                        w: Sink::Writer(&mut *w),
-                        notes: Vec::new(),
-                        rows: 0,
-                    };
+                    let mut out = Out::new(Sink::Writer(&mut *w));
                     let error = c.batch(st, &batch, &mut out).err();
                     let piece = Piece {
                         bytes: Vec::new(),
+                        part: out.part,
                         notes: out.notes,
                         rows: out.rows,
                         error,
@@ -366,7 +383,7 @@ fn write_in_order<'a, C: Consumer<'a>>(
                     (piece, batch.target)
                 }
             };
-            rows = put(piece, &target, rows, progress, hooks, w, spare)?;
+            rows = put(c, piece, &target, rows, progress, hooks, w, spare)?;
             let _ = tokens.send(());
         }
     }

@@ -1,0 +1,543 @@
+//! `keys --format parquet`: one row per key with typed columns, for DuckDB,
+//! Spark, Trino, ClickHouse. Workers turn each batch of keys into Arrow
+//! arrays; encoders, each owning every n-th row group of
+//! [`ROW_GROUP_ROWS`] rows, encode and zstd-compress them; an appender
+//! writes the groups in file order. Memory
+//! stays at one row group's encoded pages and a few batches, whatever the
+//! dump's size.
+//!
+//! The schema is versioned ([`SCHEMA_VERSION`], also in the file's
+//! key-value metadata as `rdbscope.schema`) and documented in the README.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use arrow_array::builder::{
+    BinaryBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMillisecondBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::{
+    ArrowColumnChunk, ArrowRowGroupWriterFactory, ArrowWriterOptions, compute_leaves,
+};
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::writer::SerializedFileWriter;
+
+use crate::cluster::{hash_tag, key_slot};
+use crate::escape::escape;
+use crate::memory::Approx;
+use crate::report::prefix::{PrefixConfig, PrefixLabels};
+use crate::scan::KeyFacts;
+
+/// Bumped when a column changes meaning or type (adding columns at the
+/// end does not bump it).
+pub const SCHEMA_VERSION: &str = "1";
+
+/// The columns before the prefixes and labels.
+const FIXED: [(&str, DataType, bool); 21] = [
+    ("db", DataType::Int32, false),
+    ("key", DataType::Binary, false),
+    ("key_text", DataType::Utf8, false),
+    ("type", DataType::Utf8, false),
+    ("encoding", DataType::Utf8, false),
+    ("stored_encoding", DataType::Utf8, false),
+    ("bytes", DataType::Int64, false),
+    ("estimate", DataType::Utf8, false),
+    ("bound", DataType::Int64, true),
+    ("elements", DataType::Int64, false),
+    ("largest_element", DataType::Int64, true),
+    (
+        "expire_at",
+        DataType::Timestamp(TimeUnit::Millisecond, None),
+        true,
+    ),
+    ("ttl_ms", DataType::Int64, true),
+    ("idle_s", DataType::Int64, true),
+    ("lfu_freq", DataType::Int32, true),
+    ("rdb_bytes", DataType::Int64, false),
+    ("slot", DataType::Int32, false),
+    ("hash_tag", DataType::Utf8, true),
+    ("field_ttls", DataType::Int64, false),
+    ("profile", DataType::Utf8, false),
+    ("file", DataType::Utf8, false),
+];
+
+/// Columns that hold a handful of distinct values.
+const LOW_CARDINALITY: [&str; 8] = [
+    "db",
+    "type",
+    "encoding",
+    "stored_encoding",
+    "estimate",
+    "profile",
+    "file",
+    "lfu_freq",
+];
+
+/// What the columns are: prefix depth and the user's labels.
+#[derive(Clone, Debug)]
+pub struct Columns {
+    pub prefixes: PrefixConfig,
+    /// `(name, value)` pairs set on every row (`--label cluster=prod-eu`).
+    pub labels: Vec<(String, String)>,
+}
+
+impl Columns {
+    /// Checks the label names: SQL-friendly, distinct, not a column's name.
+    pub fn check(&self) -> Result<(), String> {
+        let mut seen: Vec<&str> = Vec::new();
+        for (name, _) in &self.labels {
+            let ok = name
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            if !ok {
+                return Err(format!(
+                    "label name {name:?}: expected letters, digits and _ (not first a digit)"
+                ));
+            }
+            if self
+                .names()
+                .take(FIXED.len() + self.prefixes.depth)
+                .any(|c| c == *name)
+            {
+                return Err(format!("label name {name:?} is a column of the schema"));
+            }
+            if seen.contains(&name.as_str()) {
+                return Err(format!("label {name:?} given twice"));
+            }
+            seen.push(name);
+        }
+        Ok(())
+    }
+
+    fn names(&self) -> impl Iterator<Item = String> + '_ {
+        FIXED
+            .iter()
+            .map(|(n, _, _)| n.to_string())
+            .chain((1..=self.prefixes.depth).map(|d| format!("prefix_{d}")))
+            .chain(self.labels.iter().map(|(n, _)| n.clone()))
+    }
+
+    pub fn schema(&self) -> SchemaRef {
+        let mut fields: Vec<Field> = FIXED
+            .iter()
+            .map(|(n, t, null)| {
+                let t = match t {
+                    DataType::Timestamp(u, _) => DataType::Timestamp(*u, Some("UTC".into())),
+                    t => t.clone(),
+                };
+                Field::new(*n, t, *null)
+            })
+            .collect();
+        for d in 1..=self.prefixes.depth {
+            fields.push(Field::new(format!("prefix_{d}"), DataType::Utf8, true));
+        }
+        for (n, _) in &self.labels {
+            fields.push(Field::new(n, DataType::Utf8, false));
+        }
+        Arc::new(Schema::new(fields))
+    }
+}
+
+/// One batch's rows, column by column (a worker's state, reused).
+pub struct RowGroup {
+    db: Int32Builder,
+    key: BinaryBuilder,
+    key_text: StringBuilder,
+    type_name: StringBuilder,
+    encoding: StringBuilder,
+    stored_encoding: StringBuilder,
+    bytes: Int64Builder,
+    estimate: StringBuilder,
+    bound: Int64Builder,
+    elements: Int64Builder,
+    largest: Int64Builder,
+    expire_at: TimestampMillisecondBuilder,
+    ttl_ms: Int64Builder,
+    idle_s: Int64Builder,
+    lfu: Int32Builder,
+    rdb_bytes: Int64Builder,
+    slot: Int32Builder,
+    hash_tag: StringBuilder,
+    field_ttls: Int64Builder,
+    profile: StringBuilder,
+    file: StringBuilder,
+    prefixes: Vec<StringBuilder>,
+    labels: Vec<StringBuilder>,
+    cut: PrefixLabels,
+    rows: usize,
+}
+
+fn int(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+impl RowGroup {
+    pub fn new(c: &Columns) -> RowGroup {
+        RowGroup {
+            db: Int32Builder::new(),
+            key: BinaryBuilder::new(),
+            key_text: StringBuilder::new(),
+            type_name: StringBuilder::new(),
+            encoding: StringBuilder::new(),
+            stored_encoding: StringBuilder::new(),
+            bytes: Int64Builder::new(),
+            estimate: StringBuilder::new(),
+            bound: Int64Builder::new(),
+            elements: Int64Builder::new(),
+            largest: Int64Builder::new(),
+            expire_at: TimestampMillisecondBuilder::new().with_timezone("UTC"),
+            ttl_ms: Int64Builder::new(),
+            idle_s: Int64Builder::new(),
+            lfu: Int32Builder::new(),
+            rdb_bytes: Int64Builder::new(),
+            slot: Int32Builder::new(),
+            hash_tag: StringBuilder::new(),
+            field_ttls: Int64Builder::new(),
+            profile: StringBuilder::new(),
+            file: StringBuilder::new(),
+            prefixes: (0..c.prefixes.depth)
+                .map(|_| StringBuilder::new())
+                .collect(),
+            labels: c.labels.iter().map(|_| StringBuilder::new()).collect(),
+            cut: PrefixLabels::new(c.prefixes.clone()),
+            rows: 0,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    pub fn push(&mut self, f: &KeyFacts<'_>, profile: &str, file: &str, c: &Columns) {
+        self.rows += 1;
+        self.db
+            .append_value(i32::try_from(f.db).unwrap_or(i32::MAX));
+        self.key.append_value(f.key);
+        self.key_text.append_value(escape(f.key));
+        self.type_name.append_value(f.type_name);
+        self.encoding.append_value(f.encoding);
+        self.stored_encoding.append_value(f.stored_encoding);
+        self.bytes.append_value(int(f.bytes));
+        match f.approx {
+            None => self.estimate.append_value("exact"),
+            a => self.estimate.append_value(Approx::label(a)),
+        }
+        self.bound.append_option(f.bound.map(int));
+        self.elements.append_value(int(f.elements));
+        self.largest.append_option(f.largest_element.map(int));
+        self.expire_at.append_option(f.expire_at_ms);
+        self.ttl_ms.append_option(f.ttl_ms());
+        self.idle_s.append_option(f.idle_s.map(int));
+        self.lfu.append_option(f.lfu_freq.map(i32::from));
+        self.rdb_bytes.append_value(int(f.rdb_bytes));
+        self.slot.append_value(i32::from(key_slot(f.key)));
+        self.hash_tag.append_option(hash_tag(f.key).map(escape));
+        self.field_ttls.append_value(int(f.field_ttls));
+        self.profile.append_value(profile);
+        self.file.append_value(file);
+        let mut filled = 0;
+        let prefixes = &mut self.prefixes;
+        self.cut.each(f.key, |d, label| {
+            prefixes[d - 1].append_value(escape(label));
+            filled = d;
+        });
+        for p in &mut self.prefixes[filled..] {
+            p.append_null();
+        }
+        for (b, (_, v)) in self.labels.iter_mut().zip(&c.labels) {
+            b.append_value(v);
+        }
+    }
+
+    /// The rows so far as a record batch; the builders start over.
+    fn finish(&mut self, schema: &SchemaRef) -> parquet::errors::Result<RecordBatch> {
+        let mut cols: Vec<ArrayRef> = vec![
+            Arc::new(self.db.finish()),
+            Arc::new(self.key.finish()),
+            Arc::new(self.key_text.finish()),
+            Arc::new(self.type_name.finish()),
+            Arc::new(self.encoding.finish()),
+            Arc::new(self.stored_encoding.finish()),
+            Arc::new(self.bytes.finish()),
+            Arc::new(self.estimate.finish()),
+            Arc::new(self.bound.finish()),
+            Arc::new(self.elements.finish()),
+            Arc::new(self.largest.finish()),
+            Arc::new(self.expire_at.finish()),
+            Arc::new(self.ttl_ms.finish()),
+            Arc::new(self.idle_s.finish()),
+            Arc::new(self.lfu.finish()),
+            Arc::new(self.rdb_bytes.finish()),
+            Arc::new(self.slot.finish()),
+            Arc::new(self.hash_tag.finish()),
+            Arc::new(self.field_ttls.finish()),
+            Arc::new(self.profile.finish()),
+            Arc::new(self.file.finish()),
+        ];
+        for p in &mut self.prefixes {
+            cols.push(Arc::new(p.finish()));
+        }
+        for l in &mut self.labels {
+            cols.push(Arc::new(l.finish()));
+        }
+        self.rows = 0;
+        Ok(RecordBatch::try_new(schema.clone(), cols)?)
+    }
+}
+
+/// Rows per row group (DuckDB's own size is 122,880): enough for readers
+/// to split work by row group; few enough that an encoder's queue can hold
+/// a whole group, so the next encoder starts on the next group while this
+/// one is still busy (a few tens of MiB of arrays).
+pub const ROW_GROUP_ROWS: usize = 128 * 1024;
+
+/// A batch of rows, made by a worker, to write in file order.
+pub struct Rows(RecordBatch);
+
+/// What the writing thread sends an encoder.
+enum Job {
+    Rows(Rows),
+    /// The row group is complete.
+    Close,
+}
+
+type Chunks = (usize, Vec<ArrowColumnChunk>);
+type Done<T> = JoinHandle<parquet::errors::Result<T>>;
+
+/// An encoder: the row groups `first`, `first + n`, `first + 2n`… of a
+/// file written by `n` encoders, each encoded and compressed column by
+/// column and handed to the appender.
+fn encode(
+    first: usize,
+    step: usize,
+    factory: Arc<ArrowRowGroupWriterFactory>,
+    schema: SchemaRef,
+    jobs: Receiver<Job>,
+    done: SyncSender<Chunks>,
+) -> parquet::errors::Result<()> {
+    let mut group = first;
+    let mut columns = None;
+    for job in jobs {
+        match job {
+            Job::Rows(rows) => {
+                let cols = match &mut columns {
+                    Some(c) => c,
+                    None => columns.insert(factory.create_column_writers(group)?),
+                };
+                let mut writers = cols.iter_mut();
+                for (field, col) in schema.fields().iter().zip(rows.0.columns()) {
+                    for leaf in compute_leaves(field, col)? {
+                        writers.next().ok_or_else(failed)?.write(&leaf)?;
+                    }
+                }
+            }
+            Job::Close => {
+                let Some(cols) = columns.take() else { continue };
+                let chunks = cols
+                    .into_iter()
+                    .map(|w| w.close())
+                    .collect::<parquet::errors::Result<Vec<_>>>()?;
+                done.send((group, chunks)).map_err(|_| failed())?;
+                group += step;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The appender: row groups into the file in order; then the footer.
+fn append(
+    mut file: SerializedFileWriter<Box<dyn Write + Send>>,
+    groups: Receiver<Chunks>,
+) -> parquet::errors::Result<(i64, usize)> {
+    let mut waiting = BTreeMap::new();
+    let mut next = 0;
+    for (g, chunks) in groups {
+        waiting.insert(g, chunks);
+        while let Some(chunks) = waiting.remove(&next) {
+            let mut rg = file.next_row_group()?;
+            for c in chunks {
+                c.append_to_row_group(&mut rg)?;
+            }
+            rg.close()?;
+            next += 1;
+        }
+    }
+    if !waiting.is_empty() {
+        return Err(failed());
+    }
+    let meta = file.close()?;
+    Ok((meta.file_metadata().num_rows(), meta.num_row_groups()))
+}
+
+/// The writing thread's side: which encoder takes the next rows.
+struct Route {
+    encoders: Vec<(SyncSender<Job>, Done<()>)>,
+    current: usize,
+    rows: usize,
+}
+
+/// The Parquet file being written. Workers build the arrays of their
+/// batches; the writing thread routes them, in file order, to encoders
+/// that each own every n-th row group (so encoding and compression run on
+/// all cores, beside the scan); an appender writes the groups in order.
+pub struct ParquetSink {
+    schema: SchemaRef,
+    route: Mutex<Option<Route>>,
+    appender: Mutex<Option<Done<(i64, usize)>>>,
+}
+
+/// Batches queued for an encoder: a row group's worth (batches hold up
+/// to 2,048 keys) and some.
+const QUEUED: usize = ROW_GROUP_ROWS / 2048 + 16;
+
+fn failed() -> parquet::errors::ParquetError {
+    parquet::errors::ParquetError::General("the Parquet writer stopped".into())
+}
+
+fn spawn<T: Send + 'static>(
+    f: impl FnOnce() -> parquet::errors::Result<T> + Send + 'static,
+) -> parquet::errors::Result<Done<T>> {
+    std::thread::Builder::new()
+        .name("parquet".into())
+        .spawn(f)
+        .map_err(|e| parquet::errors::ParquetError::External(Box::new(e)))
+}
+
+impl ParquetSink {
+    /// A file written by `encoders` threads (at least one).
+    pub fn create(
+        out: Box<dyn Write + Send>,
+        c: &Columns,
+        encoders: usize,
+    ) -> parquet::errors::Result<ParquetSink> {
+        let schema = c.schema();
+        let mut props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
+            // Min/max per row group (what readers prune with), not per page.
+            .set_statistics_enabled(EnabledStatistics::Chunk);
+        // Columns of a few distinct values are dictionary-encoded to run
+        // lengths of ids: compressing those again saves nothing and costs a
+        // zstd context per column chunk.
+        for name in c.names().filter(|n| LOW_CARDINALITY.contains(&n.as_str())) {
+            props = props.set_column_compression(name.into(), Compression::UNCOMPRESSED);
+        }
+        // Keys are distinct: a dictionary only costs a hash table that
+        // overflows.
+        for name in ["key", "key_text"] {
+            props = props.set_column_dictionary_enabled(name.into(), false);
+        }
+        // Min/max of text columns cost a comparison a row and prune little
+        // (readers filter dictionary-encoded text by its dictionary); the
+        // numbers keep theirs.
+        for (name, t, _) in FIXED {
+            if matches!(t, DataType::Utf8 | DataType::Binary) {
+                props = props.set_column_statistics_enabled(name.into(), EnabledStatistics::None);
+            }
+        }
+        for d in 1..=c.prefixes.depth {
+            props = props.set_column_statistics_enabled(
+                format!("prefix_{d}").into(),
+                EnabledStatistics::None,
+            );
+        }
+        for (name, _) in &c.labels {
+            props = props.set_column_compression(name.clone().into(), Compression::UNCOMPRESSED);
+        }
+        let props = props
+            .set_key_value_metadata(Some(vec![KeyValue::new(
+                "rdbscope.schema".to_string(),
+                SCHEMA_VERSION.to_string(),
+            )]))
+            .set_created_by(format!("rdbscope {}", env!("CARGO_PKG_VERSION")))
+            .build();
+        let w = ArrowWriter::try_new_with_options(
+            out,
+            schema.clone(),
+            ArrowWriterOptions::new().with_properties(props),
+        )?;
+        let (file, factory) = w.into_serialized_writer()?;
+        let factory = Arc::new(factory);
+        let n = encoders.max(1);
+        let (done_tx, done_rx) = sync_channel::<Chunks>(n);
+        let appender = spawn(move || append(file, done_rx))?;
+        let mut route = Route {
+            encoders: Vec::with_capacity(n),
+            current: 0,
+            rows: 0,
+        };
+        for first in 0..n {
+            let (tx, rx) = sync_channel::<Job>(QUEUED);
+            let (f, sc, d) = (factory.clone(), schema.clone(), done_tx.clone());
+            route
+                .encoders
+                .push((tx, spawn(move || encode(first, n, f, sc, rx, d))?));
+        }
+        Ok(ParquetSink {
+            schema,
+            route: Mutex::new(Some(route)),
+            appender: Mutex::new(Some(appender)),
+        })
+    }
+
+    /// The rows of `g` as a batch to write (any thread); `g` starts over.
+    pub fn rows(&self, g: &mut RowGroup) -> parquet::errors::Result<Rows> {
+        Ok(Rows(g.finish(&self.schema)?))
+    }
+
+    /// Queues a batch (the writing thread, in file order).
+    pub fn write(&self, rows: Rows) -> parquet::errors::Result<()> {
+        let mut guard = self.route.lock().map_err(|_| failed())?;
+        let r = guard.as_mut().ok_or_else(failed)?;
+        let n = rows.0.num_rows();
+        let sent = r.encoders[r.current].0.send(Job::Rows(rows)).is_ok();
+        r.rows += n;
+        let closed = r.rows < ROW_GROUP_ROWS || r.encoders[r.current].0.send(Job::Close).is_ok();
+        if r.rows >= ROW_GROUP_ROWS {
+            r.current = (r.current + 1) % r.encoders.len();
+            r.rows = 0;
+        }
+        if sent && closed {
+            return Ok(());
+        }
+        // An encoder stopped on an error: `finish` says which.
+        drop(guard);
+        self.finish().and_then(|_| Err(failed()))
+    }
+
+    /// Writes the last row group and the footer; returns the rows and row
+    /// groups written, or the first error of any thread.
+    pub fn finish(&self) -> parquet::errors::Result<(i64, usize)> {
+        let route = self.route.lock().map_err(|_| failed())?.take();
+        let mut first_error = None;
+        if let Some(r) = route {
+            if r.rows > 0 {
+                let _ = r.encoders[r.current].0.send(Job::Close);
+            }
+            for (tx, handle) in r.encoders {
+                drop(tx);
+                if let Err(e) = handle.join().map_err(|_| failed()).and_then(|r| r) {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        let appender = self.appender.lock().map_err(|_| failed())?.take();
+        let written = match appender {
+            Some(h) => h.join().map_err(|_| failed())?,
+            None => Err(failed()),
+        };
+        match first_error {
+            Some(e) => Err(e),
+            None => written,
+        }
+    }
+}

@@ -1,0 +1,397 @@
+//! `keys --format parquet`: read back with the parquet crate and with
+//! DuckDB, against `keys --format jsonl` and `report`; cluster slots
+//! against a real server's `CLUSTER KEYSLOT`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int32Type, Int64Type, TimestampMillisecondType};
+use arrow_array::{Array, RecordBatch};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use serde_json::Value;
+
+use crate::builder::{Rdb, string};
+use crate::util::*;
+
+fn fixtures() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/redis-7.0"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rdb"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn read(path: &Path) -> Vec<RecordBatch> {
+    let f = std::fs::File::open(path).unwrap();
+    ParquetRecordBatchReaderBuilder::try_new(f)
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect()
+}
+
+/// A dump whose keys exercise hash tags and prefixes.
+fn tagged_dump(dir: &Path) -> PathBuf {
+    let mut r = Rdb::redis(10).aux("redis-ver", "7.0.15").select_db(0);
+    let keys: Vec<Vec<u8>> = vec![
+        b"{user1000}.following".to_vec(),
+        b"{user1000}.followers".to_vec(),
+        b"foo{}{bar}".to_vec(),
+        b"foo{{bar}}zap".to_vec(),
+        b"foo{bar}{zap}".to_vec(),
+        b"no}tag{".to_vec(),
+        b"{".to_vec(),
+        b"}{".to_vec(),
+        b"".to_vec(),
+        b"user:42:cart".to_vec(),
+        b"user:9f3a2c1d:name".to_vec(),
+        b"session12345".to_vec(),
+        vec![0xff, b'{', 0x00, b'}', 0x80],
+        "caf\u{e9}:{\u{e9}t\u{e9}}".as_bytes().to_vec(),
+    ];
+    for (i, k) in keys.iter().enumerate() {
+        if i % 3 == 0 {
+            r = r.expire_ms(4_000_000_000_000 + i as i64);
+        }
+        r = r.key(0, k, string(format!("value-{i}").as_bytes()));
+    }
+    for i in 0..2000u32 {
+        r = r.key(0, format!("k:{{t{}}}:{i}", i % 97).as_bytes(), string(b"v"));
+    }
+    write(dir, "tagged.rdb", &r.finish(true))
+}
+
+/// Every row of the Parquet file is the key's JSON line (same numbers,
+/// in file order), whatever the threads; labels and prefixes are set.
+#[test]
+fn parquet_rows_are_the_json_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files: Vec<String> = fixtures().iter().map(|p| p.display().to_string()).collect();
+    files.push(tagged_dump(dir.path()).display().to_string());
+    let pq = dir.path().join("keys.parquet");
+    let mut args = vec![
+        "keys".to_string(),
+        "--format".into(),
+        "parquet".into(),
+        "-o".into(),
+        pq.display().to_string(),
+        "--label".into(),
+        "cluster=prod-eu".into(),
+        "--label".into(),
+        "node=7".into(),
+        "--threads".into(),
+        "3".into(),
+    ];
+    args.extend(files.iter().cloned());
+    let out = run(&args);
+    assert_eq!(exit_code(&out), 0, "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(" rows in "),
+        "the file's size is reported: {}",
+        describe(&out)
+    );
+    let mut jargs = vec!["keys".to_string(), "--format".into(), "jsonl".into()];
+    jargs.extend(files.iter().cloned());
+    let want = json_lines(&run(&jargs));
+    let batches = read(&pq);
+    let mut i = 0;
+    for b in &batches {
+        let col = |n: &str| b.column_by_name(n).unwrap_or_else(|| panic!("{n}"));
+        for r in 0..b.num_rows() {
+            let w = &want[i];
+            let key = col("key").as_binary::<i32>().value(r);
+            assert_eq!(
+                col("key_text").as_string::<i32>().value(r),
+                w["key"].as_str().unwrap()
+            );
+            assert_eq!(
+                rdbscope::escape::escape(key),
+                w["key"].as_str().unwrap(),
+                "raw key bytes"
+            );
+            assert_eq!(
+                col("db").as_primitive::<Int32Type>().value(r) as u64,
+                w["database"].as_u64().unwrap()
+            );
+            for (c, j) in [
+                ("bytes", "size_in_bytes"),
+                ("elements", "num_elements"),
+                ("rdb_bytes", "rdb_bytes"),
+            ] {
+                assert_eq!(
+                    col(c).as_primitive::<Int64Type>().value(r) as u64,
+                    w[j].as_u64().unwrap(),
+                    "{c} of {}",
+                    w["key"]
+                );
+            }
+            for (c, j) in [
+                ("type", "type"),
+                ("encoding", "encoding"),
+                ("estimate", "estimate"),
+            ] {
+                assert_eq!(col(c).as_string::<i32>().value(r), w[j].as_str().unwrap());
+            }
+            let exp = col("expire_at").as_primitive::<TimestampMillisecondType>();
+            assert_eq!(
+                (!exp.is_null(r)).then(|| exp.value(r)),
+                w["expire_at_ms"].as_i64()
+            );
+            let bound = col("bound").as_primitive::<Int64Type>();
+            assert_eq!(
+                (!bound.is_null(r)).then(|| bound.value(r) as u64),
+                w["bound"].as_u64()
+            );
+            assert_eq!(
+                col("slot").as_primitive::<Int32Type>().value(r),
+                i32::from(rdbscope::cluster::key_slot(key))
+            );
+            assert_eq!(col("cluster").as_string::<i32>().value(r), "prod-eu");
+            assert_eq!(col("node").as_string::<i32>().value(r), "7");
+            assert_eq!(
+                col("file").as_string::<i32>().value(r),
+                w["file"].as_str().unwrap()
+            );
+            if key == b"user:42:cart" {
+                let p = |d: usize| {
+                    col(&format!("prefix_{d}"))
+                        .as_string::<i32>()
+                        .value(r)
+                        .to_string()
+                };
+                assert_eq!([p(1), p(2), p(3)], ["user", "user:*", "user:*:cart"]);
+                assert!(col("hash_tag").is_null(r));
+            }
+            if key == b"{user1000}.following" {
+                assert_eq!(col("hash_tag").as_string::<i32>().value(r), "user1000");
+                assert!(col("prefix_2").is_null(r), "one segment");
+            }
+            i += 1;
+        }
+    }
+    assert_eq!(i, want.len(), "rows");
+    // The same bytes at one thread.
+    let pq1 = dir.path().join("keys1.parquet");
+    args[4] = pq1.display().to_string();
+    args[10] = "1".into();
+    assert_eq!(exit_code(&run(&args)), 0);
+    assert_eq!(
+        std::fs::read(&pq).unwrap(),
+        std::fs::read(&pq1).unwrap(),
+        "identical for any --threads"
+    );
+}
+
+/// DuckDB reads the file, and its aggregates are `report`'s.
+#[test]
+fn duckdb_aggregates_equal_the_report() {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        prerequisite_missing("python3 with duckdb (pip install duckdb; see .ci/run)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut files: Vec<String> = fixtures().iter().map(|p| p.display().to_string()).collect();
+    files.push(tagged_dump(dir.path()).display().to_string());
+    let pq = dir.path().join("keys.parquet");
+    let mut args = vec![
+        "keys".to_string(),
+        "--format".into(),
+        "parquet".into(),
+        "-o".into(),
+        pq.display().to_string(),
+        "--label".into(),
+        "cluster=prod-eu".into(),
+    ];
+    args.extend(files.iter().cloned());
+    assert_eq!(exit_code(&run(&args)), 0);
+    let out = std::process::Command::new("python3")
+        .arg(root().join("fixtures/gen/parquet_check.py"))
+        .arg("aggregates")
+        .arg(&pq)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let duck: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut rargs = vec![
+        "report".to_string(),
+        "--quiet".into(),
+        "--format".into(),
+        "json".into(),
+        "--top".into(),
+        "1000".into(),
+    ];
+    rargs.extend(files.iter().cloned());
+    let rep = run(&rargs);
+    let doc: Value = serde_json::from_slice(&rep.stdout).unwrap();
+    let s = &doc["summary"];
+    assert_eq!(duck["rows"], s["keys"]);
+    assert_eq!(duck["bytes"], s["estimated_bytes"]);
+    assert_eq!(duck["expires"], s["expires"]);
+    for (by, col) in [("by_type", "by_type"), ("by_db", "by_db")] {
+        let want: BTreeMap<String, (u64, u64)> = s[col]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    (v["keys"].as_u64().unwrap(), v["bytes"].as_u64().unwrap()),
+                )
+            })
+            .collect();
+        let got: BTreeMap<String, (u64, u64)> = duck[by]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), (v[0].as_u64().unwrap(), v[1].as_u64().unwrap())))
+            .collect();
+        assert_eq!(got, want, "{by}");
+    }
+    // First-level prefixes: a row with keys below it is shown as `p:*`.
+    let rows: BTreeMap<String, (u64, u64)> = doc["prefixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["depth"] == 1)
+        .map(|r| {
+            (
+                r["prefix"].as_str().unwrap().to_string(),
+                (r["keys"].as_u64().unwrap(), r["bytes"].as_u64().unwrap()),
+            )
+        })
+        .collect();
+    let mut seen = 0;
+    for (p, v) in duck["by_prefix_1"].as_object().unwrap() {
+        let got = (v[0].as_u64().unwrap(), v[1].as_u64().unwrap());
+        let row = rows.get(p).or_else(|| rows.get(&format!("{p}:*")));
+        assert_eq!(row, Some(&got), "prefix {p}");
+        seen += 1;
+    }
+    assert_eq!(seen, rows.len(), "every first-level row");
+    assert_eq!(duck["labels"]["cluster"], serde_json::json!(["prod-eu"]));
+}
+
+/// Every key's slot is the server's `CLUSTER KEYSLOT`.
+#[test]
+fn slots_are_the_servers() {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok || !crate::memory::on_path("redis-server") {
+        prerequisite_missing("python3 with duckdb and redis-server (see .ci/run)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut files: Vec<String> = fixtures().iter().map(|p| p.display().to_string()).collect();
+    files.push(tagged_dump(dir.path()).display().to_string());
+    if let Some(sh) = shared() {
+        for e in std::fs::read_dir(sh.join("corpus")).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|e| e == "rdb") {
+                files.push(p.display().to_string());
+            }
+        }
+    }
+    let pq = dir.path().join("keys.parquet");
+    let mut args = vec![
+        "keys".to_string(),
+        "--format".into(),
+        "parquet".into(),
+        "-o".into(),
+        pq.display().to_string(),
+    ];
+    args.extend(files.iter().cloned());
+    // Damaged corpus dumps exit 2 after their rows; the rows are what counts.
+    let out = run(&args);
+    assert!(matches!(exit_code(&out), 0 | 2), "{}", describe(&out));
+    let out = std::process::Command::new("python3")
+        .arg(root().join("fixtures/gen/parquet_check.py"))
+        .arg("keyslot")
+        .arg(&pq)
+        .arg("redis-server")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["keys"].as_u64().unwrap() > 2000, "{v}");
+    assert_eq!(v["mismatched"], 0, "{v}");
+}
+
+/// A damaged dump: the rows before the damage are in a valid file, and
+/// the exit code says the dump was damaged. Mistakes in the arguments are
+/// refused before anything is read.
+#[test]
+fn parquet_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = tagged_dump(dir.path());
+    let mut bytes = std::fs::read(&good).unwrap();
+    let cut = bytes.len() * 2 / 3;
+    bytes.truncate(cut);
+    let bad = write(dir.path(), "cut.rdb", &bytes);
+    let pq = dir.path().join("cut.parquet");
+    let out = run(["keys", "--format", "parquet", "-o", p(&pq), p(&bad)]);
+    assert_eq!(exit_code(&out), 2, "{}", describe(&out));
+    let rows: usize = read(&pq).iter().map(|b| b.num_rows()).sum();
+    assert!(rows > 1000 && rows < 2014, "{rows} rows before the damage");
+
+    for (args, says) in [
+        (vec!["keys", "--format", "parquet", p(&good)], "-o FILE"),
+        (
+            vec![
+                "keys",
+                "--format",
+                "parquet",
+                "-o",
+                "x.parquet",
+                "--label",
+                "bytes=1",
+                p(&good),
+            ],
+            "is a column",
+        ),
+        (
+            vec![
+                "keys",
+                "--format",
+                "parquet",
+                "-o",
+                "x.parquet",
+                "--label",
+                "9x=1",
+                p(&good),
+            ],
+            "expected letters",
+        ),
+        (
+            vec!["keys", "--label", "a=1", p(&good)],
+            "with --format parquet",
+        ),
+        (vec!["keys", "--label", "novalue", p(&good)], "NAME=VALUE"),
+    ] {
+        let out = run(&args);
+        assert_eq!(exit_code(&out), 2, "{args:?}: {}", describe(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{args:?}: {}",
+            describe(&out)
+        );
+    }
+    assert!(!Path::new("x.parquet").exists());
+}
