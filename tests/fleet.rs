@@ -395,3 +395,108 @@ fn parquet_errors() {
     }
     assert!(!Path::new("x.parquet").exists());
 }
+
+/// `report --slots` adds up what the Parquet rows say per slot, is the
+/// same at any --threads, and reads back as a report document.
+#[test]
+fn report_slots_match_the_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files: Vec<String> = fixtures().iter().map(|p| p.display().to_string()).collect();
+    files.push(tagged_dump(dir.path()).display().to_string());
+    let pq = dir.path().join("keys.parquet");
+    let mut args = vec![
+        "keys".to_string(),
+        "--format".into(),
+        "parquet".into(),
+        "-o".into(),
+        pq.display().to_string(),
+    ];
+    args.extend(files.iter().cloned());
+    assert_eq!(exit_code(&run(&args)), 0);
+    let mut per_slot: BTreeMap<i32, (u64, u64)> = BTreeMap::new();
+    let mut tagged = (0u64, 0u64);
+    for b in read(&pq) {
+        let slot = b
+            .column_by_name("slot")
+            .unwrap()
+            .as_primitive::<Int32Type>();
+        let bytes = b
+            .column_by_name("bytes")
+            .unwrap()
+            .as_primitive::<Int64Type>();
+        let tag = b.column_by_name("hash_tag").unwrap();
+        for r in 0..b.num_rows() {
+            let e = per_slot.entry(slot.value(r)).or_default();
+            e.0 += 1;
+            e.1 += bytes.value(r) as u64;
+            if !tag.is_null(r) {
+                tagged.0 += 1;
+                tagged.1 += bytes.value(r) as u64;
+            }
+        }
+    }
+    let report = |threads: &str| {
+        let mut a = vec![
+            "report".to_string(),
+            "--quiet".into(),
+            "--slots".into(),
+            "--no-doctor".into(),
+            "--format".into(),
+            "json".into(),
+            "--top".into(),
+            "5".into(),
+            "--threads".into(),
+            threads.into(),
+        ];
+        a.extend(files.iter().cloned());
+        let out = run(&a);
+        assert_eq!(exit_code(&out), 0, "{}", describe(&out));
+        out.stdout
+    };
+    let one = report("1");
+    assert_eq!(one, report("3"), "same document at any --threads");
+    let doc: Value = serde_json::from_slice(&one).unwrap();
+    let s = &doc["slots"];
+    assert_eq!(s["slots_with_keys"], per_slot.len());
+    assert_eq!(s["hash_tagged"]["keys"], tagged.0);
+    assert_eq!(s["hash_tagged"]["bytes"], tagged.1);
+    let mut biggest: Vec<(i32, (u64, u64))> = per_slot.iter().map(|(k, v)| (*k, *v)).collect();
+    biggest.sort_by(|a, b| b.1.1.cmp(&a.1.1).then(a.0.cmp(&b.0)));
+    for (row, (slot, (keys, bytes))) in s["top_slots"].as_array().unwrap().iter().zip(&biggest) {
+        assert_eq!(row["slot"], *slot);
+        assert_eq!(
+            (
+                row["keys"].as_u64().unwrap(),
+                row["bytes"].as_u64().unwrap()
+            ),
+            (*keys, *bytes)
+        );
+    }
+    assert_eq!(s["top_slots"].as_array().unwrap().len(), 5);
+    for r in s["ranges"].as_array().unwrap() {
+        let (first, last) = (
+            r["first"].as_i64().unwrap() as i32,
+            r["last"].as_i64().unwrap() as i32,
+        );
+        let want = per_slot
+            .range(first..=last)
+            .fold((0, 0), |a, (_, v)| (a.0 + v.0, a.1 + v.1));
+        assert_eq!(
+            (r["keys"].as_u64().unwrap(), r["bytes"].as_u64().unwrap()),
+            want
+        );
+    }
+    let sizes: Vec<f64> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["estimated_bytes"].as_f64().unwrap())
+        .collect();
+    let mean = sizes.iter().sum::<f64>() / sizes.len() as f64;
+    let max = sizes.iter().cloned().fold(0.0, f64::max);
+    assert!((s["node_skew"].as_f64().unwrap() - max / mean).abs() < 1e-3);
+    // A saved document with slots is a baseline `diff` reads.
+    let saved = write(dir.path(), "base.json", &one);
+    let out = run(["diff", p(&saved), files[0].as_str()]);
+    assert!(matches!(exit_code(&out), 0 | 1), "{}", describe(&out));
+}

@@ -25,11 +25,13 @@ use super::scan::{PrefixArgs, ScanOpts, TopArgs};
 /// prefixes[] (the top rows), prefix_totals[] (every prefix), expiry
 /// {no_ttl_*, ttl_*, expired_*, histogram[], busiest, clusters[],
 /// no_ttl_prefixes[]}, hot_keys[], cold_keys[], doctor {findings[],
-/// more_findings, savings_bytes, worst} (see `rdbscope doctor --help`).
+/// more_findings, savings_bytes, worst} (see `rdbscope doctor --help`),
+/// and with --slots: slots {slots_with_keys, skew, top_slots[],
+/// ranges[], hash_tagged, node_skew}.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
   rdbscope report dump.rdb
-  rdbscope report node1.rdb node2.rdb node3.rdb --top 50
+  rdbscope report node1.rdb node2.rdb node3.rdb --top 50 --slots
   rdbscope report dump.rdb --format json -o baseline.json
   rdbscope report dump.rdb --allocator jemalloc-q16 --maxmemory 4gb
   rdbscope report dump.rdb.zst --target redis-7.2 --allocator jemalloc-q16")]
@@ -53,6 +55,12 @@ pub struct Args {
     /// cost about a fifth of the report's time.
     #[arg(long)]
     no_doctor: bool,
+    /// Keys and memory per Redis Cluster slot (CRC16 of the hash tag, as
+    /// CLUSTER KEYSLOT): the top slots, 16 slot ranges, the skew, the keys
+    /// with a hash tag, and with several files (one per node) the skew
+    /// across them.
+    #[arg(long)]
+    slots: bool,
 }
 
 /// As `redis.conf` reads it (`memtoull`, any case): `1k` 1000, `1kb` 1024,
@@ -92,6 +100,7 @@ pub(super) fn maxmemory(s: &str) -> Result<u64, String> {
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let sections = Sections {
         doctor: !args.no_doctor,
+        slots: args.slots,
         ..Sections::ALL
     };
     let mut a = args.opts.analysis(args.top.top, &args.prefixes, sections)?;

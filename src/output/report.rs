@@ -479,11 +479,63 @@ pub fn report_text(d: &ReportDoc) -> String {
         d.cold_keys.as_deref().unwrap_or(&[]),
         "idle",
     );
+    if let Some(s) = &d.slots {
+        slots_text(&mut out, s, d);
+    }
     if let Some(doc) = &d.doctor {
         out.push('\n');
         super::doctor::doctor_text_section(&mut out, doc);
     }
     out
+}
+
+fn slots_text(out: &mut String, s: &crate::report::doc::SlotsDoc, d: &ReportDoc) {
+    let _ = writeln!(
+        out,
+        "\nCluster slots: {} of 16384 hold keys; the biggest holds {}× the mean",
+        s.slots_with_keys, s.skew
+    );
+    let total = d.summary.estimated_bytes;
+    let _ = writeln!(
+        out,
+        "  keys with a hash tag: {} ({}, {} of memory)",
+        s.hash_tagged.keys,
+        human_bytes(s.hash_tagged.bytes),
+        pct(s.hash_tagged.bytes, total)
+    );
+    if let Some(k) = s.node_skew {
+        let _ = writeln!(
+            out,
+            "  across the {} files (nodes): the biggest holds {k}× the mean",
+            d.files.len()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  {:>6}  {:>10}  {:>10}  {:>6}",
+        "slot", "keys", "memory", "share"
+    );
+    for r in &s.top_slots {
+        let _ = writeln!(
+            out,
+            "  {:>6}  {:>10}  {:>10}  {:>5.1}%",
+            r.slot,
+            r.keys,
+            human_bytes(r.bytes),
+            r.share * 100.0
+        );
+    }
+    let _ = writeln!(out, "  slot range     {:>10}  {:>10}", "keys", "memory");
+    for r in &s.ranges {
+        let _ = writeln!(
+            out,
+            "  {:>5}-{:<5}    {:>10}  {:>10}",
+            r.first,
+            r.last,
+            r.keys,
+            human_bytes(r.bytes)
+        );
+    }
 }
 
 pub fn bigkeys_text(d: &ReportDoc, by_elements: bool) -> String {

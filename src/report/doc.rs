@@ -254,6 +254,50 @@ pub struct ReportDoc {
     /// Findings: what is wrong, what fixing it saves, how.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doctor: Option<super::doctor::doc::DoctorDoc>,
+    /// Keys and memory per cluster slot (`report --slots`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slots: Option<SlotsDoc>,
+}
+
+/// Keys and memory per Redis Cluster slot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlotsDoc {
+    /// Slots holding at least one key.
+    pub slots_with_keys: u64,
+    /// The biggest slot's memory over the mean of all 16,384 slots (1 is
+    /// perfectly even; a cluster's nodes hold slot ranges, so a high value
+    /// means one node carries more).
+    pub skew: f64,
+    /// The `top` slots by memory.
+    pub top_slots: Vec<SlotDoc>,
+    /// 16 ranges of 1,024 slots, in order.
+    pub ranges: Vec<SlotRangeDoc>,
+    /// Keys with a hash tag (`{…}`): they share a slot with every key of
+    /// the same tag.
+    pub hash_tagged: TallyDoc,
+    /// Across the input files (one per node), the biggest file's memory
+    /// over the mean; absent with one file.
+    pub node_skew: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlotDoc {
+    pub slot: u16,
+    pub keys: u64,
+    pub bytes: u64,
+    /// Share of all estimated memory (0..1, 4 decimals).
+    pub share: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlotRangeDoc {
+    pub first: u16,
+    pub last: u16,
+    pub keys: u64,
+    pub bytes: u64,
 }
 
 impl ReportDoc {

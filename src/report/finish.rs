@@ -52,6 +52,59 @@ fn share(part: u64, total: u64) -> f64 {
     }
 }
 
+fn ratio(a: f64, b: f64) -> f64 {
+    if b == 0.0 {
+        0.0
+    } else {
+        (a / b * 1e3).round() / 1e3
+    }
+}
+
+fn slots_doc(
+    s: &super::slots::SlotsAcc,
+    files: &[super::doc::FileDoc],
+    total: u64,
+    top: usize,
+) -> super::doc::SlotsDoc {
+    use super::doc::{SlotDoc, SlotRangeDoc, SlotsDoc};
+    let mut order: Vec<usize> = (0..s.bytes.len()).filter(|&i| s.keys[i] > 0).collect();
+    order.sort_by(|&a, &b| s.bytes[b].cmp(&s.bytes[a]).then(a.cmp(&b)));
+    let slot_doc = |i: usize| SlotDoc {
+        slot: i as u16,
+        keys: s.keys[i],
+        bytes: s.bytes[i],
+        share: share(s.bytes[i], total),
+    };
+    let per = s.bytes.len() / 16;
+    let ranges = (0..16)
+        .map(|r| {
+            let span = r * per..(r + 1) * per;
+            SlotRangeDoc {
+                first: span.start as u16,
+                last: (span.end - 1) as u16,
+                keys: s.keys[span.clone()].iter().sum(),
+                bytes: s.bytes[span].iter().sum(),
+            }
+        })
+        .collect();
+    let max = order.first().map_or(0, |&i| s.bytes[i]);
+    let sum: u64 = s.bytes.iter().sum();
+    let file_max = files.iter().map(|f| f.estimated_bytes).max().unwrap_or(0);
+    let file_sum: u64 = files.iter().map(|f| f.estimated_bytes).sum();
+    SlotsDoc {
+        slots_with_keys: order.len() as u64,
+        skew: ratio(max as f64, sum as f64 / s.bytes.len() as f64),
+        top_slots: order.iter().take(top).map(|&i| slot_doc(i)).collect(),
+        ranges,
+        hash_tagged: TallyDoc {
+            keys: s.tagged.keys,
+            bytes: s.tagged.bytes,
+        },
+        node_skew: (files.len() > 1)
+            .then(|| ratio(file_max as f64, file_sum as f64 / files.len() as f64)),
+    }
+}
+
 fn prefix_doc(r: &PrefixRow, total: u64) -> PrefixDoc {
     PrefixDoc {
         prefix: escape(&r.prefix).into_owned(),
@@ -232,6 +285,7 @@ pub fn finish(
         hot_keys: None,
         cold_keys: None,
         doctor: None,
+        slots: None,
     };
     if let Some(e) = &r.expiry {
         doc.expiry = Some(expiry_doc(e, r.prefixes.as_ref(), top, clusters));
@@ -271,6 +325,9 @@ pub fn finish(
     if let Some(h) = r.hot_cold {
         doc.hot_keys = Some(keys_doc(h.hot));
         doc.cold_keys = Some(keys_doc(h.cold));
+    }
+    if let Some(sl) = &r.slots {
+        doc.slots = Some(slots_doc(sl, &doc.files, total, top));
     }
     if let Some(acc) = &r.doctor {
         let inputs = super::doctor::diagnose::Inputs {

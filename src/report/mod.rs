@@ -12,6 +12,7 @@ pub mod keyed;
 pub mod prefix;
 mod prefix_hints;
 mod slot_labels;
+pub mod slots;
 pub mod topn;
 
 use std::cmp::Reverse;
@@ -55,6 +56,9 @@ pub struct Sections {
     pub hot_cold: bool,
     /// Findings (needs the prefixes, expiry and hot/cold parts too).
     pub doctor: bool,
+    /// Keys and memory per cluster slot (`--slots`: a CRC16 a key, so
+    /// only when asked for).
+    pub slots: bool,
 }
 
 impl Sections {
@@ -64,6 +68,7 @@ impl Sections {
         expiry: true,
         hot_cold: true,
         doctor: true,
+        slots: false,
     };
     pub const NONE: Sections = Sections {
         big_keys: false,
@@ -71,6 +76,7 @@ impl Sections {
         expiry: false,
         hot_cold: false,
         doctor: false,
+        slots: false,
     };
 }
 
@@ -392,6 +398,7 @@ pub struct Report {
     pub expiry: Option<ExpiryAcc>,
     pub hot_cold: Option<HotCold>,
     pub doctor: Option<doctor::DoctorAcc>,
+    pub slots: Option<slots::SlotsAcc>,
 }
 
 impl Report {
@@ -422,6 +429,7 @@ impl Report {
                     ..cfg.doctor.clone()
                 })
             }),
+            slots: s.slots.then(slots::SlotsAcc::default),
             cfg,
         }
     }
@@ -439,6 +447,7 @@ impl Accumulator for Report {
         self.expiry.add(f);
         self.hot_cold.add(f);
         self.doctor.add(f);
+        self.slots.add(f);
     }
 
     fn merge(&mut self, o: Report) {
@@ -448,6 +457,7 @@ impl Accumulator for Report {
         self.expiry.merge(o.expiry);
         self.hot_cold.merge(o.hot_cold);
         self.doctor.merge(o.doctor);
+        self.slots.merge(o.slots);
     }
 }
 
