@@ -98,6 +98,7 @@ LABELS=("redis-check-rdb DUMP"
         "rdbscope report DUMP --format json"
         "rdbscope keys DUMP --format csv -o FILE"
         "rdbscope keys DUMP --format csv -o FILE --threads 1"
+        "rdbscope keys DUMP --format parquet -o FILE"
         "rdbscope dump DUMP --format jsonl -o FILE"
         "rdbscope dump DUMP --format jsonl -o FILE --threads 1")
 CMDS=("redis-check-rdb {file}"
@@ -108,6 +109,7 @@ CMDS=("redis-check-rdb {file}"
       "$b report {file} --format json"
       "$b keys {file} --format csv -o {out}/output"
       "$b keys {file} --format csv -o {out}/output --threads 1"
+      "$b keys {file} --format parquet -o {out}/output"
       "$b dump {file} --format jsonl -o {out}/output"
       "$b dump {file} --format jsonl -o {out}/output --threads 1")
 set_commands # creates TMP (mktemp -d), removed on exit
@@ -136,6 +138,11 @@ BUSY_DURING=$(other_busy "$T0" "$T1")
 rm_out
 measure_anon
 rm_out
+# The Parquet file's size (written once more, untimed).
+"$BIN" keys "$DUMP" --quiet --format parquet -o "$TMP/output" 2>/dev/null || true
+PARQUET_SIZE="$(stat -c %s "$TMP/output" 2>/dev/null || echo 0) bytes"
+rm_out
+export PARQUET_SIZE
 
 # --- report -------------------------------------------------------------------------
 machine_facts
@@ -203,6 +210,7 @@ t2 = by["rdbscope report DUMP --format json --threads 2"]
 rep = by["rdbscope report DUMP --format json"]
 keys, keys1 = by["rdbscope keys DUMP --format csv -o FILE"], by["rdbscope keys DUMP --format csv -o FILE --threads 1"]
 dump, dump1 = by["rdbscope dump DUMP --format jsonl -o FILE"], by["rdbscope dump DUMP --format jsonl -o FILE --threads 1"]
+pq = by["rdbscope keys DUMP --format parquet -o FILE"]
 s = 2 * t2["mean"] / t1["mean"] - 1
 def busy(label):
     i = next(i for i, r in enumerate(res) if r["command"] == label)
@@ -230,6 +238,8 @@ print("- keys --format csv: %.0f MB/s (default threads), %.0f MB/s (--threads 1)
       % (mbs(keys), mbs(keys1)))
 print("- dump --format jsonl: %.0f MB/s (default threads), %.0f MB/s (--threads 1)"
       % (mbs(dump), mbs(dump1)))
+print("- keys --format parquet: %.0f MB/s, %.2f× the CSV's time; the file: %s"
+      % (mbs(pq), pq["mean"] / keys["mean"], env.get("PARQUET_SIZE", "?")))
 print()
 during = ""
 if env.get("BUSY_DURING"):

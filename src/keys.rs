@@ -80,19 +80,25 @@ pub fn scan<'a>(
     row: impl RowWriter,
     w: &mut dyn Write,
 ) -> crate::Result<KeysSummary> {
-    let c = Rows { opts, row };
-    let (facts, rows) = ordered::run(
-        data.into(),
-        Plan {
-            choice: &opts.choice,
-            threads,
-            inline_bytes: u64::MAX,
-        },
-        progress,
-        &c,
-        hooks,
-        w,
-    )?;
+    run(data, opts, threads, progress, hooks, &Rows { opts, row }, w)
+}
+
+/// Runs consumer `c` over every key of `data`, in file order.
+fn run<'a, C: Consumer<'a>>(
+    data: impl Into<Feed<'a>>,
+    opts: &ScanOptions,
+    threads: usize,
+    progress: &dyn Fn(u64),
+    hooks: &mut Hooks<'_>,
+    c: &C,
+    w: &mut dyn Write,
+) -> crate::Result<KeysSummary> {
+    let plan = Plan {
+        choice: &opts.choice,
+        threads,
+        inline_bytes: u64::MAX,
+    };
+    let (facts, rows) = ordered::run(data.into(), plan, progress, c, hooks, w)?;
     Ok(KeysSummary { facts, rows })
 }
 
@@ -173,17 +179,13 @@ pub fn scan_parquet<'a>(
         columns: to.columns,
         file: to.file,
     };
-    let (facts, rows) = ordered::run(
-        data.into(),
-        Plan {
-            choice: &opts.choice,
-            threads,
-            inline_bytes: u64::MAX,
-        },
+    run(
+        data,
+        opts,
+        threads,
         progress,
-        &c,
         hooks,
+        &c,
         &mut std::io::sink(),
-    )?;
-    Ok(KeysSummary { facts, rows })
+    )
 }

@@ -34,6 +34,24 @@ fn read(path: &Path) -> Vec<RecordBatch> {
         .collect()
 }
 
+/// The fixtures and the tagged dump, as arguments.
+fn inputs(dir: &Path) -> Vec<String> {
+    let mut files: Vec<String> = fixtures().iter().map(|p| p.display().to_string()).collect();
+    files.push(tagged_dump(dir).display().to_string());
+    files
+}
+
+/// `keys --format parquet -o dir/keys.parquet EXTRA... FILES...`:
+/// its path and exit code.
+fn keys_parquet(dir: &Path, extra: &[&str], files: &[String]) -> (PathBuf, i32) {
+    let pq = dir.join("keys.parquet");
+    let out = run(["keys", "--format", "parquet", "-o", p(&pq)]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .chain(files.iter().map(String::as_str)));
+    (pq, exit_code(&out))
+}
+
 /// A dump whose keys exercise hash tags and prefixes.
 fn tagged_dump(dir: &Path) -> PathBuf {
     let mut r = Rdb::redis(10).aux("redis-ver", "7.0.15").select_db(0);
@@ -70,8 +88,7 @@ fn tagged_dump(dir: &Path) -> PathBuf {
 #[test]
 fn parquet_rows_are_the_json_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let mut files: Vec<String> = fixtures().iter().map(|p| p.display().to_string()).collect();
-    files.push(tagged_dump(dir.path()).display().to_string());
+    let files = inputs(dir.path());
     let pq = dir.path().join("keys.parquet");
     let mut args = vec![
         "keys".to_string(),
@@ -198,20 +215,9 @@ fn duckdb_aggregates_equal_the_report() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut files: Vec<String> = fixtures().iter().map(|p| p.display().to_string()).collect();
-    files.push(tagged_dump(dir.path()).display().to_string());
-    let pq = dir.path().join("keys.parquet");
-    let mut args = vec![
-        "keys".to_string(),
-        "--format".into(),
-        "parquet".into(),
-        "-o".into(),
-        pq.display().to_string(),
-        "--label".into(),
-        "cluster=prod-eu".into(),
-    ];
-    args.extend(files.iter().cloned());
-    assert_eq!(exit_code(&run(&args)), 0);
+    let files = inputs(dir.path());
+    let (pq, code) = keys_parquet(dir.path(), &["--label", "cluster=prod-eu"], &files);
+    assert_eq!(code, 0);
     let out = std::process::Command::new("python3")
         .arg(root().join("fixtures/gen/parquet_check.py"))
         .arg("aggregates")
@@ -295,8 +301,7 @@ fn slots_are_the_servers() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut files: Vec<String> = fixtures().iter().map(|p| p.display().to_string()).collect();
-    files.push(tagged_dump(dir.path()).display().to_string());
+    let mut files = inputs(dir.path());
     if let Some(sh) = shared() {
         for e in std::fs::read_dir(sh.join("corpus")).unwrap() {
             let p = e.unwrap().path();
@@ -305,18 +310,9 @@ fn slots_are_the_servers() {
             }
         }
     }
-    let pq = dir.path().join("keys.parquet");
-    let mut args = vec![
-        "keys".to_string(),
-        "--format".into(),
-        "parquet".into(),
-        "-o".into(),
-        pq.display().to_string(),
-    ];
-    args.extend(files.iter().cloned());
     // Damaged corpus dumps exit 2 after their rows; the rows are what counts.
-    let out = run(&args);
-    assert!(matches!(exit_code(&out), 0 | 2), "{}", describe(&out));
+    let (pq, code) = keys_parquet(dir.path(), &[], &files);
+    assert!(matches!(code, 0 | 2), "{code}");
     let out = std::process::Command::new("python3")
         .arg(root().join("fixtures/gen/parquet_check.py"))
         .arg("keyslot")
@@ -401,18 +397,9 @@ fn parquet_errors() {
 #[test]
 fn report_slots_match_the_keys() {
     let dir = tempfile::tempdir().unwrap();
-    let mut files: Vec<String> = fixtures().iter().map(|p| p.display().to_string()).collect();
-    files.push(tagged_dump(dir.path()).display().to_string());
-    let pq = dir.path().join("keys.parquet");
-    let mut args = vec![
-        "keys".to_string(),
-        "--format".into(),
-        "parquet".into(),
-        "-o".into(),
-        pq.display().to_string(),
-    ];
-    args.extend(files.iter().cloned());
-    assert_eq!(exit_code(&run(&args)), 0);
+    let files = inputs(dir.path());
+    let (pq, code) = keys_parquet(dir.path(), &[], &files);
+    assert_eq!(code, 0);
     let mut per_slot: BTreeMap<i32, (u64, u64)> = BTreeMap::new();
     let mut tagged = (0u64, 0u64);
     for b in read(&pq) {
