@@ -77,6 +77,13 @@ fn tagged_dump(dir: &Path) -> PathBuf {
         }
         r = r.key(0, k, string(format!("value-{i}").as_bytes()));
     }
+    // PEXPIREAT takes up to i64::MAX ms: past what readers hold as a
+    // timestamp in µs.
+    r = r
+        .expire_ms(i64::MAX)
+        .key(0, b"far:future", string(b"v"))
+        .expire_ms(i64::MAX / 1000)
+        .key(0, b"far:edge", string(b"v"));
     for i in 0..2000u32 {
         r = r.key(0, format!("k:{{t{}}}:{i}", i % 97).as_bytes(), string(b"v"));
     }
@@ -156,7 +163,9 @@ fn parquet_rows_are_the_json_rows() {
             let exp = col("expire_at").as_primitive::<TimestampMillisecondType>();
             assert_eq!(
                 (!exp.is_null(r)).then(|| exp.value(r)),
-                w["expire_at_ms"].as_i64()
+                w["expire_at_ms"]
+                    .as_i64()
+                    .filter(|ms| ms.unsigned_abs() <= i64::MAX as u64 / 1000)
             );
             let bound = col("bound").as_primitive::<Int64Type>();
             assert_eq!(
@@ -182,6 +191,18 @@ fn parquet_rows_are_the_json_rows() {
                 };
                 assert_eq!([p(1), p(2), p(3)], ["user", "user:*", "user:*:cart"]);
                 assert!(col("hash_tag").is_null(r));
+            }
+            let ms = col("expire_at_ms").as_primitive::<Int64Type>();
+            assert_eq!(
+                (!ms.is_null(r)).then(|| ms.value(r)),
+                w["expire_at_ms"].as_i64()
+            );
+            if key == b"far:future" {
+                assert!(exp.is_null(r), "past a µs timestamp: null");
+                assert_eq!(ms.value(r), i64::MAX);
+            }
+            if key == b"far:edge" {
+                assert_eq!(exp.value(r), i64::MAX / 1000);
             }
             if key == b"{user1000}.following" {
                 assert_eq!(col("hash_tag").as_string::<i32>().value(r), "user1000");
@@ -390,6 +411,49 @@ fn parquet_errors() {
         );
     }
     assert!(!Path::new("x.parquet").exists());
+
+    // Label names ignore case; values are short.
+    let long = format!("v={}", "x".repeat(257));
+    for (label, says) in [
+        (vec!["--label", "KEY=1"], "is a column"),
+        (vec!["--label", "a=1", "--label", "A=2"], "given twice"),
+        (vec!["--label", long.as_str()], "at most 256"),
+    ] {
+        let pq = dir.path().join("labels.parquet");
+        let out = run(["keys", "--format", "parquet", "-o", p(&pq)]
+            .into_iter()
+            .chain(label.iter().copied())
+            .chain([p(&good)]));
+        assert_eq!(exit_code(&out), 2, "{label:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{label:?}: {}",
+            describe(&out)
+        );
+    }
+
+    // A failed run leaves the old file; a good one replaces it whole.
+    let (kept, code) = keys_parquet(dir.path(), &[], &[p(&good).to_string()]);
+    assert_eq!(code, 0);
+    let before = std::fs::read(&kept).unwrap();
+    let (_, code) = keys_parquet(dir.path(), &[], &["/nonexistent/dump.rdb".to_string()]);
+    assert_eq!(code, 2);
+    assert_eq!(std::fs::read(&kept).unwrap(), before, "the old file stays");
+    let leftovers = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("partial")
+        })
+        .count();
+    assert_eq!(leftovers, 0, "no temporary file left");
+    // `-o -` writes the same bytes into a pipe.
+    let piped = run(["keys", "--format", "parquet", "-o", "-", p(&good)]);
+    assert_eq!(exit_code(&piped), 0);
+    assert_eq!(piped.stdout, before);
 }
 
 /// `report --slots` adds up what the Parquet rows say per slot, is the

@@ -1,7 +1,8 @@
 //! `rdbscope keys`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
+use anyhow::Context;
 use clap::ValueEnum;
 use rdbscope::keys::ParquetTo;
 use rdbscope::memory::Detail;
@@ -41,11 +42,18 @@ enum Format {
 /// `len_largest_element` is the byte length of the largest element;
 /// `expiry` is RFC 3339 UTC with milliseconds, empty without a TTL. Keys
 /// use the \xHH escaping rule. The profile used is printed on stderr too.
-/// Parquet (`--format parquet -o FILE`) has typed columns: the key as
-/// bytes and as escaped text, `expire_at` as a UTC timestamp, the cluster
-/// `slot` and `hash_tag`, the key's prefixes at each depth (`prefix_1`…,
-/// cut as `report` cuts them) and a column per `--label NAME=VALUE`; one
-/// row group per few MiB of dump, zstd-compressed.
+/// Parquet (`--format parquet -o FILE`, schema version 1 in the file's
+/// metadata) has typed columns, named for SQL: db, key (bytes), key_text
+/// (escaped), type, encoding, stored_encoding, bytes (= size_in_bytes),
+/// estimate, bound, elements (= num_elements), largest_element,
+/// expire_at (UTC timestamp; null past year 294247), expire_at_ms, ttl_ms,
+/// idle_s, lfu_freq, rdb_bytes, slot and hash_tag (as CLUSTER KEYSLOT
+/// computes them), field_ttls, profile, file, prefix_1…prefix_N (the key's
+/// first segments as `report` names its prefix rows; --depth, --delimiters),
+/// then one text column per `--label NAME=VALUE` (NAME: letters, digits
+/// and _, not a column's name in any case; VALUE up to 256 bytes). Row
+/// groups of about 131,072 keys, zstd. The file is written beside FILE and
+/// renamed over it when complete (`-o -` writes to a pipe).
 /// Rows come in file order. A damaged dump or a checksum mismatch exits 2
 /// (the rows before the damage are written).
 #[derive(clap::Args)]
@@ -74,7 +82,8 @@ pub struct Args {
     filter: FilterArgs,
     #[command(flatten)]
     target: TargetArgs,
-    /// Parquet: a column NAME holding VALUE on every row (repeatable).
+    /// Parquet: a column NAME holding VALUE on every row (repeatable), e.g.
+    /// --label cluster=prod-eu --label node=7.
     #[arg(long, value_name = "NAME=VALUE", value_parser = parse_label)]
     label: Vec<(String, String)>,
     #[command(flatten)]
@@ -100,15 +109,46 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     };
     let mut text = None;
     let mut parquet = None;
+    let mut partial = None;
     match args.format {
         Format::Parquet => {
             columns.check().map_err(anyhow::Error::msg)?;
             let Some(path) = args.output.as_deref() else {
                 anyhow::bail!("--format parquet writes a file: give it with -o FILE");
             };
-            super::shared::output(Some(path), &args.files)?;
-            let f = std::fs::File::create(path)?;
-            let w: Box<dyn Write + Send> = Box::new(std::io::BufWriter::new(f));
+            super::shared::check_output(Some(path), &args.files)?;
+            // A file is written beside the target and renamed over it when
+            // complete, so a failed run leaves the old file (or none), never
+            // a truncated one; a device or pipe is written as it goes.
+            let regular = std::fs::metadata(path).map_or(true, |m| m.is_file());
+            let w: Box<dyn Write + Send> = if path == "-" {
+                if std::io::stdout().is_terminal() {
+                    anyhow::bail!("Parquet is binary: write it with -o FILE or into a pipe");
+                }
+                Box::new(std::io::BufWriter::new(std::io::stdout()))
+            } else if !regular {
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .with_context(|| format!("cannot open {path}"))?;
+                Box::new(std::io::BufWriter::new(f))
+            } else {
+                let dir = match std::path::Path::new(path).parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d,
+                    _ => std::path::Path::new("."),
+                };
+                use std::os::unix::fs::PermissionsExt;
+                let (f, tmp) = tempfile::Builder::new()
+                    .prefix(".rdbscope-")
+                    .suffix(".parquet.partial")
+                    // As a created file would be, after the umask.
+                    .permissions(std::fs::Permissions::from_mode(0o666))
+                    .tempfile_in(dir)
+                    .with_context(|| format!("cannot create {path}"))?
+                    .into_parts();
+                partial = Some(tmp);
+                Box::new(std::io::BufWriter::new(f))
+            };
             let encoders = match args.threads.threads {
                 0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
                 n => n,
@@ -190,12 +230,28 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     if let Some(sink) = &parquet {
         // Written even after a damaged dump: its rows before the damage.
-        let (rows, groups) = sink.finish()?;
         let path = args.output.as_deref().unwrap_or_default();
-        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let (rows, groups) = sink
+            .finish()
+            .map_err(rdbscope::Error::from)
+            .with_context(|| format!("cannot write {path}"))?;
+        // Nothing read and a failure (an input that cannot be opened):
+        // the old file stays.
+        if rows == 0 && !ok {
+            return Ok(super::EXIT_ERROR);
+        }
+        if let Some(tmp) = partial.take() {
+            tmp.persist(path)
+                .with_context(|| format!("cannot write {path}"))?;
+        }
+        let size = std::fs::metadata(path).map_or(String::new(), |m| {
+            format!(", {}", rdbscope::units::human_bytes(m.len()))
+        });
+        let s = |n: u64| if n == 1 { "" } else { "s" };
         super::say(format!(
-            "{path}: {rows} rows in {groups} row groups, {}",
-            rdbscope::units::human_bytes(size)
+            "{path}: {rows} row{} in {groups} row group{}{size}",
+            s(rows as u64),
+            s(groups as u64)
         ));
     }
     args.filter.warn_unmatched_dbs(&seen_dbs);

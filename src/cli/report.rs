@@ -58,7 +58,7 @@ pub struct Args {
     /// Keys and memory per Redis Cluster slot (CRC16 of the hash tag, as
     /// CLUSTER KEYSLOT): the top slots, 16 slot ranges, the skew, the keys
     /// with a hash tag, and with several files (one per node) the skew
-    /// across them.
+    /// across them. Keys of every db are counted (a cluster has only db 0).
     #[arg(long)]
     slots: bool,
 }

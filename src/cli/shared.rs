@@ -181,22 +181,9 @@ impl TargetArgs {
 /// Where a command writes: `-o FILE` or stdout, buffered.
 pub fn output(path: Option<&str>, inputs: &[String]) -> anyhow::Result<Box<dyn std::io::Write>> {
     use std::io::BufWriter;
-    not_an_input(
-        path.map(std::path::Path::new),
-        inputs.iter().map(std::path::Path::new),
-    )?;
-    // `-o csv` is a common slip for `--format csv`.
-    if let Some(p) = path
-        && [
-            "csv", "json", "jsonl", "text", "txt", "html", "parquet", "junit",
-        ]
-        .contains(&p)
-    {
-        bail!(
-            "-o {p} writes a file named {p}: for an output format use --format {p} \
-             (to really write that file, say -o ./{p})"
-        );
-    }
+    check_output(path, inputs)?;
+    // `-o -` is stdout, as `-` is stdin for the inputs.
+    let path = path.filter(|p| *p != "-");
     Ok(match path {
         Some(p) => {
             let f = std::fs::File::create(p).with_context(|| format!("cannot create {p}"))?;
@@ -213,6 +200,27 @@ pub fn output(path: Option<&str>, inputs: &[String]) -> anyhow::Result<Box<dyn s
         )),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     })
+}
+
+/// Refuses `-o` paths that are one of the inputs, or a format's name.
+pub fn check_output(path: Option<&str>, inputs: &[String]) -> anyhow::Result<()> {
+    not_an_input(
+        path.filter(|p| *p != "-").map(std::path::Path::new),
+        inputs.iter().map(std::path::Path::new),
+    )?;
+    // `-o csv` is a common slip for `--format csv`.
+    if let Some(p) = path
+        && [
+            "csv", "json", "jsonl", "text", "txt", "html", "parquet", "junit",
+        ]
+        .contains(&p)
+    {
+        bail!(
+            "-o {p} writes a file named {p}: for an output format use --format {p} \
+             (to really write that file, say -o ./{p})"
+        );
+    }
+    Ok(())
 }
 
 /// Refuses an output file that is one of the inputs (the same file, by

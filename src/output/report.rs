@@ -490,10 +490,14 @@ pub fn report_text(d: &ReportDoc) -> String {
 }
 
 fn slots_text(out: &mut String, s: &crate::report::doc::SlotsDoc, d: &ReportDoc) {
+    let Some(skew) = s.skew else {
+        let _ = writeln!(out, "\nCluster slots: no keys");
+        return;
+    };
     let _ = writeln!(
         out,
-        "\nCluster slots: {} of 16384 hold keys; the biggest holds {}× the mean",
-        s.slots_with_keys, s.skew
+        "\nCluster slots: {} of 16384 hold keys; the biggest holds {skew}× the mean",
+        s.slots_with_keys
     );
     let total = d.summary.estimated_bytes;
     let _ = writeln!(

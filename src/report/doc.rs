@@ -267,8 +267,8 @@ pub struct SlotsDoc {
     pub slots_with_keys: u64,
     /// The biggest slot's memory over the mean of all 16,384 slots (1 is
     /// perfectly even; a cluster's nodes hold slot ranges, so a high value
-    /// means one node carries more).
-    pub skew: f64,
+    /// means one node carries more); absent without keys.
+    pub skew: Option<f64>,
     /// The `top` slots by memory.
     pub top_slots: Vec<SlotDoc>,
     /// 16 ranges of 1,024 slots, in order.

@@ -93,7 +93,7 @@ fn slots_doc(
     let file_sum: u64 = files.iter().map(|f| f.estimated_bytes).sum();
     SlotsDoc {
         slots_with_keys: order.len() as u64,
-        skew: ratio(max as f64, sum as f64 / s.bytes.len() as f64),
+        skew: (!order.is_empty()).then(|| ratio(max as f64, sum as f64 / s.bytes.len() as f64)),
         top_slots: order.iter().take(top).map(|&i| slot_doc(i)).collect(),
         ranges,
         hash_tagged: TallyDoc {
