@@ -28,6 +28,9 @@ pub struct Analysis {
     pub threads: usize,
     /// Recorded in the document (what must match to compare two).
     pub made_with: MadeWith,
+    /// Per input, in order: the slots its node serves (`--cluster-nodes`),
+    /// to count the keys it holds outside them.
+    pub served: Vec<crate::cluster::SlotSet>,
 }
 
 /// One scanned input, before merging.
@@ -94,7 +97,7 @@ impl Analysis {
         let mut scanned = Vec::with_capacity(opened.len());
         // (stored checksum, bytes) of each file, to name copies of one dump.
         let mut seen: Vec<((u64, u64), String)> = Vec::new();
-        for (name, input) in opened {
+        for (i, (name, input)) in opened.iter().enumerate() {
             let data = input.feed();
             // A stream's length is what has arrived so far.
             let tick = |pos: u64| {
@@ -152,6 +155,11 @@ impl Analysis {
                     used_memory: t
                         .filter(|_| self.made_with.filters.is_empty())
                         .map(|t| used_memory(&t.target, &acc.0.summary)),
+                    unserved: self
+                        .served
+                        .get(i)
+                        .zip(acc.0.slots.as_ref())
+                        .map(|(set, slots)| slots.outside(set).into()),
                 },
                 checkpoints,
                 ctime_ms: facts.ctime_ms,

@@ -551,3 +551,91 @@ fn report_slots_match_the_keys() {
     let out = run(["diff", p(&saved), files[0].as_str()]);
     assert!(matches!(exit_code(&out), 0 | 1), "{}", describe(&out));
 }
+
+/// `--cluster-nodes`: keys in slots the node does not serve, with the
+/// nodes.conf a real server wrote after taking slots 0-5000.
+#[test]
+fn keys_outside_the_nodes_slots() {
+    if !crate::memory::on_path("redis-server") {
+        prerequisite_missing("redis-server (the nodes.conf test)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("nodes.conf");
+    let out = std::process::Command::new("python3")
+        .arg(root().join("fixtures/gen/parquet_check.py"))
+        .args(["nodes-conf", p(&conf), "redis-server", "0", "5000"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dump = tagged_dump(dir.path());
+    let mut want = (0u64, 0u64);
+    for v in json_lines(&run(["keys", "--format", "jsonl", p(&dump)])) {
+        let key = rdbscope::escape::unescape(v["key"].as_str().unwrap()).unwrap();
+        if rdbscope::cluster::key_slot(&key) > 5000 {
+            want.0 += 1;
+            want.1 += v["size_in_bytes"].as_u64().unwrap();
+        }
+    }
+    assert!(want.0 > 100, "{want:?}");
+    let out = run([
+        "report",
+        "--quiet",
+        "--slots",
+        "--no-doctor",
+        "--format",
+        "json",
+        "--cluster-nodes",
+        p(&conf),
+        p(&dump),
+    ]);
+    assert_eq!(exit_code(&out), 0, "{}", describe(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got = &doc["slots"]["unserved"];
+    assert_eq!(
+        (got["keys"].as_u64(), got["bytes"].as_u64()),
+        (Some(want.0), Some(want.1))
+    );
+    assert_eq!(doc["files"][0]["unserved"], *got);
+    // One nodes.conf per input, with --slots, and a real one.
+    let not_conf = write(dir.path(), "bad.conf", b"vars currentEpoch 0\n");
+    for (args, says) in [
+        (
+            vec!["report", "--cluster-nodes", p(&conf), p(&dump)],
+            "with --slots",
+        ),
+        (
+            vec![
+                "report",
+                "--slots",
+                "--cluster-nodes",
+                p(&conf),
+                p(&dump),
+                p(&dump),
+            ],
+            "one per input",
+        ),
+        (
+            vec![
+                "report",
+                "--slots",
+                "--cluster-nodes",
+                p(&not_conf),
+                p(&dump),
+            ],
+            "flagged myself",
+        ),
+    ] {
+        let out = run(&args);
+        assert_eq!(exit_code(&out), 2, "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{}",
+            describe(&out)
+        );
+    }
+}

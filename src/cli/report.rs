@@ -61,6 +61,11 @@ pub struct Args {
     /// across them. Keys of every db are counted (a cluster has only db 0).
     #[arg(long)]
     slots: bool,
+    /// With --slots: the node's nodes.conf (or CLUSTER NODES output), once
+    /// per input file in order, to count keys in slots that node does not
+    /// serve (a replica serves its primary's).
+    #[arg(long, value_name = "FILE")]
+    cluster_nodes: Vec<String>,
 }
 
 /// As `redis.conf` reads it (`memtoull`, any case): `1k` 1000, `1kb` 1024,
@@ -104,6 +109,25 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         ..Sections::ALL
     };
     let mut a = args.opts.analysis(args.top.top, &args.prefixes, sections)?;
+    if !args.cluster_nodes.is_empty() {
+        if !args.slots {
+            anyhow::bail!("--cluster-nodes goes with --slots");
+        }
+        if args.cluster_nodes.len() != args.files.len() {
+            anyhow::bail!(
+                "--cluster-nodes: give one per input file, in order ({} for {} files)",
+                args.cluster_nodes.len(),
+                args.files.len()
+            );
+        }
+        for f in &args.cluster_nodes {
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| anyhow::anyhow!("--cluster-nodes {f}: {e}"))?;
+            let set = rdbscope::cluster::served_slots(&text)
+                .map_err(|e| anyhow::anyhow!("--cluster-nodes {f}: {e}"))?;
+            a.served.push(set);
+        }
+    }
     a.report.doctor.maxmemory = args.maxmemory;
     let mut doc = args.opts.run(&a, &args.files, || ())?.0;
     if let Some(m) = args.maxmemory {

@@ -163,6 +163,7 @@ impl ScanOpts {
             },
             threads: self.threads.threads,
             made_with,
+            served: Vec::new(),
         })
     }
 

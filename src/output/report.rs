@@ -507,6 +507,14 @@ fn slots_text(out: &mut String, s: &crate::report::doc::SlotsDoc, d: &ReportDoc)
         human_bytes(s.hash_tagged.bytes),
         pct(s.hash_tagged.bytes, total)
     );
+    if let Some(u) = s.unserved {
+        let _ = writeln!(
+            out,
+            "  keys in slots their node does not serve (--cluster-nodes): {} ({})",
+            u.keys,
+            human_bytes(u.bytes)
+        );
+    }
     if let Some(k) = s.node_skew {
         let _ = writeln!(
             out,

@@ -72,6 +72,9 @@ pub struct FileDoc {
     /// (absent in documents made before it was).
     #[serde(default)]
     pub used_memory: Option<crate::memory::used::UsedMemoryDoc>,
+    /// With `--cluster-nodes`: keys in slots this node does not serve.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unserved: Option<TallyDoc>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +82,15 @@ pub struct FileDoc {
 pub struct TallyDoc {
     pub keys: u64,
     pub bytes: u64,
+}
+
+impl From<super::Tally> for TallyDoc {
+    fn from(t: super::Tally) -> TallyDoc {
+        TallyDoc {
+            keys: t.keys,
+            bytes: t.bytes,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -279,6 +291,10 @@ pub struct SlotsDoc {
     /// Across the input files (one per node), the biggest file's memory
     /// over the mean; absent with one file.
     pub node_skew: Option<f64>,
+    /// With `--cluster-nodes`: keys in slots their node does not serve
+    /// (left behind by a resharding, or a dump restored on the wrong node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unserved: Option<TallyDoc>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

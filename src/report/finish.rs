@@ -102,6 +102,13 @@ fn slots_doc(
         },
         node_skew: (files.len() > 1)
             .then(|| ratio(file_max as f64, file_sum as f64 / files.len() as f64)),
+        unserved: files
+            .iter()
+            .filter_map(|f| f.unserved)
+            .reduce(|a, b| TallyDoc {
+                keys: a.keys + b.keys,
+                bytes: a.bytes + b.bytes,
+            }),
     }
 }
 

@@ -26,6 +26,20 @@ impl Default for SlotsAcc {
     }
 }
 
+impl SlotsAcc {
+    /// Keys and bytes in slots outside `served` (as a document's tally).
+    pub fn outside(&self, served: &crate::cluster::SlotSet) -> Tally {
+        let mut t = Tally::default();
+        for (s, (k, b)) in self.keys.iter().zip(self.bytes.iter()).enumerate() {
+            if !served.contains(s as u16) {
+                t.keys += k;
+                t.bytes = t.bytes.saturating_add(*b);
+            }
+        }
+        t
+    }
+}
+
 impl Accumulator for SlotsAcc {
     fn add(&mut self, f: &KeyFacts<'_>) {
         let s = usize::from(key_slot(f.key));
