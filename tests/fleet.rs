@@ -639,3 +639,89 @@ fn keys_outside_the_nodes_slots() {
         );
     }
 }
+
+/// The Spark recipe (`examples/spark/fleet.py`, local mode): each dump
+/// read by the binary on an executor into Parquet, then Spark SQL; its
+/// totals equal `rdbscope report`'s, per type, db and node (file).
+#[test]
+fn spark_aggregates_equal_the_report() {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import pyspark"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok || !crate::memory::on_path("java") {
+        prerequisite_missing("pyspark and a Java runtime (see .ci/run)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let files = inputs(dir.path());
+    let out = std::process::Command::new("python3")
+        .arg(root().join("examples/spark/fleet.py"))
+        .args([
+            "--rdbscope",
+            env!("CARGO_BIN_EXE_rdbscope"),
+            "--json",
+            "--out",
+        ])
+        .arg(dir.path().join("keys"))
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let spark: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    let mut rargs = vec!["report", "--quiet", "--no-doctor", "--format", "json"];
+    rargs.extend(files.iter().map(String::as_str));
+    let doc: Value = serde_json::from_slice(&run(&rargs).stdout).unwrap();
+    let rows = |name: &str, key: &str| -> BTreeMap<String, (u64, u64)> {
+        spark[name]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let k = match &r[key] {
+                    Value::String(s) => s.clone(),
+                    v => v.to_string(),
+                };
+                (
+                    k,
+                    (r["keys"].as_u64().unwrap(), r["bytes"].as_u64().unwrap()),
+                )
+            })
+            .collect()
+    };
+    for (name, key) in [("by_type", "type"), ("by_db", "db")] {
+        let want: BTreeMap<String, (u64, u64)> = doc["summary"][name]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    (v["keys"].as_u64().unwrap(), v["bytes"].as_u64().unwrap()),
+                )
+            })
+            .collect();
+        assert_eq!(rows(name, key), want, "{name}");
+    }
+    let want: BTreeMap<String, (u64, u64)> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let name = Path::new(f["file"].as_str().unwrap()).file_name().unwrap();
+            (
+                name.to_string_lossy().into_owned(),
+                (
+                    f["keys"].as_u64().unwrap(),
+                    f["estimated_bytes"].as_u64().unwrap(),
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(rows("nodes", "node"), want, "per node");
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""A fleet's dumps into one Parquet dataset with Apache Spark, then SQL.
+
+Each dump is read by the rdbscope binary on the executor that gets it
+(`mapPartitions`), which writes one Parquet file per dump into OUT (a
+directory every executor can write: a shared file system, or a local one in
+local mode) with labels naming the dump; the driver then reads OUT as one
+table and answers the playbook's questions in SQL.
+
+    spark-submit examples/spark/fleet.py --rdbscope /usr/local/bin/rdbscope \\
+        --out /shared/keys DUMP...
+    python3 examples/spark/fleet.py ...   # local[2] when no master is set
+
+With --json, prints the aggregates as JSON (what tests/fleet.rs compares
+with `rdbscope report`) instead of the tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+
+
+def keys_to_parquet(rdbscope: str, out: str):
+    """For mapPartitions: (index, dump path) → (dump, parquet, exit code)."""
+
+    def run(part):
+        for i, dump in part:
+            target = os.path.join(out, f"part-{i:05d}.parquet")
+            node = os.path.basename(dump)
+            p = subprocess.run(
+                [rdbscope, "keys", dump, "--quiet", "--format", "parquet", "-o", target,
+                 "--label", f"node={node}", "--threads", "1"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            # 2: a damaged dump; its rows before the damage are written.
+            yield dump, target, p.returncode, p.stderr.decode(errors="replace")[-2000:]
+
+    return run
+
+
+QUERIES = {
+    "by_type": "SELECT type, count(*) AS keys, sum(bytes) AS bytes FROM keys GROUP BY type",
+    "by_db": "SELECT db, count(*) AS keys, sum(bytes) AS bytes FROM keys GROUP BY db",
+    "top_prefixes": """
+        SELECT prefix_1, count(*) AS keys, sum(bytes) AS bytes,
+               round(avg(CASE WHEN expire_at_ms IS NULL THEN 1.0 ELSE 0.0 END), 4) AS no_ttl_share
+        FROM keys GROUP BY prefix_1 ORDER BY bytes DESC, prefix_1 LIMIT 20""",
+    "nodes": """
+        SELECT node, count(*) AS keys, sum(bytes) AS bytes FROM keys
+        GROUP BY node ORDER BY bytes DESC""",
+    "same_second": """
+        SELECT floor(expire_at_ms / 1000) AS second, count(*) AS keys, sum(bytes) AS bytes
+        FROM keys WHERE expire_at_ms IS NOT NULL
+        GROUP BY 1 HAVING count(*) > 1 ORDER BY keys DESC, second LIMIT 10""",
+    "top_slots": """
+        SELECT slot, count(*) AS keys, sum(bytes) AS bytes FROM keys
+        GROUP BY slot ORDER BY bytes DESC, slot LIMIT 10""",
+}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rdbscope", default="rdbscope", help="the rdbscope binary on the executors")
+    ap.add_argument("--out", required=True, help="directory for the Parquet files")
+    ap.add_argument("--json", action="store_true", help="print the aggregates as JSON")
+    ap.add_argument("dumps", nargs="+")
+    args = ap.parse_args()
+
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("rdbscope-fleet")
+    if "spark.master" not in os.environ.get("SPARK_CONF", "") and not os.environ.get("MASTER"):
+        builder = builder.master(os.environ.get("SPARK_MASTER", "local[2]"))
+    spark = builder.config("spark.ui.enabled", "false").getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    os.makedirs(args.out, exist_ok=True)
+
+    dumps = [os.path.abspath(d) for d in args.dumps]
+    rdd = spark.sparkContext.parallelize(list(enumerate(dumps)), min(len(dumps), 64))
+    results = rdd.mapPartitions(keys_to_parquet(args.rdbscope, os.path.abspath(args.out))).collect()
+    failed = [r for r in results if r[2] not in (0, 2)]
+    if failed:
+        for dump, _, code, err in failed:
+            print(f"{dump}: rdbscope exited {code}: {err}")
+        return 1
+
+    spark.read.parquet(os.path.abspath(args.out)).createOrReplaceTempView("keys")
+    answers = {}
+    for name, q in QUERIES.items():
+        rows = spark.sql(q).collect()
+        answers[name] = [r.asDict() for r in rows]
+    if args.json:
+        print(json.dumps(answers, default=str))
+    else:
+        for name, rows in answers.items():
+            print(f"\n{name}")
+            for r in rows:
+                print("  " + "  ".join(f"{k}={v}" for k, v in r.items()))
+    spark.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
