@@ -52,6 +52,14 @@ fn keys_parquet(dir: &Path, extra: &[&str], files: &[String]) -> (PathBuf, i32) 
     (pq, exit_code(&out))
 }
 
+/// Whether python3 can import `module`.
+fn python_has(module: &str) -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
 /// A dump whose keys exercise hash tags and prefixes.
 fn tagged_dump(dir: &Path) -> PathBuf {
     let mut r = Rdb::redis(10).aux("redis-ver", "7.0.15").select_db(0);
@@ -227,10 +235,7 @@ fn parquet_rows_are_the_json_rows() {
 /// DuckDB reads the file, and its aggregates are `report`'s.
 #[test]
 fn duckdb_aggregates_equal_the_report() {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import duckdb"])
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let ok = python_has("duckdb");
     if !ok {
         prerequisite_missing("python3 with duckdb (pip install duckdb; see .ci/run)");
         return;
@@ -313,10 +318,7 @@ fn duckdb_aggregates_equal_the_report() {
 /// Every key's slot is the server's `CLUSTER KEYSLOT`.
 #[test]
 fn slots_are_the_servers() {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import duckdb"])
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let ok = python_has("duckdb");
     if !ok || !crate::memory::on_path("redis-server") {
         prerequisite_missing("python3 with duckdb and redis-server (see .ci/run)");
         return;
@@ -645,10 +647,7 @@ fn keys_outside_the_nodes_slots() {
 /// totals equal `rdbscope report`'s, per type, db and node (file).
 #[test]
 fn spark_aggregates_equal_the_report() {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import pyspark"])
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let ok = python_has("pyspark");
     if !ok || !crate::memory::on_path("java") {
         prerequisite_missing("pyspark and a Java runtime (see .ci/run)");
         return;
