@@ -1447,6 +1447,20 @@ fn copies_of_one_dump_are_named() {
         )),
         "{text}"
     );
+    // `keys` writes the copy's rows too, and says so.
+    let o = go(["keys", p(&a), p(&b), p(&c)]);
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.matches(want).count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("{}: warning: the same dump as {}", p(&b), p(&a))),
+        "{err}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).lines().count(),
+        4,
+        "header + 3 rows"
+    );
 }
 
 /// A zstd frame of a few KB holding 9 M empty string records (27 MB,

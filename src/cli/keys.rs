@@ -168,6 +168,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     let csv = matches!(args.format, Format::Csv);
     let mut seen_dbs = Vec::new();
+    let mut copies: Vec<((u64, u64), String)> = Vec::new();
     let mut inputs = Inputs::new(args.output.is_some() && !args.quiet);
     let ok = inputs.each(&args.files, |file, data, progress| {
         let mut first_rows = |t: &rdbscope::memory::ResolvedTarget| {
@@ -223,6 +224,17 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             super::say(format!("{file}: warning: {w}"));
         }
         seen_dbs.extend(&sum.facts.dbs);
+        // As `report` says it: the same dump twice writes its rows twice.
+        if let Some(c) = sum.facts.stored_checksum {
+            let id = (c, sum.facts.decoded_bytes);
+            match copies.iter().find(|(s, _)| *s == id) {
+                Some((_, other)) => super::say(format!(
+                    "{file}: warning: the same dump as {other} (same size and checksum): \
+                     its rows are written twice"
+                )),
+                None => copies.push((id, file.to_string())),
+            }
+        }
         Ok(())
     })?;
     if let Some(out) = &mut text {
