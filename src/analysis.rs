@@ -95,8 +95,7 @@ impl Analysis {
         let new_report = || Report::with_hints(self.report.clone(), hints);
         let mut merged = (new_report(), init());
         let mut scanned = Vec::with_capacity(opened.len());
-        // (stored checksum, bytes) of each file, to name copies of one dump.
-        let mut seen: Vec<((u64, u64), String)> = Vec::new();
+        let mut copies = crate::scan::Copies::default();
         for (i, (name, input)) in opened.iter().enumerate() {
             let data = input.feed();
             // A stream's length is what has arrived so far.
@@ -115,12 +114,7 @@ impl Analysis {
                 .map_err(|e| Error::from(e).in_file(name))?;
             let t = facts.target.as_ref();
             let producer = facts.producer();
-            let mut copy_of = None;
-            if let Some(sum) = facts.stored_checksum {
-                let id = (sum, facts.decoded_bytes);
-                copy_of = seen.iter().find(|(s, _)| *s == id).map(|(_, n)| n.clone());
-                seen.push((id, name.clone()));
-            }
+            let copy_of = copies.of(&facts, name);
             scanned.push(Scanned {
                 file: FileDoc {
                     file: name.to_string(),

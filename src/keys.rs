@@ -106,9 +106,7 @@ fn run<'a, C: Consumer<'a>>(
 /// writing thread writes them in file order.
 struct Groups<'o> {
     opts: &'o ScanOptions,
-    sink: &'o ParquetSink,
-    columns: &'o Columns,
-    file: &'o str,
+    to: ParquetTo<'o>,
 }
 
 impl<'a> Consumer<'a> for Groups<'_> {
@@ -126,7 +124,12 @@ impl<'a> Consumer<'a> for Groups<'_> {
         out: &mut Out<'_, ParquetRows>,
     ) -> crate::Result<()> {
         let (reader, group) = st;
-        let g = group.get_or_insert_with(|| RowGroup::new(self.columns));
+        let ParquetTo {
+            sink,
+            columns,
+            file,
+        } = self.to;
+        let g = group.get_or_insert_with(|| RowGroup::new(columns));
         let profile = b.target.target.describe();
         let mut read = || -> crate::Result<()> {
             for rec in &b.records {
@@ -136,7 +139,7 @@ impl<'a> Consumer<'a> for Groups<'_> {
                     &b.templates,
                     (&self.opts.filter, self.opts.detail),
                     b.ctime_ms,
-                    |f| g.push(f, &profile, self.file, self.columns),
+                    |f| g.push(f, &profile, file, columns),
                 )?;
                 out.rows += u64::from(pushed.is_some());
             }
@@ -145,13 +148,13 @@ impl<'a> Consumer<'a> for Groups<'_> {
         let r = read();
         // The rows before a decoding error are written, as in CSV.
         if !g.is_empty() {
-            out.part = Some(self.sink.rows(g)?);
+            out.part = Some(sink.rows(g)?);
         }
         r
     }
 
     fn put(&self, part: ParquetRows) -> crate::Result<()> {
-        Ok(self.sink.write(part)?)
+        Ok(self.to.sink.write(part)?)
     }
 }
 
@@ -173,12 +176,7 @@ pub fn scan_parquet<'a>(
     hooks: &mut Hooks<'_>,
     to: ParquetTo<'_>,
 ) -> crate::Result<KeysSummary> {
-    let c = Groups {
-        opts,
-        sink: to.sink,
-        columns: to.columns,
-        file: to.file,
-    };
+    let c = Groups { opts, to };
     run(
         data,
         opts,

@@ -52,6 +52,18 @@ fn keys_parquet(dir: &Path, extra: &[&str], files: &[String]) -> (PathBuf, i32) 
     (pq, exit_code(&out))
 }
 
+/// A report document's `{name: {keys, bytes}}` map.
+fn tallies(v: &Value) -> BTreeMap<String, (u64, u64)> {
+    v.as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            let n = |f: &str| v[f].as_u64().unwrap();
+            (k.clone(), (n("keys"), n("bytes")))
+        })
+        .collect()
+}
+
 /// Whether python3 can import `module`.
 fn python_has(module: &str) -> bool {
     std::process::Command::new("python3")
@@ -272,17 +284,7 @@ fn duckdb_aggregates_equal_the_report() {
     assert_eq!(duck["bytes"], s["estimated_bytes"]);
     assert_eq!(duck["expires"], s["expires"]);
     for (by, col) in [("by_type", "by_type"), ("by_db", "by_db")] {
-        let want: BTreeMap<String, (u64, u64)> = s[col]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    (v["keys"].as_u64().unwrap(), v["bytes"].as_u64().unwrap()),
-                )
-            })
-            .collect();
+        let want = tallies(&s[col]);
         let got: BTreeMap<String, (u64, u64)> = duck[by]
             .as_object()
             .unwrap()
@@ -694,17 +696,7 @@ fn spark_aggregates_equal_the_report() {
             .collect()
     };
     for (name, key) in [("by_type", "type"), ("by_db", "db")] {
-        let want: BTreeMap<String, (u64, u64)> = doc["summary"][name]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    (v["keys"].as_u64().unwrap(), v["bytes"].as_u64().unwrap()),
-                )
-            })
-            .collect();
+        let want = tallies(&doc["summary"][name]);
         assert_eq!(rows(name, key), want, "{name}");
     }
     let want: BTreeMap<String, (u64, u64)> = doc["files"]

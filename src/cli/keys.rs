@@ -107,53 +107,15 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         prefixes: args.prefixes.config(),
         labels: args.label.clone(),
     };
-    let mut text = None;
-    let mut parquet = None;
-    let mut partial = None;
-    match args.format {
+    let mut out = match args.format {
         Format::Parquet => {
             columns.check().map_err(anyhow::Error::msg)?;
             let Some(path) = args.output.as_deref() else {
                 anyhow::bail!("--format parquet writes a file: give it with -o FILE");
             };
-            super::shared::check_output(Some(path), &args.files)?;
-            // A file is written beside the target and renamed over it when
-            // complete, so a failed run leaves the old file (or none), never
-            // a truncated one; a device or pipe is written as it goes.
-            let regular = std::fs::metadata(path).map_or(true, |m| m.is_file());
-            let w: Box<dyn Write + Send> = if path == "-" {
-                if std::io::stdout().is_terminal() {
-                    anyhow::bail!("Parquet is binary: write it with -o FILE or into a pipe");
-                }
-                Box::new(std::io::BufWriter::new(std::io::stdout()))
-            } else if !regular {
-                let f = std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(path)
-                    .with_context(|| format!("cannot open {path}"))?;
-                Box::new(std::io::BufWriter::new(f))
-            } else {
-                let dir = match std::path::Path::new(path).parent() {
-                    Some(d) if !d.as_os_str().is_empty() => d,
-                    _ => std::path::Path::new("."),
-                };
-                use std::os::unix::fs::PermissionsExt;
-                let (f, tmp) = tempfile::Builder::new()
-                    .prefix(".rdbscope-")
-                    .suffix(".parquet.partial")
-                    // As a created file would be, after the umask.
-                    .permissions(std::fs::Permissions::from_mode(0o666))
-                    .tempfile_in(dir)
-                    .with_context(|| format!("cannot create {path}"))?
-                    .into_parts();
-                partial = Some(tmp);
-                Box::new(std::io::BufWriter::new(f))
-            };
-            let encoders = match args.threads.threads {
-                0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-                n => n,
-            };
-            parquet = Some(ParquetSink::create(w, &columns, encoders)?);
+            let (w, partial) = parquet_file(path, &args.files)?;
+            let encoders = rdbscope::scan::ordered::workers(args.threads.threads);
+            Output::Parquet(ParquetSink::create(w, &columns, encoders)?, partial)
         }
         Format::Csv | Format::Jsonl => {
             if !args.label.is_empty() {
@@ -163,12 +125,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             if matches!(args.format, Format::Csv) {
                 write_csv_header(&mut out)?;
             }
-            text = Some(out);
+            Output::Text(out)
         }
-    }
+    };
     let csv = matches!(args.format, Format::Csv);
     let mut seen_dbs = Vec::new();
-    let mut copies: Vec<((u64, u64), String)> = Vec::new();
+    let mut copies = rdbscope::scan::Copies::default();
     let mut inputs = Inputs::new(args.output.is_some() && !args.quiet);
     let ok = inputs.each(&args.files, |file, data, progress| {
         let mut first_rows = |t: &rdbscope::memory::ResolvedTarget| {
@@ -187,8 +149,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             note: &mut note,
         };
         let threads = args.threads.threads;
-        let sum = match (&mut text, &parquet) {
-            (Some(out), _) => {
+        let sum = match &mut out {
+            Output::Text(out) => {
                 let row =
                     |item: &KeyFacts<'_>, profile: &str, buf: &mut Vec<u8>, w: &mut dyn Write| {
                         if csv {
@@ -203,7 +165,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 out.flush()?;
                 sum
             }
-            (None, Some(sink)) => {
+            Output::Parquet(sink, _) => {
                 let to = ParquetTo {
                     sink,
                     columns: &columns,
@@ -211,7 +173,6 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 };
                 rdbscope::keys::scan_parquet(data, &opts, threads, progress, &mut hooks, to)
             }
-            (None, None) => unreachable!("one output is open"),
         };
         let sum = sum?;
         if sum.rows == 0 && sum.facts.key_records > 0 {
@@ -225,46 +186,20 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
         seen_dbs.extend(&sum.facts.dbs);
         // As `report` says it: the same dump twice writes its rows twice.
-        if let Some(c) = sum.facts.stored_checksum {
-            let id = (c, sum.facts.decoded_bytes);
-            match copies.iter().find(|(s, _)| *s == id) {
-                Some((_, other)) => super::say(format!(
-                    "{file}: warning: the same dump as {other} (same size and checksum): \
-                     its rows are written twice"
-                )),
-                None => copies.push((id, file.to_string())),
-            }
+        if let Some(other) = copies.of(&sum.facts, file) {
+            super::say(format!(
+                "{file}: warning: the same dump as {other} (same size and checksum): \
+                 its rows are written twice"
+            ));
         }
         Ok(())
     })?;
-    if let Some(out) = &mut text {
-        out.flush()?;
-    }
-    if let Some(sink) = &parquet {
-        // Written even after a damaged dump: its rows before the damage.
-        let path = args.output.as_deref().unwrap_or_default();
-        let (rows, groups) = sink
-            .finish()
-            .map_err(rdbscope::Error::from)
-            .with_context(|| format!("cannot write {path}"))?;
-        // Nothing read and a failure (an input that cannot be opened):
-        // the old file stays.
-        if rows == 0 && !ok {
-            return Ok(super::EXIT_ERROR);
+    match out {
+        Output::Text(mut out) => out.flush()?,
+        Output::Parquet(sink, partial) => {
+            let path = args.output.as_deref().unwrap_or_default();
+            finish_parquet(&sink, partial, path, ok)?
         }
-        if let Some(tmp) = partial.take() {
-            tmp.persist(path)
-                .with_context(|| format!("cannot write {path}"))?;
-        }
-        let size = std::fs::metadata(path).map_or(String::new(), |m| {
-            format!(", {}", rdbscope::units::human_bytes(m.len()))
-        });
-        let s = |n: u64| if n == 1 { "" } else { "s" };
-        super::say(format!(
-            "{path}: {rows} row{} in {groups} row group{}{size}",
-            s(rows as u64),
-            s(groups as u64)
-        ));
     }
     args.filter.warn_unmatched_dbs(&seen_dbs);
     Ok(if ok {
@@ -272,4 +207,82 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     } else {
         super::EXIT_ERROR
     })
+}
+
+/// Where the rows go.
+enum Output {
+    Text(Box<dyn Write>),
+    /// The file, and the temporary path it is renamed from when complete.
+    Parquet(ParquetSink, Option<tempfile::TempPath>),
+}
+
+/// The writer for `--format parquet -o PATH`: a file is written beside
+/// PATH and renamed over it when complete, so a failed run leaves the old
+/// file (or none), never a truncated one; a device or pipe (`-`: stdout)
+/// is written as it goes.
+fn parquet_file(
+    path: &str,
+    inputs: &[String],
+) -> anyhow::Result<(Box<dyn Write + Send>, Option<tempfile::TempPath>)> {
+    use std::os::unix::fs::PermissionsExt;
+    super::shared::check_output(Some(path), inputs)?;
+    if path == "-" {
+        if std::io::stdout().is_terminal() {
+            anyhow::bail!("Parquet is binary: write it with -o FILE or into a pipe");
+        }
+        return Ok((Box::new(std::io::BufWriter::new(std::io::stdout())), None));
+    }
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("cannot open {path}"))?;
+        return Ok((Box::new(std::io::BufWriter::new(f)), None));
+    }
+    let dir = match std::path::Path::new(path).parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let (f, tmp) = tempfile::Builder::new()
+        .prefix(".rdbscope-")
+        .suffix(".parquet.partial")
+        // As a created file would be, after the umask.
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create {path}"))?
+        .into_parts();
+    Ok((Box::new(std::io::BufWriter::new(f)), Some(tmp)))
+}
+
+/// Closes the Parquet file, puts it in place and says what it holds.
+fn finish_parquet(
+    sink: &ParquetSink,
+    partial: Option<tempfile::TempPath>,
+    path: &str,
+    ok: bool,
+) -> anyhow::Result<()> {
+    // Written even after a damaged dump: its rows before the damage.
+    let (rows, groups) = sink
+        .finish()
+        .map_err(rdbscope::Error::from)
+        .with_context(|| format!("cannot write {path}"))?;
+    // Nothing read and a failure (an input that cannot be opened): the old
+    // file stays.
+    if rows == 0 && !ok {
+        return Ok(());
+    }
+    if let Some(tmp) = partial {
+        tmp.persist(path)
+            .with_context(|| format!("cannot write {path}"))?;
+    }
+    let size = std::fs::metadata(path).map_or(String::new(), |m| {
+        format!(", {}", rdbscope::units::human_bytes(m.len()))
+    });
+    let s = |n: i64| if n == 1 { "" } else { "s" };
+    super::say(format!(
+        "{path}: {rows} row{} in {groups} row group{}{size}",
+        s(rows),
+        s(groups as i64)
+    ));
+    Ok(())
 }

@@ -13,13 +13,6 @@ use crate::units::rfc3339_ms;
 
 pub use super::expiry::NamedCluster;
 
-fn tally(t: Tally) -> TallyDoc {
-    TallyDoc {
-        keys: t.keys,
-        bytes: t.bytes,
-    }
-}
-
 fn key_doc(k: &RankedKey) -> KeyDoc {
     KeyDoc {
         db: k.db,
@@ -96,10 +89,7 @@ fn slots_doc(
         skew: (!order.is_empty()).then(|| ratio(max as f64, sum as f64 / s.bytes.len() as f64)),
         top_slots: order.iter().take(top).map(|&i| slot_doc(i)).collect(),
         ranges,
-        hash_tagged: TallyDoc {
-            keys: s.tagged.keys,
-            bytes: s.tagged.bytes,
-        },
+        hash_tagged: s.tagged.into(),
         node_skew: (files.len() > 1)
             .then(|| ratio(file_max as f64, file_sum as f64 / files.len() as f64)),
         unserved: files
@@ -255,19 +245,19 @@ pub fn finish(
             .by_db
             .sorted()
             .into_iter()
-            .map(|(k, v)| (k.to_string(), tally(v)))
+            .map(|(k, v)| (k.to_string(), v.into()))
             .collect(),
         by_type: s
             .by_type
             .sorted()
             .into_iter()
-            .map(|(k, v)| (k, tally(v)))
+            .map(|(k, v)| (k, v.into()))
             .collect(),
         by_encoding: s
             .by_encoding
             .sorted()
             .into_iter()
-            .map(|(k, v)| (k.to_string(), tally(v)))
+            .map(|(k, v)| (k.to_string(), v.into()))
             .collect(),
     };
     let big_keys_complete = (s.keys.keys as usize) < top;

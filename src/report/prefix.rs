@@ -404,6 +404,7 @@ pub struct PrefixLabels {
     cfg: PrefixConfig,
     classes: Classes,
     seg: Vec<u8>,
+    label: Vec<u8>,
 }
 
 impl PrefixLabels {
@@ -413,26 +414,22 @@ impl PrefixLabels {
             cfg,
             classes,
             seg: Vec::new(),
+            label: Vec::new(),
         }
-    }
-
-    pub fn depth(&self) -> usize {
-        self.cfg.depth
     }
 
     /// Calls `f(depth, label)` for depths 1.. up to the configured depth
     /// or the key's last segment.
     pub fn each(&mut self, key: &[u8], mut f: impl FnMut(usize, &[u8])) {
         let (mut rest, mut delim) = (key, 0u8);
-        let mut label = Vec::new();
+        self.label.clear();
         for level in 0..self.cfg.depth {
             let next = segment(&self.cfg, &self.classes, level, delim, rest, &mut self.seg);
-            label.extend_from_slice(if level == 0 {
-                &self.seg[1..]
-            } else {
-                &self.seg
-            });
-            f(level + 1, &label);
+            // The first node key's leading byte is no delimiter (see `rows_by`).
+            let skip = usize::from(level == 0);
+            self.label
+                .extend_from_slice(self.seg.get(skip..).unwrap_or_default());
+            f(level + 1, &self.label);
             match next {
                 Some((d, r)) => (delim, rest) = (d, r),
                 None => return,

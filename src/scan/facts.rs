@@ -51,6 +51,26 @@ pub struct FileFacts {
     pub decoded_bytes: u64,
 }
 
+/// The inputs of one run, by (stored checksum, bytes decoded), to name a
+/// dump given twice (its keys would be counted or written twice).
+#[derive(Debug, Default)]
+pub struct Copies(Vec<((u64, u64), String)>);
+
+impl Copies {
+    /// Records input `name`; the name of an earlier input that is the same
+    /// dump, if any.
+    pub fn of(&mut self, facts: &FileFacts, name: &str) -> Option<String> {
+        let id = (facts.stored_checksum?, facts.decoded_bytes);
+        let earlier = self
+            .0
+            .iter()
+            .find(|(s, _)| *s == id)
+            .map(|(_, n)| n.clone());
+        self.0.push((id, name.to_string()));
+        earlier
+    }
+}
+
 impl FileFacts {
     /// The last value of AUX field `key`, as lossy UTF-8.
     pub fn aux_value(&self, key: &str) -> Option<String> {

@@ -125,6 +125,14 @@ pub struct Plan<'c> {
     pub inline_bytes: u64,
 }
 
+/// Worker threads for a `--threads` value (0: one per core).
+pub fn workers(threads: usize) -> usize {
+    match threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
 /// Frames `data` into batches and hands them to `c` on the plan's
 /// workers, writing the outputs to `w` in file order. Returns the file's
 /// facts and the rows written.
@@ -136,10 +144,7 @@ pub fn run<'a, C: Consumer<'a>>(
     hooks: &mut Hooks<'_>,
     w: &mut dyn Write,
 ) -> crate::Result<(FileFacts, u64)> {
-    let threads = match plan.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
+    let threads = workers(plan.threads);
     let mut b = Batcher::new(Scanner::from_feed(data, plan.choice)?, None);
     b.inline_bytes = plan.inline_bytes;
     let rows = if threads <= 1 {
