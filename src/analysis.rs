@@ -31,6 +31,8 @@ pub struct Analysis {
     /// Per input, in order: the slots its node serves (`--cluster-nodes`),
     /// to count the keys it holds outside them.
     pub served: Vec<crate::cluster::SlotSet>,
+    /// Put the accumulators in the document (`report --mergeable`).
+    pub mergeable: bool,
 }
 
 /// One scanned input, before merging.
@@ -179,10 +181,10 @@ impl Analysis {
             None => Vec::new(),
         };
         let files = scanned.into_iter().map(|s| s.file).collect();
-        Ok(Some((
-            finish(report, files, clusters, self.made_with.clone()),
-            extra,
-        )))
+        let state = self.mergeable.then(|| report.state());
+        let mut doc = finish(report, files, clusters, self.made_with.clone());
+        doc.state = state;
+        Ok(Some((doc, extra)))
     }
 
     /// The top-level prefixes of the keys behind each expiry cluster, from

@@ -28,6 +28,7 @@ pub mod fuzzing;
 pub mod input;
 pub mod keys;
 pub mod memory;
+pub mod merge;
 pub mod output;
 pub mod rdb;
 pub mod report;

@@ -662,8 +662,10 @@ fn spark_aggregates_equal_the_report() {
             "--rdbscope",
             env!("CARGO_BIN_EXE_rdbscope"),
             "--json",
-            "--out",
+            "--report",
         ])
+        .arg(dir.path().join("fleet.json"))
+        .arg("--out")
         .arg(dir.path().join("keys"))
         .args(&files)
         .output()
@@ -715,4 +717,11 @@ fn spark_aggregates_equal_the_report() {
         })
         .collect();
     assert_eq!(rows("nodes", "node"), want, "per node");
+    // The reduce step: per-dump reports merged equal one report over all.
+    let mut rargs = vec!["report", "--quiet", "--slots", "--format", "json"];
+    rargs.extend(files.iter().map(String::as_str));
+    let whole: Value = serde_json::from_slice(&run(&rargs).stdout).unwrap();
+    let merged: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("fleet.json")).unwrap()).unwrap();
+    assert_eq!(merged, whole);
 }

@@ -12,6 +12,7 @@ mod hostile;
 mod hostile_regress;
 mod keys;
 mod memory;
+mod merge;
 mod one_scan;
 mod ordered;
 mod planted;

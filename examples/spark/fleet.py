@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""A fleet's dumps into one Parquet dataset with Apache Spark, then SQL.
+"""A fleet's dumps into one Parquet dataset and one report with Apache Spark.
 
 Each dump is read by the rdbscope binary on the executor that gets it
 (`mapPartitions`), which writes one Parquet file per dump into OUT (a
 directory every executor can write: a shared file system, or a local one in
-local mode) with labels naming the dump; the driver then reads OUT as one
-table and answers the playbook's questions in SQL.
+local mode) with labels naming the dump, and a partial report
+(`report --format json --mergeable`, into OUT.reports). The driver then reads OUT as one
+table and answers the playbook's questions in SQL, and with --report FILE
+reduces the partial reports with `rdbscope merge` into the report of the
+whole fleet: the same document `rdbscope report` over all the dumps prints.
 
     spark-submit examples/spark/fleet.py --rdbscope /usr/local/bin/rdbscope \\
-        --out /shared/keys DUMP...
+        --out /shared/keys --report fleet.json DUMP...
     python3 examples/spark/fleet.py ...   # local[2] when no master is set
 
 With --json, prints the aggregates as JSON (what tests/fleet.rs compares
@@ -23,8 +26,13 @@ import os
 import subprocess
 
 
-def keys_to_parquet(rdbscope: str, out: str):
-    """For mapPartitions: (index, dump path) → (dump, parquet, exit code)."""
+# The options of every partial report (they must be the same to merge).
+REPORT_OPTIONS = ["--slots"]
+
+
+def keys_to_parquet(rdbscope: str, out: str, reports: str | None):
+    """For mapPartitions: (index, dump path) → (index, dump, partial
+    report or None, exit code, stderr)."""
 
     def run(part):
         for i, dump in part:
@@ -35,7 +43,16 @@ def keys_to_parquet(rdbscope: str, out: str):
                  "--label", f"node={node}", "--threads", "1"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             # 2: a damaged dump; its rows before the damage are written.
-            yield dump, target, p.returncode, p.stderr.decode(errors="replace")[-2000:]
+            code, err = p.returncode, p.stderr.decode(errors="replace")[-2000:]
+            report = None
+            if reports and code == 0:
+                report = os.path.join(reports, f"part-{i:05d}.json")
+                r = subprocess.run(
+                    [rdbscope, "report", dump, "--quiet", "--format", "json", "--mergeable",
+                     "--threads", "1", "-o", report, *REPORT_OPTIONS],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                code, err = r.returncode, r.stderr.decode(errors="replace")[-2000:]
+            yield i, dump, report, code, err
 
     return run
 
@@ -65,6 +82,8 @@ def main() -> int:
     ap.add_argument("--rdbscope", default="rdbscope", help="the rdbscope binary on the executors")
     ap.add_argument("--out", required=True, help="directory for the Parquet files")
     ap.add_argument("--json", action="store_true", help="print the aggregates as JSON")
+    ap.add_argument("--report", metavar="FILE",
+                    help="also write the fleet's report (JSON), merged from per-dump reports")
     ap.add_argument("dumps", nargs="+")
     args = ap.parse_args()
 
@@ -79,12 +98,22 @@ def main() -> int:
 
     dumps = [os.path.abspath(d) for d in args.dumps]
     rdd = spark.sparkContext.parallelize(list(enumerate(dumps)), min(len(dumps), 64))
-    results = rdd.mapPartitions(keys_to_parquet(args.rdbscope, os.path.abspath(args.out))).collect()
-    failed = [r for r in results if r[2] not in (0, 2)]
+    reports = None
+    if args.report:
+        reports = os.path.abspath(args.out) + ".reports"
+        os.makedirs(reports, exist_ok=True)
+    run = keys_to_parquet(args.rdbscope, os.path.abspath(args.out), reports)
+    results = sorted(rdd.mapPartitions(run).collect())
+    # A damaged dump (2) still gives its rows, but no report to merge.
+    failed = [r for r in results if r[3] not in (0, 2) or (args.report and r[3] != 0)]
     if failed:
-        for dump, _, code, err in failed:
+        for _, dump, _, code, err in failed:
             print(f"{dump}: rdbscope exited {code}: {err}")
         return 1
+    if args.report:
+        # The reduce step: small documents, merged on the driver in dump order.
+        subprocess.run([args.rdbscope, "merge", "--format", "json", "-o", args.report,
+                        *[r[2] for r in results]], check=True)
 
     spark.read.parquet(os.path.abspath(args.out)).createOrReplaceTempView("keys")
     answers = {}

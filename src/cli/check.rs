@@ -81,7 +81,7 @@ pub fn read_small(path: &std::path::Path, what: &str) -> anyhow::Result<String> 
     read_capped(path, what, MAX_TEXT_FILE)
 }
 
-fn read_capped(path: &std::path::Path, what: &str, max: u64) -> anyhow::Result<String> {
+pub fn read_capped(path: &std::path::Path, what: &str, max: u64) -> anyhow::Result<String> {
     use std::io::Read;
     let f = std::fs::File::open(path)
         .with_context(|| format!("cannot read {what} {}", path.display()))?;

@@ -8,6 +8,7 @@ mod doctor;
 mod dump;
 mod expiry;
 mod keys;
+mod merge;
 mod prefixes;
 mod report;
 mod scan;
@@ -54,6 +55,7 @@ enum Command {
     Check(Box<check::Args>),
     Diff(Box<diff::Args>),
     Doctor(Box<doctor::Args>),
+    Merge(Box<merge::Args>),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -68,6 +70,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Check(a) => check::run(*a),
         Command::Diff(a) => diff::run(*a),
         Command::Doctor(a) => doctor::run(*a),
+        Command::Merge(a) => merge::run(*a),
     }
 }
 

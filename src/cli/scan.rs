@@ -78,8 +78,7 @@ pub struct PrefixArgs {
     pub no_generalize: bool,
 }
 
-/// The deepest prefix level.
-pub const MAX_DEPTH: usize = 8;
+pub use rdbscope::report::prefix::MAX_DEPTH;
 
 fn parse_depth(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
@@ -164,6 +163,7 @@ impl ScanOpts {
             threads: self.threads.threads,
             made_with,
             served: Vec::new(),
+            mergeable: false,
         })
     }
 

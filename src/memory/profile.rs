@@ -193,7 +193,8 @@ impl FromStr for ServerProfile {
 }
 
 /// Encoding thresholds the target applies at load (`*-max-listpack-*`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Thresholds {
     pub hash_max_listpack_entries: u64,
     pub hash_max_listpack_value: u64,

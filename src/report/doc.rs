@@ -269,6 +269,10 @@ pub struct ReportDoc {
     /// Keys and memory per cluster slot (`report --slots`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slots: Option<SlotsDoc>,
+    /// With `--mergeable`: the accumulators, which `rdbscope merge` folds
+    /// with other reports' into the report of all their dumps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<super::state::StateDoc>,
 }
 
 /// Keys and memory per Redis Cluster slot.

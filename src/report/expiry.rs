@@ -244,7 +244,7 @@ impl ExpiryAcc {
         bytes: u64,
         field_ttls: u64,
     ) {
-        self.field_ttls += field_ttls;
+        self.field_ttls = self.field_ttls.saturating_add(field_ttls);
         let c = Count { keys: 1, bytes };
         let Some(at) = expire_at_ms else {
             self.no_ttl.add(c);
@@ -311,7 +311,7 @@ impl ExpiryAcc {
         self.no_ttl.add(o.no_ttl);
         self.with_ttl.add(o.with_ttl);
         self.expired.add(o.expired);
-        self.field_ttls += o.field_ttls;
+        self.field_ttls = self.field_ttls.saturating_add(o.field_ttls);
         if self.level > o.level {
             o.coarsen_to(self.level);
         } else if o.level > self.level {
@@ -453,6 +453,87 @@ impl ExpiryAcc {
 }
 
 impl ExpiryAcc {
+    /// As a state document: slots by slot, labels in canonical order.
+    pub(crate) fn state(&self) -> crate::report::state::ExpiryState {
+        let mut slots: Vec<(i64, u64, u64)> = self
+            .slots
+            .iter()
+            .map(|(s, c)| (s, c.keys, c.bytes))
+            .collect();
+        slots.sort_unstable();
+        let t = |c: Count| crate::report::doc::TallyDoc {
+            keys: c.keys,
+            bytes: c.bytes,
+        };
+        crate::report::state::ExpiryState {
+            no_ttl: t(self.no_ttl),
+            with_ttl: t(self.with_ttl),
+            expired: t(self.expired),
+            field_ttls: self.field_ttls,
+            resolution: self.resolution().into(),
+            window: self.slots.base,
+            slots: crate::report::state::SlotColumns::of(&slots),
+            labels: self
+                .labels
+                .as_ref()
+                .filter(|l| !l.lost())
+                .map(SlotLabels::state),
+        }
+    }
+
+    /// Reads an [`ExpiryAcc::state`] back (labels cut with `cfg`); no more
+    /// keys than `total`.
+    pub(crate) fn from_state(
+        cfg: &PrefixConfig,
+        s: crate::report::state::ExpiryState,
+        total: super::Tally,
+    ) -> Result<ExpiryAcc, String> {
+        use crate::report::state::within;
+        let count = |what: &str, t: crate::report::doc::TallyDoc| -> Result<Count, String> {
+            Ok(Count {
+                keys: within(what, t.keys, total.keys)?,
+                bytes: within(what, t.bytes, total.bytes)?,
+            })
+        };
+        let with_ttl = count("keys with a TTL", s.with_ttl)?;
+        let no_ttl = count("keys without TTL", s.no_ttl)?;
+        if with_ttl.keys + no_ttl.keys != total.keys {
+            return Err(format!(
+                "{} keys with a TTL and {} without, but {} keys",
+                with_ttl.keys, no_ttl.keys, total.keys
+            ));
+        }
+        let level = WIDTHS
+            .iter()
+            .position(|(_, n)| *n == s.resolution)
+            .ok_or_else(|| format!("unknown expiry resolution {:?}", s.resolution))?;
+        let mut e = ExpiryAcc {
+            no_ttl,
+            with_ttl,
+            expired: count("expired keys", s.expired)?,
+            field_ttls: s.field_ttls,
+            slots: Slots::default(),
+            level,
+            labels: match s.labels {
+                Some(l) => Some(SlotLabels::from_state(cfg, l, total.keys)?),
+                None => None,
+            },
+        };
+        if let Some(base) = s.window {
+            e.slots.anchor(base);
+        }
+        let mut sum = Count::default();
+        for (slot, keys, bytes) in s.slots.rows()? {
+            sum.keys = sum.keys.saturating_add(keys);
+            sum.bytes = sum.bytes.saturating_add(bytes);
+            within("keys by expiry time", sum.keys, with_ttl.keys)?;
+            within("bytes by expiry time", sum.bytes, with_ttl.bytes)?;
+            e.slots.add(slot, Count { keys, bytes });
+        }
+        e.fit();
+        Ok(e)
+    }
+
     /// [`ExpiryAcc::clusters`], each with the three first-level prefixes
     /// that most of its keys have (by keys, then prefix), from what the scan
     /// kept. `None` when it kept nothing ([`ExpiryAcc::naming`] not used, or
@@ -596,15 +677,16 @@ mod tests {
         assert_eq!(names, &want);
     }
 
-    /// A slot past 32 bits: nothing kept, the caller walks the keys.
+    /// A slot past 32 bits (before 1970 here) is named like any other.
     #[test]
-    fn slots_past_32_bits_are_not_named() {
+    fn slots_past_32_bits_are_named() {
         let mut e = ExpiryAcc::naming(&PrefixConfig::default());
         for _ in 0..200 {
-            e.add(b"k", Some(-5_000), None, 1, 0);
+            e.add(b"k:1", Some(-5_000), None, 1, 0);
         }
-        assert_eq!(e.clusters(100, 10).len(), 1);
-        assert!(e.named_clusters(100, 10).is_none());
+        let named = e.named_clusters(100, 10).expect("kept");
+        assert_eq!(named.len(), 1);
+        assert_eq!(named[0].1, vec![(b"k:*".to_vec(), 200)]);
     }
 
     /// A first-level prefix is named even when a deeper prefix reads the

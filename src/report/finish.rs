@@ -283,6 +283,7 @@ pub fn finish(
         cold_keys: None,
         doctor: None,
         slots: None,
+        state: None,
     };
     if let Some(e) = &r.expiry {
         doc.expiry = Some(expiry_doc(e, r.prefixes.as_ref(), top, clusters));

@@ -13,6 +13,7 @@ pub mod prefix;
 mod prefix_hints;
 mod slot_labels;
 pub mod slots;
+pub mod state;
 pub mod topn;
 
 use std::cmp::Reverse;
@@ -542,7 +543,12 @@ mod tests {
             0..TYPES.len(),
             prop_oneof![Just(64u64), 1..5000u64],
             0..50u64,
-            prop::option::of(prop_oneof![Just(5_000i64), -2_000..90_000i64]),
+            // Some past 2106 (slots past 32 bits).
+            prop::option::of(prop_oneof![
+                Just(5_000i64),
+                -2_000..90_000i64,
+                Just(3_000_000_000_000i64)
+            ]),
             prop::option::of(any::<u8>()),
             prop::option::of(0..100u64),
             0..3u64,
@@ -584,6 +590,43 @@ mod tests {
                 }
             }
             prop_assert_eq!(doc(whole), doc(merged));
+        }
+
+        /// A fold written as a state document and read back merges like
+        /// the fold itself: for any split of the keys into parts and any
+        /// grouping of the parts, merging the states read back equals one
+        /// fold over all keys (states and the finished documents).
+        #[test]
+        fn merging_states_read_back_equals_one_fold(
+            keys in prop::collection::vec((key(), 0..4usize), 0..120),
+            groups in prop::collection::vec(0..2usize, 4),
+        ) {
+            let through_json = |r: &Report| -> Report {
+                let text = serde_json::to_string(&r.state()).expect("serializes");
+                let back: state::StateDoc = serde_json::from_str(&text).expect("parses");
+                Report::from_state(back).expect("reads back")
+            };
+            let mut whole = Report::new(config());
+            for (k, _) in &keys {
+                whole.add(&facts(k));
+            }
+            let mut parts: Vec<Report> = (0..4).map(|_| Report::new(config())).collect();
+            for (k, part) in &keys {
+                parts[*part].add(&facts(k));
+            }
+            // Parts merged within their group, groups merged through JSON again.
+            let mut grouped: Vec<Report> = (0..2).map(|_| Report::new(config())).collect();
+            for (p, g) in parts.iter().zip(&groups) {
+                grouped[*g].merge(through_json(p));
+            }
+            let mut merged = Report::new(config());
+            for g in &grouped {
+                merged.merge(through_json(g));
+            }
+            prop_assert_eq!(merged.state(), whole.state());
+            let named = |r: &Report| r.expiry.as_ref().and_then(|e| e.named_clusters(100, 3));
+            prop_assert_eq!(named(&merged), named(&whole));
+            prop_assert_eq!(doc(merged), doc(whole));
         }
 
         /// Expiry clusters are named from what the scan kept, for any split

@@ -9,6 +9,10 @@ use std::sync::Arc;
 
 pub use super::prefix_hints::LevelHints;
 
+/// The deepest prefix level: labels and the tree grow with depth ×
+/// segment length; 8 levels cover real key hierarchies.
+pub const MAX_DEPTH: usize = 8;
+
 /// How keys are cut into prefixes.
 #[derive(Clone, Debug)]
 pub struct PrefixConfig {
@@ -618,6 +622,127 @@ impl PrefixTree {
             // The shape a hinted tree has.
             self.collapse_above(d);
         }
+    }
+
+    /// As a state document: nodes by path, the depths' prefix hashes
+    /// sorted (the same for any split of the keys).
+    pub(crate) fn state(&self) -> crate::report::state::TreeState {
+        use crate::report::state::{LevelState, NodeState, TreeState};
+        let mut nodes: Vec<(Vec<&[u8]>, &Node)> = Vec::new();
+        // Iterative: no recursion on the tree's depth.
+        let mut stack: Vec<(Vec<&[u8]>, &Node)> = vec![(Vec::new(), &self.root)];
+        while let Some((path, n)) = stack.pop() {
+            for (k, c) in n.children.iter() {
+                let mut p = path.clone();
+                p.push(k);
+                stack.push((p, c));
+            }
+            nodes.push((path, n));
+        }
+        nodes.sort_by(|a, b| a.0.cmp(&b.0));
+        let esc = |b: &[u8]| crate::escape::escape(b).into_owned();
+        TreeState {
+            levels: self
+                .levels
+                .iter()
+                .map(|l| {
+                    let mut seen: Vec<u128> = l.seen.iter().copied().collect();
+                    seen.sort_unstable();
+                    LevelState {
+                        over: l.over,
+                        seen: seen.iter().map(|h| format!("{h:032x}")).collect(),
+                    }
+                })
+                .collect(),
+            nodes: nodes
+                .into_iter()
+                .map(|(path, n)| NodeState {
+                    path: path.into_iter().map(esc).collect(),
+                    keys: n.stats.keys,
+                    bytes: n.stats.bytes,
+                    no_ttl_keys: n.stats.no_ttl_keys,
+                    no_ttl_bytes: n.stats.no_ttl_bytes,
+                    expired_keys: n.stats.expired_keys,
+                    deeper: n.deeper,
+                    collapsed: n.collapsed,
+                })
+                .collect(),
+        }
+    }
+
+    /// Reads a [`PrefixTree::state`] made with `cfg` back; its root must
+    /// count `total` (every key of the report), and no node more.
+    pub(crate) fn from_state(
+        cfg: PrefixConfig,
+        s: crate::report::state::TreeState,
+        total: super::Tally,
+    ) -> Result<PrefixTree, String> {
+        use crate::report::state::{bytes_of, within};
+        let mut t = PrefixTree::new(cfg);
+        if s.levels.len() != t.levels.len() {
+            return Err(format!(
+                "{} prefix levels for depth {}",
+                s.levels.len(),
+                t.cfg.depth
+            ));
+        }
+        let mut drop = None;
+        for (d, (lv, ls)) in t.levels.iter_mut().zip(s.levels).enumerate() {
+            lv.over = ls.over;
+            if lv.over {
+                continue;
+            }
+            for h in &ls.seen {
+                let v = (h.len() == 32)
+                    .then(|| u128::from_str_radix(h, 16).ok())
+                    .flatten()
+                    .ok_or_else(|| format!("prefix hash {h:?} is not 32 hex digits"))?;
+                lv.seen.insert(v);
+            }
+            if lv.seen.len() > t.cfg.max_level_prefixes && drop.is_none() {
+                drop = Some(d);
+            }
+        }
+        let mut root_seen = false;
+        for ns in s.nodes {
+            if ns.path.len() > t.cfg.depth {
+                return Err(format!("a prefix node {} deep", ns.path.len()));
+            }
+            let mut n = &mut t.root;
+            for k in &ns.path {
+                let k = bytes_of(k, "prefix segment")?;
+                if k.is_empty() {
+                    return Err("an empty prefix segment".into());
+                }
+                n = n.children.get_or_insert(&k);
+            }
+            let stats = PrefixStats {
+                keys: within("a prefix's keys", ns.keys, total.keys)?,
+                bytes: within("a prefix's bytes", ns.bytes, total.bytes)?,
+                no_ttl_keys: within("a prefix's keys", ns.no_ttl_keys, total.keys)?,
+                no_ttl_bytes: within("a prefix's bytes", ns.no_ttl_bytes, total.bytes)?,
+                expired_keys: within("a prefix's keys", ns.expired_keys, total.keys)?,
+            };
+            if ns.path.is_empty() {
+                if (stats.keys, stats.bytes) != (total.keys, total.bytes) {
+                    return Err(format!(
+                        "the prefix tree counts {} keys and {} bytes, the summary {} and {}",
+                        stats.keys, stats.bytes, total.keys, total.bytes
+                    ));
+                }
+                root_seen = true;
+            }
+            n.stats = stats;
+            n.deeper = ns.deeper;
+            n.collapsed = ns.collapsed;
+        }
+        if !root_seen {
+            return Err("the prefix tree has no root".into());
+        }
+        if let Some(d) = drop {
+            t.drop_depth(d);
+        }
+        Ok(t)
     }
 
     /// Totals of every key counted.

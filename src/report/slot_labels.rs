@@ -12,7 +12,9 @@
 //! benchmark dump. The state is bounded: past [`MAX_PAIRS`] entries or
 //! [`MAX_LABELS`] labels, or on a slot that does not fit 32 bits, it is
 //! dropped and the caller walks the files again (exact either way; only
-//! slower).
+//! slower). Slots past 32 bits (expiry times before 1970 or after 2106,
+//! which some applications use for "never") go to a short list of their
+//! own, counted the same way.
 
 use foldhash::HashMap;
 
@@ -20,6 +22,10 @@ use super::prefix::{Classes, PrefixConfig, PrefixStats, PrefixTree, first_segmen
 
 /// Entries kept before giving up.
 const MAX_PAIRS: usize = 1 << 21;
+/// Entries kept when states are merged (`rdbscope merge`): its memory
+/// follows the reports it reads, not a dump, and names found from the
+/// states are exact, so it keeps more (256 MiB of entries) before giving up.
+const MERGED_MAX_PAIRS: usize = 1 << 25;
 /// Distinct labels (segment and whether keys go on past it) kept.
 const MAX_LABELS: usize = 1 << 16;
 /// Entries logged before they are counted into the table (at least; a
@@ -28,6 +34,8 @@ const LOG: usize = 1 << 13;
 /// The count bits of an entry; a (slot, label) past them goes on in a
 /// second entry, and readers add entries up.
 const COUNT: u64 = 0xffff;
+/// Distinct (slot, label) pairs of slots past 32 bits kept.
+const MAX_FAR: usize = 1 << 16;
 
 #[derive(Clone, Debug)]
 pub(crate) struct SlotLabels {
@@ -44,6 +52,12 @@ pub(crate) struct SlotLabels {
     /// Counted entries, sorted.
     table: Vec<u64>,
     lost: bool,
+    /// Entries kept before giving up ([`MAX_PAIRS`] in a scan).
+    max_pairs: usize,
+    /// (slot, label, keys) of slots past 32 bits; counted (sorted, one
+    /// per pair) whenever it doubles.
+    far: Vec<(i64, u16, u64)>,
+    far_counted: usize,
 }
 
 impl SlotLabels {
@@ -61,6 +75,9 @@ impl SlotLabels {
             log: Vec::new(),
             table: Vec::new(),
             lost: false,
+            max_pairs: MAX_PAIRS,
+            far: Vec::new(),
+            far_counted: 0,
         }
     }
 
@@ -75,6 +92,7 @@ impl SlotLabels {
         self.labels = Vec::new();
         self.log = Vec::new();
         self.table = Vec::new();
+        self.far = Vec::new();
     }
 
     /// The label of a first segment and its deeper byte, made if new;
@@ -98,9 +116,6 @@ impl SlotLabels {
         if self.lost {
             return;
         }
-        let Ok(slot) = u32::try_from(slot) else {
-            return self.lose();
-        };
         let deeper = first_segment(&self.cfg, &self.classes, key, &mut self.seg);
         let mut seg = std::mem::take(&mut self.seg);
         seg.push(u8::from(deeper));
@@ -109,9 +124,26 @@ impl SlotLabels {
         let Some(id) = id else {
             return self.lose();
         };
+        let Ok(slot) = u32::try_from(slot) else {
+            self.far.push((slot, id, 1));
+            if self.far.len() > 2 * self.far_counted.max(LOG) {
+                self.count_far();
+            }
+            return;
+        };
         self.log.push(entry(slot, id, 1));
         if self.log.len() >= LOG.max(self.table.len() / 4) {
             self.compact();
+        }
+    }
+
+    /// One entry per (slot, label) of the far list; past [`MAX_FAR`],
+    /// gives up.
+    fn count_far(&mut self) {
+        count_pairs(&mut self.far);
+        self.far_counted = self.far.len();
+        if self.far.len() > MAX_FAR {
+            self.lose();
         }
     }
 
@@ -129,10 +161,10 @@ impl SlotLabels {
         }
     }
 
-    /// Counts sorted entries into the table; past [`MAX_PAIRS`], gives up.
+    /// Counts sorted entries into the table; past `max_pairs`, gives up.
     fn absorb(&mut self, sorted: &[u64]) {
         self.table = merge_sorted(&self.table, sorted);
-        if self.table.len() > MAX_PAIRS {
+        if self.table.len() > self.max_pairs {
             self.lose();
         }
     }
@@ -141,6 +173,13 @@ impl SlotLabels {
     /// one (and keeps their order).
     pub(crate) fn coarsen(&mut self, wider: impl Fn(i64) -> i64) {
         self.compact();
+        if self.lost {
+            return;
+        }
+        for e in &mut self.far {
+            e.0 = wider(e.0);
+        }
+        self.count_far();
         if self.lost {
             return;
         }
@@ -180,6 +219,16 @@ impl SlotLabels {
                 None => return self.lose(),
             }
         }
+        for &(slot, label, n) in &o.far {
+            match map.get(usize::from(label)) {
+                Some(&id) => self.far.push((slot, id, n)),
+                None => return self.lose(),
+            }
+        }
+        self.count_far();
+        if self.lost {
+            return;
+        }
         theirs.sort_unstable();
         self.compact();
         self.absorb(&theirs);
@@ -199,19 +248,131 @@ impl SlotLabels {
             return None;
         }
         let mut t = PrefixTree::new(self.cfg.clone());
-        for &e in self.table.iter().chain(&self.log) {
-            if !contains(i64::from(slot_of(e)).saturating_mul(slot_ms)) {
+        let near = self.table.iter().chain(&self.log);
+        let entries = near
+            .map(|&e| (i64::from(slot_of(e)), label_of(e), e & COUNT))
+            .chain(self.far.iter().copied());
+        for (slot, label, keys) in entries {
+            if !contains(slot.saturating_mul(slot_ms)) {
                 continue;
             }
-            let (&deeper, seg) = self.labels.get(usize::from(label_of(e)))?.split_last()?;
+            let (&deeper, seg) = self.labels.get(usize::from(label))?.split_last()?;
             let s = PrefixStats {
-                keys: e & COUNT,
+                keys,
                 ..Default::default()
             };
             t.add_first(seg, deeper == 1, &s);
         }
         Some(t.first_level_by_keys(top))
     }
+}
+
+impl SlotLabels {
+    /// As a state document: labels sorted, entries by (slot, label).
+    pub(crate) fn state(&self) -> crate::report::state::LabelsState {
+        let mut order: Vec<usize> = (0..self.labels.len()).collect();
+        order.sort_by(|&a, &b| self.labels[a].cmp(&self.labels[b]));
+        let mut new_id = vec![0u16; self.labels.len()];
+        for (new, &old) in order.iter().enumerate() {
+            // At most MAX_LABELS labels: ids fit.
+            new_id[old] = new as u16;
+        }
+        let mut entries: Vec<u64> = self
+            .table
+            .iter()
+            .chain(&self.log)
+            .map(|&e| entry(slot_of(e), new_id[usize::from(label_of(e))], e & COUNT))
+            .collect();
+        entries.sort_unstable();
+        let entries = merge_sorted(&[], &entries);
+        let mut far: Vec<(i64, u16, u64)> = self
+            .far
+            .iter()
+            .map(|&(s, l, n)| (s, new_id[usize::from(l)], n))
+            .collect();
+        count_pairs(&mut far);
+        crate::report::state::LabelsState {
+            far,
+            labels: order
+                .iter()
+                .map(|&i| {
+                    let (deeper, seg) = self.labels[i].split_last().unwrap_or((&0, &[]));
+                    (crate::escape::escape(seg).into_owned(), *deeper == 1)
+                })
+                .collect(),
+            entries: crate::report::state::EntryColumns::of(
+                &entries
+                    .iter()
+                    .map(|&e| (slot_of(e), label_of(e), e & COUNT))
+                    .collect::<Vec<_>>(),
+            ),
+        }
+    }
+
+    /// Reads a [`SlotLabels::state`] back, cut with `cfg`; at most `keys`
+    /// keys in all. Past the bounds the scan keeps, it is lost, as the
+    /// scan's would be.
+    pub(crate) fn from_state(
+        cfg: &PrefixConfig,
+        s: crate::report::state::LabelsState,
+        keys: u64,
+    ) -> Result<SlotLabels, String> {
+        let mut theirs = SlotLabels::new(cfg);
+        theirs.max_pairs = MERGED_MAX_PAIRS;
+        if s.labels.len() > MAX_LABELS || s.entries.len() > MERGED_MAX_PAIRS {
+            theirs.lose();
+            return Ok(theirs);
+        }
+        for (seg, deeper) in &s.labels {
+            let mut l = crate::report::state::bytes_of(seg, "expiry label")?;
+            l.push(u8::from(*deeper));
+            theirs.labels.push(l.into_boxed_slice());
+        }
+        let mut sum = 0u64;
+        for (slot, label, count) in s.entries.rows()? {
+            if usize::from(label) >= theirs.labels.len() || count == 0 || count > COUNT {
+                return Err(format!(
+                    "expiry label entry ({slot}, {label}, {count}) out of range"
+                ));
+            }
+            sum = sum.saturating_add(count);
+            crate::report::state::within("keys by expiry label", sum, keys)?;
+            theirs.table.push(entry(slot, label, count));
+        }
+        if s.far.len() > MAX_FAR {
+            theirs.lose();
+            return Ok(theirs);
+        }
+        for (slot, label, count) in s.far {
+            if usize::from(label) >= theirs.labels.len() || count == 0 {
+                return Err(format!(
+                    "expiry label entry ({slot}, {label}, {count}) out of range"
+                ));
+            }
+            sum = sum.saturating_add(count);
+            crate::report::state::within("keys by expiry label", sum, keys)?;
+            theirs.far.push((slot, label, count));
+        }
+        theirs.table.sort_unstable();
+        // Its labels as ids of a fresh one (a label given twice is one).
+        let mut out = SlotLabels::new(cfg);
+        out.max_pairs = MERGED_MAX_PAIRS;
+        out.merge(theirs);
+        Ok(out)
+    }
+}
+
+/// Sorts (slot, label, keys) and adds up the keys of each pair.
+fn count_pairs(v: &mut Vec<(i64, u16, u64)>) {
+    v.sort_unstable_by_key(|e| (e.0, e.1));
+    // `dedup_by` passes the later element first; it is the one removed.
+    v.dedup_by(|later, kept| {
+        let same = (kept.0, kept.1) == (later.0, later.1);
+        if same {
+            kept.2 = kept.2.saturating_add(later.2);
+        }
+        same
+    });
 }
 
 fn entry(slot: u32, label: u16, count: u64) -> u64 {
@@ -276,6 +437,39 @@ mod tests {
             names,
             vec![(b"a:*".to_vec(), COUNT * 2 + 5), (b"b".to_vec(), 1)]
         );
+    }
+
+    /// Slots past 32 bits are kept apart, counted and named the same way,
+    /// through a merge and a state read back.
+    #[test]
+    fn far_slots_are_named() {
+        let cfg = PrefixConfig::default();
+        let (far, past) = (5_000_000_000i64, -7i64);
+        let mut a = SlotLabels::new(&cfg);
+        let mut b = SlotLabels::new(&cfg);
+        for i in 0..(2 * LOG + 3) {
+            a.add(far, format!("never:{i}").as_bytes());
+        }
+        b.add(far, b"never:x");
+        b.add(far, b"other");
+        b.add(past, b"old:1");
+        b.add(9, b"near:1");
+        a.merge(b);
+        let back = SlotLabels::from_state(&cfg, a.state(), u64::MAX).expect("reads back");
+        for l in [&a, &back] {
+            assert!(!l.lost());
+            let at = |slot: i64| {
+                l.top_prefixes(1000, |ms| ms == slot * 1000, 3)
+                    .expect("kept")
+            };
+            let n = (2 * LOG + 4) as u64;
+            assert_eq!(
+                at(far),
+                vec![(b"never:*".to_vec(), n), (b"other".to_vec(), 1)]
+            );
+            assert_eq!(at(past), vec![(b"old:*".to_vec(), 1)]);
+            assert_eq!(at(9), vec![(b"near:*".to_vec(), 1)]);
+        }
     }
 
     /// More distinct labels than kept: dropped.

@@ -22,6 +22,11 @@ impl<T: Ord> TopN<T> {
         }
     }
 
+    /// How many items it keeps.
+    pub fn capacity(&self) -> usize {
+        self.n
+    }
+
     /// The smallest kept item once the list is full: anything not greater
     /// is dropped, so callers can skip building it.
     pub fn floor(&self) -> Option<&T> {

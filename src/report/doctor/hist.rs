@@ -70,6 +70,41 @@ impl LogHist {
         self.max
     }
 
+    /// As a state document: the buckets with values.
+    pub(crate) fn state(&self) -> crate::report::state::HistState {
+        crate::report::state::HistState {
+            counts: (0..BUCKETS)
+                .filter(|&b| self.counts[b] > 0)
+                .map(|b| (b as u16, self.counts[b]))
+                .collect(),
+            n: self.n,
+            max: self.max,
+        }
+    }
+
+    /// Reads a [`LogHist::state`] back: buckets in range, counted at most
+    /// `keys` times in all.
+    pub(crate) fn from_state(
+        s: crate::report::state::HistState,
+        keys: u64,
+    ) -> Result<LogHist, String> {
+        let mut h = LogHist::default();
+        let n = crate::report::state::within("a histogram's count", s.n, keys)?;
+        let mut sum = 0u64;
+        for (b, c) in s.counts {
+            let slot = h
+                .counts
+                .get_mut(usize::from(b))
+                .ok_or_else(|| format!("histogram bucket {b} out of range"))?;
+            sum = sum.saturating_add(c);
+            crate::report::state::within("a histogram's counts", sum, n)?;
+            *slot += c;
+        }
+        h.n = n;
+        h.max = s.max;
+        Ok(h)
+    }
+
     /// The `q` quantile (0..=1): the smallest value of the bucket holding
     /// it (at most the maximum), so within 6.25 % below the true value.
     pub fn quantile(&self, q: f64) -> u64 {

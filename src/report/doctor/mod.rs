@@ -13,7 +13,7 @@ pub mod script;
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 
-use hist::LogHist;
+pub(crate) use hist::LogHist;
 pub use sample::Sample;
 
 use super::keyed::Keyed;
@@ -109,7 +109,7 @@ impl Change {
         self.after += after;
         self.confidence = weakest(self.confidence, c);
     }
-    fn merge(&mut self, o: Change) {
+    pub(crate) fn merge(&mut self, o: Change) {
         self.keys += o.keys;
         self.now += o.now;
         self.after += o.after;
@@ -227,10 +227,10 @@ pub struct Family {
 }
 
 /// Field names of an entity family beyond which it is not one.
-const MAX_FIELDS: usize = 32;
+pub(crate) const MAX_FIELDS: usize = 32;
 /// Families kept (those whose pattern hashes lowest: the same ones for any
 /// split of the keys).
-const MAX_FAMILIES: usize = 1024;
+pub(crate) const MAX_FAMILIES: usize = 1024;
 
 impl Family {
     fn count_field(&mut self, field: &[u8], n: u64) {

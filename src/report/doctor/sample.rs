@@ -22,14 +22,25 @@ const HEAD: usize = 8 << 10;
 #[derive(Clone, Debug)]
 pub struct Picked {
     pub prefix: Vec<u8>,
-    pub key_len: u64,
-    pub ttl: bool,
     pub bytes: u64,
     pub value_len: u64,
-    pub head: Vec<u8>,
-    /// Shared by the picks of one target (a `Target` is a few hundred
-    /// bytes; a range of a parallel scan holds thousands of picks).
-    pub target: Arc<Target>,
+    pub cost: Cost,
+}
+
+/// What a sampled key would take with its value compressed: its head, to
+/// compress at the end, or the result (a sample read back from a state).
+#[derive(Clone, Debug)]
+pub enum Cost {
+    Head {
+        key_len: u64,
+        ttl: bool,
+        head: Vec<u8>,
+        /// Shared by the picks of one target (a `Target` is a few hundred
+        /// bytes; a range of a parallel scan holds thousands of picks).
+        target: Arc<Target>,
+    },
+    /// After zstd and after zlib, as [`Sample::compress`] prices them.
+    Known([u64; 2]),
 }
 
 #[derive(Clone, Debug)]
@@ -102,12 +113,14 @@ impl Sample {
             (h, f.db, super::listed_key(f.key)),
             Picked {
                 prefix: prefix_glob(f.key, delimiters),
-                key_len: f.key.len() as u64,
-                ttl: f.expire_at_ms.is_some(),
                 bytes: f.bytes,
                 value_len: f.elements,
-                head,
-                target,
+                cost: Cost::Head {
+                    key_len: f.key.len() as u64,
+                    ttl: f.expire_at_ms.is_some(),
+                    head,
+                    target,
+                },
             },
         );
         while self.picked.len() > self.k {
@@ -136,15 +149,85 @@ impl Sample {
             row.sampled += 1;
             row.now += p.bytes;
             row.value_bytes += p.value_len;
-            for (i, c) in [Codec::Zstd, Codec::Zlib].into_iter().enumerate() {
-                let clen = c.compressed_len(&p.head, zstd.as_mut());
-                // The whole value compresses as its head did.
-                let after_len = ((clen as u128 * p.value_len as u128)
-                    .div_ceil(p.head.len().max(1) as u128)) as u64;
-                row.after[i] += string_key_bytes(&p.target, p.key_len, after_len, p.ttl);
+            for (a, b) in row.after.iter_mut().zip(p.after(zstd.as_mut())) {
+                *a += b;
             }
         }
         out
+    }
+}
+
+impl Picked {
+    /// What its key takes with the value compressed by zstd and by zlib.
+    fn after(&self, mut zstd: Option<&mut zstd::bulk::Compressor<'_>>) -> [u64; 2] {
+        let (key_len, ttl, head, target) = match &self.cost {
+            Cost::Known(after) => return *after,
+            Cost::Head {
+                key_len,
+                ttl,
+                head,
+                target,
+            } => (key_len, ttl, head, target),
+        };
+        [Codec::Zstd, Codec::Zlib].map(|c| {
+            let clen = c.compressed_len(head, zstd.as_deref_mut());
+            // The whole value compresses as its head did.
+            let after_len = ((clen as u128 * self.value_len as u128)
+                .div_ceil(head.len().max(1) as u128)) as u64;
+            string_key_bytes(target, *key_len, after_len, *ttl)
+        })
+    }
+}
+
+impl Sample {
+    /// As a state document: each pick priced (no value bytes).
+    pub(crate) fn state(&self) -> crate::report::state::SampleState {
+        use crate::escape::escape;
+        let mut zstd = zstd::bulk::Compressor::new(3).ok();
+        crate::report::state::SampleState {
+            population: self.population,
+            picked: self
+                .picked
+                .iter()
+                .map(|((hash, db, key), p)| crate::report::state::PickState {
+                    hash: *hash,
+                    db: *db,
+                    key: escape(key).into_owned(),
+                    prefix: escape(&p.prefix).into_owned(),
+                    bytes: p.bytes,
+                    value_len: p.value_len,
+                    after: p.after(zstd.as_mut()),
+                })
+                .collect(),
+        }
+    }
+
+    /// Reads a [`Sample::state`] back into a sample of `k`.
+    pub(crate) fn from_state(
+        k: usize,
+        s: crate::report::state::SampleState,
+        total: crate::report::Tally,
+    ) -> Result<Sample, String> {
+        use crate::report::state::{bytes_of, within};
+        let mut out = Sample::new(k);
+        out.population = within("the sampled population", s.population, total.keys)?;
+        if s.picked.len() > k {
+            return Err(format!("{} sampled values, more than {k}", s.picked.len()));
+        }
+        for p in s.picked {
+            let picked = Picked {
+                prefix: bytes_of(&p.prefix, "prefix")?,
+                bytes: within("a sampled key's bytes", p.bytes, total.bytes)?,
+                value_len: p.value_len,
+                cost: Cost::Known([
+                    within("a sampled key's bytes after", p.after[0], total.bytes)?,
+                    within("a sampled key's bytes after", p.after[1], total.bytes)?,
+                ]),
+            };
+            out.picked
+                .insert((p.hash, p.db, bytes_of(&p.key, "key")?), picked);
+        }
+        Ok(out)
     }
 }
 

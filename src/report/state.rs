@@ -1,0 +1,983 @@
+//! A report's accumulators as a document (`report --mergeable`): what
+//! `merge` reads back and folds exactly as one run over all the dumps
+//! would (see [`crate::scan::Accumulator`]). Every list is written in a
+//! canonical order, so the state is the same for any `--threads`; every
+//! count read back is checked against the state's own totals, and the
+//! totals of all inputs are added with checked arithmetic, so no input can
+//! overflow a sum.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::doc::TallyDoc;
+use super::doctor::{Change, DoctorAcc, DoctorConfig, Family, KeyChange, TypeDist};
+use super::expiry::ExpiryAcc;
+use super::keyed::Keyed;
+use super::prefix::{PrefixConfig, PrefixTree};
+use super::slots::SlotsAcc;
+use super::topn::TopN;
+use super::{BigKeys, HotCold, RankedKey, Report, ReportConfig, Sections, Summary, Tallies, Tally};
+use crate::escape::{escape, unescape};
+use crate::memory::{Confidence, Target};
+
+/// The version of the state's layout: `merge` reads only its own.
+pub const STATE_VERSION: u32 = 1;
+
+/// What went wrong reading a state back (the caller names the file).
+pub type StateError = String;
+type R<T> = std::result::Result<T, StateError>;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateDoc {
+    pub state_version: u32,
+    pub config: ConfigState,
+    pub summary: SummaryState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub big_keys: Option<BigKeysState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefixes: Option<TreeState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry: Option<ExpiryState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hot_cold: Option<HotColdState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doctor: Option<DoctorState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slots: Option<SlotsState>,
+}
+
+/// Every setting the accumulators were made with: states merge only with
+/// states made the same way.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigState {
+    pub top: usize,
+    /// Escaped bytes.
+    pub delimiters: String,
+    pub depth: usize,
+    pub max_children: usize,
+    pub generalize: bool,
+    pub max_level_prefixes: usize,
+    pub sections: SectionsState,
+    pub doctor: DoctorConfigState,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectionsState {
+    pub big_keys: bool,
+    pub prefixes: bool,
+    pub expiry: bool,
+    pub hot_cold: bool,
+    pub doctor: bool,
+    pub slots: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DoctorConfigState {
+    pub big_key: u64,
+    pub huge_key: u64,
+    /// Escaped bytes.
+    pub temp_prefixes: Vec<String>,
+    pub trim_to: u64,
+    pub cold_days: u64,
+    pub maxmemory: Option<u64>,
+    pub min_savings: u64,
+    pub top: usize,
+    pub sample: usize,
+    pub jitter: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryState {
+    pub keys: TallyDoc,
+    pub rdb_bytes: u64,
+    pub expires: u64,
+    pub by_db: BTreeMap<u64, TallyDoc>,
+    pub expires_by_db: BTreeMap<u64, TallyDoc>,
+    pub alloc_delta: i64,
+    pub bound: u64,
+    pub approx: TallyDoc,
+    pub by_type: BTreeMap<String, TallyDoc>,
+    pub by_encoding: BTreeMap<String, TallyDoc>,
+}
+
+/// A top list: its size and its rows, greatest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopState<T> {
+    pub n: usize,
+    pub rows: Vec<T>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RankedState {
+    pub rank: u64,
+    pub db: u64,
+    /// Escaped bytes.
+    pub key: String,
+    pub type_name: String,
+    pub encoding: String,
+    pub bytes: u64,
+    pub elements: u64,
+    pub largest_element: Option<u64>,
+    pub idle_s: Option<u64>,
+    pub lfu_freq: Option<u8>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BigKeysState {
+    pub big: TopState<RankedState>,
+    pub big_by_type: BTreeMap<String, TopState<RankedState>>,
+    pub most_elements: TopState<RankedState>,
+    pub most_elements_by_type: BTreeMap<String, TopState<RankedState>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HotColdState {
+    pub hot: TopState<RankedState>,
+    pub cold: TopState<RankedState>,
+}
+
+/// The prefix tree: per depth, the distinct prefixes seen (128-bit path
+/// hashes, hex, sorted) unless the depth was dropped; the nodes by path.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TreeState {
+    pub levels: Vec<LevelState>,
+    pub nodes: Vec<NodeState>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelState {
+    pub over: bool,
+    pub seen: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeState {
+    /// The node keys from the root (escaped): the delimiter before the
+    /// segment, then the segment.
+    pub path: Vec<String>,
+    pub keys: u64,
+    pub bytes: u64,
+    pub no_ttl_keys: u64,
+    pub no_ttl_bytes: u64,
+    pub expired_keys: u64,
+    pub deeper: bool,
+    pub collapsed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpiryState {
+    pub no_ttl: TallyDoc,
+    pub with_ttl: TallyDoc,
+    pub expired: TallyDoc,
+    pub field_ttls: u64,
+    /// `second`, `minute`, ...: what a slot is.
+    pub resolution: String,
+    /// Where the dense window of seconds starts (a hint for speed only).
+    pub window: Option<i64>,
+    /// By slot: each slot as the difference from the one before (the
+    /// first from 0, wrapping), its keys and bytes.
+    pub slots: SlotColumns,
+    /// The first prefix segments behind each slot; absent when the scan
+    /// could not keep them (clusters are then not named).
+    pub labels: Option<LabelsState>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelsState {
+    /// (first segment as the tree keys it, escaped; keys go on past it),
+    /// sorted.
+    pub labels: Vec<(String, bool)>,
+    /// By (slot, label): each slot as the difference from the entry
+    /// before (the first from 0), the label's index, the keys.
+    pub entries: EntryColumns,
+    /// (slot, label index, keys) of slots past 32 bits, sorted.
+    pub far: Vec<(i64, u16, u64)>,
+}
+
+/// Expiry slots as columns (a million seconds take a few MB).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlotColumns {
+    pub slot_delta: Vec<i64>,
+    pub keys: Vec<u64>,
+    pub bytes: Vec<u64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryColumns {
+    pub slot_delta: Vec<u32>,
+    pub label: Vec<u16>,
+    pub keys: Vec<u64>,
+}
+
+impl SlotColumns {
+    /// Sorted (slot, keys, bytes) as columns.
+    pub(crate) fn of(rows: &[(i64, u64, u64)]) -> SlotColumns {
+        let mut c = SlotColumns::default();
+        let mut last = 0i64;
+        for &(s, k, b) in rows {
+            c.slot_delta.push(s.wrapping_sub(last));
+            c.keys.push(k);
+            c.bytes.push(b);
+            last = s;
+        }
+        c
+    }
+
+    pub(crate) fn rows(&self) -> R<Vec<(i64, u64, u64)>> {
+        let n = self.slot_delta.len();
+        if self.keys.len() != n || self.bytes.len() != n {
+            return Err("expiry slot columns of different lengths".into());
+        }
+        let mut last = 0i64;
+        Ok((0..n)
+            .map(|i| {
+                last = last.wrapping_add(self.slot_delta[i]);
+                (last, self.keys[i], self.bytes[i])
+            })
+            .collect())
+    }
+}
+
+impl EntryColumns {
+    /// Sorted (slot, label, keys) as columns.
+    pub(crate) fn of(rows: &[(u32, u16, u64)]) -> EntryColumns {
+        let mut c = EntryColumns::default();
+        let mut last = 0u32;
+        for &(s, l, k) in rows {
+            c.slot_delta.push(s.wrapping_sub(last));
+            c.label.push(l);
+            c.keys.push(k);
+            last = s;
+        }
+        c
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.slot_delta.len()
+    }
+
+    pub(crate) fn rows(&self) -> R<Vec<(u32, u16, u64)>> {
+        let n = self.slot_delta.len();
+        if self.label.len() != n || self.keys.len() != n {
+            return Err("expiry label columns of different lengths".into());
+        }
+        let mut last = 0u32;
+        Ok((0..n)
+            .map(|i| {
+                last = last.wrapping_add(self.slot_delta[i]);
+                (last, self.label[i], self.keys[i])
+            })
+            .collect())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlotsState {
+    /// (slot, keys, bytes) of the slots with keys.
+    pub slots: Vec<(u16, u64, u64)>,
+    pub tagged: TallyDoc,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistState {
+    /// (bucket, count) of the buckets with values.
+    pub counts: Vec<(u16, u64)>,
+    pub n: u64,
+    pub max: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeState {
+    pub keys: u64,
+    pub now: u64,
+    pub after: u64,
+    pub confidence: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyChangeState {
+    pub savings: u64,
+    pub db: u64,
+    pub key: String,
+    pub type_name: String,
+    pub encoding: String,
+    pub elements: u64,
+    pub now: u64,
+    pub after: u64,
+    pub confidence: String,
+    pub param: u64,
+    pub chunks: u64,
+    pub largest: Option<(String, u64)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FamilyState {
+    pub hash: u64,
+    pub pattern: String,
+    pub keys: u64,
+    pub now: u64,
+    pub confidence: Option<String>,
+    pub entries: u64,
+    pub entity_len: u64,
+    /// (field name, keys), sorted.
+    pub fields: Vec<(String, u64)>,
+    pub unfit: bool,
+}
+
+/// A sampled string value, already priced: what its key would take with
+/// the value compressed by zstd and by zlib (no value bytes are written).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PickState {
+    pub hash: u64,
+    pub db: u64,
+    pub key: String,
+    pub prefix: String,
+    pub bytes: u64,
+    pub value_len: u64,
+    pub after: [u64; 2],
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SampleState {
+    pub population: u64,
+    pub picked: Vec<PickState>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetState {
+    pub profile: String,
+    pub allocator: String,
+    pub thresholds: crate::memory::Thresholds,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DoctorState {
+    pub dist: BTreeMap<String, (HistState, HistState)>,
+    pub big: TopState<KeyChangeState>,
+    pub big_keys: [TallyDoc; 2],
+    pub split: TopState<KeyChangeState>,
+    pub split_all: ChangeState,
+    pub listpack: BTreeMap<String, ([ChangeState; 3], u64)>,
+    pub trim: TopState<KeyChangeState>,
+    pub trim_all: ChangeState,
+    pub families: Vec<FamilyState>,
+    pub sample: SampleState,
+    pub cold: TallyDoc,
+    pub cold_confidence: String,
+    pub idle_known: u64,
+    pub lfu_known: u64,
+    pub target: Option<TargetState>,
+}
+
+// ---- small conversions -------------------------------------------------
+
+pub(crate) fn bytes_of(s: &str, what: &str) -> R<Vec<u8>> {
+    unescape(s).ok_or_else(|| format!("{what} {s:?} is not an escaped byte string"))
+}
+
+fn text(b: &[u8]) -> String {
+    escape(b).into_owned()
+}
+
+/// A count read back: at most `max` (the state's own total).
+pub(crate) fn within(what: &str, v: u64, max: u64) -> R<u64> {
+    if v > max {
+        return Err(format!("{what} is {v}, more than the state's total {max}"));
+    }
+    Ok(v)
+}
+
+fn tally_within(what: &str, t: TallyDoc, max: Tally) -> R<Tally> {
+    Ok(Tally {
+        keys: within(what, t.keys, max.keys)?,
+        bytes: within(what, t.bytes, max.bytes)?,
+    })
+}
+
+fn confidence(s: &str) -> R<Confidence> {
+    [Confidence::Exact, Confidence::Expected, Confidence::Approx]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+        .ok_or_else(|| format!("unknown confidence {s:?}"))
+}
+
+/// Encodings are `&'static str` in the accumulators: the names the
+/// memory model and the decoder give.
+fn encoding(s: &str) -> R<&'static str> {
+    use crate::rdb::types::Encoding as E;
+    let stored = [
+        E::String,
+        E::LinkedList,
+        E::Hashtable,
+        E::Skiplist,
+        E::Module,
+        E::Zipmap,
+        E::Ziplist,
+        E::Intset,
+        E::Quicklist,
+        E::Quicklist2,
+        E::Listpack,
+        E::ListpackEx,
+        E::Stream,
+        E::Array,
+        E::TemplateListpack,
+        E::TemplateArray,
+    ]
+    .map(E::as_str);
+    crate::check::rules::ENCODINGS
+        .iter()
+        .map(|(e, _)| *e)
+        .chain(stored)
+        .chain(["unknown"])
+        .find(|e| *e == s)
+        .ok_or_else(|| format!("unknown encoding {s:?}"))
+}
+
+fn top_state<T: Ord + Clone, S>(t: &TopN<T>, f: impl Fn(&T) -> S) -> TopState<S> {
+    TopState {
+        n: t.capacity(),
+        rows: t.clone().into_sorted().iter().map(f).collect(),
+    }
+}
+
+fn top_of<T: Ord, S>(s: TopState<S>, f: impl Fn(S) -> R<T>) -> R<TopN<T>> {
+    let mut t = TopN::new(s.n);
+    for row in s.rows {
+        t.push(f(row)?);
+    }
+    Ok(t)
+}
+
+// ---- the report --------------------------------------------------------
+
+impl ReportConfig {
+    fn state(&self) -> ConfigState {
+        let s = self.sections;
+        let d = &self.doctor;
+        ConfigState {
+            top: self.top,
+            delimiters: text(&self.prefixes.delimiters),
+            depth: self.prefixes.depth,
+            max_children: self.prefixes.max_children,
+            generalize: self.prefixes.generalize,
+            max_level_prefixes: self.prefixes.max_level_prefixes,
+            sections: SectionsState {
+                big_keys: s.big_keys,
+                prefixes: s.prefixes,
+                expiry: s.expiry,
+                hot_cold: s.hot_cold,
+                doctor: s.doctor,
+                slots: s.slots,
+            },
+            doctor: DoctorConfigState {
+                big_key: d.big_key,
+                huge_key: d.huge_key,
+                temp_prefixes: d.temp_prefixes.iter().map(|p| text(p)).collect(),
+                trim_to: d.trim_to,
+                cold_days: d.cold_days,
+                maxmemory: d.maxmemory,
+                min_savings: d.min_savings,
+                top: d.top,
+                sample: d.sample,
+                jitter: d.jitter,
+            },
+        }
+    }
+
+    fn from_state(c: &ConfigState) -> R<ReportConfig> {
+        let delimiters = bytes_of(&c.delimiters, "delimiters")?;
+        if delimiters.is_empty() {
+            return Err("no prefix delimiters".into());
+        }
+        if !(1..=super::prefix::MAX_DEPTH).contains(&c.depth) {
+            return Err(format!("prefix depth {} is not 1 to 8", c.depth));
+        }
+        let s = &c.sections;
+        let d = &c.doctor;
+        Ok(ReportConfig {
+            top: c.top,
+            prefixes: PrefixConfig {
+                delimiters: delimiters.clone(),
+                depth: c.depth,
+                max_children: c.max_children,
+                generalize: c.generalize,
+                max_level_prefixes: c.max_level_prefixes,
+            },
+            sections: Sections {
+                big_keys: s.big_keys,
+                prefixes: s.prefixes,
+                expiry: s.expiry,
+                hot_cold: s.hot_cold,
+                doctor: s.doctor,
+                slots: s.slots,
+            },
+            doctor: DoctorConfig {
+                big_key: d.big_key,
+                huge_key: d.huge_key,
+                temp_prefixes: d
+                    .temp_prefixes
+                    .iter()
+                    .map(|p| bytes_of(p, "temp prefix"))
+                    .collect::<R<_>>()?,
+                trim_to: d.trim_to,
+                cold_days: d.cold_days,
+                maxmemory: d.maxmemory,
+                min_savings: d.min_savings,
+                top: d.top,
+                sample: d.sample,
+                jitter: d.jitter,
+                delimiters,
+            },
+        })
+    }
+}
+
+impl Report {
+    /// The accumulators as a document.
+    pub fn state(&self) -> StateDoc {
+        StateDoc {
+            state_version: STATE_VERSION,
+            config: self.config().state(),
+            summary: summary_state(&self.summary),
+            big_keys: self.big.as_ref().map(|b| BigKeysState {
+                big: top_state(&b.big, ranked_state),
+                big_by_type: per_type_state(&b.big_by_type),
+                most_elements: top_state(&b.most_elements, ranked_state),
+                most_elements_by_type: per_type_state(&b.most_elements_by_type),
+            }),
+            prefixes: self.prefixes.as_ref().map(PrefixTree::state),
+            expiry: self.expiry.as_ref().map(ExpiryAcc::state),
+            hot_cold: self.hot_cold.as_ref().map(|h| HotColdState {
+                hot: top_state(&h.hot, ranked_state),
+                cold: top_state(&h.cold, ranked_state),
+            }),
+            doctor: self.doctor.as_ref().map(doctor_state),
+            slots: self.slots.as_ref().map(slots_state),
+        }
+    }
+
+    /// The accumulators a [`Report::state`] was made from. Sections the
+    /// configuration asks for must be there, and only those.
+    pub fn from_state(s: StateDoc) -> R<Report> {
+        if s.state_version != STATE_VERSION {
+            return Err(format!(
+                "state_version {} is not {STATE_VERSION}",
+                s.state_version
+            ));
+        }
+        let cfg = ReportConfig::from_state(&s.config)?;
+        let sec = cfg.sections;
+        let summary = summary_of(s.summary)?;
+        let total = summary.keys;
+        let mut r = Report::new(cfg.clone());
+        r.summary = summary;
+        let present = |asked: bool, got: bool, what: &str| -> R<()> {
+            if asked != got {
+                return Err(format!(
+                    "the {what} section is {} but the configuration {}",
+                    if got { "there" } else { "missing" },
+                    if asked {
+                        "asks for it"
+                    } else {
+                        "does not ask for it"
+                    }
+                ));
+            }
+            Ok(())
+        };
+        present(sec.big_keys, s.big_keys.is_some(), "big_keys")?;
+        present(sec.prefixes, s.prefixes.is_some(), "prefixes")?;
+        present(sec.expiry, s.expiry.is_some(), "expiry")?;
+        present(sec.hot_cold, s.hot_cold.is_some(), "hot_cold")?;
+        present(sec.doctor, s.doctor.is_some(), "doctor")?;
+        present(sec.slots, s.slots.is_some(), "slots")?;
+        let ranked = |row| ranked_of(row, total);
+        if let Some(b) = s.big_keys {
+            let mut big = BigKeys::new(cfg.top);
+            big.big = top_of(b.big, ranked)?;
+            big.big_by_type = per_type_of(b.big_by_type, total)?;
+            big.most_elements = top_of(b.most_elements, ranked)?;
+            big.most_elements_by_type = per_type_of(b.most_elements_by_type, total)?;
+            r.big = Some(big);
+        }
+        if let Some(t) = s.prefixes {
+            r.prefixes = Some(PrefixTree::from_state(cfg.prefixes.clone(), t, total)?);
+        }
+        if let Some(e) = s.expiry {
+            r.expiry = Some(ExpiryAcc::from_state(&cfg.prefixes, e, total)?);
+        }
+        if let Some(h) = s.hot_cold {
+            r.hot_cold = Some(HotCold {
+                hot: top_of(h.hot, ranked)?,
+                cold: top_of(h.cold, ranked)?,
+            });
+        }
+        if let Some(d) = s.doctor {
+            let acc = r.doctor.take().ok_or("no doctor")?;
+            r.doctor = Some(doctor_of(acc, d, total)?);
+        }
+        if let Some(sl) = s.slots {
+            r.slots = Some(slots_of(sl, total)?);
+        }
+        Ok(r)
+    }
+}
+
+fn tallies_state<K: Clone + Ord + Eq + std::hash::Hash, O: Ord>(
+    t: &Tallies<K>,
+    key: impl Fn(K) -> O,
+) -> BTreeMap<O, TallyDoc> {
+    t.sorted()
+        .into_iter()
+        .map(|(k, v)| (key(k), v.into()))
+        .collect()
+}
+
+fn summary_state(s: &Summary) -> SummaryState {
+    SummaryState {
+        keys: s.keys.into(),
+        rdb_bytes: s.rdb_bytes,
+        expires: s.expires,
+        by_db: tallies_state(&s.by_db, |k| k),
+        expires_by_db: tallies_state(&s.expires_by_db, |k| k),
+        alloc_delta: s.alloc_delta,
+        bound: s.bound,
+        approx: s.approx.into(),
+        by_type: tallies_state(&s.by_type, |k| k),
+        by_encoding: tallies_state(&s.by_encoding, |k: &str| k.to_string()),
+    }
+}
+
+fn tallies_of<K: Eq + std::hash::Hash + Ord + Clone, O>(
+    what: &str,
+    m: BTreeMap<O, TallyDoc>,
+    total: Tally,
+    key: impl Fn(O) -> R<K>,
+) -> R<Tallies<K>> {
+    let mut t = Tallies::default();
+    for (k, v) in m {
+        t.0.entry(&key(k)?, Tally::default)
+            .merge(tally_within(what, v, total)?);
+    }
+    Ok(t)
+}
+
+fn summary_of(s: SummaryState) -> R<Summary> {
+    let total = Tally {
+        keys: s.keys.keys,
+        bytes: s.keys.bytes,
+    };
+    Ok(Summary {
+        keys: total,
+        rdb_bytes: s.rdb_bytes,
+        expires: within("expires", s.expires, total.keys)?,
+        by_db: tallies_of("by_db", s.by_db, total, Ok)?,
+        expires_by_db: tallies_of("expires_by_db", s.expires_by_db, total, Ok)?,
+        alloc_delta: s.alloc_delta,
+        bound: s.bound,
+        approx: tally_within("approx", s.approx, total)?,
+        by_type: tallies_of("by_type", s.by_type, total, Ok)?,
+        by_encoding: tallies_of("by_encoding", s.by_encoding, total, |e: String| {
+            encoding(&e)
+        })?,
+    })
+}
+
+fn ranked_state(k: &RankedKey) -> RankedState {
+    RankedState {
+        rank: k.rank,
+        db: k.db,
+        key: text(&k.key),
+        type_name: k.type_name.clone(),
+        encoding: k.encoding.to_string(),
+        bytes: k.bytes,
+        elements: k.elements,
+        largest_element: k.largest_element,
+        idle_s: k.idle_s,
+        lfu_freq: k.lfu_freq,
+    }
+}
+
+fn ranked_of(k: RankedState, total: Tally) -> R<RankedKey> {
+    Ok(RankedKey {
+        rank: k.rank,
+        db: k.db,
+        key: bytes_of(&k.key, "key")?,
+        type_name: k.type_name,
+        encoding: encoding(&k.encoding)?,
+        bytes: within("a key's bytes", k.bytes, total.bytes)?,
+        elements: k.elements,
+        largest_element: k.largest_element,
+        idle_s: k.idle_s,
+        lfu_freq: k.lfu_freq,
+    })
+}
+
+fn per_type_state(per: &Keyed<String, TopN<RankedKey>>) -> BTreeMap<String, TopState<RankedState>> {
+    per.iter()
+        .map(|(t, l)| (t.clone(), top_state(l, ranked_state)))
+        .collect()
+}
+
+fn per_type_of(
+    m: BTreeMap<String, TopState<RankedState>>,
+    total: Tally,
+) -> R<Keyed<String, TopN<RankedKey>>> {
+    let mut out = Keyed::default();
+    for (t, s) in m {
+        let n = s.n;
+        out.entry(&t, || TopN::new(n))
+            .merge(top_of(s, |row| ranked_of(row, total))?);
+    }
+    Ok(out)
+}
+
+fn slots_state(s: &SlotsAcc) -> SlotsState {
+    SlotsState {
+        slots: (0..s.keys.len())
+            .filter(|&i| s.keys[i] > 0 || s.bytes[i] > 0)
+            .map(|i| (i as u16, s.keys[i], s.bytes[i]))
+            .collect(),
+        tagged: s.tagged.into(),
+    }
+}
+
+fn slots_of(s: SlotsState, total: Tally) -> R<SlotsAcc> {
+    let mut acc = SlotsAcc::default();
+    let mut sum = Tally::default();
+    for (slot, keys, bytes) in s.slots {
+        let i = usize::from(slot);
+        if i >= acc.keys.len() {
+            return Err(format!("slot {slot} is not a cluster slot"));
+        }
+        sum.keys = sum.keys.checked_add(keys).ok_or("slot keys overflow")?;
+        sum.bytes = sum.bytes.checked_add(bytes).ok_or("slot bytes overflow")?;
+        within("the slots' keys", sum.keys, total.keys)?;
+        within("the slots' bytes", sum.bytes, total.bytes)?;
+        acc.keys[i] += keys;
+        acc.bytes[i] += bytes;
+    }
+    acc.tagged = tally_within("hash-tagged keys", s.tagged, total)?;
+    Ok(acc)
+}
+
+// ---- the doctor --------------------------------------------------------
+
+fn change_state(c: &Change) -> ChangeState {
+    ChangeState {
+        keys: c.keys,
+        now: c.now,
+        after: c.after,
+        confidence: c.confidence.as_str().into(),
+    }
+}
+
+fn change_of(c: ChangeState, total: Tally) -> R<Change> {
+    Ok(Change {
+        keys: within("a what-if's keys", c.keys, total.keys)?,
+        now: within("a what-if's bytes", c.now, total.bytes)?,
+        after: within("a what-if's bytes after", c.after, total.bytes)?,
+        confidence: confidence(&c.confidence)?,
+    })
+}
+
+fn key_change_state(k: &KeyChange) -> KeyChangeState {
+    KeyChangeState {
+        savings: k.savings,
+        db: k.db,
+        key: text(&k.key),
+        type_name: k.type_name.clone(),
+        encoding: k.encoding.to_string(),
+        elements: k.elements,
+        now: k.now,
+        after: k.after,
+        confidence: k.confidence.as_str().into(),
+        param: k.param,
+        chunks: k.chunks,
+        largest: k.largest.as_ref().map(|(b, n)| (text(b), *n)),
+    }
+}
+
+fn key_change_of(k: KeyChangeState, total: Tally) -> R<KeyChange> {
+    Ok(KeyChange {
+        savings: within("a what-if's savings", k.savings, total.bytes)?,
+        db: k.db,
+        key: bytes_of(&k.key, "key")?,
+        type_name: k.type_name,
+        encoding: encoding(&k.encoding)?,
+        elements: k.elements,
+        now: within("a key's bytes", k.now, total.bytes)?,
+        after: within("a key's bytes after", k.after, total.bytes)?,
+        confidence: confidence(&k.confidence)?,
+        param: k.param,
+        chunks: k.chunks,
+        largest: match k.largest {
+            Some((b, n)) => Some((bytes_of(&b, "largest element")?, n)),
+            None => None,
+        },
+    })
+}
+
+fn family_state(hash: u64, f: &Family) -> FamilyState {
+    let mut fields: Vec<(String, u64)> = f.fields.iter().map(|(k, n)| (text(k), *n)).collect();
+    fields.sort();
+    FamilyState {
+        hash,
+        pattern: text(&f.pattern),
+        keys: f.keys,
+        now: f.now,
+        confidence: f.confidence.map(|c| c.as_str().into()),
+        entries: f.entries,
+        entity_len: f.entity_len,
+        fields,
+        unfit: f.unfit,
+    }
+}
+
+fn family_of(f: FamilyState, total: Tally) -> R<Family> {
+    let fields: Vec<(Vec<u8>, u64)> = f
+        .fields
+        .into_iter()
+        .map(|(k, n)| {
+            Ok((
+                bytes_of(&k, "field")?,
+                within("a field's keys", n, total.keys)?,
+            ))
+        })
+        .collect::<R<_>>()?;
+    if fields.len() > super::doctor::MAX_FIELDS {
+        return Err(format!("a family with {} field names", fields.len()));
+    }
+    Ok(Family {
+        pattern: bytes_of(&f.pattern, "pattern")?,
+        keys: within("a family's keys", f.keys, total.keys)?,
+        now: within("a family's bytes", f.now, total.bytes)?,
+        confidence: f.confidence.as_deref().map(confidence).transpose()?,
+        entries: within("a family's entries", f.entries, total.bytes)?,
+        entity_len: within("a family's key lengths", f.entity_len, total.bytes)?,
+        fields,
+        unfit: f.unfit,
+    })
+}
+
+fn target_state(t: &Target) -> TargetState {
+    TargetState {
+        profile: t.profile.to_string(),
+        allocator: t.allocator.to_string(),
+        thresholds: t.thresholds.clone(),
+    }
+}
+
+pub(crate) fn target_of(t: &TargetState) -> R<Target> {
+    let profile = t.profile.parse().map_err(|e| format!("{e}"))?;
+    let allocator = t.allocator.parse().map_err(|e| format!("{e}"))?;
+    let mut target = Target::new(profile, allocator);
+    target.thresholds = t.thresholds.clone();
+    Ok(target)
+}
+
+fn doctor_state(d: &DoctorAcc) -> DoctorState {
+    DoctorState {
+        dist: d
+            .dist
+            .iter()
+            .map(|(t, v)| (t.clone(), (v.bytes.state(), v.elements.state())))
+            .collect(),
+        big: top_state(&d.big, key_change_state),
+        big_keys: d.big_keys.map(TallyDoc::from),
+        split: top_state(&d.split, key_change_state),
+        split_all: change_state(&d.split_all),
+        listpack: d
+            .listpack
+            .iter()
+            .map(|(t, (rows, base))| (t.clone(), (rows.each_ref().map(change_state), *base)))
+            .collect(),
+        trim: top_state(&d.trim, key_change_state),
+        trim_all: change_state(&d.trim_all),
+        families: d
+            .families
+            .iter()
+            .map(|(h, f)| family_state(*h, f))
+            .collect(),
+        sample: d.sample.state(),
+        cold: d.cold.into(),
+        cold_confidence: d.cold_confidence.as_str().into(),
+        idle_known: d.idle_known,
+        lfu_known: d.lfu_known,
+        target: d.target.as_ref().map(target_state),
+    }
+}
+
+fn doctor_of(mut acc: DoctorAcc, d: DoctorState, total: Tally) -> R<DoctorAcc> {
+    for (t, (bytes, elements)) in d.dist {
+        let d = acc.dist.entry(&t, TypeDist::default);
+        d.bytes
+            .merge(&super::doctor::LogHist::from_state(bytes, total.keys)?);
+        d.elements
+            .merge(&super::doctor::LogHist::from_state(elements, total.keys)?);
+    }
+    let kc = |k| key_change_of(k, total);
+    acc.big = top_of(d.big, kc)?;
+    acc.big_keys = [
+        tally_within("big keys", d.big_keys[0], total)?,
+        tally_within("huge keys", d.big_keys[1], total)?,
+    ];
+    acc.split = top_of(d.split, kc)?;
+    acc.split_all = change_of(d.split_all, total)?;
+    for (t, (rows, base)) in d.listpack {
+        let mut changes = [Change::default(); 3];
+        for (c, s) in changes.iter_mut().zip(rows) {
+            *c = change_of(s, total)?;
+        }
+        let (mine, b) = acc.listpack.entry(&t, Default::default);
+        *b = (*b).max(base);
+        for (a, c) in mine.iter_mut().zip(changes) {
+            a.merge(c);
+        }
+    }
+    acc.trim = top_of(d.trim, kc)?;
+    acc.trim_all = change_of(d.trim_all, total)?;
+    if d.families.len() > super::doctor::MAX_FAMILIES {
+        return Err(format!("{} entity families", d.families.len()));
+    }
+    for f in d.families {
+        let hash = f.hash;
+        if acc.families.insert(hash, family_of(f, total)?).is_some() {
+            return Err(format!("entity family {hash} twice"));
+        }
+    }
+    let target = d.target.as_ref().map(target_of).transpose()?;
+    acc.sample = super::doctor::Sample::from_state(acc.cfg.sample, d.sample, total)?;
+    acc.cold = tally_within("cold keys", d.cold, total)?;
+    acc.cold_confidence = confidence(&d.cold_confidence)?;
+    acc.idle_known = within("keys with an idle time", d.idle_known, total.keys)?;
+    acc.lfu_known = within("keys with an LFU counter", d.lfu_known, total.keys)?;
+    acc.target = target;
+    Ok(acc)
+}

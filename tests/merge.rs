@@ -1,0 +1,210 @@
+//! `report --mergeable` and `merge`: per-dump reports merged in any
+//! grouping equal one report over all the dumps; unlike or damaged
+//! reports are refused.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::builder::{Rdb, string};
+use crate::util::*;
+
+/// A dump with what the real fixtures lack: expiry clusters (named from
+/// the keys' prefixes), raw strings for the doctor's compression sample,
+/// entity families and big keys.
+fn planted(dir: &Path) -> PathBuf {
+    let ctime: i64 = 1_760_000_000;
+    let mut r = Rdb::redis(11)
+        .aux("redis-ver", "7.2.4")
+        .aux("ctime", &ctime.to_string())
+        .select_db(0);
+    for i in 0..700 {
+        // 300 keys in one second, 400 in another.
+        let at = if i < 300 {
+            (ctime + 3600) * 1000 + i
+        } else {
+            (ctime + 7200) * 1000 + (i - 300)
+        };
+        let prefix = ["rate", "quota", "session", "lock"][i as usize % 4];
+        r = r
+            .expire_ms(at)
+            .key(0, format!("{prefix}:{i}").as_bytes(), string(b"1"));
+    }
+    for i in 0..200 {
+        let v = format!(
+            "{{\"user\":{i},\"name\":\"n{i}\",\"bio\":\"{}\"}}",
+            "x".repeat(90)
+        );
+        r = r.key(0, format!("profile:{i}").as_bytes(), string(v.as_bytes()));
+        r = r.key(0, format!("user:{i}:name").as_bytes(), string(b"alice"));
+        r = r.key(0, format!("user:{i}:email").as_bytes(), string(b"a@b.c"));
+    }
+    r = r.key(0, b"blob:big", string(&vec![b'z'; 200_000]));
+    write(dir, "planted.rdb", &r.finish(true))
+}
+
+fn dumps(dir: &Path) -> Vec<String> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/redis-7.0"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rdb"))
+        .collect();
+    v.sort();
+    v.push(root().join("fixtures/valkey-8.0/ground-truth.rdb.zst"));
+    v.push(root().join("fixtures/redis-5.0/streams.rdb.zst"));
+    v.push(planted(dir));
+    v.iter().map(|p| p.to_str().unwrap().to_string()).collect()
+}
+
+fn json(args: &[&str]) -> Value {
+    let o = run(args);
+    assert_eq!(exit_code(&o), 0, "{}", describe(&o));
+    serde_json::from_str(&stdout(&o)).unwrap()
+}
+
+/// The report of `files`, with `extra` options.
+fn report(files: &[String], extra: &[&str]) -> Value {
+    let mut args = vec!["report", "--format", "json", "--quiet"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(extra);
+    json(&args)
+}
+
+/// `merge` of saved reports.
+fn merge(dir: &Path, name: &str, docs: &[Value], extra: &[&str]) -> Value {
+    let mut paths = Vec::new();
+    for (i, d) in docs.iter().enumerate() {
+        let p = dir.join(format!("{name}-{i}.json"));
+        std::fs::write(&p, d.to_string()).unwrap();
+        paths.push(p.to_str().unwrap().to_string());
+    }
+    let mut args = vec!["merge", "--format", "json"];
+    args.extend(paths.iter().map(String::as_str));
+    args.extend(extra);
+    json(&args)
+}
+
+/// Per-dump reports merged all at once, and in two groups merged again,
+/// equal one report over all the dumps: every section, doctor findings
+/// and slots, and the state itself (so a merge can be merged again).
+#[test]
+fn merge_equals_one_report_for_any_grouping() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = dumps(dir.path());
+    let opts = ["--mergeable", "--slots", "--top", "7"];
+    let whole = report(&files, &opts);
+    let parts: Vec<Value> = files
+        .iter()
+        .map(|f| {
+            report(
+                std::slice::from_ref(f),
+                &[&opts[..], &["--threads", "1"]].concat(),
+            )
+        })
+        .collect();
+    // The planted dump's clusters are named in both.
+    let clusters = &whole["expiry"]["clusters"];
+    assert!(
+        clusters.as_array().unwrap().len() >= 2
+            && clusters[0]["top_prefixes"].as_array().unwrap().len() == 3,
+        "{clusters}"
+    );
+    let all = merge(dir.path(), "all", &parts, &["--mergeable"]);
+    assert_eq!(all, whole);
+    let (a, b) = parts.split_at(4);
+    let groups = [
+        merge(dir.path(), "a", a, &["--mergeable"]),
+        merge(dir.path(), "b", b, &["--mergeable"]),
+    ];
+    assert_eq!(merge(dir.path(), "ab", &groups, &["--mergeable"]), whole);
+    // Without --mergeable, the same report without its state.
+    let mut plain = whole.clone();
+    plain.as_object_mut().unwrap().remove("state");
+    assert_eq!(merge(dir.path(), "plain", &groups, &[]), plain);
+    assert_eq!(report(&files, &["--slots", "--top", "7"]), plain);
+}
+
+/// The state is the same for any --threads (its lists are in a canonical
+/// order, never a hash map's).
+#[test]
+fn state_is_the_same_for_any_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = dumps(dir.path());
+    let one = report(&files, &["--mergeable", "--threads", "1"]);
+    let four = report(&files, &["--mergeable", "--threads", "4"]);
+    assert!(
+        one["state"]["doctor"]["sample"]["picked"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 10
+    );
+    assert_eq!(one, four);
+}
+
+fn refused(args: &[&str], want: &str) {
+    let o = run(args);
+    assert_eq!(exit_code(&o), 2, "{}", describe(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(want), "want {want:?} in: {err}");
+}
+
+/// Reports without a state, made with other options, or whose state
+/// disagrees with itself are refused with the file and the reason.
+#[test]
+fn unlike_or_damaged_reports_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = dumps(dir.path());
+    let (a, b) = (&files[..1], &files[1..2]);
+    let save = |name: &str, v: &Value| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, v.to_string()).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let good = save("a.json", &report(a, &["--mergeable"]));
+    let b_doc = report(b, &["--mergeable"]);
+    let plain = save("plain.json", &report(b, &[]));
+    refused(&["merge", &good, &plain], "--mergeable");
+    let top = save("top.json", &report(b, &["--mergeable", "--top", "5"]));
+    refused(&["merge", &good, &top], "--top: 20 vs 5");
+    let no_doctor = save("nd.json", &report(b, &["--mergeable", "--no-doctor"]));
+    refused(&["merge", &good, &no_doctor], "other settings");
+    let depth = save("depth.json", &report(b, &["--mergeable", "--depth", "2"]));
+    refused(&["merge", &good, &depth], "--depth: 3 vs 2");
+
+    let mut more = b_doc.clone();
+    more["state"]["summary"]["by_db"]["0"]["keys"] = Value::from(u64::MAX);
+    refused(
+        &["merge", &good, &save("more.json", &more)],
+        "more than the state's total",
+    );
+    let mut version = b_doc.clone();
+    version["state"]["state_version"] = Value::from(99);
+    refused(
+        &["merge", &good, &save("v.json", &version)],
+        "state_version 99",
+    );
+    let mut odd = b_doc.clone();
+    odd["state"]["summary"]["surprise"] = Value::from(1);
+    refused(&["merge", &good, &save("odd.json", &odd)], "unknown field");
+    let mut keys = b_doc.clone();
+    keys["state"]["summary"]["keys"]["keys"] = Value::from(1u64 << 40);
+    refused(&["merge", &good, &save("keys.json", &keys)], "keys");
+    let mut enc = b_doc;
+    enc["state"]["summary"]["by_encoding"]["nonsense"] = serde_json::json!({"keys": 0, "bytes": 0});
+    refused(
+        &["merge", &good, &save("enc.json", &enc)],
+        "unknown encoding \"nonsense\"",
+    );
+
+    // The same dump's report twice (copied): merged, with a warning.
+    let copy = dir.path().join("copy.json");
+    std::fs::copy(&good, &copy).unwrap();
+    let o = run(["merge", good.as_str(), p(&copy)]);
+    assert_eq!(exit_code(&o), 0, "{}", describe(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("counted twice"));
+
+    refused(&["report", a[0].as_str(), "--mergeable"], "--format json");
+    refused(&["merge", &good, "--mergeable"], "--format json");
+    refused(&["merge", a[0].as_str()], "a dump, not a report");
+}
