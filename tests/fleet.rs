@@ -14,16 +14,6 @@ use serde_json::Value;
 use crate::builder::{Rdb, string};
 use crate::util::*;
 
-fn fixtures() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/redis-7.0"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rdb"))
-        .collect();
-    v.sort();
-    v
-}
-
 fn read(path: &Path) -> Vec<RecordBatch> {
     let f = std::fs::File::open(path).unwrap();
     ParquetRecordBatchReaderBuilder::try_new(f)
@@ -36,7 +26,10 @@ fn read(path: &Path) -> Vec<RecordBatch> {
 
 /// The fixtures and the tagged dump, as arguments.
 fn inputs(dir: &Path) -> Vec<String> {
-    let mut files: Vec<String> = fixtures().iter().map(|p| p.display().to_string()).collect();
+    let mut files: Vec<String> = redis70_dumps()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     files.push(tagged_dump(dir).display().to_string());
     files
 }

@@ -44,12 +44,7 @@ fn planted(dir: &Path) -> PathBuf {
 }
 
 fn dumps(dir: &Path) -> Vec<String> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/redis-7.0"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rdb"))
-        .collect();
-    v.sort();
+    let mut v = redis70_dumps();
     v.push(root().join("fixtures/valkey-8.0/ground-truth.rdb.zst"));
     v.push(root().join("fixtures/redis-5.0/streams.rdb.zst"));
     v.push(planted(dir));

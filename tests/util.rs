@@ -146,3 +146,14 @@ pub fn describe(o: &Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// The real Redis 7.0 fixture dumps (`fixtures/redis-7.0/*.rdb`), sorted.
+pub fn redis70_dumps() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/redis-7.0"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rdb"))
+        .collect();
+    v.sort();
+    v
+}

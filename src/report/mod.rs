@@ -49,7 +49,8 @@ impl Default for ReportConfig {
 }
 
 /// The parts of a report beside the summary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Sections {
     pub big_keys: bool,
     pub prefixes: bool,
@@ -564,6 +565,17 @@ mod tests {
         d
     }
 
+    /// One fold over all `keys`, and one per part (4) of them.
+    fn folds(keys: &[(Key, usize)]) -> (Report, Vec<Report>) {
+        let mut whole = Report::new(config());
+        let mut parts: Vec<Report> = (0..4).map(|_| Report::new(config())).collect();
+        for (k, part) in keys {
+            whole.add(&facts(k));
+            parts[*part].add(&facts(k));
+        }
+        (whole, parts)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -574,14 +586,7 @@ mod tests {
             keys in prop::collection::vec((key(), 0..4usize), 0..120),
             order in prop::collection::vec(0..4usize, 4),
         ) {
-            let mut whole = Report::new(config());
-            for (k, _) in &keys {
-                whole.add(&facts(k));
-            }
-            let mut parts: Vec<Report> = (0..4).map(|_| Report::new(config())).collect();
-            for (k, part) in &keys {
-                parts[*part].add(&facts(k));
-            }
+            let (whole, mut parts) = folds(&keys);
             let mut merged = Report::new(config());
             let mut taken = [false; 4];
             for i in order.into_iter().chain(0..4) {
@@ -606,14 +611,7 @@ mod tests {
                 let back: state::StateDoc = serde_json::from_str(&text).expect("parses");
                 Report::from_state(back).expect("reads back")
             };
-            let mut whole = Report::new(config());
-            for (k, _) in &keys {
-                whole.add(&facts(k));
-            }
-            let mut parts: Vec<Report> = (0..4).map(|_| Report::new(config())).collect();
-            for (k, part) in &keys {
-                parts[*part].add(&facts(k));
-            }
+            let (whole, parts) = folds(&keys);
             // Parts merged within their group, groups merged through JSON again.
             let mut grouped: Vec<Report> = (0..2).map(|_| Report::new(config())).collect();
             for (p, g) in parts.iter().zip(&groups) {

@@ -60,35 +60,8 @@ pub struct ConfigState {
     pub max_children: usize,
     pub generalize: bool,
     pub max_level_prefixes: usize,
-    pub sections: SectionsState,
-    pub doctor: DoctorConfigState,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SectionsState {
-    pub big_keys: bool,
-    pub prefixes: bool,
-    pub expiry: bool,
-    pub hot_cold: bool,
-    pub doctor: bool,
-    pub slots: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DoctorConfigState {
-    pub big_key: u64,
-    pub huge_key: u64,
-    /// Escaped bytes.
-    pub temp_prefixes: Vec<String>,
-    pub trim_to: u64,
-    pub cold_days: u64,
-    pub maxmemory: Option<u64>,
-    pub min_savings: u64,
-    pub top: usize,
-    pub sample: usize,
-    pub jitter: f64,
+    pub sections: Sections,
+    pub doctor: DoctorConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -397,6 +370,26 @@ pub struct DoctorState {
 
 // ---- small conversions -------------------------------------------------
 
+/// Byte strings as escaped text, for `#[serde(with)]`.
+pub(crate) mod escaped_list {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|b| crate::escape::escape(b)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|t| {
+                crate::escape::unescape(t)
+                    .ok_or_else(|| D::Error::custom(format!("{t:?} is not an escaped byte string")))
+            })
+            .collect()
+    }
+}
+
 pub(crate) fn bytes_of(s: &str, what: &str) -> R<Vec<u8>> {
     unescape(s).ok_or_else(|| format!("{what} {s:?} is not an escaped byte string"))
 }
@@ -478,8 +471,6 @@ fn top_of<T: Ord, S>(s: TopState<S>, f: impl Fn(S) -> R<T>) -> R<TopN<T>> {
 
 impl ReportConfig {
     fn state(&self) -> ConfigState {
-        let s = self.sections;
-        let d = &self.doctor;
         ConfigState {
             top: self.top,
             delimiters: text(&self.prefixes.delimiters),
@@ -487,26 +478,8 @@ impl ReportConfig {
             max_children: self.prefixes.max_children,
             generalize: self.prefixes.generalize,
             max_level_prefixes: self.prefixes.max_level_prefixes,
-            sections: SectionsState {
-                big_keys: s.big_keys,
-                prefixes: s.prefixes,
-                expiry: s.expiry,
-                hot_cold: s.hot_cold,
-                doctor: s.doctor,
-                slots: s.slots,
-            },
-            doctor: DoctorConfigState {
-                big_key: d.big_key,
-                huge_key: d.huge_key,
-                temp_prefixes: d.temp_prefixes.iter().map(|p| text(p)).collect(),
-                trim_to: d.trim_to,
-                cold_days: d.cold_days,
-                maxmemory: d.maxmemory,
-                min_savings: d.min_savings,
-                top: d.top,
-                sample: d.sample,
-                jitter: d.jitter,
-            },
+            sections: self.sections,
+            doctor: self.doctor.clone(),
         }
     }
 
@@ -518,8 +491,6 @@ impl ReportConfig {
         if !(1..=super::prefix::MAX_DEPTH).contains(&c.depth) {
             return Err(format!("prefix depth {} is not 1 to 8", c.depth));
         }
-        let s = &c.sections;
-        let d = &c.doctor;
         Ok(ReportConfig {
             top: c.top,
             prefixes: PrefixConfig {
@@ -529,30 +500,10 @@ impl ReportConfig {
                 generalize: c.generalize,
                 max_level_prefixes: c.max_level_prefixes,
             },
-            sections: Sections {
-                big_keys: s.big_keys,
-                prefixes: s.prefixes,
-                expiry: s.expiry,
-                hot_cold: s.hot_cold,
-                doctor: s.doctor,
-                slots: s.slots,
-            },
+            sections: c.sections,
             doctor: DoctorConfig {
-                big_key: d.big_key,
-                huge_key: d.huge_key,
-                temp_prefixes: d
-                    .temp_prefixes
-                    .iter()
-                    .map(|p| bytes_of(p, "temp prefix"))
-                    .collect::<R<_>>()?,
-                trim_to: d.trim_to,
-                cold_days: d.cold_days,
-                maxmemory: d.maxmemory,
-                min_savings: d.min_savings,
-                top: d.top,
-                sample: d.sample,
-                jitter: d.jitter,
                 delimiters,
+                ..c.doctor.clone()
             },
         })
     }
