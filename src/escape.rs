@@ -166,8 +166,12 @@ pub fn unescape(s: &str) -> Option<Vec<u8>> {
                 i += 2;
             }
             b'x' => {
-                let hex = std::str::from_utf8(b.get(i + 2..i + 4)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
+                // Two hex digits exactly (`from_str_radix` takes a `+`).
+                let hex = b.get(i + 2..i + 4)?;
+                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
+                out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
                 i += 4;
             }
             _ => return None,

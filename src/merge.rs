@@ -40,14 +40,29 @@ pub fn merge(docs: Vec<(String, ReportDoc)>, mergeable: bool) -> Result<Merged> 
         report.merge(r);
         files.extend(doc.files);
     }
-    for (i, f) in files.iter().enumerate() {
-        if files[..i].contains(f) {
+    let mut seen = std::collections::HashSet::new();
+    for f in &files {
+        let id = (
+            &f.file,
+            f.rdb_version,
+            f.ctime,
+            f.used_mem,
+            f.keys,
+            f.estimated_bytes,
+        );
+        if !seen.insert(id) {
             notes.push(format!(
                 "{} is in two of the reports (the same dump, read the same way): its keys are \
                  counted twice",
                 f.file
             ));
         }
+    }
+    if files.iter().any(|f| f.unserved.is_some()) && files.iter().any(|f| f.unserved.is_none()) {
+        return Err(Error::invalid(
+            "some reports were made with --cluster-nodes and some without: make them again \
+             all with it, or all without",
+        ));
     }
     let top = report.config().top.min(10);
     let clusters = match &report.expiry {
@@ -57,9 +72,10 @@ pub fn merge(docs: Vec<(String, ReportDoc)>, mergeable: bool) -> Result<Merged> 
                 let clusters = e.clusters(100, top);
                 if !clusters.is_empty() {
                     notes.push(
-                        "the expiry clusters are not named: a dump had more distinct (expiry \
-                         second, prefix) pairs than a state keeps; `rdbscope report` over the \
-                         dumps names them"
+                        "the expiry clusters are not named: a report does not carry the key \
+                         prefixes behind its expiry seconds (its dump had more distinct (second, \
+                         prefix) pairs than a state keeps); `rdbscope report` over the dumps \
+                         names them"
                             .into(),
                     );
                 }
@@ -82,11 +98,29 @@ fn reading(name: &str, doc: &ReportDoc) -> Result<Report> {
         )));
     };
     let r = Report::from_state(state).map_err(|e| Error::invalid(format!("{name}: state: {e}")))?;
-    let total: u64 = doc.files.iter().map(|f| f.keys).sum();
-    if total != r.summary.keys.keys || doc.summary.keys != total {
+    let add = |f: fn(&crate::report::doc::FileDoc) -> u64| {
+        doc.files.iter().try_fold(0u64, |s, x| s.checked_add(f(x)))
+    };
+    let (keys, bytes) = (add(|f| f.keys), add(|f| f.estimated_bytes));
+    let state = (r.summary.keys.keys, r.summary.keys.bytes);
+    if (keys, bytes) != (Some(state.0), Some(state.1))
+        || (doc.summary.keys, doc.summary.estimated_bytes) != state
+    {
         return Err(Error::invalid(format!(
-            "{name}: its files hold {total} keys, its summary {} and its state {}",
-            doc.summary.keys, r.summary.keys.keys
+            "{name}: its files, its summary and its state count other keys and bytes \
+             ({keys:?}/{bytes:?}, {}/{}, {}/{})",
+            doc.summary.keys, doc.summary.estimated_bytes, state.0, state.1
+        )));
+    }
+    let (m, c) = (&doc.made_with, r.config());
+    let p = &c.prefixes;
+    if m.top != c.top
+        || m.depth != p.depth
+        || m.generalize != p.generalize
+        || m.delimiters != crate::escape::escape(&p.delimiters)
+    {
+        return Err(Error::invalid(format!(
+            "{name}: made_with and the state's settings differ"
         )));
     }
     Ok(r)

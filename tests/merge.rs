@@ -171,7 +171,7 @@ fn unlike_or_damaged_reports_are_refused() {
     more["state"]["summary"]["by_db"]["0"]["keys"] = Value::from(u64::MAX);
     refused(
         &["merge", &good, &save("more.json", &more)],
-        "more than the state's total",
+        "by_db adds up to",
     );
     let mut version = b_doc.clone();
     version["state"]["state_version"] = Value::from(99);
@@ -202,4 +202,74 @@ fn unlike_or_damaged_reports_are_refused() {
     refused(&["report", a[0].as_str(), "--mergeable"], "--format json");
     refused(&["merge", &good, "--mergeable"], "--format json");
     refused(&["merge", a[0].as_str()], "a dump, not a report");
+}
+
+/// Each invariant a state read back must hold, broken alone (the rest of
+/// the state left consistent): the message names it.
+#[test]
+fn states_that_no_fold_makes_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [planted(dir.path()).to_str().unwrap().to_string()];
+    let doc = report(&files, &["--mergeable", "--slots"]);
+    let try_edit = |name: &str, want: &str, edit: &dyn Fn(&mut Value)| {
+        let mut d = doc.clone();
+        edit(&mut d["state"]);
+        let f = dir.path().join(name);
+        std::fs::write(&f, d.to_string()).unwrap();
+        refused(&["merge", p(&f)], want);
+    };
+    // Expiry labels that do not count their slot's keys (the cluster would
+    // be named by more keys than it has).
+    try_edit(
+        "labels.json",
+        "do not count the keys of their slots",
+        &|s| {
+            let k = &mut s["expiry"]["labels"]["entries"]["keys"][0];
+            *k = Value::from(k.as_u64().unwrap() + 1);
+        },
+    );
+    try_edit("empty-label.json", "an empty expiry label", &|s| {
+        s["expiry"]["labels"]["labels"][0][0] = Value::from("");
+    });
+    // A slot no time in ms can have at second resolution.
+    try_edit("slot.json", "out of order or range", &|s| {
+        s["expiry"]["slots"]["slot_delta"][0] = Value::from(i64::MAX);
+    });
+    try_edit("family.json", "an entity family without keys", &|s| {
+        s["doctor"]["families"][0]["keys"] = Value::from(0);
+    });
+    try_edit("top.json", "a top list of 20 for 1 rows", &|s| {
+        s["big_keys"]["big"]["n"] = Value::from(1);
+        s["big_keys"]["big"]["rows"]
+            .as_array_mut()
+            .unwrap()
+            .truncate(1);
+    });
+    // A child counting more keys without TTL than its parent.
+    try_edit("child.json", "children count more than it", &|s| {
+        let nodes = s["prefixes"]["nodes"].as_array_mut().unwrap();
+        assert!(nodes[0]["path"].as_array().unwrap().is_empty());
+        let child = nodes
+            .iter_mut()
+            .find(|n| n["path"].as_array().unwrap().len() == 1 && n["no_ttl_keys"] != n["keys"])
+            .unwrap();
+        child["no_ttl_keys"] = child["keys"].clone();
+        child["no_ttl_bytes"] = child["bytes"].clone();
+    });
+    try_edit("dist.json", "is not a type a report lists by", &|s| {
+        let dist = s["doctor"]["dist"].as_object_mut().unwrap();
+        let v = dist.values().next().unwrap().clone();
+        dist.insert("t0".into(), v);
+    });
+    try_edit("jitter.json", "doctor jitter", &|s| {
+        s["config"]["doctor"]["jitter"] = Value::from(2.5);
+    });
+    // Made with --cluster-nodes and without, merged.
+    let mut served = doc.clone();
+    served["files"][0]["unserved"] = serde_json::json!({"keys": 0, "bytes": 0});
+    let a = dir.path().join("served.json");
+    std::fs::write(&a, served.to_string()).unwrap();
+    let b = dir.path().join("plain.json");
+    std::fs::write(&b, doc.to_string()).unwrap();
+    refused(&["merge", p(&a), p(&b)], "--cluster-nodes and some without");
 }

@@ -519,16 +519,46 @@ impl ExpiryAcc {
                 None => None,
             },
         };
+        if e.expired.keys > with_ttl.keys || e.expired.bytes > with_ttl.bytes {
+            return Err("more expired keys than keys with a TTL".into());
+        }
         if let Some(base) = s.window {
             e.slots.anchor(base);
         }
+        // A slot is an i64 time in ms divided by the width.
+        let w = e.slot_ms();
+        let range = i64::MIN.div_euclid(w)..=i64::MAX.div_euclid(w);
         let mut sum = Count::default();
+        let mut last = None;
+        let mut by_slot = Vec::new();
         for (slot, keys, bytes) in s.slots.rows()? {
+            if !range.contains(&slot) || keys == 0 || last.is_some_and(|l| slot <= l) {
+                return Err(format!(
+                    "expiry slot {slot} ({keys} keys) is out of order or range"
+                ));
+            }
+            last = Some(slot);
             sum.keys = sum.keys.saturating_add(keys);
             sum.bytes = sum.bytes.saturating_add(bytes);
-            within("keys by expiry time", sum.keys, with_ttl.keys)?;
-            within("bytes by expiry time", sum.bytes, with_ttl.bytes)?;
             e.slots.add(slot, Count { keys, bytes });
+            by_slot.push((slot, keys));
+        }
+        // Every key with a TTL is expired or in one slot.
+        let live = Count {
+            keys: with_ttl.keys - e.expired.keys,
+            bytes: with_ttl.bytes - e.expired.bytes,
+        };
+        if sum != live {
+            return Err(format!(
+                "the expiry slots hold {} keys and {} bytes, not the {} and {} with a future TTL",
+                sum.keys, sum.bytes, live.keys, live.bytes
+            ));
+        }
+        // And each is behind one label of its slot.
+        if let Some(l) = e.labels.as_ref().filter(|l| !l.lost())
+            && l.keys_by_slot() != by_slot
+        {
+            return Err("the expiry labels do not count the keys of their slots".into());
         }
         e.fit();
         Ok(e)

@@ -693,7 +693,7 @@ impl PrefixTree {
                 continue;
             }
             for h in &ls.seen {
-                let v = (h.len() == 32)
+                let v = (h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()))
                     .then(|| u128::from_str_radix(h, 16).ok())
                     .flatten()
                     .ok_or_else(|| format!("prefix hash {h:?} is not 32 hex digits"))?;
@@ -704,9 +704,20 @@ impl PrefixTree {
             }
         }
         let mut root_seen = false;
+        // Nodes at a dropped depth are not kept.
+        let kept = t
+            .levels
+            .iter()
+            .position(|l| l.over)
+            .unwrap_or(t.cfg.depth + 1);
         for ns in s.nodes {
-            if ns.path.len() > t.cfg.depth {
-                return Err(format!("a prefix node {} deep", ns.path.len()));
+            if ns.path.len() > t.cfg.depth || ns.path.len() >= kept {
+                return Err(format!(
+                    "a prefix node {} deep (depth {}, depths from {} dropped)",
+                    ns.path.len(),
+                    t.cfg.depth,
+                    kept
+                ));
             }
             let mut n = &mut t.root;
             for k in &ns.path {
@@ -739,10 +750,56 @@ impl PrefixTree {
         if !root_seen {
             return Err("the prefix tree has no root".into());
         }
+        t.consistent()?;
         if let Some(d) = drop {
             t.drop_depth(d);
         }
         Ok(t)
+    }
+
+    /// Whether the tree is one a fold can make: a node counts its keys'
+    /// subsets within its keys, its children at most what it counts, no
+    /// more children than the cap, none under a collapsed node.
+    fn consistent(&self) -> Result<(), String> {
+        let mut stack = vec![(&self.root, 0usize)];
+        while let Some((n, level)) = stack.pop() {
+            let s = &n.stats;
+            if s.no_ttl_keys > s.keys || s.expired_keys > s.keys || s.no_ttl_bytes > s.bytes {
+                return Err(format!(
+                    "a prefix node with more keys without TTL or expired than keys: {s:?}"
+                ));
+            }
+            let count = n.children.len();
+            if count > children_cap(self.cfg.max_children, level) || (n.collapsed && count > 0) {
+                return Err(format!(
+                    "a prefix node at depth {level} with {count} children"
+                ));
+            }
+            let mut sum = PrefixStats::default();
+            for c in n.children.values() {
+                let c = &c.stats;
+                let add = |a: u64, b: u64| a.saturating_add(b);
+                sum = PrefixStats {
+                    keys: add(sum.keys, c.keys),
+                    bytes: add(sum.bytes, c.bytes),
+                    no_ttl_keys: add(sum.no_ttl_keys, c.no_ttl_keys),
+                    no_ttl_bytes: add(sum.no_ttl_bytes, c.no_ttl_bytes),
+                    expired_keys: add(sum.expired_keys, c.expired_keys),
+                };
+            }
+            if sum.keys > s.keys
+                || sum.bytes > s.bytes
+                || sum.no_ttl_keys > s.no_ttl_keys
+                || sum.no_ttl_bytes > s.no_ttl_bytes
+                || sum.expired_keys > s.expired_keys
+            {
+                return Err(format!(
+                    "a prefix node's children count more than it: {sum:?} under {s:?}"
+                ));
+            }
+            stack.extend(n.children.values().map(|c| (c, level + 1)));
+        }
+        Ok(())
     }
 
     /// Totals of every key counted.

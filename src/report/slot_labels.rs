@@ -325,6 +325,10 @@ impl SlotLabels {
         }
         for (seg, deeper) in &s.labels {
             let mut l = crate::report::state::bytes_of(seg, "expiry label")?;
+            // A tree key: the byte before the segment, then the segment.
+            if l.is_empty() {
+                return Err("an empty expiry label".into());
+            }
             l.push(u8::from(*deeper));
             theirs.labels.push(l.into_boxed_slice());
         }
@@ -373,6 +377,28 @@ fn count_pairs(v: &mut Vec<(i64, u16, u64)>) {
         }
         same
     });
+}
+
+impl SlotLabels {
+    /// Keys per slot, by slot (what the labels count; `lost` counts none).
+    pub(crate) fn keys_by_slot(&self) -> Vec<(i64, u64)> {
+        let mut v: Vec<(i64, u64)> = self
+            .table
+            .iter()
+            .chain(&self.log)
+            .map(|&e| (i64::from(slot_of(e)), e & COUNT))
+            .chain(self.far.iter().map(|&(s, _, n)| (s, n)))
+            .collect();
+        v.sort_unstable_by_key(|e| e.0);
+        v.dedup_by(|later, kept| {
+            let same = kept.0 == later.0;
+            if same {
+                kept.1 = kept.1.saturating_add(later.1);
+            }
+            same
+        });
+        v
+    }
 }
 
 fn entry(slot: u32, label: u16, count: u64) -> u64 {

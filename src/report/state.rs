@@ -459,7 +459,16 @@ fn top_state<T: Ord + Clone, S>(t: &TopN<T>, f: impl Fn(&T) -> S) -> TopState<S>
     }
 }
 
-fn top_of<T: Ord, S>(s: TopState<S>, f: impl Fn(S) -> R<T>) -> R<TopN<T>> {
+/// A top list read back: made for `n` rows, as the configuration says.
+fn top_of<T: Ord, S>(s: TopState<S>, n: usize, f: impl Fn(S) -> R<T>) -> R<TopN<T>> {
+    if s.n != n || s.rows.len() > n {
+        return Err(format!(
+            "a top list of {} for {} rows with {} rows",
+            n,
+            s.n,
+            s.rows.len()
+        ));
+    }
     let mut t = TopN::new(s.n);
     for row in s.rows {
         t.push(f(row)?);
@@ -490,6 +499,10 @@ impl ReportConfig {
         }
         if !(1..=super::prefix::MAX_DEPTH).contains(&c.depth) {
             return Err(format!("prefix depth {} is not 1 to 8", c.depth));
+        }
+        // The doctor shows the peak after ±jitter of a TTL.
+        if !(0.0..=1.0).contains(&c.doctor.jitter) {
+            return Err(format!("doctor jitter {} is not 0 to 1", c.doctor.jitter));
         }
         Ok(ReportConfig {
             top: c.top,
@@ -571,10 +584,10 @@ impl Report {
         let ranked = |row| ranked_of(row, total);
         if let Some(b) = s.big_keys {
             let mut big = BigKeys::new(cfg.top);
-            big.big = top_of(b.big, ranked)?;
-            big.big_by_type = per_type_of(b.big_by_type, total)?;
-            big.most_elements = top_of(b.most_elements, ranked)?;
-            big.most_elements_by_type = per_type_of(b.most_elements_by_type, total)?;
+            big.big = top_of(b.big, cfg.top, ranked)?;
+            big.big_by_type = per_type_of(b.big_by_type, cfg.top, total)?;
+            big.most_elements = top_of(b.most_elements, cfg.top, ranked)?;
+            big.most_elements_by_type = per_type_of(b.most_elements_by_type, cfg.top, total)?;
             r.big = Some(big);
         }
         if let Some(t) = s.prefixes {
@@ -585,8 +598,8 @@ impl Report {
         }
         if let Some(h) = s.hot_cold {
             r.hot_cold = Some(HotCold {
-                hot: top_of(h.hot, ranked)?,
-                cold: top_of(h.cold, ranked)?,
+                hot: top_of(h.hot, cfg.top, ranked)?,
+                cold: top_of(h.cold, cfg.top, ranked)?,
             });
         }
         if let Some(d) = s.doctor {
@@ -639,15 +652,49 @@ fn tallies_of<K: Eq + std::hash::Hash + Ord + Clone, O>(
     Ok(t)
 }
 
+/// The keys and bytes of `m` add up to `want` (each key is counted in
+/// exactly one db, type, encoding).
+fn adds_up<K>(what: &str, m: &BTreeMap<K, TallyDoc>, want: Tally) -> R<()> {
+    let mut sum = Tally::default();
+    for t in m.values() {
+        sum.keys = sum.keys.saturating_add(t.keys);
+        sum.bytes = sum.bytes.saturating_add(t.bytes);
+    }
+    if sum != want {
+        return Err(format!(
+            "{what} adds up to {} keys and {} bytes, not {} and {}",
+            sum.keys, sum.bytes, want.keys, want.bytes
+        ));
+    }
+    Ok(())
+}
+
 fn summary_of(s: SummaryState) -> R<Summary> {
     let total = Tally {
         keys: s.keys.keys,
         bytes: s.keys.bytes,
     };
+    adds_up("by_db", &s.by_db, total)?;
+    adds_up("by_type", &s.by_type, total)?;
+    adds_up("by_encoding", &s.by_encoding, total)?;
+    let expires = within("expires", s.expires, total.keys)?;
+    let expiring_bytes = s
+        .expires_by_db
+        .values()
+        .map(|t| t.bytes)
+        .fold(0, u64::saturating_add);
+    adds_up(
+        "expires_by_db",
+        &s.expires_by_db,
+        Tally {
+            keys: expires,
+            bytes: within("expiring bytes", expiring_bytes, total.bytes)?,
+        },
+    )?;
     Ok(Summary {
         keys: total,
         rdb_bytes: s.rdb_bytes,
-        expires: within("expires", s.expires, total.keys)?,
+        expires,
         by_db: tallies_of("by_db", s.by_db, total, Ok)?,
         expires_by_db: tallies_of("expires_by_db", s.expires_by_db, total, Ok)?,
         alloc_delta: s.alloc_delta,
@@ -698,15 +745,24 @@ fn per_type_state(per: &Keyed<String, TopN<RankedKey>>) -> BTreeMap<String, TopS
 
 fn per_type_of(
     m: BTreeMap<String, TopState<RankedState>>,
+    n: usize,
     total: Tally,
 ) -> R<Keyed<String, TopN<RankedKey>>> {
     let mut out = Keyed::default();
     for (t, s) in m {
-        let n = s.n;
+        list_type_name(&t)?;
         out.entry(&t, || TopN::new(n))
-            .merge(top_of(s, |row| ranked_of(row, total))?);
+            .merge(top_of(s, n, |row| ranked_of(row, total))?);
     }
     Ok(out)
+}
+
+/// The per-type lists are by [`super::list_type`]: a handful of names.
+fn list_type_name(t: &str) -> R<()> {
+    if super::list_type(t) != t {
+        return Err(format!("{t:?} is not a type a report lists by"));
+    }
+    Ok(())
 }
 
 fn slots_state(s: &SlotsAcc) -> SlotsState {
@@ -786,8 +842,10 @@ fn key_change_of(k: KeyChangeState, total: Tally) -> R<KeyChange> {
         now: within("a key's bytes", k.now, total.bytes)?,
         after: within("a key's bytes after", k.after, total.bytes)?,
         confidence: confidence(&k.confidence)?,
-        param: k.param,
-        chunks: k.chunks,
+        // A chunk size, a size kept or a length: at most the key's
+        // elements or bytes.
+        param: within("a what-if's parameter", k.param, k.elements.max(k.now))?,
+        chunks: within("a what-if's chunks", k.chunks, k.elements.max(k.now))?,
         largest: match k.largest {
             Some((b, n)) => Some((bytes_of(&b, "largest element")?, n)),
             None => None,
@@ -824,6 +882,12 @@ fn family_of(f: FamilyState, total: Tally) -> R<Family> {
         .collect::<R<_>>()?;
     if fields.len() > super::doctor::MAX_FIELDS {
         return Err(format!("a family with {} field names", fields.len()));
+    }
+    if f.keys == 0 {
+        return Err("an entity family without keys".into());
+    }
+    for (_, n) in &fields {
+        within("a field's keys", *n, f.keys)?;
     }
     Ok(Family {
         pattern: bytes_of(&f.pattern, "pattern")?,
@@ -887,6 +951,13 @@ fn doctor_state(d: &DoctorAcc) -> DoctorState {
 
 fn doctor_of(mut acc: DoctorAcc, d: DoctorState, total: Tally) -> R<DoctorAcc> {
     for (t, (bytes, elements)) in d.dist {
+        list_type_name(&t)?;
+        if bytes.n != elements.n {
+            return Err(format!(
+                "type {t:?}: {} sizes, {} element counts",
+                bytes.n, elements.n
+            ));
+        }
         let d = acc.dist.entry(&t, TypeDist::default);
         d.bytes
             .merge(&super::doctor::LogHist::from_state(bytes, total.keys)?);
@@ -894,14 +965,16 @@ fn doctor_of(mut acc: DoctorAcc, d: DoctorState, total: Tally) -> R<DoctorAcc> {
             .merge(&super::doctor::LogHist::from_state(elements, total.keys)?);
     }
     let kc = |k| key_change_of(k, total);
-    acc.big = top_of(d.big, kc)?;
+    let n = acc.cfg.top;
+    acc.big = top_of(d.big, n, kc)?;
     acc.big_keys = [
         tally_within("big keys", d.big_keys[0], total)?,
         tally_within("huge keys", d.big_keys[1], total)?,
     ];
-    acc.split = top_of(d.split, kc)?;
+    acc.split = top_of(d.split, n, kc)?;
     acc.split_all = change_of(d.split_all, total)?;
     for (t, (rows, base)) in d.listpack {
+        list_type_name(&t)?;
         let mut changes = [Change::default(); 3];
         for (c, s) in changes.iter_mut().zip(rows) {
             *c = change_of(s, total)?;
@@ -912,7 +985,7 @@ fn doctor_of(mut acc: DoctorAcc, d: DoctorState, total: Tally) -> R<DoctorAcc> {
             a.merge(c);
         }
     }
-    acc.trim = top_of(d.trim, kc)?;
+    acc.trim = top_of(d.trim, n, kc)?;
     acc.trim_all = change_of(d.trim_all, total)?;
     if d.families.len() > super::doctor::MAX_FAMILIES {
         return Err(format!("{} entity families", d.families.len()));

@@ -201,9 +201,12 @@ pub fn findings(i: &Inputs<'_>) -> DoctorDoc {
     // Findings about memory below the smallest saving worth one are left
     // out (those about latency, risk or shape save nothing by design).
     let min = i.acc.cfg.min_savings;
-    all.retain(|d| !MEMORY_KINDS.contains(&d.kind) || d.now - d.after >= min);
+    all.retain(|d| !MEMORY_KINDS.contains(&d.kind) || d.now.saturating_sub(d.after) >= min);
     all.sort_by(|a, b| ranking(&a.doc_key(), &b.doc_key()));
-    let mut savings_bytes: u64 = all.iter().map(|d| d.now - d.after).sum();
+    // Saturating: a merged state's numbers come from files.
+    let mut savings_bytes: u64 = all
+        .iter()
+        .fold(0, |s, d| s.saturating_add(d.now.saturating_sub(d.after)));
     let mut worst = all.iter().map(|d| d.severity).max();
     // Key-level kinds keep their top keys only: the keys past them count
     // in the totals all the same, so the totals do not move with --top.
@@ -211,7 +214,9 @@ pub fn findings(i: &Inputs<'_>) -> DoctorDoc {
     let listed = |kind: &str| {
         all.iter()
             .filter(|d| d.kind == kind)
-            .fold((0u64, 0u64), |(n, b), d| (n + 1, b + (d.now - d.after)))
+            .fold((0u64, 0u64), |(n, b), d| {
+                (n + 1, b.saturating_add(d.now.saturating_sub(d.after)))
+            })
     };
     let (split_n, split_b) = listed("split_big_key");
     let (trim_n, trim_b) = listed("trim_zset");
@@ -219,9 +224,12 @@ pub fn findings(i: &Inputs<'_>) -> DoctorDoc {
     savings_bytes = savings_bytes
         .saturating_add(a.split_all.savings().saturating_sub(split_b))
         .saturating_add(a.trim_all.savings().saturating_sub(trim_b));
-    let mut more = a.split_all.keys.saturating_sub(split_n)
-        + a.trim_all.keys.saturating_sub(trim_n)
-        + a.big_keys[0].keys.saturating_sub(big_n);
+    let mut more = a
+        .split_all
+        .keys
+        .saturating_sub(split_n)
+        .saturating_add(a.trim_all.keys.saturating_sub(trim_n))
+        .saturating_add(a.big_keys[0].keys.saturating_sub(big_n));
     if a.big_keys[1].keys > 0 {
         worst = worst.max(Some(Severity::Critical));
     } else if a.big_keys[0].keys > 0 {
@@ -303,7 +311,7 @@ fn ttl_leak(i: &Inputs<'_>, out: &mut Vec<Draft>) {
         out.push(
             d.ev("reason", why)
                 .ev("no_ttl_keys", s.no_ttl_keys)
-                .ev("ttl_keys", s.keys - s.no_ttl_keys)
+                .ev("ttl_keys", s.keys.saturating_sub(s.no_ttl_keys))
                 .ev("no_ttl_share_of_keys", s.no_ttl_keys as f64 / s.keys as f64)
                 .bytes(s.no_ttl_keys, s.no_ttl_bytes, 0, conf)
                 .remedy(
@@ -425,7 +433,10 @@ fn key_rows(i: &Inputs<'_>, out: &mut Vec<Draft>) {
                 k.param,
                 human_bytes(k.after.saturating_sub(k.chunks))
             ),
-            Some(format!("ZREMRANGEBYRANK <key> 0 -{}", k.param + 1)),
+            Some(format!(
+                "ZREMRANGEBYRANK <key> 0 -{}",
+                k.param.saturating_add(1)
+            )),
         ));
     }
 }
@@ -554,7 +565,7 @@ fn listpack(i: &Inputs<'_>, out: &mut Vec<Draft>) {
         // The smallest raise that gets 80 % of what 8× would.
         let pick = rows
             .iter()
-            .position(|r| r.savings() * 5 >= best * 4)
+            .position(|r| r.savings().saturating_mul(5) >= best.saturating_mul(4))
             .unwrap_or(2);
         let x = base.saturating_mul(RAISE[pick]);
         let r: &Change = &rows[pick];

@@ -147,10 +147,10 @@ impl Sample {
             let row = out.entry(p.prefix.clone()).or_default();
             row.scale = scale;
             row.sampled += 1;
-            row.now += p.bytes;
-            row.value_bytes += p.value_len;
+            row.now = row.now.saturating_add(p.bytes);
+            row.value_bytes = row.value_bytes.saturating_add(p.value_len);
             for (a, b) in row.after.iter_mut().zip(p.after(zstd.as_mut())) {
-                *a += b;
+                *a = a.saturating_add(b);
             }
         }
         out
@@ -214,7 +214,12 @@ impl Sample {
         if s.picked.len() > k {
             return Err(format!("{} sampled values, more than {k}", s.picked.len()));
         }
+        let mut sum = 0u64;
         for p in s.picked {
+            // Distinct keys: their bytes add up to at most the total.
+            sum = sum.saturating_add(p.bytes);
+            within("the sampled keys' bytes", sum, total.bytes)?;
+            within("a sampled value's length", p.value_len, p.bytes)?;
             let picked = Picked {
                 prefix: bytes_of(&p.prefix, "prefix")?,
                 bytes: within("a sampled key's bytes", p.bytes, total.bytes)?,
