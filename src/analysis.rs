@@ -162,7 +162,7 @@ impl Analysis {
             });
             merged.merge(acc);
         }
-        let (report, extra) = merged;
+        let (mut report, extra) = merged;
         if report.prefixes.as_ref().is_some_and(|t| t.misled()) {
             return Ok(None);
         }
@@ -181,7 +181,10 @@ impl Analysis {
             None => Vec::new(),
         };
         let files = scanned.into_iter().map(|s| s.file).collect();
-        let state = self.mergeable.then(|| report.state());
+        let state = self.mergeable.then(|| {
+            report.price_samples();
+            report.state()
+        });
         let mut doc = finish(report, files, clusters, self.made_with.clone());
         doc.state = state;
         Ok(Some((doc, extra)))

@@ -523,6 +523,14 @@ impl ReportConfig {
 }
 
 impl Report {
+    /// Prices the doctor's sampled values now: [`Report::state`] and the
+    /// findings both need them, and compressing costs.
+    pub fn price_samples(&mut self) {
+        if let Some(d) = self.doctor.as_mut() {
+            d.sample.price();
+        }
+    }
+
     /// The accumulators as a document.
     pub fn state(&self) -> StateDoc {
         StateDoc {

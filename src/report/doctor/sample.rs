@@ -180,6 +180,15 @@ impl Picked {
 }
 
 impl Sample {
+    /// Prices every pick now (its head compressed once), so that a state
+    /// and the findings made after it do not compress the heads twice.
+    pub(crate) fn price(&mut self) {
+        let mut zstd = zstd::bulk::Compressor::new(3).ok();
+        for p in self.picked.values_mut() {
+            p.cost = Cost::Known(p.after(zstd.as_mut()));
+        }
+    }
+
     /// As a state document: each pick priced (no value bytes).
     pub(crate) fn state(&self) -> crate::report::state::SampleState {
         use crate::escape::escape;
