@@ -77,12 +77,8 @@ pub struct FileDoc {
     pub unserved: Option<TallyDoc>,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TallyDoc {
-    pub keys: u64,
-    pub bytes: u64,
-}
+/// Keys and bytes (shared with the state document).
+pub use super::state_doc::TallyDoc;
 
 impl From<super::Tally> for TallyDoc {
     fn from(t: super::Tally) -> TallyDoc {
@@ -272,7 +268,7 @@ pub struct ReportDoc {
     /// With `--mergeable`: the accumulators, which `rdbscope merge` folds
     /// with other reports' into the report of all their dumps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<super::state::StateDoc>,
+    pub state: Option<super::state_doc::StateDoc>,
 }
 
 /// Keys and memory per Redis Cluster slot.

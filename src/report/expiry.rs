@@ -454,25 +454,25 @@ impl ExpiryAcc {
 
 impl ExpiryAcc {
     /// As a state document: slots by slot, labels in canonical order.
-    pub(crate) fn state(&self) -> crate::report::state::ExpiryState {
+    pub(crate) fn state(&self) -> crate::report::state_doc::ExpiryState {
         let mut slots: Vec<(i64, u64, u64)> = self
             .slots
             .iter()
             .map(|(s, c)| (s, c.keys, c.bytes))
             .collect();
         slots.sort_unstable();
-        let t = |c: Count| crate::report::doc::TallyDoc {
+        let t = |c: Count| crate::report::state_doc::TallyDoc {
             keys: c.keys,
             bytes: c.bytes,
         };
-        crate::report::state::ExpiryState {
+        crate::report::state_doc::ExpiryState {
             no_ttl: t(self.no_ttl),
             with_ttl: t(self.with_ttl),
             expired: t(self.expired),
             field_ttls: self.field_ttls,
             resolution: self.resolution().into(),
             window: self.slots.base,
-            slots: crate::report::state::SlotColumns::of(&slots),
+            slots: crate::report::state_doc::SlotColumns::of(&slots),
             labels: self
                 .labels
                 .as_ref()
@@ -485,11 +485,11 @@ impl ExpiryAcc {
     /// keys than `total`.
     pub(crate) fn from_state(
         cfg: &PrefixConfig,
-        s: crate::report::state::ExpiryState,
+        s: crate::report::state_doc::ExpiryState,
         total: super::Tally,
     ) -> Result<ExpiryAcc, String> {
-        use crate::report::state::within;
-        let count = |what: &str, t: crate::report::doc::TallyDoc| -> Result<Count, String> {
+        use crate::report::state_doc::within;
+        let count = |what: &str, t: crate::report::state_doc::TallyDoc| -> Result<Count, String> {
             Ok(Count {
                 keys: within(what, t.keys, total.keys)?,
                 bytes: within(what, t.bytes, total.bytes)?,

@@ -14,6 +14,7 @@ mod prefix_hints;
 mod slot_labels;
 pub mod slots;
 pub mod state;
+pub mod state_doc;
 pub mod topn;
 
 use std::cmp::Reverse;
@@ -49,8 +50,7 @@ impl Default for ReportConfig {
 }
 
 /// The parts of a report beside the summary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sections {
     pub big_keys: bool,
     pub prefixes: bool,

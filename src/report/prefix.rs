@@ -626,8 +626,8 @@ impl PrefixTree {
 
     /// As a state document: nodes by path, the depths' prefix hashes
     /// sorted (the same for any split of the keys).
-    pub(crate) fn state(&self) -> crate::report::state::TreeState {
-        use crate::report::state::{LevelState, NodeState, TreeState};
+    pub(crate) fn state(&self) -> crate::report::state_doc::TreeState {
+        use crate::report::state_doc::{LevelState, NodeState, TreeState};
         let mut nodes: Vec<(Vec<&[u8]>, &Node)> = Vec::new();
         // Iterative: no recursion on the tree's depth.
         let mut stack: Vec<(Vec<&[u8]>, &Node)> = vec![(Vec::new(), &self.root)];
@@ -674,10 +674,10 @@ impl PrefixTree {
     /// count `total` (every key of the report), and no node more.
     pub(crate) fn from_state(
         cfg: PrefixConfig,
-        s: crate::report::state::TreeState,
+        s: crate::report::state_doc::TreeState,
         total: super::Tally,
     ) -> Result<PrefixTree, String> {
-        use crate::report::state::{bytes_of, within};
+        use crate::report::state_doc::{bytes_of, within};
         let mut t = PrefixTree::new(cfg);
         if s.levels.len() != t.levels.len() {
             return Err(format!(

@@ -269,7 +269,7 @@ impl SlotLabels {
 
 impl SlotLabels {
     /// As a state document: labels sorted, entries by (slot, label).
-    pub(crate) fn state(&self) -> crate::report::state::LabelsState {
+    pub(crate) fn state(&self) -> crate::report::state_doc::LabelsState {
         let mut order: Vec<usize> = (0..self.labels.len()).collect();
         order.sort_by(|&a, &b| self.labels[a].cmp(&self.labels[b]));
         let mut new_id = vec![0u16; self.labels.len()];
@@ -291,7 +291,7 @@ impl SlotLabels {
             .map(|&(s, l, n)| (s, new_id[usize::from(l)], n))
             .collect();
         count_pairs(&mut far);
-        crate::report::state::LabelsState {
+        crate::report::state_doc::LabelsState {
             far,
             labels: order
                 .iter()
@@ -300,7 +300,7 @@ impl SlotLabels {
                     (crate::escape::escape(seg).into_owned(), *deeper == 1)
                 })
                 .collect(),
-            entries: crate::report::state::EntryColumns::of(
+            entries: crate::report::state_doc::EntryColumns::of(
                 &entries
                     .iter()
                     .map(|&e| (slot_of(e), label_of(e), e & COUNT))
@@ -314,7 +314,7 @@ impl SlotLabels {
     /// scan's would be.
     pub(crate) fn from_state(
         cfg: &PrefixConfig,
-        s: crate::report::state::LabelsState,
+        s: crate::report::state_doc::LabelsState,
         keys: u64,
     ) -> Result<SlotLabels, String> {
         let mut theirs = SlotLabels::new(cfg);
@@ -324,7 +324,7 @@ impl SlotLabels {
             return Ok(theirs);
         }
         for (seg, deeper) in &s.labels {
-            let mut l = crate::report::state::bytes_of(seg, "expiry label")?;
+            let mut l = crate::report::state_doc::bytes_of(seg, "expiry label")?;
             // A tree key: the byte before the segment, then the segment.
             if l.is_empty() {
                 return Err("an empty expiry label".into());
@@ -340,7 +340,7 @@ impl SlotLabels {
                 ));
             }
             sum = sum.saturating_add(count);
-            crate::report::state::within("keys by expiry label", sum, keys)?;
+            crate::report::state_doc::within("keys by expiry label", sum, keys)?;
             theirs.table.push(entry(slot, label, count));
         }
         if s.far.len() > MAX_FAR {
@@ -354,7 +354,7 @@ impl SlotLabels {
                 ));
             }
             sum = sum.saturating_add(count);
-            crate::report::state::within("keys by expiry label", sum, keys)?;
+            crate::report::state_doc::within("keys by expiry label", sum, keys)?;
             theirs.far.push((slot, label, count));
         }
         theirs.table.sort_unstable();

@@ -71,8 +71,8 @@ impl LogHist {
     }
 
     /// As a state document: the buckets with values.
-    pub(crate) fn state(&self) -> crate::report::state::HistState {
-        crate::report::state::HistState {
+    pub(crate) fn state(&self) -> crate::report::state_doc::HistState {
+        crate::report::state_doc::HistState {
             counts: (0..BUCKETS)
                 .filter(|&b| self.counts[b] > 0)
                 .map(|b| (b as u16, self.counts[b]))
@@ -85,11 +85,11 @@ impl LogHist {
     /// Reads a [`LogHist::state`] back: buckets in range, counted at most
     /// `keys` times in all.
     pub(crate) fn from_state(
-        s: crate::report::state::HistState,
+        s: crate::report::state_doc::HistState,
         keys: u64,
     ) -> Result<LogHist, String> {
         let mut h = LogHist::default();
-        let n = crate::report::state::within("a histogram's count", s.n, keys)?;
+        let n = crate::report::state_doc::within("a histogram's count", s.n, keys)?;
         let mut sum = 0u64;
         for (b, c) in s.counts {
             let slot = h
@@ -97,7 +97,7 @@ impl LogHist {
                 .get_mut(usize::from(b))
                 .ok_or_else(|| format!("histogram bucket {b} out of range"))?;
             sum = sum.saturating_add(c);
-            crate::report::state::within("a histogram's counts", sum, n)?;
+            crate::report::state_doc::within("a histogram's counts", sum, n)?;
             *slot += c;
         }
         h.n = n;

@@ -190,15 +190,15 @@ impl Sample {
     }
 
     /// As a state document: each pick priced (no value bytes).
-    pub(crate) fn state(&self) -> crate::report::state::SampleState {
+    pub(crate) fn state(&self) -> crate::report::state_doc::SampleState {
         use crate::escape::escape;
         let mut zstd = zstd::bulk::Compressor::new(3).ok();
-        crate::report::state::SampleState {
+        crate::report::state_doc::SampleState {
             population: self.population,
             picked: self
                 .picked
                 .iter()
-                .map(|((hash, db, key), p)| crate::report::state::PickState {
+                .map(|((hash, db, key), p)| crate::report::state_doc::PickState {
                     hash: *hash,
                     db: *db,
                     key: escape(key).into_owned(),
@@ -214,10 +214,10 @@ impl Sample {
     /// Reads a [`Sample::state`] back into a sample of `k`.
     pub(crate) fn from_state(
         k: usize,
-        s: crate::report::state::SampleState,
+        s: crate::report::state_doc::SampleState,
         total: crate::report::Tally,
     ) -> Result<Sample, String> {
-        use crate::report::state::{bytes_of, within};
+        use crate::report::state_doc::{bytes_of, within};
         let mut out = Sample::new(k);
         out.population = within("the sampled population", s.population, total.keys)?;
         if s.picked.len() > k {
