@@ -38,6 +38,7 @@ pub struct Analysis {
 /// One scanned input, before merging.
 struct Scanned {
     file: FileDoc,
+    identity: Option<(u64, u64)>,
     checkpoints: Vec<ScanCheckpoint>,
     /// Keys expiring before it are expired, in no expiry cluster.
     ctime_ms: Option<i64>,
@@ -117,7 +118,9 @@ impl Analysis {
             let t = facts.target.as_ref();
             let producer = facts.producer();
             let copy_of = copies.of(&facts, name);
+            let identity = facts.identity();
             scanned.push(Scanned {
+                identity,
                 file: FileDoc {
                     file: name.to_string(),
                     rdb_version: facts.rdb_version,
@@ -136,16 +139,12 @@ impl Analysis {
                         .cloned()
                         .chain(t.and_then(|t| t.warning.clone()))
                         .chain(input.notes.iter().cloned())
-                        .chain(copy_of.map(|other| {
-                            format!(
-                                "the same dump as {other} (same size and checksum): its keys \
-                                 are counted twice"
-                            )
-                        }))
                         .chain(
                             (facts.more_warnings > 0)
                                 .then(|| format!("{} more warnings", facts.more_warnings)),
                         )
+                        // Last: `merge` adds it to a file's warnings as well.
+                        .chain(copy_of.map(|other| crate::scan::copy_warning(&other)))
                         .collect(),
                     // Only for the whole dump: a filtered one is no server's.
                     used_memory: t
@@ -180,11 +179,14 @@ impl Analysis {
             }
             None => Vec::new(),
         };
-        let files = scanned.into_iter().map(|s| s.file).collect();
         let state = self.mergeable.then(|| {
             report.price_samples();
-            report.state()
+            crate::report::state::StateDoc {
+                dumps: scanned.iter().map(|s| s.identity).collect(),
+                ..report.state()
+            }
         });
+        let files = scanned.into_iter().map(|s| s.file).collect();
         let mut doc = finish(report, files, clusters, self.made_with.clone());
         doc.state = state;
         Ok(Some((doc, extra)))

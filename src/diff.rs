@@ -142,8 +142,15 @@ pub fn mismatches(old: &ReportDoc, new: &ReportDoc) -> Vec<String> {
     let (a, b) = (&old.made_with, &new.made_with);
     let mut out = Vec::new();
     let mut differ = |what: &str, x: String, y: String| {
+        let none = |v: String| {
+            if v.is_empty() {
+                "(none)".to_string()
+            } else {
+                v
+            }
+        };
         if x != y {
-            out.push(format!("{what}: {x} vs {y}"));
+            out.push(format!("{what}: {} vs {}", none(x), none(y)));
         }
     };
     let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "(from the dump)".into());

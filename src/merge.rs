@@ -25,6 +25,7 @@ pub fn merge(docs: Vec<(String, ReportDoc)>, mergeable: bool) -> Result<Merged> 
     };
     let mut notes = Vec::new();
     let mut files = first.files.clone();
+    let mut dumps = dumps_of(&first_name, &first)?;
     let mut report = reading(&first_name, &first)?;
     for (name, doc) in docs {
         let unlike = unlike(&first, &doc);
@@ -38,24 +39,20 @@ pub fn merge(docs: Vec<(String, ReportDoc)>, mergeable: bool) -> Result<Merged> 
         let r = reading(&name, &doc)?;
         totals_fit(&report, &r).map_err(|e| Error::invalid(format!("{name}: {e}")))?;
         report.merge(r);
+        dumps.extend(dumps_of(&name, &doc)?);
         files.extend(doc.files);
     }
-    let mut seen = std::collections::HashSet::new();
-    for f in &files {
-        let id = (
-            &f.file,
-            f.rdb_version,
-            f.ctime,
-            f.used_mem,
-            f.keys,
-            f.estimated_bytes,
-        );
-        if !seen.insert(id) {
-            notes.push(format!(
-                "{} is in two of the reports (the same dump, read the same way): its keys are \
-                 counted twice",
-                f.file
-            ));
+    // The same dump in two reports: said as `report` says it of a dump
+    // given twice (a report names its own copies already).
+    let mut copies = crate::scan::Copies::default();
+    for (f, id) in files.iter_mut().zip(&dumps) {
+        let Some(other) = id.and_then(|id| copies.seen(id, &f.file)) else {
+            continue;
+        };
+        let w = crate::scan::copy_warning(&other);
+        if !f.warnings.contains(&w) {
+            notes.push(format!("{}: {w}", f.file));
+            f.warnings.push(w);
         }
     }
     if files.iter().any(|f| f.unserved.is_some()) && files.iter().any(|f| f.unserved.is_none()) {
@@ -84,17 +81,38 @@ pub fn merge(docs: Vec<(String, ReportDoc)>, mergeable: bool) -> Result<Merged> 
         },
         None => Vec::new(),
     };
-    let state = mergeable.then(|| report.state());
+    let state = mergeable.then(|| crate::report::state::StateDoc {
+        dumps,
+        ..report.state()
+    });
     let mut doc = finish(report, files, clusters, first.made_with.clone());
     doc.state = state;
     Ok(Merged { doc, notes })
+}
+
+/// The identities of a document's dumps, one per file.
+fn dumps_of(name: &str, doc: &ReportDoc) -> Result<Vec<Option<(u64, u64)>>> {
+    let dumps = doc
+        .state
+        .as_ref()
+        .map(|s| s.dumps.clone())
+        .unwrap_or_default();
+    if dumps.len() != doc.files.len() {
+        return Err(Error::invalid(format!(
+            "{name}: state: {} dump identities for {} files",
+            dumps.len(),
+            doc.files.len()
+        )));
+    }
+    Ok(dumps)
 }
 
 /// The accumulators of one document.
 fn reading(name: &str, doc: &ReportDoc) -> Result<Report> {
     let Some(state) = doc.state.clone() else {
         return Err(Error::invalid(format!(
-            "{name}: no state to merge; make it with `rdbscope report --format json --mergeable`"
+            "{name}: no state to merge; make it with `rdbscope report --format json \
+             --mergeable` (or `rdbscope merge --format json --mergeable`)"
         )));
     };
     let r = Report::from_state(state).map_err(|e| Error::invalid(format!("{name}: state: {e}")))?;
@@ -154,16 +172,50 @@ fn unlike(a: &ReportDoc, b: &ReportDoc) -> Vec<String> {
     }
     if a.rdbscope_version != b.rdbscope_version {
         out.push(format!(
-            "rdbscope {} vs {}",
+            "rdbscope version {} vs {}",
             a.rdbscope_version, b.rdbscope_version
         ));
     }
-    if let (Some(x), Some(y)) = (&a.state, &b.state)
-        && x.config != y.config
-    {
-        out.push(
-            "report sections or doctor settings (e.g. --no-doctor, --slots, --maxmemory)".into(),
-        );
+    if let (Some(x), Some(y)) = (&a.state, &b.state) {
+        let more = config_differences(&x.config, &y.config);
+        if more.is_empty() && x.config != y.config && out.is_empty() {
+            out.push("other report settings".into());
+        }
+        out.extend(more);
+    }
+    out
+}
+
+/// The options behind two states' settings that differ (those `made_with`
+/// shows are left to it).
+fn config_differences(
+    a: &crate::report::state::ConfigState,
+    b: &crate::report::state::ConfigState,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let on = |b: bool| if b { "on" } else { "off" };
+    let (x, y) = (&a.sections, &b.sections);
+    if x.doctor != y.doctor {
+        out.push(format!(
+            "--no-doctor: {} vs {}",
+            on(!x.doctor),
+            on(!y.doctor)
+        ));
+    }
+    if x.slots != y.slots {
+        out.push(format!("--slots: {} vs {}", on(x.slots), on(y.slots)));
+    }
+    let (x, y) = (&a.doctor, &b.doctor);
+    if x.maxmemory != y.maxmemory {
+        let m = |v: Option<u64>| v.map_or("(none)".into(), |v| v.to_string());
+        out.push(format!(
+            "--maxmemory: {} vs {}",
+            m(x.maxmemory),
+            m(y.maxmemory)
+        ));
+    }
+    if (a.max_children, a.max_level_prefixes) != (b.max_children, b.max_level_prefixes) {
+        out.push("prefix tree caps".into());
     }
     out
 }

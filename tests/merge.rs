@@ -161,9 +161,10 @@ fn unlike_or_damaged_reports_are_refused() {
     let plain = save("plain.json", &report(b, &[]));
     refused(&["merge", &good, &plain], "--mergeable");
     let top = save("top.json", &report(b, &["--mergeable", "--top", "5"]));
-    refused(&["merge", &good, &top], "--top: 20 vs 5");
     let no_doctor = save("nd.json", &report(b, &["--mergeable", "--no-doctor"]));
-    refused(&["merge", &good, &no_doctor], "other settings");
+    refused(&["merge", &good, &no_doctor], "(--no-doctor: off vs on)");
+    let slots = save("slots.json", &report(b, &["--mergeable", "--slots"]));
+    refused(&["merge", &good, &slots], "(--slots: off vs on)");
     let depth = save("depth.json", &report(b, &["--mergeable", "--depth", "2"]));
     refused(&["merge", &good, &depth], "--depth: 3 vs 2");
 
@@ -198,10 +199,15 @@ fn unlike_or_damaged_reports_are_refused() {
     let o = run(["merge", good.as_str(), p(&copy)]);
     assert_eq!(exit_code(&o), 0, "{}", describe(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("counted twice"));
+    refused(&["merge", &good, &top], "--top: 20 vs 5");
 
     refused(&["report", a[0].as_str(), "--mergeable"], "--format json");
     refused(&["merge", &good, "--mergeable"], "--format json");
-    refused(&["merge", a[0].as_str()], "a dump, not a report");
+    refused(&["merge", a[0].as_str()], "is a dump: merge reads reports");
+    refused(
+        &["merge", files[8].as_str()],
+        "compressed (gzip, zstd or LZ4)",
+    );
 }
 
 /// Each invariant a state read back must hold, broken alone (the rest of
@@ -272,4 +278,23 @@ fn states_that_no_fold_makes_are_refused() {
     let b = dir.path().join("plain.json");
     std::fs::write(&b, doc.to_string()).unwrap();
     refused(&["merge", p(&a), p(&b)], "--cluster-nodes and some without");
+}
+
+/// The same dump under two names, reported apart and merged: told as
+/// `report` tells it given twice (and the documents are equal).
+#[test]
+fn the_same_dump_in_two_reports_is_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = planted(dir.path());
+    let two = dir.path().join("copy-of-planted.rdb");
+    std::fs::copy(&one, &two).unwrap();
+    let files = [p(&one).to_string(), p(&two).to_string()];
+    let whole = report(&files, &["--mergeable"]);
+    let w = &whole["files"][1]["warnings"];
+    assert!(w.to_string().contains("the same dump as"), "{w}");
+    let parts: Vec<Value> = files
+        .iter()
+        .map(|f| report(std::slice::from_ref(f), &["--mergeable"]))
+        .collect();
+    assert_eq!(merge(dir.path(), "copies", &parts, &["--mergeable"]), whole);
 }

@@ -79,12 +79,19 @@ QUERIES = {
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rdbscope", default="rdbscope", help="the rdbscope binary on the executors")
-    ap.add_argument("--out", required=True, help="directory for the Parquet files")
+    ap.add_argument("--rdbscope", default="rdbscope",
+                    help="the rdbscope binary on the executors and the driver (default: rdbscope "
+                         "on PATH)")
+    ap.add_argument("--out", required=True,
+                    help="a new or empty directory for the Parquet files (partial reports go to "
+                         "OUT.reports)")
     ap.add_argument("--json", action="store_true", help="print the aggregates as JSON")
     ap.add_argument("--report", metavar="FILE",
-                    help="also write the fleet's report (JSON), merged from per-dump reports")
-    ap.add_argument("dumps", nargs="+")
+                    help="also write the fleet's report (JSON), merged from per-dump reports made "
+                         "with --slots: what `rdbscope report --slots DUMP...` prints")
+    ap.add_argument("dumps", nargs="+", metavar="DUMP",
+                    help="dump files, one per node; the node label is the file's name, so name "
+                         "them apart (node1.rdb, ...)")
     args = ap.parse_args()
 
     from pyspark.sql import SparkSession
@@ -95,6 +102,11 @@ def main() -> int:
     spark = builder.config("spark.ui.enabled", "false").getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     os.makedirs(args.out, exist_ok=True)
+    # Spark reads every file of OUT: an earlier run's would be counted too.
+    for d in (args.out, args.out.rstrip("/") + ".reports"):
+        if os.path.isdir(d) and os.listdir(d):
+            ap.error(f"{d} is not empty: give a new directory (an earlier run's files would be "
+                     "counted again)")
 
     dumps = [os.path.abspath(d) for d in args.dumps]
     rdd = spark.sparkContext.parallelize(list(enumerate(dumps)), min(len(dumps), 64))

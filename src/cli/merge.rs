@@ -15,7 +15,11 @@ use super::scan::Format;
 /// --mergeable can be merged again). The reports must be made with the
 /// same rdbscope version and the same options (target, allocator,
 /// --config, filters, prefix settings, --top, --no-doctor, --slots,
-/// --maxmemory): anything else is refused (exit 2).
+/// --maxmemory, and --cluster-nodes for all or none): anything else is
+/// refused (exit 2), naming what differs. The same dump in two reports
+/// is told as `report` tells a dump given twice. Files are listed by the
+/// path each report read them from: report each node's dump by a path
+/// that names the node (node1.rdb, or /backups/node1/dump.rdb).
 ///
 /// Expiry clusters are named from what each report kept: the first key
 /// segments behind each expiry second. A dump with more than 2 million
@@ -50,6 +54,35 @@ pub struct Args {
 /// dumps' expiry labels); past this it is not one.
 const MAX_REPORT: u64 = 1 << 30;
 
+/// A dump (plain or compressed) named where a report goes: say how to
+/// make its report.
+fn not_a_dump(name: &str) -> anyhow::Result<()> {
+    use std::io::Read;
+    let mut head = [0u8; 6];
+    let n = std::fs::File::open(name)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    let head = &head[..n];
+    let what = if head.starts_with(b"REDIS") || head.starts_with(b"VALKEY") {
+        "a dump"
+    } else if [
+        &[0x1f, 0x8b][..],
+        &[0x28, 0xb5, 0x2f, 0xfd],
+        &[0x04, 0x22, 0x4d, 0x18],
+    ]
+    .iter()
+    .any(|m| head.starts_with(m))
+    {
+        "compressed (gzip, zstd or LZ4), not a report JSON"
+    } else {
+        return Ok(());
+    };
+    anyhow::bail!(
+        "{name} is {what}: merge reads reports; if it is a dump, make its report with \
+         `rdbscope report {name} --format json --mergeable -o FILE` and name that"
+    )
+}
+
 fn read(name: &str) -> anyhow::Result<ReportDoc> {
     let text = if name == "-" {
         use std::io::Read;
@@ -64,6 +97,7 @@ fn read(name: &str) -> anyhow::Result<ReportDoc> {
         }
         String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("-: not text (invalid UTF-8)"))?
     } else {
+        not_a_dump(name)?;
         super::check::read_capped(std::path::Path::new(name), "report", MAX_REPORT)?
     };
     Ok(ReportDoc::from_json(&text, name)?)

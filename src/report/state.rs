@@ -190,6 +190,8 @@ impl Report {
     pub fn state(&self) -> StateDoc {
         StateDoc {
             state_version: STATE_VERSION,
+            // Files are the caller's (`Analysis`, `merge`).
+            dumps: Vec::new(),
             config: self.config().state(),
             summary: summary_state(&self.summary),
             big_keys: self.big.as_ref().map(|b| BigKeysState {

@@ -27,6 +27,9 @@ pub struct TallyDoc {
 #[serde(deny_unknown_fields)]
 pub struct StateDoc {
     pub state_version: u32,
+    /// Per file, in order: its stored checksum and bytes decoded, to tell
+    /// the same dump in two reports (as `report` tells it given twice).
+    pub dumps: Vec<Option<(u64, u64)>>,
     pub config: ConfigState,
     pub summary: SummaryState,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -60,7 +60,12 @@ impl Copies {
     /// Records input `name`; the name of an earlier input that is the same
     /// dump, if any.
     pub fn of(&mut self, facts: &FileFacts, name: &str) -> Option<String> {
-        let id = (facts.stored_checksum?, facts.decoded_bytes);
+        self.seen(facts.identity()?, name)
+    }
+
+    /// Records input `name` by its [`FileFacts::identity`]; the name of an
+    /// earlier input with the same one, if any.
+    pub fn seen(&mut self, id: (u64, u64), name: &str) -> Option<String> {
         let earlier = self
             .0
             .iter()
@@ -71,7 +76,18 @@ impl Copies {
     }
 }
 
+/// What `report` says of a dump given twice.
+pub fn copy_warning(other: &str) -> String {
+    format!("the same dump as {other} (same size and checksum): its keys are counted twice")
+}
+
 impl FileFacts {
+    /// What tells two dumps apart: the stored checksum and the bytes
+    /// decoded (`None` without a checksum).
+    pub fn identity(&self) -> Option<(u64, u64)> {
+        Some((self.stored_checksum?, self.decoded_bytes))
+    }
+
     /// The last value of AUX field `key`, as lossy UTF-8.
     pub fn aux_value(&self, key: &str) -> Option<String> {
         self.aux
