@@ -26,7 +26,8 @@ pub fn merge(docs: Vec<(String, ReportDoc)>, mergeable: bool) -> Result<Merged> 
     let mut notes = Vec::new();
     let mut files = first.files.clone();
     let mut dumps = dumps_of(&first_name, &first)?;
-    let mut report = reading(&first_name, &first)?;
+    let mut reports = vec![reading(&first_name, &first)?];
+    let mut totals = reports[0].summary.keys;
     for (name, doc) in docs {
         let unlike = unlike(&first, &doc);
         if !unlike.is_empty() {
@@ -37,20 +38,41 @@ pub fn merge(docs: Vec<(String, ReportDoc)>, mergeable: bool) -> Result<Merged> 
             )));
         }
         let r = reading(&name, &doc)?;
-        totals_fit(&report, &r).map_err(|e| Error::invalid(format!("{name}: {e}")))?;
-        report.merge(r);
+        totals = totals_fit(totals, &r).map_err(|e| Error::invalid(format!("{name}: {e}")))?;
+        reports.push(r);
         dumps.extend(dumps_of(&name, &doc)?);
         files.extend(doc.files);
     }
+    // In pairs, each left of its right, until one is left: a merge costs
+    // what both hold, so a left fold over n reports would cost n² (the
+    // expiry labels). The order stays the files' order.
+    while reports.len() > 1 {
+        let mut next = Vec::with_capacity(reports.len().div_ceil(2));
+        let mut it = reports.into_iter();
+        while let Some(mut a) = it.next() {
+            if let Some(b) = it.next() {
+                a.merge(b);
+            }
+            next.push(a);
+        }
+        reports = next;
+    }
+    let Some(report) = reports.pop() else {
+        return Err(Error::invalid("merge: no reports given"));
+    };
     // The same dump in two reports: said as `report` says it of a dump
     // given twice (a report names its own copies already).
+    // Each report told its own copies; all are told again over all files.
     let mut copies = crate::scan::Copies::default();
     for (f, id) in files.iter_mut().zip(&dumps) {
-        let Some(other) = id.and_then(|id| copies.seen(id, &f.file)) else {
-            continue;
-        };
-        let w = crate::scan::copy_warning(&other);
-        if !f.warnings.contains(&w) {
+        let mine = id.and_then(|id| copies.seen(id, &f.file));
+        if let Some(w) = f.warnings.last()
+            && crate::scan::is_copy_warning(w)
+        {
+            f.warnings.pop();
+        }
+        if let Some(other) = mine {
+            let w = crate::scan::copy_warning(&other);
             notes.push(format!("{}: {w}", f.file));
             f.warnings.push(w);
         }
@@ -69,10 +91,10 @@ pub fn merge(docs: Vec<(String, ReportDoc)>, mergeable: bool) -> Result<Merged> 
                 let clusters = e.clusters(100, top);
                 if !clusters.is_empty() {
                     notes.push(
-                        "the expiry clusters are not named: a report does not carry the key \
-                         prefixes behind its expiry seconds (its dump had more distinct (second, \
-                         prefix) pairs than a state keeps); `rdbscope report` over the dumps \
-                         names them"
+                        "the expiry clusters are not named: the reports hold more distinct first \
+                         key segments behind their expiry seconds (65,536), or (second, segment) \
+                         pairs (2 M in a report, 33 M merged), than a state keeps; `rdbscope \
+                         report` over the dumps names them"
                             .into(),
                     );
                 }
@@ -146,17 +168,19 @@ fn reading(name: &str, doc: &ReportDoc) -> Result<Report> {
 
 /// Whether two reports' totals can be added (every other count of a state
 /// is at most its totals, so nothing else can overflow).
-fn totals_fit(a: &Report, b: &Report) -> std::result::Result<(), String> {
-    let (x, y) = (&a.summary, &b.summary);
-    let fits = x.keys.keys.checked_add(y.keys.keys).is_some()
-        && x.keys.bytes.checked_add(y.keys.bytes).is_some()
-        && x.rdb_bytes.checked_add(y.rdb_bytes).is_some()
-        && x.bound.checked_add(y.bound).is_some()
-        && x.alloc_delta.checked_add(y.alloc_delta).is_some();
-    if fits {
-        Ok(())
-    } else {
-        Err("the totals overflow".into())
+fn totals_fit(
+    sum: crate::report::Tally,
+    b: &Report,
+) -> std::result::Result<crate::report::Tally, String> {
+    use crate::report::state::{MAX_BYTES, MAX_KEYS};
+    let y = b.summary.keys;
+    let under = |a: u64, b: u64, max: u64| a.checked_add(b).filter(|s| *s <= max);
+    match (
+        under(sum.keys, y.keys, MAX_KEYS),
+        under(sum.bytes, y.bytes, MAX_BYTES),
+    ) {
+        (Some(keys), Some(bytes)) => Ok(crate::report::Tally { keys, bytes }),
+        _ => Err("the totals pass what any fleet holds (2^48 keys, 64 PiB)".into()),
     }
 }
 

@@ -270,6 +270,34 @@ fn states_that_no_fold_makes_are_refused() {
     try_edit("jitter.json", "doctor jitter", &|s| {
         s["config"]["doctor"]["jitter"] = Value::from(2.5);
     });
+    // More keys than any fleet: products of counts would not fit.
+    try_edit(
+        "keys.json",
+        "more than the state's total 281474976710656",
+        &|s| {
+            s["summary"]["keys"]["keys"] = Value::from((1u64 << 48) + 1);
+        },
+    );
+    // A bucket past the one u64::MAX falls in.
+    try_edit("bucket.json", "histogram bucket 992 out of range", &|s| {
+        let dist = s["doctor"]["dist"].as_object_mut().unwrap();
+        let (sizes, _) = dist
+            .values_mut()
+            .next()
+            .unwrap()
+            .as_array_mut()
+            .unwrap()
+            .split_at_mut(1);
+        let counts = sizes[0]["counts"].as_array_mut().unwrap();
+        counts[0][0] = Value::from(992);
+    });
+    // Prefix hashes where none are kept (a fixed hasher let them collide).
+    try_edit("seen.json", "prefix hashes at depth 1", &|s| {
+        s["prefixes"]["levels"][1]["seen"] = serde_json::json!(["0".repeat(32)]);
+    });
+    try_edit("caps.json", "prefix caps 5000 and 50000 are larger", &|s| {
+        s["config"]["max_children"] = Value::from(5000);
+    });
     // Made with --cluster-nodes and without, merged.
     let mut served = doc.clone();
     served["files"][0]["unserved"] = serde_json::json!({"keys": 0, "bytes": 0});
@@ -286,15 +314,21 @@ fn states_that_no_fold_makes_are_refused() {
 fn the_same_dump_in_two_reports_is_told() {
     let dir = tempfile::tempdir().unwrap();
     let one = planted(dir.path());
-    let two = dir.path().join("copy-of-planted.rdb");
+    let (two, three) = (dir.path().join("copy-2.rdb"), dir.path().join("copy-3.rdb"));
     std::fs::copy(&one, &two).unwrap();
-    let files = [p(&one).to_string(), p(&two).to_string()];
+    std::fs::copy(&one, &three).unwrap();
+    let files = [
+        p(&three).to_string(),
+        p(&one).to_string(),
+        p(&two).to_string(),
+    ];
     let whole = report(&files, &["--mergeable"]);
-    let w = &whole["files"][1]["warnings"];
+    let w = &whole["files"][2]["warnings"];
     assert!(w.to_string().contains("the same dump as"), "{w}");
-    let parts: Vec<Value> = files
-        .iter()
-        .map(|f| report(std::slice::from_ref(f), &["--mergeable"]))
-        .collect();
+    // Alone, and in a report that told its own copy (of another file).
+    let parts = [
+        report(&files[..1], &["--mergeable"]),
+        report(&files[1..], &["--mergeable"]),
+    ];
     assert_eq!(merge(dir.path(), "copies", &parts, &["--mergeable"]), whole);
 }

@@ -64,8 +64,16 @@ impl FilterArgs {
     /// that two reports made with different filters are not compared.
     pub fn spec(&self) -> Vec<String> {
         let mut out = Vec::new();
-        out.extend(self.dbs.iter().map(|d| format!("--db {d}")));
-        out.extend(self.types.iter().map(|t| format!("--type {t}")));
+        // Sets: `--db 1 --db 0` and `--db 0 --db 1 --db 0` are one filter,
+        // and reports made with either compare and merge.
+        let mut dbs = self.dbs.clone();
+        dbs.sort_unstable();
+        dbs.dedup();
+        let mut types = self.types.clone();
+        types.sort();
+        types.dedup();
+        out.extend(dbs.iter().map(|d| format!("--db {d}")));
+        out.extend(types.iter().map(|t| format!("--type {t}")));
         out.extend(self.globs.iter().map(|g| format!("--match {g}")));
         out.extend(self.regex.iter().map(|r| format!("--regex {r}")));
         out.extend(self.min_bytes.iter().map(|b| format!("--min-bytes {b}")));

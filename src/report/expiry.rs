@@ -497,7 +497,7 @@ impl ExpiryAcc {
         };
         let with_ttl = count("keys with a TTL", s.with_ttl)?;
         let no_ttl = count("keys without TTL", s.no_ttl)?;
-        if with_ttl.keys + no_ttl.keys != total.keys {
+        if with_ttl.keys.checked_add(no_ttl.keys) != Some(total.keys) {
             return Err(format!(
                 "{} keys with a TTL and {} without, but {} keys",
                 with_ttl.keys, no_ttl.keys, total.keys

@@ -96,8 +96,8 @@ fn slots_doc(
             .iter()
             .filter_map(|f| f.unserved)
             .reduce(|a, b| TallyDoc {
-                keys: a.keys + b.keys,
-                bytes: a.bytes + b.bytes,
+                keys: a.keys.saturating_add(b.keys),
+                bytes: a.bytes.saturating_add(b.bytes),
             }),
     }
 }
@@ -145,19 +145,25 @@ pub fn tree_order(rows: &[PrefixDoc]) -> Vec<&PrefixDoc> {
         }
         ends[n].push(i);
     }
+    // Each stem's rows by depth: a row takes the shallower ones without
+    // looking at its siblings of the same stem.
+    for e in &mut ends {
+        e.sort_by_key(|&a| (rows[a].depth, a));
+    }
+    let shallower =
+        |e: &[usize], depth: usize| -> usize { e.partition_point(|&a| rows[a].depth < depth) };
     // Sort key: the (bytes, prefix) of each ancestor down to the row itself.
     let key = |i: usize| -> Vec<(std::cmp::Reverse<u64>, &str)> {
         let depth = rows[i].depth;
-        let mut chain: Vec<usize> = ends[0].clone();
+        let mut chain: Vec<usize> = ends[0][..shallower(&ends[0], depth)].to_vec();
         let mut n = 0;
         for &b in stems[i] {
             match next.get(&(n, b)) {
                 Some(&m) => n = m,
                 None => break,
             }
-            chain.extend_from_slice(&ends[n]);
+            chain.extend_from_slice(&ends[n][..shallower(&ends[n], depth)]);
         }
-        chain.retain(|&a| rows[a].depth < depth);
         chain.sort_by_key(|&a| (rows[a].depth, a));
         chain.push(i);
         chain

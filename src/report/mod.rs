@@ -255,7 +255,7 @@ impl Accumulator for Summary {
 
     fn merge(&mut self, o: Summary) {
         self.keys.merge(o.keys);
-        self.rdb_bytes += o.rdb_bytes;
+        self.rdb_bytes = self.rdb_bytes.saturating_add(o.rdb_bytes);
         self.expires += o.expires;
         self.by_db.merge(o.by_db);
         self.expires_by_db.merge(o.expires_by_db);

@@ -192,7 +192,9 @@ pub struct PrefixTree {
 /// the order keys arrive in or on how trees are merged.
 #[derive(Clone, Debug, Default)]
 struct Level {
-    seen: hashbrown::HashSet<u128, foldhash::fast::FixedState>,
+    /// Seeded per process: a state read back chooses these values, and a
+    /// fixed hasher lets it choose ones that all collide.
+    seen: hashbrown::HashSet<u128, foldhash::fast::RandomState>,
     over: bool,
     /// No nodes are kept at this depth because the trees of the run
     /// together saw too many prefixes there ([`LevelHints`]); `seen` still
@@ -686,11 +688,17 @@ impl PrefixTree {
                 t.cfg.depth
             ));
         }
-        let mut drop = None;
         for (d, (lv, ls)) in t.levels.iter_mut().zip(s.levels).enumerate() {
             lv.over = ls.over;
-            if lv.over {
-                continue;
+            // Depths 0 and 1 are never counted; a dropped depth keeps none.
+            if (d < 2 || lv.over) && !ls.seen.is_empty() {
+                return Err(format!("prefix hashes at depth {d}, which keeps none"));
+            }
+            if ls.seen.len() > t.cfg.max_level_prefixes {
+                return Err(format!(
+                    "{} prefix hashes at depth {d}, more than a depth keeps",
+                    ls.seen.len()
+                ));
             }
             for h in &ls.seen {
                 let v = (h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -698,9 +706,6 @@ impl PrefixTree {
                     .flatten()
                     .ok_or_else(|| format!("prefix hash {h:?} is not 32 hex digits"))?;
                 lv.seen.insert(v);
-            }
-            if lv.seen.len() > t.cfg.max_level_prefixes && drop.is_none() {
-                drop = Some(d);
             }
         }
         let mut root_seen = false;
@@ -751,9 +756,6 @@ impl PrefixTree {
             return Err("the prefix tree has no root".into());
         }
         t.consistent()?;
-        if let Some(d) = drop {
-            t.drop_depth(d);
-        }
         Ok(t)
     }
 

@@ -138,6 +138,15 @@ impl ReportConfig {
         if !(1..=super::prefix::MAX_DEPTH).contains(&c.depth) {
             return Err(format!("prefix depth {} is not 1 to 8", c.depth));
         }
+        // The caps are not options: larger ones are not rdbscope's (and
+        // would let a state hold what a scan never keeps).
+        let caps = PrefixConfig::default();
+        if c.max_children > caps.max_children || c.max_level_prefixes > caps.max_level_prefixes {
+            return Err(format!(
+                "prefix caps {} and {} are larger than rdbscope's",
+                c.max_children, c.max_level_prefixes
+            ));
+        }
         // The doctor shows the peak after ±jitter of a TTL.
         if !(0.0..=1.0).contains(&c.doctor.jitter) {
             return Err(format!("doctor jitter {} is not 0 to 1", c.doctor.jitter));
@@ -334,10 +343,16 @@ fn adds_up<K>(what: &str, m: &BTreeMap<K, TallyDoc>, want: Tally) -> R<()> {
     Ok(())
 }
 
+/// More keys or bytes than any server or fleet holds (2^48 keys, 64 PiB):
+/// below these, every product the findings and views take of a count
+/// fits 64 bits.
+pub(crate) const MAX_KEYS: u64 = 1 << 48;
+pub(crate) const MAX_BYTES: u64 = 1 << 56;
+
 fn summary_of(s: SummaryState) -> R<Summary> {
     let total = Tally {
-        keys: s.keys.keys,
-        bytes: s.keys.bytes,
+        keys: within("keys", s.keys.keys, MAX_KEYS)?,
+        bytes: within("bytes", s.keys.bytes, MAX_BYTES)?,
     };
     adds_up("by_db", &s.by_db, total)?;
     adds_up("by_type", &s.by_type, total)?;
@@ -358,7 +373,7 @@ fn summary_of(s: SummaryState) -> R<Summary> {
     )?;
     Ok(Summary {
         keys: total,
-        rdb_bytes: s.rdb_bytes,
+        rdb_bytes: within("rdb bytes", s.rdb_bytes, MAX_BYTES)?,
         expires,
         by_db: tallies_of("by_db", s.by_db, total, Ok)?,
         expires_by_db: tallies_of("expires_by_db", s.expires_by_db, total, Ok)?,

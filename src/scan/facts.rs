@@ -54,7 +54,7 @@ pub struct FileFacts {
 /// The inputs of one run, by (stored checksum, bytes decoded), to name a
 /// dump given twice (its keys would be counted or written twice).
 #[derive(Debug, Default)]
-pub struct Copies(Vec<((u64, u64), String)>);
+pub struct Copies(std::collections::HashMap<(u64, u64), String>);
 
 impl Copies {
     /// Records input `name`; the name of an earlier input that is the same
@@ -66,19 +66,25 @@ impl Copies {
     /// Records input `name` by its [`FileFacts::identity`]; the name of an
     /// earlier input with the same one, if any.
     pub fn seen(&mut self, id: (u64, u64), name: &str) -> Option<String> {
-        let earlier = self
-            .0
-            .iter()
-            .find(|(s, _)| *s == id)
-            .map(|(_, n)| n.clone());
-        self.0.push((id, name.to_string()));
-        earlier
+        match self.0.entry(id) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(e.get().clone()),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(name.to_string());
+                None
+            }
+        }
     }
 }
 
 /// What `report` says of a dump given twice.
 pub fn copy_warning(other: &str) -> String {
     format!("the same dump as {other} (same size and checksum): its keys are counted twice")
+}
+
+/// Whether a file's warning is a [`copy_warning`].
+pub fn is_copy_warning(w: &str) -> bool {
+    w.starts_with("the same dump as ")
+        && w.ends_with(" (same size and checksum): its keys are counted twice")
 }
 
 impl FileFacts {

@@ -32,7 +32,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use accumulate::Accumulator;
-pub use facts::{Copies, FileFacts, copy_warning};
+pub use facts::{Copies, FileFacts, copy_warning, is_copy_warning};
 pub use filter::KeyFilter;
 pub use key::{KeyFacts, KeyReader, KeySource};
 

@@ -513,7 +513,11 @@ fn compress(i: &Inputs<'_>, out: &mut Vec<Draft>) {
         // A handful of sampled keys says little about a prefix, unless
         // the sample is every value there is.
         let whole = p.scale <= 1.0;
-        if after * 5 > now * 4 || now - after < a.cfg.min_savings || (p.sampled < 4 && !whole) {
+        // Saturating: scaled up, a sample's bytes may pass any total.
+        if after.saturating_mul(5) > now.saturating_mul(4)
+            || now - after < a.cfg.min_savings
+            || (p.sampled < 4 && !whole)
+        {
             continue;
         }
         out.push(
@@ -726,7 +730,7 @@ fn capacity(i: &Inputs<'_>, out: &mut Vec<Draft>) {
         .files
         .iter()
         .filter_map(|f| f.used_memory.as_ref().map(|u| u.bound))
-        .sum();
+        .fold(0, u64::saturating_add);
     d = d.ev("used_memory_bound", bound);
     let remedy = match i.acc.cfg.maxmemory {
         Some(max) if max > 0 => {
