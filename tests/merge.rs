@@ -117,6 +117,15 @@ fn merge_equals_one_report_for_any_grouping() {
     plain.as_object_mut().unwrap().remove("state");
     assert_eq!(merge(dir.path(), "plain", &groups, &[]), plain);
     assert_eq!(report(&files, &["--slots", "--top", "7"]), plain);
+    // In the other order: the report of the dumps in that order.
+    let mut backwards: Vec<Value> = parts.iter().rev().cloned().collect();
+    backwards.swap(0, 1);
+    let mut files_back: Vec<String> = files.iter().rev().cloned().collect();
+    files_back.swap(0, 1);
+    assert_eq!(
+        merge(dir.path(), "back", &backwards, &["--mergeable"]),
+        report(&files_back, &opts)
+    );
 }
 
 /// The state is the same for any --threads (its lists are in a canonical

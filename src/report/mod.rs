@@ -598,13 +598,15 @@ mod tests {
         }
 
         /// A fold written as a state document and read back merges like
-        /// the fold itself: for any split of the keys into parts and any
-        /// grouping of the parts, merging the states read back equals one
-        /// fold over all keys (states and the finished documents).
+        /// the fold itself: for any split of the keys into parts, any
+        /// grouping of the parts and either order of the groups, merging
+        /// the states read back equals one fold over all keys (states and
+        /// the finished documents).
         #[test]
         fn merging_states_read_back_equals_one_fold(
             keys in prop::collection::vec((key(), 0..4usize), 0..120),
             groups in prop::collection::vec(0..2usize, 4),
+            reversed in any::<bool>(),
         ) {
             let through_json = |r: &Report| -> Report {
                 let text = serde_json::to_string(&r.state()).expect("serializes");
@@ -616,6 +618,9 @@ mod tests {
             let mut grouped: Vec<Report> = (0..2).map(|_| Report::new(config())).collect();
             for (p, g) in parts.iter().zip(&groups) {
                 grouped[*g].merge(through_json(p));
+            }
+            if reversed {
+                grouped.reverse();
             }
             let mut merged = Report::new(config());
             for g in &grouped {
