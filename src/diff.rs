@@ -155,7 +155,16 @@ pub fn mismatches(old: &ReportDoc, new: &ReportDoc) -> Vec<String> {
     };
     let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "(from the dump)".into());
     differ("profile", opt(&old.profile), opt(&new.profile));
-    differ("--target", opt(&a.target), opt(&b.target));
+    // `redis-7.0.15` and `redis-7.0` are one target.
+    let target = |t: &Option<String>| {
+        t.as_deref()
+            .map(|t| {
+                t.parse::<crate::memory::ServerProfile>()
+                    .map_or_else(|_| t.to_string(), |p| p.to_string())
+            })
+            .unwrap_or_else(|| "(from the dump)".into())
+    };
+    differ("--target", target(&a.target), target(&b.target));
     differ("--allocator", a.allocator.clone(), b.allocator.clone());
     differ("--config", a.config.join(" "), b.config.join(" "));
     differ("filters", a.filters.join(" "), b.filters.join(" "));

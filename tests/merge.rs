@@ -341,3 +341,49 @@ fn the_same_dump_in_two_reports_is_told() {
     ];
     assert_eq!(merge(dir.path(), "copies", &parts, &["--mergeable"]), whole);
 }
+
+/// Options that name the same settings in another spelling or order merge
+/// (`--target` with a patch level, repeated or reordered `--db`, `--type`
+/// and `--match`).
+#[test]
+fn equivalent_spellings_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = dumps(dir.path());
+    let (a, b) = (&files[..1], &files[1..2]);
+    let one = report(
+        a,
+        &[
+            "--mergeable",
+            "--target",
+            "redis-7.0",
+            "--db",
+            "0",
+            "--db",
+            "1",
+        ]
+        .iter()
+        .chain(&["--match", "a*", "--match", "*"])
+        .copied()
+        .collect::<Vec<_>>(),
+    );
+    let two = report(
+        b,
+        &[
+            "--mergeable",
+            "--target",
+            "redis-7.0.15",
+            "--db",
+            "1",
+            "--db",
+            "0",
+            "--db",
+            "0",
+        ]
+        .iter()
+        .chain(&["--match", "*", "--match", "a*"])
+        .copied()
+        .collect::<Vec<_>>(),
+    );
+    let merged = merge(dir.path(), "spell", &[one, two], &[]);
+    assert_eq!(merged["files"].as_array().unwrap().len(), 2);
+}

@@ -72,9 +72,13 @@ impl FilterArgs {
         let mut types = self.types.clone();
         types.sort();
         types.dedup();
+        // Globs too: a key matching any is kept.
+        let mut globs = self.globs.clone();
+        globs.sort();
+        globs.dedup();
         out.extend(dbs.iter().map(|d| format!("--db {d}")));
         out.extend(types.iter().map(|t| format!("--type {t}")));
-        out.extend(self.globs.iter().map(|g| format!("--match {g}")));
+        out.extend(globs.iter().map(|g| format!("--match {g}")));
         out.extend(self.regex.iter().map(|r| format!("--regex {r}")));
         out.extend(self.min_bytes.iter().map(|b| format!("--min-bytes {b}")));
         if self.no_ttl {
