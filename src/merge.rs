@@ -20,16 +20,19 @@ pub struct Merged {
 /// merges can be merged again.
 pub fn merge(docs: Vec<(String, ReportDoc)>, mergeable: bool) -> Result<Merged> {
     let mut docs = docs.into_iter();
-    let Some((first_name, first)) = docs.next() else {
+    let Some((first_name, mut first)) = docs.next() else {
         return Err(Error::invalid("merge: no reports given"));
     };
     let mut notes = Vec::new();
     let mut files = first.files.clone();
-    let mut dumps = dumps_of(&first_name, &first)?;
-    let mut reports = vec![reading(&first_name, &first)?];
+    // Kept to compare with the others: the states themselves are moved
+    // out of their documents (they may be hundreds of MB).
+    let first_config = first.state.as_ref().map(|s| s.config.clone());
+    let (r, mut dumps) = reading(&first_name, &mut first)?;
+    let mut reports = vec![r];
     let mut totals = reports[0].summary.keys;
-    for (name, doc) in docs {
-        let unlike = unlike(&first, &doc);
+    for (name, mut doc) in docs {
+        let unlike = unlike(&first, first_config.as_ref(), &doc);
         if !unlike.is_empty() {
             return Err(Error::invalid(format!(
                 "{name} was made with other settings than {first_name} ({}); make both again \
@@ -37,10 +40,10 @@ pub fn merge(docs: Vec<(String, ReportDoc)>, mergeable: bool) -> Result<Merged> 
                 unlike.join("; ")
             )));
         }
-        let r = reading(&name, &doc)?;
+        let (r, d) = reading(&name, &mut doc)?;
+        dumps.extend(d);
         totals = totals_fit(totals, &r).map_err(|e| Error::invalid(format!("{name}: {e}")))?;
         reports.push(r);
-        dumps.extend(dumps_of(&name, &doc)?);
         files.extend(doc.files);
     }
     // In pairs, each left of its right, until one is left: a merge costs
@@ -112,13 +115,19 @@ pub fn merge(docs: Vec<(String, ReportDoc)>, mergeable: bool) -> Result<Merged> 
     Ok(Merged { doc, notes })
 }
 
-/// The identities of a document's dumps, one per file.
-fn dumps_of(name: &str, doc: &ReportDoc) -> Result<Vec<Option<(u64, u64)>>> {
-    let dumps = doc
-        .state
-        .as_ref()
-        .map(|s| s.dumps.clone())
-        .unwrap_or_default();
+/// The identities of a document's dumps (one per file).
+type Dumps = Vec<Option<(u64, u64)>>;
+
+/// The accumulators of one document and its dumps' identities, its state
+/// moved out of it.
+fn reading(name: &str, doc: &mut ReportDoc) -> Result<(Report, Dumps)> {
+    let Some(mut state) = doc.state.take() else {
+        return Err(Error::invalid(format!(
+            "{name}: no state to merge; make it with `rdbscope report --format json \
+             --mergeable` (or `rdbscope merge --format json --mergeable`)"
+        )));
+    };
+    let dumps = std::mem::take(&mut state.dumps);
     if dumps.len() != doc.files.len() {
         return Err(Error::invalid(format!(
             "{name}: state: {} dump identities for {} files",
@@ -126,17 +135,6 @@ fn dumps_of(name: &str, doc: &ReportDoc) -> Result<Vec<Option<(u64, u64)>>> {
             doc.files.len()
         )));
     }
-    Ok(dumps)
-}
-
-/// The accumulators of one document.
-fn reading(name: &str, doc: &ReportDoc) -> Result<Report> {
-    let Some(state) = doc.state.clone() else {
-        return Err(Error::invalid(format!(
-            "{name}: no state to merge; make it with `rdbscope report --format json \
-             --mergeable` (or `rdbscope merge --format json --mergeable`)"
-        )));
-    };
     let r = Report::from_state(state).map_err(|e| Error::invalid(format!("{name}: state: {e}")))?;
     let add = |f: fn(&crate::report::doc::FileDoc) -> u64| {
         doc.files.iter().try_fold(0u64, |s, x| s.checked_add(f(x)))
@@ -163,7 +161,7 @@ fn reading(name: &str, doc: &ReportDoc) -> Result<Report> {
             "{name}: made_with and the state's settings differ"
         )));
     }
-    Ok(r)
+    Ok((r, dumps))
 }
 
 /// Whether two reports' totals can be added (every other count of a state
@@ -185,7 +183,12 @@ fn totals_fit(
 }
 
 /// What differs between how two documents were made.
-fn unlike(a: &ReportDoc, b: &ReportDoc) -> Vec<String> {
+/// (`a_config`: `a`'s state's settings, its state being moved out.)
+fn unlike(
+    a: &ReportDoc,
+    a_config: Option<&crate::report::state::ConfigState>,
+    b: &ReportDoc,
+) -> Vec<String> {
     let mut out = crate::diff::mismatches(a, b)
         .into_iter()
         // Each dump's own server is a profile per file; merged, they are listed.
@@ -200,9 +203,9 @@ fn unlike(a: &ReportDoc, b: &ReportDoc) -> Vec<String> {
             a.rdbscope_version, b.rdbscope_version
         ));
     }
-    if let (Some(x), Some(y)) = (&a.state, &b.state) {
-        let more = config_differences(&x.config, &y.config);
-        if more.is_empty() && x.config != y.config && out.is_empty() {
+    if let (Some(x), Some(y)) = (a_config, &b.state) {
+        let more = config_differences(x, &y.config);
+        if more.is_empty() && *x != y.config && out.is_empty() {
             out.push("other report settings".into());
         }
         out.extend(more);

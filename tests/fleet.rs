@@ -34,6 +34,21 @@ fn inputs(dir: &Path) -> Vec<String> {
     files
 }
 
+/// `fixtures/gen/parquet_check.py ARGS...`, which must succeed: its stdout.
+fn parquet_check(args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new("python3")
+        .arg(root().join("fixtures/gen/parquet_check.py"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// `keys --format parquet -o dir/keys.parquet EXTRA... FILES...`:
 /// its path and exit code.
 fn keys_parquet(dir: &Path, extra: &[&str], files: &[String]) -> (PathBuf, i32) {
@@ -249,18 +264,7 @@ fn duckdb_aggregates_equal_the_report() {
     let files = inputs(dir.path());
     let (pq, code) = keys_parquet(dir.path(), &["--label", "cluster=prod-eu"], &files);
     assert_eq!(code, 0);
-    let out = std::process::Command::new("python3")
-        .arg(root().join("fixtures/gen/parquet_check.py"))
-        .arg("aggregates")
-        .arg(&pq)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let duck: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let duck: Value = serde_json::from_slice(&parquet_check(&["aggregates", p(&pq)])).unwrap();
     let mut rargs = vec![
         "report".to_string(),
         "--quiet".into(),
@@ -331,19 +335,8 @@ fn slots_are_the_servers() {
     // Damaged corpus dumps exit 2 after their rows; the rows are what counts.
     let (pq, code) = keys_parquet(dir.path(), &[], &files);
     assert!(matches!(code, 0 | 2), "{code}");
-    let out = std::process::Command::new("python3")
-        .arg(root().join("fixtures/gen/parquet_check.py"))
-        .arg("keyslot")
-        .arg(&pq)
-        .arg("redis-server")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: Value =
+        serde_json::from_slice(&parquet_check(&["keyslot", p(&pq), "redis-server"])).unwrap();
     assert!(v["keys"].as_u64().unwrap() > 2000, "{v}");
     assert_eq!(v["mismatched"], 0, "{v}");
 }
@@ -559,16 +552,7 @@ fn keys_outside_the_nodes_slots() {
     }
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("nodes.conf");
-    let out = std::process::Command::new("python3")
-        .arg(root().join("fixtures/gen/parquet_check.py"))
-        .args(["nodes-conf", p(&conf), "redis-server", "0", "5000"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    parquet_check(&["nodes-conf", p(&conf), "redis-server", "0", "5000"]);
     let dump = tagged_dump(dir.path());
     let mut want = (0u64, 0u64);
     for v in json_lines(&run(["keys", "--format", "jsonl", p(&dump)])) {

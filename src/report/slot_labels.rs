@@ -382,22 +382,16 @@ fn count_pairs(v: &mut Vec<(i64, u16, u64)>) {
 impl SlotLabels {
     /// Keys per slot, by slot (what the labels count; `lost` counts none).
     pub(crate) fn keys_by_slot(&self) -> Vec<(i64, u64)> {
-        let mut v: Vec<(i64, u64)> = self
+        // Counted as pairs of one label: the keys of each slot added up.
+        let mut v: Vec<(i64, u16, u64)> = self
             .table
             .iter()
             .chain(&self.log)
-            .map(|&e| (i64::from(slot_of(e)), e & COUNT))
-            .chain(self.far.iter().map(|&(s, _, n)| (s, n)))
+            .map(|&e| (i64::from(slot_of(e)), 0, e & COUNT))
+            .chain(self.far.iter().map(|&(s, _, n)| (s, 0, n)))
             .collect();
-        v.sort_unstable_by_key(|e| e.0);
-        v.dedup_by(|later, kept| {
-            let same = kept.0 == later.0;
-            if same {
-                kept.1 = kept.1.saturating_add(later.1);
-            }
-            same
-        });
-        v
+        count_pairs(&mut v);
+        v.into_iter().map(|(s, _, n)| (s, n)).collect()
     }
 }
 
