@@ -168,6 +168,21 @@ impl Analysis {
         let top = self.report.top.min(10);
         let clusters = match &report.expiry {
             Some(e) if let Some(named) = e.named_clusters(100, top) => named,
+            // A live source is not read twice: its bytes are freed as read.
+            Some(e) if opened.iter().any(|(_, i)| !i.rereadable()) => {
+                let clusters = e.clusters(100, top);
+                if !clusters.is_empty()
+                    && let Some(s) = scanned.iter_mut().find(|s| s.file.file.contains("://"))
+                {
+                    s.file.warnings.push(
+                        "the expiry clusters are not named: the keys behind them were too many \
+                         to keep, and a live source is not read twice (--save-to FILE, then a \
+                         report of FILE names them)"
+                            .into(),
+                    );
+                }
+                clusters.into_iter().map(|c| (c, Vec::new())).collect()
+            }
             Some(e) => {
                 let clusters = e.clusters(100, top);
                 let files = opened

@@ -8,7 +8,26 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
+    // A password in a source URL is taken out before anything can print
+    // or store the URL.
+    let mut argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut redacted = false;
+    for a in &mut argv {
+        let Some(s) = a.to_str() else { continue };
+        let mut one = [s.to_string()];
+        if !rdbscope::input::live::redact_args(&mut one).is_empty() {
+            let [r] = one;
+            *a = r.into();
+            redacted = true;
+        }
+    }
+    if redacted {
+        cli::say(
+            "warning: a password in a URL is seen by other users of this machine (ps): \
+             put it in REDISCLI_AUTH or use --askpass",
+        );
+    }
+    let args = cli::Cli::parse_from(argv);
     match cli::run(args) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

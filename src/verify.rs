@@ -68,7 +68,13 @@ pub fn verify<'a>(data: impl Into<Feed<'a>>) -> Verified {
 /// [`verify`], telling `progress` the offset reached now and then.
 pub fn verify_with_progress<'a>(data: impl Into<Feed<'a>>, progress: &dyn Fn(u64)) -> Verified {
     let mut out = Verified::default();
-    let facts = match Scanner::from_feed(data.into(), &TargetChoice::default()) {
+    let data = data.into();
+    // What was decoded is never read again: a source kept in memory frees it.
+    let progress = &|pos| {
+        progress(pos);
+        data.release(pos);
+    };
+    let facts = match Scanner::from_feed(data, &TargetChoice::default()) {
         Ok(mut s) => {
             if let Err(e) = run(&mut s, &mut out, progress) {
                 out.error = Some(e);
@@ -117,7 +123,8 @@ fn run(s: &mut Scanner<'_>, out: &mut Verified, progress: &dyn Fn(u64)) -> rdb::
     let mut key = Vec::new();
     while let Some(k) = s.next_key()? {
         if s.facts().key_records & 4095 == 0 {
-            progress(s.offset());
+            // Up to this key: it is decoded below.
+            progress(k.offset);
         }
         k.key
             .bytes(&mut key)

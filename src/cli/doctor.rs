@@ -144,6 +144,17 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
              cluster node, one script each)"
         );
     }
+    if args.script.is_some()
+        && args
+            .files
+            .iter()
+            .any(|f| rdbscope::input::live::SourceUrl::parse(f).is_some())
+    {
+        anyhow::bail!(
+            "--script reads the dump a second time, and a live source is read once: \
+             add --save-to FILE, then run doctor FILE --script"
+        );
+    }
     let delimiters = args.prefixes.delimiters.as_bytes().to_vec();
     let sections = Sections::ALL;
     let mut a = args.opts.analysis(20, &args.prefixes, sections)?;

@@ -8,6 +8,7 @@ mod doctor;
 mod dump;
 mod expiry;
 mod keys;
+mod live;
 mod merge;
 mod prefixes;
 mod report;
@@ -24,7 +25,13 @@ pub const EXIT_ERROR: u8 = 2;
 const AFTER_HELP: &str = "\
 Inputs: a dump file, `-` for stdin, a gzip/zstd/LZ4-compressed dump (detected
 by content), an AOF with an RDB preamble, or a multi-part AOF directory or
-manifest (its base RDB is read).
+manifest (its base RDB is read), or a live server: redis://[USER@]HOST[:PORT],
+rediss://… (TLS), unix:///PATH. rdbscope reads a live server as a replica
+does: the server forks and saves (BGSAVE; or streams it, with
+repl-diskless-sync) and buffers its writes for the copy meanwhile; it shows a
+replica in INFO replication until the RDB is sent. Read from a replica, not a
+busy primary. Nothing is written to disk (unless --save-to); the password
+comes from REDISCLI_AUTH or --askpass.
 
 Exit codes:
   0  success: every file decoded and its checksum matched (or none was stored)
@@ -35,12 +42,14 @@ Exit codes:
 /// Analyze Redis and Valkey RDB snapshot files offline.
 ///
 /// rdbscope reads dumps written by Redis 1.x–8.x and Valkey 7.2–9.x from a
-/// copy on disk, never from the server.
+/// copy on disk, or straight from a server as a short-lived replica.
 #[derive(Parser)]
 #[command(name = "rdbscope", version, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    live: live::LiveArgs,
 }
 
 #[derive(Subcommand)]
@@ -59,6 +68,7 @@ enum Command {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    cli.live.install()?;
     match cli.command {
         Command::Verify(a) => verify::run(a),
         Command::Dump(a) => dump::run(a),

@@ -31,6 +31,7 @@ impl Wrapper {
     }
 }
 
+pub mod live;
 mod spill;
 
 pub use spill::Feed;
@@ -41,6 +42,29 @@ enum Bytes {
     Owned(Vec<u8>),
     /// A stream still being copied to a temporary file.
     Spilling(Spill),
+    /// A live server, reached when its bytes are first wanted (a report of
+    /// several servers reads them one after another: one waiting to be
+    /// read would hold its server's replication back).
+    Live(Box<Live>),
+}
+
+struct Live {
+    url: live::SourceUrl,
+    spill: std::sync::OnceLock<Result<Spill, String>>,
+}
+
+impl Live {
+    fn feed(&self) -> Feed<'_> {
+        let spill = self.spill.get_or_init(|| {
+            live::open(&self.url)
+                .and_then(Input::live_spill)
+                .map_err(|e| e.to_string())
+        });
+        match spill {
+            Ok(s) => Feed::spilling(s),
+            Err(why) => Feed::failed(why),
+        }
+    }
 }
 
 /// An opened dump. [`Input::feed`] gives the RDB bytes as they arrive,
@@ -75,6 +99,21 @@ impl Input {
     pub fn open(name: &str) -> io::Result<Input> {
         if name == "-" {
             return Input::from_reader(name.to_string(), None, io::stdin());
+        }
+        if let Some(url) = live::SourceUrl::parse(name) {
+            let url = url.map_err(bad)?;
+            let live = Live {
+                url,
+                spill: Default::default(),
+            };
+            let mut input = Input::new(
+                name.to_string(),
+                None,
+                (Wrapper::None, Bytes::Live(Box::new(live))),
+                None,
+            );
+            input.ends = false;
+            return Ok(input);
         }
         let path = Path::new(name);
         let meta = std::fs::metadata(path)?;
@@ -156,6 +195,27 @@ impl Input {
         Input::decompressed(name, path, wrapper, r, None)
     }
 
+    /// The RDB bytes from a live server: copied into memory, never to
+    /// disk, and freed as the scan is done with them.
+    fn live_spill(r: Box<dyn Read + Send>) -> io::Result<Spill> {
+        let mut r = r;
+        let mut head = vec![0u8; 1 << 16];
+        let n = spill::fill(&mut r, &mut head, 16)?;
+        head.truncate(n);
+        check_start(&head)?;
+        let file = memory_file()?;
+        match Spill::start(&file, &head, r, "replication", true)? {
+            Ok(s) => Ok(s),
+            Err(_) => Err(bad("cannot map a memory window for the stream".into())),
+        }
+    }
+
+    /// Whether the bytes can be walked again after a scan: not those of a
+    /// live source, which are freed as they are read.
+    pub fn rereadable(&self) -> bool {
+        self.feed().rereadable()
+    }
+
     /// Copies `r`, undoing `w`, into a spill file.
     fn decompressed(
         name: String,
@@ -199,6 +259,7 @@ impl Input {
             Bytes::Mapped(m) => Feed::complete(m),
             Bytes::Owned(v) => Feed::complete(v),
             Bytes::Spilling(s) => Feed::spilling(s),
+            Bytes::Live(l) => l.feed(),
         };
         feed.decompressed_from(self.compressed.as_deref())
             .ending(self.ends)
@@ -211,6 +272,7 @@ impl Input {
             Bytes::Mapped(m) => m,
             Bytes::Owned(v) => v,
             Bytes::Spilling(s) => s.all(),
+            Bytes::Live(l) => l.feed().all(),
         }
     }
 
@@ -389,7 +451,7 @@ fn spill(mut r: Source, w: Wrapper) -> io::Result<Bytes> {
         return Ok(Bytes::Owned(head));
     }
     let mut file = temp_file()?;
-    let mut r = match Spill::start(&file, &head, r, what)? {
+    let mut r = match Spill::start(&file, &head, r, what, false)? {
         Ok(s) => return Ok(Bytes::Spilling(s)),
         Err(r) => r,
     };
@@ -431,6 +493,24 @@ fn check_start(head: &[u8]) -> io::Result<()> {
             "not an RDB file: expected REDISnnnn or VALKEYnnn at offset 0".into(),
         ))
     }
+}
+
+/// An anonymous file in memory (Linux `memfd`; elsewhere an unlinked
+/// temporary file).
+fn memory_file() -> io::Result<File> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::FromRawFd as _;
+        // SAFETY: a plain system call; the descriptor it returns is ours
+        // and owned by the File from here on.
+        let fd = unsafe { libc::memfd_create(c"rdbscope-live".as_ptr(), libc::MFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(unsafe { File::from_raw_fd(fd) })
+    }
+    #[cfg(not(target_os = "linux"))]
+    temp_file()
 }
 
 /// An unlinked temporary file under `TMPDIR`.

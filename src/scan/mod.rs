@@ -353,9 +353,14 @@ impl<'a> Scanner<'a> {
                 }
                 Record::Eof(eof) => {
                     self.facts.stored_checksum = eof.stored_checksum.filter(|&c| c != 0);
-                    let sum = match &self.crc_pieces {
-                        Some(p) => eof.verify_with(|covered| p.crc(covered)),
-                        None => eof.verify(),
+                    let sum = match (&self.crc_pieces, self.feed) {
+                        (Some(p), _) => eof.verify_with(|covered| p.crc(covered)),
+                        // A stream's CRC was kept as it arrived (a live
+                        // source has released its first bytes by now).
+                        (None, Some(feed)) => eof.verify_with(|covered| {
+                            feed.crc_of(covered).unwrap_or_else(|| rdb::crc64(covered))
+                        }),
+                        (None, None) => eof.verify(),
                     };
                     self.facts.checksum = Some(sum);
                     match self.feed.take() {

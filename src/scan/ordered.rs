@@ -145,6 +145,11 @@ pub fn run<'a, C: Consumer<'a>>(
     w: &mut dyn Write,
 ) -> crate::Result<(FileFacts, u64)> {
     let threads = workers(plan.threads);
+    // What is written is never read again: a source kept in memory frees it.
+    let progress = &|pos| {
+        progress(pos);
+        data.release(pos);
+    };
     let mut b = Batcher::new(Scanner::from_feed(data, plan.choice)?, None);
     b.inline_bytes = plan.inline_bytes;
     let rows = if threads <= 1 {
@@ -270,7 +275,7 @@ fn frame<'a, P>(
     let mut seq = 0u64;
     while tokens.recv().is_ok() {
         let Some(batch) = b.next_batch() else { return };
-        let end = b.s.offset();
+        let end = batch.end;
         let sent = if batch.inline {
             done.send((seq, Item::Inline(batch, end))).is_ok()
         } else {

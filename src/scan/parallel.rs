@@ -22,7 +22,9 @@ pub struct Batch<'a> {
     pub templates: Templates,
     pub target: Arc<ResolvedTarget>,
     pub ctime_ms: Option<i64>,
-    /// Offset after the last record.
+    /// Offsets of the first record and after the last one (a record
+    /// framed already and carried to the next batch lies past `end`).
+    pub start: u64,
     pub end: u64,
     /// One record alone whose value's bytes, with what its LZF strings
     /// inflate to, reach the batcher's `inline_bytes`.
@@ -135,12 +137,18 @@ impl<'a, 'p> Batcher<'a, 'p> {
             progress(self.s.offset());
         }
         let (_, templates) = templates?;
+        // A record carried over from the last call lies before `start`.
+        let start = records.first().map_or(start, |r| r.offset.min(start));
         Some(Batch {
             records,
             templates,
             target: self.s.target().clone(),
             ctime_ms: self.s.facts().ctime_ms,
-            end: self.s.offset(),
+            start,
+            end: self
+                .carry
+                .as_ref()
+                .map_or(self.s.offset(), |(k, _)| k.offset),
             inline,
         })
     }
@@ -244,7 +252,12 @@ where
         Scanner::from_feed(data, &opts.choice)?,
         progress,
     ));
-    let batches = std::iter::from_fn(|| batcher.lock().ok()?.next_batch());
+    let window = Window::new(data);
+    let batches = std::iter::from_fn(|| {
+        let b = batcher.lock().ok()?.next_batch()?;
+        window.framed(&b);
+        Some(b)
+    });
     let new_worker = || Worker {
         acc: init(),
         reader: KeyReader::default(),
@@ -268,6 +281,7 @@ where
                     break;
                 }
             }
+            window.folded(batch.start);
             w
         })
         .reduce(new_worker, |mut a, b| {
@@ -284,6 +298,42 @@ where
         facts: b.s.finish(),
         checkpoints: b.checkpoints,
     })
+}
+
+/// The batches framed and not yet folded, for a source whose bytes are
+/// released once read ([`Feed::release`]): everything before the first of
+/// them (or, with none, before where framing stands) is done with.
+struct Window<'f> {
+    feed: Option<Feed<'f>>,
+    /// Starts of the batches in flight, and where framing stands.
+    open: Mutex<(std::collections::BTreeSet<u64>, u64)>,
+}
+
+impl<'f> Window<'f> {
+    fn new(feed: Feed<'f>) -> Self {
+        Window {
+            feed: (!feed.rereadable()).then_some(feed),
+            open: Mutex::new(Default::default()),
+        }
+    }
+
+    fn framed(&self, b: &Batch<'_>) {
+        if self.feed.is_some() {
+            let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+            open.0.insert(b.start);
+            open.1 = b.end;
+        }
+    }
+
+    fn folded(&self, start: u64) {
+        let Some(feed) = self.feed else { return };
+        let done = {
+            let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+            open.0.remove(&start);
+            open.0.first().copied().unwrap_or(open.1)
+        };
+        feed.release(done);
+    }
 }
 
 /// A second walk over the keys the filter accepts, on all cores, split at
