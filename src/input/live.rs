@@ -523,6 +523,10 @@ enum Framing {
 
 const MARK: usize = 40;
 
+/// The version announced to Valkey: the newest whose RDB (`VALKEY080`)
+/// rdbscope decodes.
+const REPLICA_VERSION: &str = "9.1.2";
+
 /// Sends one command as a RESP array of bulk strings.
 fn send(c: &mut BufReader<Conn>, args: &[&[u8]]) -> io::Result<()> {
     let mut out = format!("*{}\r\n", args.len()).into_bytes();
@@ -699,6 +703,13 @@ fn handshake(
         if let Err(e) = status(c, timeout)? {
             return Err(refused("REPLCONF capa", &e));
         }
+        // Valkey 8.0+ sends a replica that does not say its version the
+        // RDB of Redis 7.2 (version 11), leaving out what that cannot hold
+        // (hash fields with TTLs): the newest Valkey whose RDB rdbscope
+        // reads gets the dump as the server saves it. Others refuse the
+        // option, harmlessly.
+        send(c, &[b"REPLCONF", b"version", REPLICA_VERSION.as_bytes()])?;
+        let _ = status(c, timeout)?;
         // 7.0+: the RDB only, no command stream after it (older servers
         // answer an error, and the connection is closed after the RDB).
         send(c, &[b"REPLCONF", b"rdb-only", b"1"])?;
