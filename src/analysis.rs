@@ -26,6 +26,9 @@ pub struct Analysis {
     pub report: ReportConfig,
     /// Worker threads (0: one per core). The output is the same for any.
     pub threads: usize,
+    /// Inputs scanned at once (live servers: their saves overlap); at
+    /// least 1. The output is the same for any.
+    pub parallel_inputs: usize,
     /// Recorded in the document (what must match to compare two).
     pub made_with: MadeWith,
     /// Per input, in order: the slots its node serves (`--cluster-nodes`),
@@ -99,7 +102,7 @@ impl Analysis {
         let mut merged = (new_report(), init());
         let mut scanned = Vec::with_capacity(opened.len());
         let mut copies = crate::scan::Copies::default();
-        for (i, (name, input)) in opened.iter().enumerate() {
+        let fold_one = |(name, input): &(String, Input)| {
             let data = input.feed();
             // A stream's length is what has arrived so far.
             let tick = |pos: u64| {
@@ -108,13 +111,38 @@ impl Analysis {
                 }
             };
             let tick: Option<&(dyn Fn(u64) + Sync)> = progress.is_some().then_some(&tick as _);
+            pool.install(|| fold_file(data, &self.scan, tick, || (new_report(), init())))
+                .map_err(|e| Error::from(e).in_file(name))
+        };
+        let group = self.parallel_inputs.max(1);
+        let mut folds = Vec::new();
+        for (i, (name, input)) in opened.iter().enumerate() {
+            if i % group == 0 {
+                // The next inputs, scanned at once; used in file order.
+                let next = &opened[i..(i + group).min(opened.len())];
+                folds = if next.len() == 1 {
+                    vec![fold_one(&next[0])]
+                } else {
+                    std::thread::scope(|s| {
+                        let runs: Vec<_> = next.iter().map(|x| s.spawn(|| fold_one(x))).collect();
+                        runs.into_iter()
+                            .map(|r| {
+                                r.join().unwrap_or_else(|_| {
+                                    Err(Error::invalid("a scan thread stopped"))
+                                })
+                            })
+                            .collect()
+                    })
+                };
+                folds.reverse();
+            }
             let Folded {
                 acc,
                 facts,
                 checkpoints,
-            } = pool
-                .install(|| fold_file(data, &self.scan, tick, || (new_report(), init())))
-                .map_err(|e| Error::from(e).in_file(name))?;
+            } = folds
+                .pop()
+                .unwrap_or_else(|| Err(Error::invalid("no scan")))?;
             let t = facts.target.as_ref();
             let producer = facts.producer();
             let copy_of = copies.of(&facts, name);

@@ -76,18 +76,73 @@ impl SlotSet {
     }
 }
 
-/// The slots served by the node that wrote `conf` (a cluster's
-/// `nodes.conf`, or `CLUSTER NODES` output): those of its `myself` line,
-/// or of its primary's line when it is a replica. Slots being imported or
-/// migrated (`[…]`) are not counted as served.
-pub fn served_slots(conf: &str) -> Result<SlotSet, String> {
-    struct Node<'c> {
-        id: &'c str,
-        flags: &'c str,
-        primary: &'c str,
-        slots: Vec<&'c str>,
-        line: usize,
+/// One line of `CLUSTER NODES` (or `nodes.conf`).
+pub struct Node<'c> {
+    pub id: &'c str,
+    /// `ip:port@cport[,hostname]`.
+    pub address: &'c str,
+    pub flags: &'c str,
+    /// The primary's id (`-` for a primary).
+    pub primary: &'c str,
+    /// `connected` or `disconnected`.
+    pub link: &'c str,
+    /// Slots and ranges; `[…]` for slots being imported or migrated.
+    pub slots: Vec<&'c str>,
+    /// Line number, for messages.
+    pub line: usize,
+}
+
+impl Node<'_> {
+    pub fn flagged(&self, flag: &str) -> bool {
+        self.flags.split(',').any(|x| x == flag)
     }
+
+    pub fn is_replica(&self) -> bool {
+        self.flagged("slave") || self.flagged("replica")
+    }
+
+    /// The node can be read: not failing, with an address, link up.
+    pub fn reachable(&self) -> bool {
+        !["fail", "fail?", "noaddr", "handshake"]
+            .iter()
+            .any(|f| self.flagged(f))
+            && self.link == "connected"
+    }
+
+    /// The host and port clients use (`None`: no address known).
+    pub fn host_port(&self) -> Option<(&str, u16)> {
+        let ip_port = self.address.split(['@', ',']).next()?;
+        let (ip, port) = ip_port.rsplit_once(':')?;
+        Some((ip, port.parse().ok().filter(|p| *p > 0)?))
+    }
+
+    /// The slots it serves (imports and migrations are not counted).
+    pub fn served(&self) -> Result<SlotSet, String> {
+        let mut set = SlotSet([0; 256]);
+        for s in &self.slots {
+            if s.starts_with('[') {
+                continue;
+            }
+            let (a, b) = s.split_once('-').unwrap_or((s, s));
+            let range = match (a.parse::<u16>(), b.parse::<u16>()) {
+                (Ok(a), Ok(b)) if a <= b && b < SLOTS => a..=b,
+                _ => {
+                    return Err(format!(
+                        "line {}: {s:?} is not a slot or range of slots 0-16383",
+                        self.line
+                    ));
+                }
+            };
+            for x in range {
+                set.insert(x);
+            }
+        }
+        Ok(set)
+    }
+}
+
+/// The nodes of `CLUSTER NODES` output or a `nodes.conf`.
+pub fn nodes(conf: &str) -> Result<Vec<Node<'_>>, String> {
     let mut nodes = Vec::new();
     for (i, line) in conf.lines().enumerate() {
         let f: Vec<&str> = line.split_ascii_whitespace().collect();
@@ -102,21 +157,31 @@ pub fn served_slots(conf: &str) -> Result<SlotSet, String> {
         }
         nodes.push(Node {
             id: f[0],
+            address: f[1],
             flags: f[2],
             primary: f[3],
+            link: f[7],
             slots: f[8..].to_vec(),
             line: i + 1,
         });
     }
-    let flagged = |n: &Node<'_>, flag: &str| n.flags.split(',').any(|x| x == flag);
-    let mut mine = nodes.iter().filter(|n| flagged(n, "myself"));
+    Ok(nodes)
+}
+
+/// The slots served by the node that wrote `conf` (a cluster's
+/// `nodes.conf`, or `CLUSTER NODES` output): those of its `myself` line,
+/// or of its primary's line when it is a replica. Slots being imported or
+/// migrated (`[…]`) are not counted as served.
+pub fn served_slots(conf: &str) -> Result<SlotSet, String> {
+    let nodes = nodes(conf)?;
+    let mut mine = nodes.iter().filter(|n| n.flagged("myself"));
     let me = mine
         .next()
         .ok_or("no node flagged myself: expected a nodes.conf (or CLUSTER NODES output)")?;
     if let Some(other) = mine.next() {
         return Err(format!("line {}: a second node flagged myself", other.line));
     }
-    let serving = if flagged(me, "slave") || flagged(me, "replica") {
+    let serving = if me.is_replica() {
         nodes
             .iter()
             .find(|n| n.id == me.primary)
@@ -124,26 +189,50 @@ pub fn served_slots(conf: &str) -> Result<SlotSet, String> {
     } else {
         me
     };
-    let mut set = SlotSet([0; 256]);
-    for s in &serving.slots {
-        if s.starts_with('[') {
+    serving.served()
+}
+
+/// The nodes to read for a whole cluster, as (host, port): every primary
+/// that serves slots (or, with `replicas`, one reachable replica of each,
+/// the first by id), ordered by the first slot served.
+pub fn nodes_to_read(conf: &str, replicas: bool) -> Result<Vec<(String, u16)>, String> {
+    let nodes = nodes(conf)?;
+    let mut picked = Vec::new();
+    for p in nodes.iter().filter(|n| !n.is_replica()) {
+        let served = p.served()?;
+        let Some(first) = (0..SLOTS).find(|s| served.contains(*s)) else {
             continue;
-        }
-        let (a, b) = s.split_once('-').unwrap_or((s, s));
-        let range = match (a.parse::<u16>(), b.parse::<u16>()) {
-            (Ok(a), Ok(b)) if a <= b && b < SLOTS => a..=b,
-            _ => {
-                return Err(format!(
-                    "line {}: {s:?} is not a slot or range of slots 0-16383",
-                    serving.line
-                ));
-            }
         };
-        for x in range {
-            set.insert(x);
-        }
+        let node = if replicas {
+            let mut rs: Vec<&Node<'_>> = nodes
+                .iter()
+                .filter(|r| r.is_replica() && r.primary == p.id && r.reachable())
+                .collect();
+            rs.sort_by_key(|r| r.id);
+            *rs.first().ok_or_else(|| {
+                format!(
+                    "--replicas: the primary {} (slots from {first}) has no reachable replica",
+                    p.address
+                )
+            })?
+        } else if !p.reachable() {
+            return Err(format!(
+                "the primary {} (slots from {first}) is failing or unreachable ({})",
+                p.address, p.flags
+            ));
+        } else {
+            p
+        };
+        let (host, port) = node
+            .host_port()
+            .ok_or_else(|| format!("line {}: no address in {:?}", node.line, node.address))?;
+        picked.push((first, host.to_string(), port));
     }
-    Ok(set)
+    if picked.is_empty() {
+        return Err("no primary serves any slot: the cluster is not set up".into());
+    }
+    picked.sort();
+    Ok(picked.into_iter().map(|(_, h, p)| (h, p)).collect())
 }
 
 #[cfg(test)]
@@ -172,5 +261,28 @@ vars currentEpoch 3 lastVoteEpoch 0
         assert!(served_slots(&CONF.replace("0-5460", "5460-0")).is_err());
         assert!(served_slots(&CONF.replace("0-5460", "0-16384")).is_err());
         assert!(served_slots(&CONF.replace("master -", "myself,master -")).is_err());
+    }
+
+    #[test]
+    fn the_nodes_a_cluster_read_takes() {
+        let nodes = nodes_to_read(CONF, false).unwrap();
+        assert_eq!(
+            nodes,
+            [
+                ("127.0.0.1".to_string(), 30001),
+                ("127.0.0.1".to_string(), 30002)
+            ]
+        );
+        // 30002 has no replica.
+        assert!(nodes_to_read(CONF, true).unwrap_err().contains("30002"));
+        let one = CONF.replace(" 5461-10922", "");
+        assert_eq!(
+            nodes_to_read(&one, true).unwrap(),
+            [("127.0.0.1".to_string(), 30003)]
+        );
+        let failing = CONF.replace("master - 0 1426238316232", "master,fail - 0 1426238316232");
+        assert!(nodes_to_read(&failing, false).is_err());
+        let ordered = CONF.replace("0-5460 7000", "11000-16383");
+        assert_eq!(nodes_to_read(&ordered, false).unwrap()[0].1, 30002);
     }
 }

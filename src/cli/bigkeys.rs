@@ -25,7 +25,7 @@ enum By {
 pub struct Args {
     /// Dump files (`-` for stdin); several files are merged.
     #[arg(required = true, value_name = "FILE")]
-    files: Vec<String>,
+    pub(super) files: Vec<String>,
     /// Rank by estimated memory or by element count.
     #[arg(long, value_enum, default_value = "memory")]
     by: By,

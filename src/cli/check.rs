@@ -50,7 +50,7 @@ use super::{EXIT_OK, EXIT_VIOLATIONS};
 pub struct Args {
     /// Dump files (`-` for stdin); several files are checked as one.
     #[arg(required = true, value_name = "FILE")]
-    files: Vec<String>,
+    pub(super) files: Vec<String>,
     /// The rules file (TOML).
     #[arg(long, value_name = "FILE")]
     rules: PathBuf,

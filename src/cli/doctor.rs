@@ -52,7 +52,7 @@ pub struct Args {
     /// Dump files (`-` for stdin); several files (one per cluster node) are
     /// merged.
     #[arg(required = true, value_name = "FILE")]
-    files: Vec<String>,
+    pub(super) files: Vec<String>,
     /// Findings listed per kind (the rest are counted).
     #[arg(long, default_value_t = 10, value_name = "N",
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]

@@ -35,7 +35,7 @@ enum Format {
 pub struct Args {
     /// Dump files (`-` for stdin).
     #[arg(required = true, value_name = "FILE")]
-    files: Vec<String>,
+    pub(super) files: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "jsonl")]
     format: Format,

@@ -22,7 +22,7 @@ use super::scan::{PrefixArgs, ScanOpts, TopArgs};
 pub struct Args {
     /// Dump files (`-` for stdin); several files are merged.
     #[arg(required = true, value_name = "FILE")]
-    files: Vec<String>,
+    pub(super) files: Vec<String>,
     #[command(flatten)]
     top: TopArgs,
     #[command(flatten)]

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use rdbscope::input::live::{LiveOptions, Secret};
+use rdbscope::input::live::{ClusterRead, LiveOptions, Secret};
 
 /// How to reach a live server given as a URL instead of a file.
 #[derive(clap::Args, Debug, Default)]
@@ -36,11 +36,24 @@ pub struct LiveArgs {
     /// place once complete).
     #[arg(long, global = true, value_name = "FILE")]
     save_to: Option<PathBuf>,
+    /// Each address is a node of a cluster: read every primary that
+    /// serves slots (one input per node, in slot order).
+    #[arg(long, global = true)]
+    cluster: bool,
+    /// With --cluster: read one replica of each primary instead.
+    #[arg(long, global = true, requires = "cluster")]
+    replicas: bool,
 }
 
 impl LiveArgs {
-    /// Hands the options to the library.
-    pub fn install(self) -> anyhow::Result<()> {
+    /// Hands the options to the library; returns which nodes `--cluster`
+    /// reads.
+    pub fn install(self) -> anyhow::Result<Option<ClusterRead>> {
+        let cluster = self.cluster.then_some(if self.replicas {
+            ClusterRead::Replicas
+        } else {
+            ClusterRead::Primaries
+        });
         let password = if self.askpass {
             Some(rdbscope::input::live::ask_password("Password: ")?)
         } else {
@@ -58,6 +71,6 @@ impl LiveArgs {
             password,
             save_to: self.save_to,
         });
-        Ok(())
+        Ok(cluster)
     }
 }

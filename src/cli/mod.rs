@@ -67,8 +67,38 @@ enum Command {
     Merge(Box<merge::Args>),
 }
 
-pub fn run(cli: Cli) -> anyhow::Result<u8> {
-    cli.live.install()?;
+impl Command {
+    /// The dump files a command reads (`None`: it reads reports).
+    fn files_mut(&mut self) -> Option<&mut Vec<String>> {
+        Some(match self {
+            Command::Verify(a) => &mut a.files,
+            Command::Dump(a) => &mut a.files,
+            Command::Keys(a) => &mut a.files,
+            Command::Report(a) => &mut a.files,
+            Command::Bigkeys(a) => &mut a.files,
+            Command::Prefixes(a) => &mut a.files,
+            Command::Expiry(a) => &mut a.files,
+            Command::Check(a) => &mut a.files,
+            Command::Doctor(a) => &mut a.files,
+            Command::Diff(_) | Command::Merge(_) => return None,
+        })
+    }
+}
+
+pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
+    if let Some(read) = cli.live.install()? {
+        // `--cluster`: each address stands for the nodes of its cluster.
+        let Some(files) = cli.command.files_mut() else {
+            anyhow::bail!("--cluster is for the commands that read dumps, not diff or merge");
+        };
+        let mut nodes = Vec::new();
+        for f in files.iter() {
+            let more = rdbscope::input::live::cluster_nodes(f, read)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", rdbscope::escape::terminal(f)))?;
+            nodes.extend(more);
+        }
+        *files = nodes;
+    }
     match cli.command {
         Command::Verify(a) => verify::run(a),
         Command::Dump(a) => dump::run(a),

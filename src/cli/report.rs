@@ -40,7 +40,7 @@ pub struct Args {
     /// Dump files (`-` for stdin); several files (one per cluster node) are
     /// merged into one report.
     #[arg(required = true, value_name = "FILE")]
-    files: Vec<String>,
+    pub(super) files: Vec<String>,
     #[command(flatten)]
     top: TopArgs,
     #[command(flatten)]

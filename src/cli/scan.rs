@@ -41,6 +41,11 @@ pub struct ScanOpts {
     pub output: Option<String>,
     #[command(flatten)]
     pub threads: Threads,
+    /// Read N inputs at once (for live servers, e.g. the nodes of
+    /// --cluster: their saves and transfers overlap). The output is the same.
+    #[arg(long, default_value_t = 1, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
+    pub parallel_nodes: usize,
     /// No progress bar (it is shown on stderr only when it is a terminal).
     #[arg(long)]
     pub quiet: bool,
@@ -161,6 +166,7 @@ impl ScanOpts {
                 doctor: Default::default(),
             },
             threads: self.threads.threads,
+            parallel_inputs: self.parallel_nodes,
             made_with,
             served: Vec::new(),
             mergeable: false,

@@ -274,13 +274,7 @@ pub fn redact_args(args: &mut [String]) -> Vec<String> {
 /// kept in `--save-to` when asked.
 pub(crate) fn open(url: &SourceUrl) -> io::Result<Box<dyn Read + Send>> {
     let o = options();
-    let name = url.display();
-    let password = URL_PASSWORDS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_ref()
-        .and_then(|m| m.get(&name).cloned())
-        .or(o.password.clone());
+    let password = password_for(url, &o);
     let timeout = o.timeout.unwrap_or(DEFAULT_TIMEOUT);
     let conn = connect(&url.endpoint, &o, timeout)?;
     let mut r = BufReader::with_capacity(1 << 16, conn);
@@ -304,6 +298,125 @@ pub(crate) fn open(url: &SourceUrl) -> io::Result<Box<dyn Read + Send>> {
         ready: Vec::new(),
         ready_at: 0,
     }))
+}
+
+/// The password for `url`: its own (taken out of the URL), else the one
+/// of the options.
+fn password_for(url: &SourceUrl, o: &LiveOptions) -> Option<Secret> {
+    URL_PASSWORDS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .and_then(|m| m.get(&url.display()).cloned())
+        .or(o.password.clone())
+}
+
+/// Which nodes `--cluster` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClusterRead {
+    Primaries,
+    /// One replica of each primary.
+    Replicas,
+}
+
+/// `--cluster`: the addresses of the nodes to read for the whole cluster
+/// that `seed` (a `redis://` or `rediss://` address of any node) is part
+/// of, from its `CLUSTER NODES`, ordered by the first slot each serves.
+/// They are reached with the seed's user, password and TLS settings.
+pub fn cluster_nodes(seed: &str, read: ClusterRead) -> io::Result<Vec<String>> {
+    let url = match SourceUrl::parse(seed) {
+        Some(u) => u.map_err(bad)?,
+        None => {
+            return Err(bad(format!(
+                "--cluster takes the address of a node (redis://HOST:PORT), not a file: {}",
+                crate::escape::terminal(seed)
+            )));
+        }
+    };
+    let Endpoint::Tcp { host, tls, .. } = &url.endpoint else {
+        return Err(bad(
+            "--cluster takes a redis:// or rediss:// address, not unix://",
+        ));
+    };
+    let o = options();
+    let password = password_for(&url, &o);
+    let timeout = o.timeout.unwrap_or(DEFAULT_TIMEOUT);
+    let mut r = BufReader::with_capacity(1 << 16, connect(&url.endpoint, &o, timeout)?);
+    authenticate(&mut r, url.user.as_deref(), password.as_ref(), timeout)?;
+    send(&mut r, &[b"CLUSTER", b"NODES"])?;
+    let text = bulk(&mut r, timeout)?.map_err(|e| {
+        let hint = if e.to_ascii_lowercase().contains("cluster support disabled") {
+            "the server is not in cluster mode: drop --cluster"
+        } else {
+            "CLUSTER NODES was refused"
+        };
+        io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("{hint} (-{})", crate::escape::terminal(&e)),
+        )
+    })?;
+    let text = String::from_utf8_lossy(&text);
+    let nodes = crate::cluster::nodes_to_read(&text, read == ClusterRead::Replicas)
+        .map_err(|e| bad(format!("CLUSTER NODES of {}: {e}", url.display())))?;
+    let own = URL_PASSWORDS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .and_then(|m| m.get(&url.display()).cloned());
+    let mut out = Vec::with_capacity(nodes.len());
+    for (h, port) in nodes {
+        let node = SourceUrl {
+            endpoint: Endpoint::Tcp {
+                // A node that does not know its own address yet.
+                host: if h.is_empty() { host.clone() } else { h },
+                port,
+                tls: *tls,
+            },
+            user: url.user.clone(),
+            password: None,
+        };
+        let name = node.display();
+        if let Some(p) = &own {
+            URL_PASSWORDS
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_or_insert_default()
+                .insert(name.clone(), p.clone());
+        }
+        out.push(name);
+    }
+    Ok(out)
+}
+
+/// A bulk string reply (`Err`: the server's error reply); at most 64 MiB.
+fn bulk(c: &mut BufReader<Conn>, timeout: Duration) -> io::Result<Result<Vec<u8>, String>> {
+    let l = line(c, timeout)?;
+    if let Some(e) = l.strip_prefix('-') {
+        return Ok(Err(e.to_string()));
+    }
+    let n = l
+        .strip_prefix('$')
+        .and_then(|n| n.parse::<u64>().ok())
+        .filter(|n| *n <= 64 << 20)
+        .ok_or_else(|| {
+            bad(format!(
+                "expected a bulk reply, got {:?}",
+                crate::escape::terminal(&l)
+            ))
+        })?;
+    let mut buf = Vec::new();
+    c.by_ref()
+        .take(n + 2)
+        .read_to_end(&mut buf)
+        .map_err(|e| read_failure(e, timeout))?;
+    if buf.len() as u64 != n + 2 {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the server closed the connection in a reply",
+        ));
+    }
+    buf.truncate(buf.len() - 2);
+    Ok(Ok(buf))
 }
 
 fn bad(msg: impl Into<String>) -> io::Error {
@@ -659,14 +772,24 @@ fn refused(what: &str, err: &str) -> io::Error {
     )
 }
 
-/// Authenticates, announces a replica and asks for a full copy; returns
-/// how the RDB that follows is framed.
+/// Authenticates, announces a replica and asks for a full copy.
 fn handshake(
     c: &mut BufReader<Conn>,
     user: Option<&str>,
     password: Option<&Secret>,
     timeout: Duration,
 ) -> io::Result<Framing> {
+    authenticate(c, user, password, timeout)?;
+    replicate(c, timeout)
+}
+
+/// `AUTH [user] password`, when there is a password.
+fn authenticate(
+    c: &mut BufReader<Conn>,
+    user: Option<&str>,
+    password: Option<&Secret>,
+    timeout: Duration,
+) -> io::Result<()> {
     if let Some(p) = password {
         let mut args: Vec<&[u8]> = vec![b"AUTH"];
         if let Some(u) = user {
@@ -691,6 +814,12 @@ fn handshake(
             "a user name without a password: put the password in REDISCLI_AUTH or use --askpass",
         ));
     }
+    Ok(())
+}
+
+/// Announces a replica and asks for a full copy; returns how the RDB
+/// that follows is framed.
+fn replicate(c: &mut BufReader<Conn>, timeout: Duration) -> io::Result<Framing> {
     send(c, &[b"REPLCONF", b"listening-port", b"0"])?;
     let old = match status(c, timeout)? {
         Ok(_) => false,
