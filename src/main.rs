@@ -28,7 +28,9 @@ fn main() -> ExitCode {
         );
     }
     let args = cli::Cli::parse_from(argv);
-    match cli::run(args) {
+    let result = cli::run(args);
+    rdbscope::input::live::discard_unfinished();
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             if cli::is_broken_pipe(&e) {

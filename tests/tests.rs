@@ -11,6 +11,8 @@ mod golden;
 mod hostile;
 mod hostile_regress;
 mod keys;
+mod live;
+mod live_cluster;
 mod memory;
 mod merge;
 mod one_scan;

@@ -943,11 +943,14 @@ impl RdbBody {
                 if n == 0 {
                     return Err(self.cut());
                 }
+                self.done = n as u64 == left;
                 Ok(n)
             }
             Framing::Mark(mark) => {
-                // Keep the last MARK bytes back until more come after them:
-                // the RDB ends where what was read ends with the mark.
+                // The RDB ends where the mark is. Servers send nothing after
+                // it until the replica acknowledges; were anything to
+                // follow in the same read, it is not the RDB's. The last
+                // MARK - 1 bytes are kept back: they may begin the mark.
                 // (`read` gives this a buffer longer than the mark.)
                 loop {
                     let h = self.held.len();
@@ -958,11 +961,11 @@ impl RdbBody {
                     }
                     let all = h + n;
                     self.held.clear();
-                    if all >= MARK && buf[all - MARK..all] == mark {
+                    if let Some(at) = memchr::memmem::find(&buf[..all], &mark) {
                         self.done = true;
-                        return Ok(all - MARK);
+                        return Ok(at);
                     }
-                    let give = all.saturating_sub(MARK);
+                    let give = all.saturating_sub(MARK - 1);
                     self.held.extend_from_slice(&buf[give..all]);
                     if give > 0 {
                         return Ok(give);
@@ -1004,6 +1007,13 @@ impl Read for RdbBody {
             s.write(&buf[..n])?;
         }
         self.got += n as u64;
+        // The copy is complete with the RDB's last byte (the reader may
+        // stop reading once it has the dump's end).
+        if self.done
+            && let Some(s) = self.save.take()
+        {
+            s.finish()?;
+        }
         if n == 0 {
             return self.read(buf);
         }
@@ -1019,6 +1029,20 @@ struct SaveTo {
     path: PathBuf,
 }
 
+/// The temporary files of copies not complete yet: removed by
+/// [`discard_unfinished`] when rdbscope exits before the copy ends (a
+/// thread still reading the connection is not waited for).
+static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Removes the temporary files of `--save-to` copies that did not
+/// complete (call before exiting).
+pub fn discard_unfinished() {
+    let mut list = UNFINISHED.lock().unwrap_or_else(|e| e.into_inner());
+    for p in list.drain(..) {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
 impl SaveTo {
     fn create(path: &Path) -> io::Result<SaveTo> {
         let dir = match path.parent() {
@@ -1029,6 +1053,10 @@ impl SaveTo {
             .prefix(".rdbscope-save-")
             .tempfile_in(dir)
             .map_err(|e| with_context(e, format!("--save-to {}", path.display())))?;
+        UNFINISHED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(tmp.path().to_path_buf());
         Ok(SaveTo {
             tmp,
             path: path.to_path_buf(),
@@ -1045,6 +1073,11 @@ impl SaveTo {
         let path = self.path;
         let ctx = |e: io::Error| with_context(e, format!("--save-to {}", path.display()));
         self.tmp.as_file().sync_all().map_err(ctx)?;
+        let tmp = self.tmp.path().to_path_buf();
+        UNFINISHED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|p| *p != tmp);
         self.tmp.persist(&path).map_err(|e| ctx(e.error))?;
         Ok(())
     }
