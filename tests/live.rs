@@ -48,6 +48,14 @@ const TIMEOUT: &str = "15";
 /// A live run that has not finished after this is killed and fails.
 const DEADLINE: Duration = Duration::from_secs(45);
 
+/// Diskless replication at once (`$EOF:` framing).
+const DISKLESS: &[&str] = &[
+    "--repl-diskless-sync",
+    "yes",
+    "--repl-diskless-sync-delay",
+    "0",
+];
+
 const PASSWORD: &str = "Sekr1t-pw-4b9e";
 const WRONG_PASSWORD: &str = "Wr0ng-pw-77c1";
 
@@ -907,15 +915,7 @@ fn redis70_disk_based_equals_the_saved_dump() {
 
 #[test]
 fn redis70_diskless_equals_the_saved_dump() {
-    let Some((s, sizes)) = start_populated(
-        Kind::Redis70,
-        &[
-            "--repl-diskless-sync",
-            "yes",
-            "--repl-diskless-sync-delay",
-            "0",
-        ],
-    ) else {
+    let Some((s, sizes)) = start_populated(Kind::Redis70, DISKLESS) else {
         return;
     };
     let url = s.url();
@@ -965,15 +965,7 @@ fn valkey91(mode: &[&str], target: &str) {
 
 #[test]
 fn valkey91_diskless_equals_the_saved_dump() {
-    valkey91(
-        &[
-            "--repl-diskless-sync",
-            "yes",
-            "--repl-diskless-sync-delay",
-            "0",
-        ],
-        "replicas sockets",
-    );
+    valkey91(DISKLESS, "replicas sockets");
 }
 
 #[test]
@@ -985,15 +977,7 @@ fn valkey91_disk_based_equals_the_saved_dump() {
 
 #[test]
 fn valkey81_equals_the_saved_dump() {
-    let Some((s, sizes)) = start_populated(
-        Kind::Valkey81,
-        &[
-            "--repl-diskless-sync",
-            "yes",
-            "--repl-diskless-sync-delay",
-            "0",
-        ],
-    ) else {
+    let Some((s, sizes)) = start_populated(Kind::Valkey81, DISKLESS) else {
         return;
     };
     let url = s.url();
@@ -1006,15 +990,7 @@ fn valkey81_equals_the_saved_dump() {
 /// dump (but the file), and verify's OK.
 #[test]
 fn keys_and_verify_read_a_url() {
-    let Some((s, sizes)) = start_populated(
-        Kind::Redis70,
-        &[
-            "--repl-diskless-sync",
-            "yes",
-            "--repl-diskless-sync-delay",
-            "0",
-        ],
-    ) else {
+    let Some((s, sizes)) = start_populated(Kind::Redis70, DISKLESS) else {
         return;
     };
     let url = s.url();
@@ -1456,15 +1432,7 @@ fn assert_only(dir: &Path, keep: &[&str]) {
 
 #[test]
 fn save_to_writes_the_dump_received() {
-    let Some((s, sizes)) = start_populated(
-        Kind::Redis70,
-        &[
-            "--repl-diskless-sync",
-            "yes",
-            "--repl-diskless-sync-delay",
-            "0",
-        ],
-    ) else {
+    let Some((s, sizes)) = start_populated(Kind::Redis70, DISKLESS) else {
         return;
     };
     let out = tempfile::tempdir().unwrap();
@@ -1502,17 +1470,7 @@ fn a_server_killed_mid_transfer() {
     let Some(bin) = server_binary(Kind::Redis70) else {
         return;
     };
-    let mut s = Server::start(
-        &bin,
-        Listen::Tcp,
-        &[
-            "--repl-diskless-sync",
-            "yes",
-            "--repl-diskless-sync-delay",
-            "0",
-        ],
-        None,
-    );
+    let mut s = Server::start(&bin, Listen::Tcp, DISKLESS, None);
     let mut admin = s.admin();
     admin.ok(&["DEBUG", "POPULATE", "6000", "slow", "100"]);
     // The BGSAVE child sleeps 1 ms per key: the transfer takes 6 s, so it
