@@ -691,10 +691,11 @@ fn a_wrapper_bomb_is_stopped() {
         assert_eq!(exit_code(&o), 2, "{err}");
         // Under the address-space limit the sparse window cannot be mapped
         // and the stream is copied before the scan: stopped all the same.
-        assert!(
-            err.contains("zstd: ") && err.contains("decompression bomb"),
-            "{err}"
-        );
+        // From a pipe, the 10 GiB the key claims is refused first: a pipe's
+        // record is not waited for past 4 GiB.
+        let bomb = err.contains("zstd: ") && err.contains("decompression bomb");
+        let record = via_stdin && err.contains("needs 10737418240 more bytes");
+        assert!(bomb || record, "{err}");
         assert!(peak < 64 << 10, "peak RssAnon {peak} KiB");
     }
 }

@@ -102,6 +102,8 @@ pub struct Scanner<'a> {
     dbs_seen: foldhash::HashSet<u64>,
     /// A stream still arriving (`None`: all the bytes are there).
     feed: Option<Feed<'a>>,
+    /// The last error of a stream's record, waited past once.
+    stream_error: Option<(u64, rdb::ErrorKind)>,
     /// AUX bytes kept so far.
     aux_bytes: u64,
     /// The AUX budget is spent: later fields are checked, not copied.
@@ -148,6 +150,7 @@ impl<'a> Scanner<'a> {
             valkey_ver: None,
             dbs_seen: Default::default(),
             feed: None,
+            stream_error: None,
             aux_bytes: 0,
             aux_full: false,
             wrapped: None,
@@ -452,8 +455,39 @@ impl<'a> Scanner<'a> {
         let mark = self.p.mark();
         let before = self.p.data_len();
         match self.p.next_record() {
-            Ok(r) => Ok(Some(r)),
+            Ok(r) => {
+                self.stream_error = None;
+                Ok(Some(r))
+            }
+            // The same error again with twice the bytes: waiting longer
+            // does not help (garbage after a header must not be copied
+            // in until the stream ends).
+            Err(e) if self.stream_error.as_ref() == Some(&(e.offset, e.kind.clone())) => {
+                Err(stream_failure(feed, e))
+            }
+            // A pipe or server that says a record needs more than a record
+            // may hold is not waited for to the end of its stream.
+            Err(e)
+                if !feed.ends()
+                    && matches!(e.kind, rdb::ErrorKind::Truncated { need, .. }
+                        if need > MAX_STREAM_RECORD) =>
+            {
+                let need = match e.kind {
+                    rdb::ErrorKind::Truncated { need, .. } => need,
+                    _ => 0,
+                };
+                Err(rdb::Error::new(
+                    e.offset,
+                    rdb::ErrorKind::Input(format!(
+                        "a record says it needs {need} more bytes: more than a record read from \
+                         a stream may hold in memory ({} GiB); save the dump to a file and read \
+                         that",
+                        MAX_STREAM_RECORD >> 30
+                    )),
+                ))
+            }
             Err(e) => {
+                self.stream_error = Some((e.offset, e.kind.clone()));
                 let window = before.saturating_sub(at);
                 let want = at.saturating_add(window.saturating_mul(2)).max(before);
                 let (data, complete) = feed.wait(want);
@@ -608,6 +642,11 @@ fn stream_failure(feed: Feed<'_>, e: rdb::Error) -> rdb::Error {
         )),
     )
 }
+
+/// The most one record of a pipe or a live server may say it needs: the scan holds a record whole, and a declared
+/// length past this is taken for damage rather than waited for. (Redis
+/// strings stop at 512 MB; a collection's record rarely reaches GBs.)
+const MAX_STREAM_RECORD: u64 = 4 << 30;
 
 /// Records between two looks at the record budget.
 const BUDGET_EVERY: u64 = 1 << 16;
