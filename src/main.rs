@@ -15,10 +15,17 @@ fn main() -> ExitCode {
     for a in &mut argv {
         let Some(s) = a.to_str() else { continue };
         let mut one = [s.to_string()];
-        if !rdbscope::input::live::redact_args(&mut one).is_empty() {
-            let [r] = one;
-            *a = r.into();
-            redacted = true;
+        match rdbscope::input::live::redact_args(&mut one) {
+            Ok(found) if !found.is_empty() => {
+                let [r] = one;
+                *a = r.into();
+                redacted = true;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                cli::say(e);
+                return ExitCode::from(cli::EXIT_ERROR);
+            }
         }
     }
     if redacted {
@@ -28,8 +35,15 @@ fn main() -> ExitCode {
         );
     }
     let args = cli::Cli::parse_from(argv);
-    let result = cli::run(args);
+    let mut result = cli::run(args);
     rdbscope::input::live::discard_unfinished();
+    if matches!(result, Ok(0 | 1)) && rdbscope::input::live::save_incomplete() {
+        cli::say(
+            "--save-to: not written: the server's transfer did not reach the end of its RDB \
+             (it announced more bytes than the dump holds, or stopped early)",
+        );
+        result = Ok(cli::EXIT_ERROR);
+    }
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

@@ -2115,3 +2115,100 @@ fn fake_master_gets_auth() {
         "AUTH comes first: {cmds:?}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// From the hostile and new-user trials.
+
+/// A server error that echoes the password is printed without it, and a
+/// URL that does not parse is named without its password.
+#[test]
+fn the_password_is_kept_out_of_quoted_server_errors_and_bad_urls() {
+    let m = FakeMaster::start(Script {
+        psync: Answer::Error("NOPERM Sekr1t-pw-4b9e may not replicate"),
+        sync: Answer::Error("NOPERM Sekr1t-pw-4b9e may not replicate"),
+        ..Script::serve(Transfer::len(&fixture("everything.rdb").1))
+    });
+    let o = rdbscope(
+        &["report", &m.url(), "--timeout", TIMEOUT],
+        &[("REDISCLI_AUTH", PASSWORD)],
+    );
+    let err = assert_error(&o);
+    assert_no_secret(&o, PASSWORD);
+    assert!(err.contains("NOPERM *** may not replicate"), "{err}");
+    for url in [
+        "redis://alice:Sekr1t-pw-4b9e%@127.0.0.1:1",
+        "redis://alice:Sekr1t-pw-4b9e@127.0.0.1:99999",
+        "redis://alice:Sekr1t-pw-4b9e@127.0.0.1:1/2",
+    ] {
+        let o = rdbscope(&["report", url], &[]);
+        let err = assert_error(&o);
+        assert_no_secret(&o, "Sekr1t-pw-4b9e");
+        assert!(err.contains("redis://alice@"), "{err}");
+    }
+}
+
+/// Option mistakes are told before any server is asked for a copy: the
+/// fake master must see no PSYNC.
+#[test]
+fn live_option_mistakes_are_refused_before_connecting() {
+    let d = tempfile::tempdir().unwrap();
+    let m = FakeMaster::start(Script::serve(Transfer::len(&fixture("everything.rdb").1)));
+    let url = m.url();
+    let fifo = d.path().join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec![url.clone(), url.clone()], "given twice"),
+        (
+            vec![url.clone(), "--save-to".into(), "/nonexistent/x.rdb".into()],
+            "does not exist",
+        ),
+        (
+            vec![url.clone(), "--save-to".into(), p(d.path()).into()],
+            "not a regular file",
+        ),
+        (
+            vec![url.clone(), "--save-to".into(), p(&fifo).into()],
+            "not a regular file",
+        ),
+        (
+            vec![
+                url.clone(),
+                "--cluster".into(),
+                "--save-to".into(),
+                "x.rdb".into(),
+            ],
+            "--cluster",
+        ),
+        (
+            vec![url.clone(), "--cacert".into(), "/nonexistent".into()],
+            "rediss://",
+        ),
+        (
+            vec![
+                p(&fixture("everything.rdb").0).into(),
+                "--save-to".into(),
+                "x.rdb".into(),
+            ],
+            "0 given",
+        ),
+    ];
+    for (args, want) in cases {
+        let mut all = vec!["report".to_string()];
+        all.extend(args);
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        let err = assert_error(&rdbscope(&all, &[]));
+        assert!(err.contains(want), "{all:?}: {err}");
+    }
+    assert!(
+        m.commands().is_empty(),
+        "the server was contacted: {:?}",
+        m.commands()
+    );
+    assert_only(d.path(), &["fifo"]);
+}

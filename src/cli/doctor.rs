@@ -151,8 +151,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             .any(|f| rdbscope::input::live::SourceUrl::parse(f).is_some())
     {
         anyhow::bail!(
-            "--script reads the dump a second time, and a live source is read once: \
-             add --save-to FILE, then run doctor FILE --script"
+            "--script reads the dump a second time, and a live source is read once: save a \
+             copy first (rdbscope verify URL --save-to FILE), then run doctor FILE --script"
         );
     }
     let delimiters = args.prefixes.delimiters.as_bytes().to_vec();

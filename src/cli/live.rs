@@ -46,6 +46,15 @@ pub struct LiveArgs {
 }
 
 impl LiveArgs {
+    pub fn save_to(&self) -> Option<&std::path::Path> {
+        self.save_to.as_deref()
+    }
+
+    /// Whether any TLS option was given (they are for rediss:// only).
+    pub fn tls_options(&self) -> bool {
+        self.cacert.is_some() || self.cert.is_some() || self.key.is_some() || self.insecure
+    }
+
     /// Hands the options to the library; returns which nodes `--cluster`
     /// reads.
     pub fn install(self) -> anyhow::Result<Option<ClusterRead>> {

@@ -67,6 +67,50 @@ enum Command {
     Merge(Box<merge::Args>),
 }
 
+/// The live-source options checked before any server is contacted.
+fn check_live_options(cli: &mut Cli) -> anyhow::Result<()> {
+    use rdbscope::input::live::SourceUrl;
+    let save_to = cli.live.save_to().map(std::path::Path::to_path_buf);
+    let tls = cli.live.tls_options();
+    let Some(files) = cli.command.files_mut() else {
+        if save_to.is_some() {
+            anyhow::bail!("--save-to is for the commands that read dumps, not diff or merge");
+        }
+        return Ok(());
+    };
+    let urls: Vec<SourceUrl> = files
+        .iter()
+        .filter_map(|f| SourceUrl::parse(f))
+        .collect::<Result<_, _>>()
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = urls.iter().find(|u| !seen.insert(u.display())) {
+        anyhow::bail!(
+            "{} is given twice: each server is read once",
+            twice.display()
+        );
+    }
+    if tls && !urls.iter().any(SourceUrl::is_tls) {
+        anyhow::bail!(
+            "--cacert, --cert, --key and --insecure are for rediss:// sources: none is given"
+        );
+    }
+    if let Some(path) = save_to {
+        rdbscope::input::live::check_save_to(&path).map_err(|e| anyhow::anyhow!(e))?;
+        if urls.len() != 1 {
+            anyhow::bail!(
+                "--save-to keeps the dump of one live server: give one redis://, rediss:// or \
+                 unix:// input ({} given)",
+                urls.len()
+            );
+        }
+        if files.iter().any(|f| std::path::Path::new(f) == path) {
+            anyhow::bail!("--save-to {} is also an input", path.display());
+        }
+    }
+    Ok(())
+}
+
 impl Command {
     /// The dump files a command reads (`None`: it reads reports).
     fn files_mut(&mut self) -> Option<&mut Vec<String>> {
@@ -86,16 +130,29 @@ impl Command {
 }
 
 pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
+    check_live_options(&mut cli)?;
+    let cli_save_to_given = cli.live.save_to().is_some();
     if let Some(read) = cli.live.install()? {
         // `--cluster`: each address stands for the nodes of its cluster.
         let Some(files) = cli.command.files_mut() else {
             anyhow::bail!("--cluster is for the commands that read dumps, not diff or merge");
         };
-        let mut nodes = Vec::new();
+        if cli_save_to_given {
+            anyhow::bail!(
+                "--save-to keeps the dump of one live server, and --cluster reads several: \
+                 give the node's address without --cluster"
+            );
+        }
+        let mut nodes: Vec<String> = Vec::new();
         for f in files.iter() {
             let more = rdbscope::input::live::cluster_nodes(f, read)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", rdbscope::escape::terminal(f)))?;
-            nodes.extend(more);
+            // Seeds of the same cluster name the same nodes: each is read once.
+            for n in more {
+                if !nodes.contains(&n) {
+                    nodes.push(n);
+                }
+            }
         }
         *files = nodes;
     }
@@ -120,7 +177,9 @@ pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
 /// AUX value) is indented, so no input can forge a message line of its own.
 pub fn say(msg: impl std::fmt::Display) {
     use std::io::Write as _;
-    let text = rdbscope::escape::terminal_lines(&msg.to_string()).replace('\n', "\n  ");
+    // A server's words may echo a password: never printed.
+    let msg = rdbscope::input::live::scrub(&msg.to_string());
+    let text = rdbscope::escape::terminal_lines(&msg).replace('\n', "\n  ");
     // A closed stderr (`2>&1 | head`) is no reason to panic.
     let _ = writeln!(std::io::stderr(), "rdbscope: {text}");
 }

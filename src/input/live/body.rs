@@ -4,6 +4,7 @@
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::conn::{Conn, with_context};
 
@@ -146,21 +147,32 @@ impl Read for RdbBody {
     }
 }
 
-/// `--save-to`: the RDB written beside its path and renamed over it once
-/// it is complete; a cut transfer leaves no file (the temporary one is
-/// removed when dropped).
+/// `--save-to`: the RDB written into a file without a name in the target's
+/// directory (Linux `O_TMPFILE`), linked in and renamed over the target
+/// once complete: a cut transfer, an error or a signal leaves no file
+/// behind. (Elsewhere: a hidden named file, removed at exit.)
 pub(super) struct SaveTo {
-    tmp: tempfile::NamedTempFile,
+    file: std::fs::File,
     path: PathBuf,
+    #[cfg(not(target_os = "linux"))]
+    tmp: tempfile::TempPath,
 }
 
-/// The temporary files of copies not complete yet: removed by
-/// [`discard_unfinished`] when rdbscope exits before the copy ends (a
-/// thread still reading the connection is not waited for).
+/// Whether a `--save-to` copy was asked for, and whether it was written.
+static ASKED: AtomicBool = AtomicBool::new(false);
+static WRITTEN: AtomicBool = AtomicBool::new(false);
+
+/// A `--save-to` copy was started and never completed (the server's RDB
+/// did not end where the dump did, or the transfer failed).
+pub fn save_incomplete() -> bool {
+    ASKED.load(Ordering::Acquire) && !WRITTEN.load(Ordering::Acquire)
+}
+
+/// Hidden named copies not complete yet (not Linux): removed by
+/// [`discard_unfinished`].
 static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
-/// Removes the temporary files of `--save-to` copies that did not
-/// complete (call before exiting).
+/// Removes what incomplete `--save-to` copies left (call before exiting).
 pub fn discard_unfinished() {
     let mut list = UNFINISHED.lock().unwrap_or_else(|e| e.into_inner());
     for p in list.drain(..) {
@@ -168,28 +180,74 @@ pub fn discard_unfinished() {
     }
 }
 
+/// The directory `path` goes in.
+fn dir_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+/// Checks `--save-to PATH` before any server is asked for anything: its
+/// directory exists, and PATH is not a directory, a device, a pipe or a
+/// link (the copy replaces a regular file only).
+pub fn check_save_to(path: &Path) -> Result<(), String> {
+    let dir = dir_of(path);
+    if !dir.is_dir() {
+        return Err(format!(
+            "--save-to {}: the directory {} does not exist",
+            path.display(),
+            dir.display()
+        ));
+    }
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if !m.file_type().is_file() => Err(format!(
+            "--save-to {}: not a regular file (a directory, device, pipe or link is not \
+             replaced)",
+            path.display()
+        )),
+        _ => Ok(()),
+    }
+}
+
 impl SaveTo {
     pub(super) fn create(path: &Path) -> io::Result<SaveTo> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let tmp = tempfile::Builder::new()
-            .prefix(".rdbscope-save-")
-            .tempfile_in(dir)
-            .map_err(|e| with_context(e, format!("--save-to {}", path.display())))?;
-        UNFINISHED
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(tmp.path().to_path_buf());
-        Ok(SaveTo {
-            tmp,
-            path: path.to_path_buf(),
-        })
+        let ctx = |e: io::Error| with_context(e, format!("--save-to {}", path.display()));
+        check_save_to(path).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        ASKED.store(true, Ordering::Release);
+        #[cfg(target_os = "linux")]
+        {
+            let file = tempfile::tempfile_in(dir_of(path)).map_err(ctx)?;
+            // A dump holds the server's data: readable by its owner only.
+            use std::os::unix::fs::PermissionsExt as _;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(ctx)?;
+            Ok(SaveTo {
+                file,
+                path: path.to_path_buf(),
+            })
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let (file, tmp) = tempfile::Builder::new()
+                .prefix(".rdbscope-save-")
+                .tempfile_in(dir_of(path))
+                .map_err(ctx)?
+                .into_parts();
+            UNFINISHED
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(tmp.to_path_buf());
+            Ok(SaveTo {
+                file,
+                path: path.to_path_buf(),
+                tmp,
+            })
+        }
     }
 
     fn write(&mut self, b: &[u8]) -> io::Result<()> {
-        self.tmp
+        self.file
             .write_all(b)
             .map_err(|e| with_context(e, format!("--save-to {}", self.path.display())))
     }
@@ -197,13 +255,54 @@ impl SaveTo {
     fn finish(self) -> io::Result<()> {
         let path = self.path;
         let ctx = |e: io::Error| with_context(e, format!("--save-to {}", path.display()));
-        self.tmp.as_file().sync_all().map_err(ctx)?;
-        let tmp = self.tmp.path().to_path_buf();
-        UNFINISHED
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|p| *p != tmp);
-        self.tmp.persist(&path).map_err(|e| ctx(e.error))?;
+        self.file.sync_all().map_err(ctx)?;
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd as _;
+            // Linked under a fresh hidden name, then renamed over the target
+            // (a link cannot replace a file).
+            let proc = std::ffi::CString::new(format!("/proc/self/fd/{}", self.file.as_raw_fd()))
+                .map_err(|e| ctx(io::Error::other(e)))?;
+            let mut linked = None;
+            for n in 0..100u32 {
+                let name = dir_of(&path).join(format!(".rdbscope-save-{}-{n}", std::process::id()));
+                let c = std::ffi::CString::new(name.as_os_str().as_encoded_bytes())
+                    .map_err(|e| ctx(io::Error::other(e)))?;
+                // SAFETY: two NUL-terminated paths; a plain system call.
+                let r = unsafe {
+                    libc::linkat(
+                        libc::AT_FDCWD,
+                        proc.as_ptr(),
+                        libc::AT_FDCWD,
+                        c.as_ptr(),
+                        libc::AT_SYMLINK_FOLLOW,
+                    )
+                };
+                if r == 0 {
+                    linked = Some(name);
+                    break;
+                }
+                let e = io::Error::last_os_error();
+                if e.kind() != io::ErrorKind::AlreadyExists {
+                    return Err(ctx(e));
+                }
+            }
+            let linked = linked.ok_or_else(|| ctx(io::Error::other("no free temporary name")))?;
+            if let Err(e) = std::fs::rename(&linked, &path) {
+                let _ = std::fs::remove_file(&linked);
+                return Err(ctx(e));
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let tmp = self.tmp.to_path_buf();
+            UNFINISHED
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .retain(|p| *p != tmp);
+            self.tmp.persist(&path).map_err(|e| ctx(e.error))?;
+        }
+        WRITTEN.store(true, Ordering::Release);
         Ok(())
     }
 }

@@ -305,8 +305,8 @@ pub(super) fn status(
             continue;
         }
         return Err(bad(format!(
-            "unexpected reply {:?}: not a Redis server?",
-            crate::escape::terminal(&l)
+            "unexpected reply \"{}\": not a Redis server?",
+            super::scrub(&l)
         )));
     }
 }
@@ -326,8 +326,8 @@ pub(super) fn bulk(
         .filter(|n| *n <= 64 << 20)
         .ok_or_else(|| {
             bad(format!(
-                "expected a bulk reply, got {:?}",
-                crate::escape::terminal(&l)
+                "expected a bulk reply, got \"{}\"",
+                super::scrub(&l)
             ))
         })?;
     let mut buf = Vec::new();

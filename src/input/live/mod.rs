@@ -63,7 +63,7 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-pub use body::discard_unfinished;
+pub use body::{check_save_to, discard_unfinished, save_incomplete};
 pub use url::{SourceUrl, redact_args};
 
 use body::{Framing, MARK, RdbBody, SaveTo};
@@ -75,6 +75,21 @@ static OPTIONS: OnceLock<LiveOptions> = OnceLock::new();
 static URL_PASSWORDS: Mutex<Option<HashMap<String, Secret>>> = Mutex::new(None);
 /// `--save-to` names one copy: taken by the first live source.
 static SAVE_TAKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `text` with every password rdbscope holds replaced by `***`: for
+/// messages that quote a server (which could echo what it was sent).
+pub fn scrub(text: &str) -> String {
+    let mut out = text.to_string();
+    let urls = URL_PASSWORDS.lock().unwrap_or_else(|e| e.into_inner());
+    let from_urls = urls.iter().flat_map(|m| m.values());
+    let option = OPTIONS.get().and_then(|o| o.password.as_ref());
+    for Secret(p) in from_urls.chain(option) {
+        if !p.is_empty() {
+            out = out.replace(p.as_str(), "***");
+        }
+    }
+    out
+}
 
 /// Sets how live sources are reached (once; later calls are ignored).
 pub fn configure(o: LiveOptions) {
@@ -150,7 +165,7 @@ pub fn cluster_nodes(seed: &str, read: ClusterRead) -> io::Result<Vec<String>> {
         None => {
             return Err(bad(format!(
                 "--cluster takes the address of a node (redis://HOST:PORT), not a file: {}",
-                crate::escape::terminal(seed)
+                scrub(seed)
             )));
         }
     };
@@ -173,7 +188,7 @@ pub fn cluster_nodes(seed: &str, read: ClusterRead) -> io::Result<Vec<String>> {
         };
         io::Error::new(
             io::ErrorKind::PermissionDenied,
-            format!("{hint} (-{})", crate::escape::terminal(&e)),
+            format!("{hint} (-{})", scrub(&e)),
         )
     })?;
     let text = String::from_utf8_lossy(&text);
@@ -220,7 +235,7 @@ fn unknown_command(err: &str) -> bool {
 
 /// What a refusal means for the user.
 fn refused(what: &str, err: &str) -> io::Error {
-    let e = crate::escape::terminal(err);
+    let e = scrub(err);
     let code = err.split(' ').next().unwrap_or("");
     let hint = match code {
         "NOAUTH" => "the server needs a password: put it in REDISCLI_AUTH or use --askpass",
@@ -328,8 +343,8 @@ fn replicate(c: &mut BufReader<Conn>, timeout: Duration) -> io::Result<Framing> 
             Ok(s) if s.starts_with("FULLRESYNC") => return bulk_header(c, timeout),
             Ok(s) => {
                 return Err(bad(format!(
-                    "PSYNC answered {:?}, not FULLRESYNC",
-                    crate::escape::terminal(&s)
+                    "PSYNC answered \"{}\", not FULLRESYNC",
+                    scrub(&s)
                 )));
             }
             Err(e) if unknown_command(&e) => {}
@@ -353,8 +368,8 @@ fn bulk_header(c: &mut BufReader<Conn>, timeout: Duration) -> io::Result<Framing
         }
         let Some(n) = l.strip_prefix('$') else {
             return Err(bad(format!(
-                "expected the RDB's $ line, got {:?}",
-                crate::escape::terminal(&l)
+                "expected the RDB's $ line, got \"{}\"",
+                scrub(&l)
             )));
         };
         if let Some(mark) = n.strip_prefix("EOF:") {
@@ -369,7 +384,7 @@ fn bulk_header(c: &mut BufReader<Conn>, timeout: Duration) -> io::Result<Framing
         return n
             .parse::<u64>()
             .map(Framing::Length)
-            .map_err(|_| bad(format!("bad RDB length {:?}", crate::escape::terminal(n))));
+            .map_err(|_| bad(format!("bad RDB length \"{}\"", scrub(n))));
     }
 }
 
@@ -407,7 +422,10 @@ mod tests {
             assert!(!e.contains("p%4"), "{e}");
         }
         let mut args = vec!["report".to_string(), "redis://u:pw@h:1".to_string()];
-        assert_eq!(redact_args(&mut args), ["redis://u@h:1"]);
+        assert_eq!(redact_args(&mut args).unwrap(), ["redis://u@h:1"]);
+        let mut bad = vec!["redis://u:p%w@h:1".to_string()];
+        assert!(!redact_args(&mut bad).unwrap_err().contains("p%w"));
+        assert_eq!(scrub("said pw, pw!"), "said ***, ***!");
         assert_eq!(args[1], "redis://u@h:1");
     }
 }

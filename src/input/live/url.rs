@@ -49,6 +49,11 @@ impl SourceUrl {
         Some(parse_tcp(rest, tls).map_err(|e| format!("{}: {e}", redact(s))))
     }
 
+    /// A `rediss://` source.
+    pub fn is_tls(&self) -> bool {
+        matches!(self.endpoint, Endpoint::Tcp { tls: true, .. })
+    }
+
     /// The URL without its password: how the input is named everywhere.
     pub fn display(&self) -> String {
         match &self.endpoint {
@@ -176,12 +181,16 @@ fn percent_encode(s: &str) -> String {
 /// Takes passwords out of source URLs among `args`: each such URL is
 /// replaced by its redacted form (so no name, message or report holds
 /// the password) and its password kept for the connection. Returns the
-/// redacted URLs that held one.
-pub fn redact_args(args: &mut [String]) -> Vec<String> {
+/// redacted URLs that held one; `Err` for a source URL that does not parse
+/// (its message without the password: the URL must not reach any other
+/// message as it was typed).
+pub fn redact_args(args: &mut [String]) -> Result<Vec<String>, String> {
     let mut found = Vec::new();
     for a in args.iter_mut() {
-        let Some(Ok(url)) = SourceUrl::parse(a) else {
-            continue;
+        let url = match SourceUrl::parse(a) {
+            None => continue,
+            Some(Ok(url)) => url,
+            Some(Err(e)) => return Err(e),
         };
         let Some(p) = url.password.clone() else {
             continue;
@@ -195,5 +204,5 @@ pub fn redact_args(args: &mut [String]) -> Vec<String> {
         *a = name.clone();
         found.push(name);
     }
-    found
+    Ok(found)
 }
