@@ -67,6 +67,17 @@ impl SlotSet {
         self.0[s / 64] |= 1 << (s % 64);
     }
 
+    /// Slots `a..=b` (`a <= b < SLOTS`), a word at a time.
+    fn insert_range(&mut self, a: u16, b: u16) {
+        let (a, b) = (usize::from(a), usize::from(b));
+        for w in a / 64..=b / 64 {
+            let lo = if w == a / 64 { a % 64 } else { 0 };
+            let hi = if w == b / 64 { b % 64 } else { 63 };
+            let bits = (u64::MAX >> (63 - hi)) & (u64::MAX << lo);
+            self.0[w] |= bits;
+        }
+    }
+
     pub fn len(&self) -> u32 {
         self.0.iter().map(|w| w.count_ones()).sum()
     }
@@ -75,6 +86,10 @@ impl SlotSet {
         self.len() == 0
     }
 }
+
+/// The most nodes a `CLUSTER NODES` answer may list (Redis advises at
+/// most 1,000).
+const MAX_NODES: usize = 10_000;
 
 /// One line of `CLUSTER NODES` (or `nodes.conf`).
 pub struct Node<'c> {
@@ -113,12 +128,25 @@ impl Node<'_> {
     pub fn host_port(&self) -> Option<(&str, u16)> {
         let ip_port = self.address.split(['@', ',']).next()?;
         let (ip, port) = ip_port.rsplit_once(':')?;
+        let ip = ip
+            .strip_prefix('[')
+            .and_then(|i| i.strip_suffix(']'))
+            .unwrap_or(ip);
         Some((ip, port.parse().ok().filter(|p| *p > 0)?))
     }
 
     /// The slots it serves (imports and migrations are not counted).
     pub fn served(&self) -> Result<SlotSet, String> {
         let mut set = SlotSet([0; 256]);
+        // More entries than slots is not a node's line (and would cost a
+        // fill of the set each).
+        if self.slots.len() > usize::from(SLOTS) {
+            return Err(format!(
+                "line {}: {} slot entries, more than the {SLOTS} slots",
+                self.line,
+                self.slots.len()
+            ));
+        }
         for s in &self.slots {
             if s.starts_with('[') {
                 continue;
@@ -133,9 +161,7 @@ impl Node<'_> {
                     ));
                 }
             };
-            for x in range {
-                set.insert(x);
-            }
+            set.insert_range(*range.start(), *range.end());
         }
         Ok(set)
     }
@@ -197,21 +223,51 @@ pub fn served_slots(conf: &str) -> Result<SlotSet, String> {
 /// the first by id), ordered by the first slot served.
 pub fn nodes_to_read(conf: &str, replicas: bool) -> Result<Vec<(String, u16)>, String> {
     let nodes = nodes(conf)?;
+    // A cluster has at most one primary a slot: more is not a cluster's
+    // view (and would read one server many times).
+    if nodes.len() > MAX_NODES {
+        return Err(format!(
+            "{} nodes: more than a cluster has (at most {MAX_NODES} here)",
+            nodes.len()
+        ));
+    }
+    // Each primary's slots as one entry a range: a view lists at most a
+    // range a slot (and the slots being moved) in all.
+    let entries: usize = nodes.iter().map(|n| n.slots.len()).sum();
+    if entries > 2 * usize::from(SLOTS) {
+        return Err(format!(
+            "{entries} slot entries: more than a cluster's {SLOTS} slots can make"
+        ));
+    }
+    let mut first_replica: std::collections::HashMap<&str, &Node<'_>> = Default::default();
+    for r in nodes.iter().filter(|r| r.is_replica() && r.reachable()) {
+        let e = first_replica.entry(r.primary).or_insert(r);
+        if r.id < e.id {
+            *e = r;
+        }
+    }
+    let mut claimed = SlotSet([0; 256]);
+    let mut addresses = std::collections::HashSet::new();
     let mut picked = Vec::new();
     for p in nodes.iter().filter(|n| !n.is_replica()) {
         let served = p.served()?;
         let Some(first) = (0..SLOTS).find(|s| served.contains(*s)) else {
             continue;
         };
+        if let Some(s) = (0..SLOTS).find(|s| served.contains(*s) && claimed.contains(*s)) {
+            return Err(format!(
+                "line {}: slot {s} is claimed by two primaries: not a consistent cluster view",
+                p.line
+            ));
+        }
+        for s in (0..SLOTS).filter(|s| served.contains(*s)) {
+            claimed.insert(s);
+        }
         let node = if replicas {
-            let mut rs: Vec<&Node<'_>> = nodes
-                .iter()
-                .filter(|r| r.is_replica() && r.primary == p.id && r.reachable())
-                .collect();
-            rs.sort_by_key(|r| r.id);
-            *rs.first().ok_or_else(|| {
+            *first_replica.get(p.id).ok_or_else(|| {
                 format!(
-                    "--replicas: the primary {} (slots from {first}) has no reachable replica",
+                    "--replicas: the primary {} (slots from {first}) has no reachable replica \
+                     (read the primaries without --replicas)",
                     p.address
                 )
             })?
@@ -226,6 +282,12 @@ pub fn nodes_to_read(conf: &str, replicas: bool) -> Result<Vec<(String, u16)>, S
         let (host, port) = node
             .host_port()
             .ok_or_else(|| format!("line {}: no address in {:?}", node.line, node.address))?;
+        if !addresses.insert((host, port)) {
+            return Err(format!(
+                "line {}: {host}:{port} is listed for two primaries: not a consistent cluster view",
+                node.line
+            ));
+        }
         picked.push((first, host.to_string(), port));
     }
     if picked.is_empty() {
@@ -264,8 +326,31 @@ vars currentEpoch 3 lastVoteEpoch 0
     }
 
     #[test]
+    fn a_range_is_its_slots() {
+        for (a, b) in [
+            (0, 0),
+            (0, 63),
+            (1, 64),
+            (63, 64),
+            (5, 16383),
+            (16383, 16383),
+            (100, 9000),
+        ] {
+            let (mut x, mut y) = (SlotSet([0; 256]), SlotSet([0; 256]));
+            x.insert_range(a, b);
+            for s in a..=b {
+                y.insert(s);
+            }
+            assert_eq!(x, y, "{a}-{b}");
+        }
+    }
+
+    #[test]
     fn the_nodes_a_cluster_read_takes() {
-        let nodes = nodes_to_read(CONF, false).unwrap();
+        // (CONF lists slot 7000 for two primaries, as served_slots allows.)
+        let conf = CONF.replace("0-5460 7000", "0-5460");
+        let conf = conf.as_str();
+        let nodes = nodes_to_read(conf, false).unwrap();
         assert_eq!(
             nodes,
             [
@@ -274,15 +359,34 @@ vars currentEpoch 3 lastVoteEpoch 0
             ]
         );
         // 30002 has no replica.
-        assert!(nodes_to_read(CONF, true).unwrap_err().contains("30002"));
-        let one = CONF.replace(" 5461-10922", "");
+        assert!(nodes_to_read(conf, true).unwrap_err().contains("30002"));
+        let one = conf.replace(" 5461-10922", "");
         assert_eq!(
             nodes_to_read(&one, true).unwrap(),
             [("127.0.0.1".to_string(), 30003)]
         );
-        let failing = CONF.replace("master - 0 1426238316232", "master,fail - 0 1426238316232");
+        let failing = conf.replace("master - 0 1426238316232", "master,fail - 0 1426238316232");
         assert!(nodes_to_read(&failing, false).is_err());
-        let ordered = CONF.replace("0-5460 7000", "11000-16383");
+        let ordered = conf.replace("0-5460", "11000-16383");
         assert_eq!(nodes_to_read(&ordered, false).unwrap()[0].1, 30002);
+        // Inconsistent views: a slot claimed twice, one address twice.
+        let twice = conf.replace("5461-10922", "5000-10922");
+        assert!(
+            nodes_to_read(&twice, false)
+                .unwrap_err()
+                .contains("slot 5000")
+        );
+        let same = conf.replace("127.0.0.1:30002@40002", "127.0.0.1:30001@40001");
+        assert!(
+            nodes_to_read(&same, false)
+                .unwrap_err()
+                .contains("two primaries")
+        );
+        let many = format!(
+            "{} {}\n",
+            &conf.lines().next().unwrap()[..90],
+            "1 ".repeat(20_000)
+        );
+        assert!(nodes_to_read(&many, false).is_err());
     }
 }

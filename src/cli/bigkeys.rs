@@ -15,15 +15,15 @@ enum By {
 /// The biggest keys, overall and per type.
 ///
 /// By estimated memory or by number of elements, with each key's largest
-/// element — what `redis-cli --bigkeys` finds, without scanning the live
-/// server.
+/// element — what `redis-cli --bigkeys` finds, without its SCAN of every
+/// key on the server.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
   rdbscope bigkeys dump.rdb
   rdbscope bigkeys dump.rdb --by elements --top 10
   rdbscope bigkeys dump.rdb --type hash --min-bytes 1MB --format json")]
 pub struct Args {
-    /// Dump files (`-` for stdin); several files are merged.
+    /// Dump files (`-` for stdin), or live servers (redis://HOST:PORT, rediss://, unix:///PATH; see `rdbscope --help`); several files are merged.
     #[arg(required = true, value_name = "FILE")]
     pub(super) files: Vec<String>,
     /// Rank by estimated memory or by element count.

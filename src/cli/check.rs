@@ -48,7 +48,7 @@ use super::{EXIT_OK, EXIT_VIOLATIONS};
   rdbscope check dump.rdb --rules ci/rules.toml --junit rdbscope-junit.xml
   rdbscope check node1.rdb node2.rdb --rules rules.toml --format json --offenders 50")]
 pub struct Args {
-    /// Dump files (`-` for stdin); several files are checked as one.
+    /// Dump files (`-` for stdin), or live servers (redis://HOST:PORT, rediss://, unix:///PATH; see `rdbscope --help`); several files are checked as one.
     #[arg(required = true, value_name = "FILE")]
     pub(super) files: Vec<String>,
     /// The rules file (TOML).

@@ -49,7 +49,7 @@ use super::shared::parse_size_arg;
   rdbscope doctor node1.rdb node2.rdb --big-key 10MB --temp-prefixes tmp,jobs
   rdbscope doctor today.rdb --baseline last-week.json   # leaks: no-TTL memory that grew")]
 pub struct Args {
-    /// Dump files (`-` for stdin); several files (one per cluster node) are
+    /// Dump files (`-` for stdin), or live servers (redis://HOST:PORT, rediss://, unix:///PATH; see `rdbscope --help`); several files (one per cluster node) are
     /// merged.
     #[arg(required = true, value_name = "FILE")]
     pub(super) files: Vec<String>,

@@ -33,7 +33,7 @@ enum Format {
   rdbscope dump dump.rdb -o keys.jsonl
   redis-cli --rdb - | rdbscope dump - | jq -c 'select(.type == \"hash\")'")]
 pub struct Args {
-    /// Dump files (`-` for stdin).
+    /// Dump files (`-` for stdin), or live servers (redis://HOST:PORT, rediss://, unix:///PATH; see `rdbscope --help`).
     #[arg(required = true, value_name = "FILE")]
     pub(super) files: Vec<String>,
     /// Output format.

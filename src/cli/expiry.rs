@@ -20,7 +20,7 @@ use super::scan::{PrefixArgs, ScanOpts, TopArgs};
   rdbscope expiry dump.rdb --match 'session:*' --format json
   rdbscope expiry dump.rdb --expires-before 2026-12-01T00:00:00Z")]
 pub struct Args {
-    /// Dump files (`-` for stdin); several files are merged.
+    /// Dump files (`-` for stdin), or live servers (redis://HOST:PORT, rediss://, unix:///PATH; see `rdbscope --help`); several files are merged.
     #[arg(required = true, value_name = "FILE")]
     pub(super) files: Vec<String>,
     #[command(flatten)]

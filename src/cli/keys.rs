@@ -64,7 +64,7 @@ enum Format {
   rdbscope keys dump.rdb --format parquet -o keys.parquet --label cluster=prod-eu --label node=7
   duckdb -c \"SELECT prefix_1, sum(bytes) FROM 'keys.parquet' GROUP BY 1 ORDER BY 2 DESC\"")]
 pub struct Args {
-    /// Dump files (`-` for stdin).
+    /// Dump files (`-` for stdin), or live servers (redis://HOST:PORT, rediss://, unix:///PATH; see `rdbscope --help`).
     #[arg(required = true, value_name = "FILE")]
     pub(super) files: Vec<String>,
     /// Output format.

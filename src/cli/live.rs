@@ -46,6 +46,10 @@ pub struct LiveArgs {
 }
 
 impl LiveArgs {
+    pub fn askpass(&self) -> bool {
+        self.askpass
+    }
+
     pub fn save_to(&self) -> Option<&std::path::Path> {
         self.save_to.as_deref()
     }

@@ -90,6 +90,11 @@ fn check_live_options(cli: &mut Cli) -> anyhow::Result<()> {
             twice.display()
         );
     }
+    if cli.live.askpass() && urls.is_empty() {
+        anyhow::bail!(
+            "--askpass is for live sources (redis://, rediss://, unix://): none is given"
+        );
+    }
     if tls && !urls.iter().any(SourceUrl::is_tls) {
         anyhow::bail!(
             "--cacert, --cert, --key and --insecure are for rediss:// sources: none is given"

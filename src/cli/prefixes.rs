@@ -22,7 +22,7 @@ use super::scan::{PrefixArgs, ScanOpts, TopArgs};
   rdbscope prefixes dump.rdb --depth 1 --top 100
   rdbscope prefixes dump.rdb --delimiters ':/.' --no-generalize --format json")]
 pub struct Args {
-    /// Dump files (`-` for stdin); several files are merged.
+    /// Dump files (`-` for stdin), or live servers (redis://HOST:PORT, rediss://, unix:///PATH; see `rdbscope --help`); several files are merged.
     #[arg(required = true, value_name = "FILE")]
     pub(super) files: Vec<String>,
     #[command(flatten)]

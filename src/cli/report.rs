@@ -35,9 +35,11 @@ use super::scan::{PrefixArgs, ScanOpts, TopArgs};
   rdbscope report dump.rdb --format json -o baseline.json
   rdbscope report node1.rdb --format json --mergeable -o node1.json   (see `rdbscope merge`)
   rdbscope report dump.rdb --allocator jemalloc-q16 --maxmemory 4gb
-  rdbscope report dump.rdb.zst --target redis-7.2 --allocator jemalloc-q16")]
+  rdbscope report dump.rdb.zst --target redis-7.2 --allocator jemalloc-q16
+  REDISCLI_AUTH=… rdbscope report redis://alice@replica-1:6379   (as a replica: the server forks and saves)
+  rdbscope report redis://node-1:7000 --cluster --replicas --slots --parallel-nodes 3")]
 pub struct Args {
-    /// Dump files (`-` for stdin); several files (one per cluster node) are
+    /// Dump files (`-` for stdin), or live servers (redis://HOST:PORT, rediss://, unix:///PATH; see `rdbscope --help`); several files (one per cluster node) are
     /// merged into one report.
     #[arg(required = true, value_name = "FILE")]
     pub(super) files: Vec<String>,

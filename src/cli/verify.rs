@@ -35,7 +35,7 @@ enum Format {
   rdbscope verify backups/*.rdb --format json
   rdbscope verify dump.rdb.zst appendonlydir")]
 pub struct Args {
-    /// Dump files (`-` for stdin).
+    /// Dump files (`-` for stdin), or live servers (redis://HOST:PORT, rediss://, unix:///PATH; see `rdbscope --help`).
     #[arg(required = true, value_name = "FILE")]
     pub(super) files: Vec<String>,
     /// Output format.

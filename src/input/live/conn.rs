@@ -233,6 +233,12 @@ pub(super) fn send(c: &mut BufReader<Conn>, args: &[&[u8]]) -> io::Result<()> {
 /// One line from the server (`\r\n` or a keepalive's bare `\n` ends it),
 /// without its end.
 pub(super) fn line(c: &mut BufReader<Conn>, timeout: Duration) -> io::Result<String> {
+    // Terminal-safe in messages: the caller quotes it.
+    line_bytes(c, timeout).map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// [`line`] as the bytes sent (the diskless end mark is bytes).
+pub(super) fn line_bytes(c: &mut BufReader<Conn>, timeout: Duration) -> io::Result<Vec<u8>> {
     let mut buf = Vec::new();
     loop {
         let avail = c.fill_buf().map_err(|e| read_failure(e, timeout))?;
@@ -266,8 +272,7 @@ pub(super) fn line(c: &mut BufReader<Conn>, timeout: Duration) -> io::Result<Str
     if buf.last() == Some(&b'\r') {
         buf.pop();
     }
-    // Terminal-safe in messages: the caller quotes it.
-    Ok(String::from_utf8_lossy(&buf).into_owned())
+    Ok(buf)
 }
 
 pub(super) fn read_failure(e: io::Error, timeout: Duration) -> io::Error {
@@ -284,8 +289,36 @@ pub(super) fn read_failure(e: io::Error, timeout: Duration) -> io::Error {
 }
 
 pub(super) fn io_failure(e: io::Error, what: &str) -> io::Error {
-    // rustls reports certificate problems as InvalidData with its error inside.
-    io::Error::new(e.kind(), format!("{what}: {e}"))
+    if matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    ) {
+        // A TLS handshake sent to a port without TLS waits like this.
+        return io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "{what}: no answer within --timeout (with rediss://: is this the server's \
+                 tls-port?)"
+            ),
+        );
+    }
+    // rustls reports certificate problems as InvalidData with its error
+    // inside: what each means for the user.
+    let text = e.to_string();
+    let hint = [
+        ("UnknownIssuer", "the server's certificate is not signed by a CA rdbscope knows: give it with --cacert (or --insecure)"),
+        ("CertificateRequired", "the server asks for a client certificate: --cert and --key"),
+        ("UnsupportedCertVersion", "an X.509 v1 certificate, which rustls does not accept: reissue it as v3 (openssl x509 -req ... -extfile with basicConstraints and subjectAltName)"),
+        ("CaUsedAsEndEntity", "the server presents a CA certificate as its own: give the server a certificate signed by that CA, or use --insecure"),
+        ("NotValidForName", "the certificate does not name this host: connect with a name it holds"),
+        ("Connection reset by peer", "a TLS port read with redis://? use rediss://"),
+        ("InvalidContentType", "not a TLS port? use redis://"),
+        ("corrupt message", "not a TLS port? use redis://"),
+    ]
+    .iter()
+    .find(|(k, _)| text.contains(k))
+    .map_or(String::new(), |(_, h)| format!(" ({h})"));
+    io::Error::new(e.kind(), format!("{what}: {e}{hint}"))
 }
 
 /// A reply that must be `+…`; an error reply is told with `what`.

@@ -67,7 +67,7 @@ pub use body::{check_save_to, discard_unfinished, save_incomplete};
 pub use url::{SourceUrl, redact_args};
 
 use body::{Framing, MARK, RdbBody, SaveTo};
-use conn::{Conn, bulk, connect, line, send, status};
+use conn::{Conn, bulk, connect, send, status};
 use url::Endpoint;
 
 static OPTIONS: OnceLock<LiveOptions> = OnceLock::new();
@@ -241,8 +241,8 @@ fn refused(what: &str, err: &str) -> io::Error {
         "NOAUTH" => "the server needs a password: put it in REDISCLI_AUTH or use --askpass",
         "WRONGPASS" | "INVALIDPASSWORD" => "authentication failed: wrong user name or password",
         "NOPERM" => {
-            "the user may not replicate: its ACL needs +psync, +replconf and +sync \
-             (or @admin)"
+            "the user may not replicate: its ACL needs +psync and +replconf (+sync for \
+             servers before 2.8), or @admin"
         }
         "LOADING" => "the server is loading its dataset: try again once it is done",
         "NOMASTERLINK" | "MASTERDOWN" => {
@@ -315,6 +315,9 @@ fn authenticate(
 /// Announces a replica and asks for a full copy; returns how the RDB
 /// that follows is framed.
 fn replicate(c: &mut BufReader<Conn>, timeout: Duration) -> io::Result<Framing> {
+    // So that CLIENT LIST names it (servers before 2.6.9 refuse, harmlessly).
+    send(c, &[b"CLIENT", b"SETNAME", b"rdbscope"])?;
+    let _ = status(c, timeout)?;
     send(c, &[b"REPLCONF", b"listening-port", b"0"])?;
     let old = match status(c, timeout)? {
         Ok(_) => false,
@@ -359,21 +362,9 @@ fn replicate(c: &mut BufReader<Conn>, timeout: Duration) -> io::Result<Framing> 
 /// server sends while it saves.
 fn bulk_header(c: &mut BufReader<Conn>, timeout: Duration) -> io::Result<Framing> {
     loop {
-        let l = line(c, timeout)?;
-        if l.is_empty() {
-            continue;
-        }
-        if let Some(err) = l.strip_prefix('-') {
-            return Err(refused("SYNC", err));
-        }
-        let Some(n) = l.strip_prefix('$') else {
-            return Err(bad(format!(
-                "expected the RDB's $ line, got \"{}\"",
-                scrub(&l)
-            )));
-        };
-        if let Some(mark) = n.strip_prefix("EOF:") {
-            let mark: [u8; MARK] = mark.as_bytes().try_into().map_err(|_| {
+        let raw = conn::line_bytes(c, timeout)?;
+        if let Some(mark) = raw.strip_prefix(b"$EOF:") {
+            let mark: [u8; MARK] = mark.try_into().map_err(|_| {
                 bad(format!(
                     "the $EOF: mark is {} bytes, not {MARK}",
                     mark.len()
@@ -381,6 +372,19 @@ fn bulk_header(c: &mut BufReader<Conn>, timeout: Duration) -> io::Result<Framing
             })?;
             return Ok(Framing::Mark(mark));
         }
+        let l = String::from_utf8_lossy(&raw);
+        if l.is_empty() {
+            continue;
+        }
+        if let Some(err) = l.strip_prefix('-') {
+            return Err(refused("the transfer", err));
+        }
+        let Some(n) = l.strip_prefix('$') else {
+            return Err(bad(format!(
+                "expected the RDB's $ line, got \"{}\"",
+                scrub(&l)
+            )));
+        };
         return n
             .parse::<u64>()
             .map(Framing::Length)
@@ -390,7 +394,12 @@ fn bulk_header(c: &mut BufReader<Conn>, timeout: Duration) -> io::Result<Framing
 
 /// Reads a password from the terminal (`--askpass`).
 pub fn ask_password(prompt: &str) -> io::Result<Secret> {
-    rpassword::prompt_password(prompt).map(Secret)
+    rpassword::prompt_password(prompt).map(Secret).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("--askpass reads the password from a terminal, and there is none ({e}): set REDISCLI_AUTH"),
+        )
+    })
 }
 
 #[cfg(test)]
