@@ -107,7 +107,7 @@ impl Analysis {
             // A stream's length is what has arrived so far.
             let tick = |pos: u64| {
                 if let Some(p) = progress {
-                    p(name, pos, data.now().0.len() as u64);
+                    p(name, pos, data.len_hint());
                 }
             };
             let tick: Option<&(dyn Fn(u64) + Sync)> = progress.is_some().then_some(&tick as _);

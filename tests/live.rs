@@ -2191,6 +2191,14 @@ fn live_option_mistakes_are_refused_before_connecting() {
         ),
         (
             vec![
+                url.replace("redis://", "rediss://"),
+                "--cacert".into(),
+                "/dev/zero".into(),
+            ],
+            "not a PEM file",
+        ),
+        (
+            vec![
                 p(&fixture("everything.rdb").0).into(),
                 "--save-to".into(),
                 "x.rdb".into(),

@@ -378,14 +378,14 @@ pub(super) fn parse_size_arg(s: &str) -> Result<u64, rdbscope::Error> {
 /// A progress bar on stderr for one input.
 pub fn progress_bar_for(file: &str, data: Feed<'_>) -> indicatif::ProgressBar {
     let b = progress_bar();
-    b.set_length(data.now().0.len() as u64);
+    b.set_length(data.len_hint());
     b.set_message(rdbscope::escape::terminal(file).into_owned());
     b
 }
 
 /// Moves a bar to `pos`; a stream's length grows as it arrives.
 pub fn tick_bar(b: &indicatif::ProgressBar, data: Feed<'_>, pos: u64) {
-    b.set_length(data.now().0.len() as u64);
+    b.set_length(data.len_hint());
     b.set_position(pos);
 }
 

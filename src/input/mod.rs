@@ -57,7 +57,11 @@ impl Live {
     fn feed(&self) -> Feed<'_> {
         let spill = self.spill.get_or_init(|| {
             live::open(&self.url)
-                .and_then(Input::live_spill)
+                .and_then(|(r, len)| {
+                    let s = Input::live_spill(r)?;
+                    s.expect(len.unwrap_or(0));
+                    Ok(s)
+                })
                 .map_err(|e| e.to_string())
         });
         match spill {

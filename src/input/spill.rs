@@ -61,6 +61,8 @@ struct Shared {
     waiters: AtomicU64,
     /// The CRC-64 of the first `k * CRC_STEP` bytes, for each `k`.
     crcs: Mutex<Vec<u64>>,
+    /// How long the stream says it is (0: not known).
+    expected: AtomicU64,
     /// Guards waits on `available`/`complete`.
     lock: Mutex<()>,
     cond: Condvar,
@@ -143,6 +145,11 @@ impl Spill {
         punch_hole(file, from, to - from);
         let _g = sh.lock.lock().unwrap_or_else(|e| e.into_inner());
         sh.cond.notify_all();
+    }
+
+    /// The stream says it is `n` bytes long (a live server's `$<len>`).
+    pub(crate) fn expect(&self, n: u64) {
+        self.shared.expected.store(n, Ordering::Release);
     }
 
     /// Whether bytes may have been released (a second walk cannot be made).
@@ -511,6 +518,16 @@ impl<'a> Feed<'a> {
         match self.spill {
             None => self.whole,
             Some(s) => s.all(),
+        }
+    }
+
+    /// How long the bytes will be, as far as known now: what has arrived,
+    /// or the length a live server announced (for a progress bar).
+    pub fn len_hint(&self) -> u64 {
+        let now = self.now().0.len() as u64;
+        match self.spill {
+            Some(s) => now.max(s.shared.expected.load(Ordering::Acquire)),
+            None => now,
         }
     }
 

@@ -532,9 +532,15 @@ impl<'a> Scanner<'a> {
     /// ended: said, as bytes after a plain dump are.
     fn after_the_frames(&mut self, failed: Option<String>) {
         if let Some(why) = failed {
-            self.facts.warn_once(format!(
-                "after the dump, the compressed input does not decompress ({why}); ignored"
-            ));
+            // A decompressor's error, or a live server's transfer that
+            // announced more than the dump holds.
+            let what = if self.wrapped.is_some() {
+                "the compressed input does not decompress"
+            } else {
+                "the input failed"
+            };
+            self.facts
+                .warn_once(format!("after the dump, {what} ({why}); ignored"));
         }
     }
 

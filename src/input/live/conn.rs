@@ -121,6 +121,21 @@ fn tls_config(o: &LiveOptions) -> io::Result<Arc<rustls::ClientConfig>> {
     let pem = |what: &str, p: &Path, e: rustls::pki_types::pem::Error| {
         bad(format!("{what} {}: {e}", p.display()))
     };
+    // PEM files are small: a device or a huge file is not read.
+    for (what, p) in [
+        ("--cacert", &o.cacert),
+        ("--cert", &o.cert),
+        ("--key", &o.key),
+    ] {
+        let Some(p) = p else { continue };
+        let m = std::fs::metadata(p).map_err(|e| bad(format!("{what} {}: {e}", p.display())))?;
+        if !m.is_file() || m.len() > 16 << 20 {
+            return Err(bad(format!(
+                "{what} {}: not a PEM file (a regular file of at most 16 MiB)",
+                p.display()
+            )));
+        }
+    }
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(tls)?;

@@ -108,7 +108,8 @@ const REPLICA_VERSION: &str = "9.1.2";
 /// Connects to `url`, makes the server send its RDB and returns it as a
 /// stream of the RDB's bytes (nothing before or after them), with a copy
 /// kept in `--save-to` when asked.
-pub(crate) fn open(url: &SourceUrl) -> io::Result<Box<dyn Read + Send>> {
+/// Also returns the RDB's length when the server announced it.
+pub(crate) fn open(url: &SourceUrl) -> io::Result<(Box<dyn Read + Send>, Option<u64>)> {
     let o = options();
     let password = password_for(url, &o);
     let timeout = o.timeout.unwrap_or(DEFAULT_TIMEOUT);
@@ -124,7 +125,11 @@ pub(crate) fn open(url: &SourceUrl) -> io::Result<Box<dyn Read + Send>> {
         }
         None => None,
     };
-    Ok(Box::new(RdbBody {
+    let len = match framing {
+        Framing::Length(n) => Some(n),
+        Framing::Mark(_) => None,
+    };
+    let body: Box<dyn Read + Send> = Box::new(RdbBody {
         conn: r,
         framing,
         got: 0,
@@ -133,7 +138,8 @@ pub(crate) fn open(url: &SourceUrl) -> io::Result<Box<dyn Read + Send>> {
         save,
         ready: Vec::new(),
         ready_at: 0,
-    }))
+    });
+    Ok((body, len))
 }
 
 /// The password for `url`: its own (taken out of the URL), else the one
