@@ -341,6 +341,24 @@ pub(super) fn status(
     c: &mut BufReader<Conn>,
     timeout: Duration,
 ) -> io::Result<Result<String, String>> {
+    reply(c, timeout, false)
+}
+
+/// [`status`] of `PSYNC`, which a server may precede with keepalive
+/// newlines (while a diskless sync waits for more replicas). Before it,
+/// none is sent: an empty line there is not a server's.
+pub(super) fn sync_status(
+    c: &mut BufReader<Conn>,
+    timeout: Duration,
+) -> io::Result<Result<String, String>> {
+    reply(c, timeout, true)
+}
+
+fn reply(
+    c: &mut BufReader<Conn>,
+    timeout: Duration,
+    keepalives: bool,
+) -> io::Result<Result<String, String>> {
     loop {
         let l = line(c, timeout)?;
         if let Some(ok) = l.strip_prefix('+') {
@@ -349,7 +367,7 @@ pub(super) fn status(
         if let Some(err) = l.strip_prefix('-') {
             return Ok(Err(err.to_string()));
         }
-        if l.is_empty() {
+        if l.is_empty() && keepalives {
             continue;
         }
         return Err(bad(format!(

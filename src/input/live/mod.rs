@@ -348,7 +348,7 @@ fn replicate(c: &mut BufReader<Conn>, timeout: Duration) -> io::Result<Framing> 
         send(c, &[b"REPLCONF", b"rdb-only", b"1"])?;
         let _ = status(c, timeout)?;
         send(c, &[b"PSYNC", b"?", b"-1"])?;
-        match status(c, timeout)? {
+        match conn::sync_status(c, timeout)? {
             Ok(s) if s.starts_with("FULLRESYNC") => return bulk_header(c, timeout),
             Ok(s) => {
                 return Err(bad(format!(
