@@ -296,7 +296,7 @@ fn expected_at_cut(l: &Layout, cut: u64) -> (u64, Option<ErrorKind>) {
                 let left = cut - at;
                 return (at, Some(ErrorKind::Truncated { need: len, left }));
             }
-            // A count too big for what is left: Corrupt, message aside.
+            // A count too big for what is left: Count, message aside.
             Step::Count { at, end, n, min } if n.saturating_mul(min) > cut - end => {
                 return (at, None);
             }
@@ -368,7 +368,7 @@ fn truncated_at_every_byte() {
                 Some(k) => assert_eq!(e.kind, k, "{name} cut at {cut}"),
                 None => {
                     assert!(
-                        matches!(e.kind, ErrorKind::Corrupt { .. }),
+                        matches!(e.kind, ErrorKind::Count { .. }),
                         "{name} cut at {cut}: {e}"
                     );
                     counts += 1;

@@ -28,6 +28,14 @@ pub enum ErrorKind {
     BadLzf(&'static str),
     /// A structural problem inside a value (blob header, count, marker...).
     Corrupt { what: &'static str, why: String },
+    /// A count of items that each take at least some bytes, more than the
+    /// bytes left can hold: `need` bytes are needed, `left` remain.
+    Count {
+        what: &'static str,
+        count: u64,
+        need: u64,
+        left: u64,
+    },
     /// A known construct that cannot be decoded (e.g. pre-GA module values).
     Unsupported(&'static str),
     /// The stored CRC-64 differs from the computed one.
@@ -92,6 +100,15 @@ impl Error {
             ErrorKind::UnknownType(t) => format!("unknown value type {t}"),
             ErrorKind::BadLzf(why) => format!("bad LZF string: {why}"),
             ErrorKind::Corrupt { what, why } => format!("bad {what}: {why}"),
+            ErrorKind::Count {
+                what,
+                count,
+                need,
+                left,
+            } => format!(
+                "bad {what}: count {count} needs at least {need} bytes, {left} left (a wrong \
+                 count, or the input is cut short)"
+            ),
             ErrorKind::Unsupported(what) => format!("unsupported: {what}"),
             ErrorKind::ChecksumMismatch { stored, computed } => {
                 format!(

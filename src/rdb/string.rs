@@ -217,15 +217,14 @@ pub fn read_count(c: &mut Cursor<'_>, min_bytes: u64, what: &'static str) -> Res
     let at = c.offset();
     let n = read_len(c)?;
     if n.saturating_mul(min_bytes) > c.remaining() as u64 {
-        return Err(Error::corrupt(
+        return Err(Error::new(
             at,
-            what,
-            format!(
-                "count {n} needs at least {} bytes, {} left (a wrong count, or the input is \
-                 cut short)",
-                n.saturating_mul(min_bytes),
-                c.remaining()
-            ),
+            ErrorKind::Count {
+                what,
+                count: n,
+                need: n.saturating_mul(min_bytes),
+                left: c.remaining() as u64,
+            },
         ));
     }
     Ok(n)

@@ -470,10 +470,13 @@ impl<'a> Scanner<'a> {
             Err(e)
                 if !feed.ends()
                     && matches!(e.kind, rdb::ErrorKind::Truncated { need, .. }
+                        | rdb::ErrorKind::Count { need, .. }
                         if need > MAX_STREAM_RECORD) =>
             {
                 let need = match e.kind {
-                    rdb::ErrorKind::Truncated { need, .. } => need,
+                    rdb::ErrorKind::Truncated { need, .. } | rdb::ErrorKind::Count { need, .. } => {
+                        need
+                    }
                     _ => 0,
                 };
                 Err(rdb::Error::new(
