@@ -26,7 +26,7 @@ const AFTER_HELP: &str = "\
 Inputs: a dump file, `-` for stdin, a gzip/zstd/LZ4-compressed dump (detected
 by content), an AOF with an RDB preamble, or a multi-part AOF directory or
 manifest (its base RDB is read), or a live server: redis://[USER@]HOST[:PORT],
-rediss://… (TLS), unix:///PATH. rdbscope reads a live server as a replica
+rediss://… (TLS), unix://[USER@]/PATH. rdbscope reads a live server as a replica
 does: the server forks and saves (BGSAVE; or streams it, with
 repl-diskless-sync) and buffers its writes for the copy meanwhile; it shows a
 replica in INFO replication until the RDB is sent. Read from a replica, not a

@@ -423,6 +423,13 @@ mod tests {
         assert_eq!(u.display(), "rediss://[::1]:6379");
         let u = SourceUrl::parse("unix:///tmp/r.sock").unwrap().unwrap();
         assert_eq!(u.display(), "unix:///tmp/r.sock");
+        let u = SourceUrl::parse("unix://alice:s3@/tmp/a@b.sock")
+            .unwrap()
+            .unwrap();
+        assert_eq!(u.password.as_deref(), Some("s3"));
+        assert_eq!(u.display(), "unix://alice@/tmp/a@b.sock");
+        let u = SourceUrl::parse("unix:///tmp/a@b.sock").unwrap().unwrap();
+        assert_eq!(u.display(), "unix:///tmp/a@b.sock");
         assert!(SourceUrl::parse("dump.rdb").is_none());
         assert!(SourceUrl::parse("http://x").is_none());
         for bad in [

@@ -31,18 +31,27 @@ impl SourceUrl {
             "redis" => false,
             "rediss" => true,
             "unix" => {
-                return Some(if rest.starts_with('/') && rest.len() > 1 {
-                    Ok(SourceUrl {
-                        endpoint: Endpoint::Unix(PathBuf::from(rest)),
-                        user: None,
-                        password: None,
-                    })
-                } else {
-                    Err(format!(
-                        "{}: expected unix:///path/to/redis.sock",
+                // `unix://[user[:password]@]/path`: a path may hold `@`, the
+                // user part may not hold `/`.
+                let (auth, path) = match rest.split_once('@') {
+                    Some((a, p)) if !a.contains('/') => (Some(a), p),
+                    _ => (None, rest),
+                };
+                if !path.starts_with('/') || path.len() < 2 {
+                    return Some(Err(format!(
+                        "{}: expected unix://[USER@]/path/to/redis.sock",
                         redact(s)
-                    ))
-                });
+                    )));
+                }
+                return Some(
+                    user_password(auth)
+                        .map(|(user, password)| SourceUrl {
+                            endpoint: Endpoint::Unix(PathBuf::from(path)),
+                            user,
+                            password,
+                        })
+                        .map_err(|e| format!("{}: {e}", redact(s))),
+                );
             }
             _ => return None,
         };
@@ -57,7 +66,14 @@ impl SourceUrl {
     /// The URL without its password: how the input is named everywhere.
     pub fn display(&self) -> String {
         match &self.endpoint {
-            Endpoint::Unix(p) => format!("unix://{}", p.display()),
+            Endpoint::Unix(p) => {
+                let user = self
+                    .user
+                    .as_deref()
+                    .map(|u| format!("{}@", percent_encode(u)))
+                    .unwrap_or_default();
+                format!("unix://{user}{}", p.display())
+            }
             Endpoint::Tcp { host, port, tls } => {
                 let scheme = if *tls { "rediss" } else { "redis" };
                 let user = self
@@ -109,20 +125,7 @@ fn parse_tcp(rest: &str, tls: bool) -> Result<SourceUrl, String> {
             .filter(|p| *p > 0)
             .ok_or_else(|| format!("{p:?} is not a port"))?,
     };
-    let (user, password) = match auth {
-        None => (None, None),
-        Some(a) => {
-            let (u, p) = match a.split_once(':') {
-                Some((u, p)) => (u, Some(p)),
-                None => (a, None),
-            };
-            let u = percent_decode(u).ok_or("a bad %-escape in the user name")?;
-            let p = p
-                .map(|p| percent_decode(p).ok_or("a bad %-escape in the password"))
-                .transpose()?;
-            ((!u.is_empty()).then_some(u), p.filter(|p| !p.is_empty()))
-        }
-    };
+    let (user, password) = user_password(auth)?;
     Ok(SourceUrl {
         endpoint: Endpoint::Tcp {
             host: host.to_string(),
@@ -132,6 +135,24 @@ fn parse_tcp(rest: &str, tls: bool) -> Result<SourceUrl, String> {
         user,
         password,
     })
+}
+
+/// The user and password of a URL's `user[:password]` part.
+type Auth = (Option<String>, Option<String>);
+
+fn user_password(auth: Option<&str>) -> Result<Auth, String> {
+    let Some(a) = auth else {
+        return Ok((None, None));
+    };
+    let (u, p) = match a.split_once(':') {
+        Some((u, p)) => (u, Some(p)),
+        None => (a, None),
+    };
+    let u = percent_decode(u).ok_or("a bad %-escape in the user name")?;
+    let p = p
+        .map(|p| percent_decode(p).ok_or("a bad %-escape in the password"))
+        .transpose()?;
+    Ok(((!u.is_empty()).then_some(u), p.filter(|p| !p.is_empty())))
 }
 
 /// `s` with anything between `://` and the last `@` but the user name
