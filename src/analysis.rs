@@ -200,7 +200,10 @@ impl Analysis {
             Some(e) if opened.iter().any(|(_, i)| !i.rereadable()) => {
                 let clusters = e.clusters(100, top);
                 if !clusters.is_empty()
-                    && let Some(s) = scanned.iter_mut().find(|s| s.file.file.contains("://"))
+                    && let Some(s) = scanned
+                        .iter_mut()
+                        .zip(opened)
+                        .find_map(|(s, (_, i))| (!i.rereadable()).then_some(s))
                 {
                     s.file.warnings.push(
                         "the expiry clusters are not named: the keys behind them were too many \

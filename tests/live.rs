@@ -301,14 +301,6 @@ fn server_binary(kind: Kind) -> Option<PathBuf> {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// How a server listens besides its unix socket.
 #[derive(Clone, Copy, PartialEq)]
 enum Listen {

@@ -28,8 +28,7 @@ impl Drop for Node {
 fn free_port() -> u16 {
     // Cluster bus ports are port + 10000: keep both free and below 65536.
     loop {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = l.local_addr().expect("addr").port();
+        let port = crate::util::free_port();
         if port < 55000 && std::net::TcpListener::bind(("127.0.0.1", port + 10000)).is_ok() {
             return port;
         }

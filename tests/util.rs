@@ -157,3 +157,12 @@ pub fn redis70_dumps() -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// A TCP port on 127.0.0.1 that is free now (for a server a test starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind 127.0.0.1:0")
+        .local_addr()
+        .expect("local address")
+        .port()
+}

@@ -59,7 +59,7 @@ impl Live {
             live::open(&self.url)
                 .and_then(|(r, len)| {
                     let s = Input::live_spill(r)?;
-                    s.expect(len.unwrap_or(0));
+                    s.announce_len(len.unwrap_or(0));
                     Ok(s)
                 })
                 .map_err(|e| e.to_string())

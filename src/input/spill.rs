@@ -148,7 +148,7 @@ impl Spill {
     }
 
     /// The stream says it is `n` bytes long (a live server's `$<len>`).
-    pub(crate) fn expect(&self, n: u64) {
+    pub(crate) fn announce_len(&self, n: u64) {
         self.shared.expected.store(n, Ordering::Release);
     }
 

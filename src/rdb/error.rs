@@ -45,6 +45,17 @@ pub enum ErrorKind {
     Input(String),
 }
 
+impl ErrorKind {
+    /// The bytes the input ended short of: what a stream still arriving
+    /// may yet bring (`None`: more bytes would not help).
+    pub fn needs(&self) -> Option<u64> {
+        match self {
+            ErrorKind::Truncated { need, .. } | ErrorKind::Count { need, .. } => Some(*need),
+            _ => None,
+        }
+    }
+}
+
 /// A decoding error at an absolute byte offset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {

@@ -49,8 +49,10 @@ impl Default for ReportConfig {
     }
 }
 
-/// The parts of a report beside the summary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The parts of a report beside the summary (written in a mergeable
+/// report's state as they are).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Sections {
     pub big_keys: bool,
     pub prefixes: bool,

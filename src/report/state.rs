@@ -15,7 +15,7 @@ use super::prefix::{PrefixConfig, PrefixTree};
 use super::slots::SlotsAcc;
 pub use super::state_doc::*;
 use super::topn::TopN;
-use super::{BigKeys, HotCold, RankedKey, Report, ReportConfig, Sections, Summary, Tallies, Tally};
+use super::{BigKeys, HotCold, RankedKey, Report, ReportConfig, Summary, Tallies, Tally};
 use crate::escape::escape;
 use crate::memory::{Confidence, Target};
 
@@ -99,7 +99,6 @@ fn top_of<T: Ord, S>(s: TopState<S>, n: usize, f: impl Fn(S) -> R<T>) -> R<TopN<
 
 impl ReportConfig {
     fn state(&self) -> ConfigState {
-        let d = &self.doctor;
         ConfigState {
             top: self.top,
             delimiters: text(&self.prefixes.delimiters),
@@ -107,26 +106,8 @@ impl ReportConfig {
             max_children: self.prefixes.max_children,
             generalize: self.prefixes.generalize,
             max_level_prefixes: self.prefixes.max_level_prefixes,
-            sections: SectionsState {
-                big_keys: self.sections.big_keys,
-                prefixes: self.sections.prefixes,
-                expiry: self.sections.expiry,
-                hot_cold: self.sections.hot_cold,
-                doctor: self.sections.doctor,
-                slots: self.sections.slots,
-            },
-            doctor: DoctorConfigState {
-                big_key: d.big_key,
-                huge_key: d.huge_key,
-                temp_prefixes: d.temp_prefixes.clone(),
-                trim_to: d.trim_to,
-                cold_days: d.cold_days,
-                maxmemory: d.maxmemory,
-                min_savings: d.min_savings,
-                top: d.top,
-                sample: d.sample,
-                jitter: d.jitter,
-            },
+            sections: self.sections,
+            doctor: self.doctor.clone(),
         }
     }
 
@@ -151,7 +132,6 @@ impl ReportConfig {
         if !(0.0..=1.0).contains(&c.doctor.jitter) {
             return Err(format!("doctor jitter {} is not 0 to 1", c.doctor.jitter));
         }
-        let (s, d) = (&c.sections, &c.doctor);
         Ok(ReportConfig {
             top: c.top,
             prefixes: PrefixConfig {
@@ -161,26 +141,10 @@ impl ReportConfig {
                 generalize: c.generalize,
                 max_level_prefixes: c.max_level_prefixes,
             },
-            sections: Sections {
-                big_keys: s.big_keys,
-                prefixes: s.prefixes,
-                expiry: s.expiry,
-                hot_cold: s.hot_cold,
-                doctor: s.doctor,
-                slots: s.slots,
-            },
+            sections: c.sections,
             doctor: DoctorConfig {
-                big_key: d.big_key,
-                huge_key: d.huge_key,
-                temp_prefixes: d.temp_prefixes.clone(),
-                trim_to: d.trim_to,
-                cold_days: d.cold_days,
-                maxmemory: d.maxmemory,
-                min_savings: d.min_savings,
-                top: d.top,
-                sample: d.sample,
-                jitter: d.jitter,
                 delimiters,
+                ..c.doctor.clone()
             },
         })
     }

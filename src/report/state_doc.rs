@@ -58,38 +58,9 @@ pub struct ConfigState {
     pub max_children: usize,
     pub generalize: bool,
     pub max_level_prefixes: usize,
-    pub sections: SectionsState,
-    pub doctor: DoctorConfigState,
-}
-
-/// The report's sections (see [`super::Sections`]).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SectionsState {
-    pub big_keys: bool,
-    pub prefixes: bool,
-    pub expiry: bool,
-    pub hot_cold: bool,
-    pub doctor: bool,
-    pub slots: bool,
-}
-
-/// The doctor's settings (see [`super::doctor::DoctorConfig`]; its
-/// delimiters are the prefix settings').
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DoctorConfigState {
-    pub big_key: u64,
-    pub huge_key: u64,
-    #[serde(with = "escaped_list")]
-    pub temp_prefixes: Vec<Vec<u8>>,
-    pub trim_to: u64,
-    pub cold_days: u64,
-    pub maxmemory: Option<u64>,
-    pub min_savings: u64,
-    pub top: usize,
-    pub sample: usize,
-    pub jitter: f64,
+    pub sections: super::Sections,
+    /// Its delimiters are not written: they are the prefix settings'.
+    pub doctor: super::doctor::DoctorConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -468,17 +468,11 @@ impl<'a> Scanner<'a> {
             // A pipe or server that says a record needs more than a record
             // may hold is not waited for to the end of its stream.
             Err(e)
-                if !feed.ends()
-                    && matches!(e.kind, rdb::ErrorKind::Truncated { need, .. }
-                        | rdb::ErrorKind::Count { need, .. }
-                        if need > MAX_STREAM_RECORD) =>
+                if let Some(need) = e
+                    .kind
+                    .needs()
+                    .filter(|n| !feed.ends() && *n > MAX_STREAM_RECORD) =>
             {
-                let need = match e.kind {
-                    rdb::ErrorKind::Truncated { need, .. } | rdb::ErrorKind::Count { need, .. } => {
-                        need
-                    }
-                    _ => 0,
-                };
                 Err(rdb::Error::new(
                     e.offset,
                     rdb::ErrorKind::Input(format!(

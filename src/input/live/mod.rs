@@ -145,12 +145,25 @@ pub(crate) fn open(url: &SourceUrl) -> io::Result<(Box<dyn Read + Send>, Option<
 /// The password for `url`: its own (taken out of the URL), else the one
 /// of the options.
 fn password_for(url: &SourceUrl, o: &LiveOptions) -> Option<Secret> {
+    url_password(&url.display()).or(o.password.clone())
+}
+
+/// The password taken out of the URL now named `name`.
+fn url_password(name: &str) -> Option<Secret> {
     URL_PASSWORDS
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .as_ref()
-        .and_then(|m| m.get(&url.display()).cloned())
-        .or(o.password.clone())
+        .and_then(|m| m.get(name).cloned())
+}
+
+/// Keeps `p` for the URL named `name` (its redacted form).
+fn remember_url_password(name: &str, p: Secret) {
+    URL_PASSWORDS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert_default()
+        .insert(name.to_string(), p);
 }
 
 /// Which nodes `--cluster` reads.
@@ -200,11 +213,7 @@ pub fn cluster_nodes(seed: &str, read: ClusterRead) -> io::Result<Vec<String>> {
     let text = String::from_utf8_lossy(&text);
     let nodes = crate::cluster::nodes_to_read(&text, read == ClusterRead::Replicas)
         .map_err(|e| bad(format!("CLUSTER NODES of {}: {e}", url.display())))?;
-    let own = URL_PASSWORDS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_ref()
-        .and_then(|m| m.get(&url.display()).cloned());
+    let own = url_password(&url.display());
     let mut out = Vec::with_capacity(nodes.len());
     for (h, port) in nodes {
         let node = SourceUrl {
@@ -219,11 +228,7 @@ pub fn cluster_nodes(seed: &str, read: ClusterRead) -> io::Result<Vec<String>> {
         };
         let name = node.display();
         if let Some(p) = &own {
-            URL_PASSWORDS
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get_or_insert_default()
-                .insert(name.clone(), p.clone());
+            remember_url_password(&name, p.clone());
         }
         out.push(name);
     }

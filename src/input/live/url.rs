@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::{Secret, URL_PASSWORDS};
+use super::Secret;
 
 /// Where a live source is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -217,11 +217,7 @@ pub fn redact_args(args: &mut [String]) -> Result<Vec<String>, String> {
             continue;
         };
         let name = url.display();
-        URL_PASSWORDS
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get_or_insert_default()
-            .insert(name.clone(), Secret(p));
+        super::remember_url_password(&name, Secret(p));
         *a = name.clone();
         found.push(name);
     }

@@ -25,13 +25,17 @@ use crate::memory::{Confidence, Detail, Target, estimate_with};
 use crate::rdb::{Elem, Scratch, ValueType, ValueVisitor};
 use crate::scan::{Accumulator, KeyFacts, KeySource};
 
-/// What the doctor looks for, and where its lines are.
-#[derive(Clone, Debug, PartialEq)]
+/// What the doctor looks for, and where its lines are (written in a
+/// mergeable report's state, but the delimiters: those are the prefix
+/// settings').
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DoctorConfig {
     /// A key this big is a `big_key` warning; `huge_key` bytes, critical.
     pub big_key: u64,
     pub huge_key: u64,
     /// Prefixes whose keys are temporary by convention (`temp:`).
+    #[serde(with = "crate::report::state_doc::escaped_list")]
     pub temp_prefixes: Vec<Vec<u8>>,
     /// `trim_zset`: sorted sets above this many members, trimmed to it.
     pub trim_to: u64,
@@ -48,6 +52,7 @@ pub struct DoctorConfig {
     /// `expiry_cluster`: the jitter whose effect is shown (0.1: ±10 %).
     pub jitter: f64,
     /// Segment delimiters (from the prefix settings).
+    #[serde(skip)]
     pub delimiters: Vec<u8>,
 }
 
