@@ -196,10 +196,20 @@ fn unlike_or_damaged_reports_are_refused() {
     keys["state"]["summary"]["keys"]["keys"] = Value::from(1u64 << 40);
     refused(&["merge", &good, &save("keys.json", &keys)], "keys");
     let mut enc = b_doc;
-    enc["state"]["summary"]["by_encoding"]["nonsense"] = serde_json::json!({"keys": 0, "bytes": 0});
+    let mut types = enc.clone();
+    enc["state"]["summary"]["by_type_encoding"]["string"]["nonsense"] =
+        serde_json::json!({"keys": 0, "bytes": 0});
     refused(
         &["merge", &good, &save("enc.json", &enc)],
         "unknown encoding \"nonsense\"",
+    );
+    // Per type, the encodings must add up to the type's total.
+    let strings = &mut types["state"]["summary"]["by_type_encoding"]["string"];
+    let first = strings.as_object().unwrap().keys().next().unwrap().clone();
+    strings[&first]["keys"] = Value::from(strings[&first]["keys"].as_u64().unwrap() + 1);
+    refused(
+        &["merge", &good, &save("types.json", &types)],
+        "by_type_encoding adds up to",
     );
 
     // The same dump's report twice (copied): merged, with a warning.
@@ -213,10 +223,10 @@ fn unlike_or_damaged_reports_are_refused() {
     refused(&["report", a[0].as_str(), "--mergeable"], "--format json");
     refused(&["merge", &good, "--mergeable"], "--format json");
     refused(&["merge", a[0].as_str()], "is a dump: merge reads reports");
-    refused(
-        &["merge", files[8].as_str()],
-        "compressed (gzip, zstd or LZ4)",
-    );
+    // A compressed dump (the first .zst input; its index moves as fixtures
+    // are added).
+    let zst = files.iter().find(|f| f.ends_with(".zst")).unwrap();
+    refused(&["merge", zst.as_str()], "compressed (gzip, zstd or LZ4)");
 }
 
 /// Each invariant a state read back must hold, broken alone (the rest of

@@ -2430,3 +2430,58 @@ fn corruption_sweep_never_panics() {
         errs[..errs.len().min(30)].join("\n")
     );
 }
+
+/// A prefix whose name starts another's (`a:*` and `ab:*`) is not its
+/// parent: each row is listed under the row the document names as its
+/// parent, in the text view and in the JSON.
+#[test]
+fn prefix_rows_sit_under_their_own_parent() {
+    let dir = tmp();
+    let mut rdb = Rdb::redis(10).select_db(0);
+    for i in 1..=3 {
+        rdb = rdb.key(
+            T_STRING,
+            format!("a:x{i}").as_bytes(),
+            string(&[b'v'; 2000]),
+        );
+    }
+    for i in 1..=5 {
+        rdb = rdb
+            .key(
+                T_STRING,
+                format!("ab:c:{i}").as_bytes(),
+                string(&[b'v'; 300]),
+            )
+            .key(T_STRING, format!("ab:d:{i}").as_bytes(), string(b"v"));
+    }
+    let f = write(dir.path(), "nested.rdb", &rdb.finish(true));
+    let f = f.to_str().unwrap();
+    let r = run(&["prefixes", f]);
+    assert_eq!(r.code, Some(0), "{}", r.describe());
+    let order: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().last())
+        .filter(|p| p.starts_with('a'))
+        .collect();
+    assert_eq!(
+        order,
+        ["a:*", "a:x1", "a:x2", "a:x3", "ab:*", "ab:c:*", "ab:d:*"],
+        "{}",
+        r.stdout
+    );
+    let r = run(&["report", f, "--format", "json"]);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let parent = |p: &str| {
+        doc["prefix_totals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["prefix"] == p)
+            .map(|r| r["parent"].clone())
+            .unwrap()
+    };
+    assert_eq!(parent("ab:c:*"), json!("ab:*"));
+    assert_eq!(parent("a:x1"), json!("a:*"));
+    assert_eq!(parent("ab:*"), Value::Null);
+}

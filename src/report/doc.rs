@@ -115,6 +115,10 @@ pub struct SummaryDoc {
     pub by_db: BTreeMap<String, TallyDoc>,
     pub by_type: BTreeMap<String, TallyDoc>,
     pub by_encoding: BTreeMap<String, TallyDoc>,
+    /// Per type, by encoding (absent in documents made before it was
+    /// written).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_type_encoding: BTreeMap<String, BTreeMap<String, TallyDoc>>,
 }
 
 /// A key in a top list.
@@ -150,6 +154,10 @@ pub struct PrefixDoc {
     pub expired_keys: u64,
     /// Its children were not kept (too many distinct).
     pub children_dropped: bool,
+    /// The prefix of the row above it in the tree (absent at depth 1, and
+    /// in documents made before it was written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -262,6 +270,10 @@ pub struct ReportDoc {
     /// Findings: what is wrong, what fixing it saves, how.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doctor: Option<super::doctor::doc::DoctorDoc>,
+    /// Per type: how many keys have how much memory and how many elements
+    /// (with the doctor; absent in documents made before it was written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distributions: Option<BTreeMap<String, DistDoc>>,
     /// Keys and memory per cluster slot (`report --slots`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slots: Option<SlotsDoc>,
@@ -269,6 +281,23 @@ pub struct ReportDoc {
     /// with other reports' into the report of all their dumps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<super::state_doc::StateDoc>,
+}
+
+/// One type's keys counted by memory and by elements, in octaves: a bin
+/// holds the values from `from` up to twice it (0 and 1 alone).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistDoc {
+    pub keys: u64,
+    pub bytes: Vec<BinDoc>,
+    pub elements: Vec<BinDoc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BinDoc {
+    pub from: u64,
+    pub keys: u64,
 }
 
 /// Keys and memory per Redis Cluster slot.

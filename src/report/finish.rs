@@ -113,67 +113,61 @@ fn prefix_doc(r: &PrefixRow, total: u64) -> PrefixDoc {
         no_ttl_bytes: r.stats.no_ttl_bytes,
         expired_keys: r.stats.expired_keys,
         children_dropped: r.collapsed,
+        parent: r.parent.as_deref().map(|p| escape(p).into_owned()),
     }
+}
+
+fn bins(octaves: Vec<(u64, u64)>) -> Vec<BinDoc> {
+    octaves
+        .into_iter()
+        .map(|(from, keys)| BinDoc { from, keys })
+        .collect()
 }
 
 /// The order the text views list prefixes in: each row right under its
 /// parent, siblings biggest first (like dust). The document keeps them by
-/// bytes, descending.
+/// bytes, descending, each naming its parent row. A row whose parent is
+/// not listed (a document made before rows named their parents) is listed
+/// at the top level.
 pub fn tree_order(rows: &[PrefixDoc]) -> Vec<&PrefixDoc> {
-    fn stem(p: &str) -> &str {
-        let p = p.strip_suffix('*').unwrap_or(p);
-        match p.chars().last() {
-            Some(c) if !c.is_ascii_alphanumeric() && p.len() > c.len_utf8() => {
-                &p[..p.len() - c.len_utf8()]
-            }
-            _ => p,
+    let index: std::collections::HashMap<&str, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.prefix.as_str(), i))
+        .collect();
+    let mut kids: Vec<Vec<usize>> = vec![Vec::new(); rows.len()];
+    let mut roots = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        match r.parent.as_deref().and_then(|p| index.get(p)) {
+            Some(&p) if p != i => kids[p].push(i),
+            _ => roots.push(i),
         }
     }
-    // A row's ancestors are the shallower rows whose stem starts its own:
-    // found by walking a trie of the stems (linear in their length, where
-    // comparing every pair took minutes for --top 100000).
-    let stems: Vec<&[u8]> = rows.iter().map(|r| stem(&r.prefix).as_bytes()).collect();
-    let mut next: std::collections::HashMap<(usize, u8), usize> = Default::default();
-    let mut ends: Vec<Vec<usize>> = vec![Vec::new()];
-    for (i, s) in stems.iter().enumerate() {
-        let mut n = 0;
-        for &b in *s {
-            n = *next.entry((n, b)).or_insert_with(|| {
-                ends.push(Vec::new());
-                ends.len() - 1
-            });
-        }
-        ends[n].push(i);
-    }
-    // Each stem's rows by depth: a row takes the shallower ones without
-    // looking at its siblings of the same stem.
-    for e in &mut ends {
-        e.sort_by_key(|&a| (rows[a].depth, a));
-    }
-    let shallower =
-        |e: &[usize], depth: usize| -> usize { e.partition_point(|&a| rows[a].depth < depth) };
-    // Sort key: the (bytes, prefix) of each ancestor down to the row itself.
-    let key = |i: usize| -> Vec<(std::cmp::Reverse<u64>, &str)> {
-        let depth = rows[i].depth;
-        let mut chain: Vec<usize> = ends[0][..shallower(&ends[0], depth)].to_vec();
-        let mut n = 0;
-        for &b in stems[i] {
-            match next.get(&(n, b)) {
-                Some(&m) => n = m,
-                None => break,
-            }
-            chain.extend_from_slice(&ends[n][..shallower(&ends[n], depth)]);
-        }
-        chain.sort_by_key(|&a| (rows[a].depth, a));
-        chain.push(i);
-        chain
-            .iter()
-            .map(|&a| (std::cmp::Reverse(rows[a].bytes), rows[a].prefix.as_str()))
-            .collect()
+    let biggest_first = |v: &mut Vec<usize>| {
+        v.sort_by(|&a, &b| {
+            rows[b]
+                .bytes
+                .cmp(&rows[a].bytes)
+                .then_with(|| rows[a].prefix.cmp(&rows[b].prefix))
+        })
     };
-    let mut keyed: Vec<_> = (0..rows.len()).map(|i| (key(i), &rows[i])).collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    keyed.into_iter().map(|(_, r)| r).collect()
+    // Depth first without recursion; `seen` guards against a document
+    // whose parents form a loop (its rows are listed after the rest).
+    biggest_first(&mut roots);
+    let mut stack: Vec<usize> = roots.into_iter().rev().collect();
+    let mut seen = vec![false; rows.len()];
+    let mut out = Vec::with_capacity(rows.len());
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        out.push(&rows[i]);
+        let mut k = std::mem::take(&mut kids[i]);
+        biggest_first(&mut k);
+        stack.extend(k.into_iter().rev());
+    }
+    out.extend(rows.iter().zip(&seen).filter(|(_, s)| !**s).map(|(r, _)| r));
+    out
 }
 
 fn expiry_doc(
@@ -287,8 +281,20 @@ pub fn finish(
             .into_iter()
             .map(|(k, v)| (k, v.into()))
             .collect(),
+        by_type_encoding: s
+            .by_type_encoding
+            .iter()
+            .map(|(t, e)| {
+                let e = e
+                    .sorted()
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.into()))
+                    .collect();
+                (t.clone(), e)
+            })
+            .collect(),
         by_encoding: s
-            .by_encoding
+            .by_encoding()
             .sorted()
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.into()))
@@ -316,6 +322,7 @@ pub fn finish(
         hot_keys: None,
         cold_keys: None,
         doctor: None,
+        distributions: None,
         slots: None,
         state: None,
     };
@@ -368,6 +375,19 @@ pub fn finish(
             doc: &doc,
         };
         doc.doctor = Some(super::doctor::diagnose::findings(&inputs));
+        doc.distributions = Some(
+            acc.dist
+                .iter()
+                .map(|(t, d)| {
+                    let dist = DistDoc {
+                        keys: d.bytes.count(),
+                        bytes: bins(d.bytes.octaves()),
+                        elements: bins(d.elements.octaves()),
+                    };
+                    (t.to_string(), dist)
+                })
+                .collect(),
+        );
     }
     doc
 }

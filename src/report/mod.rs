@@ -234,7 +234,19 @@ pub struct Summary {
     pub bound: u64,
     pub approx: Tally,
     pub by_type: Tallies<String>,
-    pub by_encoding: Tallies<&'static str>,
+    /// Per type, by encoding (a listpack may be a hash, zset, set or list).
+    pub by_type_encoding: Keyed<String, Tallies<&'static str>>,
+}
+
+impl Summary {
+    /// By encoding, whatever the type.
+    pub fn by_encoding(&self) -> Tallies<&'static str> {
+        let mut all = Tallies::default();
+        for (_, t) in self.by_type_encoding.iter() {
+            all.merge(t.clone());
+        }
+        all
+    }
 }
 
 impl Accumulator for Summary {
@@ -252,7 +264,9 @@ impl Accumulator for Summary {
             None => self.approx.add(f.bytes),
         }
         self.by_type.add(f.type_name, f.bytes);
-        self.by_encoding.add(&f.encoding, f.bytes);
+        self.by_type_encoding
+            .entry(f.type_name, Tallies::default)
+            .add(&f.encoding, f.bytes);
     }
 
     fn merge(&mut self, o: Summary) {
@@ -265,7 +279,9 @@ impl Accumulator for Summary {
         self.bound = self.bound.saturating_add(o.bound);
         self.approx.merge(o.approx);
         self.by_type.merge(o.by_type);
-        self.by_encoding.merge(o.by_encoding);
+        for (t, e) in o.by_type_encoding {
+            self.by_type_encoding.entry(&t, Tallies::default).merge(e);
+        }
     }
 }
 

@@ -225,6 +225,8 @@ pub struct PrefixRow {
     pub collapsed: bool,
     /// The node keys from the root (see [`under`]).
     pub path: Vec<Vec<u8>>,
+    /// The row of the node above (its `prefix`); `None` at depth 1.
+    pub parent: Option<Vec<u8>>,
 }
 
 /// Byte classes for cutting a key in one pass: a delimiter, a digit, a
@@ -840,6 +842,10 @@ impl PrefixTree {
         push(&mut heap, &self.root, &[], &[]);
         let mut rows: Vec<PrefixRow> = Vec::new();
         let mut shown = std::collections::HashSet::new();
+        // Each popped node's row, by path: a parent is popped before its
+        // children, so their rows can name it (a node shown as its parent's
+        // row names that row).
+        let mut row_of: std::collections::HashMap<Vec<Vec<u8>>, Vec<u8>> = Default::default();
         while rows.len() < top {
             let Some((_, Reverse(label), path)) = heap.pop() else {
                 break;
@@ -851,6 +857,11 @@ impl PrefixTree {
                 prefix.push(self.cfg.delimiters.first().copied().unwrap_or(b':'));
                 prefix.push(b'*');
             }
+            let parent = path
+                .split_last()
+                .and_then(|(_, up)| row_of.get(up))
+                .cloned();
+            row_of.insert(path.clone(), prefix.clone());
             // `rate` (shown as `rate:*`) and its only child, the id segment
             // `rate:*`, name the same keys: show the row once.
             if !shown.insert(prefix.clone()) {
@@ -862,6 +873,7 @@ impl PrefixTree {
                 stats: node.stats,
                 collapsed: node.collapsed,
                 path,
+                parent,
             });
         }
         rows.sort_by(|a, b| {

@@ -272,7 +272,11 @@ fn summary_state(s: &Summary) -> SummaryState {
         bound: s.bound,
         approx: s.approx.into(),
         by_type: tallies_state(&s.by_type, |k| k),
-        by_encoding: tallies_state(&s.by_encoding, |k: &str| k.to_string()),
+        by_type_encoding: s
+            .by_type_encoding
+            .iter()
+            .map(|(t, e)| (t.clone(), tallies_state(e, |k: &str| k.to_string())))
+            .collect(),
     }
 }
 
@@ -320,7 +324,21 @@ fn summary_of(s: SummaryState) -> R<Summary> {
     };
     adds_up("by_db", &s.by_db, total)?;
     adds_up("by_type", &s.by_type, total)?;
-    adds_up("by_encoding", &s.by_encoding, total)?;
+    let mut by_type_encoding = Keyed::default();
+    for (t, e) in s.by_type_encoding {
+        let of_type = s
+            .by_type
+            .get(&t)
+            .copied()
+            .ok_or_else(|| format!("by_type_encoding: type {t:?} is not in by_type"))?;
+        let of_type = tally_within("by_type", of_type, total)?;
+        adds_up("by_type_encoding", &e, of_type)?;
+        *by_type_encoding.entry(&t, Tallies::default) =
+            tallies_of("by_type_encoding", e, of_type, |e: String| encoding(&e))?;
+    }
+    if by_type_encoding.len() != s.by_type.len() {
+        return Err("by_type_encoding does not name every type of by_type".into());
+    }
     let expires = within("expires", s.expires, total.keys)?;
     let expiring_bytes = s
         .expires_by_db
@@ -345,9 +363,7 @@ fn summary_of(s: SummaryState) -> R<Summary> {
         bound: s.bound,
         approx: tally_within("approx", s.approx, total)?,
         by_type: tallies_of("by_type", s.by_type, total, Ok)?,
-        by_encoding: tallies_of("by_encoding", s.by_encoding, total, |e: String| {
-            encoding(&e)
-        })?,
+        by_type_encoding,
     })
 }
 

@@ -75,7 +75,8 @@ pub struct SummaryState {
     pub bound: u64,
     pub approx: TallyDoc,
     pub by_type: BTreeMap<String, TallyDoc>,
-    pub by_encoding: BTreeMap<String, TallyDoc>,
+    /// Per type, by encoding.
+    pub by_type_encoding: BTreeMap<String, BTreeMap<String, TallyDoc>>,
 }
 
 /// A top list: its size and its rows, greatest first.

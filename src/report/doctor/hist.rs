@@ -70,6 +70,26 @@ impl LogHist {
         self.max
     }
 
+    /// The counts by octave: (`from`, count) for each non-empty range
+    /// `from..2*from` (0 and 1 alone), ascending. Every bucket lies within
+    /// one octave, so these counts are exact.
+    pub fn octaves(&self) -> Vec<(u64, u64)> {
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        for (b, &c) in self.counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+            let v = floor(b);
+            let from = if v == 0 {
+                0
+            } else {
+                1u64 << (63 - v.leading_zeros())
+            };
+            match out.last_mut() {
+                Some(last) if last.0 == from => last.1 += c,
+                _ => out.push((from, c)),
+            }
+        }
+        out
+    }
+
     /// As a state document: the buckets with values.
     pub(crate) fn state(&self) -> crate::report::state_doc::HistState {
         crate::report::state_doc::HistState {
@@ -139,6 +159,28 @@ mod tests {
             let f = floor(b);
             assert!(f <= v && (v - f) as f64 <= v as f64 / 16.0, "{v} {f}");
         }
+    }
+
+    #[test]
+    fn octaves_count_every_value_once() {
+        let mut h = LogHist::default();
+        for v in [0, 1, 2, 3, 4, 63, 64, 65, 127, 128, 1000, u64::MAX] {
+            h.add(v);
+        }
+        assert_eq!(
+            h.octaves(),
+            vec![
+                (0, 1),
+                (1, 1),
+                (2, 2),
+                (4, 1),
+                (32, 1),
+                (64, 3),
+                (128, 1),
+                (512, 1),
+                (1 << 63, 1)
+            ]
+        );
     }
 
     #[test]
