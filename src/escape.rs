@@ -110,12 +110,12 @@ fn write_json_text<W: std::io::Write + ?Sized>(
 /// outputs keep them (JSON escapes them itself); only the human-readable
 /// text views and stderr use this.
 pub fn terminal(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
+    if !s.chars().any(hidden) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if c.is_control() {
+        if hidden(c) {
             for b in c.encode_utf8(&mut [0; 4]).bytes() {
                 let _ = write!(out, "\\x{b:02x}");
             }
@@ -126,12 +126,21 @@ pub fn terminal(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// What [`terminal`] writes as `\xHH`: control characters, and the
+/// bidirectional controls that reorder the text around them (U+061C,
+/// U+200E/F, U+202A–E, U+2066–9: a key `a\u{202e}gnp.exe` would show as
+/// `aexe.png`). The HTML page applies the same set.
+fn hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// [`terminal`] for a whole text view: every line made terminal-safe, the
 /// line breaks kept. Text views pass through this once on their way out, so
 /// no byte string from a dump can reach a terminal raw, whichever field it
 /// came in by.
 pub fn terminal_lines(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| c.is_control() && c != '\n') {
+    if !text.chars().any(|c| hidden(c) && c != '\n') {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
@@ -248,6 +257,22 @@ impl<W: std::io::Write> Drop for TerminalSafe<W> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn terminal_shows_controls_and_bidi_controls_as_bytes() {
+        assert_eq!(terminal("a\u{1b}[31m"), "a\\x1b[31m");
+        assert_eq!(terminal("\u{9b}2J"), "\\xc2\\x9b2J");
+        assert_eq!(
+            terminal("bidi\u{202e}gnp.exe"),
+            "bidi\\xe2\\x80\\xaegnp.exe"
+        );
+        assert_eq!(
+            terminal("x\u{2066}y\u{200f}"),
+            "x\\xe2\\x81\\xa6y\\xe2\\x80\\x8f"
+        );
+        assert_eq!(terminal("plain é ✓"), "plain é ✓");
+        assert_eq!(terminal_lines("a\nb\u{202e}"), "a\nb\\xe2\\x80\\xae");
+    }
 
     #[test]
     fn terminal_safe_writer() {

@@ -94,13 +94,14 @@ impl FileFacts {
         Some((self.stored_checksum?, self.decoded_bytes))
     }
 
-    /// The last value of AUX field `key`, as lossy UTF-8.
+    /// The last value of AUX field `key`, escaped (the one rule: an
+    /// invalid byte shows as `\xHH`, not as U+FFFD).
     pub fn aux_value(&self, key: &str) -> Option<String> {
         self.aux
             .iter()
             .rev()
             .find(|(k, _)| k == key.as_bytes())
-            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            .map(|(_, v)| crate::escape::escape(v).into_owned())
     }
 
     /// The server that wrote the file and its version (AUX `valkey-ver`,
