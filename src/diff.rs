@@ -39,6 +39,9 @@ impl Change {
     }
 }
 
+/// The version of [`DiffDoc`].
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// `diff --format json`: one typed document (rows are plain structs, so a
 /// diff of half a million databases stays small).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -305,7 +308,7 @@ pub fn diff(old: &ReportDoc, new: &ReportDoc, top: usize, mismatches: &[String])
             .collect()
     };
     DiffDoc {
-        schema_version: 1,
+        schema_version: SCHEMA_VERSION,
         old: side(old),
         new: side(new),
         settings_differ: mismatches.to_vec(),

@@ -99,6 +99,32 @@ fn golden_report_texts_of_every_fixture() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The document inside each fixture's HTML page (what the page draws),
+/// pretty-printed: `x.rdb.html.json`.
+#[test]
+fn golden_html_data_of_every_fixture() {
+    use std::os::unix::process::ExitStatusExt as _;
+    let mut failures = Vec::new();
+    for f in &redis70_fixtures() {
+        let r = rel(f);
+        let out = run_at_root(&["report", r.as_str(), "--format", "html", "--threads", "1"]);
+        let page = stdout(&out);
+        let block = rdbscope::output::html::page_data(&page).unwrap_or_default();
+        let pretty = serde_json::from_str::<serde_json::Value>(block)
+            .and_then(|v| serde_json::to_string_pretty(&v))
+            .unwrap_or_else(|e| format!("not JSON: {e}"));
+        let out = Output {
+            status: std::process::ExitStatus::from_raw(out.status.code().unwrap_or(128) << 8),
+            stdout: format!("{pretty}\n").into_bytes(),
+            stderr: out.stderr,
+        };
+        if let Err(e) = golden(&sidecar(f, "html.json"), &out, 0) {
+            failures.push(format!("{r}: {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn golden_check_texts() {
     // pass.toml holds on everything.rdb; fail.toml breaks three kinds of rule.

@@ -10,6 +10,7 @@ mod fuzz_replay;
 mod golden;
 mod hostile;
 mod hostile_regress;
+mod html;
 mod keys;
 mod live;
 mod live_cluster;

@@ -1,6 +1,7 @@
 //! `rdbscope bigkeys`.
 
 use clap::ValueEnum;
+use rdbscope::output::html::report_page;
 use rdbscope::output::report::{bigkeys_json, bigkeys_text};
 use rdbscope::report::Sections;
 
@@ -44,6 +45,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         .opts
         .doc(&args.files, &args.top, &PrefixArgs::default(), sections)?;
     let el = args.by == By::Elements;
-    args.opts
-        .emit(|| bigkeys_text(&doc, el), || bigkeys_json(&doc, el))
+    args.opts.emit(
+        || bigkeys_text(&doc, el),
+        || bigkeys_json(&doc, el),
+        || report_page(&doc),
+    )
 }

@@ -109,6 +109,11 @@ pub fn read_capped(path: &std::path::Path, what: &str, max: u64) -> anyhow::Resu
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
+    if args.opts.format == super::scan::Format::Html {
+        anyhow::bail!(
+            "check writes text or json (and --junit FILE); for a page, `rdbscope report --format html`"
+        );
+    }
     let inputs = args
         .files
         .iter()
@@ -171,6 +176,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     args.opts.emit(
         || check::text(&results, &notes),
         || check::json(&results, &notes).to_string(),
+        String::new,
     )?;
     Ok(if results.iter().all(|r| r.ok) {
         EXIT_OK

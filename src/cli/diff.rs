@@ -104,5 +104,6 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     opts.emit(
         || rdbscope::output::diff::diff_text(&d),
         || rdbscope::output::diff::diff_json(&d),
+        || rdbscope::output::html::diff_page(&d),
     )
 }

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use rdbscope::output::doctor::{doctor_json, doctor_text};
+use rdbscope::output::html::report_page;
 use rdbscope::report::Sections;
 use rdbscope::report::doctor::DoctorConfig;
 use rdbscope::report::doctor::script::ScriptPlan;
@@ -233,7 +234,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     if let Some(path) = &args.script {
         write_script(path, &doc, &a, &opened, args.ttl)?;
     }
-    args.opts.emit(|| doctor_text(&doc), || doctor_json(&doc))
+    args.opts.emit(
+        || doctor_text(&doc),
+        || doctor_json(&doc),
+        || report_page(&doc),
+    )
 }
 
 /// Writes `--script`: commands only (redis-cli has no comment syntax); what

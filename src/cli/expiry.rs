@@ -1,5 +1,6 @@
 //! `rdbscope expiry`.
 
+use rdbscope::output::html::report_page;
 use rdbscope::output::report::{expiry_json, expiry_text_view};
 use rdbscope::report::Sections;
 
@@ -40,6 +41,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let doc = args
         .opts
         .doc(&args.files, &args.top, &args.prefixes, sections)?;
-    args.opts
-        .emit(|| expiry_text_view(&doc), || expiry_json(&doc))
+    args.opts.emit(
+        || expiry_text_view(&doc),
+        || expiry_json(&doc),
+        || report_page(&doc),
+    )
 }

@@ -54,9 +54,10 @@ pub struct Args {
 /// dumps' expiry labels); past this it is not one.
 const MAX_REPORT: u64 = 1 << 30;
 
-/// A dump (plain or compressed) named where a report goes: say how to
-/// make its report.
-fn not_a_dump(name: &str) -> anyhow::Result<()> {
+/// A dump (plain or compressed) named where a report goes: say what the
+/// command reads and how to make it (`make`: the command line, for the
+/// file's `name`).
+fn not_a_dump(name: &str, reads: &str, make: impl Fn(&str) -> String) -> anyhow::Result<()> {
     use std::io::Read;
     let mut head = [0u8; 6];
     let n = std::fs::File::open(name)
@@ -77,14 +78,30 @@ fn not_a_dump(name: &str) -> anyhow::Result<()> {
     } else {
         return Ok(());
     };
-    anyhow::bail!(
-        "{name} is {what}: merge reads reports; if it is a dump, make its report with \
-         `rdbscope report {name} --format json --mergeable -o FILE` and name that"
-    )
+    anyhow::bail!("{name} is {what}: {reads}; if it is a dump, {}", make(name))
 }
 
-fn read(name: &str) -> anyhow::Result<ReportDoc> {
-    let text = if name == "-" {
+/// A saved document's text (`-`: stdin), at most [`MAX_REPORT`], without
+/// a byte-order mark; a dump named instead is refused as
+/// [`not_a_dump`] says.
+pub(super) fn read_text(
+    name: &str,
+    reads: &str,
+    make: impl Fn(&str) -> String,
+) -> anyhow::Result<String> {
+    let text = read_capped_text(name, reads, make)?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
+fn read_capped_text(
+    name: &str,
+    reads: &str,
+    make: impl Fn(&str) -> String,
+) -> anyhow::Result<String> {
+    Ok(if name == "-" {
         use std::io::Read;
         let max = MAX_REPORT;
         let mut bytes = Vec::new();
@@ -97,10 +114,21 @@ fn read(name: &str) -> anyhow::Result<ReportDoc> {
         }
         String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("-: not text (invalid UTF-8)"))?
     } else {
-        not_a_dump(name)?;
+        not_a_dump(name, reads, make)?;
         super::check::read_capped(std::path::Path::new(name), "report", MAX_REPORT)?
+    })
+}
+
+fn read(name: &str) -> anyhow::Result<ReportDoc> {
+    let make = |name: &str| {
+        format!(
+            "make its report with `rdbscope report {name} --format json --mergeable -o FILE` and name that"
+        )
     };
-    Ok(ReportDoc::from_json(&text, name)?)
+    Ok(ReportDoc::from_json(
+        &read_text(name, "merge reads reports", make)?,
+        name,
+    )?)
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -125,6 +153,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             out.write_all(rdbscope::escape::terminal_lines(&report_text(&doc)).as_bytes())?
         }
         Format::Json => writeln!(out, "{}", report_json(&doc))?,
+        Format::Html => out.write_all(rdbscope::output::html::report_page(&doc).as_bytes())?,
     }
     out.flush()?;
     Ok(super::EXIT_OK)

@@ -7,6 +7,7 @@ mod diff;
 mod doctor;
 mod dump;
 mod expiry;
+mod html;
 mod keys;
 mod live;
 mod merge;
@@ -65,6 +66,7 @@ enum Command {
     Diff(Box<diff::Args>),
     Doctor(Box<doctor::Args>),
     Merge(Box<merge::Args>),
+    Html(Box<html::Args>),
 }
 
 /// The live-source options checked before any server is contacted.
@@ -129,7 +131,7 @@ impl Command {
             Command::Expiry(a) => &mut a.files,
             Command::Check(a) => &mut a.files,
             Command::Doctor(a) => &mut a.files,
-            Command::Diff(_) | Command::Merge(_) => return None,
+            Command::Diff(_) | Command::Merge(_) | Command::Html(_) => return None,
         })
     }
 }
@@ -173,6 +175,7 @@ pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
         Command::Diff(a) => diff::run(*a),
         Command::Doctor(a) => doctor::run(*a),
         Command::Merge(a) => merge::run(*a),
+        Command::Html(a) => html::run(*a),
     }
 }
 

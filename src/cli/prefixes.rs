@@ -1,5 +1,6 @@
 //! `rdbscope prefixes`.
 
+use rdbscope::output::html::report_page;
 use rdbscope::output::report::{prefixes_json, prefixes_text};
 use rdbscope::report::Sections;
 
@@ -41,6 +42,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let doc = args
         .opts
         .doc(&args.files, &args.top, &args.prefixes, sections)?;
-    args.opts
-        .emit(|| prefixes_text(&doc), || prefixes_json(&doc))
+    args.opts.emit(
+        || prefixes_text(&doc),
+        || prefixes_json(&doc),
+        || report_page(&doc),
+    )
 }

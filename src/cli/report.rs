@@ -1,5 +1,6 @@
 //! `rdbscope report`.
 
+use rdbscope::output::html::report_page;
 use rdbscope::output::report::{report_json, report_text};
 use rdbscope::report::Sections;
 
@@ -28,11 +29,17 @@ use super::scan::{PrefixArgs, ScanOpts, TopArgs};
 /// more_findings, savings_bytes, worst} (see `rdbscope doctor --help`),
 /// and with --slots: slots {slots_with_keys, skew, top_slots[],
 /// ranges[], hash_tagged, node_skew}.
+///
+/// --format html writes the same document as one self-contained page
+/// (no network: open it from disk, attach it to a ticket or keep it as a
+/// CI artifact): a treemap of memory by prefix, the findings, the expiry
+/// timeline, distributions and sortable tables; see `rdbscope html --help`.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
   rdbscope report dump.rdb
   rdbscope report node1.rdb node2.rdb node3.rdb --top 50 --slots
   rdbscope report dump.rdb --format json -o baseline.json
+  rdbscope report dump.rdb --format html -o report.html
   rdbscope report node1.rdb --format json --mergeable -o node1.json   (see `rdbscope merge`)
   rdbscope report dump.rdb --allocator jemalloc-q16 --maxmemory 4gb
   rdbscope report dump.rdb.zst --target redis-7.2 --allocator jemalloc-q16
@@ -148,5 +155,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             u.set_maxmemory(m);
         }
     }
-    args.opts.emit(|| report_text(&doc), || report_json(&doc))
+    args.opts.emit(
+        || report_text(&doc),
+        || report_json(&doc),
+        || report_page(&doc),
+    )
 }

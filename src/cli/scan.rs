@@ -18,6 +18,8 @@ use super::shared::{FilterArgs, TargetArgs, progress_bar};
 pub enum Format {
     Text,
     Json,
+    /// One self-contained page (no network): charts, sortable tables.
+    Html,
 }
 
 /// `--threads`, as every command that decodes on all cores takes it.
@@ -250,15 +252,18 @@ impl ScanOpts {
     }
 
     /// Prints a finished view to `--output` or stdout.
+    /// Writes the chosen view of a report document.
     pub fn emit(
         &self,
         text: impl FnOnce() -> String,
         json: impl FnOnce() -> String,
+        html: impl FnOnce() -> String,
     ) -> anyhow::Result<u8> {
         let mut out = super::shared::output(self.output.as_deref(), &[])?;
         match self.format {
             Format::Text => out.write_all(rdbscope::escape::terminal_lines(&text()).as_bytes())?,
             Format::Json => writeln!(out, "{}", json())?,
+            Format::Html => out.write_all(html().as_bytes())?,
         }
         out.flush()?;
         Ok(super::EXIT_OK)

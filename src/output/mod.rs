@@ -3,6 +3,7 @@
 pub mod check;
 pub mod diff;
 pub mod doctor;
+pub mod html;
 pub mod keys;
 pub mod parquet;
 pub mod report;
