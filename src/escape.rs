@@ -255,6 +255,26 @@ impl<W: std::io::Write> Drop for TerminalSafe<W> {
     }
 }
 
+/// Byte strings as escaped text, for `#[serde(with)]`.
+pub(crate) mod serde_list {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|b| crate::escape::escape(b)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|t| {
+                crate::escape::unescape(t)
+                    .ok_or_else(|| D::Error::custom(format!("{t:?} is not an escaped byte string")))
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
 

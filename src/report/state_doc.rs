@@ -60,7 +60,7 @@ pub struct ConfigState {
     pub max_level_prefixes: usize,
     pub sections: super::Sections,
     /// Its delimiters are not written: they are the prefix settings'.
-    pub doctor: super::doctor::DoctorConfig,
+    pub doctor: super::doctor::config::DoctorConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -366,26 +366,6 @@ pub struct DoctorState {
     pub idle_known: u64,
     pub lfu_known: u64,
     pub target: Option<TargetState>,
-}
-
-/// Byte strings as escaped text, for `#[serde(with)]`.
-pub(crate) mod escaped_list {
-    use serde::de::Error as _;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(v.iter().map(|b| crate::escape::escape(b)))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
-        Vec::<String>::deserialize(d)?
-            .iter()
-            .map(|t| {
-                crate::escape::unescape(t)
-                    .ok_or_else(|| D::Error::custom(format!("{t:?} is not an escaped byte string")))
-            })
-            .collect()
-    }
 }
 
 pub(crate) fn bytes_of(s: &str, what: &str) -> R<Vec<u8>> {
