@@ -276,7 +276,7 @@ pub fn finish(
             .map(|(k, v)| (k.to_string(), v.into()))
             .collect(),
         by_type: s
-            .by_type
+            .by_type()
             .sorted()
             .into_iter()
             .map(|(k, v)| (k, v.into()))

@@ -233,12 +233,25 @@ pub struct Summary {
     /// Σ the keys' ± bounds; keys and bytes of approximate estimates.
     pub bound: u64,
     pub approx: Tally,
-    pub by_type: Tallies<String>,
-    /// Per type, by encoding (a listpack may be a hash, zset, set or list).
+    /// Per type, by encoding (a listpack may be a hash, zset, set or list);
+    /// the totals by type and by encoding are sums of these (one lookup a
+    /// key for each of type and encoding).
     pub by_type_encoding: Keyed<String, Tallies<&'static str>>,
 }
 
 impl Summary {
+    /// By type, whatever the encoding.
+    pub fn by_type(&self) -> Tallies<String> {
+        let mut all = Tallies::default();
+        for (t, e) in self.by_type_encoding.iter() {
+            let sum = all.0.entry(t, Tally::default);
+            for (_, v) in e.0.iter() {
+                sum.merge(*v);
+            }
+        }
+        all
+    }
+
     /// By encoding, whatever the type.
     pub fn by_encoding(&self) -> Tallies<&'static str> {
         let mut all = Tallies::default();
@@ -263,7 +276,6 @@ impl Accumulator for Summary {
             Some(b) => self.bound = self.bound.saturating_add(b),
             None => self.approx.add(f.bytes),
         }
-        self.by_type.add(f.type_name, f.bytes);
         self.by_type_encoding
             .entry(f.type_name, Tallies::default)
             .add(&f.encoding, f.bytes);
@@ -278,7 +290,6 @@ impl Accumulator for Summary {
         self.alloc_delta = self.alloc_delta.saturating_add(o.alloc_delta);
         self.bound = self.bound.saturating_add(o.bound);
         self.approx.merge(o.approx);
-        self.by_type.merge(o.by_type);
         for (t, e) in o.by_type_encoding {
             self.by_type_encoding.entry(&t, Tallies::default).merge(e);
         }

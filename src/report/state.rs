@@ -271,7 +271,7 @@ fn summary_state(s: &Summary) -> SummaryState {
         alloc_delta: s.alloc_delta,
         bound: s.bound,
         approx: s.approx.into(),
-        by_type: tallies_state(&s.by_type, |k| k),
+        by_type: tallies_state(&s.by_type(), |k| k),
         by_type_encoding: s
             .by_type_encoding
             .iter()
@@ -362,7 +362,6 @@ fn summary_of(s: SummaryState) -> R<Summary> {
         alloc_delta: s.alloc_delta,
         bound: s.bound,
         approx: tally_within("approx", s.approx, total)?,
-        by_type: tallies_of("by_type", s.by_type, total, Ok)?,
         by_type_encoding,
     })
 }
