@@ -396,9 +396,9 @@ fn assert_zoom(p: &Page) {
 
 /// The big-key table, against the document's list `want` (in its order):
 /// rows by default; the bytes button sorts ascending, then descending
-/// again; the text filter and the type filter keep exactly the rows they
-/// say.
-fn assert_bigkeys(p: &Page, want: &[Value]) {
+/// again; the text filter keeps exactly the rows it says; a type chosen
+/// shows that type's own list from `per_type`.
+fn assert_bigkeys(p: &Page, want: &[Value], per_type: &Value) {
     let (name, b) = (&p.name, &p.out["bigkeys"]);
     let rows = |k: &str| arr(&b[k]["rows"]).clone();
     let key_bytes = |rs: &[Value]| -> Vec<(String, f64)> {
@@ -458,14 +458,18 @@ fn assert_bigkeys(p: &Page, want: &[Value]) {
         "{name}: pick a filter that keeps some rows"
     );
     assert_eq!(rows("filter"), kept, "{name}: filter {text:?}");
+    // A type chosen shows that type's own top list from the document.
     let ty = s(&b["type"]["value"]);
-    let kept: Vec<Value> = default
+    let own: Vec<(String, f64)> = arr(&per_type[ty])
         .iter()
-        .filter(|r| r["type"] == ty)
-        .cloned()
+        .map(|k| (shown(s(&k["key"])), n(&k["bytes"])))
         .collect();
-    assert!(!kept.is_empty(), "{name}: no {ty} row");
-    assert_eq!(rows("type"), kept, "{name}: type {ty}");
+    assert!(!own.is_empty(), "{name}: no {ty} row");
+    assert_eq!(key_bytes(&rows("type")), own, "{name}: type {ty}");
+    assert!(
+        rows("type").iter().all(|r| r["type"] == ty),
+        "{name}: type {ty}"
+    );
     assert_eq!(
         b["after_reset"]["rows"],
         json!(default.len()),
@@ -530,7 +534,7 @@ fn report_page_of_everything() {
     assert_eq!(pg.out["head"]["data_keys"], pg.doc["summary"]["keys"]);
     assert_treemap(&pg);
     assert_zoom(&pg);
-    assert_bigkeys(&pg, arr(&pg.doc["big_keys"]));
+    assert_bigkeys(&pg, arr(&pg.doc["big_keys"]), &pg.doc["big_keys_by_type"]);
 }
 
 #[test]
@@ -555,7 +559,7 @@ fn report_page_of_two_files_with_slots() {
     assert_eq!(pg.out["head"]["title"], "rdbscope report: 2 files");
     assert_treemap(&pg);
     assert_zoom(&pg);
-    assert_bigkeys(&pg, arr(&pg.doc["big_keys"]));
+    assert_bigkeys(&pg, arr(&pg.doc["big_keys"]), &pg.doc["big_keys_by_type"]);
 }
 
 #[test]
@@ -606,7 +610,7 @@ fn page_of_a_merged_document() {
     assert_fits_a4(&pg);
     assert_treemap(&pg);
     assert_zoom(&pg);
-    assert_bigkeys(&pg, arr(&pg.doc["big_keys"]));
+    assert_bigkeys(&pg, arr(&pg.doc["big_keys"]), &pg.doc["big_keys_by_type"]);
 }
 
 #[test]
@@ -691,7 +695,7 @@ fn bigkeys_page() {
         pg.out["treemap"].is_null(),
         "no treemap on the bigkeys page"
     );
-    assert_bigkeys(&pg, arr(&pg.doc["top"]));
+    assert_bigkeys(&pg, arr(&pg.doc["top"]), &pg.doc["by_type"]);
 }
 
 /// hostile-keys.rdb, under a file name that is markup too: every key shown
@@ -781,7 +785,7 @@ fn hostile_keys_stay_text() {
     }
     assert_treemap(&pg);
     assert_zoom(&pg);
-    assert_bigkeys(&pg, arr(&pg.doc["big_keys"]));
+    assert_bigkeys(&pg, arr(&pg.doc["big_keys"]), &pg.doc["big_keys_by_type"]);
 
     // Nothing a key could smuggle in exists as an element.
     let tags = &o["injection_after"]["tags"];

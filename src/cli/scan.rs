@@ -203,10 +203,7 @@ impl ScanOpts {
     pub fn open(&self, files: &[String]) -> anyhow::Result<Vec<(String, rdbscope::input::Input)>> {
         super::shared::inputs_once(files)?;
         // Checked before the scan: the report is written after it.
-        super::shared::not_an_input(
-            self.output.as_deref().map(std::path::Path::new),
-            files.iter().map(std::path::Path::new),
-        )?;
+        super::shared::check_output(self.output.as_deref(), files)?;
         let mut opened = Vec::with_capacity(files.len());
         for name in files {
             let input = rdbscope::input::Input::open(name)

@@ -232,6 +232,16 @@ pub fn check_output(path: Option<&str>, inputs: &[String]) -> anyhow::Result<()>
              (to really write that file, say -o ./{p})"
         );
     }
+    // Said before any input is read (a live server's save is not wasted).
+    if let Some(p) = path.filter(|p| *p != "-").map(std::path::Path::new) {
+        if p.is_dir() {
+            bail!("-o {}: a directory; name a file in it", p.display());
+        }
+        let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(d) = parent.filter(|d| !d.is_dir()) {
+            bail!("-o {}: no directory {}", p.display(), d.display());
+        }
+    }
     Ok(())
 }
 

@@ -107,9 +107,11 @@
     let key = opts.sort ? opts.sort.key : null;
     let desc = opts.sort ? opts.sort.desc !== false : true;
     let keep = () => true;
-    // Long tables open with their first rows and a button for the rest.
-    let limit = opts.initial || opts.limit || 2000;
-    const more = h("button", { type: "button", class: "more", onclick: () => { limit = opts.limit || 2000; draw(); } });
+    // Long tables open with their first rows and a button for the rest;
+    // the rest are there, hidden on screen (class "extra"), and printed.
+    const most = opts.limit || 2000;
+    let limit = opts.initial || most;
+    const more = h("button", { type: "button", class: "more screen-only", onclick: () => { limit = most; draw(); } });
     const ths = new Map();
     const head = h("tr", null, cols.map((c) => {
       const th = h("th", { class: c.num ? "num" : null, scope: "col" },
@@ -121,7 +123,7 @@
       return th;
     }));
     const body = h("tbody");
-    const note = h("p", { class: "note" });
+    const note = h("p", { class: "note screen-only" });
     const el = h("table", { id: opts.id, class: opts.cls }, opts.caption ? h("caption", { class: "muted", text: opts.caption }) : null, h("thead", null, head), body);
     const val = (r, c) => (c.value ? c.value(r) : r[c.key]);
     function draw() {
@@ -139,14 +141,14 @@
         });
       }
       for (const [k, th] of ths) th.setAttribute("aria-sort", k === key ? (desc ? "descending" : "ascending") : "none");
-      const shownRows = rows.slice(0, limit);
-      body.replaceChildren(...shownRows.map(([r]) => h("tr", null, cols.map((c) => {
+      const shownRows = rows.slice(0, most);
+      body.replaceChildren(...shownRows.map(([r], i) => h("tr", { class: i >= limit ? "extra" : null }, cols.map((c) => {
         const v = val(r, c);
         const cell = c.cell ? c.cell(r) : c.fmt ? c.fmt(v, r) : v === null || v === undefined ? "" : String(v);
         return h("td", { class: c.num ? "num" : c.cls, "data-col": c.key, "data-value": typeof v === "number" ? v : null }, cell);
       }))));
       note.textContent = rows.length > limit ? `first ${hn(limit)} of ${hn(rows.length)} rows shown` : rows.length === 0 ? "no rows" : "";
-      const hidden = Math.min(rows.length, opts.limit || 2000) - shownRows.length;
+      const hidden = Math.max(0, shownRows.length - limit);
       more.textContent = `show ${hn(hidden)} more`;
       more.hidden = hidden <= 0;
     }
@@ -261,7 +263,7 @@
     }
     for (const c of root.children) for (const k of ["bytes", "keys", "no_ttl_bytes", "no_ttl_keys", "expired_keys"]) root[k] += c[k];
     if (total && total.bytes > root.bytes) {
-      root.rest = { prefix: null, label: `(${hn(Math.max(0, total.keys - root.keys))} keys under prefixes not listed)`, bytes: total.bytes - root.bytes, keys: Math.max(0, total.keys - root.keys), no_ttl_bytes: null, no_ttl_keys: null, expired_keys: null, children: [], parent: root, rest: true };
+      root.rest = { prefix: null, label: `(${hn(Math.max(0, total.keys - root.keys))} keys under prefixes not listed)`, bytes: total.bytes - root.bytes, keys: Math.max(0, total.keys - root.keys), no_ttl_bytes: null, no_ttl_keys: null, expired_keys: null, children: [], parent: root, filler: true };
       root.bytes = total.bytes;
       root.keys = Math.max(root.keys, total.keys);
     }
@@ -271,7 +273,7 @@
       const inKids = n.children.reduce((a, c) => a + c.bytes, 0);
       if (n !== root && n.children.length && n.bytes > inKids) {
         const keys = Math.max(0, n.keys - n.children.reduce((a, c) => a + c.keys, 0));
-        n.rest = { prefix: null, label: `(${hn(keys)} keys of ${n.prefix} in no listed child)`, bytes: n.bytes - inKids, keys, no_ttl_bytes: null, no_ttl_keys: null, expired_keys: null, children: [], parent: n, rest: true };
+        n.rest = { prefix: null, label: `(${hn(keys)} keys of ${n.prefix} in no listed child)`, bytes: n.bytes - inKids, keys, no_ttl_bytes: null, no_ttl_keys: null, expired_keys: null, children: [], parent: n, filler: true };
       }
     }
     return { root, orphans };
@@ -341,7 +343,7 @@
       if (list.length > MAXTILES) {
         const tail = list.slice(MAXTILES - 1);
         list = list.slice(0, MAXTILES - 1);
-        list.push({ prefix: null, label: `(${hn(tail.length)} smaller prefixes)`, bytes: tail.reduce((a, c) => a + c.bytes, 0), keys: tail.reduce((a, c) => a + c.keys, 0), children: [], rest: true });
+        list.push({ prefix: null, label: `(${hn(tail.length)} smaller prefixes)`, bytes: tail.reduce((a, c) => a + c.bytes, 0), keys: tail.reduce((a, c) => a + c.keys, 0), children: [], filler: true });
       }
       return list.filter((c) => c.bytes > 0);
     }
@@ -357,7 +359,7 @@
         const noTtl = c.no_ttl_bytes === null || c.no_ttl_bytes === undefined ? null : share(c.no_ttl_bytes, c.bytes);
         const zoom = c.children && c.children.length > 0;
         const g = h("g", { class: "tile top", tabindex: 0, role: zoom ? "button" : "img", "data-prefix": c.prefix === null ? null : shown(c.prefix), "data-bytes": c.bytes, "data-keys": c.keys, "aria-label": tipLines(c).slice(0, 3).join("; ") },
-          h("rect", { class: "box", x: b.x, y: b.y, width: b.w, height: b.h, fill: c.rest ? "#afb8c1" : ttlColour(noTtl) }),
+          h("rect", { class: "box", x: b.x, y: b.y, width: b.w, height: b.h, fill: c.filler ? "#afb8c1" : ttlColour(noTtl) }),
           noTtl !== null && noTtl >= 0.5 ? h("rect", { x: b.x, y: b.y, width: b.w, height: b.h, fill: "url(#hatch)", "pointer-events": "none" }) : null);
         if (zoom && b.w > 40 && b.h > 40) {
           const kids = c.children.filter((k) => k.bytes > 0).slice(0, 60);
@@ -416,6 +418,7 @@
     const legend = h("div", { class: "legend" },
       h("span", null, h("svg", { width: 14, height: 14 }, h("rect", { width: 14, height: 14, fill: ttlColour(0) })), " every key has a TTL"),
       h("span", null, h("svg", { width: 14, height: 14 }, h("rect", { width: 14, height: 14, fill: ttlColour(1) }), h("defs", null, h("pattern", { id: "hatch-l", width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" }, h("line", { x1: 0, y1: 0, x2: 0, y2: 6, stroke: "rgba(0,0,0,.28)", "stroke-width": 2 }))), h("rect", { width: 14, height: 14, fill: "url(#hatch-l)" })), " no TTL (hatched: half or more of its memory has none)"),
+      h("span", null, h("svg", { width: 14, height: 14 }, h("rect", { width: 14, height: 14, fill: "#afb8c1" })), " keys in no listed prefix"),
       h("span", { text: "Click a tile or press Enter to zoom in; Escape or the path above goes back." }));
     const notes = [];
     if (root.rest) notes.push(h("p", { class: "note", text: `${hb(root.rest.bytes)} in ${hn(root.rest.keys)} keys is under first-level prefixes this document does not list (too many distinct to keep, or past --top): one grey tile. \`rdbscope keys\` gives every key's prefixes.` }));
@@ -470,7 +473,8 @@
       h("text", { x: L - 4, y: H - B, "text-anchor": "end", text: "0" }));
     const every = Math.max(1, Math.ceil(all.length / 8));
     all.forEach((b, i) => {
-      const bh = max > 0 ? ((H - B - T) * b.keys) / max : 0;
+      // A bucket with keys stays visible (2 units) however tall the rest.
+      const bh = b.keys > 0 ? Math.max(2, ((H - B - T) * b.keys) / max) : 0;
       const x = L + i * bw;
       const r = h("rect", { x: x + 1, y: H - B - bh, width: Math.max(1, bw - 2), height: bh, fill: "#0969da" }, h("title", { text: `${fmt(b.from)} to ${b.from === 0 ? fmt(1) : fmt(b.from * 2)}: ${hn(b.keys)} keys` }));
       g.append(r);
@@ -486,7 +490,7 @@
     const TYPES = 24;
     const all = Object.entries(ds).sort((a, b) => b[1].keys - a[1].keys || (a[0] < b[0] ? -1 : 1));
     const figs = all.slice(0, TYPES).map(([t, v]) => h("div", { class: "dist", "data-type": t },
-      h("h3", { text: `${t}: ${hn(v.keys)} keys` }),
+      h("h3", { text: `${t}: ${hn(v.keys)} ${v.keys === 1 ? "key" : "keys"}` }),
       histogram(v.bytes, hb, "memory per key"),
       histogram(v.elements, hn, t === "string" ? "value length" : "elements per key")));
     section("dist", "Distributions by type", h("div", { class: "grid2" }, figs),
@@ -541,14 +545,14 @@
         h("text", { x: L - 4, y: H - B, "text-anchor": "end", text: "0" }));
       hist.forEach((b) => {
         const x0 = xs(b.start_ms), x1 = xs(b.end_ms);
-        const bh = ((H - B - T) * b[mode.v]) / max;
+        const bh = b[mode.v] > 0 ? Math.max(2, ((H - B - T) * b[mode.v]) / max) : 0;
         g.append(h("rect", { class: "bucket", x: x0 + 0.5, y: H - B - bh, width: Math.max(0.5, x1 - x0 - 1), height: bh, fill: "#3c8d7e", "data-keys": b.keys, "data-bytes": b.bytes }, h("title", { text: `${iso(b.start_ms)} – ${iso(b.end_ms)}: ${hn(b.keys)} keys, ${hb(b.bytes)}` })));
       });
       // Ticks in UTC: times of day over a short span, days over a long one.
       const span = t1 - t0;
       const rel = (ms) => {
         const t = iso(ms);
-        return span <= 2 * 86400000 ? t.slice(5, 16).replace("T", " ") : t.slice(0, 10);
+        return span <= 2 * 86400000 ? t.slice(0, 16).replace("T", " ") : t.slice(0, 10);
       };
       const ticks = 6;
       for (let i = 0; i <= ticks; i++) {
@@ -588,7 +592,8 @@
     }).el] : [];
     const noTtl = (e.no_ttl_prefixes || []).length ? [h("h3", { text: "Prefixes holding the most memory without a TTL" }), table({
       id: "nottl-table", rows: e.no_ttl_prefixes, sort: { key: "bytes", desc: true },
-      columns: [{ key: "prefix", label: "prefix", cls: "key", fmt: shown }, { key: "keys", label: "keys", num: true, fmt: hn }, { key: "bytes", label: "memory", num: true, fmt: hb }],
+      columns: [{ key: "prefix", label: "prefix", cls: "key", fmt: shown }, { key: "depth", label: "depth", num: true }, { key: "keys", label: "keys", num: true, fmt: hn }, { key: "bytes", label: "memory", num: true, fmt: hb }],
+      caption: "a prefix and the prefixes under it share keys: compare rows of one depth",
     }).el] : [];
     section("expiry", "Expiry", cards, modeSel, box, clusters, noTtl);
   }
@@ -601,28 +606,37 @@
     const filter = h("input", { id: "bigkeys-filter", type: "search", placeholder: "filter keys", "aria-label": "filter keys by text" });
     const typeSel = h("select", { id: "bigkeys-type", "aria-label": "filter by type" });
     const bySel = h("select", { id: "bigkeys-by", "aria-label": "rank by" }, h("option", { value: "memory", text: "biggest by memory" }), d.most_elements ? h("option", { value: "elements", text: "most elements" }) : null);
+    const perType = { memory: d.big_keys_by_type || {}, elements: d.most_elements_by_type || {} };
+    const note = h("p", { class: "note" });
     let t;
     function apply() {
-      const q = filter.value.toLowerCase(), ty = typeSel.value;
-      t.filter((k) => (!ty || shown(k.type) === ty) && (!q || shown(k.key).toLowerCase().includes(q)));
+      const q = filter.value.toLowerCase();
+      t.filter((k) => !q || shown(k.key).toLowerCase().includes(q));
     }
+    // A type chosen shows that type's own ranking (its top list), not the
+    // overall list's rows of that type.
     function build() {
       const by = bySel.value;
-      // The types of this ranking only (a type chosen before stays if it is one).
+      const per = perType[by];
       const was = typeSel.value;
-      const types = [...new Set(lists[by].map((k) => shown(k.type)))].sort();
-      typeSel.replaceChildren(h("option", { value: "", text: "all types" }), ...types.map((t) => h("option", { value: t, text: t })));
+      const types = [...new Set(Object.keys(per).map(shown).concat(lists[by].map((k) => shown(k.type))))].sort();
+      typeSel.replaceChildren(h("option", { value: "", text: "all types" }), ...types.map((x) => h("option", { value: x, text: x })));
       typeSel.value = types.includes(was) ? was : "";
-      t = table({ id: "bigkeys-table", rows: lists[by], sort: { key: by === "memory" ? "bytes" : "elements", desc: true }, columns: keyCols(extra) });
+      const ty = typeSel.value;
+      const own = ty ? Object.entries(per).find(([x]) => shown(x) === ty) : undefined;
+      const rows = !ty ? lists[by] : own ? ranked(own[1]) : lists[by].filter((k) => shown(k.type) === ty);
+      t = table({ id: "bigkeys-table", rows, sort: { key: by === "memory" ? "bytes" : "elements", desc: true }, columns: keyCols(extra) });
       holder.replaceChildren(t.el);
+      const what = by === "memory" ? "biggest" : "largest (by elements)";
+      setText(note, d.big_keys_complete ? "Every key is listed." : `The ${hn(rows.length)} ${what} ${ty ? ty + " " : ""}keys (--top).`);
       apply();
     }
     filter.addEventListener("input", apply);
-    typeSel.addEventListener("change", apply);
+    typeSel.addEventListener("change", build);
     bySel.addEventListener("change", build);
     build();
     section("bigkeys", "Big keys", h("div", { class: "controls" }, bySel, typeSel, filter),
-      h("p", { class: "note", text: d.big_keys_complete ? "Every key is listed." : `The ${hn(d.big_keys.length)} biggest keys (--top).` }), holder);
+      note, holder);
   }
 
   function hotCold(d) {
@@ -714,7 +728,7 @@
     if (d.by_db.length > 1) beside("diff-dbs", "By database", d.by_db, "db");
     const maxc = maxOf(d.prefixes, (p) => Math.abs(p.bytes_change), 1);
     section("diff-prefixes", "Prefixes that changed most", table({
-      id: "diff-prefixes-table", rows: d.prefixes, sort: { key: "bytes_change", desc: true },
+      id: "diff-prefixes-table", rows: d.prefixes.filter((p) => p.bytes_change !== 0 || p.keys_change !== 0 || p.status !== "changed"), sort: { key: "bytes_change", desc: true },
       columns: [
         { key: "prefix", label: "prefix", cls: "key", fmt: shown },
         { key: "status", label: "status" },
@@ -732,9 +746,9 @@
         columns: [
           { key: "db", label: "db", num: true },
           { key: "key", label: "key", cls: "key", fmt: shown },
-          { key: "bytes_before", label: "before", num: true, fmt: (v) => (v === null || v === undefined ? "new or unlisted" : hb(v)) },
+          { key: "bytes_before", label: "before", num: true, fmt: (v) => (v === null || v === undefined ? "(new or small)" : hb(v)) },
           { key: "bytes_after", label: "after", num: true, fmt: hb },
-          { key: "bytes_change", label: "change", num: true, fmt: (v) => (v === null || v === undefined ? "" : sb(v)) },
+          { key: "bytes_change", label: "change", num: true, value: (k) => (k.bytes_change === null || k.bytes_change === undefined ? k.bytes_after : k.bytes_change), fmt: (v, k) => (k.bytes_change === null || k.bytes_change === undefined ? "≥ " : "") + sb(v) },
         ],
       }).el);
     }
