@@ -250,6 +250,25 @@ fn status(c: &Change) -> &'static str {
     }
 }
 
+impl DiffDoc {
+    /// Reads a saved `diff --format json`; `what` names it in errors.
+    pub fn from_json(text: &str, what: &str) -> crate::Result<DiffDoc> {
+        let d: DiffDoc = serde_json::from_str(text).map_err(|e| {
+            crate::Error::invalid(format!(
+                "{what}: not an `rdbscope diff --format json` document: {e}"
+            ))
+        })?;
+        if d.schema_version != SCHEMA_VERSION {
+            return Err(crate::Error::invalid(format!(
+                "{what}: diff schema_version {} is not {SCHEMA_VERSION}; make it again with \
+                 `rdbscope diff --format json`",
+                d.schema_version
+            )));
+        }
+        Ok(d)
+    }
+}
+
 /// Compares two report documents; `top` limits the listed rows.
 /// `mismatches` (see [`mismatches`]) are recorded in the document.
 pub fn diff(old: &ReportDoc, new: &ReportDoc, top: usize, mismatches: &[String]) -> DiffDoc {

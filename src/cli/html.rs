@@ -40,23 +40,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         |name| format!("draw it with `rdbscope report {name} --format html -o FILE`"),
     )?;
     let page = if is_diff(&text) {
-        let d: DiffDoc = serde_json::from_str(&text).map_err(|e| {
-            anyhow::anyhow!(
-                "{}: not an `rdbscope diff --format json` document: {e}",
-                args.document
-            )
-        })?;
-        if d.schema_version != rdbscope::diff::SCHEMA_VERSION {
-            anyhow::bail!(
-                "{}: diff schema_version {} is not {}; make it again with `rdbscope diff --format json`",
-                args.document,
-                d.schema_version,
-                rdbscope::diff::SCHEMA_VERSION
-            );
-        }
-        diff_page(&d)
+        diff_page(&DiffDoc::from_json(&text, &args.document)?)
     } else {
-        report_page(&ReportDoc::from_json(&text, &args.document)?)
+        // A mergeable document's state is not drawn.
+        let mut doc = ReportDoc::from_json(&text, &args.document)?;
+        doc.state = None;
+        report_page(&doc)
     };
     let mut out = super::shared::output(args.output.as_deref(), &inputs)?;
     use std::io::Write;

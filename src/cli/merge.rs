@@ -89,19 +89,7 @@ pub(super) fn read_text(
     reads: &str,
     make: impl Fn(&str) -> String,
 ) -> anyhow::Result<String> {
-    let text = read_capped_text(name, reads, make)?;
-    Ok(match text.strip_prefix('\u{feff}') {
-        Some(rest) => rest.to_string(),
-        None => text,
-    })
-}
-
-fn read_capped_text(
-    name: &str,
-    reads: &str,
-    make: impl Fn(&str) -> String,
-) -> anyhow::Result<String> {
-    Ok(if name == "-" {
+    let text = if name == "-" {
         use std::io::Read;
         let max = MAX_REPORT;
         let mut bytes = Vec::new();
@@ -116,6 +104,10 @@ fn read_capped_text(
     } else {
         not_a_dump(name, reads, make)?;
         super::check::read_capped(std::path::Path::new(name), "report", MAX_REPORT)?
+    };
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
     })
 }
 

@@ -248,8 +248,8 @@ impl ScanOpts {
         Ok(out)
     }
 
-    /// Prints a finished view to `--output` or stdout.
-    /// Writes the chosen view of a report document.
+    /// Writes the `--format` view of a finished document to `--output` or
+    /// stdout.
     pub fn emit(
         &self,
         text: impl FnOnce() -> String,

@@ -271,7 +271,6 @@ fn summary_state(s: &Summary) -> SummaryState {
         alloc_delta: s.alloc_delta,
         bound: s.bound,
         approx: s.approx.into(),
-        by_type: tallies_state(&s.by_type(), |k| k),
         by_type_encoding: s
             .by_type_encoding
             .iter()
@@ -323,21 +322,17 @@ fn summary_of(s: SummaryState) -> R<Summary> {
         bytes: within("bytes", s.keys.bytes, MAX_BYTES)?,
     };
     adds_up("by_db", &s.by_db, total)?;
-    adds_up("by_type", &s.by_type, total)?;
+    // Every key is counted under one type and one encoding.
+    let all: BTreeMap<(&String, &String), TallyDoc> = s
+        .by_type_encoding
+        .iter()
+        .flat_map(|(t, e)| e.iter().map(move |(e, v)| ((t, e), *v)))
+        .collect();
+    adds_up("by_type_encoding", &all, total)?;
     let mut by_type_encoding = Keyed::default();
     for (t, e) in s.by_type_encoding {
-        let of_type = s
-            .by_type
-            .get(&t)
-            .copied()
-            .ok_or_else(|| format!("by_type_encoding: type {t:?} is not in by_type"))?;
-        let of_type = tally_within("by_type", of_type, total)?;
-        adds_up("by_type_encoding", &e, of_type)?;
         *by_type_encoding.entry(&t, Tallies::default) =
-            tallies_of("by_type_encoding", e, of_type, |e: String| encoding(&e))?;
-    }
-    if by_type_encoding.len() != s.by_type.len() {
-        return Err("by_type_encoding does not name every type of by_type".into());
+            tallies_of("by_type_encoding", e, total, |e: String| encoding(&e))?;
     }
     let expires = within("expires", s.expires, total.keys)?;
     let expiring_bytes = s

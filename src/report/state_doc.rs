@@ -74,8 +74,8 @@ pub struct SummaryState {
     pub alloc_delta: i64,
     pub bound: u64,
     pub approx: TallyDoc,
-    pub by_type: BTreeMap<String, TallyDoc>,
-    /// Per type, by encoding.
+    /// Per type, by encoding (the totals by type and by encoding are its
+    /// sums).
     pub by_type_encoding: BTreeMap<String, BTreeMap<String, TallyDoc>>,
 }
 

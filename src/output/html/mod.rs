@@ -15,21 +15,15 @@ use crate::report::doc::ReportDoc;
 const SCRIPT: &str = include_str!("page.js");
 const STYLE: &str = include_str!("page.css");
 
-/// The page of a report document (its mergeable state left out: the page
-/// does not draw it, and it can be megabytes).
+/// The page of a report document. A mergeable state is not drawn: the
+/// caller leaves it out (it can be megabytes; `--mergeable` makes JSON
+/// only, and `rdbscope html` drops it).
 pub fn report_page(doc: &ReportDoc) -> String {
     let title = match doc.files.as_slice() {
         [one] => format!("rdbscope report: {}", one.file),
         files => format!("rdbscope report: {} files", files.len()),
     };
-    let json = if doc.state.is_some() {
-        let mut d = doc.clone();
-        d.state = None;
-        to_json(&d)
-    } else {
-        to_json(doc)
-    };
-    page(&title, "report", &json)
+    page(&title, "report", &to_json(doc))
 }
 
 /// The page of a diff document.

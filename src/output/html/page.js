@@ -115,7 +115,7 @@
     const ths = new Map();
     const head = h("tr", null, cols.map((c) => {
       const th = h("th", { class: c.num ? "num" : null, scope: "col" },
-        opts.sortable === false ? c.label : h("button", { type: "button", "data-sort": c.key, text: c.label, onclick: () => {
+        h("button", { type: "button", "data-sort": c.key, text: c.label, onclick: () => {
           if (key === c.key) desc = !desc; else { key = c.key; desc = !!c.num; }
           draw();
         } }));
