@@ -55,6 +55,11 @@ for d in "${dumps[@]}"; do
   run "keys csv $d" keys "$d" --format csv -o "$tmp/o.file"
   run "keys jsonl $d" keys "$d" --format jsonl -o "$tmp/o.file"
   run "dump jsonl $d" dump "$d" --format jsonl -o "$tmp/o.file"
+  run "keys parquet $d" keys "$d" --format parquet --label a=b -o "$tmp/o.file"
+  # Other targets: libc's slack, 8.2's key objects, Valkey's tables.
+  for t in "--allocator libc" "--target redis-8.2" "--target valkey-9.1 --allocator libc" "--target redis-6.2"; do
+    run "keys csv $t $d" keys "$d" $t --format csv -o "$tmp/o.file"
+  done
 done
 echo "$runs comparisons over ${#dumps[@]} dumps, $diffs differences"
 [ $diffs -eq 0 ]

@@ -12,15 +12,21 @@ const CRC16: crc::Crc<u16, crc::Table<16>> =
 
 /// The key's hash tag, if it has one (`{user1000}.following` → `user1000`).
 pub fn hash_tag(key: &[u8]) -> Option<&[u8]> {
-    let open = key.iter().position(|&b| b == b'{')?;
+    let open = memchr::memchr(b'{', key)?;
     let rest = &key[open + 1..];
-    let close = rest.iter().position(|&b| b == b'}')?;
+    let close = memchr::memchr(b'}', rest)?;
     (close > 0).then(|| &rest[..close])
 }
 
 /// The cluster slot of `key`, as `CLUSTER KEYSLOT` gives it.
 pub fn key_slot(key: &[u8]) -> u16 {
-    CRC16.checksum(hash_tag(key).unwrap_or(key)) & (SLOTS - 1)
+    slot_of(hash_tag(key).unwrap_or(key))
+}
+
+/// The slot of what a key hashes: its hash tag, or the key when it has
+/// none (for callers that need the tag too).
+pub fn slot_of(hashed: &[u8]) -> u16 {
+    CRC16.checksum(hashed) & (SLOTS - 1)
 }
 
 #[cfg(test)]

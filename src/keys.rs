@@ -139,7 +139,7 @@ impl<'a> Consumer<'a> for Groups<'_> {
                     &b.templates,
                     (&self.opts.filter, self.opts.detail),
                     b.ctime_ms,
-                    |f| g.push(f, &profile, file, columns),
+                    |f| g.push(f),
                 )?;
                 out.rows += u64::from(pushed.is_some());
             }
@@ -148,7 +148,7 @@ impl<'a> Consumer<'a> for Groups<'_> {
         let r = read();
         // The rows before a decoding error are written, as in CSV.
         if !g.is_empty() {
-            out.part = Some(sink.rows(g)?);
+            out.part = Some(sink.rows(g, &profile, file)?);
         }
         r
     }

@@ -285,21 +285,22 @@ pub fn estimate_with(
     scratch: &mut Scratch,
     detail: Detail,
 ) -> rdb::Result<KeyEstimate> {
-    let layout = target.layout();
-    let mut c = Collector::new(target, rec.type_byte);
-    let mut headers_only = false;
-    if detail == Detail::Headers && !layout.ziplist && rec.type_byte != RDB_TYPE_STRING {
-        headers_only = from_headers(&mut c, rec, scratch)
+    if detail == Detail::Headers && !target.layout().ziplist && rec.type_byte != RDB_TYPE_STRING {
+        let mut probe = Collector::new(target, rec.type_byte);
+        let headers_only = from_headers(&mut probe, rec, scratch)
             .map_err(|e| e.with_context(rec.db, Some(rec.key_text())))?;
-        if !headers_only {
-            // The probe may have counted some nodes: start over.
-            c = Collector::new(target, rec.type_byte);
+        if headers_only {
+            let mut e = probe.finish(rec.value_type, rec.type_byte);
+            e.largest_element = None;
+            e.small_entries = None;
+            return finish_key(target, rec, e);
         }
+        // The probe may have counted some nodes: the value is read anew.
     }
-    if headers_only {
-    } else if rec.type_byte == RDB_TYPE_STRING {
-        // Only the length and whether the text is an integer matter: an LZF
-        // string longer than 20 bytes cannot be one, so it is not inflated.
+    let e = if rec.type_byte == RDB_TYPE_STRING {
+        // Most keys: no collector. Only the length and whether the text is
+        // an integer matter: an LZF string longer than 20 bytes cannot be
+        // one, so it is not inflated.
         let mut cur = rdb::cursor::Cursor::new(rec.value, rec.value_offset);
         let s = rdb::string::read_string(&mut cur)
             .map_err(|e| e.with_context(rec.db, Some(rec.key_text())))?;
@@ -310,22 +311,30 @@ pub fn estimate_with(
                     s.check()
                         .map_err(|e| e.with_context(rec.db, Some(rec.key_text())))?;
                 }
-                c.string_len = ulen;
-                c.largest = ulen;
+                string_estimate(target, ulen, None)
             }
-            _ => c.string(
-                s.elem(&mut scratch.a)
-                    .map_err(|e| e.with_context(rec.db, Some(rec.key_text())))?,
-            ),
+            _ => {
+                let v = s
+                    .elem(&mut scratch.a)
+                    .map_err(|e| e.with_context(rec.db, Some(rec.key_text())))?;
+                string_estimate(target, v.len() as u64, as_int(v))
+            }
         }
     } else {
+        let mut c = Collector::new(target, rec.type_byte);
         rec.decode(templates, scratch, &mut c)?;
-    }
-    let mut e = c.finish(rec.value_type, rec.type_byte);
-    if headers_only {
-        e.largest_element = None;
-        e.small_entries = None;
-    }
+        c.finish(rec.value_type, rec.type_byte)
+    };
+    finish_key(target, rec, e)
+}
+
+/// Adds the key's part to the value's estimate `e`.
+fn finish_key(
+    target: &Target,
+    rec: &KeyRecord<'_>,
+    mut e: KeyEstimate,
+) -> rdb::Result<KeyEstimate> {
+    let layout = target.layout();
     let before = e.encoding;
     with_key(
         layout,
@@ -354,6 +363,58 @@ pub fn estimate_with(
         e.approx = Some(Approx::AllocatorSlack);
     }
     Ok(e)
+}
+
+/// The allocations of a value: the object (with its key, 8.1+), then the
+/// value's parts (`n` elements, quicklist nodes, stream allocations).
+fn allocations(encoding: &str, n: u64, ql_nodes: u64, stream_allocs: u64) -> u64 {
+    match encoding {
+        "int" | "embstr" => 1,
+        "hashtable" | "skiplist" | "linkedlist" => 2 + 2 * n,
+        "quicklist" => 2 + 2 * ql_nodes,
+        "stream" => 2 + stream_allocs,
+        _ => 2,
+    }
+}
+
+/// A string value of `len` bytes (`int`: the integer it holds, if any):
+/// its bytes, encoding and what its allocation adds beyond them.
+fn string_value(l: &Layout, len: u64, int: Option<i64>) -> (u64, &'static str, i64) {
+    match int {
+        // Loaded as the shared object (no `maxmemory` with an LRU/LFU
+        // policy): `MEMORY USAGE` counts a robj that is never allocated for
+        // this key.
+        Some(i) if (0..10_000).contains(&i) && l.kv_object.is_none() => {
+            (ROBJ, "int", -(ROBJ as i64))
+        }
+        Some(_) => (ROBJ, "int", 0),
+        None if len <= 44 => (l.embstr(len), "embstr", 0),
+        None => (ROBJ + l.sds(len), "raw", 0),
+    }
+}
+
+/// A string key's value, without a collector: what `Collector::finish`
+/// gives for one string (no random part; with libc, the slack of its
+/// one or two allocations).
+fn string_estimate(t: &Target, len: u64, int: Option<i64>) -> KeyEstimate {
+    let (bytes, encoding, alloc_delta) = string_value(t.layout(), len, int);
+    let bound = if t.allocator == super::allocator::Allocator::Libc {
+        libc_slack(allocations(encoding, len, 0, 0)).ceil() as u64
+    } else {
+        0
+    };
+    KeyEstimate {
+        bytes,
+        bound: Some(bound),
+        encoding,
+        elements: len,
+        largest_element: Some(len),
+        field_ttls: 0,
+        small_entries: None,
+        approx: None,
+        module: None,
+        alloc_delta,
+    }
 }
 
 /// What glibc's chunk sizes may add to `allocs` allocations, above what
@@ -438,10 +499,7 @@ pub fn small_key_bytes(
 /// What-if: `MEMORY USAGE` of a string key holding `value_len` bytes
 /// that are not an integer, on the target.
 pub fn string_key_bytes(target: &Target, key_len: u64, value_len: u64, ttl: bool) -> u64 {
-    let mut c = Collector::new(target, RDB_TYPE_STRING);
-    c.string_len = value_len;
-    c.largest = value_len;
-    let mut e = c.finish(ValueType::String, RDB_TYPE_STRING);
+    let mut e = string_estimate(target, value_len, None);
     with_key(target.layout(), &mut e, ValueType::String, key_len, ttl);
     e.bytes
 }
@@ -710,20 +768,12 @@ impl<'t> Collector<'t> {
         let mut approx = None;
         let (value, encoding): (u64, &'static str) = match vt {
             ValueType::String => {
+                // `estimate_with` sizes strings without a collector; the
+                // same rule if one is visited.
                 self.n = self.string_len;
-                if let Some(i) = self.string_int {
-                    if (0..10_000).contains(&i) && l.kv_object.is_none() {
-                        // Loaded as the shared object (no `maxmemory` with an
-                        // LRU/LFU policy): `MEMORY USAGE` counts a robj that
-                        // is never allocated for this key.
-                        self.alloc_delta -= ROBJ as f64;
-                    }
-                    (ROBJ, "int")
-                } else if self.string_len <= 44 {
-                    (l.embstr(self.string_len), "embstr")
-                } else {
-                    (ROBJ + l.sds(self.string_len), "raw")
-                }
+                let (v, enc, delta) = string_value(l, self.string_len, self.string_int);
+                self.alloc_delta += delta as f64;
+                (v, enc)
             }
             ValueType::List => self.list_value(th),
             ValueType::Set => self.set_value(th, t),
@@ -890,14 +940,12 @@ impl<'t> Collector<'t> {
         let mut b = 5.0 * self.var.sqrt() + self.tail;
         if self.t.allocator == super::allocator::Allocator::Libc {
             // The object (with its key, 8.1+), then the value's parts.
-            let allocs = match encoding {
-                "int" | "embstr" => 1,
-                "hashtable" | "skiplist" | "linkedlist" => 2 + 2 * self.n,
-                "quicklist" => 2 + 2 * self.ql_nodes,
-                "stream" => 2 + self.stream_allocs,
-                _ => 2,
-            };
-            b += libc_slack(allocs);
+            b += libc_slack(allocations(
+                encoding,
+                self.n,
+                self.ql_nodes,
+                self.stream_allocs,
+            ));
         }
         b.ceil() as u64
     }

@@ -9,6 +9,7 @@
 //! The schema is versioned ([`SCHEMA_VERSION`], also in the file's
 //! key-value metadata as `rdbscope.schema`) and documented in the README.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -18,18 +19,18 @@ use std::thread::JoinHandle;
 use arrow_array::builder::{
     BinaryBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMillisecondBuilder,
 };
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_writer::{
     ArrowColumnChunk, ArrowRowGroupWriterFactory, ArrowWriterOptions, compute_leaves,
 };
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
 
-use crate::cluster::{hash_tag, key_slot};
+use crate::cluster::{hash_tag, slot_of};
 use crate::escape::escape;
 use crate::memory::Approx;
 use crate::report::prefix::{PrefixConfig, PrefixLabels};
@@ -86,6 +87,18 @@ const LOW_CARDINALITY: [&str; 8] = [
     "profile",
     "file",
     "lfu_freq",
+];
+
+/// Numeric columns of many distinct values.
+const HIGH_CARDINALITY: [&str; 8] = [
+    "bytes",
+    "elements",
+    "largest_element",
+    "expire_at",
+    "expire_at_ms",
+    "ttl_ms",
+    "rdb_bytes",
+    "slot",
 ];
 
 /// What the columns are: prefix depth and the user's labels.
@@ -168,7 +181,10 @@ impl Columns {
 pub struct RowGroup {
     db: Int32Builder,
     key: BinaryBuilder,
+    /// Filled only once a key of the batch is not its own display text
+    /// (invalid UTF-8 or a backslash); until then `key_text` is `key`'s buffers.
     key_text: StringBuilder,
+    text_is_key: bool,
     type_name: StringBuilder,
     encoding: StringBuilder,
     stored_encoding: StringBuilder,
@@ -186,10 +202,8 @@ pub struct RowGroup {
     slot: Int32Builder,
     hash_tag: StringBuilder,
     field_ttls: Int64Builder,
-    profile: StringBuilder,
-    file: StringBuilder,
-    prefixes: Vec<StringBuilder>,
-    labels: Vec<StringBuilder>,
+    /// Text, checked as UTF-8 once a batch (see `push`).
+    prefixes: Vec<BinaryBuilder>,
     cut: PrefixLabels,
     rows: usize,
 }
@@ -198,36 +212,52 @@ fn int(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
+/// `n` copies of `v` (the columns a whole batch shares).
+fn repeated(v: &str, n: usize) -> ArrayRef {
+    let mut b = StringBuilder::with_capacity(n, v.len().saturating_mul(n));
+    for _ in 0..n {
+        b.append_value(v);
+    }
+    Arc::new(b.finish())
+}
+
 impl RowGroup {
     pub fn new(c: &Columns) -> RowGroup {
+        RowGroup::with_capacity(c.prefixes.clone(), 0, 0)
+    }
+
+    /// Builders sized for `rows` rows of `key_bytes` bytes of keys: a
+    /// batch is about the size of the last one, and growing 30 buffers
+    /// from nothing for each batch was a tenth of the writer's time.
+    fn with_capacity(prefixes: PrefixConfig, rows: usize, key_bytes: usize) -> RowGroup {
+        let text = |bytes| StringBuilder::with_capacity(rows, bytes);
+        let label = || text(rows * 8);
         RowGroup {
-            db: Int32Builder::new(),
-            key: BinaryBuilder::new(),
+            db: Int32Builder::with_capacity(rows),
+            key: BinaryBuilder::with_capacity(rows, key_bytes),
             key_text: StringBuilder::new(),
-            type_name: StringBuilder::new(),
-            encoding: StringBuilder::new(),
-            stored_encoding: StringBuilder::new(),
-            bytes: Int64Builder::new(),
-            estimate: StringBuilder::new(),
-            bound: Int64Builder::new(),
-            elements: Int64Builder::new(),
-            largest: Int64Builder::new(),
-            expire_at: TimestampMillisecondBuilder::new().with_timezone("UTC"),
-            expire_at_ms: Int64Builder::new(),
-            ttl_ms: Int64Builder::new(),
-            idle_s: Int64Builder::new(),
-            lfu: Int32Builder::new(),
-            rdb_bytes: Int64Builder::new(),
-            slot: Int32Builder::new(),
+            text_is_key: true,
+            type_name: label(),
+            encoding: label(),
+            stored_encoding: label(),
+            bytes: Int64Builder::with_capacity(rows),
+            estimate: label(),
+            bound: Int64Builder::with_capacity(rows),
+            elements: Int64Builder::with_capacity(rows),
+            largest: Int64Builder::with_capacity(rows),
+            expire_at: TimestampMillisecondBuilder::with_capacity(rows).with_timezone("UTC"),
+            expire_at_ms: Int64Builder::with_capacity(rows),
+            ttl_ms: Int64Builder::with_capacity(rows),
+            idle_s: Int64Builder::with_capacity(rows),
+            lfu: Int32Builder::with_capacity(rows),
+            rdb_bytes: Int64Builder::with_capacity(rows),
+            slot: Int32Builder::with_capacity(rows),
             hash_tag: StringBuilder::new(),
-            field_ttls: Int64Builder::new(),
-            profile: StringBuilder::new(),
-            file: StringBuilder::new(),
-            prefixes: (0..c.prefixes.depth)
-                .map(|_| StringBuilder::new())
+            field_ttls: Int64Builder::with_capacity(rows),
+            prefixes: (0..prefixes.depth)
+                .map(|_| BinaryBuilder::with_capacity(rows, key_bytes))
                 .collect(),
-            labels: c.labels.iter().map(|_| StringBuilder::new()).collect(),
-            cut: PrefixLabels::new(c.prefixes.clone()),
+            cut: PrefixLabels::new(prefixes),
             rows: 0,
         }
     }
@@ -236,12 +266,31 @@ impl RowGroup {
         self.rows == 0
     }
 
-    pub fn push(&mut self, f: &KeyFacts<'_>, profile: &str, file: &str, c: &Columns) {
+    pub fn push(&mut self, f: &KeyFacts<'_>) {
         self.rows += 1;
         self.db
             .append_value(i32::try_from(f.db).unwrap_or(i32::MAX));
         self.key.append_value(f.key);
-        self.key_text.append_value(escape(f.key));
+        // ASCII without a backslash (most keys) is its own text, and so are its
+        // prefixes (ASCII too): no UTF-8 check or escaping for them.
+        let ascii = f.key.is_ascii() && memchr::memchr(b'\\', f.key).is_none();
+        let text = (!ascii).then(|| escape(f.key));
+        if self.text_is_key && matches!(text, Some(Cow::Owned(_))) {
+            // The first key of the batch shown otherwise: the ones before
+            // it are their own text.
+            self.text_is_key = false;
+            let (offsets, values) = (self.key.offsets_slice(), self.key.values_slice());
+            for w in offsets.windows(2).take(self.rows - 1) {
+                let k = values
+                    .get(to_usize(w[0])..to_usize(w[1]))
+                    .unwrap_or_default();
+                self.key_text.append_value(escape(k));
+            }
+        }
+        if !self.text_is_key {
+            self.key_text
+                .append_value(text.unwrap_or_else(|| escape(f.key)));
+        }
         self.type_name.append_value(f.type_name);
         self.encoding.append_value(f.encoding);
         self.stored_encoding.append_value(f.stored_encoding);
@@ -265,60 +314,83 @@ impl RowGroup {
         self.idle_s.append_option(f.idle_s.map(int));
         self.lfu.append_option(f.lfu_freq.map(i32::from));
         self.rdb_bytes.append_value(int(f.rdb_bytes));
-        self.slot.append_value(i32::from(key_slot(f.key)));
-        self.hash_tag.append_option(hash_tag(f.key).map(escape));
+        let tag = hash_tag(f.key);
+        self.slot
+            .append_value(i32::from(slot_of(tag.unwrap_or(f.key))));
+        self.hash_tag.append_option(tag.map(escape));
         self.field_ttls.append_value(int(f.field_ttls));
-        self.profile.append_value(profile);
-        self.file.append_value(file);
         let mut filled = 0;
         let prefixes = &mut self.prefixes;
         self.cut.each(f.key, |d, label| {
-            prefixes[d - 1].append_value(escape(label));
+            match ascii {
+                true => prefixes[d - 1].append_value(label),
+                false => prefixes[d - 1].append_value(escape(label).as_bytes()),
+            }
             filled = d;
         });
         for p in &mut self.prefixes[filled..] {
             p.append_null();
         }
-        for (b, (_, v)) in self.labels.iter_mut().zip(&c.labels) {
-            b.append_value(v);
-        }
     }
 
-    /// The rows so far as a record batch; the builders start over.
-    fn finish(&mut self, schema: &SchemaRef) -> parquet::errors::Result<RecordBatch> {
+    /// The rows so far as a record batch, with the `profile` and `file`
+    /// they share; the builders start over.
+    fn finish(
+        &mut self,
+        schema: &SchemaRef,
+        c: &Columns,
+        profile: &str,
+        file: &str,
+    ) -> parquet::errors::Result<RecordBatch> {
+        let rows = std::mem::take(&mut self.rows);
+        let next = RowGroup::with_capacity(
+            self.cut.config().clone(),
+            rows,
+            self.key.values_slice().len(),
+        );
+        let mut g = std::mem::replace(self, next);
+        let key = g.key.finish();
+        let key_text: ArrayRef = if g.text_is_key {
+            Arc::new(StringArray::try_from_binary(key.clone())?)
+        } else {
+            Arc::new(g.key_text.finish())
+        };
         let mut cols: Vec<ArrayRef> = vec![
-            Arc::new(self.db.finish()),
-            Arc::new(self.key.finish()),
-            Arc::new(self.key_text.finish()),
-            Arc::new(self.type_name.finish()),
-            Arc::new(self.encoding.finish()),
-            Arc::new(self.stored_encoding.finish()),
-            Arc::new(self.bytes.finish()),
-            Arc::new(self.estimate.finish()),
-            Arc::new(self.bound.finish()),
-            Arc::new(self.elements.finish()),
-            Arc::new(self.largest.finish()),
-            Arc::new(self.expire_at.finish()),
-            Arc::new(self.expire_at_ms.finish()),
-            Arc::new(self.ttl_ms.finish()),
-            Arc::new(self.idle_s.finish()),
-            Arc::new(self.lfu.finish()),
-            Arc::new(self.rdb_bytes.finish()),
-            Arc::new(self.slot.finish()),
-            Arc::new(self.hash_tag.finish()),
-            Arc::new(self.field_ttls.finish()),
-            Arc::new(self.profile.finish()),
-            Arc::new(self.file.finish()),
+            Arc::new(g.db.finish()),
+            Arc::new(key),
+            key_text,
+            Arc::new(g.type_name.finish()),
+            Arc::new(g.encoding.finish()),
+            Arc::new(g.stored_encoding.finish()),
+            Arc::new(g.bytes.finish()),
+            Arc::new(g.estimate.finish()),
+            Arc::new(g.bound.finish()),
+            Arc::new(g.elements.finish()),
+            Arc::new(g.largest.finish()),
+            Arc::new(g.expire_at.finish()),
+            Arc::new(g.expire_at_ms.finish()),
+            Arc::new(g.ttl_ms.finish()),
+            Arc::new(g.idle_s.finish()),
+            Arc::new(g.lfu.finish()),
+            Arc::new(g.rdb_bytes.finish()),
+            Arc::new(g.slot.finish()),
+            Arc::new(g.hash_tag.finish()),
+            Arc::new(g.field_ttls.finish()),
+            repeated(profile, rows),
+            repeated(file, rows),
         ];
-        for p in &mut self.prefixes {
-            cols.push(Arc::new(p.finish()));
+        for p in &mut g.prefixes {
+            cols.push(Arc::new(StringArray::try_from_binary(p.finish())?));
         }
-        for l in &mut self.labels {
-            cols.push(Arc::new(l.finish()));
+        for (_, v) in &c.labels {
+            cols.push(repeated(v, rows));
         }
-        self.rows = 0;
         Ok(RecordBatch::try_new(schema.clone(), cols)?)
     }
+}
+
+fn to_usize(o: i32) -> usize {
+    usize::try_from(o).unwrap_or(0)
 }
 
 /// Rows per row group (DuckDB's own size is 122,880): enough for readers
@@ -419,6 +491,7 @@ struct Route {
 /// all cores, beside the scan); an appender writes the groups in order.
 pub struct ParquetSink {
     schema: SchemaRef,
+    columns: Columns,
     route: Mutex<Option<Route>>,
     appender: Mutex<Option<Done<(i64, usize)>>>,
 }
@@ -458,10 +531,8 @@ impl ParquetSink {
         for name in c.names().filter(|n| LOW_CARDINALITY.contains(&n.as_str())) {
             props = props.set_column_compression(name.into(), Compression::UNCOMPRESSED);
         }
-        // Keys are distinct: a dictionary only costs a hash lookup a key
-        // (measured: sizes and times gain from theirs; `expire_at_ms`,
-        // the same values as `expire_at`, is smaller plain).
-        for name in ["key", "key_text", "expire_at_ms"] {
+        // Keys are distinct: a dictionary only costs a hash lookup a key.
+        for name in ["key", "key_text"] {
             props = props.set_column_dictionary_enabled(name.into(), false);
         }
         // Min/max of text columns cost a comparison a row and prune little
@@ -480,6 +551,19 @@ impl ParquetSink {
         }
         for (name, _) in &c.labels {
             props = props.set_column_compression(name.clone().into(), Compression::UNCOMPRESSED);
+        }
+        // Numbers of many distinct values (sizes, slots, times): a
+        // dictionary of each row group's values costs a hash lookup a row
+        // and saves little; delta bit-packing is cheaper and about as small.
+        // Slots and times in file order are random: zstd found nothing
+        // more in them (measured), so it is not run on them.
+        for name in HIGH_CARDINALITY {
+            props = props
+                .set_column_dictionary_enabled(name.into(), false)
+                .set_column_encoding(name.into(), Encoding::DELTA_BINARY_PACKED);
+        }
+        for name in ["slot", "expire_at", "expire_at_ms", "ttl_ms"] {
+            props = props.set_column_compression(name.into(), Compression::UNCOMPRESSED);
         }
         let props = props
             .set_key_value_metadata(Some(vec![KeyValue::new(
@@ -512,14 +596,26 @@ impl ParquetSink {
         }
         Ok(ParquetSink {
             schema,
+            columns: c.clone(),
             route: Mutex::new(Some(route)),
             appender: Mutex::new(Some(appender)),
         })
     }
 
-    /// The rows of `g` as a batch to write (any thread); `g` starts over.
-    pub fn rows(&self, g: &mut RowGroup) -> parquet::errors::Result<Rows> {
-        Ok(Rows(g.finish(&self.schema)?))
+    /// The rows of `g`, which share `profile` and `file`, as a batch to
+    /// write (any thread); `g` starts over.
+    pub fn rows(
+        &self,
+        g: &mut RowGroup,
+        profile: &str,
+        file: &str,
+    ) -> parquet::errors::Result<Rows> {
+        Ok(Rows(g.finish(
+            &self.schema,
+            &self.columns,
+            profile,
+            file,
+        )?))
     }
 
     /// Queues a batch (the writing thread, in file order).

@@ -426,6 +426,10 @@ impl PrefixLabels {
         }
     }
 
+    pub fn config(&self) -> &PrefixConfig {
+        &self.cfg
+    }
+
     /// Calls `f(depth, label)` for depths 1.. up to the configured depth
     /// or the key's last segment.
     pub fn each(&mut self, key: &[u8], mut f: impl FnMut(usize, &[u8])) {
