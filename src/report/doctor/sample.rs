@@ -4,7 +4,6 @@
 //! what each prefix's values would take compressed.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::Arc;
 
 use crate::memory::Target;
@@ -141,15 +140,14 @@ impl Sample {
         let mut out: BTreeMap<Vec<u8>, PrefixSample> = BTreeMap::new();
         // Each sampled key stands for population / k keys.
         let scale = self.population as f64 / self.picked.len().max(1) as f64;
-        // One context for every value (making one costs more than a value).
-        let mut zstd = zstd::bulk::Compressor::new(3).ok();
+        let mut codecs = Codecs::new();
         for p in self.picked.values() {
             let row = out.entry(p.prefix.clone()).or_default();
             row.scale = scale;
             row.sampled += 1;
             row.now = row.now.saturating_add(p.bytes);
             row.value_bytes = row.value_bytes.saturating_add(p.value_len);
-            for (a, b) in row.after.iter_mut().zip(p.after(zstd.as_mut())) {
+            for (a, b) in row.after.iter_mut().zip(p.after(&mut codecs)) {
                 *a = a.saturating_add(b);
             }
         }
@@ -159,7 +157,7 @@ impl Sample {
 
 impl Picked {
     /// What its key takes with the value compressed by zstd and by zlib.
-    fn after(&self, mut zstd: Option<&mut zstd::bulk::Compressor<'_>>) -> [u64; 2] {
+    fn after(&self, codecs: &mut Codecs) -> [u64; 2] {
         let (key_len, ttl, head, target) = match &self.cost {
             Cost::Known(after) => return *after,
             Cost::Head {
@@ -170,7 +168,7 @@ impl Picked {
             } => (key_len, ttl, head, target),
         };
         [Codec::Zstd, Codec::Zlib].map(|c| {
-            let clen = c.compressed_len(head, zstd.as_deref_mut());
+            let clen = codecs.compressed_len(c, head);
             // The whole value compresses as its head did.
             let after_len = ((clen as u128 * self.value_len as u128)
                 .div_ceil(head.len().max(1) as u128)) as u64;
@@ -183,16 +181,16 @@ impl Sample {
     /// Prices every pick now (its head compressed once), so that a state
     /// and the findings made after it do not compress the heads twice.
     pub(crate) fn price(&mut self) {
-        let mut zstd = zstd::bulk::Compressor::new(3).ok();
+        let mut codecs = Codecs::new();
         for p in self.picked.values_mut() {
-            p.cost = Cost::Known(p.after(zstd.as_mut()));
+            p.cost = Cost::Known(p.after(&mut codecs));
         }
     }
 
     /// As a state document: each pick priced (no value bytes).
     pub(crate) fn state(&self) -> crate::report::state_doc::SampleState {
         use crate::escape::escape;
-        let mut zstd = zstd::bulk::Compressor::new(3).ok();
+        let mut codecs = Codecs::new();
         crate::report::state_doc::SampleState {
             population: self.population,
             picked: self
@@ -205,7 +203,7 @@ impl Sample {
                     prefix: escape(&p.prefix).into_owned(),
                     bytes: p.bytes,
                     value_len: p.value_len,
-                    after: p.after(zstd.as_mut()),
+                    after: p.after(&mut codecs),
                 })
                 .collect(),
         }
@@ -270,19 +268,55 @@ impl Codec {
             Codec::Zlib => "zlib",
         }
     }
+}
 
-    fn compressed_len(self, data: &[u8], z: Option<&mut zstd::bulk::Compressor<'_>>) -> u64 {
-        match self {
-            Codec::Zstd => z
+/// One context per codec for every value: making one (zlib's hash tables
+/// are hundreds of KiB to zero) costs more than compressing a value.
+struct Codecs {
+    zstd: Option<zstd::bulk::Compressor<'static>>,
+    zlib: flate2::Compress,
+    out: Vec<u8>,
+}
+
+impl Codecs {
+    fn new() -> Codecs {
+        Codecs {
+            zstd: zstd::bulk::Compressor::new(3).ok(),
+            zlib: flate2::Compress::new(flate2::Compression::new(6), true),
+            out: Vec::new(),
+        }
+    }
+
+    /// The length of `data` compressed by `codec` (its own length when the
+    /// codec fails).
+    fn compressed_len(&mut self, codec: Codec, data: &[u8]) -> u64 {
+        let len = match codec {
+            Codec::Zstd => self
+                .zstd
+                .as_mut()
                 .and_then(|z| z.compress(data).ok())
-                .map_or(data.len(), |v| v.len()) as u64,
-            Codec::Zlib => {
-                let mut e =
-                    flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
-                match e.write_all(data).and_then(|_| e.finish()) {
-                    Ok(v) => v.len() as u64,
-                    Err(_) => data.len() as u64,
-                }
+                .map(|v| v.len()),
+            Codec::Zlib => self.zlib_len(data),
+        };
+        len.unwrap_or(data.len()) as u64
+    }
+
+    fn zlib_len(&mut self, data: &[u8]) -> Option<usize> {
+        self.zlib.reset();
+        self.out.clear();
+        // zlib's bound: the data, 5 bytes a 16 KiB block, the header and
+        // the checksum; more room is made if it is ever short.
+        self.out.reserve(data.len() + data.len() / 16_384 * 5 + 64);
+        loop {
+            let before = self.zlib.total_in();
+            let rest = data.get(usize::try_from(before).ok()?..)?;
+            match self
+                .zlib
+                .compress_vec(rest, &mut self.out, flate2::FlushCompress::Finish)
+                .ok()?
+            {
+                flate2::Status::StreamEnd => return Some(self.out.len()),
+                _ => self.out.reserve(self.out.capacity().max(64)),
             }
         }
     }
