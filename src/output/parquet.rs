@@ -223,13 +223,18 @@ fn repeated(v: &str, n: usize) -> ArrayRef {
 
 impl RowGroup {
     pub fn new(c: &Columns) -> RowGroup {
-        RowGroup::with_capacity(c.prefixes.clone(), 0, 0)
+        RowGroup::with_capacity(c.prefixes.clone(), 0, 0, &[])
     }
 
     /// Builders sized for `rows` rows of `key_bytes` bytes of keys: a
     /// batch is about the size of the last one, and growing 30 buffers
     /// from nothing for each batch was a tenth of the writer's time.
-    fn with_capacity(prefixes: PrefixConfig, rows: usize, key_bytes: usize) -> RowGroup {
+    fn with_capacity(
+        prefixes: PrefixConfig,
+        rows: usize,
+        key_bytes: usize,
+        prefix_bytes: &[usize],
+    ) -> RowGroup {
         let text = |bytes| StringBuilder::with_capacity(rows, bytes);
         let label = || text(rows * 8);
         RowGroup {
@@ -255,7 +260,9 @@ impl RowGroup {
             hash_tag: StringBuilder::new(),
             field_ttls: Int64Builder::with_capacity(rows),
             prefixes: (0..prefixes.depth)
-                .map(|_| BinaryBuilder::with_capacity(rows, key_bytes))
+                .map(|d| {
+                    BinaryBuilder::with_capacity(rows, prefix_bytes.get(d).copied().unwrap_or(0))
+                })
                 .collect(),
             cut: PrefixLabels::new(prefixes),
             rows: 0,
@@ -343,10 +350,17 @@ impl RowGroup {
         file: &str,
     ) -> parquet::errors::Result<RecordBatch> {
         let rows = std::mem::take(&mut self.rows);
+        // Sized as this batch was (a queued batch keeps its capacity).
+        let prefix_bytes: Vec<usize> = self
+            .prefixes
+            .iter()
+            .map(|p| p.values_slice().len())
+            .collect();
         let next = RowGroup::with_capacity(
             self.cut.config().clone(),
             rows,
             self.key.values_slice().len(),
+            &prefix_bytes,
         );
         let mut g = std::mem::replace(self, next);
         let key = g.key.finish();
