@@ -681,3 +681,102 @@ impl ParquetSink {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+
+    fn facts(key: &[u8]) -> KeyFacts<'_> {
+        KeyFacts {
+            db: 0,
+            key,
+            type_name: "string",
+            encoding: "embstr",
+            stored_encoding: "string",
+            bytes: 56,
+            approx: None,
+            bound: Some(0),
+            elements: 3,
+            largest_element: Some(3),
+            expire_at_ms: None,
+            ctime_ms: None,
+            idle_s: None,
+            lfu_freq: None,
+            rdb_bytes: 9,
+            field_ttls: 0,
+            alloc_delta: 0,
+            small_entries: None,
+            source: None,
+        }
+    }
+
+    fn texts(batch: &RecordBatch, column: &str) -> Vec<Option<String>> {
+        let a = batch.column_by_name(column).unwrap().as_string::<i32>();
+        (0..a.len())
+            .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
+            .collect()
+    }
+
+    /// key_text and the prefixes of a batch, written while every key is
+    /// its own text and after the first that is not (back-filled), over
+    /// two batches of one row group: each row as `escape` shows it.
+    #[test]
+    fn text_columns_switch_within_a_batch() {
+        let c = Columns {
+            prefixes: PrefixConfig::default(),
+            labels: vec![("node".into(), "n-7".into())],
+        };
+        let sink_schema = c.schema();
+        let mut g = RowGroup::new(&c);
+        let batches: [&[&[u8]]; 3] = [
+            &[
+                b"user:1:a",
+                b"caf\xc3\xa9:2",
+                b"x\\y:3",
+                b"\xff:4",
+                b"tag:{t}:5",
+            ],
+            &[b"plain:1", b"plain:2"],
+            &[b"\xfe\xff", b"", b"a:b"],
+        ];
+        for keys in batches {
+            for k in keys {
+                g.push(&facts(k));
+            }
+            let batch = g
+                .finish(&sink_schema, &c, "redis-7.0 jemalloc", "f.rdb")
+                .unwrap();
+            assert_eq!(batch.num_rows(), keys.len());
+            let want: Vec<Option<String>> =
+                keys.iter().map(|k| Some(escape(k).into_owned())).collect();
+            assert_eq!(texts(&batch, "key_text"), want);
+            let mut cut = PrefixLabels::new(c.prefixes.clone());
+            for d in 1..=c.prefixes.depth {
+                let want: Vec<Option<String>> = keys
+                    .iter()
+                    .map(|k| {
+                        let mut label = None;
+                        cut.each(k, |depth, l| {
+                            if depth == d {
+                                label = Some(escape(l).into_owned());
+                            }
+                        });
+                        label
+                    })
+                    .collect();
+                assert_eq!(texts(&batch, &format!("prefix_{d}")), want, "depth {d}");
+            }
+            let tags: Vec<Option<String>> = keys
+                .iter()
+                .map(|k| hash_tag(k).map(|t| escape(t).into_owned()))
+                .collect();
+            assert_eq!(texts(&batch, "hash_tag"), tags);
+            let n = keys.len();
+            assert_eq!(texts(&batch, "node"), vec![Some("n-7".to_string()); n]);
+            assert_eq!(texts(&batch, "file"), vec![Some("f.rdb".to_string()); n]);
+            assert!(g.is_empty());
+        }
+    }
+}
