@@ -17,6 +17,19 @@ pub fn escape(bytes: &[u8]) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The length of `escape(bytes)`, without making it.
+pub fn escaped_len(bytes: &[u8]) -> usize {
+    let mut n = 0usize;
+    for chunk in bytes.utf8_chunks() {
+        let valid = chunk.valid();
+        n = n
+            .saturating_add(valid.len())
+            .saturating_add(valid.bytes().filter(|&b| b == b'\\').count())
+            .saturating_add(chunk.invalid().len().saturating_mul(4));
+    }
+    n
+}
+
 /// Appends the escaped form of `bytes` to `out`.
 pub fn escape_into(bytes: &[u8], out: &mut String) {
     for chunk in bytes.utf8_chunks() {
@@ -277,6 +290,20 @@ pub(crate) mod serde_list {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn escaped_len_is_the_escaped_length() {
+        for k in [
+            &b""[..],
+            b"plain:1",
+            b"a\\b",
+            b"\xff\xfe",
+            b"caf\xc3\xa9",
+            b"\xc3",
+            b"\\\xff\\",
+        ] {
+            assert_eq!(super::escaped_len(k), super::escape(k).len(), "{k:?}");
+        }
+    }
 
     #[test]
     fn terminal_shows_controls_and_bidi_controls_as_bytes() {

@@ -139,15 +139,18 @@ impl<'a> Consumer<'a> for Groups<'_> {
                     &b.templates,
                     (&self.opts.filter, self.opts.detail),
                     b.ctime_ms,
-                    |f| g.push(f),
+                    |f| sink.push(g, f, &profile, file),
                 )?;
-                out.rows += u64::from(pushed.is_some());
+                if let Some(pushed) = pushed {
+                    pushed?;
+                    out.rows += 1;
+                }
             }
             Ok(())
         };
         let r = read();
         // The rows before a decoding error are written, as in CSV.
-        if !g.is_empty() {
+        if !g.is_clear() {
             out.part = Some(sink.rows(g, &profile, file)?);
         }
         r

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
 use arrow_array::builder::{
@@ -31,7 +31,7 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
 
 use crate::cluster::{hash_tag, slot_of};
-use crate::escape::escape;
+use crate::escape::{escape, escape_terminal, escaped_len};
 use crate::memory::Approx;
 use crate::report::prefix::{PrefixConfig, PrefixLabels};
 use crate::scan::KeyFacts;
@@ -206,6 +206,10 @@ pub struct RowGroup {
     prefixes: Vec<BinaryBuilder>,
     cut: PrefixLabels,
     rows: usize,
+    /// [`text_cost`] of the rows so far.
+    text_bytes: usize,
+    /// Record batches already full (see [`ParquetSink::push`]).
+    done: Vec<RecordBatch>,
 }
 
 fn int(v: u64) -> i64 {
@@ -266,14 +270,22 @@ impl RowGroup {
                 .collect(),
             cut: PrefixLabels::new(prefixes),
             rows: 0,
+            text_bytes: 0,
+            done: Vec::new(),
         }
     }
 
+    /// No rows since the last record batch.
     pub fn is_empty(&self) -> bool {
         self.rows == 0
     }
 
-    pub fn push(&mut self, f: &KeyFacts<'_>) {
+    /// Whether nothing waits to be written.
+    pub fn is_clear(&self) -> bool {
+        self.rows == 0 && self.done.is_empty()
+    }
+
+    fn push(&mut self, f: &KeyFacts<'_>) {
         self.rows += 1;
         self.db
             .append_value(i32::try_from(f.db).unwrap_or(i32::MAX));
@@ -363,6 +375,8 @@ impl RowGroup {
             &prefix_bytes,
         );
         let mut g = std::mem::replace(self, next);
+        // Batches already full stay for `ParquetSink::rows`.
+        self.done = std::mem::take(&mut g.done);
         let key = g.key.finish();
         let key_text: ArrayRef = if g.text_is_key {
             Arc::new(StringArray::try_from_binary(key.clone())?)
@@ -413,14 +427,88 @@ fn to_usize(o: i32) -> usize {
 /// one is still busy (a few tens of MiB of arrays).
 pub const ROW_GROUP_ROWS: usize = 128 * 1024;
 
-/// A batch of rows, made by a worker, to write in file order.
-pub struct Rows(RecordBatch);
+/// A batch of rows, made by a worker, to write in file order: one record
+/// batch, or more when its text outgrew [`BATCH_TEXT_BYTES`].
+pub struct Rows(Vec<RecordBatch>);
+
+impl Rows {
+    fn rows(&self) -> usize {
+        self.0.iter().map(|b| b.num_rows()).sum()
+    }
+
+    fn bytes(&self) -> usize {
+        self.0.iter().map(|b| b.get_array_memory_size()).sum()
+    }
+}
+
+/// Text bytes a record batch may hold before the next row starts another:
+/// far below the 2 GiB a text column's offsets hold, and a bound on what
+/// one queued batch takes.
+const BATCH_TEXT_BYTES: usize = 64 << 20;
+
+/// The most bytes a key's text, or its hash tag, may take: a Parquet value
+/// and an Arrow text column hold under 2 GiB.
+const MAX_VALUE_BYTES: usize = i32::MAX as usize;
+
+/// An upper bound of a key's text in any text column (an invalid byte
+/// takes 4 bytes escaped), plus its short columns.
+fn text_cost(key: &[u8]) -> usize {
+    key.len().saturating_mul(4).saturating_add(256)
+}
 
 /// What the writing thread sends an encoder.
 enum Job {
-    Rows(Rows),
+    /// Rows, and the bytes they hold in the encoder's [`Budget`].
+    Rows(Rows, usize),
     /// The row group is complete.
     Close,
+}
+
+/// Bytes of arrays queued for one encoder: the writing thread waits for
+/// room past [`QUEUE_BYTES`] (one batch always goes), so wide rows (long
+/// labels, big keys) do not pile up 80 batches deep.
+#[derive(Default)]
+struct Budget {
+    /// Bytes queued; whether the encoder stopped.
+    state: Mutex<(usize, bool)>,
+    changed: Condvar,
+}
+
+impl Budget {
+    /// Waits for room for `n` bytes and takes it; false once the encoder
+    /// stopped.
+    fn take(&self, n: usize) -> bool {
+        let Ok(mut st) = self.state.lock() else {
+            return false;
+        };
+        while st.0 > 0 && st.0.saturating_add(n) > QUEUE_BYTES && !st.1 {
+            st = match self.changed.wait(st) {
+                Ok(st) => st,
+                Err(_) => return false,
+            };
+        }
+        st.0 = st.0.saturating_add(n);
+        !st.1
+    }
+
+    fn give(&self, n: usize) {
+        if let Ok(mut st) = self.state.lock() {
+            st.0 = st.0.saturating_sub(n);
+        }
+        self.changed.notify_all();
+    }
+}
+
+/// Marks a budget's encoder as stopped when dropped.
+struct Closer(Arc<Budget>);
+
+impl Drop for Closer {
+    fn drop(&mut self) {
+        if let Ok(mut st) = self.0.state.lock() {
+            st.1 = true;
+        }
+        self.0.changed.notify_all();
+    }
 }
 
 type Chunks = (usize, Vec<ArrowColumnChunk>);
@@ -436,22 +524,29 @@ fn encode(
     schema: SchemaRef,
     jobs: Receiver<Job>,
     done: SyncSender<Chunks>,
+    budget: Arc<Budget>,
 ) -> parquet::errors::Result<()> {
+    // However this ends, the writing thread stops waiting for room.
+    let _closed = Closer(budget.clone());
     let mut group = first;
     let mut columns = None;
     for job in jobs {
         match job {
-            Job::Rows(rows) => {
+            Job::Rows(rows, bytes) => {
                 let cols = match &mut columns {
                     Some(c) => c,
                     None => columns.insert(factory.create_column_writers(group)?),
                 };
-                let mut writers = cols.iter_mut();
-                for (field, col) in schema.fields().iter().zip(rows.0.columns()) {
-                    for leaf in compute_leaves(field, col)? {
-                        writers.next().ok_or_else(failed)?.write(&leaf)?;
+                for batch in &rows.0 {
+                    let mut writers = cols.iter_mut();
+                    for (field, col) in schema.fields().iter().zip(batch.columns()) {
+                        for leaf in compute_leaves(field, col)? {
+                            writers.next().ok_or_else(failed)?.write(&leaf)?;
+                        }
                     }
                 }
+                drop(rows);
+                budget.give(bytes);
             }
             Job::Close => {
                 let Some(cols) = columns.take() else { continue };
@@ -494,9 +589,11 @@ fn append(
 
 /// The writing thread's side: which encoder takes the next rows.
 struct Route {
-    encoders: Vec<(SyncSender<Job>, Done<()>)>,
+    encoders: Vec<(SyncSender<Job>, Done<()>, Arc<Budget>)>,
     current: usize,
+    /// Rows and array bytes of the row group being sent.
     rows: usize,
+    bytes: usize,
 }
 
 /// The Parquet file being written. Workers build the arrays of their
@@ -513,6 +610,13 @@ pub struct ParquetSink {
 /// Batches queued for an encoder: a row group's worth (batches hold up
 /// to 2,048 keys) and some.
 const QUEUED: usize = ROW_GROUP_ROWS / 2048 + 16;
+
+/// Array bytes queued for an encoder (see [`Budget`]): a row group of
+/// ordinary keys fits (about 45 MB on the bench dump).
+const QUEUE_BYTES: usize = 128 << 20;
+
+/// A row group closes at [`ROW_GROUP_ROWS`] rows or this many array bytes.
+const ROW_GROUP_BYTES: usize = 128 << 20;
 
 fn failed() -> parquet::errors::ParquetError {
     parquet::errors::ParquetError::General("the Parquet writer stopped".into())
@@ -600,13 +704,15 @@ impl ParquetSink {
             encoders: Vec::with_capacity(n),
             current: 0,
             rows: 0,
+            bytes: 0,
         };
         for first in 0..n {
             let (tx, rx) = sync_channel::<Job>(QUEUED);
             let (f, sc, d) = (factory.clone(), schema.clone(), done_tx.clone());
-            route
-                .encoders
-                .push((tx, spawn(move || encode(first, n, f, sc, rx, d))?));
+            let budget = Arc::new(Budget::default());
+            let b = budget.clone();
+            let handle = spawn(move || encode(first, n, f, sc, rx, d, b))?;
+            route.encoders.push((tx, handle, budget));
         }
         Ok(ParquetSink {
             schema,
@@ -624,25 +730,56 @@ impl ParquetSink {
         profile: &str,
         file: &str,
     ) -> parquet::errors::Result<Rows> {
-        Ok(Rows(g.finish(
-            &self.schema,
-            &self.columns,
-            profile,
-            file,
-        )?))
+        let mut batches = std::mem::take(&mut g.done);
+        if !g.is_empty() {
+            batches.push(g.finish(&self.schema, &self.columns, profile, file)?);
+        }
+        Ok(Rows(batches))
+    }
+
+    /// Adds a key's row to `g`, whose rows share `profile` and `file`;
+    /// starts another record batch when this one's text is full. A key
+    /// whose text no Parquet value holds is an error.
+    pub fn push(
+        &self,
+        g: &mut RowGroup,
+        f: &KeyFacts<'_>,
+        profile: &str,
+        file: &str,
+    ) -> parquet::errors::Result<()> {
+        let cost = text_cost(f.key);
+        if cost > MAX_VALUE_BYTES && escaped_len(f.key) > MAX_VALUE_BYTES {
+            return Err(parquet::errors::ParquetError::General(format!(
+                "db {} key {}… ({} bytes): its text takes more than the 2 GiB a Parquet value holds (--format csv or jsonl write it)",
+                f.db,
+                escape_terminal(f.key.get(..40).unwrap_or(f.key)),
+                f.key.len()
+            )));
+        }
+        if !g.is_empty() && g.text_bytes.saturating_add(cost) > BATCH_TEXT_BYTES {
+            let batch = g.finish(&self.schema, &self.columns, profile, file)?;
+            g.done.push(batch);
+        }
+        g.text_bytes = g.text_bytes.saturating_add(cost);
+        g.push(f);
+        Ok(())
     }
 
     /// Queues a batch (the writing thread, in file order).
     pub fn write(&self, rows: Rows) -> parquet::errors::Result<()> {
         let mut guard = self.route.lock().map_err(|_| failed())?;
         let r = guard.as_mut().ok_or_else(failed)?;
-        let n = rows.0.num_rows();
-        let sent = r.encoders[r.current].0.send(Job::Rows(rows)).is_ok();
+        let (n, bytes) = (rows.rows(), rows.bytes());
+        let (tx, _, budget) = &r.encoders[r.current];
+        let sent = budget.take(bytes) && tx.send(Job::Rows(rows, bytes)).is_ok();
         r.rows += n;
-        let closed = r.rows < ROW_GROUP_ROWS || r.encoders[r.current].0.send(Job::Close).is_ok();
-        if r.rows >= ROW_GROUP_ROWS {
+        r.bytes = r.bytes.saturating_add(bytes);
+        // A group of wide rows closes early: an encoder holds its group.
+        let full = r.rows >= ROW_GROUP_ROWS || r.bytes >= ROW_GROUP_BYTES;
+        let closed = !full || tx.send(Job::Close).is_ok();
+        if full {
             r.current = (r.current + 1) % r.encoders.len();
-            r.rows = 0;
+            (r.rows, r.bytes) = (0, 0);
         }
         if sent && closed {
             return Ok(());
@@ -661,7 +798,7 @@ impl ParquetSink {
             if r.rows > 0 {
                 let _ = r.encoders[r.current].0.send(Job::Close);
             }
-            for (tx, handle) in r.encoders {
+            for (tx, handle, _) in r.encoders {
                 drop(tx);
                 if let Err(e) = handle.join().map_err(|_| failed()).and_then(|r| r) {
                     first_error.get_or_insert(e);
@@ -778,5 +915,47 @@ mod tests {
             assert_eq!(texts(&batch, "file"), vec![Some("f.rdb".to_string()); n]);
             assert!(g.is_empty());
         }
+    }
+
+    /// Keys whose text fills a record batch start the next one: each of
+    /// these three (17 MiB of invalid bytes, 68 MiB escaped) is a batch of
+    /// its own in one part, and the file has them all, in order.
+    #[test]
+    fn wide_text_is_split_into_record_batches() {
+        let c = Columns {
+            prefixes: PrefixConfig::default(),
+            labels: vec![],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wide.parquet");
+        let out: Box<dyn Write + Send> = Box::new(std::fs::File::create(&path).unwrap());
+        let sink = ParquetSink::create(out, &c, 2).unwrap();
+        let keys: Vec<Vec<u8>> = (0..3u8)
+            .map(|i| {
+                let mut k = vec![0xff; 17 << 20];
+                k.push(b'a' + i);
+                k
+            })
+            .collect();
+        let mut g = RowGroup::new(&c);
+        for k in &keys {
+            sink.push(&mut g, &facts(k), "p", "f").unwrap();
+        }
+        let rows = sink.rows(&mut g, "p", "f").unwrap();
+        assert_eq!(rows.0.len(), 3);
+        assert!(g.is_clear());
+        sink.write(rows).unwrap();
+        assert_eq!(sink.finish().unwrap().0, 3);
+        let file = std::fs::File::open(&path).unwrap();
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap();
+        let mut got = Vec::new();
+        for b in reader {
+            got.extend(texts(&b.unwrap(), "key_text"));
+        }
+        let want: Vec<Option<String>> = keys.iter().map(|k| Some(escape(k).into_owned())).collect();
+        assert_eq!(got, want);
     }
 }
