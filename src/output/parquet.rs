@@ -133,11 +133,12 @@ impl Columns {
             }
             // Spark and Trino ignore the case of column names.
             let lower = name.to_ascii_lowercase();
-            if self
-                .names()
-                .take(FIXED.len() + self.prefixes.depth)
-                .any(|c| c == lower)
-            {
+            // `prefix_N` at any depth: files written at other depths are
+            // read together.
+            let prefix = lower
+                .strip_prefix("prefix_")
+                .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+            if prefix || FIXED.iter().any(|(c, _, _)| *c == lower) {
                 return Err(format!("label name {name:?} is a column of the schema"));
             }
             if seen.contains(&lower) {
