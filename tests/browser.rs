@@ -491,6 +491,15 @@ fn page(dir: &Path, name: &str, args: &[&str], doc: Value, actions: Value) -> Pa
     }
 }
 
+/// The page of `rdbscope ARGS --format html`, checked against the
+/// document `rdbscope ARGS --format json` gives.
+fn drawn(dir: &Path, name: &str, args: &[&str], actions: Value) -> Page {
+    let d = doc(dir, args);
+    let mut a = args.to_vec();
+    a.extend(["--format", "html"]);
+    page(dir, name, &a, d, actions)
+}
+
 /// `rdbscope ARGS --format json` as a document.
 fn doc(dir: &Path, args: &[&str]) -> Value {
     let f = dir.join("doc.json");
@@ -520,12 +529,10 @@ fn report_page_of_everything() {
     }
     let dir = tempfile::tempdir().unwrap();
     let f = fixture("everything.rdb");
-    let d = doc(dir.path(), &["report", &f]);
-    let pg = page(
+    let pg = drawn(
         dir.path(),
         "everything",
-        &["report", &f, "--format", "html"],
-        d,
+        &["report", &f],
         json!({"filter": "LIST", "type": "hash"}),
     );
     assert_clean(&pg, REPORT, &dir.path().join("everything"));
@@ -544,12 +551,10 @@ fn report_page_of_two_files_with_slots() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (fixture("multidb_ttl.rdb"), fixture("lfu.rdb"));
-    let d = doc(dir.path(), &["report", &a, &b, "--slots"]);
-    let pg = page(
+    let pg = drawn(
         dir.path(),
         "two-files-slots",
-        &["report", &a, &b, "--slots", "--format", "html"],
-        d,
+        &["report", &a, &b, "--slots"],
         json!({"filter": "mdb1", "type": "set"}),
     );
     let mut want = REPORT.to_vec();
@@ -677,12 +682,10 @@ fn bigkeys_page() {
     }
     let dir = tempfile::tempdir().unwrap();
     let f = fixture("everything.rdb");
-    let d = doc(dir.path(), &["bigkeys", &f]);
-    let pg = page(
+    let pg = drawn(
         dir.path(),
         "bigkeys",
-        &["bigkeys", &f, "--format", "html"],
-        d,
+        &["bigkeys", &f],
         json!({"filter": "Big", "type": "stream"}),
     );
     assert_clean(
@@ -713,12 +716,10 @@ fn hostile_keys_stay_text() {
     std::fs::copy(root().join(FIXTURES).join("hostile-keys.rdb"), &file).unwrap();
     let f = p(&file);
     // --top covers every key, so the big-key table lists them all.
-    let d = doc(dir.path(), &["report", f, "--top", "1000"]);
-    let pg = page(
+    let pg = drawn(
         dir.path(),
         "hostile",
-        &["report", f, "--top", "1000", "--format", "html"],
-        d,
+        &["report", f, "--top", "1000"],
         json!({"filter": "<SCRIPT>", "type": "hash", "zoom": side["prefixes"][1]["display"]}),
     );
     assert_clean(&pg, REPORT, &dir.path().join("hostile"));

@@ -308,8 +308,9 @@ impl Codecs {
         // the checksum; more room is made if it is ever short.
         self.out.reserve(data.len() + data.len() / 16_384 * 5 + 64);
         loop {
-            let before = self.zlib.total_in();
-            let rest = data.get(usize::try_from(before).ok()?..)?;
+            // What the last call took of `data`; the rest goes in next.
+            let taken = usize::try_from(self.zlib.total_in()).ok()?;
+            let rest = data.get(taken..)?;
             match self
                 .zlib
                 .compress_vec(rest, &mut self.out, flate2::FlushCompress::Finish)
