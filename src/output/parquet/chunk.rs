@@ -315,7 +315,10 @@ impl Coded {
 pub(super) struct DictChunk {
     values: Vec<Box<str>>,
     index: HashMap<Box<str>, u32>,
-    ids: Vec<u32>,
+    /// The rows' ids as runs (id, rows): a label's column is one run, not
+    /// 4 bytes a row.
+    runs: Vec<(u32, usize)>,
+    rows: usize,
 }
 
 impl DictChunk {
@@ -329,20 +332,26 @@ impl DictChunk {
         id
     }
 
+    fn run(&mut self, id: u32, n: usize) {
+        self.rows += n;
+        match self.runs.last_mut() {
+            Some((last, rows)) if *last == id => *rows += n,
+            _ => self.runs.push((id, n)),
+        }
+    }
+
     /// A batch's rows.
     pub fn extend(&mut self, c: &Coded) {
         let ids: Vec<u32> = c.values.iter().map(|v| self.id(v)).collect();
-        self.ids.extend(
-            c.ids
-                .iter()
-                .map(|&i| ids.get(i as usize).copied().unwrap_or(0)),
-        );
+        for &i in &c.ids {
+            self.run(ids.get(i as usize).copied().unwrap_or(0), 1);
+        }
     }
 
     /// `n` rows of `v`.
     pub fn repeat(&mut self, v: &str, n: usize) {
         let id = self.id(v);
-        self.ids.resize(self.ids.len() + n, id);
+        self.run(id, n);
     }
 
     pub fn finish(self, descr: ColumnDescPtr) -> Result<Chunk> {
@@ -366,30 +375,44 @@ impl DictChunk {
         // Bits an id takes (0 for a dictionary of one value).
         let width =
             (u64::BITS - (self.values.len().saturating_sub(1) as u64).leading_zeros()) as u8;
-        for (p, ids) in self.ids.chunks(PAGE_ROWS).enumerate() {
-            let mut buf = Vec::with_capacity(RleEncoder::max_buffer_size(width, ids.len()) + 1);
+        let mut runs = self.runs.into_iter();
+        let mut run = runs.next();
+        let mut first = 0;
+        while first < self.rows {
+            let n = PAGE_ROWS.min(self.rows - first);
+            let mut buf = Vec::with_capacity(RleEncoder::max_buffer_size(width, n) + 1);
             buf.push(width);
             let mut rle = RleEncoder::new_from_buf(width, buf);
-            for &id in ids {
-                rle.put(u64::from(id));
+            let mut left = n;
+            while left > 0 {
+                let Some((id, rows)) = &mut run else { break };
+                let take = left.min(*rows);
+                for _ in 0..take {
+                    rle.put(u64::from(*id));
+                }
+                (*rows, left) = (*rows - take, left - take);
+                if *rows == 0 {
+                    run = runs.next();
+                }
             }
             let buf = rle.consume();
             let size = buf.len();
             let page = Page::DataPage {
                 buf: Bytes::from(buf),
-                num_values: ids.len() as u32,
+                num_values: n as u32,
                 encoding: Encoding::RLE_DICTIONARY,
                 def_level_encoding: Encoding::RLE,
                 rep_level_encoding: Encoding::RLE,
                 statistics: None,
             };
-            pages.write(CompressedPage::new(page, size), p * PAGE_ROWS)?;
+            pages.write(CompressedPage::new(page, size), first)?;
+            first += n;
         }
         let bytes = Bytes::from(std::mem::take(&mut pages.buf));
         pages.chunk(
             bytes,
             descr,
-            self.ids.len(),
+            self.rows,
             Compression::UNCOMPRESSED,
             Encoding::RLE_DICTIONARY,
         )
