@@ -274,3 +274,43 @@ fn a_filter_that_matches_nothing_says_so() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// Without --format, `-o`'s name picks it: `.parquet` is Parquet (not a CSV
+/// file under that name), `.jsonl`/`.ndjson` JSON lines, anything else CSV;
+/// an explicit --format wins.
+#[test]
+fn the_output_name_picks_the_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = fixture("everything.rdb");
+    let cases = [
+        ("k.parquet", None, &b"PAR1"[..]),
+        ("K.PARQUET", None, b"PAR1"),
+        ("k.jsonl", None, b"{\""),
+        ("k.ndjson", None, b"{\""),
+        ("k.csv", None, b"database,"),
+        ("k.out", None, b"database,"),
+        ("k.parquet", Some("csv"), b"database,"),
+        ("k.csv", Some("jsonl"), b"{\""),
+    ];
+    for (name, format, start) in cases {
+        let path = dir.path().join(name);
+        let _ = std::fs::remove_file(&path);
+        let mut args = vec!["keys", dump.as_str(), "-o", path.to_str().unwrap()];
+        if let Some(f) = format {
+            args.extend(["--format", f]);
+        }
+        let out = run(&args);
+        assert_eq!(
+            exit_code(&out),
+            0,
+            "{name} {format:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got = std::fs::read(&path).unwrap();
+        assert!(
+            got.starts_with(start),
+            "{name} {format:?}: {:?}",
+            &got[..8.min(got.len())]
+        );
+    }
+}

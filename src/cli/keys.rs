@@ -61,15 +61,16 @@ enum Format {
   rdbscope keys dump.rdb -o keys.csv
   rdbscope keys dump.rdb --match 'user:*' --min-bytes 10KB
   rdbscope keys dump.rdb --format jsonl --target valkey-8.1 --no-ttl
-  rdbscope keys dump.rdb --format parquet -o keys.parquet --label cluster=prod-eu --label node=7
+  rdbscope keys dump.rdb -o keys.parquet --label cluster=prod-eu --label node=7
   duckdb -c \"SELECT prefix_1, sum(bytes) FROM 'keys.parquet' GROUP BY 1 ORDER BY 2 DESC\"")]
 pub struct Args {
     /// Dump files (`-` for stdin), or live servers (redis://HOST:PORT, rediss://, unix:///PATH; see `rdbscope --help`).
     #[arg(required = true, value_name = "FILE")]
     pub(super) files: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "csv")]
-    format: Format,
+    /// Output format [default: from -o's name: *.parquet is parquet,
+    /// *.jsonl and *.ndjson are jsonl; else csv].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     /// Write to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<String>,
@@ -97,7 +98,26 @@ fn parse_label(s: &str) -> Result<(String, String), String> {
     }
 }
 
+/// The format asked for, or the one `-o`'s name says (so `-o keys.parquet`
+/// is not a CSV file named .parquet).
+fn format(args: &Args) -> Format {
+    let ext = args
+        .output
+        .as_deref()
+        .and_then(|o| o.rsplit_once('.'))
+        .map(|(_, e)| e);
+    match (args.format, ext) {
+        (Some(f), _) => f,
+        (None, Some(e)) if e.eq_ignore_ascii_case("parquet") => Format::Parquet,
+        (None, Some(e)) if e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("ndjson") => {
+            Format::Jsonl
+        }
+        _ => Format::Csv,
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<u8> {
+    let format = format(&args);
     let opts = ScanOptions {
         choice: args.target.build()?,
         filter: args.filter.build()?,
@@ -107,7 +127,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         prefixes: args.prefixes.config(),
         labels: args.label.clone(),
     };
-    let mut out = match args.format {
+    let mut out = match format {
         Format::Parquet => {
             columns.check().map_err(anyhow::Error::msg)?;
             let Some(path) = args.output.as_deref() else {
@@ -122,13 +142,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 anyhow::bail!("--label sets Parquet columns: use it with --format parquet");
             }
             let mut out = super::shared::output(args.output.as_deref(), &args.files)?;
-            if matches!(args.format, Format::Csv) {
+            if matches!(format, Format::Csv) {
                 write_csv_header(&mut out)?;
             }
             Output::Text(out)
         }
     };
-    let csv = matches!(args.format, Format::Csv);
+    let csv = matches!(format, Format::Csv);
     let mut seen_dbs = Vec::new();
     let mut copies = rdbscope::scan::Copies::default();
     let mut inputs = Inputs::new(args.output.is_some() && !args.quiet);

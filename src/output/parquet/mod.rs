@@ -485,10 +485,10 @@ fn text_cost(key: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parquet::basic::Compression;
-    use std::io::Write;
     use arrow_array::RecordBatch;
     use arrow_array::cast::AsArray;
+    use parquet::basic::Compression;
+    use std::io::Write;
 
     fn facts(key: &[u8]) -> KeyFacts<'_> {
         KeyFacts {
