@@ -357,6 +357,33 @@ fn parquet_errors() {
     assert_eq!(exit_code(&out), 2, "{}", describe(&out));
     let rows: usize = read(&pq).iter().map(|b| b.num_rows()).sum();
     assert!(rows > 1000 && rows < 2014, "{rows} rows before the damage");
+    // The file says it is partial, in its metadata and on stderr; a whole
+    // one does not.
+    let partial = |path: &Path| {
+        let r =
+            parquet::file::reader::SerializedFileReader::new(std::fs::File::open(path).unwrap())
+                .unwrap();
+        use parquet::file::reader::FileReader;
+        let kv = r.metadata().file_metadata().key_value_metadata().cloned();
+        kv.unwrap_or_default()
+            .into_iter()
+            .find(|kv| kv.key == "rdbscope.partial")
+            .and_then(|kv| kv.value)
+    };
+    assert!(partial(&pq).is_some_and(|v| v.contains("exit 2")));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(": partial"),
+        "{}",
+        describe(&out)
+    );
+    let whole = dir.path().join("whole.parquet");
+    let out = run(["keys", "-o", p(&whole), p(&good)]);
+    assert_eq!(exit_code(&out), 0, "{}", describe(&out));
+    assert_eq!(partial(&whole), None);
+    // A good dump and then a damaged one: the file is partial too.
+    let out = run(["keys", "-o", p(&whole), p(&good), p(&bad)]);
+    assert_eq!(exit_code(&out), 2, "{}", describe(&out));
+    assert!(partial(&whole).is_some());
 
     for (args, says) in [
         (vec!["keys", "--format", "parquet", p(&good)], "-o FILE"),
@@ -429,6 +456,12 @@ fn parquet_errors() {
     assert_eq!(code, 0);
     let before = std::fs::read(&kept).unwrap();
     let (_, code) = keys_parquet(dir.path(), &[], &["/nonexistent/dump.rdb".to_string()]);
+    assert_eq!(code, 2);
+    assert_eq!(std::fs::read(&kept).unwrap(), before, "the old file stays");
+    // An input that is not there is found before anything is written, even
+    // after a good one.
+    let missing = [p(&good).to_string(), "/nonexistent/dump.rdb".to_string()];
+    let (_, code) = keys_parquet(dir.path(), &[], &missing);
     assert_eq!(code, 2);
     assert_eq!(std::fs::read(&kept).unwrap(), before, "the old file stays");
     let leftovers = std::fs::read_dir(dir.path())

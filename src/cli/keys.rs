@@ -133,6 +133,19 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             let Some(path) = args.output.as_deref() else {
                 anyhow::bail!("--format parquet writes a file: give it with -o FILE");
             };
+            // An input that is not there fails the run before the old file
+            // is replaced (a damaged one still leaves its rows, marked).
+            for f in args
+                .files
+                .iter()
+                .filter(|f| *f != "-" && !f.contains("://"))
+            {
+                if let Err(e) = std::fs::File::open(f) {
+                    super::say(rdbscope::Error::from(e).in_file(f));
+                    super::say(format!("{path}: not written"));
+                    return Ok(super::EXIT_ERROR);
+                }
+            }
             let (w, partial) = parquet_file(path, &args.files)?;
             let encoders = rdbscope::scan::ordered::workers(args.threads.threads);
             Output::Parquet(ParquetSink::create(w, &columns, encoders)?, partial)
@@ -274,13 +287,17 @@ fn parquet_file(
     Ok((Box::new(std::io::BufWriter::new(f)), Some(tmp)))
 }
 
-/// Closes the Parquet file, puts it in place and says what it holds.
+/// Closes the Parquet file, puts it in place and says what it holds (and,
+/// after a failure, that it is partial, in its metadata too).
 fn finish_parquet(
     sink: &ParquetSink,
     partial: Option<tempfile::TempPath>,
     path: &str,
     ok: bool,
 ) -> anyhow::Result<()> {
+    if !ok {
+        sink.mark_partial("an input failed (exit 2): its rows are missing or cut short");
+    }
     // Written even after a damaged dump: its rows before the damage.
     let (rows, groups) = sink
         .finish()
@@ -289,6 +306,7 @@ fn finish_parquet(
     // Nothing read and a failure (an input that cannot be opened): the old
     // file stays.
     if rows == 0 && !ok {
+        super::say(format!("{path}: not written (no rows)"));
         return Ok(());
     }
     if let Some(tmp) = partial {
@@ -299,8 +317,13 @@ fn finish_parquet(
         format!(", {}", rdbscope::units::human_bytes(m.len()))
     });
     let s = |n: i64| if n == 1 { "" } else { "s" };
+    let what = if ok {
+        ""
+    } else {
+        "partial (metadata rdbscope.partial): "
+    };
     super::say(format!(
-        "{path}: {rows} row{} in {groups} row group{}{size}",
+        "{path}: {what}{rows} row{} in {groups} row group{}{size}",
         s(rows),
         s(groups as i64)
     ));

@@ -15,7 +15,7 @@ use std::sync::Arc;
 mod chunk;
 mod sink;
 
-pub use sink::ParquetSink;
+pub use sink::{PARTIAL, ParquetSink};
 
 use arrow_array::builder::{
     BinaryBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMillisecondBuilder,
@@ -125,7 +125,9 @@ impl Columns {
                 .strip_prefix("prefix_")
                 .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
             if prefix || FIXED.iter().any(|(c, _, _)| *c == lower) {
-                return Err(format!("label name {name:?} is a column of the schema"));
+                return Err(format!(
+                    "label name {name:?} is a column of the schema: choose another name"
+                ));
             }
             if seen.contains(&lower) {
                 return Err(format!("label {name:?} given twice (names ignore case)"));
@@ -251,12 +253,13 @@ pub(crate) struct Part {
 impl Part {
     fn bytes(&self) -> usize {
         let arrays: usize = self.arrays.iter().map(|a| a.get_array_memory_size()).sum();
-        let text = self
-            .key_text
-            .as_ref()
-            .map_or(0, |t| t.get_array_memory_size());
+        // Keys that are their own text are counted twice all the same: a
+        // later key of the group may make the encoder write key_text apart
+        // (and a group closes by these bytes).
+        let key = self.key.get_array_memory_size();
+        let text = (self.key_text.as_ref()).map_or(key, |t| t.get_array_memory_size());
         let coded: usize = self.coded.iter().map(Coded::bytes).sum();
-        arrays + self.key.get_array_memory_size() + text + coded
+        arrays + key + text + coded
     }
 }
 

@@ -260,6 +260,7 @@ fn encode(
 fn append(
     mut file: SerializedFileWriter<Box<dyn Write + Send>>,
     groups: Receiver<Chunks>,
+    partial: Arc<Mutex<Option<String>>>,
 ) -> parquet::errors::Result<(i64, usize)> {
     let mut waiting = BTreeMap::new();
     let mut next = 0;
@@ -279,6 +280,9 @@ fn append(
     }
     if !waiting.is_empty() {
         return Err(failed());
+    }
+    if let Some(why) = partial.lock().map_err(|_| failed())?.take() {
+        file.append_key_value_metadata(KeyValue::new(PARTIAL.to_string(), why));
     }
     let meta = file.close()?;
     Ok((meta.file_metadata().num_rows(), meta.num_row_groups()))
@@ -300,7 +304,13 @@ struct Route {
 pub struct ParquetSink {
     route: Mutex<Option<Route>>,
     appender: Mutex<Option<Done<(i64, usize)>>>,
+    /// Set by [`ParquetSink::mark_partial`]: the footer says so.
+    partial: Arc<Mutex<Option<String>>>,
 }
+
+/// The key-value metadata of a file a failed run left (its value says
+/// why): the rows of the inputs that failed are missing or cut short.
+pub const PARTIAL: &str = "rdbscope.partial";
 
 /// Batches queued for an encoder: a row group's worth (batches hold up
 /// to 2,048 keys) and some.
@@ -387,7 +397,9 @@ impl ParquetSink {
         });
         let n = encoders.max(1);
         let (done_tx, done_rx) = sync_channel::<Chunks>(n);
-        let appender = spawn(move || append(file, done_rx))?;
+        let partial = Arc::new(Mutex::new(None));
+        let p = partial.clone();
+        let appender = spawn(move || append(file, done_rx, p))?;
         let mut route = Route {
             encoders: Vec::with_capacity(n),
             current: 0,
@@ -405,6 +417,7 @@ impl ParquetSink {
         Ok(ParquetSink {
             route: Mutex::new(Some(route)),
             appender: Mutex::new(Some(appender)),
+            partial,
         })
     }
 
@@ -473,6 +486,14 @@ impl ParquetSink {
         // An encoder stopped on an error: `finish` says which.
         drop(guard);
         self.finish().and_then(|_| Err(failed()))
+    }
+
+    /// Marks the file as a failed run's ([`PARTIAL`] = `why`), before
+    /// [`ParquetSink::finish`].
+    pub fn mark_partial(&self, why: &str) {
+        if let Ok(mut p) = self.partial.lock() {
+            *p = Some(why.to_string());
+        }
     }
 
     /// Writes the last row group and the footer; returns the rows and row
