@@ -55,7 +55,9 @@ enum Format {
 /// groups of about 131,072 keys, zstd. The file is written beside FILE and
 /// renamed over it when complete (`-o -` writes to a pipe).
 /// Rows come in file order. A damaged dump or a checksum mismatch exits 2
-/// (the rows before the damage are written).
+/// (the rows before the damage are written; a Parquet file is then marked
+/// partial: key-value metadata rdbscope.partial). An input that is not
+/// there fails a Parquet run before anything is written.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
   rdbscope keys dump.rdb -o keys.csv
