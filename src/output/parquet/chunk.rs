@@ -215,16 +215,51 @@ impl Written {
     }
 }
 
-/// Distinct values at which [`Coded`] looks values up by hash instead of
+/// Distinct values at which a [`Dict`] looks values up by hash instead of
 /// one by one.
 const SCAN: usize = 16;
+
+/// Distinct texts, each with its id (its place in `values`).
+#[derive(Default)]
+struct Dict {
+    values: Vec<Box<str>>,
+    /// Filled once there are more than [`SCAN`] values.
+    index: HashMap<Box<str>, u32>,
+}
+
+impl Dict {
+    /// `v`'s id, added if new.
+    fn id(&mut self, v: &str) -> u32 {
+        if self.values.len() <= SCAN {
+            if let Some(i) = self
+                .values
+                .iter()
+                .position(|l| same(l.as_bytes(), v.as_bytes()))
+            {
+                return i as u32;
+            }
+        } else if let Some(&i) = self.index.get(v) {
+            return i;
+        }
+        let id = self.values.len() as u32;
+        self.values.push(v.into());
+        if self.values.len() > SCAN {
+            if self.index.is_empty() {
+                let all = self.values.iter().enumerate();
+                self.index = all.map(|(i, v)| (v.clone(), i as u32)).collect();
+            } else {
+                self.index.insert(v.into(), id);
+            }
+        }
+        id
+    }
+}
 
 /// A batch's text column of few distinct values (`type`, `encoding`…):
 /// each row's id in the batch's own dictionary.
 #[derive(Default)]
 pub(super) struct Coded {
-    values: Vec<Box<str>>,
-    index: HashMap<Box<str>, u32>,
+    dict: Dict,
     ids: Vec<u32>,
     last: u32,
     /// Ids of `&'static str`s by address (and length): no byte compare.
@@ -253,11 +288,12 @@ impl Coded {
     pub fn push(&mut self, v: &str) {
         let last = self.last as usize;
         if !self
+            .dict
             .values
             .get(last)
             .is_some_and(|l| same(l.as_bytes(), v.as_bytes()))
         {
-            self.last = self.id(v);
+            self.last = self.dict.id(v);
         }
         self.ids.push(self.last);
     }
@@ -269,7 +305,7 @@ impl Coded {
         let id = match self.statics.iter().find(|(p, n, _)| (*p, *n) == at) {
             Some(&(_, _, id)) => id,
             None => {
-                let id = self.id(v);
+                let id = self.dict.id(v);
                 self.statics.push((at.0, at.1, id));
                 id
             }
@@ -277,34 +313,9 @@ impl Coded {
         self.ids.push(id);
     }
 
-    fn id(&mut self, v: &str) -> u32 {
-        if self.values.len() <= SCAN {
-            if let Some(i) = self
-                .values
-                .iter()
-                .position(|l| same(l.as_bytes(), v.as_bytes()))
-            {
-                return i as u32;
-            }
-        } else if let Some(&i) = self.index.get(v) {
-            return i;
-        }
-        let id = self.values.len() as u32;
-        self.values.push(v.into());
-        if self.values.len() > SCAN {
-            if self.index.is_empty() {
-                let all = self.values.iter().enumerate();
-                self.index = all.map(|(i, v)| (v.clone(), i as u32)).collect();
-            } else {
-                self.index.insert(v.into(), id);
-            }
-        }
-        id
-    }
-
     /// Bytes held (for the queue's budget).
     pub fn bytes(&self) -> usize {
-        let text: usize = self.values.iter().map(|v| v.len() + 16).sum();
+        let text: usize = self.dict.values.iter().map(|v| v.len() + 16).sum();
         self.ids.len() * 4 + text * 2
     }
 }
@@ -313,8 +324,7 @@ impl Coded {
 /// (uncompressed: runs of ids leave zstd nothing).
 #[derive(Default)]
 pub(super) struct DictChunk {
-    values: Vec<Box<str>>,
-    index: HashMap<Box<str>, u32>,
+    dict: Dict,
     /// The rows' ids as runs (id, rows): a label's column is one run, not
     /// 4 bytes a row.
     runs: Vec<(u32, usize)>,
@@ -322,16 +332,6 @@ pub(super) struct DictChunk {
 }
 
 impl DictChunk {
-    fn id(&mut self, v: &str) -> u32 {
-        if let Some(&i) = self.index.get(v) {
-            return i;
-        }
-        let id = self.values.len() as u32;
-        self.values.push(v.into());
-        self.index.insert(v.into(), id);
-        id
-    }
-
     fn run(&mut self, id: u32, n: usize) {
         self.rows += n;
         match self.runs.last_mut() {
@@ -342,7 +342,7 @@ impl DictChunk {
 
     /// A batch's rows.
     pub fn extend(&mut self, c: &Coded) {
-        let ids: Vec<u32> = c.values.iter().map(|v| self.id(v)).collect();
+        let ids: Vec<u32> = c.dict.values.iter().map(|v| self.dict.id(v)).collect();
         for &i in &c.ids {
             self.run(ids.get(i as usize).copied().unwrap_or(0), 1);
         }
@@ -350,14 +350,14 @@ impl DictChunk {
 
     /// `n` rows of `v`.
     pub fn repeat(&mut self, v: &str, n: usize) {
-        let id = self.id(v);
+        let id = self.dict.id(v);
         self.run(id, n);
     }
 
     pub fn finish(self, descr: ColumnDescPtr) -> Result<Chunk> {
         let mut pages = Pages::default();
         let mut dict = Vec::new();
-        for v in &self.values {
+        for v in &self.dict.values {
             let len = u32::try_from(v.len())
                 .map_err(|_| ParquetError::General("a value past 4 GiB".into()))?;
             dict.extend_from_slice(&len.to_le_bytes());
@@ -366,7 +366,7 @@ impl DictChunk {
         let size = dict.len();
         let page = Page::DictionaryPage {
             buf: Bytes::from(dict),
-            num_values: u32::try_from(self.values.len())
+            num_values: u32::try_from(self.dict.values.len())
                 .map_err(|_| ParquetError::General("too many distinct values".into()))?,
             encoding: Encoding::PLAIN,
             is_sorted: false,
@@ -374,7 +374,7 @@ impl DictChunk {
         pages.write(CompressedPage::new(page, size), 0)?;
         // Bits an id takes (0 for a dictionary of one value).
         let width =
-            (u64::BITS - (self.values.len().saturating_sub(1) as u64).leading_zeros()) as u8;
+            (u64::BITS - (self.dict.values.len().saturating_sub(1) as u64).leading_zeros()) as u8;
         let mut runs = self.runs.into_iter();
         let mut run = runs.next();
         let mut first = 0;
