@@ -137,11 +137,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             };
             // An input that is not there fails the run before the old file
             // is replaced (a damaged one still leaves its rows, marked).
-            for f in args
-                .files
-                .iter()
-                .filter(|f| *f != "-" && !f.contains("://"))
-            {
+            // Files as `Input::open` tells them from stdin and servers.
+            let is_file =
+                |f: &&String| *f != "-" && rdbscope::input::live::SourceUrl::parse(f).is_none();
+            for f in args.files.iter().filter(is_file) {
                 if let Err(e) = std::fs::File::open(f) {
                     super::say(rdbscope::Error::from(e).in_file(f));
                     super::say(format!("{path}: not written"));
