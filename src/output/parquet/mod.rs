@@ -17,13 +17,11 @@ mod sink;
 
 pub use sink::{PARTIAL, ParquetSink};
 
-use arrow_array::builder::{
-    BinaryBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMillisecondBuilder,
-};
-use arrow_array::{Array, ArrayRef, BinaryArray, StringArray};
+use arrow_array::builder::{BinaryBuilder, StringBuilder};
+use arrow_array::{Array, BinaryArray, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
-use chunk::Coded;
+use chunk::{Coded, Ints};
 
 use crate::cluster::{hash_tag, slot_of};
 use crate::escape::escape;
@@ -72,19 +70,27 @@ const MAX_TIMESTAMP_MS: u64 = i64::MAX as u64 / 1000;
 /// The longest `--label` value: it is stored in every row.
 pub const MAX_LABEL_BYTES: usize = 256;
 
-/// Numeric columns of a handful of distinct values.
-const LOW_CARDINALITY: [&str; 2] = ["db", "lfu_freq"];
-
-/// Numeric columns of many distinct values.
-const HIGH_CARDINALITY: [&str; 8] = [
-    "bytes",
-    "elements",
-    "largest_element",
-    "expire_at",
-    "expire_at_ms",
-    "ttl_ms",
-    "rdb_bytes",
-    "slot",
+/// The integer columns, in schema order, written delta bit-packed by
+/// [`chunk::DeltaChunk`], and whether each is zstd-compressed. (A
+/// dictionary of each row group's values would cost a hash lookup a row:
+/// sizes, times and slots have many values, and the few values of `db` or
+/// `field_ttls` come in runs that delta packing makes 0 bits wide, and
+/// zstd a few bytes.) Slots, times and LFU counters in file order are
+/// random: zstd found nothing more in them (measured).
+const INTS: [(&str, bool); 13] = [
+    ("db", true),
+    ("bytes", true),
+    ("bound", true),
+    ("elements", true),
+    ("largest_element", true),
+    ("expire_at", false),
+    ("expire_at_ms", false),
+    ("ttl_ms", false),
+    ("idle_s", true),
+    ("lfu_freq", false),
+    ("rdb_bytes", true),
+    ("slot", false),
+    ("field_ttls", true),
 ];
 
 /// What the columns are: prefix depth and the user's labels.
@@ -161,8 +167,12 @@ impl Columns {
 /// How a column of the file is written.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Col {
-    /// By the crate's Arrow writer, from a part's `arrays[i]`.
-    Arrow(usize),
+    /// Delta bit-packed from a part's `ints[i]`, zstd-compressed or not
+    /// (see [`INTS`]).
+    Int {
+        i: usize,
+        compress: bool,
+    },
     Key,
     KeyText,
     /// From a part's `coded[i]`: type, encoding, stored_encoding, estimate.
@@ -171,12 +181,14 @@ enum Col {
     File,
     /// The value of `--label` i.
     Label(usize),
+    /// From a part's `prefixes[d]`: the prefix at depth d + 1.
+    Prefix(usize),
+    HashTag,
 }
 
 impl Columns {
     /// Each column of [`Columns::schema`], in order, and how it is written.
     fn plan(&self) -> Vec<Col> {
-        let mut arrow = 0..;
         let mut plan: Vec<Col> = FIXED
             .iter()
             .map(|(name, _, _)| match *name {
@@ -188,10 +200,18 @@ impl Columns {
                 "estimate" => Col::Coded(3),
                 "profile" => Col::Profile,
                 "file" => Col::File,
-                _ => Col::Arrow(arrow.next().unwrap_or(0)),
+                "hash_tag" => Col::HashTag,
+                // The rest are INTS (a name missing there fails the write).
+                name => {
+                    let i = INTS.iter().position(|(n, _)| *n == name);
+                    Col::Int {
+                        i: i.unwrap_or(usize::MAX),
+                        compress: i.is_some_and(|i| INTS[i].1),
+                    }
+                }
             })
             .collect();
-        plan.extend((0..self.prefixes.depth).map(|_| Col::Arrow(arrow.next().unwrap_or(0))));
+        plan.extend((0..self.prefixes.depth).map(Col::Prefix));
         plan.extend((0..self.labels.len()).map(Col::Label));
         plan
     }
@@ -199,7 +219,7 @@ impl Columns {
 
 /// One batch's rows, column by column (a worker's state, reused).
 pub struct RowGroup {
-    db: Int32Builder,
+    db: Ints,
     key: BinaryBuilder,
     /// Filled only once a key of the batch is not its own display text
     /// (invalid UTF-8 or a backslash); until then `key_text` is `key`.
@@ -209,21 +229,21 @@ pub struct RowGroup {
     coded: [Coded; 4],
     /// The `estimate` text of each kind of approximation met.
     approx: Vec<(Approx, String)>,
-    bytes: Int64Builder,
-    bound: Int64Builder,
-    elements: Int64Builder,
-    largest: Int64Builder,
-    expire_at: TimestampMillisecondBuilder,
-    expire_at_ms: Int64Builder,
-    ttl_ms: Int64Builder,
-    idle_s: Int64Builder,
-    lfu: Int32Builder,
-    rdb_bytes: Int64Builder,
-    slot: Int32Builder,
-    hash_tag: StringBuilder,
-    field_ttls: Int64Builder,
-    /// Text, checked as UTF-8 once a batch (see `push`).
-    prefixes: Vec<BinaryBuilder>,
+    bytes: Ints,
+    bound: Ints,
+    elements: Ints,
+    largest: Ints,
+    expire_at: Ints,
+    expire_at_ms: Ints,
+    ttl_ms: Ints,
+    idle_s: Ints,
+    lfu: Ints,
+    rdb_bytes: Ints,
+    slot: Ints,
+    hash_tag: Coded,
+    field_ttls: Ints,
+    /// The prefix at each depth.
+    prefixes: Vec<Coded>,
     cut: PrefixLabels,
     rows: usize,
     /// [`text_cost`] of the rows so far.
@@ -240,67 +260,66 @@ fn int(v: u64) -> i64 {
 /// writer encodes, and those the writer encodes itself ([`chunk`]).
 pub(crate) struct Part {
     rows: usize,
-    /// The [`Col::Arrow`] columns, in order.
-    arrays: Vec<ArrayRef>,
+    /// The [`Col::Int`] columns, in order.
+    ints: Vec<Ints>,
     key: BinaryArray,
     /// `None`: every key of the part is its own text.
     key_text: Option<StringArray>,
     coded: [Coded; 4],
+    /// The prefix at each depth.
+    prefixes: Vec<Coded>,
+    hash_tag: Coded,
     profile: Box<str>,
     file: Box<str>,
 }
 
 impl Part {
     fn bytes(&self) -> usize {
-        let arrays: usize = self.arrays.iter().map(|a| a.get_array_memory_size()).sum();
         // Keys that are their own text are counted twice all the same: a
         // later key of the group may make the encoder write key_text apart
         // (and a group closes by these bytes).
         let key = self.key.get_array_memory_size();
         let text = (self.key_text.as_ref()).map_or(key, |t| t.get_array_memory_size());
-        let coded: usize = self.coded.iter().map(Coded::bytes).sum();
-        arrays + key + text + coded
+        let coded: usize = (self.coded.iter().chain(&self.prefixes))
+            .chain([&self.hash_tag])
+            .map(Coded::bytes)
+            .sum();
+        let ints: usize = self.ints.iter().map(Ints::bytes).sum();
+        ints + key + text + coded
     }
 }
 
 impl RowGroup {
     pub fn new(c: &Columns) -> RowGroup {
-        RowGroup::with_capacity(c.prefixes.clone(), 0, 0, &[])
+        RowGroup::with_capacity(c.prefixes.clone(), 0, 0)
     }
 
     /// Builders sized for `rows` rows of `key_bytes` bytes of keys: a
     /// batch is about the size of the last one, and growing 30 buffers
     /// from nothing for each batch was a tenth of the writer's time.
-    fn with_capacity(
-        prefixes: PrefixConfig,
-        rows: usize,
-        key_bytes: usize,
-        prefix_bytes: &[usize],
-    ) -> RowGroup {
+    fn with_capacity(prefixes: PrefixConfig, rows: usize, key_bytes: usize) -> RowGroup {
         RowGroup {
-            db: Int32Builder::with_capacity(rows),
+            db: Ints::required(rows),
             key: BinaryBuilder::with_capacity(rows, key_bytes),
             key_text: StringBuilder::new(),
             text_is_key: true,
             coded: Default::default(),
             approx: Vec::new(),
-            bytes: Int64Builder::with_capacity(rows),
-            bound: Int64Builder::with_capacity(rows),
-            elements: Int64Builder::with_capacity(rows),
-            largest: Int64Builder::with_capacity(rows),
-            expire_at: TimestampMillisecondBuilder::with_capacity(rows).with_timezone("UTC"),
-            expire_at_ms: Int64Builder::with_capacity(rows),
-            ttl_ms: Int64Builder::with_capacity(rows),
-            idle_s: Int64Builder::with_capacity(rows),
-            lfu: Int32Builder::with_capacity(rows),
-            rdb_bytes: Int64Builder::with_capacity(rows),
-            slot: Int32Builder::with_capacity(rows),
-            hash_tag: StringBuilder::new(),
-            field_ttls: Int64Builder::with_capacity(rows),
+            bytes: Ints::required(rows),
+            bound: Ints::nullable(rows),
+            elements: Ints::required(rows),
+            largest: Ints::nullable(rows),
+            expire_at: Ints::nullable(rows),
+            expire_at_ms: Ints::nullable(rows),
+            ttl_ms: Ints::nullable(rows),
+            idle_s: Ints::nullable(rows),
+            lfu: Ints::nullable(rows),
+            rdb_bytes: Ints::required(rows),
+            slot: Ints::required(rows),
+            hash_tag: Coded::with_capacity(rows),
+            field_ttls: Ints::required(rows),
             prefixes: (0..prefixes.depth)
-                .map(|d| {
-                    BinaryBuilder::with_capacity(rows, prefix_bytes.get(d).copied().unwrap_or(0))
-                })
+                .map(|_| Coded::with_capacity(rows))
                 .collect(),
             cut: PrefixLabels::new(prefixes),
             rows: 0,
@@ -322,7 +341,7 @@ impl RowGroup {
     fn push(&mut self, f: &KeyFacts<'_>) {
         self.rows += 1;
         self.db
-            .append_value(i32::try_from(f.db).unwrap_or(i32::MAX));
+            .push(i64::from(i32::try_from(f.db).unwrap_or(i32::MAX)));
         self.key.append_value(f.key);
         // ASCII without a backslash (most keys) is its own text, and so are its
         // prefixes (ASCII too): no UTF-8 check or escaping for them.
@@ -345,52 +364,54 @@ impl RowGroup {
                 .append_value(text.unwrap_or_else(|| escape(f.key)));
         }
         let [type_name, encoding, stored_encoding, estimate] = &mut self.coded;
-        type_name.push(f.type_name);
+        type_name.push(f.type_name.as_bytes());
         encoding.push_static(f.encoding);
         stored_encoding.push_static(f.stored_encoding);
         match f.approx {
             None => estimate.push_static("exact"),
             Some(a) => match self.approx.iter().find(|(x, _)| *x == a) {
-                Some((_, label)) => estimate.push(label),
+                Some((_, label)) => estimate.push(label.as_bytes()),
                 None => {
                     let label = Approx::label(Some(a));
-                    estimate.push(&label);
+                    estimate.push(label.as_bytes());
                     self.approx.push((a, label));
                 }
             },
         }
-        self.bytes.append_value(int(f.bytes));
-        self.bound.append_option(f.bound.map(int));
-        self.elements.append_value(int(f.elements));
-        self.largest.append_option(f.largest_element.map(int));
+        self.bytes.push(int(f.bytes));
+        self.bound.push_option(f.bound.map(int));
+        self.elements.push(int(f.elements));
+        self.largest.push_option(f.largest_element.map(int));
         // Readers hold timestamps in µs: an expiry past year 294,247 (a
         // server takes PEXPIREAT up to i64::MAX) is null there, and kept
         // in `expire_at_ms`.
-        self.expire_at.append_option(
+        self.expire_at.push_option(
             f.expire_at_ms
                 .filter(|ms| ms.unsigned_abs() <= MAX_TIMESTAMP_MS),
         );
-        self.expire_at_ms.append_option(f.expire_at_ms);
-        self.ttl_ms.append_option(f.ttl_ms());
-        self.idle_s.append_option(f.idle_s.map(int));
-        self.lfu.append_option(f.lfu_freq.map(i32::from));
-        self.rdb_bytes.append_value(int(f.rdb_bytes));
+        self.expire_at_ms.push_option(f.expire_at_ms);
+        self.ttl_ms.push_option(f.ttl_ms());
+        self.idle_s.push_option(f.idle_s.map(int));
+        self.lfu.push_option(f.lfu_freq.map(i64::from));
+        self.rdb_bytes.push(int(f.rdb_bytes));
         let tag = hash_tag(f.key);
-        self.slot
-            .append_value(i32::from(slot_of(tag.unwrap_or(f.key))));
-        self.hash_tag.append_option(tag.map(escape));
-        self.field_ttls.append_value(int(f.field_ttls));
+        self.slot.push(i64::from(slot_of(tag.unwrap_or(f.key))));
+        match tag {
+            Some(t) => self.hash_tag.push(escape(t).as_bytes()),
+            None => self.hash_tag.push_null(),
+        }
+        self.field_ttls.push(int(f.field_ttls));
         let mut filled = 0;
         let prefixes = &mut self.prefixes;
         self.cut.each(f.key, |d, label| {
             match ascii {
-                true => prefixes[d - 1].append_value(label),
-                false => prefixes[d - 1].append_value(escape(label).as_bytes()),
+                true => prefixes[d - 1].push(label),
+                false => prefixes[d - 1].push(escape(label).as_bytes()),
             }
             filled = d;
         });
         for p in &mut self.prefixes[filled..] {
-            p.append_null();
+            p.push_null();
         }
     }
 
@@ -399,47 +420,40 @@ impl RowGroup {
     fn finish(&mut self, profile: &str, file: &str) -> parquet::errors::Result<Part> {
         let rows = std::mem::take(&mut self.rows);
         // Sized as this batch was (a queued batch keeps its capacity).
-        let prefix_bytes: Vec<usize> = self
-            .prefixes
-            .iter()
-            .map(|p| p.values_slice().len())
-            .collect();
         let mut next = RowGroup::with_capacity(
             self.cut.config().clone(),
             rows,
             self.key.values_slice().len(),
-            &prefix_bytes,
         );
         next.approx = std::mem::take(&mut self.approx);
         let mut g = std::mem::replace(self, next);
         // Parts already full stay for `ParquetSink::rows`.
         self.done = std::mem::take(&mut g.done);
         let key_text = (!g.text_is_key).then(|| g.key_text.finish());
-        let mut arrays: Vec<ArrayRef> = vec![
-            Arc::new(g.db.finish()),
-            Arc::new(g.bytes.finish()),
-            Arc::new(g.bound.finish()),
-            Arc::new(g.elements.finish()),
-            Arc::new(g.largest.finish()),
-            Arc::new(g.expire_at.finish()),
-            Arc::new(g.expire_at_ms.finish()),
-            Arc::new(g.ttl_ms.finish()),
-            Arc::new(g.idle_s.finish()),
-            Arc::new(g.lfu.finish()),
-            Arc::new(g.rdb_bytes.finish()),
-            Arc::new(g.slot.finish()),
-            Arc::new(g.hash_tag.finish()),
-            Arc::new(g.field_ttls.finish()),
+        // In the order of INTS.
+        let ints = vec![
+            g.db,
+            g.bytes,
+            g.bound,
+            g.elements,
+            g.largest,
+            g.expire_at,
+            g.expire_at_ms,
+            g.ttl_ms,
+            g.idle_s,
+            g.lfu,
+            g.rdb_bytes,
+            g.slot,
+            g.field_ttls,
         ];
-        for p in &mut g.prefixes {
-            arrays.push(Arc::new(StringArray::try_from_binary(p.finish())?));
-        }
         Ok(Part {
             rows,
-            arrays,
+            ints,
             key: g.key.finish(),
             key_text,
             coded: g.coded,
+            prefixes: g.prefixes,
+            hash_tag: g.hash_tag,
             profile: profile.into(),
             file: file.into(),
         })
@@ -750,5 +764,171 @@ mod tests {
         assert_eq!(sink.finish().unwrap().0, 3);
         let want: Vec<Option<String>> = keys.iter().map(|k| Some(escape(k).into_owned())).collect();
         assert_eq!(column(&read(&path), "key_text"), want);
+    }
+
+    /// Letters only (no hex digit, so no id): a word per `n`.
+    fn word(mut n: usize, len: usize) -> String {
+        (0..len)
+            .map(|_| {
+                let c = (b'g' + (n % 20) as u8) as char;
+                n /= 20;
+                c
+            })
+            .collect()
+    }
+
+    /// The integer and prefix columns over two row groups and pages of
+    /// every mix of nulls, read back by the crate's Arrow reader, with
+    /// the row groups' min/max/null statistics; the second group's
+    /// `prefix_1` has more than a dictionary page's worth of distinct
+    /// values, so it is written PLAIN.
+    #[test]
+    fn int_and_prefix_columns_read_back() {
+        use arrow_array::types::{Int32Type, Int64Type, TimestampMillisecondType};
+        let c = Columns {
+            prefixes: PrefixConfig::default(),
+            labels: vec![],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ints.parquet");
+        let out: Box<dyn Write + Send> = Box::new(std::fs::File::create(&path).unwrap());
+        let sink = ParquetSink::create(out, &c, 2).unwrap();
+        let rows = ROW_GROUP_ROWS + 45_001;
+        let mut rng = chunk::Rng(9);
+        let mut g = RowGroup::new(&c);
+        let mut keys = Vec::with_capacity(rows);
+        let mut want: Vec<[Option<i64>; 13]> = Vec::with_capacity(rows);
+        for i in 0..rows {
+            let key = match (i >= ROW_GROUP_ROWS, i % 9) {
+                (_, 0) => format!("solo{}", word(i, 6)),
+                (true, _) => format!("{}:{}:{i}", word(i, 40), word(i / 7, 3)),
+                (false, _) => format!("k{}:{}:{i}:x", i % 13, word(i % 50, 4)),
+            };
+            let mut f = facts(key.as_bytes());
+            // Nulls: none (pages 0 and 3), all (page 2), or some.
+            let page = i / 20_000;
+            let some = |rng: &mut chunk::Rng, p: u64| match page {
+                0 | 3 => true,
+                2 => false,
+                _ => rng.below(100) < p,
+            };
+            f.db = (i / 5000 % 16) as u64;
+            f.bytes = rng.below(1 << 40);
+            f.bound = some(&mut rng, 90).then(|| rng.below(2000));
+            f.elements = match i % 3 {
+                0 => u64::MAX,
+                _ => rng.below(100),
+            };
+            f.largest_element = some(&mut rng, 50).then(|| rng.next() >> 1);
+            f.expire_at_ms = some(&mut rng, 30).then(|| match i % 7 {
+                0 => i64::MAX,
+                1 => -86_400_000 * 365,
+                _ => 1_796_537_327_610 + rng.below(172_800_000) as i64,
+            });
+            f.ctime_ms = (i % 4 != 0).then_some(1_796_537_000_000);
+            f.idle_s = some(&mut rng, 60).then(|| rng.below(1 << 20));
+            f.lfu_freq = some(&mut rng, 10).then(|| rng.below(256) as u8);
+            f.rdb_bytes = rng.below(1 << 30);
+            f.field_ttls = u64::from(i % 1000 == 0) * 3;
+            let expire_at = f
+                .expire_at_ms
+                .filter(|ms| ms.unsigned_abs() <= MAX_TIMESTAMP_MS);
+            let lfu = f.lfu_freq.map(i64::from);
+            let slot = i64::from(slot_of(hash_tag(key.as_bytes()).unwrap_or(key.as_bytes())));
+            want.push([
+                Some(f.db as i64),
+                Some(f.bytes as i64),
+                f.bound.map(int),
+                Some(int(f.elements)),
+                f.largest_element.map(int),
+                expire_at,
+                f.expire_at_ms,
+                f.ttl_ms(),
+                f.idle_s.map(int),
+                lfu,
+                Some(f.rdb_bytes as i64),
+                Some(slot),
+                Some(f.field_ttls as i64),
+            ]);
+            sink.push(&mut g, &f, "p", "f").unwrap();
+            keys.push(key);
+            if i % 2000 == 1999 || i % 3331 == 0 || i + 1 == rows {
+                let r = sink.rows(&mut g, "p", "f").unwrap();
+                sink.write(r).unwrap();
+            }
+        }
+        assert_eq!(sink.finish().unwrap(), (rows as i64, 2));
+        let got = read(&path);
+        for (n, (name, _)) in INTS.iter().enumerate() {
+            let mut column = Vec::with_capacity(rows);
+            for b in &got {
+                let a = b.column_by_name(name).unwrap();
+                let at = |i| a.is_valid(i).then_some(i);
+                match a.data_type() {
+                    DataType::Int32 => {
+                        let a = a.as_primitive::<Int32Type>();
+                        column.extend((0..a.len()).map(|i| at(i).map(|i| i64::from(a.value(i)))));
+                    }
+                    DataType::Int64 => {
+                        let a = a.as_primitive::<Int64Type>();
+                        column.extend((0..a.len()).map(|i| at(i).map(|i| a.value(i))));
+                    }
+                    _ => {
+                        let a = a.as_primitive::<TimestampMillisecondType>();
+                        column.extend((0..a.len()).map(|i| at(i).map(|i| a.value(i))));
+                    }
+                }
+            }
+            for (i, v) in column.iter().enumerate() {
+                assert_eq!(*v, want[i][n], "{name} row {i}");
+            }
+        }
+        let mut cut = PrefixLabels::new(c.prefixes.clone());
+        for d in 1..=c.prefixes.depth {
+            let name = format!("prefix_{d}");
+            let got = column(&got, &name);
+            for (i, key) in keys.iter().enumerate() {
+                let mut label = None;
+                cut.each(key.as_bytes(), |at, l| {
+                    if at == d {
+                        label = Some(String::from_utf8(l.to_vec()).unwrap());
+                    }
+                });
+                assert_eq!(got[i], label, "{name} row {i}");
+            }
+        }
+        // Statistics, and the dictionary of each group's prefix_1.
+        let file = std::fs::File::open(&path).unwrap();
+        let meta = parquet::file::reader::SerializedFileReader::new(file).unwrap();
+        use parquet::file::reader::FileReader;
+        use parquet::file::statistics::Statistics;
+        let mut first = 0;
+        for (g, rg) in meta.metadata().row_groups().iter().enumerate() {
+            let n = rg.num_rows() as usize;
+            let col = |name: &str| {
+                (rg.columns().iter())
+                    .find(|c| c.column_path().string() == name)
+                    .unwrap()
+            };
+            for (k, (name, _)) in INTS.iter().enumerate() {
+                let vals: Vec<i64> = want[first..first + n].iter().filter_map(|w| w[k]).collect();
+                let nulls = (n - vals.len()) as u64;
+                let (lo, hi) = (vals.iter().min().copied(), vals.iter().max().copied());
+                let s = col(name).statistics().unwrap();
+                assert_eq!(s.null_count_opt(), Some(nulls), "{name} group {g}");
+                let got = match s {
+                    Statistics::Int32(s) => (
+                        s.min_opt().map(|&v| i64::from(v)),
+                        s.max_opt().map(|&v| i64::from(v)),
+                    ),
+                    Statistics::Int64(s) => (s.min_opt().copied(), s.max_opt().copied()),
+                    _ => panic!("{name}: {s:?}"),
+                };
+                assert_eq!(got, (lo, hi), "{name} group {g}");
+            }
+            let dictionary = col("prefix_1").dictionary_page_offset().is_some();
+            assert_eq!(dictionary, g == 0, "group {g}");
+            first += n;
+        }
     }
 }

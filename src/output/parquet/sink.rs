@@ -11,22 +11,18 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
 use arrow_array::Array;
-use arrow_schema::SchemaRef;
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_writer::{
-    ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, ArrowWriterOptions,
-    compute_leaves,
-};
-use parquet::basic::{Compression, Encoding, ZstdLevel};
+use parquet::arrow::arrow_writer::ArrowWriterOptions;
+use parquet::basic::Type as PhysicalType;
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnDescPtr;
 
-use super::chunk::{Chunk, DictChunk, PlainChunk, ZSTD_LEVEL};
+use super::chunk::{Chunk, DeltaChunk, DictChunk, PlainChunk, ZSTD_LEVEL};
 use super::{
-    BATCH_TEXT_BYTES, Col, Columns, HIGH_CARDINALITY, LOW_CARDINALITY, MAX_VALUE_BYTES, Part,
-    ROW_GROUP_ROWS, RowGroup, Rows, SCHEMA_VERSION, text_cost,
+    BATCH_TEXT_BYTES, Col, Columns, MAX_VALUE_BYTES, Part, ROW_GROUP_ROWS, RowGroup, Rows,
+    SCHEMA_VERSION, text_cost,
 };
 use crate::escape::{escape_terminal, escaped_len};
 use crate::scan::KeyFacts;
@@ -86,19 +82,12 @@ impl Drop for Closer {
     }
 }
 
-/// A column chunk of a row group, encoded by the crate's Arrow writer or
-/// by [`chunk`].
-enum Piece {
-    Arrow(ArrowColumnChunk),
-    Own(Chunk),
-}
-
-type Chunks = (usize, Vec<Piece>);
+type Chunks = (usize, Vec<Chunk>);
 type Done<T> = JoinHandle<parquet::errors::Result<T>>;
 
 /// A column of the row group being encoded.
 enum Writer {
-    Arrow(Box<ArrowColumnWriter>),
+    Delta(DeltaChunk),
     Dict(DictChunk),
     /// `key` or `key_text`: in [`Open`].
     Plain,
@@ -115,37 +104,35 @@ struct Open {
 
 /// What an encoder needs of the file.
 struct Layout {
-    schema: SchemaRef,
     plan: Vec<Col>,
     descr: Vec<ColumnDescPtr>,
     labels: Vec<String>,
 }
 
 impl Open {
-    fn new(
-        factory: &ArrowRowGroupWriterFactory,
-        l: &Layout,
-        group: usize,
-    ) -> parquet::errors::Result<Open> {
-        let writers = factory.create_column_writers(group)?;
-        if writers.len() != l.plan.len() {
-            return Err(failed());
-        }
+    fn new(l: &Layout) -> Open {
         let columns = l
             .plan
             .iter()
-            .zip(writers)
-            .map(|(col, w)| match col {
-                Col::Arrow(_) => Writer::Arrow(Box::new(w)),
+            .zip(&l.descr)
+            .map(|(col, descr)| match col {
+                Col::Int { compress, .. } => Writer::Delta(DeltaChunk::new(
+                    descr.physical_type() == PhysicalType::INT32,
+                    descr.max_def_level() > 0,
+                    *compress,
+                )),
                 Col::Key | Col::KeyText => Writer::Plain,
-                _ => Writer::Dict(DictChunk::default()),
+                // Prefixes and hash tags are nullable, of more values:
+                // zstd finds repeats in their dictionary.
+                Col::Prefix(_) | Col::HashTag => Writer::Dict(DictChunk::new(true, true)),
+                _ => Writer::Dict(DictChunk::new(false, false)),
             })
             .collect();
-        Ok(Open {
+        Open {
             columns,
             key: PlainChunk::default(),
             key_text: None,
-        })
+        }
     }
 
     fn write(
@@ -155,13 +142,10 @@ impl Open {
         z: &mut zstd::bulk::Compressor<'_>,
     ) -> parquet::errors::Result<()> {
         let keys = || (0..part.key.len()).map(|i| part.key.value(i));
-        for ((col, w), field) in l.plan.iter().zip(&mut self.columns).zip(l.schema.fields()) {
+        for (col, w) in l.plan.iter().zip(&mut self.columns) {
             match (col, w) {
-                (Col::Arrow(i), Writer::Arrow(w)) => {
-                    let array = part.arrays.get(*i).ok_or_else(failed)?;
-                    for leaf in compute_leaves(field, array)? {
-                        w.write(&leaf)?;
-                    }
+                (Col::Int { i, .. }, Writer::Delta(d)) => {
+                    d.extend(part.ints.get(*i).ok_or_else(failed)?, z)?
                 }
                 (Col::Key, _) => {
                     // `key_text` parts from here on: the group's text so
@@ -181,10 +165,14 @@ impl Open {
                 (Col::Coded(i), Writer::Dict(d)) => {
                     d.extend(part.coded.get(*i).ok_or_else(failed)?)
                 }
-                (Col::Profile, Writer::Dict(d)) => d.repeat(&part.profile, part.rows),
-                (Col::File, Writer::Dict(d)) => d.repeat(&part.file, part.rows),
+                (Col::Prefix(i), Writer::Dict(d)) => {
+                    d.extend(part.prefixes.get(*i).ok_or_else(failed)?)
+                }
+                (Col::HashTag, Writer::Dict(d)) => d.extend(&part.hash_tag),
+                (Col::Profile, Writer::Dict(d)) => d.repeat(&part.profile, part.rows)?,
+                (Col::File, Writer::Dict(d)) => d.repeat(&part.file, part.rows)?,
                 (Col::Label(i), Writer::Dict(d)) => {
-                    d.repeat(l.labels.get(*i).ok_or_else(failed)?, part.rows)
+                    d.repeat(l.labels.get(*i).ok_or_else(failed)?, part.rows)?
                 }
                 _ => return Err(failed()),
             }
@@ -196,21 +184,19 @@ impl Open {
         self,
         l: &Layout,
         z: &mut zstd::bulk::Compressor<'_>,
-    ) -> parquet::errors::Result<Vec<Piece>> {
+    ) -> parquet::errors::Result<Vec<Chunk>> {
         let key = self.key.finish(z)?;
         let key_text = self.key_text.map(|t| t.finish(z)).transpose()?;
-        let mut pieces = Vec::with_capacity(self.columns.len());
+        let mut chunks = Vec::with_capacity(self.columns.len());
         for ((col, w), descr) in l.plan.iter().zip(self.columns).zip(&l.descr) {
-            pieces.push(match (col, w) {
-                (_, Writer::Arrow(w)) => Piece::Arrow(w.close()?),
-                (_, Writer::Dict(d)) => Piece::Own(d.finish(descr.clone())?),
-                (Col::Key, _) => Piece::Own(key.chunk(descr.clone())?),
-                (_, Writer::Plain) => {
-                    Piece::Own(key_text.as_ref().unwrap_or(&key).chunk(descr.clone())?)
-                }
+            chunks.push(match (col, w) {
+                (_, Writer::Delta(d)) => d.finish(descr.clone(), z)?,
+                (_, Writer::Dict(d)) => d.finish(descr.clone(), z)?,
+                (Col::Key, _) => key.chunk(descr.clone())?,
+                (_, Writer::Plain) => key_text.as_ref().unwrap_or(&key).chunk(descr.clone())?,
             });
         }
-        Ok(pieces)
+        Ok(chunks)
     }
 }
 
@@ -220,7 +206,6 @@ impl Open {
 fn encode(
     first: usize,
     step: usize,
-    factory: Arc<ArrowRowGroupWriterFactory>,
     layout: Arc<Layout>,
     jobs: Receiver<Job>,
     done: SyncSender<Chunks>,
@@ -237,7 +222,7 @@ fn encode(
             Job::Rows(rows, bytes) => {
                 let o = match &mut open {
                     Some(o) => o,
-                    None => open.insert(Open::new(&factory, &layout, group)?),
+                    None => open.insert(Open::new(&layout)),
                 };
                 for part in &rows.0 {
                     o.write(&layout, part, &mut z)?;
@@ -264,15 +249,12 @@ fn append(
 ) -> parquet::errors::Result<(i64, usize)> {
     let mut waiting = BTreeMap::new();
     let mut next = 0;
-    for (g, pieces) in groups {
-        waiting.insert(g, pieces);
-        while let Some(pieces) = waiting.remove(&next) {
+    for (g, chunks) in groups {
+        waiting.insert(g, chunks);
+        while let Some(chunks) = waiting.remove(&next) {
             let mut rg = file.next_row_group()?;
-            for p in pieces {
-                match p {
-                    Piece::Arrow(c) => c.append_to_row_group(&mut rg)?,
-                    Piece::Own(c) => rg.append_column(&c.bytes, c.close)?,
-                }
+            for c in chunks {
+                rg.append_column(&c.bytes, c.close)?;
             }
             rg.close()?;
             next += 1;
@@ -344,37 +326,9 @@ impl ParquetSink {
         encoders: usize,
     ) -> parquet::errors::Result<ParquetSink> {
         let schema = c.schema();
-        let mut props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL)?))
-            // Min/max per row group (what readers prune with), not per page.
-            .set_statistics_enabled(EnabledStatistics::Chunk);
-        // Numbers of a few distinct values are dictionary-encoded to run
-        // lengths of ids: compressing those again saves nothing and costs a
-        // zstd context per column chunk. (The text columns of few values
-        // are written by `chunk`, uncompressed too.)
-        for name in LOW_CARDINALITY {
-            props = props.set_column_compression(name.into(), Compression::UNCOMPRESSED);
-        }
-        // Min/max of text costs a comparison a row and prunes little
-        // (readers filter dictionary-encoded text by its dictionary); the
-        // numbers keep theirs. (`chunk` writes no statistics either.)
-        let text = (1..=c.prefixes.depth).map(|d| format!("prefix_{d}"));
-        for name in text.chain(["hash_tag".to_string()]) {
-            props = props.set_column_statistics_enabled(name.into(), EnabledStatistics::None);
-        }
-        // Numbers of many distinct values (sizes, slots, times): a
-        // dictionary of each row group's values costs a hash lookup a row
-        // and saves little; delta bit-packing is cheaper and about as small.
-        // Slots and times in file order are random: zstd found nothing
-        // more in them (measured), so it is not run on them.
-        for name in HIGH_CARDINALITY {
-            props = props
-                .set_column_dictionary_enabled(name.into(), false)
-                .set_column_encoding(name.into(), Encoding::DELTA_BINARY_PACKED);
-        }
-        for name in ["slot", "expire_at", "expire_at_ms", "ttl_ms"] {
-            props = props.set_column_compression(name.into(), Compression::UNCOMPRESSED);
-        }
+        // Pages, codecs and statistics are `chunk`'s: the crate writes the
+        // file around them (footer, page indexes, Arrow schema).
+        let props = WriterProperties::builder();
         let props = props
             .set_key_value_metadata(Some(vec![KeyValue::new(
                 "rdbscope.schema".to_string(),
@@ -387,10 +341,8 @@ impl ParquetSink {
             schema.clone(),
             ArrowWriterOptions::new().with_properties(props),
         )?;
-        let (file, factory) = w.into_serialized_writer()?;
-        let factory = Arc::new(factory);
+        let (file, _) = w.into_serialized_writer()?;
         let layout = Arc::new(Layout {
-            schema: schema.clone(),
             plan: c.plan(),
             descr: file.schema_descr().columns().to_vec(),
             labels: c.labels.iter().map(|(_, v)| v.clone()).collect(),
@@ -408,10 +360,10 @@ impl ParquetSink {
         };
         for first in 0..n {
             let (tx, rx) = sync_channel::<Job>(QUEUED);
-            let (f, l, d) = (factory.clone(), layout.clone(), done_tx.clone());
+            let (l, d) = (layout.clone(), done_tx.clone());
             let budget = Arc::new(Budget::default());
             let b = budget.clone();
-            let handle = spawn(move || encode(first, n, f, l, rx, d, b))?;
+            let handle = spawn(move || encode(first, n, l, rx, d, b))?;
             route.encoders.push((tx, handle, budget));
         }
         Ok(ParquetSink {

@@ -1,0 +1,96 @@
+//! `key` and `key_text`: PLAIN pages, each zstd-compressed.
+
+use bytes::Bytes;
+use parquet::basic::{Compression, Encoding, ZstdLevel};
+use parquet::column::page::{CompressedPage, Page};
+use parquet::errors::{ParquetError, Result};
+use parquet::schema::types::ColumnDescPtr;
+
+use super::{Chunk, PAGE_BYTES, PAGE_ROWS, Pages, ZSTD_LEVEL, io};
+
+/// A required byte-array column (`key`, `key_text`): PLAIN pages, each
+/// zstd-compressed.
+#[derive(Clone, Default)]
+pub(crate) struct PlainChunk {
+    pages: Pages,
+    /// The page being filled: each value as a 4-byte length and its bytes.
+    page: Vec<u8>,
+    page_rows: usize,
+    rows: usize,
+}
+
+impl PlainChunk {
+    /// Adds values (each under 2 GiB: the writer refuses longer keys).
+    pub fn extend<'a>(
+        &mut self,
+        values: impl Iterator<Item = &'a [u8]>,
+        z: &mut zstd::bulk::Compressor<'_>,
+    ) -> Result<()> {
+        for v in values {
+            let len = u32::try_from(v.len())
+                .map_err(|_| ParquetError::General("a value past 4 GiB".into()))?;
+            self.page.extend_from_slice(&len.to_le_bytes());
+            self.page.extend_from_slice(v);
+            self.page_rows += 1;
+            if self.page.len() >= PAGE_BYTES || self.page_rows >= PAGE_ROWS {
+                self.flush(z)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, z: &mut zstd::bulk::Compressor<'_>) -> Result<()> {
+        if self.page_rows == 0 {
+            return Ok(());
+        }
+        let packed = z.compress(&self.page).map_err(io)?;
+        let page = Page::DataPage {
+            buf: Bytes::from(packed),
+            num_values: u32::try_from(self.page_rows)
+                .map_err(|_| ParquetError::General("too many rows in a page".into()))?,
+            encoding: Encoding::PLAIN,
+            def_level_encoding: Encoding::RLE,
+            rep_level_encoding: Encoding::RLE,
+            statistics: None,
+        };
+        self.pages
+            .write(CompressedPage::new(page, self.page.len()), self.rows)?;
+        self.rows += self.page_rows;
+        self.page_rows = 0;
+        self.page.clear();
+        Ok(())
+    }
+
+    /// The pages, to make a chunk of (one or more columns of the same values).
+    pub fn finish(mut self, z: &mut zstd::bulk::Compressor<'_>) -> Result<Written> {
+        self.flush(z)?;
+        let bytes = Bytes::from(std::mem::take(&mut self.pages.buf));
+        Ok(Written {
+            pages: self.pages,
+            bytes,
+            rows: self.rows,
+        })
+    }
+}
+
+/// A finished [`PlainChunk`].
+pub(crate) struct Written {
+    pages: Pages,
+    bytes: Bytes,
+    rows: usize,
+}
+
+impl Written {
+    /// These pages as column `descr`.
+    pub fn chunk(&self, descr: ColumnDescPtr) -> Result<Chunk> {
+        let codec = Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL)?);
+        self.pages.chunk(
+            self.bytes.clone(),
+            descr,
+            self.rows,
+            codec,
+            Encoding::PLAIN,
+            None,
+        )
+    }
+}
