@@ -5,6 +5,49 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
+/// Whether every byte of `bytes` is ASCII and none is in `stop` (no NUL
+/// there). Most keys pass, and are then their own text (`stop` holding
+/// `\\`): no UTF-8 check or escaping for them.
+#[inline]
+pub fn ascii_without<const N: usize>(bytes: &[u8], stop: [u8; N]) -> bool {
+    scan::<N, true>(bytes, stop)
+}
+
+/// Whether no byte of `bytes` is in `stop` (no NUL there).
+#[inline]
+pub fn without<const N: usize>(bytes: &[u8], stop: [u8; N]) -> bool {
+    scan::<N, false>(bytes, stop)
+}
+
+/// 8 bytes at a time: a byte-by-byte scan of every field was a seventh of
+/// `keys`.
+#[inline]
+fn scan<const N: usize, const ASCII: bool>(bytes: &[u8], stop: [u8; N]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Nonzero exactly when some byte of `x` is in `stop` (the "has a zero
+    // byte" test on `x ^ c…c`, for each c), or, with ASCII, not ASCII.
+    let bad = |x: u64| {
+        let mut bad = if ASCII { x & HIGH } else { 0 };
+        for c in stop {
+            let y = x ^ (ONES * u64::from(c));
+            bad |= y.wrapping_sub(ONES) & !y & HIGH;
+        }
+        bad
+    };
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        if bad(u64::from_ne_bytes(w.try_into().unwrap_or_default())) != 0 {
+            return false;
+        }
+    }
+    // The last 1–7 bytes, padded with NULs (ASCII, not in `stop`).
+    let mut last = [0u8; 8];
+    let rest = words.remainder();
+    last[..rest.len()].copy_from_slice(rest);
+    bad(u64::from_ne_bytes(last)) == 0
+}
+
 /// Escapes `bytes`; borrows when nothing needs escaping.
 pub fn escape(bytes: &[u8]) -> Cow<'_, str> {
     if let Ok(s) = std::str::from_utf8(bytes)
@@ -290,6 +333,38 @@ pub(crate) mod serde_list {
 
 #[cfg(test)]
 mod tests {
+    use super::{ascii_without, without};
+
+    /// The word-at-a-time scans agree with byte-by-byte ones for every
+    /// byte at every place of texts up to three words long, among fill
+    /// bytes next to the ones that matter (a borrow between bytes must
+    /// not hide or invent one).
+    #[test]
+    fn scans_agree_byte_by_byte() {
+        let fills = [0u8, 1, 0x5b, 0x5d, 0x5c, 0x7f, 0x80, 0xff, b'a'];
+        let stop = [b'\\', b',', b'"', b'\n', b'\r'];
+        let check = |v: &[u8]| {
+            let naive = !v.iter().any(|b| stop.contains(b));
+            assert_eq!(without(v, stop), naive, "{v:?}");
+            assert_eq!(ascii_without(v, stop), naive && v.is_ascii(), "{v:?}");
+            let one = !v.contains(&b'\\') && v.is_ascii();
+            assert_eq!(ascii_without(v, [b'\\']), one, "{v:?}");
+        };
+        for len in 0..=25 {
+            for fill in fills {
+                let plain = vec![fill; len];
+                check(&plain);
+                for at in 0..len {
+                    for b in 0..=255u8 {
+                        let mut v = plain.clone();
+                        v[at] = b;
+                        check(&v);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn escaped_len_is_the_escaped_length() {
         for k in [

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use crate::input::Feed;
+use crate::output::keys::RowBuf;
 use crate::output::parquet::{Columns, ParquetSink, RowGroup, Rows as ParquetRows};
 use crate::scan::ordered::{self, Consumer, Hooks, Out, Plan};
 use crate::scan::parallel::Batch;
@@ -20,11 +21,11 @@ pub struct KeysSummary {
 /// Writes one accepted key's row: the facts, the target's profile name,
 /// a scratch buffer and the output.
 pub trait RowWriter:
-    Fn(&KeyFacts<'_>, &str, &mut Vec<u8>, &mut dyn Write) -> std::io::Result<()> + Sync
+    Fn(&KeyFacts<'_>, &str, &mut RowBuf, &mut dyn Write) -> std::io::Result<()> + Sync
 {
 }
 impl<F> RowWriter for F where
-    F: Fn(&KeyFacts<'_>, &str, &mut Vec<u8>, &mut dyn Write) -> std::io::Result<()> + Sync
+    F: Fn(&KeyFacts<'_>, &str, &mut RowBuf, &mut dyn Write) -> std::io::Result<()> + Sync
 {
 }
 
@@ -34,7 +35,7 @@ struct Rows<'o, R> {
 }
 
 impl<'a, R: RowWriter> Consumer<'a> for Rows<'_, R> {
-    type State = (KeyReader, Vec<u8>);
+    type State = (KeyReader, RowBuf);
     type Part = ();
 
     fn state(&self) -> Self::State {

@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::ValueEnum;
 use rdbscope::keys::ParquetTo;
 use rdbscope::memory::Detail;
-use rdbscope::output::keys::{json_line, write_csv_header, write_csv_row};
+use rdbscope::output::keys::{RowBuf, json_line, write_csv_header, write_csv_row};
 use rdbscope::output::parquet::{Columns, ParquetSink};
 use rdbscope::scan::ordered::Hooks;
 use rdbscope::scan::{KeyFacts, ScanOptions};
@@ -186,7 +186,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         let sum = match &mut out {
             Output::Text(out) => {
                 let row =
-                    |item: &KeyFacts<'_>, profile: &str, buf: &mut Vec<u8>, w: &mut dyn Write| {
+                    |item: &KeyFacts<'_>, profile: &str, buf: &mut RowBuf, w: &mut dyn Write| {
                         if csv {
                             write_csv_row(w, buf, item, profile, file)
                         } else {

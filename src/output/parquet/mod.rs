@@ -24,7 +24,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use chunk::{Coded, Ints};
 
 use crate::cluster::{hash_tag, slot_of};
-use crate::escape::escape;
+use crate::escape::{ascii_without, escape};
 use crate::memory::Approx;
 use crate::report::prefix::{PrefixConfig, PrefixLabels};
 use crate::scan::KeyFacts;
@@ -345,7 +345,7 @@ impl RowGroup {
         self.key.append_value(f.key);
         // ASCII without a backslash (most keys) is its own text, and so are its
         // prefixes (ASCII too): no UTF-8 check or escaping for them.
-        let ascii = f.key.is_ascii() && memchr::memchr(b'\\', f.key).is_none();
+        let ascii = ascii_without(f.key, [b'\\']);
         let text = (!ascii).then(|| escape(f.key));
         if self.text_is_key && matches!(text, Some(Cow::Owned(_))) {
             // The first key of the batch shown otherwise: the ones before
