@@ -141,12 +141,12 @@ fn key_line<W: Write + ?Sized>(
         // Assembled first: the header comes from the end of the value,
         // a module's type name from its id.
         k.decode(templates, scratch, v)?;
-        write_head(k, v.module.as_ref(), &mut *v.out)?;
+        write_head(k, v.module.as_ref(), line, &mut *v.out)?;
         line.clear();
         v.write(line);
         v.out.write_all(line)?;
     } else {
-        write_head(k, None, &mut *v.out)?;
+        write_head(k, None, line, &mut *v.out)?;
         v.open()?;
         k.decode(templates, scratch, v)?;
         v.close()?;
@@ -162,6 +162,13 @@ pub fn json_bytes(out: &mut Vec<u8>, s: &[u8]) {
 }
 
 fn json_str(out: &mut Vec<u8>, s: &str) {
+    if crate::escape::json_plain(s.as_bytes()) {
+        // Names: ASCII, nothing to escape.
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return;
+    }
     // Writing to a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, s);
 }
@@ -619,34 +626,39 @@ impl<W: Write + ?Sized> ValueVisitor for JsonValue<'_, W> {
 fn write_head<W: Write + ?Sized>(
     k: &KeyRecord<'_>,
     module: Option<&ModuleValue>,
+    h: &mut Vec<u8>,
     out: &mut W,
 ) -> crate::Result<()> {
-    let key = k.key.to_vec()?;
-    write!(out, "{{\"db\":{},\"key\":", k.db)?;
-    crate::escape::write_json_escaped(&key, &mut *out)?;
-    let mut h = Vec::with_capacity(128);
+    let mut n = itoa::Buffer::new();
+    h.clear();
+    h.extend_from_slice(b"{\"db\":");
+    h.extend_from_slice(n.format(k.db).as_bytes());
+    h.extend_from_slice(b",\"key\":");
+    // A scratch only for an LZF-compressed key.
+    let mut lzf = Vec::new();
+    json_bytes(h, k.key.bytes(&mut lzf)?);
     h.extend_from_slice(b",\"type\":");
     match module {
-        Some(m) => json_str(&mut h, &m.id.name_str()),
-        None => json_str(&mut h, k.value_type.as_str()),
+        Some(m) => json_str(h, &m.id.name_str()),
+        None => json_str(h, k.value_type.as_str()),
     }
     h.extend_from_slice(b",\"encoding\":");
-    json_str(&mut h, k.encoding.as_str());
+    json_str(h, k.encoding.as_str());
     h.extend_from_slice(b",\"expire_at_ms\":");
     match k.expire_at_ms {
-        Some(ms) => {
-            let _ = write!(h, "{ms}");
-        }
+        Some(ms) => h.extend_from_slice(n.format(ms).as_bytes()),
         None => h.extend_from_slice(b"null"),
     }
     if let Some(idle) = k.idle_s {
-        let _ = write!(h, ",\"idle_s\":{idle}");
+        h.extend_from_slice(b",\"idle_s\":");
+        h.extend_from_slice(n.format(idle).as_bytes());
     }
     if let Some(freq) = k.lfu_freq {
-        let _ = write!(h, ",\"lfu_freq\":{freq}");
+        h.extend_from_slice(b",\"lfu_freq\":");
+        h.extend_from_slice(n.format(freq).as_bytes());
     }
     h.push(b',');
-    out.write_all(&h)?;
+    out.write_all(h)?;
     Ok(())
 }
 

@@ -5,30 +5,39 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
-/// Whether every byte of `bytes` is ASCII and none is in `stop` (no NUL
-/// there). Most keys pass, and are then their own text (`stop` holding
-/// `\\`): no UTF-8 check or escaping for them.
+/// Whether every byte of `bytes` is ASCII and none is in `stop`. Most keys
+/// pass, and are then their own text (`stop` holding `\\`): no UTF-8
+/// check or escaping for them.
 #[inline]
 pub fn ascii_without<const N: usize>(bytes: &[u8], stop: [u8; N]) -> bool {
-    scan::<N, true>(bytes, stop)
+    scan::<N, true, 0>(bytes, stop)
 }
 
-/// Whether no byte of `bytes` is in `stop` (no NUL there).
+/// Whether no byte of `bytes` is in `stop`.
 #[inline]
 pub fn without<const N: usize>(bytes: &[u8], stop: [u8; N]) -> bool {
-    scan::<N, false>(bytes, stop)
+    scan::<N, false, 0>(bytes, stop)
+}
+
+/// Whether `bytes` are ASCII a JSON string holds as they are: no control
+/// character, `"` or `\\`.
+#[inline]
+pub(crate) fn json_plain(bytes: &[u8]) -> bool {
+    scan::<2, true, 0x20>(bytes, [b'"', b'\\'])
 }
 
 /// 8 bytes at a time: a byte-by-byte scan of every field was a seventh of
 /// `keys`.
 #[inline]
-fn scan<const N: usize, const ASCII: bool>(bytes: &[u8], stop: [u8; N]) -> bool {
+fn scan<const N: usize, const ASCII: bool, const BELOW: u8>(bytes: &[u8], stop: [u8; N]) -> bool {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
     const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
     // Nonzero exactly when some byte of `x` is in `stop` (the "has a zero
-    // byte" test on `x ^ c…c`, for each c), or, with ASCII, not ASCII.
+    // byte" test on `x ^ c…c`, for each c), or, with ASCII, not ASCII, or
+    // below BELOW (at most 0x80; the "has less" test).
+    let less = |x: u64| x.wrapping_sub(ONES * u64::from(BELOW)) & !x & HIGH;
     let bad = |x: u64| {
-        let mut bad = if ASCII { x & HIGH } else { 0 };
+        let mut bad = if ASCII { x & HIGH } else { 0 } | less(x);
         for c in stop {
             let y = x ^ (ONES * u64::from(c));
             bad |= y.wrapping_sub(ONES) & !y & HIGH;
@@ -41,9 +50,13 @@ fn scan<const N: usize, const ASCII: bool>(bytes: &[u8], stop: [u8; N]) -> bool 
             return false;
         }
     }
-    // The last 1–7 bytes, padded with NULs (ASCII, not in `stop`).
-    let mut last = [0u8; 8];
+    // The last 1–7 bytes, padded with the first of them (a byte that
+    // passes or fails alone).
     let rest = words.remainder();
+    let Some(&first) = rest.first() else {
+        return true;
+    };
+    let mut last = [first; 8];
     last[..rest.len()].copy_from_slice(rest);
     bad(u64::from_ne_bytes(last)) == 0
 }
@@ -97,7 +110,10 @@ pub fn write_json_escaped<W: std::io::Write + ?Sized>(
     out: &mut W,
 ) -> std::io::Result<()> {
     out.write_all(b"\"")?;
-    if std::str::from_utf8(bytes).is_ok() {
+    if json_plain(bytes) {
+        // Most keys and values: ASCII that needs no escape.
+        out.write_all(bytes)?;
+    } else if std::str::from_utf8(bytes).is_ok() {
         // Nearly every value: runs of plain bytes are written as they are.
         write_json_text(bytes, out)?;
     } else {
@@ -333,7 +349,7 @@ pub(crate) mod serde_list {
 
 #[cfg(test)]
 mod tests {
-    use super::{ascii_without, without};
+    use super::{ascii_without, json_plain, without};
 
     /// The word-at-a-time scans agree with byte-by-byte ones for every
     /// byte at every place of texts up to three words long, among fill
@@ -341,7 +357,9 @@ mod tests {
     /// not hide or invent one).
     #[test]
     fn scans_agree_byte_by_byte() {
-        let fills = [0u8, 1, 0x5b, 0x5d, 0x5c, 0x7f, 0x80, 0xff, b'a'];
+        let fills = [
+            0u8, 1, 0x1f, 0x20, 0x21, 0x5b, 0x5d, 0x5c, 0x7f, 0x80, 0xff, b'a',
+        ];
         let stop = [b'\\', b',', b'"', b'\n', b'\r'];
         let check = |v: &[u8]| {
             let naive = !v.iter().any(|b| stop.contains(b));
@@ -349,6 +367,10 @@ mod tests {
             assert_eq!(ascii_without(v, stop), naive && v.is_ascii(), "{v:?}");
             let one = !v.contains(&b'\\') && v.is_ascii();
             assert_eq!(ascii_without(v, [b'\\']), one, "{v:?}");
+            let json = v
+                .iter()
+                .all(|&b| (0x20..0x80).contains(&b) && b != b'"' && b != b'\\');
+            assert_eq!(json_plain(v), json, "{v:?}");
         };
         for len in 0..=25 {
             for fill in fills {
