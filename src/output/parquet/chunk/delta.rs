@@ -2,13 +2,12 @@
 
 use bytes::Bytes;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
-use parquet::column::page::{CompressedPage, Page};
-use parquet::errors::{ParquetError, Result};
+use parquet::errors::Result;
 use parquet::file::statistics::{Statistics, ValueStatistics};
 use parquet::schema::types::ColumnDescPtr;
 
 use super::bits::{Levels, MINIBLOCK, pack, uleb, zigzag};
-use super::{Chunk, PAGE_ROWS, Pages, ZSTD_LEVEL, io};
+use super::{Chunk, PAGE_ROWS, Pages, ZSTD_LEVEL};
 
 /// An integer column of many distinct values (sizes, counts, times,
 /// slots): DELTA_BINARY_PACKED pages, definition levels when the column
@@ -220,22 +219,14 @@ impl DeltaChunk {
                 None => (lo, hi),
             });
         }
-        let size = buf.len();
-        let buf = match self.compress {
-            true => z.compress(&buf).map_err(io)?,
-            false => buf,
-        };
-        let page = Page::DataPage {
-            buf: Bytes::from(buf),
-            num_values: u32::try_from(self.page_rows)
-                .map_err(|_| ParquetError::General("too many rows in a page".into()))?,
-            encoding: Encoding::DELTA_BINARY_PACKED,
-            def_level_encoding: Encoding::RLE,
-            rep_level_encoding: Encoding::RLE,
-            statistics: None,
-        };
-        self.pages
-            .write(CompressedPage::new(page, size), self.rows)?;
+        let z = self.compress.then_some(z);
+        (self.pages).data(
+            buf,
+            self.page_rows,
+            Encoding::DELTA_BINARY_PACKED,
+            z,
+            self.rows,
+        )?;
         self.rows += self.page_rows;
         self.page_rows = 0;
         self.values.clear();

@@ -5,12 +5,11 @@
 
 use bytes::Bytes;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
-use parquet::column::page::{CompressedPage, Page};
 use parquet::errors::{ParquetError, Result};
 use parquet::schema::types::ColumnDescPtr;
 
 use super::bits::{Levels, hybrid, hybrid_values};
-use super::{Chunk, PAGE_ROWS, Pages, ZSTD_LEVEL, io};
+use super::{Chunk, PAGE_ROWS, Pages, ZSTD_LEVEL};
 
 /// Distinct values at which a [`Dict`] looks values up by hash instead of
 /// one by one.
@@ -202,29 +201,14 @@ impl DictChunk {
     pub fn finish(self, descr: ColumnDescPtr, z: &mut zstd::bulk::Compressor<'_>) -> Result<Chunk> {
         let mut pages = Pages::default();
         let plain = self.dict.bytes > DICT_BYTES;
-        let mut write = |pages: &mut Pages, page: Vec<u8>, make: &dyn Fn(Bytes) -> Page, row| {
-            let size = page.len();
-            let buf = match self.compress {
-                true => z.compress(&page).map_err(io)?,
-                false => page,
-            };
-            pages.write(CompressedPage::new(make(Bytes::from(buf)), size), row)
-        };
         if !plain {
             let mut page = Vec::with_capacity(self.dict.bytes);
             for v in &self.dict.values {
                 page.extend_from_slice(&(v.len() as u32).to_le_bytes());
                 page.extend_from_slice(v);
             }
-            let values = u32::try_from(self.dict.values.len())
-                .map_err(|_| ParquetError::General("too many distinct values".into()))?;
-            let make = |buf| Page::DictionaryPage {
-                buf,
-                num_values: values,
-                encoding: Encoding::PLAIN,
-                is_sorted: false,
-            };
-            write(&mut pages, page, &make, 0)?;
+            let z = self.compress.then_some(&mut *z);
+            pages.dictionary(page, self.dict.values.len(), z)?;
         }
         // Bits an id takes (0 for a dictionary of one value).
         let width = u64::BITS - (self.dict.values.len().saturating_sub(1) as u64).leading_zeros();
@@ -289,17 +273,8 @@ impl DictChunk {
                     hybrid(&page_runs, width, &mut page);
                 }
             }
-            let num_values = u32::try_from(n)
-                .map_err(|_| ParquetError::General("too many rows in a page".into()))?;
-            let make = |buf| Page::DataPage {
-                buf,
-                num_values,
-                encoding,
-                def_level_encoding: Encoding::RLE,
-                rep_level_encoding: Encoding::RLE,
-                statistics: None,
-            };
-            write(&mut pages, page, &make, first)?;
+            let z = self.compress.then_some(&mut *z);
+            pages.data(page, n, encoding, z, first)?;
             first += n;
         }
         let codec = match self.compress {

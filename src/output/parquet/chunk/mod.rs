@@ -29,7 +29,7 @@ pub(crate) use bits::tests::Rng;
 
 use bytes::Bytes;
 use parquet::basic::{Compression, Encoding, PageType};
-use parquet::column::page::{CompressedPage, PageWriter};
+use parquet::column::page::{CompressedPage, Page, PageWriter};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::errors::{ParquetError, Result};
 use parquet::file::metadata::{ColumnChunkMetaData, PageEncodingStats};
@@ -71,8 +71,58 @@ pub(crate) struct Pages {
     dictionary: bool,
 }
 
+/// A page's bytes as written: zstd-compressed with a compressor, or as
+/// they are.
+fn packed(page: Vec<u8>, z: Option<&mut zstd::bulk::Compressor<'_>>) -> Result<Bytes> {
+    Ok(Bytes::from(match z {
+        Some(z) => z.compress(&page).map_err(io)?,
+        None => page,
+    }))
+}
+
 impl Pages {
-    pub fn write(&mut self, page: CompressedPage, first_row: usize) -> Result<()> {
+    /// `page` (levels, then values) as a data page of `rows` rows in
+    /// `encoding`, the first being row `first` of the chunk.
+    pub fn data(
+        &mut self,
+        page: Vec<u8>,
+        rows: usize,
+        encoding: Encoding,
+        z: Option<&mut zstd::bulk::Compressor<'_>>,
+        first: usize,
+    ) -> Result<()> {
+        let size = page.len();
+        let page = Page::DataPage {
+            buf: packed(page, z)?,
+            num_values: u32::try_from(rows)
+                .map_err(|_| ParquetError::General("too many rows in a page".into()))?,
+            encoding,
+            def_level_encoding: Encoding::RLE,
+            rep_level_encoding: Encoding::RLE,
+            statistics: None,
+        };
+        self.write(CompressedPage::new(page, size), first)
+    }
+
+    /// `page` (PLAIN values) as the chunk's dictionary page.
+    pub fn dictionary(
+        &mut self,
+        page: Vec<u8>,
+        values: usize,
+        z: Option<&mut zstd::bulk::Compressor<'_>>,
+    ) -> Result<()> {
+        let size = page.len();
+        let page = Page::DictionaryPage {
+            buf: packed(page, z)?,
+            num_values: u32::try_from(values)
+                .map_err(|_| ParquetError::General("too many distinct values".into()))?,
+            encoding: Encoding::PLAIN,
+            is_sorted: false,
+        };
+        self.write(CompressedPage::new(page, size), 0)
+    }
+
+    fn write(&mut self, page: CompressedPage, first_row: usize) -> Result<()> {
         let start = self.buf.len();
         let data = page.compressed_page().is_data_page();
         let spec = {

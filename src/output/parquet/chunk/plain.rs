@@ -2,11 +2,10 @@
 
 use bytes::Bytes;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
-use parquet::column::page::{CompressedPage, Page};
 use parquet::errors::{ParquetError, Result};
 use parquet::schema::types::ColumnDescPtr;
 
-use super::{Chunk, PAGE_BYTES, PAGE_ROWS, Pages, ZSTD_LEVEL, io};
+use super::{Chunk, PAGE_BYTES, PAGE_ROWS, Pages, ZSTD_LEVEL};
 
 /// A required byte-array column (`key`, `key_text`): PLAIN pages, each
 /// zstd-compressed.
@@ -43,18 +42,8 @@ impl PlainChunk {
         if self.page_rows == 0 {
             return Ok(());
         }
-        let packed = z.compress(&self.page).map_err(io)?;
-        let page = Page::DataPage {
-            buf: Bytes::from(packed),
-            num_values: u32::try_from(self.page_rows)
-                .map_err(|_| ParquetError::General("too many rows in a page".into()))?,
-            encoding: Encoding::PLAIN,
-            def_level_encoding: Encoding::RLE,
-            rep_level_encoding: Encoding::RLE,
-            statistics: None,
-        };
-        self.pages
-            .write(CompressedPage::new(page, self.page.len()), self.rows)?;
+        let page = std::mem::take(&mut self.page);
+        (self.pages).data(page, self.page_rows, Encoding::PLAIN, Some(z), self.rows)?;
         self.rows += self.page_rows;
         self.page_rows = 0;
         self.page.clear();
