@@ -276,8 +276,8 @@ fn a_filter_that_matches_nothing_says_so() {
 }
 
 /// Without --format, `-o`'s name picks it: `.parquet` is Parquet (not a CSV
-/// file under that name), `.jsonl`/`.ndjson` JSON lines, anything else CSV;
-/// an explicit --format wins.
+/// file under that name), `.jsonl`/`.ndjson`/`.json` JSON lines, anything
+/// else CSV; an explicit --format wins.
 #[test]
 fn the_output_name_picks_the_format() {
     let dir = tempfile::tempdir().unwrap();
@@ -287,6 +287,7 @@ fn the_output_name_picks_the_format() {
         ("K.PARQUET", None, b"PAR1"),
         ("k.jsonl", None, b"{\""),
         ("k.ndjson", None, b"{\""),
+        ("k.json", None, b"{\""),
         ("k.csv", None, b"database,"),
         ("k.out", None, b"database,"),
         ("k.parquet", Some("csv"), b"database,"),
@@ -312,5 +313,40 @@ fn the_output_name_picks_the_format() {
             "{name} {format:?}: {:?}",
             &got[..8.min(got.len())]
         );
+    }
+}
+
+/// A mistyped input fails `keys` and `dump` before `-o FILE` is created:
+/// the last good output stays as it was, in every format.
+#[test]
+fn a_missing_input_leaves_the_old_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = fixture("everything.rdb");
+    let missing = dir.path().join("missng.rdb");
+    for (command, name) in [
+        ("keys", "k.csv"),
+        ("keys", "k.jsonl"),
+        ("keys", "k.parquet"),
+        ("dump", "d.jsonl"),
+    ] {
+        let path = dir.path().join(name);
+        let out = run([command, dump.as_str(), "-o", path.to_str().unwrap()]);
+        assert_eq!(exit_code(&out), 0, "{command} {name}");
+        let good = std::fs::read(&path).unwrap();
+        assert!(good.len() > 100, "{command} {name}");
+        let out = run([
+            command,
+            dump.as_str(),
+            missing.to_str().unwrap(),
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(exit_code(&out), 2, "{command} {name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("missng.rdb") && err.contains("not written"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), good, "{command} {name}");
     }
 }

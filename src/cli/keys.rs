@@ -70,7 +70,7 @@ pub struct Args {
     #[arg(required = true, value_name = "FILE")]
     pub(super) files: Vec<String>,
     /// Output format [default: from -o's name: *.parquet is parquet,
-    /// *.jsonl and *.ndjson are jsonl; else csv].
+    /// *.jsonl, *.ndjson and *.json are jsonl; else csv].
     #[arg(long, value_enum)]
     format: Option<Format>,
     /// Write to FILE instead of stdout.
@@ -111,7 +111,11 @@ fn format(args: &Args) -> Format {
     match (args.format, ext) {
         (Some(f), _) => f,
         (None, Some(e)) if e.eq_ignore_ascii_case("parquet") => Format::Parquet,
-        (None, Some(e)) if e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("ndjson") => {
+        (None, Some(e))
+            if ["jsonl", "ndjson", "json"]
+                .iter()
+                .any(|j| e.eq_ignore_ascii_case(j)) =>
+        {
             Format::Jsonl
         }
         _ => Format::Csv,
@@ -137,15 +141,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             };
             // An input that is not there fails the run before the old file
             // is replaced (a damaged one still leaves its rows, marked).
-            // Files as `Input::open` tells them from stdin and servers.
-            let is_file =
-                |f: &&String| *f != "-" && rdbscope::input::live::SourceUrl::parse(f).is_none();
-            for f in args.files.iter().filter(is_file) {
-                if let Err(e) = std::fs::File::open(f) {
-                    super::say(rdbscope::Error::from(e).in_file(f));
-                    super::say(format!("{path}: not written"));
-                    return Ok(super::EXIT_ERROR);
-                }
+            if let Some(e) = super::shared::missing_input(&args.files) {
+                super::say(e);
+                super::say(format!("{path}: not written"));
+                return Ok(super::EXIT_ERROR);
             }
             let (w, partial) = parquet_file(path, &args.files)?;
             let encoders = rdbscope::scan::ordered::workers(args.threads.threads);

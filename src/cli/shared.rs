@@ -198,6 +198,9 @@ pub fn output(path: Option<&str>, inputs: &[String]) -> anyhow::Result<Box<dyn s
     let path = path.filter(|p| *p != "-");
     Ok(match path {
         Some(p) => {
+            if let Some(e) = missing_input(inputs) {
+                anyhow::bail!("{e}\n{p}: not written");
+            }
             let f = std::fs::File::create(p).with_context(|| format!("cannot create {p}"))?;
             // `-o /dev/tty` is a terminal too.
             if f.is_terminal() {
@@ -211,6 +214,19 @@ pub fn output(path: Option<&str>, inputs: &[String]) -> anyhow::Result<Box<dyn s
             rdbscope::escape::TerminalSafe::new(std::io::stdout().lock()),
         )),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    })
+}
+
+/// The first input file that cannot be opened, as an error line: checked
+/// before `-o FILE` is created, so a mistyped input does not empty the
+/// last good output (a damaged one still writes its rows before the
+/// damage). Files as `Input::open` tells them from stdin and servers.
+pub fn missing_input(inputs: &[String]) -> Option<String> {
+    let is_file = |f: &&String| *f != "-" && rdbscope::input::live::SourceUrl::parse(f).is_none();
+    inputs.iter().filter(is_file).find_map(|f| {
+        std::fs::File::open(f)
+            .err()
+            .map(|e| rdbscope::Error::from(e).in_file(f).to_string())
     })
 }
 
