@@ -274,17 +274,28 @@ pub(crate) struct Part {
 }
 
 impl Part {
+    fn coded(&self) -> impl Iterator<Item = &Coded> {
+        (self.coded.iter().chain(&self.prefixes)).chain([&self.hash_tag])
+    }
+
+    /// Memory held (for the queues' budget).
     fn bytes(&self) -> usize {
         // Keys that are their own text are counted twice all the same: a
-        // later key of the group may make the encoder write key_text apart
-        // (and a group closes by these bytes).
+        // later key of the group may make the encoder write key_text apart.
         let key = self.key.get_array_memory_size();
         let text = (self.key_text.as_ref()).map_or(key, |t| t.get_array_memory_size());
-        let coded: usize = (self.coded.iter().chain(&self.prefixes))
-            .chain([&self.hash_tag])
-            .map(Coded::bytes)
-            .sum();
+        let coded: usize = self.coded().map(Coded::bytes).sum();
         let ints: usize = self.ints.iter().map(Ints::bytes).sum();
+        ints + key + text + coded
+    }
+
+    /// The same by content alone (lengths, not capacities), which closes
+    /// row groups: the same for any `--threads`.
+    fn content(&self) -> usize {
+        let key = self.key.value_data().len() + self.rows * 4;
+        let text = (self.key_text.as_ref()).map_or(key, |t| t.value_data().len() + self.rows * 4);
+        let coded: usize = self.coded().map(Coded::content).sum();
+        let ints: usize = self.ints.iter().map(Ints::content).sum();
         ints + key + text + coded
     }
 }
@@ -481,6 +492,10 @@ impl Rows {
 
     fn bytes(&self) -> usize {
         self.0.iter().map(Part::bytes).sum()
+    }
+
+    fn content(&self) -> usize {
+        self.0.iter().map(Part::content).sum()
     }
 }
 

@@ -420,11 +420,13 @@ impl ParquetSink {
     pub fn write(&self, rows: Rows) -> parquet::errors::Result<()> {
         let mut guard = self.route.lock().map_err(|_| failed())?;
         let r = guard.as_mut().ok_or_else(failed)?;
-        let (n, bytes) = (rows.rows(), rows.bytes());
+        let (n, bytes, content) = (rows.rows(), rows.bytes(), rows.content());
         let (tx, _, budget) = &r.encoders[r.current];
         let sent = budget.take(bytes) && tx.send(Job::Rows(rows, bytes)).is_ok();
         r.rows += n;
-        r.bytes = r.bytes.saturating_add(bytes);
+        // By content, not the memory held: buffers' capacities depend on
+        // which worker made the batch, and the file must not.
+        r.bytes = r.bytes.saturating_add(content);
         // A group of wide rows closes early: an encoder holds its group.
         let full = r.rows >= ROW_GROUP_ROWS || r.bytes >= ROW_GROUP_BYTES;
         let closed = !full || tx.send(Job::Close).is_ok();

@@ -78,6 +78,11 @@ impl Ints {
         }
     }
 
+    /// Bytes of values and validity bits (whatever the capacity).
+    pub fn content(&self) -> usize {
+        self.values.len() * 8 + self.valid.as_ref().map_or(0, |v| v.rows.div_ceil(8))
+    }
+
     /// Bytes held (for the queue's budget).
     pub fn bytes(&self) -> usize {
         self.values.capacity() * 8 + self.valid.as_ref().map_or(0, |v| v.bits.capacity() * 8)

@@ -3,6 +3,8 @@
 //! each row's id, RLE/bit-packed; PLAIN pages instead once a row group's
 //! distinct values pass [`DICT_BYTES`] (as the crate's writer falls back).
 
+use std::hash::BuildHasher;
+
 use bytes::Bytes;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::errors::{ParquetError, Result};
@@ -23,14 +25,17 @@ const DICT_BYTES: usize = 1 << 20;
 /// The id of a null row.
 const NULL: u32 = u32::MAX;
 
-type Index = hashbrown::HashMap<Box<[u8]>, u32, foldhash::fast::FixedState>;
+fn hash(v: &[u8]) -> u64 {
+    foldhash::fast::FixedState::default().hash_one(v)
+}
 
-/// Distinct values, each with its id (its place in `values`).
+/// Distinct values, each with its id (its place in `values`), held once:
+/// the index holds ids only.
 #[derive(Default)]
 struct Dict {
     values: Vec<Box<[u8]>>,
     /// Filled once there are more than [`SCAN`] values.
-    index: Index,
+    index: hashbrown::HashTable<u32>,
     /// The values as a PLAIN page holds them (4 bytes of length each).
     bytes: usize,
 }
@@ -38,25 +43,35 @@ struct Dict {
 impl Dict {
     /// `v`'s id, added if new.
     fn id(&mut self, v: &[u8]) -> u32 {
-        if self.values.len() <= SCAN {
-            if let Some(i) = self.values.iter().position(|l| same(l, v)) {
+        let (values, index) = (&self.values, &mut self.index);
+        let at = |i: u32| values.get(i as usize).map_or(&[][..], |x| &x[..]);
+        if values.len() <= SCAN {
+            if let Some(i) = values.iter().position(|l| same(l, v)) {
                 return i as u32;
             }
-        } else if let Some(&i) = self.index.get(v) {
+        } else if let Some(&i) = index.find(hash(v), |&i| same(at(i), v)) {
             return i;
         }
-        let id = self.values.len() as u32;
+        let id = values.len() as u32;
         self.values.push(v.into());
         self.bytes = self.bytes.saturating_add(v.len() + 4);
-        if self.values.len() > SCAN {
-            if self.index.is_empty() {
-                let all = self.values.iter().enumerate();
-                self.index = all.map(|(i, v)| (v.clone(), i as u32)).collect();
-            } else {
-                self.index.insert(v.into(), id);
+        let (values, index) = (&self.values, &mut self.index);
+        let at = |i: u32| values.get(i as usize).map_or(&[][..], |x| &x[..]);
+        if values.len() > SCAN {
+            let first = match index.is_empty() {
+                true => 0,
+                false => id,
+            };
+            for i in first..=id {
+                index.insert_unique(hash(at(i)), i, |&j| hash(at(j)));
             }
         }
         id
+    }
+
+    /// Bytes held: each value, its box and its index entry.
+    fn held(&self) -> usize {
+        self.values.iter().map(|v| v.len() + 16 + 8).sum()
     }
 }
 
@@ -135,8 +150,12 @@ impl Coded {
 
     /// Bytes held (for the queue's budget).
     pub fn bytes(&self) -> usize {
-        let text: usize = self.dict.values.iter().map(|v| v.len() + 16).sum();
-        self.ids.len() * 4 + text * 2
+        self.ids.len() * 4 + self.dict.held()
+    }
+
+    /// Bytes of ids and distinct values (whatever the capacity).
+    pub fn content(&self) -> usize {
+        self.ids.len() * 4 + self.dict.bytes
     }
 }
 
