@@ -1,13 +1,13 @@
 //! Integer columns: DELTA_BINARY_PACKED pages.
 
 use bytes::Bytes;
-use parquet::basic::{Compression, Encoding, ZstdLevel};
+use parquet::basic::Encoding;
 use parquet::errors::Result;
 use parquet::file::statistics::{Statistics, ValueStatistics};
 use parquet::schema::types::ColumnDescPtr;
 
 use super::bits::{Levels, MINIBLOCK, pack, uleb, zigzag};
-use super::{Chunk, PAGE_ROWS, Pages, ZSTD_LEVEL};
+use super::{Chunk, PAGE_ROWS, Pages};
 
 /// An integer column of many distinct values (sizes, counts, times,
 /// slots): DELTA_BINARY_PACKED pages, definition levels when the column
@@ -263,16 +263,12 @@ impl DeltaChunk {
                     .with_backwards_compatible_min_max(true),
             ),
         };
-        let codec = match self.compress {
-            true => Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL)?),
-            false => Compression::UNCOMPRESSED,
-        };
         let bytes = Bytes::from(std::mem::take(&mut self.pages.buf));
         self.pages.chunk(
             bytes,
             descr,
             self.rows,
-            codec,
+            self.compress,
             Encoding::DELTA_BINARY_PACKED,
             Some(statistics),
         )

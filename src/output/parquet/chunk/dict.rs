@@ -6,12 +6,12 @@
 use std::hash::BuildHasher;
 
 use bytes::Bytes;
-use parquet::basic::{Compression, Encoding, ZstdLevel};
+use parquet::basic::Encoding;
 use parquet::errors::{ParquetError, Result};
 use parquet::schema::types::ColumnDescPtr;
 
 use super::bits::{Levels, hybrid, hybrid_values};
-use super::{Chunk, PAGE_ROWS, Pages, ZSTD_LEVEL};
+use super::{Chunk, PAGE_ROWS, Pages, put_plain};
 
 /// Distinct values at which a [`Dict`] looks values up by hash instead of
 /// one by one.
@@ -223,8 +223,7 @@ impl DictChunk {
         if !plain {
             let mut page = Vec::with_capacity(self.dict.bytes);
             for v in &self.dict.values {
-                page.extend_from_slice(&(v.len() as u32).to_le_bytes());
-                page.extend_from_slice(v);
+                put_plain(&mut page, v)?;
             }
             let z = self.compress.then_some(&mut *z);
             pages.dictionary(page, self.dict.values.len(), z)?;
@@ -244,7 +243,6 @@ impl DictChunk {
             // most a few hundred bytes: prefixes, labels, names.)
             let n = PAGE_ROWS.min(self.rows - first);
             let mut page = Vec::with_capacity(n + 64);
-            // The page's values: ids from `ids`, or runs from `runs`.
             let mut count = n;
             if let Some(valid) = &self.valid {
                 levels.clear();
@@ -254,6 +252,7 @@ impl DictChunk {
                 levels.encode(&mut page)?;
                 count = n - levels.nulls;
             }
+            // The page's values: ids from `ids`, or runs from `runs`.
             page_runs.clear();
             let mut ids: &[u32] = &[];
             if self.runs.is_empty() {
@@ -272,35 +271,25 @@ impl DictChunk {
                     }
                 }
             }
-            let value = |id: u32| self.dict.values.get(id as usize).map_or(&[][..], |v| v);
-            match (plain, ids.is_empty()) {
-                (true, _) => {
-                    let each = page_runs
-                        .iter()
-                        .flat_map(|&(id, n)| std::iter::repeat_n(id, n as usize));
-                    for id in ids.iter().copied().chain(each) {
-                        page.extend_from_slice(&(value(id).len() as u32).to_le_bytes());
-                        page.extend_from_slice(value(id));
-                    }
+            if plain {
+                let each =
+                    (page_runs.iter()).flat_map(|&(id, n)| std::iter::repeat_n(id, n as usize));
+                for id in ids.iter().copied().chain(each) {
+                    let v = self.dict.values.get(id as usize).map_or(&[][..], |v| v);
+                    put_plain(&mut page, v)?;
                 }
-                (false, false) => {
-                    page.push(width as u8);
-                    hybrid_values(ids, width, &mut page);
-                }
-                (false, true) => {
-                    page.push(width as u8);
-                    hybrid(&page_runs, width, &mut page);
+            } else {
+                page.push(width as u8);
+                match self.runs.is_empty() {
+                    true => hybrid_values(ids, width, &mut page),
+                    false => hybrid(&page_runs, width, &mut page),
                 }
             }
             let z = self.compress.then_some(&mut *z);
             pages.data(page, n, encoding, z, first)?;
             first += n;
         }
-        let codec = match self.compress {
-            true => Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL)?),
-            false => Compression::UNCOMPRESSED,
-        };
         let bytes = Bytes::from(std::mem::take(&mut pages.buf));
-        pages.chunk(bytes, descr, self.rows, codec, encoding, None)
+        pages.chunk(bytes, descr, self.rows, self.compress, encoding, None)
     }
 }

@@ -28,7 +28,7 @@ pub(crate) use plain::PlainChunk;
 pub(crate) use bits::tests::Rng;
 
 use bytes::Bytes;
-use parquet::basic::{Compression, Encoding, PageType};
+use parquet::basic::{Compression, Encoding, PageType, ZstdLevel};
 use parquet::column::page::{CompressedPage, Page, PageWriter};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::errors::{ParquetError, Result};
@@ -69,6 +69,15 @@ pub(crate) struct Pages {
     locations: Vec<PageLocation>,
     uncompressed: usize,
     dictionary: bool,
+}
+
+/// Appends `v` as a PLAIN byte array (its length, then its bytes).
+pub(crate) fn put_plain(page: &mut Vec<u8>, v: &[u8]) -> Result<()> {
+    let len =
+        u32::try_from(v.len()).map_err(|_| ParquetError::General("a value past 4 GiB".into()))?;
+    page.extend_from_slice(&len.to_le_bytes());
+    page.extend_from_slice(v);
+    Ok(())
 }
 
 /// A page's bytes as written: zstd-compressed with a compressor, or as
@@ -151,10 +160,14 @@ impl Pages {
         bytes: Bytes,
         descr: ColumnDescPtr,
         rows: usize,
-        codec: Compression,
+        compress: bool,
         data_encoding: Encoding,
         statistics: Option<Statistics>,
     ) -> Result<Chunk> {
+        let codec = match compress {
+            true => Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL)?),
+            false => Compression::UNCOMPRESSED,
+        };
         let pages = i32::try_from(self.locations.len())
             .map_err(|_| ParquetError::General("too many pages".into()))?;
         let mut stats = Vec::with_capacity(2);

@@ -1,11 +1,11 @@
 //! `key` and `key_text`: PLAIN pages, each zstd-compressed.
 
 use bytes::Bytes;
-use parquet::basic::{Compression, Encoding, ZstdLevel};
-use parquet::errors::{ParquetError, Result};
+use parquet::basic::Encoding;
+use parquet::errors::Result;
 use parquet::schema::types::ColumnDescPtr;
 
-use super::{Chunk, PAGE_BYTES, PAGE_ROWS, Pages, ZSTD_LEVEL};
+use super::{Chunk, PAGE_BYTES, PAGE_ROWS, Pages, put_plain};
 
 /// A required byte-array column (`key`, `key_text`): PLAIN pages, each
 /// zstd-compressed.
@@ -26,10 +26,7 @@ impl PlainChunk {
         z: &mut zstd::bulk::Compressor<'_>,
     ) -> Result<()> {
         for v in values {
-            let len = u32::try_from(v.len())
-                .map_err(|_| ParquetError::General("a value past 4 GiB".into()))?;
-            self.page.extend_from_slice(&len.to_le_bytes());
-            self.page.extend_from_slice(v);
+            put_plain(&mut self.page, v)?;
             self.page_rows += 1;
             if self.page.len() >= PAGE_BYTES || self.page_rows >= PAGE_ROWS {
                 self.flush(z)?;
@@ -46,7 +43,6 @@ impl PlainChunk {
         (self.pages).data(page, self.page_rows, Encoding::PLAIN, Some(z), self.rows)?;
         self.rows += self.page_rows;
         self.page_rows = 0;
-        self.page.clear();
         Ok(())
     }
 
@@ -72,12 +68,11 @@ pub(crate) struct Written {
 impl Written {
     /// These pages as column `descr`.
     pub fn chunk(&self, descr: ColumnDescPtr) -> Result<Chunk> {
-        let codec = Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL)?);
-        self.pages.chunk(
+        (self.pages).chunk(
             self.bytes.clone(),
             descr,
             self.rows,
-            codec,
+            true,
             Encoding::PLAIN,
             None,
         )
