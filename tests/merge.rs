@@ -281,6 +281,17 @@ fn states_that_no_fold_makes_are_refused() {
         child["no_ttl_keys"] = child["keys"].clone();
         child["no_ttl_bytes"] = child["bytes"].clone();
     });
+    // A prefix node two deep whose path its depth does not count (the
+    // scan takes a node's path as counted).
+    try_edit(
+        "uncounted.json",
+        "whose hash its depth does not count",
+        &|s| {
+            let seen = s["prefixes"]["levels"][2]["seen"].as_array_mut().unwrap();
+            assert!(!seen.is_empty());
+            seen.clear();
+        },
+    );
     try_edit("dist.json", "is not a type a report lists by", &|s| {
         let dist = s["doctor"]["dist"].as_object_mut().unwrap();
         let v = dist.values().next().unwrap().clone();

@@ -9,9 +9,69 @@ use std::hash::Hash;
 /// Names beyond this are found through the hash index.
 const SCAN: usize = 16;
 
+/// A word that tells names apart before they are compared: type and
+/// encoding names are mostly 7 bytes or fewer, and then the word is the
+/// name (no `memcmp` per key).
+pub trait Tagged {
+    fn tag(&self) -> u64;
+    /// Equal tags mean equal names.
+    fn exact(&self) -> bool;
+}
+
+impl Tagged for str {
+    #[inline]
+    fn tag(&self) -> u64 {
+        let b = self.as_bytes();
+        let mut w = [0u8; 8];
+        let n = b.len().min(7);
+        w[..n].copy_from_slice(&b[..n]);
+        w[7] = b.len().min(255) as u8;
+        u64::from_le_bytes(w)
+    }
+    #[inline]
+    fn exact(&self) -> bool {
+        self.len() <= 7
+    }
+}
+
+impl Tagged for String {
+    #[inline]
+    fn tag(&self) -> u64 {
+        self.as_str().tag()
+    }
+    #[inline]
+    fn exact(&self) -> bool {
+        self.as_str().exact()
+    }
+}
+
+impl Tagged for &'static str {
+    #[inline]
+    fn tag(&self) -> u64 {
+        (**self).tag()
+    }
+    #[inline]
+    fn exact(&self) -> bool {
+        (**self).exact()
+    }
+}
+
+impl Tagged for u64 {
+    #[inline]
+    fn tag(&self) -> u64 {
+        *self
+    }
+    #[inline]
+    fn exact(&self) -> bool {
+        true
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Keyed<K, V> {
     rows: Vec<(K, V)>,
+    /// The rows' [`Tagged::tag`]s.
+    tags: Vec<u64>,
     last: usize,
     index: foldhash::HashMap<K, usize>,
 }
@@ -20,6 +80,7 @@ impl<K, V> Default for Keyed<K, V> {
     fn default() -> Self {
         Keyed {
             rows: Vec::new(),
+            tags: Vec::new(),
             last: 0,
             index: Default::default(),
         }
@@ -32,15 +93,16 @@ impl<K: Eq + Hash + Clone, V> Keyed<K, V> {
     pub fn entry<Q>(&mut self, k: &Q, new: impl FnOnce() -> V) -> &mut V
     where
         K: Borrow<Q>,
-        Q: Eq + Hash + ?Sized + ToOwned<Owned = K>,
+        Q: Eq + Hash + Tagged + ?Sized + ToOwned<Owned = K>,
     {
-        let hit = self
-            .rows
-            .get(self.last)
-            .is_some_and(|(name, _)| name.borrow() == k);
+        let (tag, exact) = (k.tag(), k.exact());
+        let same = |tags: &[u64], rows: &[(K, V)], i: usize| {
+            tags.get(i) == Some(&tag) && (exact || rows[i].0.borrow() == k)
+        };
+        let hit = same(&self.tags, &self.rows, self.last);
         if !hit {
             let found = if self.rows.len() <= SCAN {
-                self.rows.iter().position(|(n, _)| n.borrow() == k)
+                (0..self.rows.len()).find(|&i| same(&self.tags, &self.rows, i))
             } else {
                 self.index.get(k).copied()
             };
@@ -48,6 +110,7 @@ impl<K: Eq + Hash + Clone, V> Keyed<K, V> {
                 Some(i) => i,
                 None => {
                     self.rows.push((k.to_owned(), new()));
+                    self.tags.push(tag);
                     let i = self.rows.len() - 1;
                     if self.rows.len() > SCAN {
                         if self.index.is_empty() {
@@ -83,5 +146,53 @@ impl<K, V> IntoIterator for Keyed<K, V> {
     type IntoIter = std::vec::IntoIter<(K, V)>;
     fn into_iter(self) -> Self::IntoIter {
         self.rows.into_iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_alike_in_their_tag_stay_apart() {
+        let long = "x".repeat(300);
+        let longer = format!("{long}y");
+        let names = [
+            "",
+            "set",
+            "string",
+            "stream",
+            "hashtab",
+            "hashtable",
+            "hashtabl",
+            "hashtablf",
+            "listpack",
+            "listpacl",
+            &long,
+            &longer,
+        ];
+        let mut k: Keyed<String, u64> = Keyed::default();
+        // Twice, in runs and interleaved: every hit finds its own row,
+        // past the scanned rows too (the index).
+        for round in 0..2u64 {
+            for (i, n) in names.iter().enumerate() {
+                *k.entry(*n, || 0) += 1 + round;
+                *k.entry(*n, || 0) += 100 * i as u64;
+            }
+        }
+        for (i, extra) in (0..20).map(|i| (i, format!("t{i}"))) {
+            *k.entry(extra.as_str(), || 0) += i;
+        }
+        for (i, n) in names.iter().enumerate() {
+            *k.entry(*n, || 0) += 0;
+            assert_eq!(*k.entry(*n, || 0), 3 + 200 * i as u64, "{n:?}");
+        }
+        assert_eq!(k.len(), names.len() + 20);
+        let mut ints: Keyed<u64, u64> = Keyed::default();
+        for x in [0u64, 1, u64::MAX, 1 << 56, 0, u64::MAX] {
+            *ints.entry(&x, || 0) += 1;
+        }
+        let rows: Vec<_> = ints.iter().copied().collect();
+        assert_eq!(rows, vec![(0, 2), (1, 1), (u64::MAX, 2), (1 << 56, 1)]);
     }
 }

@@ -194,12 +194,12 @@ impl<K> Default for Tallies<K> {
     }
 }
 
-impl<K: Eq + std::hash::Hash + Ord + Clone> Tallies<K> {
+impl<K: Eq + std::hash::Hash + Ord + Clone + keyed::Tagged> Tallies<K> {
     #[inline]
     fn add<Q>(&mut self, k: &Q, bytes: u64)
     where
         K: std::borrow::Borrow<Q>,
-        Q: Eq + std::hash::Hash + ?Sized + ToOwned<Owned = K>,
+        Q: Eq + std::hash::Hash + keyed::Tagged + ?Sized + ToOwned<Owned = K>,
     {
         self.0.entry(k, Tally::default).add(bytes);
     }

@@ -73,6 +73,10 @@ struct Node {
     collapsed: bool,
     /// Child key: the delimiter before the segment, then the segment.
     children: Children,
+    /// The hash of the node's path ([`extend_path`] from the root), kept
+    /// so that a key under a known node neither hashes its path again nor
+    /// looks it up in its depth's set: a node's path is in that set.
+    path: u128,
 }
 
 /// A node's children: a short vector while there are few (a scan of a
@@ -93,6 +97,13 @@ impl Default for Children {
 
 const SMALL_CHILDREN: usize = 8;
 
+/// Where [`Children::find`] found a child.
+#[derive(Clone, Copy)]
+enum Found {
+    At(usize),
+    InMap,
+}
+
 impl Children {
     fn len(&self) -> usize {
         match self {
@@ -110,6 +121,28 @@ impl Children {
 
     fn contains_key(&self, k: &[u8]) -> bool {
         self.get(k).is_some()
+    }
+
+    /// Where the child `k` is, if there is one (a position, so that the
+    /// caller may still change the parent when there is none), and its
+    /// path's hash.
+    fn find(&self, k: &[u8]) -> Option<(Found, u128)> {
+        match self {
+            Children::Small(v) => v
+                .iter()
+                .position(|(s, _)| &s[..] == k)
+                .map(|i| (Found::At(i), v[i].1.path)),
+            Children::Map(m) => m.get(k).map(|n| (Found::InMap, n.path)),
+        }
+    }
+
+    /// The child [`Children::find`] found.
+    fn found(&mut self, f: Found, k: &[u8]) -> Option<&mut Node> {
+        match (self, f) {
+            (Children::Small(v), Found::At(i)) => v.get_mut(i).map(|(_, n)| n),
+            (Children::Map(m), Found::InMap) => m.get_mut(k),
+            _ => None,
+        }
     }
 
     fn get_or_insert(&mut self, k: &[u8]) -> &mut Node {
@@ -511,6 +544,15 @@ impl PrefixTree {
                 break;
             }
             let next = segment(cfg, &self.classes, level, delim, rest, &mut self.seg);
+            // A known child: its path is hashed, and counted at its depth.
+            let found = node
+                .as_deref()
+                .filter(|n| !n.collapsed)
+                .and_then(|n| n.children.find(&self.seg));
+            path = match found {
+                Some((_, p)) => p,
+                None => extend_path(path, &self.seg),
+            };
             // The depth budget counts every prefix, collapsed node or not.
             let depth = level + 1;
             if depth >= 2 {
@@ -519,8 +561,7 @@ impl PrefixTree {
                     lose_children(node);
                     break;
                 }
-                path = extend_path(path, &self.seg);
-                let new = lv.seen.insert(path);
+                let new = found.is_none() && lv.seen.insert(path);
                 let confirmed = self.hints.as_ref().is_some_and(|h| h.confirmed(depth));
                 if confirmed || (new && lv.seen.len() > cfg.max_level_prefixes) {
                     // This key's parent is one of those that lose children.
@@ -540,11 +581,18 @@ impl PrefixTree {
                     lose_children(node);
                     break;
                 }
-            } else {
-                path = extend_path(path, &self.seg);
             }
-            node = node
-                .and_then(|n| count_child(n, &self.seg, children_cap(cfg.max_children, level), s));
+            let cap = children_cap(cfg.max_children, level);
+            node = node.and_then(|n| match found {
+                Some((f, _)) => {
+                    // What `count_child` does to a child it finds.
+                    n.deeper = true;
+                    let child = n.children.found(f, &self.seg)?;
+                    child.stats.add(s);
+                    Some(child)
+                }
+                None => count_child(n, &self.seg, path, cap, s),
+            });
             level += 1;
             match next {
                 Some((d, r)) => {
@@ -567,7 +615,8 @@ impl PrefixTree {
     pub(crate) fn add_first(&mut self, first: &[u8], deeper: bool, s: &PrefixStats) {
         self.root.stats.add(s);
         let cap = children_cap(self.cfg.max_children, 0);
-        if let Some(child) = count_child(&mut self.root, first, cap, s) {
+        let path = extend_path(0, first);
+        if let Some(child) = count_child(&mut self.root, first, path, cap, s) {
             child.deeper |= deeper;
         }
     }
@@ -731,12 +780,22 @@ impl PrefixTree {
                 ));
             }
             let mut n = &mut t.root;
+            let mut path = 0u128;
             for k in &ns.path {
                 let k = bytes_of(k, "prefix segment")?;
                 if k.is_empty() {
                     return Err("an empty prefix segment".into());
                 }
+                path = extend_path(path, &k);
                 n = n.children.get_or_insert(&k);
+                n.path = path;
+            }
+            // `add` takes a node's path as counted at its depth.
+            let depth = ns.path.len();
+            if depth >= 2 && !t.levels[depth].seen.contains(&path) {
+                return Err(format!(
+                    "a prefix node {depth} deep whose hash its depth does not count"
+                ));
             }
             let stats = PrefixStats {
                 keys: within("a prefix's keys", ns.keys, total.keys)?,
@@ -942,7 +1001,13 @@ fn children_cap(max_children: usize, level: usize) -> usize {
 
 /// Counts `s` in `n`'s child `k`, made if new, unless `n` has (or now gets,
 /// past `cap` distinct) its children dropped.
-fn count_child<'n>(n: &'n mut Node, k: &[u8], cap: usize, s: &PrefixStats) -> Option<&'n mut Node> {
+fn count_child<'n>(
+    n: &'n mut Node,
+    k: &[u8],
+    path: u128,
+    cap: usize,
+    s: &PrefixStats,
+) -> Option<&'n mut Node> {
     n.deeper = true;
     if n.collapsed {
         return None;
@@ -954,6 +1019,7 @@ fn count_child<'n>(n: &'n mut Node, k: &[u8], cap: usize, s: &PrefixStats) -> Op
     }
     // One lookup; the key is copied only when the child is new.
     let child = n.children.get_or_insert(k);
+    child.path = path;
     child.stats.add(s);
     Some(child)
 }

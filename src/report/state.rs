@@ -251,7 +251,7 @@ impl Report {
     }
 }
 
-fn tallies_state<K: Clone + Ord + Eq + std::hash::Hash, O: Ord>(
+fn tallies_state<K: Clone + Ord + Eq + std::hash::Hash + super::keyed::Tagged, O: Ord>(
     t: &Tallies<K>,
     key: impl Fn(K) -> O,
 ) -> BTreeMap<O, TallyDoc> {
@@ -279,7 +279,7 @@ fn summary_state(s: &Summary) -> SummaryState {
     }
 }
 
-fn tallies_of<K: Eq + std::hash::Hash + Ord + Clone, O>(
+fn tallies_of<K: Eq + std::hash::Hash + Ord + Clone + super::keyed::Tagged, O>(
     what: &str,
     m: BTreeMap<O, TallyDoc>,
     total: Tally,
