@@ -21,12 +21,23 @@ pub trait Tagged {
 impl Tagged for str {
     #[inline]
     fn tag(&self) -> u64 {
+        // Loads, not bytes stored and read back as a word (a stalled
+        // store-to-load forward per key).
         let b = self.as_bytes();
-        let mut w = [0u8; 8];
-        let n = b.len().min(7);
-        w[..n].copy_from_slice(&b[..n]);
-        w[7] = b.len().min(255) as u8;
-        u64::from_le_bytes(w)
+        let n = b.len();
+        let at = |i: usize| u64::from(b.get(i).copied().unwrap_or(0)) << (8 * i);
+        let word = |i: usize| match b.get(i..i + 4) {
+            Some(&[w, x, y, z]) => u64::from(u32::from_le_bytes([w, x, y, z])) << (8 * i),
+            _ => 0,
+        };
+        let name = match n {
+            0 => 0,
+            // Overlapping bytes are the same bytes.
+            1..=3 => at(0) | at(n / 2) | at(n - 1),
+            4..=7 => word(0) | word(n - 4),
+            _ => u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], 0]),
+        };
+        name | (n.min(255) as u64) << 56
     }
     #[inline]
     fn exact(&self) -> bool {
@@ -194,5 +205,33 @@ mod tests {
         }
         let rows: Vec<_> = ints.iter().copied().collect();
         assert_eq!(rows, vec![(0, 2), (1, 1), (u64::MAX, 2), (1 << 56, 1)]);
+    }
+
+    #[test]
+    fn a_short_name_is_its_tag() {
+        // Every name of up to 7 bytes over three letters (NUL among them):
+        // the tags are all distinct, so equal tags mean equal names.
+        let mut tags = std::collections::HashMap::new();
+        let mut names = vec![String::new()];
+        for _ in 0..7 {
+            let last: Vec<String> = names
+                .iter()
+                .filter(|n| n.len() == names.last().map_or(0, |l| l.len()))
+                .cloned()
+                .collect();
+            for n in last {
+                for c in ['a', 'b', '\0'] {
+                    names.push(format!("{n}{c}"));
+                }
+            }
+        }
+        assert_eq!(names.len(), (0..=7).map(|k| 3usize.pow(k)).sum::<usize>());
+        for n in &names {
+            assert!(n.as_str().exact());
+            if let Some(other) = tags.insert(n.as_str().tag(), n.clone()) {
+                panic!("{other:?} and {n:?} share a tag");
+            }
+        }
+        assert!(!"eightchr".exact());
     }
 }
