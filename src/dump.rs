@@ -10,7 +10,7 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
-use crate::escape::escape;
+use crate::escape::{escape, json_str};
 use crate::input::Feed;
 use crate::memory::TargetChoice;
 use crate::rdb::stream::{Group, Idmp, StreamId, StreamMeta};
@@ -159,18 +159,6 @@ fn key_line<W: Write + ?Sized>(
 pub fn json_bytes(out: &mut Vec<u8>, s: &[u8]) {
     // Writing to a Vec cannot fail.
     let _ = crate::escape::write_json_escaped(s, out);
-}
-
-fn json_str(out: &mut Vec<u8>, s: &str) {
-    if crate::escape::json_plain(s.as_bytes()) {
-        // Names: ASCII, nothing to escape.
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-        return;
-    }
-    // Writing to a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
 }
 
 #[inline(always)]

@@ -102,6 +102,20 @@ pub fn escape_into(bytes: &[u8], out: &mut String) {
     }
 }
 
+/// Appends `s` as a JSON string, as `serde_json` writes it (text that is
+/// no byte string: names, paths).
+pub(crate) fn json_str(out: &mut Vec<u8>, s: &str) {
+    if json_plain(s.as_bytes()) {
+        // Names: ASCII, nothing to escape.
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return;
+    }
+    // Writing to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
 /// Writes `bytes` as a JSON string of their escaped form (the one rule,
 /// then JSON's own escapes, as `serde_json` writes them), a piece at a
 /// time: a value of hundreds of MiB is never copied whole.

@@ -189,7 +189,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                         if csv {
                             write_csv_row(w, buf, item, profile, file)
                         } else {
-                            json_line(w, item, profile, file)
+                            json_line(w, buf, item, profile, file)
                         }
                     };
                 let sum =
