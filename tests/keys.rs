@@ -276,8 +276,8 @@ fn a_filter_that_matches_nothing_says_so() {
 }
 
 /// Without --format, `-o`'s name picks it: `.parquet` is Parquet (not a CSV
-/// file under that name), `.jsonl`/`.ndjson`/`.json` JSON lines, anything
-/// else CSV; an explicit --format wins.
+/// file under that name), `.jsonl`/`.ndjson`/`.json` JSON lines, `.csv`
+/// CSV (other names: see below); an explicit --format wins.
 #[test]
 fn the_output_name_picks_the_format() {
     let dir = tempfile::tempdir().unwrap();
@@ -289,7 +289,6 @@ fn the_output_name_picks_the_format() {
         ("k.ndjson", None, b"{\""),
         ("k.json", None, b"{\""),
         ("k.csv", None, b"database,"),
-        ("k.out", None, b"database,"),
         ("k.parquet", Some("csv"), b"database,"),
         ("k.csv", Some("jsonl"), b"{\""),
     ];
@@ -348,5 +347,128 @@ fn a_missing_input_leaves_the_old_output() {
             "{err}"
         );
         assert_eq!(std::fs::read(&path).unwrap(), good, "{command} {name}");
+    }
+}
+
+/// `-o`'s extension picks the format; one that promises compression or
+/// another format is refused before the file is made, not written as CSV.
+#[test]
+fn the_output_name_picks_the_format_or_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = fixture("everything.rdb");
+    std::fs::create_dir(dir.path().join("run.v2")).unwrap();
+    // (name, what the file starts with)
+    for (name, head) in [
+        ("k.CSV", &b"database,type,key"[..]),
+        ("k.out", b"database,type,key"),
+        ("run.v2/keys", b"database,type,key"),
+        ("k.json", b"{\""),
+        ("k.NDJSON", b"{\""),
+        ("k.Parquet", b"PAR1"),
+    ] {
+        let path = dir.path().join(name);
+        let out = run(["keys", dump.as_str(), "-o", path.to_str().unwrap()]);
+        assert_eq!(exit_code(&out), 0, "{name}");
+        let got = std::fs::read(&path).unwrap();
+        assert!(got.starts_with(head), "{name}: {:?}", &got[..16]);
+    }
+    for name in ["k.pq", "k.csv.gz", "k.tsv"] {
+        let path = dir.path().join(name);
+        let out = run(["keys", dump.as_str(), "-o", path.to_str().unwrap()]);
+        assert_eq!(exit_code(&out), 2, "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let ext = name.rsplit('.').next().unwrap();
+        assert!(
+            err.contains(&format!("keys writes no .{ext} file")),
+            "{err}"
+        );
+        assert!(!path.exists(), "{name}");
+        // Named explicitly, any name will do.
+        let out = run([
+            "keys",
+            dump.as_str(),
+            "--format",
+            "csv",
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(exit_code(&out), 0, "{name}");
+        assert!(std::fs::read(&path).unwrap().starts_with(b"database,"));
+    }
+}
+
+/// A Parquet run killed before it ends leaves the old file and nothing
+/// else in its directory (the new file has no name until it is complete).
+#[test]
+fn a_killed_parquet_run_leaves_no_temporary_file() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("keys.parquet");
+    std::fs::write(&out, b"old").unwrap();
+    let mut file = Rdb::redis(10).aux("redis-ver", "7.0.15").select_db(0);
+    for i in 0..1000 {
+        file = file.key(T_STRING, format!("k:{i}").as_bytes(), v_string(b"v"));
+    }
+    let file = file.finish(true);
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGKILL] {
+        let mut cmd = bin();
+        // A shell starts background jobs with SIGINT ignored, and the
+        // child would inherit that: the default action, as at a terminal.
+        // SAFETY: signal(2) is async-signal-safe.
+        unsafe {
+            use std::os::unix::process::CommandExt as _;
+            cmd.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                libc::signal(libc::SIGTERM, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let mut child = cmd
+            .args(["keys", "-", "-o", out.to_str().unwrap()])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Half the dump, and the pipe kept open: the run waits for more.
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(&file[..file.len() / 2]).unwrap();
+        stdin.flush().unwrap();
+        // Until the output is being written (an open file in the directory).
+        let fd_dir = format!("/proc/{}/fd", child.id());
+        let started = std::time::Instant::now();
+        let writing = || {
+            std::fs::read_dir(&fd_dir).is_ok_and(|fds| {
+                fds.flatten().any(|fd| {
+                    std::fs::read_link(fd.path()).is_ok_and(|t| {
+                        t.starts_with(dir.path()) || t.to_string_lossy().contains("(deleted)")
+                    })
+                })
+            })
+        };
+        while !writing() {
+            assert!(
+                started.elapsed().as_secs() < 20,
+                "the run never opened its output"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        // SAFETY: signals a child this test started and still owns.
+        unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed().as_secs() > 20 {
+                let _ = child.kill();
+                panic!("signal {signal} did not end the run");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        drop(stdin);
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec!["keys.parquet"], "signal {signal}");
+        assert_eq!(std::fs::read(&out).unwrap(), b"old", "signal {signal}");
     }
 }

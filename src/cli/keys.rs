@@ -1,6 +1,7 @@
 //! `rdbscope keys`.
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 
 use anyhow::Context;
 use clap::ValueEnum;
@@ -8,6 +9,7 @@ use rdbscope::keys::ParquetTo;
 use rdbscope::memory::Detail;
 use rdbscope::output::keys::{RowBuf, json_line, write_csv_header, write_csv_row};
 use rdbscope::output::parquet::{Columns, ParquetSink};
+use rdbscope::output::publish::Pending;
 use rdbscope::scan::ordered::Hooks;
 use rdbscope::scan::{KeyFacts, ScanOptions};
 
@@ -70,7 +72,8 @@ pub struct Args {
     #[arg(required = true, value_name = "FILE")]
     pub(super) files: Vec<String>,
     /// Output format [default: from -o's name: *.parquet is parquet,
-    /// *.jsonl, *.ndjson and *.json are jsonl; else csv].
+    /// *.jsonl, *.ndjson and *.json are jsonl, a compressed or other
+    /// format's name (*.csv.gz, *.tsv, *.pq...) is an error; else csv].
     #[arg(long, value_enum)]
     format: Option<Format>,
     /// Write to FILE instead of stdout.
@@ -100,30 +103,49 @@ fn parse_label(s: &str) -> Result<(String, String), String> {
     }
 }
 
+/// Extensions that promise what `keys` does not write: compression, and
+/// other formats. `-o keys.csv.gz` or `-o keys.pq` is refused rather than
+/// filled with plain CSV; a neutral name (`keys.out`, `keys.txt`) is CSV.
+const NOT_WRITTEN: [&str; 24] = [
+    "gz", "gzip", "zst", "zstd", "bz2", "xz", "lz4", "lzma", "zip", "br", "snappy", "tsv", "tab",
+    "pq", "parq", "arrow", "feather", "ipc", "orc", "avro", "xlsx", "xls", "html", "rdb",
+];
+
 /// The format asked for, or the one `-o`'s name says (so `-o keys.parquet`
-/// is not a CSV file named .parquet).
-fn format(args: &Args) -> Format {
-    let ext = args
+/// is not a CSV file named .parquet, and `-o keys.csv.gz` not a plain CSV
+/// file under a compressed name).
+fn format(args: &Args) -> anyhow::Result<Format> {
+    if let Some(f) = args.format {
+        return Ok(f);
+    }
+    let Some(ext) = args
         .output
         .as_deref()
-        .and_then(|o| o.rsplit_once('.'))
-        .map(|(_, e)| e);
-    match (args.format, ext) {
-        (Some(f), _) => f,
-        (None, Some(e)) if e.eq_ignore_ascii_case("parquet") => Format::Parquet,
-        (None, Some(e))
-            if ["jsonl", "ndjson", "json"]
-                .iter()
-                .any(|j| e.eq_ignore_ascii_case(j)) =>
-        {
-            Format::Jsonl
-        }
-        _ => Format::Csv,
+        .and_then(|o| std::path::Path::new(o).extension())
+    else {
+        return Ok(Format::Csv);
+    };
+    let is = |names: &[&str]| names.iter().any(|n| ext.eq_ignore_ascii_case(n));
+    if is(&["parquet"]) {
+        Ok(Format::Parquet)
+    } else if is(&["jsonl", "ndjson", "json"]) {
+        Ok(Format::Jsonl)
+    } else if is(&NOT_WRITTEN) {
+        anyhow::bail!(
+            "-o {}: keys writes no .{} file; name it *.csv, *.jsonl or *.parquet, or give \
+             --format",
+            rdbscope::escape::terminal(args.output.as_deref().unwrap_or_default()),
+            rdbscope::escape::terminal(&ext.to_string_lossy())
+        )
+    } else {
+        Ok(Format::Csv)
     }
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let format = format(&args);
+    // An output that is an input is named as such first.
+    super::shared::check_output(args.output.as_deref(), &args.files)?;
+    let format = format(&args)?;
     let opts = ScanOptions {
         choice: args.target.build()?,
         filter: args.filter.build()?,
@@ -246,18 +268,19 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 enum Output {
     Text(Box<dyn Write>),
     /// The file, and the temporary path it is renamed from when complete.
-    Parquet(ParquetSink, Option<tempfile::TempPath>),
+    Parquet(ParquetSink, Option<Pending>),
 }
 
 /// The writer for `--format parquet -o PATH`: a file is written beside
-/// PATH and renamed over it when complete, so a failed run leaves the old
-/// file (or none), never a truncated one; a device or pipe (`-`: stdout)
-/// is written as it goes.
+/// PATH, without a name where the file system allows it, and put in place
+/// over PATH when complete ([`rdbscope::output::publish`]), so a failed or
+/// interrupted run leaves the old file (or none), never a truncated one
+/// or a temporary one; a device or pipe (`-`: stdout) is written as it
+/// goes.
 fn parquet_file(
     path: &str,
     inputs: &[String],
-) -> anyhow::Result<(Box<dyn Write + Send>, Option<tempfile::TempPath>)> {
-    use std::os::unix::fs::PermissionsExt;
+) -> anyhow::Result<(Box<dyn Write + Send>, Option<Pending>)> {
     super::shared::check_output(Some(path), inputs)?;
     if path == "-" {
         if std::io::stdout().is_terminal() {
@@ -272,26 +295,20 @@ fn parquet_file(
             .with_context(|| format!("cannot open {path}"))?;
         return Ok((Box::new(std::io::BufWriter::new(f)), None));
     }
-    let dir = match std::path::Path::new(path).parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
-    };
-    let (f, tmp) = tempfile::Builder::new()
-        .prefix(".rdbscope-")
-        .suffix(".parquet.partial")
-        // As a created file would be, after the umask.
-        .permissions(std::fs::Permissions::from_mode(0o666))
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create {path}"))?
-        .into_parts();
-    Ok((Box::new(std::io::BufWriter::new(f)), Some(tmp)))
+    // As a created file would be, after the umask.
+    let pending = Pending::create(Path::new(path), 0o666, ".rdbscope-", ".parquet.partial")
+        .with_context(|| format!("cannot create {path}"))?;
+    let f = pending
+        .file()
+        .with_context(|| format!("cannot create {path}"))?;
+    Ok((Box::new(std::io::BufWriter::new(f)), Some(pending)))
 }
 
 /// Closes the Parquet file, puts it in place and says what it holds (and,
 /// after a failure, that it is partial, in its metadata too).
 fn finish_parquet(
     sink: &ParquetSink,
-    partial: Option<tempfile::TempPath>,
+    partial: Option<Pending>,
     path: &str,
     ok: bool,
 ) -> anyhow::Result<()> {
@@ -309,8 +326,8 @@ fn finish_parquet(
         super::say(format!("{path}: not written (no rows)"));
         return Ok(());
     }
-    if let Some(tmp) = partial {
-        tmp.persist(path)
+    if let Some(p) = partial {
+        p.publish(Path::new(path))
             .with_context(|| format!("cannot write {path}"))?;
     }
     let size = std::fs::metadata(path).map_or(String::new(), |m| {

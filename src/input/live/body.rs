@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::conn::{Conn, with_context};
+use crate::output::publish::{Pending, dir_of};
 
 /// How the RDB bulk is framed.
 #[derive(Debug)]
@@ -148,14 +149,14 @@ impl Read for RdbBody {
 }
 
 /// `--save-to`: the RDB written into a file without a name in the target's
-/// directory (Linux `O_TMPFILE`), linked in and renamed over the target
-/// once complete: a cut transfer, an error or a signal leaves no file
-/// behind. (Elsewhere: a hidden named file, removed at exit.)
+/// directory, put in place over the target once complete
+/// ([`crate::output::publish`]): a cut transfer, an error or a signal
+/// leaves no file behind. (Where no unnamed file can be made: a hidden
+/// named one, removed at exit.)
 pub(super) struct SaveTo {
     file: std::fs::File,
+    pending: Pending,
     path: PathBuf,
-    #[cfg(not(target_os = "linux"))]
-    tmp: tempfile::TempPath,
 }
 
 /// Whether a `--save-to` copy was asked for, and whether it was written.
@@ -177,14 +178,6 @@ pub fn discard_unfinished() {
     let mut list = UNFINISHED.lock().unwrap_or_else(|e| e.into_inner());
     for p in list.drain(..) {
         let _ = std::fs::remove_file(p);
-    }
-}
-
-/// The directory `path` goes in.
-fn dir_of(path: &Path) -> &Path {
-    match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
     }
 }
 
@@ -215,35 +208,19 @@ impl SaveTo {
         let ctx = |e: io::Error| with_context(e, format!("--save-to {}", path.display()));
         check_save_to(path).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         ASKED.store(true, Ordering::Release);
-        #[cfg(target_os = "linux")]
-        {
-            let file = tempfile::tempfile_in(dir_of(path)).map_err(ctx)?;
-            // A dump holds the server's data: readable by its owner only.
-            use std::os::unix::fs::PermissionsExt as _;
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))
-                .map_err(ctx)?;
-            Ok(SaveTo {
-                file,
-                path: path.to_path_buf(),
-            })
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let (file, tmp) = tempfile::Builder::new()
-                .prefix(".rdbscope-save-")
-                .tempfile_in(dir_of(path))
-                .map_err(ctx)?
-                .into_parts();
+        // A dump holds the server's data: readable by its owner only.
+        let pending = Pending::create(path, 0o600, ".rdbscope-save-", "").map_err(ctx)?;
+        if let Some(name) = pending.name() {
             UNFINISHED
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .push(tmp.to_path_buf());
-            Ok(SaveTo {
-                file,
-                path: path.to_path_buf(),
-                tmp,
-            })
+                .push(name.to_path_buf());
         }
+        Ok(SaveTo {
+            file: pending.file().map_err(ctx)?,
+            pending,
+            path: path.to_path_buf(),
+        })
     }
 
     fn write(&mut self, b: &[u8]) -> io::Result<()> {
@@ -255,53 +232,15 @@ impl SaveTo {
     fn finish(self) -> io::Result<()> {
         let path = self.path;
         let ctx = |e: io::Error| with_context(e, format!("--save-to {}", path.display()));
-        self.file.sync_all().map_err(ctx)?;
-        #[cfg(target_os = "linux")]
-        {
-            use std::os::fd::AsRawFd as _;
-            // Linked under a fresh hidden name, then renamed over the target
-            // (a link cannot replace a file).
-            let proc = std::ffi::CString::new(format!("/proc/self/fd/{}", self.file.as_raw_fd()))
-                .map_err(|e| ctx(io::Error::other(e)))?;
-            let mut linked = None;
-            for n in 0..100u32 {
-                let name = dir_of(&path).join(format!(".rdbscope-save-{}-{n}", std::process::id()));
-                let c = std::ffi::CString::new(name.as_os_str().as_encoded_bytes())
-                    .map_err(|e| ctx(io::Error::other(e)))?;
-                // SAFETY: two NUL-terminated paths; a plain system call.
-                let r = unsafe {
-                    libc::linkat(
-                        libc::AT_FDCWD,
-                        proc.as_ptr(),
-                        libc::AT_FDCWD,
-                        c.as_ptr(),
-                        libc::AT_SYMLINK_FOLLOW,
-                    )
-                };
-                if r == 0 {
-                    linked = Some(name);
-                    break;
-                }
-                let e = io::Error::last_os_error();
-                if e.kind() != io::ErrorKind::AlreadyExists {
-                    return Err(ctx(e));
-                }
-            }
-            let linked = linked.ok_or_else(|| ctx(io::Error::other("no free temporary name")))?;
-            if let Err(e) = std::fs::rename(&linked, &path) {
-                let _ = std::fs::remove_file(&linked);
-                return Err(ctx(e));
-            }
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let tmp = self.tmp.to_path_buf();
+        self.pending.sync().map_err(ctx)?;
+        if let Some(name) = self.pending.name() {
+            let name = name.to_path_buf();
             UNFINISHED
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .retain(|p| *p != tmp);
-            self.tmp.persist(&path).map_err(|e| ctx(e.error))?;
+                .retain(|p| *p != name);
         }
+        self.pending.publish(&path).map_err(ctx)?;
         WRITTEN.store(true, Ordering::Release);
         Ok(())
     }
