@@ -14,7 +14,8 @@
 //!   scan ([`scan::ordered`] runs `dump` and `keys` on all cores, in file
 //!   order); [`check`] and [`diff`] read report documents.
 //! - [`output`] holds writers that only format; [`escape`] is the one rule
-//!   for printing byte strings, [`units`] prints and parses sizes and times.
+//!   for printing byte strings, [`units`] prints and parses sizes and times;
+//!   [`publish`] puts output files in place whole or not at all.
 
 pub mod analysis;
 pub mod check;
@@ -30,6 +31,7 @@ pub mod keys;
 pub mod memory;
 pub mod merge;
 pub mod output;
+pub mod publish;
 pub mod rdb;
 pub mod report;
 pub mod scan;

@@ -9,7 +9,7 @@ use rdbscope::keys::ParquetTo;
 use rdbscope::memory::Detail;
 use rdbscope::output::keys::{RowBuf, json_line, write_csv_header, write_csv_row};
 use rdbscope::output::parquet::{Columns, ParquetSink};
-use rdbscope::output::publish::Pending;
+use rdbscope::publish::Pending;
 use rdbscope::scan::ordered::Hooks;
 use rdbscope::scan::{KeyFacts, ScanOptions};
 
@@ -273,7 +273,7 @@ enum Output {
 
 /// The writer for `--format parquet -o PATH`: a file is written beside
 /// PATH, without a name where the file system allows it, and put in place
-/// over PATH when complete ([`rdbscope::output::publish`]), so a failed or
+/// over PATH when complete ([`rdbscope::publish`]), so a failed or
 /// interrupted run leaves the old file (or none), never a truncated one
 /// or a temporary one; a device or pipe (`-`: stdout) is written as it
 /// goes.

@@ -6,6 +6,5 @@ pub mod doctor;
 pub mod html;
 pub mod keys;
 pub mod parquet;
-pub mod publish;
 pub mod report;
 pub mod verify;

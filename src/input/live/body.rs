@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::conn::{Conn, with_context};
-use crate::output::publish::{Pending, dir_of};
+use crate::publish::{Pending, dir_of};
 
 /// How the RDB bulk is framed.
 #[derive(Debug)]
@@ -150,7 +150,7 @@ impl Read for RdbBody {
 
 /// `--save-to`: the RDB written into a file without a name in the target's
 /// directory, put in place over the target once complete
-/// ([`crate::output::publish`]): a cut transfer, an error or a signal
+/// ([`crate::publish`]): a cut transfer, an error or a signal
 /// leaves no file behind. (Where no unnamed file can be made: a hidden
 /// named one, removed at exit.)
 pub(super) struct SaveTo {
