@@ -54,8 +54,10 @@ enum Format {
 /// first segments as `report` names its prefix rows; --depth, --delimiters),
 /// then one text column per `--label NAME=VALUE` (NAME: letters, digits
 /// and _, not a column's name in any case; VALUE up to 256 bytes). Row
-/// groups of about 131,072 keys, zstd. The file is written beside FILE and
-/// renamed over it when complete (`-o -` writes to a pipe).
+/// groups of about 131,072 keys, zstd. The file is written beside FILE,
+/// without a name until it is complete (Linux), then put in place over it:
+/// Ctrl-C or kill leaves the old file and no temporary one (`-o -` writes
+/// to a pipe).
 /// Rows come in file order. A damaged dump or a checksum mismatch exits 2
 /// (the rows before the damage are written; a Parquet file is then marked
 /// partial: key-value metadata rdbscope.partial). An input that is not
