@@ -472,3 +472,40 @@ fn a_killed_parquet_run_leaves_no_temporary_file() {
         assert_eq!(std::fs::read(&out).unwrap(), b"old", "signal {signal}");
     }
 }
+
+/// `--quiet` drops the note of the memory profile, not warnings.
+#[test]
+fn quiet_keeps_warnings_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("q.rdb");
+    // Redis 7.0 writes RDB 10, not 11: estimated for the newest that does.
+    let file = Rdb::redis(11)
+        .aux("redis-ver", "7.0.15")
+        .select_db(0)
+        .key(T_STRING, b"k", v_string(b"v"))
+        .finish(true);
+    std::fs::write(&p, file).unwrap();
+    let csv = dir.path().join("q.csv");
+    let args = |quiet: bool| {
+        let mut a = vec!["keys", p.to_str().unwrap(), "-o", csv.to_str().unwrap()];
+        if quiet {
+            a.push("--quiet");
+        }
+        run(a)
+    };
+    let loud = args(false);
+    let err = String::from_utf8_lossy(&loud.stderr).into_owned();
+    assert!(err.contains(": memory profile "), "{err}");
+    assert!(
+        err.contains("warning: AUX redis-ver 7.0.15 cannot have written"),
+        "{err}"
+    );
+    let quiet = args(true);
+    assert_eq!(exit_code(&quiet), 0);
+    let err = String::from_utf8_lossy(&quiet.stderr).into_owned();
+    assert!(!err.contains("memory profile"), "{err}");
+    assert!(
+        err.contains("warning: AUX redis-ver 7.0.15 cannot have written"),
+        "{err}"
+    );
+}

@@ -81,7 +81,9 @@ pub struct Args {
     /// Write to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<String>,
-    /// No progress bar (shown on stderr with -o when it is a terminal).
+    /// No progress bar (shown on stderr with -o when it is a terminal) and
+    /// no note of each input's memory profile (the rows' `profile` column
+    /// has it); warnings and errors are still said.
     #[arg(long)]
     quiet: bool,
     #[command(flatten)]
@@ -191,11 +193,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let mut inputs = Inputs::new(args.output.is_some() && !args.quiet);
     let ok = inputs.each(&args.files, |file, data, progress| {
         let mut first_rows = |t: &rdbscope::memory::ResolvedTarget| {
-            super::say(format!(
-                "{file}: memory profile {} ({})",
-                t.target.describe(),
-                t.reason
-            ));
+            if !args.quiet {
+                super::say(format!(
+                    "{file}: memory profile {} ({})",
+                    t.target.describe(),
+                    t.reason
+                ));
+            }
             if let Some(w) = &t.warning {
                 super::say(format!("{file}: warning: {w}"));
             }
