@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 /// A file being written for `path`; see [`Pending::publish`].
 pub struct Pending {
     file: File,
+    /// Where it goes, and the directory it is made in.
+    path: PathBuf,
     dir: PathBuf,
     /// The hidden name of a named file (`None`: unnamed).
     named: Option<tempfile::TempPath>,
@@ -32,9 +34,10 @@ impl Pending {
     pub fn create(path: &Path, mode: u32, prefix: &str, suffix: &str) -> io::Result<Pending> {
         let dir = dir_of(path).to_path_buf();
         #[cfg(target_os = "linux")]
-        if let Some(file) = unnamed(&dir, mode) {
+        if let Some(file) = unnamed(&dir, mode)? {
             return Ok(Pending {
                 file,
+                path: path.to_path_buf(),
                 dir,
                 named: None,
             });
@@ -44,10 +47,14 @@ impl Pending {
             .prefix(prefix)
             .suffix(suffix)
             .permissions(std::fs::Permissions::from_mode(mode))
-            .tempfile_in(&dir)?
+            .tempfile_in(&dir)
+            // Without the hidden name tempfile adds: the caller names the
+            // output.
+            .map_err(|e| io::Error::from(e.kind()))?
             .into_parts();
         Ok(Pending {
             file,
+            path: path.to_path_buf(),
             dir,
             named: Some(tmp),
         })
@@ -73,15 +80,16 @@ impl Pending {
         self.file.sync_all()
     }
 
-    /// Puts the file in place as `path`, replacing what was there. Call it
-    /// once everything was written (and flushed) through [`Pending::file`].
-    pub fn publish(self, path: &Path) -> io::Result<()> {
+    /// Puts the file in place at the path it was made for, replacing what
+    /// was there. Call it once everything was written (and flushed)
+    /// through [`Pending::file`].
+    pub fn publish(self) -> io::Result<()> {
         if let Some(tmp) = self.named {
-            return tmp.persist(path).map_err(|e| e.error);
+            return tmp.persist(&self.path).map_err(|e| e.error);
         }
         #[cfg(target_os = "linux")]
         {
-            link_over(&self.file, &self.dir, path)
+            link_over(&self.file, &self.dir, &self.path)
         }
         #[cfg(not(target_os = "linux"))]
         {
@@ -93,11 +101,12 @@ impl Pending {
 }
 
 /// An unnamed file in `dir`, or `None` when the file system cannot make
-/// one (the caller then names it).
+/// one (the caller then names it); other failures (no permission, no
+/// directory, no space) are errors.
 #[cfg(target_os = "linux")]
-fn unnamed(dir: &Path, mode: u32) -> Option<File> {
+fn unnamed(dir: &Path, mode: u32) -> io::Result<Option<File>> {
     use std::os::fd::{FromRawFd as _, OwnedFd};
-    let c = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).ok()?;
+    let c = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).map_err(io::Error::other)?;
     // SAFETY: a NUL-terminated path and plain flags; the descriptor
     // returned is new and owned by nothing else.
     let fd = unsafe {
@@ -108,16 +117,65 @@ fn unnamed(dir: &Path, mode: u32) -> Option<File> {
         )
     };
     if fd < 0 {
-        return None;
+        let e = io::Error::last_os_error();
+        return match e.raw_os_error() {
+            Some(libc::EOPNOTSUPP | libc::EISDIR | libc::EINVAL) => Ok(None),
+            _ => Err(e),
+        };
     }
     // SAFETY: `fd` was just opened and is not owned elsewhere.
-    Some(File::from(unsafe { OwnedFd::from_raw_fd(fd) }))
+    Ok(Some(File::from(unsafe { OwnedFd::from_raw_fd(fd) })))
+}
+
+/// Signals that end a run and can be held back for a moment.
+#[cfg(target_os = "linux")]
+const HELD: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+
+/// The signal that arrived while held back (0: none).
+#[cfg(target_os = "linux")]
+static CAUGHT: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// Runs `f` with the signals of [`HELD`] held back, in every thread: one
+/// that arrives meanwhile acts once `f` is done (as it would have). So a
+/// Ctrl-C between the link and the rename cannot leave the hidden name.
+#[cfg(target_os = "linux")]
+fn holding_signals<T>(f: impl FnOnce() -> T) -> T {
+    use std::sync::atomic::Ordering;
+    extern "C" fn note(sig: libc::c_int) {
+        CAUGHT.store(sig, Ordering::SeqCst);
+    }
+    // SAFETY: a zeroed `sigaction` is a valid "default" value; the handler
+    // only stores into an atomic (async-signal-safe), and the previous
+    // dispositions are put back before the held signal is raised again.
+    unsafe {
+        let mut old: [libc::sigaction; HELD.len()] = std::mem::zeroed();
+        for (sig, old) in HELD.iter().zip(old.iter_mut()) {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = note as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(*sig, &sa, old);
+        }
+        let r = f();
+        for (sig, old) in HELD.iter().zip(old.iter()) {
+            libc::sigaction(*sig, old, std::ptr::null_mut());
+        }
+        let sig = CAUGHT.swap(0, Ordering::SeqCst);
+        if sig != 0 {
+            libc::raise(sig);
+        }
+        r
+    }
 }
 
 /// Links the unnamed `file` into `dir` under a fresh hidden name, then
 /// renames that over `path` (a link cannot replace a file).
 #[cfg(target_os = "linux")]
 fn link_over(file: &File, dir: &Path, path: &Path) -> io::Result<()> {
+    holding_signals(|| link_then_rename(file, dir, path))
+}
+
+#[cfg(target_os = "linux")]
+fn link_then_rename(file: &File, dir: &Path, path: &Path) -> io::Result<()> {
     use std::os::fd::AsRawFd as _;
     let proc = std::ffi::CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))
         .map_err(io::Error::other)?;
@@ -153,6 +211,34 @@ mod tests {
     use super::*;
     use std::io::Write as _;
 
+    /// A signal that arrives while held acts after, through what handled
+    /// it before (here a handler of the test's own).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_held_signal_acts_after() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        static HUP: AtomicBool = AtomicBool::new(false);
+        extern "C" fn on_hup(_: libc::c_int) {
+            HUP.store(true, Ordering::SeqCst);
+        }
+        // SAFETY: installs, then removes, a handler that only stores into
+        // an atomic; raises SIGHUP in this process only.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_hup as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            libc::sigemptyset(&mut sa.sa_mask);
+            let mut before: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(libc::SIGHUP, &sa, &mut before);
+            let during = holding_signals(|| {
+                libc::raise(libc::SIGHUP);
+                HUP.load(Ordering::SeqCst)
+            });
+            assert!(!during, "the signal acted while held");
+            assert!(HUP.load(Ordering::SeqCst), "the held signal never acted");
+            libc::sigaction(libc::SIGHUP, &before, std::ptr::null_mut());
+        }
+    }
+
     #[test]
     fn a_pending_file_appears_only_when_published() {
         let dir = tempfile::tempdir().unwrap();
@@ -177,7 +263,7 @@ mod tests {
             assert_eq!(names(dir.path()), vec!["out.bin"]);
         }
         assert_eq!(std::fs::read(&path).unwrap(), b"old");
-        p.publish(&path).unwrap();
+        p.publish().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new bytes");
         assert_eq!(names(dir.path()), vec!["out.bin"]);
         // A pending file dropped unpublished leaves the old one alone.

@@ -365,6 +365,9 @@ fn the_output_name_picks_the_format_or_is_refused() {
         ("k.json", b"{\""),
         ("k.NDJSON", b"{\""),
         ("k.Parquet", b"PAR1"),
+        // A name that is only an extension.
+        (".parquet", b"PAR1"),
+        ("run.v2/.jsonl", b"{\""),
     ] {
         let path = dir.path().join(name);
         let out = run(["keys", dump.as_str(), "-o", path.to_str().unwrap()]);
@@ -372,7 +375,7 @@ fn the_output_name_picks_the_format_or_is_refused() {
         let got = std::fs::read(&path).unwrap();
         assert!(got.starts_with(head), "{name}: {:?}", &got[..16]);
     }
-    for name in ["k.pq", "k.csv.gz", "k.tsv"] {
+    for name in ["k.pq", "k.csv.gz", "k.tsv", "k.tgz", "k.htm", "k.Z"] {
         let path = dir.path().join(name);
         let out = run(["keys", dump.as_str(), "-o", path.to_str().unwrap()]);
         assert_eq!(exit_code(&out), 2, "{name}");
@@ -508,4 +511,50 @@ fn quiet_keeps_warnings_only() {
         err.contains("warning: AUX redis-ver 7.0.15 cannot have written"),
         "{err}"
     );
+}
+
+/// `-o` naming a link writes the file it names (the link stays); a
+/// directory's name fails before anything is read; standard input
+/// redirected from the output file is refused.
+#[test]
+fn odd_output_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = fixture("everything.rdb");
+    let real = dir.path().join("real.parquet");
+    let link = dir.path().join("link.parquet");
+    std::fs::write(&real, b"old").unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let out = run(["keys", dump.as_str(), "-o", link.to_str().unwrap()]);
+    assert_eq!(
+        exit_code(&out),
+        0,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(std::fs::read(&real).unwrap().starts_with(b"PAR1"));
+    let slash = format!("{}/", dir.path().join("new.parquet").display());
+    let out = run(["keys", dump.as_str(), "-o", slash.as_str()]);
+    assert_eq!(exit_code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the name is a directory's"));
+    let copy = dir.path().join("in.rdb");
+    std::fs::copy(&dump, &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let out = bin()
+        .args(["keys", "-", "--format", "csv", "-o", copy.to_str().unwrap()])
+        .stdin(std::fs::File::open(&copy).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&out), 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is the input - (standard input): refusing"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
 }

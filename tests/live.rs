@@ -1452,6 +1452,22 @@ fn save_to_writes_the_dump_received() {
     assert_eq!(exit_code(&o), 0, "{}", describe(&o));
     assert_eq!(&std::fs::read(&f).unwrap()[..9], b"REDIS0010");
     assert_only(out.path(), &["copy.rdb"]);
+
+    // -o naming the same file (made or not yet, by any path) is refused
+    // before anything is read: one would overwrite the other.
+    let other = out.path().join("other.rdb");
+    let dotted = out.path().join(".").join("other.rdb");
+    for (save, o_path) in [(&f, f.clone()), (&other, dotted)] {
+        let o = rdbscope(&["keys", &url, "--save-to", p(save), "-o", p(&o_path)], &[]);
+        assert_eq!(exit_code(&o), 2, "{}", describe(&o));
+        assert!(
+            describe(&o).contains("is also --save-to"),
+            "{}",
+            describe(&o)
+        );
+    }
+    assert_eq!(&std::fs::read(&f).unwrap()[..9], b"REDIS0010");
+    assert_only(out.path(), &["copy.rdb"]);
 }
 
 // ---------------------------------------------------------------------------

@@ -110,10 +110,21 @@ fn parse_label(s: &str) -> Result<(String, String), String> {
 /// Extensions that promise what `keys` does not write: compression, and
 /// other formats. `-o keys.csv.gz` or `-o keys.pq` is refused rather than
 /// filled with plain CSV; a neutral name (`keys.out`, `keys.txt`) is CSV.
-const NOT_WRITTEN: [&str; 24] = [
-    "gz", "gzip", "zst", "zstd", "bz2", "xz", "lz4", "lzma", "zip", "br", "snappy", "tsv", "tab",
-    "pq", "parq", "arrow", "feather", "ipc", "orc", "avro", "xlsx", "xls", "html", "rdb",
+const NOT_WRITTEN: [&str; 39] = [
+    "gz", "gzip", "tgz", "zst", "zstd", "tzst", "bz", "bz2", "tbz", "tbz2", "xz", "txz", "lz",
+    "lz4", "lzma", "lzo", "z", "zip", "7z", "tar", "br", "sz", "snappy", "deflate", "zlib", "tsv",
+    "tab", "pq", "parq", "arrow", "feather", "ipc", "orc", "avro", "xlsx", "xls", "html", "htm",
+    "rdb",
 ];
+
+/// The extension of `path`'s file name: what follows its last dot, also
+/// in a name that is only an extension (`.parquet`).
+fn extension(path: &str) -> Option<&str> {
+    let name = std::path::Path::new(path).file_name()?.to_str()?;
+    name.rsplit_once('.')
+        .map(|(_, e)| e)
+        .filter(|e| !e.is_empty())
+}
 
 /// The format asked for, or the one `-o`'s name says (so `-o keys.parquet`
 /// is not a CSV file named .parquet, and `-o keys.csv.gz` not a plain CSV
@@ -122,11 +133,7 @@ fn format(args: &Args) -> anyhow::Result<Format> {
     if let Some(f) = args.format {
         return Ok(f);
     }
-    let Some(ext) = args
-        .output
-        .as_deref()
-        .and_then(|o| std::path::Path::new(o).extension())
-    else {
+    let Some(ext) = args.output.as_deref().and_then(extension) else {
         return Ok(Format::Csv);
     };
     let is = |names: &[&str]| names.iter().any(|n| ext.eq_ignore_ascii_case(n));
@@ -139,7 +146,7 @@ fn format(args: &Args) -> anyhow::Result<Format> {
             "-o {}: keys writes no .{} file; name it *.csv, *.jsonl or *.parquet, or give \
              --format",
             rdbscope::escape::terminal(args.output.as_deref().unwrap_or_default()),
-            rdbscope::escape::terminal(&ext.to_string_lossy())
+            rdbscope::escape::terminal(ext)
         )
     } else {
         Ok(Format::Csv)
@@ -294,6 +301,9 @@ fn parquet_file(
         }
         return Ok((Box::new(std::io::BufWriter::new(std::io::stdout())), None));
     }
+    if path.ends_with('/') {
+        anyhow::bail!("cannot create {path}: the name is a directory's");
+    }
     if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
         let f = std::fs::OpenOptions::new()
             .write(true)
@@ -301,8 +311,24 @@ fn parquet_file(
             .with_context(|| format!("cannot open {path}"))?;
         return Ok((Box::new(std::io::BufWriter::new(f)), None));
     }
+    // A link (`/dev/stdout` into a file, or one of the user's): the file it
+    // names is replaced, not the link.
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            std::fs::canonicalize(path).with_context(|| format!("cannot open {path}"))?
+        }
+        _ => Path::new(path).to_path_buf(),
+    };
+    if target.exists() {
+        // A file the user may not write is not replaced (as CSV's open
+        // refuses it); opened without truncating, to ask.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&target)
+            .with_context(|| format!("cannot open {path}"))?;
+    }
     // As a created file would be, after the umask.
-    let pending = Pending::create(Path::new(path), 0o666, ".rdbscope-", ".parquet.partial")
+    let pending = Pending::create(&target, 0o666, ".rdbscope-", ".parquet.partial")
         .with_context(|| format!("cannot create {path}"))?;
     let f = pending
         .file()
@@ -333,7 +359,7 @@ fn finish_parquet(
         return Ok(());
     }
     if let Some(p) = partial {
-        p.publish(Path::new(path))
+        p.publish()
             .with_context(|| format!("cannot write {path}"))?;
     }
     let size = std::fs::metadata(path).map_or(String::new(), |m| {

@@ -236,6 +236,16 @@ pub fn check_output(path: Option<&str>, inputs: &[String]) -> anyhow::Result<()>
         path.filter(|p| *p != "-").map(std::path::Path::new),
         inputs.iter().map(std::path::Path::new),
     )?;
+    if let (Some(out), Some(save)) = (
+        path.filter(|p| *p != "-"),
+        rdbscope::input::live::save_to_path(),
+    ) && same_place(std::path::Path::new(out), save)
+    {
+        bail!(
+            "-o {} is also --save-to: one would overwrite the other",
+            rdbscope::escape::terminal(out)
+        );
+    }
     // `-o csv` is a common slip for `--format csv`.
     if let Some(p) = path
         && [
@@ -276,18 +286,46 @@ pub fn not_an_input<'a>(
             return Ok(());
         };
         for i in inputs {
-            if let Ok(m) = std::fs::metadata(i)
+            // `-`: what standard input reads (a file redirected in).
+            let (file, name) = match i.to_str() {
+                Some("-") => (
+                    std::path::Path::new("/dev/stdin"),
+                    "- (standard input)".into(),
+                ),
+                _ => (i, i.display().to_string()),
+            };
+            if let Ok(m) = std::fs::metadata(file)
                 && (m.dev(), m.ino()) == (o.dev(), o.ino())
             {
                 bail!(
                     "the output file {} is the input {}: refusing to overwrite it",
                     rdbscope::escape::terminal(&out.display().to_string()),
-                    rdbscope::escape::terminal(&i.display().to_string())
+                    rdbscope::escape::terminal(&name)
                 );
             }
         }
     }
     Ok(())
+}
+
+/// Whether two paths name the same file, made or not yet: the same file
+/// when both exist, else the same name in the same directory.
+fn same_place(a: &std::path::Path, b: &std::path::Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return (x.dev(), x.ino()) == (y.dev(), y.ino());
+        }
+    }
+    let place = |p: &std::path::Path| {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => std::path::Path::new("."),
+        };
+        Some((std::fs::canonicalize(dir).ok()?, p.file_name()?.to_owned()))
+    };
+    matches!((place(a), place(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// Standard input can be read once, and a file counted once in a report:

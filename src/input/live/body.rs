@@ -240,7 +240,7 @@ impl SaveTo {
                 .unwrap_or_else(|e| e.into_inner())
                 .retain(|p| *p != name);
         }
-        self.pending.publish(&path).map_err(ctx)?;
+        self.pending.publish().map_err(ctx)?;
         WRITTEN.store(true, Ordering::Release);
         Ok(())
     }

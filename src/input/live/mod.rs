@@ -20,7 +20,7 @@ mod url;
 use std::collections::HashMap;
 use std::io::{self, BufReader, Read};
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
@@ -75,6 +75,11 @@ static OPTIONS: OnceLock<LiveOptions> = OnceLock::new();
 static URL_PASSWORDS: Mutex<Option<HashMap<String, Secret>>> = Mutex::new(None);
 /// `--save-to` names one copy: taken by the first live source.
 static SAVE_TAKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The `--save-to` path given, once the options are configured.
+pub fn save_to_path() -> Option<&'static Path> {
+    OPTIONS.get()?.save_to.as_deref()
+}
 
 /// `text` with every password rdbscope holds replaced by `***`: for
 /// messages that quote a server (which could echo what it was sent).
