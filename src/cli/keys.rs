@@ -43,7 +43,8 @@ enum Format {
 /// `num_elements` is STRLEN for strings, else LLEN/SCARD/ZCARD/HLEN/XLEN;
 /// `len_largest_element` is the byte length of the largest element;
 /// `expiry` is RFC 3339 UTC with milliseconds, empty without a TTL. Keys
-/// use the \xHH escaping rule. The profile used is printed on stderr too.
+/// use the \xHH escaping rule. The profile used is printed on stderr too
+/// (not with --quiet).
 /// Parquet (`--format parquet -o FILE`, schema version 1 in the file's
 /// metadata) has typed columns, named for SQL: db, key (bytes), key_text
 /// (escaped), type, encoding, stored_encoding, bytes (= size_in_bytes),
