@@ -558,3 +558,42 @@ fn odd_output_names() {
     );
     assert_eq!(std::fs::read(&copy).unwrap(), before);
 }
+
+/// A CSV or JSON lines file says what it holds on stderr, as a Parquet
+/// one does; after a failed input, that it is partial.
+#[test]
+fn csv_and_jsonl_files_say_their_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("r.rdb");
+    let mut file = Rdb::redis(10).aux("redis-ver", "7.0.15").select_db(0);
+    for i in 0..3 {
+        file = file.key(T_STRING, format!("k:{i}").as_bytes(), v_string(b"v"));
+    }
+    let file = file.finish(true);
+    std::fs::write(&p, &file).unwrap();
+    let cut = dir.path().join("cut.rdb");
+    std::fs::write(&cut, &file[..file.len() - 12]).unwrap();
+    for name in ["r.csv", "r.jsonl"] {
+        let out = dir.path().join(name);
+        let o = run(["keys", p.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+        assert_eq!(exit_code(&o), 0);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(err.contains(&format!("{name}: 3 rows, ")), "{err}");
+        let o = run([
+            "keys",
+            p.to_str().unwrap(),
+            cut.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(exit_code(&o), 2);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(
+            err.contains(&format!("{name}: partial (an input failed): ")),
+            "{err}"
+        );
+    }
+    // Into stdout: no such line.
+    let o = run(["keys", p.to_str().unwrap()]);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains(" rows"));
+}

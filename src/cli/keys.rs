@@ -199,6 +199,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let mut seen_dbs = Vec::new();
     let mut copies = rdbscope::scan::Copies::default();
     let mut inputs = Inputs::new(args.output.is_some() && !args.quiet);
+    // Rows written, for the line that says what a file holds.
+    let mut rows = 0u64;
     let ok = inputs.each(&args.files, |file, data, progress| {
         let mut first_rows = |t: &rdbscope::memory::ResolvedTarget| {
             if !args.quiet {
@@ -244,6 +246,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             }
         };
         let sum = sum?;
+        rows = rows.saturating_add(sum.rows);
         if sum.rows == 0 && sum.facts.key_records > 0 {
             super::say(format!(
                 "{file}: none of its {} keys matched the filters",
@@ -264,7 +267,24 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Ok(())
     })?;
     match out {
-        Output::Text(mut out) => out.flush()?,
+        Output::Text(mut out) => {
+            out.flush()?;
+            // As a Parquet run says it: what the file holds.
+            if let Some(path) = args.output.as_deref().filter(|p| *p != "-") {
+                let size = std::fs::metadata(path).map_or(String::new(), |m| {
+                    format!(", {}", rdbscope::units::human_bytes(m.len()))
+                });
+                let what = if ok {
+                    ""
+                } else {
+                    "partial (an input failed): "
+                };
+                super::say(format!(
+                    "{path}: {what}{rows} row{}{size}",
+                    if rows == 1 { "" } else { "s" }
+                ));
+            }
+        }
         Output::Parquet(sink, partial) => {
             let path = args.output.as_deref().unwrap_or_default();
             finish_parquet(&sink, partial, path, ok)?
