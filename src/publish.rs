@@ -13,15 +13,14 @@ use std::path::{Path, PathBuf};
 /// A file being written for `path`; see [`Pending::publish`].
 pub struct Pending {
     file: File,
-    /// Where it goes, and the directory it is made in.
+    /// Where it goes (it is made in the same directory).
     path: PathBuf,
-    dir: PathBuf,
     /// The hidden name of a named file (`None`: unnamed).
     named: Option<tempfile::TempPath>,
 }
 
 /// The directory `path` goes in.
-pub(crate) fn dir_of(path: &Path) -> &Path {
+pub fn dir_of(path: &Path) -> &Path {
     match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -32,13 +31,12 @@ impl Pending {
     /// A new empty file for `path` with permissions `mode` (less the
     /// umask); a named one is called `.{prefix}…{suffix}`.
     pub fn create(path: &Path, mode: u32, prefix: &str, suffix: &str) -> io::Result<Pending> {
-        let dir = dir_of(path).to_path_buf();
+        let dir = dir_of(path);
         #[cfg(target_os = "linux")]
-        if let Some(file) = unnamed(&dir, mode)? {
+        if let Some(file) = unnamed(dir, mode)? {
             return Ok(Pending {
                 file,
                 path: path.to_path_buf(),
-                dir,
                 named: None,
             });
         }
@@ -47,7 +45,7 @@ impl Pending {
             .prefix(prefix)
             .suffix(suffix)
             .permissions(std::fs::Permissions::from_mode(mode))
-            .tempfile_in(&dir)
+            .tempfile_in(dir)
             // Without the hidden name tempfile adds: the caller names the
             // output.
             .map_err(|e| io::Error::from(e.kind()))?
@@ -55,7 +53,6 @@ impl Pending {
         Ok(Pending {
             file,
             path: path.to_path_buf(),
-            dir,
             named: Some(tmp),
         })
     }
@@ -89,7 +86,7 @@ impl Pending {
         }
         #[cfg(target_os = "linux")]
         {
-            link_over(&self.file, &self.dir, &self.path)
+            link_over(&self.file, &self.path)
         }
         #[cfg(not(target_os = "linux"))]
         {
@@ -170,8 +167,8 @@ fn holding_signals<T>(f: impl FnOnce() -> T) -> T {
 /// Links the unnamed `file` into `dir` under a fresh hidden name, then
 /// renames that over `path` (a link cannot replace a file).
 #[cfg(target_os = "linux")]
-fn link_over(file: &File, dir: &Path, path: &Path) -> io::Result<()> {
-    holding_signals(|| link_then_rename(file, dir, path))
+fn link_over(file: &File, path: &Path) -> io::Result<()> {
+    holding_signals(|| link_then_rename(file, dir_of(path), path))
 }
 
 #[cfg(target_os = "linux")]

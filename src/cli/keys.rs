@@ -180,7 +180,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 super::say(format!("{path}: not written"));
                 return Ok(super::EXIT_ERROR);
             }
-            let (w, partial) = parquet_file(path, &args.files)?;
+            let (w, partial) = parquet_file(path)?;
             let encoders = rdbscope::scan::ordered::workers(args.threads.threads);
             Output::Parquet(ParquetSink::create(w, &columns, encoders)?, partial)
         }
@@ -269,20 +269,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     match out {
         Output::Text(mut out) => {
             out.flush()?;
-            // As a Parquet run says it: what the file holds.
             if let Some(path) = args.output.as_deref().filter(|p| *p != "-") {
-                let size = std::fs::metadata(path).map_or(String::new(), |m| {
-                    format!(", {}", rdbscope::units::human_bytes(m.len()))
-                });
-                let what = if ok {
-                    ""
-                } else {
-                    "partial (an input failed): "
-                };
-                super::say(format!(
-                    "{path}: {what}{rows} row{}{size}",
-                    if rows == 1 { "" } else { "s" }
-                ));
+                say_held(path, (!ok).then_some("an input failed"), rows, "");
             }
         }
         Output::Parquet(sink, partial) => {
@@ -311,11 +299,8 @@ enum Output {
 /// interrupted run leaves the old file (or none), never a truncated one
 /// or a temporary one; a device or pipe (`-`: stdout) is written as it
 /// goes.
-fn parquet_file(
-    path: &str,
-    inputs: &[String],
-) -> anyhow::Result<(Box<dyn Write + Send>, Option<Pending>)> {
-    super::shared::check_output(Some(path), inputs)?;
+/// (`run` has checked that PATH is no input.)
+fn parquet_file(path: &str) -> anyhow::Result<(Box<dyn Write + Send>, Option<Pending>)> {
     if path == "-" {
         if std::io::stdout().is_terminal() {
             anyhow::bail!("Parquet is binary: write it with -o FILE or into a pipe");
@@ -383,19 +368,24 @@ fn finish_parquet(
         p.publish()
             .with_context(|| format!("cannot write {path}"))?;
     }
+    let groups = format!(" in {groups} row group{}", plural(groups as u64));
+    let why = (!ok).then_some("metadata rdbscope.partial");
+    say_held(path, why, rows as u64, &groups);
+    Ok(())
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Says what an output file holds: `PATH: [partial (WHY): ]N rows{more}, SIZE`.
+fn say_held(path: &str, partial: Option<&str>, rows: u64, more: &str) {
     let size = std::fs::metadata(path).map_or(String::new(), |m| {
         format!(", {}", rdbscope::units::human_bytes(m.len()))
     });
-    let s = |n: i64| if n == 1 { "" } else { "s" };
-    let what = if ok {
-        ""
-    } else {
-        "partial (metadata rdbscope.partial): "
-    };
+    let what = partial.map_or(String::new(), |why| format!("partial ({why}): "));
     super::say(format!(
-        "{path}: {what}{rows} row{} in {groups} row group{}{size}",
-        s(rows),
-        s(groups as i64)
+        "{path}: {what}{rows} row{}{more}{size}",
+        plural(rows)
     ));
-    Ok(())
 }

@@ -319,10 +319,7 @@ fn same_place(a: &std::path::Path, b: &std::path::Path) -> bool {
         }
     }
     let place = |p: &std::path::Path| {
-        let dir = match p.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => std::path::Path::new("."),
-        };
+        let dir = rdbscope::publish::dir_of(p);
         Some((std::fs::canonicalize(dir).ok()?, p.file_name()?.to_owned()))
     };
     matches!((place(a), place(b)), (Some(x), Some(y)) if x == y)
