@@ -370,7 +370,14 @@ fn parquet_errors() {
             .find(|kv| kv.key == "rdbscope.partial")
             .and_then(|kv| kv.value)
     };
-    assert!(partial(&pq).is_some_and(|v| v.contains("exit 2")));
+    // It names the input that failed and says where.
+    let why = partial(&pq).unwrap_or_default();
+    assert!(
+        why.starts_with("an input failed (exit 2), its rows missing or cut short: ")
+            && why.contains("cut.rdb: error at offset ")
+            && why.contains("unexpected end of data"),
+        "{why}"
+    );
     assert!(
         String::from_utf8_lossy(&out.stderr).contains(": partial"),
         "{}",
@@ -381,9 +388,16 @@ fn parquet_errors() {
     assert_eq!(exit_code(&out), 0, "{}", describe(&out));
     assert_eq!(partial(&whole), None);
     // A good dump and then a damaged one: the file is partial too.
-    let out = run(["keys", "-o", p(&whole), p(&good), p(&bad)]);
+    let bad2 = write(dir.path(), "cut2.rdb", &bytes[..cut / 2]);
+    let out = run(["keys", "-o", p(&whole), p(&good), p(&bad), p(&bad2)]);
     assert_eq!(exit_code(&out), 2, "{}", describe(&out));
-    assert!(partial(&whole).is_some());
+    let why = partial(&whole).unwrap_or_default();
+    assert!(
+        why.starts_with("2 inputs failed")
+            && why.contains("cut.rdb: ")
+            && why.contains("cut2.rdb: "),
+        "{why}"
+    );
 
     for (args, says) in [
         (vec!["keys", "--format", "parquet", p(&good)], "-o FILE"),

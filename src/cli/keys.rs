@@ -61,8 +61,9 @@ enum Format {
 /// to a pipe).
 /// Rows come in file order. A damaged dump or a checksum mismatch exits 2
 /// (the rows before the damage are written; a Parquet file is then marked
-/// partial: key-value metadata rdbscope.partial). An input that is not
-/// there fails a Parquet run before anything is written.
+/// partial: key-value metadata rdbscope.partial names the inputs that
+/// failed and their errors). An input that is not there fails a Parquet
+/// run before anything is written.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
   rdbscope keys dump.rdb -o keys.csv
@@ -275,7 +276,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
         Output::Parquet(sink, partial) => {
             let path = args.output.as_deref().unwrap_or_default();
-            finish_parquet(&sink, partial, path, ok)?
+            finish_parquet(&sink, partial, path, &inputs.failures)?
         }
     }
     args.filter.warn_unmatched_dbs(&seen_dbs);
@@ -348,10 +349,18 @@ fn finish_parquet(
     sink: &ParquetSink,
     partial: Option<Pending>,
     path: &str,
-    ok: bool,
+    failures: &[String],
 ) -> anyhow::Result<()> {
+    let ok = failures.is_empty();
     if !ok {
-        sink.mark_partial("an input failed (exit 2): its rows are missing or cut short");
+        sink.mark_partial(&format!(
+            "{} failed (exit 2), its rows missing or cut short: {}",
+            match failures.len() {
+                1 => "an input".to_string(),
+                n => format!("{n} inputs"),
+            },
+            failures.join("; ")
+        ));
     }
     // Written even after a damaged dump: its rows before the damage.
     let (rows, groups) = sink

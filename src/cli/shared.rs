@@ -362,12 +362,15 @@ pub fn stdin_once<'a>(files: impl IntoIterator<Item = &'a String>) -> anyhow::Re
 /// is a terminal.
 pub struct Inputs {
     show: bool,
+    /// What each input that failed said, as on stderr (unescaped).
+    pub failures: Vec<String>,
 }
 
 impl Inputs {
     pub fn new(progress: bool) -> Inputs {
         Inputs {
             show: progress && std::io::stderr().is_terminal(),
+            failures: Vec::new(),
         }
     }
 
@@ -386,7 +389,7 @@ impl Inputs {
             let input = match rdbscope::input::Input::open(file) {
                 Ok(i) => i,
                 Err(e) => {
-                    super::say(rdbscope::Error::from(e).in_file(file));
+                    self.failed(rdbscope::Error::from(e).in_file(file));
                     ok = false;
                     continue;
                 }
@@ -412,12 +415,19 @@ impl Inputs {
                 Ok(()) => {}
                 Err(rdbscope::Error::Io(e)) => return Err(e.into()),
                 Err(e) => {
-                    super::say(e.in_file(file));
+                    self.failed(e.in_file(file));
                     ok = false;
                 }
             }
         }
         Ok(ok)
+    }
+
+    fn failed(&mut self, e: rdbscope::Error) {
+        // Scrubbed as `say` scrubs it: it may be written into an output.
+        let said = rdbscope::input::live::scrub(&e.to_string());
+        super::say(said.as_str());
+        self.failures.push(said);
     }
 }
 
