@@ -448,7 +448,10 @@ fn parquet_errors() {
     for (label, says) in [
         (vec!["--label", "KEY=1"], "is a column"),
         // A prefix column of a deeper cut than this file's (depth 3).
-        (vec!["--label", "Prefix_4=x"], "is a column"),
+        (
+            vec!["--label", "Prefix_4=x"],
+            "prefix_N names the prefix columns, at any --depth",
+        ),
         (vec!["--label", "a=1", "--label", "A=2"], "given twice"),
         (vec!["--label", long.as_str()], "at most 256"),
     ] {

@@ -130,7 +130,13 @@ impl Columns {
             let prefix = lower
                 .strip_prefix("prefix_")
                 .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
-            if prefix || FIXED.iter().any(|(c, _, _)| *c == lower) {
+            if prefix {
+                return Err(format!(
+                    "label name {name:?}: prefix_N names the prefix columns, at any --depth \
+                     (files of other depths are read together): choose another name"
+                ));
+            }
+            if FIXED.iter().any(|(c, _, _)| *c == lower) {
                 return Err(format!(
                     "label name {name:?} is a column of the schema: choose another name"
                 ));
