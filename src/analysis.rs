@@ -225,15 +225,18 @@ impl Analysis {
             }
             None => Vec::new(),
         };
+        // On the pool too: the doctor's sample is priced in parallel.
         let state = self.mergeable.then(|| {
-            report.price_samples();
-            crate::report::state::StateDoc {
-                dumps: scanned.iter().map(|s| s.identity).collect(),
-                ..report.state()
-            }
+            pool.install(|| {
+                report.price_samples();
+                crate::report::state::StateDoc {
+                    dumps: scanned.iter().map(|s| s.identity).collect(),
+                    ..report.state()
+                }
+            })
         });
         let files = scanned.into_iter().map(|s| s.file).collect();
-        let mut doc = finish(report, files, clusters, self.made_with.clone());
+        let mut doc = pool.install(|| finish(report, files, clusters, self.made_with.clone()));
         doc.state = state;
         Ok(Some((doc, extra)))
     }

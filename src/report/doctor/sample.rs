@@ -140,18 +140,30 @@ impl Sample {
         let mut out: BTreeMap<Vec<u8>, PrefixSample> = BTreeMap::new();
         // Each sampled key stands for population / k keys.
         let scale = self.population as f64 / self.picked.len().max(1) as f64;
-        let mut codecs = Codecs::new();
-        for p in self.picked.values() {
+        for (p, after) in self.picked.values().zip(self.prices()) {
             let row = out.entry(p.prefix.clone()).or_default();
             row.scale = scale;
             row.sampled += 1;
             row.now = row.now.saturating_add(p.bytes);
             row.value_bytes = row.value_bytes.saturating_add(p.value_len);
-            for (a, b) in row.after.iter_mut().zip(p.after(&mut codecs)) {
+            for (a, b) in row.after.iter_mut().zip(after) {
                 *a = a.saturating_add(b);
             }
         }
         out
+    }
+
+    /// Each pick's [`Picked::after`], in order, priced on the current
+    /// rayon pool: a codec's context is cleared for every value (zlib's
+    /// hash tables, ~100 KiB), so the sample costs tens of ms whatever the
+    /// dump's size.
+    fn prices(&self) -> Vec<[u64; 2]> {
+        use rayon::prelude::*;
+        let picks: Vec<&Picked> = self.picked.values().collect();
+        picks
+            .par_iter()
+            .map_init(Codecs::new, |codecs, p| p.after(codecs))
+            .collect()
     }
 }
 
@@ -181,30 +193,32 @@ impl Sample {
     /// Prices every pick now (its head compressed once), so that a state
     /// and the findings made after it do not compress the heads twice.
     pub(crate) fn price(&mut self) {
-        let mut codecs = Codecs::new();
-        for p in self.picked.values_mut() {
-            p.cost = Cost::Known(p.after(&mut codecs));
+        let prices = self.prices();
+        for (p, after) in self.picked.values_mut().zip(prices) {
+            p.cost = Cost::Known(after);
         }
     }
 
     /// As a state document: each pick priced (no value bytes).
     pub(crate) fn state(&self) -> crate::report::state_doc::SampleState {
         use crate::escape::escape;
-        let mut codecs = Codecs::new();
         crate::report::state_doc::SampleState {
             population: self.population,
             picked: self
                 .picked
                 .iter()
-                .map(|((hash, db, key), p)| crate::report::state_doc::PickState {
-                    hash: *hash,
-                    db: *db,
-                    key: escape(key).into_owned(),
-                    prefix: escape(&p.prefix).into_owned(),
-                    bytes: p.bytes,
-                    value_len: p.value_len,
-                    after: p.after(&mut codecs),
-                })
+                .zip(self.prices())
+                .map(
+                    |(((hash, db, key), p), after)| crate::report::state_doc::PickState {
+                        hash: *hash,
+                        db: *db,
+                        key: escape(key).into_owned(),
+                        prefix: escape(&p.prefix).into_owned(),
+                        bytes: p.bytes,
+                        value_len: p.value_len,
+                        after,
+                    },
+                )
                 .collect(),
         }
     }
