@@ -51,6 +51,11 @@ struct Cell {
 /// `Cell::keys` of a slot moved to the map.
 const MOVED: u32 = u32::MAX;
 
+/// Keys expiring in one second that make a cluster whatever the other
+/// seconds hold: the doctor's warning level (`expiry_cluster`), as the
+/// server expires them in one go.
+const ALWAYS_CLUSTER: u64 = 10_000;
+
 /// Seconds covered by the dense window (36 hours; 1 MiB).
 const WINDOW: usize = 1 << 17;
 /// Slots in the map before the window is made: about as many bytes as
@@ -401,20 +406,21 @@ impl ExpiryAcc {
     }
 
     /// Seconds (or minutes) in which at least `min_keys` keys and ten times
-    /// the median per active second expire; the `top` largest by keys. The
-    /// median leaves out the busiest 1 % of the seconds (one at least): a
-    /// dump whose TTLs all fall in one second, or in a few, has a cluster
-    /// (the median of the clusters themselves hid it).
+    /// the median per active second expire, or [`ALWAYS_CLUSTER`] keys
+    /// whatever the others do; the `top` largest by keys. The median leaves
+    /// out the busiest 1 % of the seconds (one at least): a dump whose TTLs
+    /// all fall in one second, or in a few, has a cluster (the median of
+    /// the clusters themselves hid it), and so does one whose TTL keys all
+    /// expire within a few busy seconds.
     pub fn clusters(&self, min_keys: u64, top: usize) -> Vec<Cluster> {
         let mut counts: Vec<u64> = self.slots.values().map(|c| c.keys).collect();
         if counts.is_empty() {
             return Vec::new();
         }
-        counts.sort_unstable();
-        let busiest = (counts.len() / 100).max(1);
-        let rest = &counts[..counts.len() - busiest];
-        let median = rest.get(rest.len() / 2).copied().unwrap_or(0);
-        let threshold = min_keys.max(median.saturating_mul(10));
+        let median = median_of_the_rest(&mut counts);
+        let threshold = min_keys
+            .max(median.saturating_mul(10))
+            .min(min_keys.max(ALWAYS_CLUSTER));
         let width = self.slot_ms();
         let mut out: Vec<Cluster> = self
             .slots
@@ -427,14 +433,19 @@ impl ExpiryAcc {
             })
             .collect();
         if self.level == 0 {
-            // Minutes that together reach the threshold with no single
-            // second doing so (a burst spread over a minute).
+            // Minutes in which ten times the median per active minute expire
+            // (and thrice `min_keys`) with no single second a cluster: a
+            // burst spread over a minute. Against the minutes' own median, so
+            // that a uniformly busy dump has none.
             let mut minutes: HashMap<i64, Count> = HashMap::default();
             for (s, c) in self.slots.iter() {
                 minutes.entry(s.div_euclid(60)).or_default().add(c);
             }
             let covered: Vec<i64> = out.iter().map(|c| c.at_ms.div_euclid(60_000)).collect();
-            let minute_threshold = threshold.saturating_mul(3);
+            let mut per_minute: Vec<u64> = minutes.values().map(|c| c.keys).collect();
+            let minute_threshold = min_keys
+                .saturating_mul(3)
+                .max(median_of_the_rest(&mut per_minute).saturating_mul(10));
             out.extend(
                 minutes
                     .into_iter()
@@ -450,6 +461,15 @@ impl ExpiryAcc {
         out.truncate(top);
         out
     }
+}
+
+/// The median of `counts` without the busiest 1 % of them (one at least);
+/// 0 when that leaves none.
+fn median_of_the_rest(counts: &mut [u64]) -> u64 {
+    counts.sort_unstable();
+    let busiest = (counts.len() / 100).max(1);
+    let rest = &counts[..counts.len().saturating_sub(busiest)];
+    rest.get(rest.len() / 2).copied().unwrap_or(0)
 }
 
 impl ExpiryAcc {
@@ -675,6 +695,54 @@ mod tests {
             one.add(b"k", Some(1_700_003_600_000), ctime, 10, 0);
         }
         assert!(one.clusters(100, 10).is_empty(), "fewer than min_keys");
+    }
+
+    /// Every TTL key within eight busy seconds (from a new-user trial:
+    /// 200,000 sessions given EXPIRE 3600..3602 by a script that ran for a
+    /// few seconds had no cluster, the others hiding the busiest). Seconds
+    /// of 10,000 keys or more are clusters whatever the median; fewer, and
+    /// a uniformly busy dump has none.
+    #[test]
+    fn busy_seconds_are_clusters_whatever_the_median() {
+        let ctime = Some(1_700_000_000_000);
+        let at = |s: i64| Some(1_700_003_600_000 + s * 1000);
+        let mut e = ExpiryAcc::default();
+        let per_second = [
+            41_728, 30_000, 28_000, 25_000, 24_000, 22_000, 20_000, 9_272,
+        ];
+        for (s, n) in per_second.iter().enumerate() {
+            for _ in 0..*n {
+                e.add(b"sess:1", at(s as i64), ctime, 10, 0);
+            }
+        }
+        let c = e.clusters(100, 10);
+        let keys: Vec<u64> = c.iter().map(|c| c.count.keys).collect();
+        assert_eq!(
+            keys,
+            [41_728, 30_000, 28_000, 25_000, 24_000, 22_000, 20_000]
+        );
+        let mut flat = ExpiryAcc::default();
+        for s in 0..600 {
+            for _ in 0..2_000 {
+                flat.add(b"k", at(s), ctime, 10, 0);
+            }
+        }
+        assert_eq!(flat.clusters(100, 10), Vec::new(), "2,000 every second");
+        // A burst spread over a minute (90 keys a second, under min_keys)
+        // on a sparse background, in one minute, is a minute cluster; no
+        // second of it is.
+        let mut spread = ExpiryAcc::default();
+        for s in 0..3_600 {
+            spread.add(b"k", at(s * 10), ctime, 10, 0);
+        }
+        for s in 0..60 {
+            for _ in 0..90 {
+                spread.add(b"k", at(120_040 + s), ctime, 10, 0);
+            }
+        }
+        let c = spread.clusters(100, 10);
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!((c[0].width_ms, c[0].count.keys), (60_000, 5_400));
     }
 
     /// Slots coarsened while keys arrive keep their names: the keys behind a
