@@ -94,6 +94,11 @@ impl KeyReader {
             .bytes(&mut self.key)
             .map_err(|e| e.with_context(k.db, None))?;
         if !filter.accepts_record(k.db, key, k.expire_at_ms) {
+            // Still decoded, as `verify` decodes it: a filter narrows what
+            // is reported, never what is checked.
+            if detail == Detail::Elements {
+                k.decode(templates, &mut self.scratch, &mut rdb::NullVisitor)?;
+            }
             return Ok(None);
         }
         let e = estimate_with(k, target, templates, &mut self.scratch, detail)?;
