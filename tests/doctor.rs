@@ -781,3 +781,64 @@ fn many_leaking_prefixes_are_listed_up_to_top() {
     assert!(leaks.iter().all(|f| f["keys"] == 1), "{doc:#}");
     assert!(doc["more_findings"].as_u64().unwrap() >= 4995, "{doc:#}");
 }
+
+/// A prefix whose keys without TTL are a part of their own with none at
+/// all (`acct:*:profile` beside `acct:*:session`) is no leak: a TTL on the
+/// prefix would expire the profiles (from a new-user trial: `d0:*` of a
+/// real dump, 60 % with TTL, was critical and the script gave its
+/// leaderboard and streams a TTL). Stray keys without TTL still are one.
+#[test]
+fn a_part_without_any_ttl_is_not_a_leak() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = redis70();
+    for n in 0..190 {
+        r = r.expire_ms(CTIME_MS + 7_200_000 + n * 7919).key(
+            T_STRING,
+            format!("acct:{n}:session").as_bytes(),
+            v_string(&[b's'; 200]),
+        );
+    }
+    for n in 0..12 {
+        r = r.key(
+            T_STRING,
+            format!("acct:{n}:profile").as_bytes(),
+            v_string(&[b'p'; 200]),
+        );
+    }
+    // 40 % without TTL: two kinds of keys, not a leak.
+    for n in 0..100 {
+        if n < 60 {
+            r = r.expire_ms(CTIME_MS + 3_600_000 + n * 1000);
+        }
+        r = r.key(
+            T_STRING,
+            format!("mix:{n}").as_bytes(),
+            v_string(&[b'm'; 200]),
+        );
+    }
+    // 5 strays among 100.
+    for n in 0..100 {
+        if n >= 5 {
+            r = r.expire_ms(CTIME_MS + 3_600_000 + n * 1000);
+        }
+        r = r.key(
+            T_STRING,
+            format!("cache:{n}").as_bytes(),
+            v_string(&[b'c'; 200]),
+        );
+    }
+    let f = write(dir.path(), "parts.rdb", &r.finish(true));
+    let doc = json(&run([
+        "doctor",
+        p(&f),
+        "--format",
+        "json",
+        "--min-savings",
+        "1",
+    ]));
+    let leaks: Vec<(&str, u64)> = findings(&doc, "ttl_leak")
+        .iter()
+        .map(|f| (f["subject"].as_str().unwrap(), f["keys"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(leaks, [("cache:*", 5)], "{doc:#}");
+}
