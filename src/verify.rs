@@ -33,6 +33,9 @@ pub struct Verified {
     pub trailing_unread: bool,
     pub warnings: Vec<String>,
     pub error: Option<rdb::Error>,
+    /// Where the stored checksum that did not match starts (a mismatch is
+    /// the checksum status, not `error`).
+    pub checksum_offset: Option<u64>,
     /// How far decoding got (the end of the last complete record).
     pub decoded_bytes: u64,
 }
@@ -88,11 +91,11 @@ pub fn verify_with_progress<'a>(data: impl Into<Feed<'a>>, progress: &dyn Fn(u64
     };
     if let Some(f) = facts {
         // A mismatch is reported as the checksum status, not as a decoding error.
-        if matches!(
-            out.error.as_ref().map(|e| &e.kind),
-            Some(rdb::ErrorKind::ChecksumMismatch { .. })
-        ) {
-            out.error = None;
+        if let Some(e) = out
+            .error
+            .take_if(|e| matches!(e.kind, rdb::ErrorKind::ChecksumMismatch { .. }))
+        {
+            out.checksum_offset = Some(e.offset);
         }
         out.rdb_version = Some(f.rdb_version);
         out.family = f.family;

@@ -416,8 +416,21 @@ fn flipped_checksum_is_a_mismatch() {
     // Everything decoded; only the last 8 bytes disagree.
     assert_eq!(v["decoded_bytes"], data.len(), "{v}");
     assert!(v["error"].is_null(), "{v}");
+    // Where the stored checksum starts, as the other commands say it.
+    let at = data.len() - 8;
+    assert_eq!(v["checksum_offset"], at, "{v}");
     let text = stdout(&run(["verify", path.to_str().unwrap()]));
-    assert!(text.contains("CHECKSUM MISMATCH"), "{text}");
+    assert!(
+        text.contains(&format!("CHECKSUM MISMATCH at offset {at} (stored")),
+        "{text}"
+    );
+    let keys = run(["keys", path.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&keys.stderr)
+            .contains(&format!("error at offset {at}: checksum mismatch")),
+        "{}",
+        String::from_utf8_lossy(&keys.stderr)
+    );
     // The stored value is the flipped one; the computed one, the original.
     let stored = u64::from_le_bytes(data[data.len() - 8..].try_into().unwrap());
     let computed = stored ^ (1 << 56);

@@ -38,9 +38,15 @@ pub fn text_line(info: &FileInfo<'_>, v: &Verified) -> String {
     match v.checksum {
         Some(Checksum::Ok) => s.push_str(", checksum ok"),
         Some(Checksum::Absent) => s.push_str(", no checksum stored"),
-        Some(Checksum::Mismatch { stored, computed }) => s.push_str(&format!(
-            ", CHECKSUM MISMATCH (stored {stored:016x}, computed {computed:016x})"
-        )),
+        Some(Checksum::Mismatch { stored, computed }) => {
+            s.push_str(", CHECKSUM MISMATCH");
+            if let Some(at) = v.checksum_offset {
+                s.push_str(&format!(" at offset {at}"));
+            }
+            s.push_str(&format!(
+                " (stored {stored:016x}, computed {computed:016x})"
+            ));
+        }
         None => {}
     }
     // Other bytes after the RDB are told by their warning.
@@ -97,6 +103,7 @@ pub fn json_value(info: &FileInfo<'_>, v: &Verified) -> Value {
         "functions": v.functions,
         "module_aux": v.module_aux,
         "checksum": v.checksum.map(|c| c.as_str()),
+        "checksum_offset": v.checksum_offset,
         "trailing_bytes": v.trailing_bytes,
         "trailing_kind": (!v.trailing_kind.is_empty()).then_some(v.trailing_kind),
         "trailing_unread": v.trailing_unread,
