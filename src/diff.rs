@@ -181,6 +181,19 @@ pub fn mismatches(old: &ReportDoc, new: &ReportDoc) -> Vec<String> {
     out
 }
 
+/// What to do about [`mismatches`] `m` of a side (`it`: "it" or "them"):
+/// sides from two server versions (a before/after-upgrade diff) differ in
+/// profile, and one `--target` measures both as the same server.
+pub fn mismatch_remedy(m: &[String], it: &str) -> String {
+    let profile = m.iter().any(|m| m.starts_with("profile:"));
+    let target = if profile {
+        " (dumps of two server versions: --target NAME measures both as one server)"
+    } else {
+        ""
+    };
+    format!("make {it} again with the same options{target}, or pass --allow-profile-mismatch")
+}
+
 fn tallies(m: &BTreeMap<String, TallyDoc>) -> BTreeMap<String, (u64, u64)> {
     m.iter()
         .map(|(k, t)| (k.clone(), (t.keys, t.bytes)))

@@ -855,3 +855,40 @@ fn the_profile_agrees_with_the_rdb_version_and_the_allocator_is_named() {
         );
     }
 }
+
+/// Dumps of two server versions (a before/after-upgrade diff) differ in
+/// profile: the refusal names `--target`, which compares them as one
+/// server; OLD dumped after NEW is warned about (both from a new-user
+/// trial).
+#[test]
+fn diff_of_two_server_versions() {
+    let d = tempfile::tempdir().unwrap();
+    let dump = |name: &str, rdb: u32, ver: &str, ctime: i64| {
+        let r = Rdb::redis(rdb)
+            .aux("redis-ver", ver)
+            .aux("ctime", &ctime.to_string())
+            .select_db(0)
+            .key(T_STRING, b"user:1", v_string(b"some value"));
+        write(d.path(), name, &r.finish(true))
+    };
+    let old = dump("old.rdb", 9, "6.2.16", CTIME_S + 86_400);
+    let new = dump("new.rdb", 10, "7.0.15", CTIME_S);
+    let o = run(["diff", p(&old), p(&new)]);
+    assert_eq!(exit_code(&o), 2, "{}", describe(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("profile: redis-6.2 jemalloc vs redis-7.0 jemalloc")
+            && err.contains("--target NAME measures both as one server"),
+        "{err}"
+    );
+    let o = run(["diff", "--target", "redis-7.0", p(&old), p(&new)]);
+    assert_eq!(exit_code(&o), 0, "{}", describe(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("warning: OLD was dumped after NEW"), "{err}");
+    let o = run(["diff", "--target", "redis-7.0", p(&new), p(&old)]);
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("dumped after"),
+        "{}",
+        describe(&o)
+    );
+}

@@ -153,9 +153,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         if !m.is_empty() {
             if !args.allow_profile_mismatch {
                 anyhow::bail!(
-                    "the baseline was made with other settings ({}); make it again with the same \
-                     options, or pass --allow-profile-mismatch",
-                    m.join("; ")
+                    "the baseline was made with other settings ({}); {}",
+                    m.join("; "),
+                    rdbscope::diff::mismatch_remedy(&m, "it")
                 );
             }
             notes.extend(

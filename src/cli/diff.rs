@@ -95,10 +95,22 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let m = rdbscope::diff::mismatches(&old, &new);
     if !m.is_empty() && !args.allow_profile_mismatch {
         anyhow::bail!(
-            "the two sides were made with other settings ({}); make them again with the same \
-             options, or pass --allow-profile-mismatch",
-            m.join("; ")
+            "the two sides were made with other settings ({}); {}",
+            m.join("; "),
+            rdbscope::diff::mismatch_remedy(&m, "them")
         );
+    }
+    // Dump times (AUX ctime, seconds): the newest of each side's files.
+    let dumped = |d: &ReportDoc| d.files.iter().filter_map(|f| f.ctime).max();
+    if let (Some(o), Some(n)) = (dumped(&old), dumped(&new))
+        && o > n
+    {
+        super::say(format!(
+            "warning: OLD was dumped after NEW ({} vs {}): the changes are read backwards; \
+             swap them if that is not meant",
+            rdbscope::units::rfc3339_ms(o.saturating_mul(1000)),
+            rdbscope::units::rfc3339_ms(n.saturating_mul(1000))
+        ));
     }
     let d = rdbscope::diff::diff(&old, &new, show, &m);
     opts.emit(

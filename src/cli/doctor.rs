@@ -219,9 +219,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         let m = rdbscope::diff::mismatches(&old, &doc);
         if !m.is_empty() && !args.allow_profile_mismatch {
             anyhow::bail!(
-                "--baseline {b} was made with other settings ({}); make it again with the same \
-                 options, or pass --allow-profile-mismatch",
-                m.join("; ")
+                "--baseline {b} was made with other settings ({}); {}",
+                m.join("; "),
+                rdbscope::diff::mismatch_remedy(&m, "it")
             );
         }
         rdbscope::report::doctor::diagnose::with_baseline(&mut doc, &old, &a.report.doctor);
