@@ -597,3 +597,57 @@ fn csv_and_jsonl_files_say_their_rows() {
     let o = run(["keys", p.to_str().unwrap()]);
     assert!(!String::from_utf8_lossy(&o.stderr).contains(" rows"));
 }
+
+/// The report commands pick their format from `-o`'s name too (from a
+/// new-user trial: `report -o report.html` wrote text under a page's
+/// name): `.json` JSON, `.html` the page, a name of another format an
+/// error before the scan, anything else text; `--format` wins.
+#[test]
+fn report_output_names_pick_the_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = fixture("everything.rdb");
+    for (args, name, starts) in [
+        (vec!["report"], "r.html", "<!DOCTYPE html>"),
+        (vec!["report"], "R.HTM", "<!DOCTYPE html>"),
+        (vec!["bigkeys"], "b.json", "{\"schema_version\":"),
+        (vec!["prefixes"], "p.txt", "/"),
+        (vec!["expiry"], "e", "/"),
+        (vec!["report", "--format", "text"], "r2.csv", "/"),
+    ] {
+        let path = dir.path().join(name);
+        let mut a = args.clone();
+        a.extend([dump.as_str(), "-o", path.to_str().unwrap()]);
+        let out = run(&a);
+        assert_eq!(exit_code(&out), 0, "{a:?}: {}", describe(&out));
+        let text = std::fs::read_to_string(&path).unwrap();
+        // Text starts with the dump's path and what it is.
+        let starts = if starts == "/" { dump.as_str() } else { starts };
+        assert!(
+            text.starts_with(starts),
+            "{a:?}: {}",
+            &text[..80.min(text.len())]
+        );
+    }
+    for (command, name) in [
+        ("report", "r.csv"),
+        ("doctor", "d.parquet"),
+        ("diff", "x.json.gz"),
+    ] {
+        let path = dir.path().join(name);
+        let mut a = vec![command, dump.as_str()];
+        if command == "diff" {
+            a.push(dump.as_str());
+        }
+        a.extend(["-o", path.to_str().unwrap()]);
+        let out = run(&a);
+        assert_eq!(exit_code(&out), 2, "{a:?}: {}", describe(&out));
+        let ext = name.rsplit('.').next().unwrap();
+        assert!(
+            String::from_utf8_lossy(&out.stderr)
+                .contains(&format!("this command writes no .{ext} file")),
+            "{}",
+            describe(&out)
+        );
+        assert!(!path.exists(), "{a:?}");
+    }
+}

@@ -109,7 +109,7 @@ pub fn read_capped(path: &std::path::Path, what: &str, max: u64) -> anyhow::Resu
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    if args.opts.format == super::scan::Format::Html {
+    if args.opts.format()? == super::scan::Format::Html {
         anyhow::bail!(
             "check writes text or json (and --junit FILE); for a page, `rdbscope report --format html`"
         );

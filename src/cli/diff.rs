@@ -89,6 +89,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         doctor: false,
         ..Sections::ALL
     };
+    // A wrong -o name fails before the two scans.
+    opts.format()?;
     let a = opts.analysis(show.max(500), &args.prefixes, sections)?;
     let old = side(&args.old, &a, &opts)?;
     let new = side(&args.new, &a, &opts)?;

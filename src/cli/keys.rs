@@ -109,25 +109,6 @@ fn parse_label(s: &str) -> Result<(String, String), String> {
     }
 }
 
-/// Extensions that promise what `keys` does not write: compression, and
-/// other formats. `-o keys.csv.gz` or `-o keys.pq` is refused rather than
-/// filled with plain CSV; a neutral name (`keys.out`, `keys.txt`) is CSV.
-const NOT_WRITTEN: [&str; 39] = [
-    "gz", "gzip", "tgz", "zst", "zstd", "tzst", "bz", "bz2", "tbz", "tbz2", "xz", "txz", "lz",
-    "lz4", "lzma", "lzo", "z", "zip", "7z", "tar", "br", "sz", "snappy", "deflate", "zlib", "tsv",
-    "tab", "pq", "parq", "arrow", "feather", "ipc", "orc", "avro", "xlsx", "xls", "html", "htm",
-    "rdb",
-];
-
-/// The extension of `path`'s file name: what follows its last dot, also
-/// in a name that is only an extension (`.parquet`).
-fn extension(path: &str) -> Option<&str> {
-    let name = std::path::Path::new(path).file_name()?.to_str()?;
-    name.rsplit_once('.')
-        .map(|(_, e)| e)
-        .filter(|e| !e.is_empty())
-}
-
 /// The format asked for, or the one `-o`'s name says (so `-o keys.parquet`
 /// is not a CSV file named .parquet, and `-o keys.csv.gz` not a plain CSV
 /// file under a compressed name).
@@ -135,7 +116,7 @@ fn format(args: &Args) -> anyhow::Result<Format> {
     if let Some(f) = args.format {
         return Ok(f);
     }
-    let Some(ext) = args.output.as_deref().and_then(extension) else {
+    let Some(ext) = args.output.as_deref().and_then(super::shared::extension) else {
         return Ok(Format::Csv);
     };
     let is = |names: &[&str]| names.iter().any(|n| ext.eq_ignore_ascii_case(n));
@@ -143,7 +124,7 @@ fn format(args: &Args) -> anyhow::Result<Format> {
         Ok(Format::Parquet)
     } else if is(&["jsonl", "ndjson", "json"]) {
         Ok(Format::Jsonl)
-    } else if is(&NOT_WRITTEN) {
+    } else if is(&super::shared::NOT_WRITTEN) || is(&["html", "htm"]) {
         anyhow::bail!(
             "-o {}: keys writes no .{} file; name it *.csv, *.jsonl or *.parquet, or give \
              --format",

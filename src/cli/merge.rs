@@ -38,9 +38,9 @@ pub struct Args {
     /// Report documents made with `--mergeable` (`-` for stdin).
     #[arg(required = true, value_name = "REPORT")]
     reports: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    format: Format,
+    /// Output format [default: from -o's name (.json, .html), else text]
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     /// Write to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<String>,
@@ -126,7 +126,8 @@ fn read(name: &str) -> anyhow::Result<ReportDoc> {
 pub fn run(args: Args) -> anyhow::Result<u8> {
     super::shared::inputs_once(&args.reports)?;
     super::shared::check_output(args.output.as_deref(), &args.reports)?;
-    if args.mergeable && args.format != Format::Json {
+    let format = Format::pick(args.format, args.output.as_deref(), "merge")?;
+    if args.mergeable && format != Format::Json {
         anyhow::bail!("--mergeable goes with --format json");
     }
     let mut docs = Vec::with_capacity(args.reports.len());
@@ -140,7 +141,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let doc = merged.doc;
     let mut out = super::shared::output(args.output.as_deref(), &args.reports)?;
     use std::io::Write;
-    match args.format {
+    match format {
         Format::Text => {
             out.write_all(rdbscope::escape::terminal_lines(&report_text(&doc)).as_bytes())?
         }

@@ -144,7 +144,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             a.served.push(set);
         }
     }
-    if args.mergeable && args.opts.format != super::scan::Format::Json {
+    if args.mergeable && args.opts.format()? != super::scan::Format::Json {
         anyhow::bail!("--mergeable goes with --format json");
     }
     a.mergeable = args.mergeable;

@@ -22,6 +22,40 @@ pub enum Format {
     Html,
 }
 
+impl Format {
+    /// The format asked for, or the one `-o`'s name says: `.json` JSON,
+    /// `.html`/`.htm` the page, a name that promises another format or
+    /// compression (`.csv`, `.parquet`, `.gz`…) an error, anything else
+    /// text (so `-o report.html` is not text under a page's name).
+    pub fn pick(
+        asked: Option<Format>,
+        output: Option<&str>,
+        command: &str,
+    ) -> anyhow::Result<Format> {
+        if let Some(f) = asked {
+            return Ok(f);
+        }
+        let Some(ext) = output.and_then(super::shared::extension) else {
+            return Ok(Format::Text);
+        };
+        let is = |names: &[&str]| names.iter().any(|n| ext.eq_ignore_ascii_case(n));
+        if is(&["json"]) {
+            Ok(Format::Json)
+        } else if is(&["html", "htm"]) {
+            Ok(Format::Html)
+        } else if is(&super::shared::NOT_WRITTEN) || is(&["csv", "parquet", "jsonl", "ndjson"]) {
+            anyhow::bail!(
+                "-o {}: {command} writes no .{} file; name it *.txt, *.json or *.html, or give \
+                 --format",
+                rdbscope::escape::terminal(output.unwrap_or_default()),
+                rdbscope::escape::terminal(ext)
+            )
+        } else {
+            Ok(Format::Text)
+        }
+    }
+}
+
 /// `--threads`, as every command that decodes on all cores takes it.
 #[derive(clap::Args, Clone, Copy)]
 pub struct Threads {
@@ -35,9 +69,9 @@ pub struct Threads {
 /// Everything but the files.
 #[derive(clap::Args)]
 pub struct ScanOpts {
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    /// Output format [default: from -o's name (.json, .html), else text]
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Write to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<String>,
@@ -204,6 +238,7 @@ impl ScanOpts {
         super::shared::inputs_once(files)?;
         // Checked before the scan: the report is written after it.
         super::shared::check_output(self.output.as_deref(), files)?;
+        self.format()?;
         let mut opened = Vec::with_capacity(files.len());
         for name in files {
             let input = rdbscope::input::Input::open(name)
@@ -248,6 +283,11 @@ impl ScanOpts {
         Ok(out)
     }
 
+    /// `--format`, or what `-o`'s name says.
+    pub fn format(&self) -> anyhow::Result<Format> {
+        Format::pick(self.format, self.output.as_deref(), "this command")
+    }
+
     /// Writes the `--format` view of a finished document to `--output` or
     /// stdout.
     pub fn emit(
@@ -256,8 +296,9 @@ impl ScanOpts {
         json: impl FnOnce() -> String,
         html: impl FnOnce() -> String,
     ) -> anyhow::Result<u8> {
+        let format = self.format()?;
         let mut out = super::shared::output(self.output.as_deref(), &[])?;
-        match self.format {
+        match format {
             Format::Text => out.write_all(rdbscope::escape::terminal_lines(&text()).as_bytes())?,
             Format::Json => writeln!(out, "{}", json())?,
             Format::Html => out.write_all(html().as_bytes())?,

@@ -481,3 +481,22 @@ pub fn say_file_warnings(doc: &rdbscope::report::doc::ReportDoc) {
         }
     }
 }
+
+/// Extensions that promise what no command writes: compression, and
+/// other formats. `-o keys.csv.gz` or `-o keys.pq` is refused rather than
+/// filled with plain CSV; a neutral name (`keys.out`, `keys.txt`) is what
+/// the command writes by default.
+pub const NOT_WRITTEN: [&str; 37] = [
+    "gz", "gzip", "tgz", "zst", "zstd", "tzst", "bz", "bz2", "tbz", "tbz2", "xz", "txz", "lz",
+    "lz4", "lzma", "lzo", "z", "zip", "7z", "tar", "br", "sz", "snappy", "deflate", "zlib", "tsv",
+    "tab", "pq", "parq", "arrow", "feather", "ipc", "orc", "avro", "xlsx", "xls", "rdb",
+];
+
+/// The extension of `path`'s file name: what follows its last dot, also
+/// in a name that is only an extension (`.parquet`).
+pub fn extension(path: &str) -> Option<&str> {
+    let name = std::path::Path::new(path).file_name()?.to_str()?;
+    name.rsplit_once('.')
+        .map(|(_, e)| e)
+        .filter(|e| !e.is_empty())
+}
