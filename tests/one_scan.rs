@@ -892,3 +892,30 @@ fn diff_of_two_server_versions() {
         describe(&o)
     );
 }
+
+/// A dump without an AUX ctime: the expiry text says TTLs cannot be
+/// measured instead of claiming them measured from it, and counts no
+/// expired keys (from a new-user trial).
+#[test]
+fn expiry_without_ctime_says_so() {
+    let d = tempfile::tempdir().unwrap();
+    let f = Rdb::redis(9)
+        .select_db(0)
+        .expire_ms(CTIME_MS)
+        .key(T_STRING, b"k", v_string(b"v"))
+        .finish(true);
+    let f = write(d.path(), "no-ctime.rdb", &f);
+    let text = stdout(&run(["expiry", p(&f)]));
+    assert!(
+        text.contains("Expiry (the dump has no ctime: expiry times are absolute; TTLs and expired keys cannot be measured)")
+            && !text.contains("measured from the dump's ctime")
+            && !text.contains("expired at dump time"),
+        "{text}"
+    );
+    let with = small_dump(d.path(), "ctime.rdb");
+    let text = stdout(&run(["expiry", p(&with)]));
+    assert!(
+        text.contains("Expiry (measured from the dump's ctime)"),
+        "{text}"
+    );
+}

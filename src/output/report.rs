@@ -288,7 +288,18 @@ fn expiry_text(out: &mut String, d: &ReportDoc) {
         return;
     };
     let (keys, bytes) = (d.summary.keys, d.summary.estimated_bytes);
-    let _ = writeln!(out, "\nExpiry (measured from the dump's ctime)");
+    // TTLs are measured from the dump's AUX ctime; without one, only the
+    // absolute expiry times are known.
+    let no_ctime = !d.files.is_empty() && d.files.iter().all(|f| f.ctime.is_none());
+    if no_ctime {
+        let _ = writeln!(
+            out,
+            "\nExpiry (the dump has no ctime: expiry times are absolute; TTLs and expired keys \
+             cannot be measured)"
+        );
+    } else {
+        let _ = writeln!(out, "\nExpiry (measured from the dump's ctime)");
+    }
     let _ = writeln!(
         out,
         "  no TTL:        {} ({}), {} ({})",
@@ -303,12 +314,14 @@ fn expiry_text(out: &mut String, d: &ReportDoc) {
         count(e.ttl_keys, "key", "keys"),
         human_bytes(e.ttl_bytes)
     );
-    let _ = writeln!(
-        out,
-        "  expired at dump time (still in the file): {}, {}",
-        count(e.expired_keys, "key", "keys"),
-        human_bytes(e.expired_bytes)
-    );
+    if !no_ctime {
+        let _ = writeln!(
+            out,
+            "  expired at dump time (still in the file): {}, {}",
+            count(e.expired_keys, "key", "keys"),
+            human_bytes(e.expired_bytes)
+        );
+    }
     if e.field_ttls > 0 {
         let _ = writeln!(out, "  hash fields with their own TTL: {}", e.field_ttls);
     }
