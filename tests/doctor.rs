@@ -842,3 +842,52 @@ fn a_part_without_any_ttl_is_not_a_leak() {
         .collect();
     assert_eq!(leaks, [("cache:*", 5)], "{doc:#}");
 }
+
+/// `compress_values` scales its sample up to the population, but never
+/// past what a prefix holds (from a new-user trial: 814,795 keys and more
+/// bytes than `user:*` has). Ten prefixes of 1,000 compressible values:
+/// the sample of 2,048 draws about 205 from each, so some scale past 1,000.
+#[test]
+fn compressed_values_are_no_more_than_their_prefix_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = redis70();
+    for n in 0..10_000 {
+        let value = format!("{{\"user\":{n},\"name\":\"{}\"}}", "abcdefgh".repeat(24));
+        r = r.key(
+            T_STRING,
+            format!("p{}:{n}", n % 10).as_bytes(),
+            v_string(value.as_bytes()),
+        );
+    }
+    let f = write(dir.path(), "ten.rdb", &r.finish(true));
+    let doc = json(&run(["report", p(&f), "--format", "json"]));
+    let rows = doc["prefixes"].as_array().unwrap();
+    let held = |prefix: &str| {
+        let r = rows
+            .iter()
+            .find(|r| r["prefix"] == prefix)
+            .unwrap_or_else(|| panic!("{prefix} not in {rows:?}"));
+        (r["keys"].as_u64().unwrap(), r["bytes"].as_u64().unwrap())
+    };
+    let found = findings(&doc["doctor"], "compress_values");
+    assert_eq!(found.len(), 10, "{:#}", doc["doctor"]);
+    let mut capped = 0;
+    for c in found {
+        let (keys, bytes) = held(c["subject"].as_str().unwrap());
+        assert_eq!(keys, 1000);
+        let (k, now) = (
+            c["keys"].as_u64().unwrap(),
+            c["bytes_now"].as_u64().unwrap(),
+        );
+        assert!(
+            k <= keys && now <= bytes,
+            "{c} holds {keys} keys, {bytes} bytes"
+        );
+        assert!(k > 800, "{c}");
+        capped += usize::from(k == keys);
+    }
+    assert!(
+        capped > 0,
+        "no prefix reached its count: the test shows nothing"
+    );
+}

@@ -520,14 +520,39 @@ fn entities(i: &Inputs<'_>, out: &mut Vec<Draft>) {
 /// Prefixes whose sampled values compress by 20 % or more.
 fn compress(i: &Inputs<'_>, out: &mut Vec<Draft>) {
     let a = i.acc;
+    // What each top-level prefix holds in all (the tree's depth-1 rows;
+    // else the dump): a sample scaled up may claim more keys or bytes than
+    // its prefix has (a new-user trial: 814,795 keys of `user:*` that has
+    // 800,000), so the scaled figures are capped by it, the compression
+    // ratio kept.
+    let held: HashMap<Vec<u8>, (u64, u64)> = i
+        .tree
+        .map(|t| {
+            t.rows(usize::MAX)
+                .into_iter()
+                .filter(|r| r.depth == 1)
+                .map(|r| (r.prefix, (r.stats.keys, r.stats.bytes)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let total = (i.doc.summary.keys, i.doc.summary.estimated_bytes);
     for (prefix, p) in a.sample.compress() {
         let (best, after) = if p.after[0] <= p.after[1] {
             (Codec::Zstd, p.after[0])
         } else {
             (Codec::Zlib, p.after[1])
         };
-        let scale = |v: u64| (v as f64 * p.scale).round() as u64;
-        let (now, after) = (scale(p.now), scale(after));
+        let (cap_keys, cap_bytes) = held.get(&prefix).copied().unwrap_or(total);
+        let scaled_now = (p.now as f64 * p.scale).round();
+        // ≤ 1: the part of the scaled sample its prefix can hold.
+        let fit = if scaled_now > cap_bytes as f64 {
+            cap_bytes as f64 / scaled_now
+        } else {
+            1.0
+        };
+        let scale = |v: u64| (v as f64 * p.scale * fit).round() as u64;
+        let (now, after) = (scale(p.now).min(cap_bytes), scale(after));
+        let keys = ((p.sampled as f64 * p.scale).round() as u64).min(cap_keys);
         // A handful of sampled keys says little about a prefix, unless
         // the sample is every value there is.
         let whole = p.scale <= 1.0;
@@ -550,7 +575,7 @@ fn compress(i: &Inputs<'_>, out: &mut Vec<Draft>) {
             .ev("zlib_after_bytes", scale(p.after[1]))
             .ev("value_bytes", scale(p.value_bytes))
             .bytes(
-                scale(p.sampled),
+                keys,
                 now,
                 after,
                 if whole {
