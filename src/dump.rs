@@ -143,8 +143,7 @@ fn key_line<W: Write + ?Sized>(
         k.decode(templates, scratch, v)?;
         write_head(k, v.module.as_ref(), line, &mut *v.out)?;
         line.clear();
-        v.write(line);
-        v.out.write_all(line)?;
+        v.write(line)?;
     } else {
         write_head(k, None, line, &mut *v.out)?;
         v.open()?;
@@ -209,6 +208,14 @@ fn put(out: &mut Vec<u8>, v: &impl serde::Serialize) {
     let _ = serde_json::to_writer(out, v);
 }
 
+/// Appends a stored string (a consumer name, an IDMP id) as escaped JSON
+/// text, inflated into `scratch` one at a time. The decoder checked it
+/// already, so it inflates.
+fn put_stored(out: &mut Vec<u8>, s: &crate::rdb::RdbStr<'_>, scratch: &mut Vec<u8>) {
+    let bytes = s.bytes(scratch).unwrap_or_default();
+    put(out, &escape(bytes));
+}
+
 /// Appends a JSON array of stream IDs.
 fn ids(out: &mut Vec<u8>, ids: &[StreamId]) {
     out.push(b'[');
@@ -217,6 +224,89 @@ fn ids(out: &mut Vec<u8>, ids: &[StreamId]) {
         let _ = write!(out, "{comma}\"{sid}\"");
     }
     out.push(b']');
+}
+
+/// Text of a stream's entries, groups or IDMP table, made before it can be
+/// written (the stream's header is read after them): held in memory up to
+/// [`SPOOL_MEM`], past that in an unnamed temporary file, so that a stream
+/// whose JSON runs to GBs costs disk, not memory.
+#[derive(Default)]
+struct Spool {
+    /// Appended to by the visitor; moved to `file` by [`Spool::settle`].
+    mem: Vec<u8>,
+    file: Option<std::fs::File>,
+    spilled: bool,
+    /// The first error of the temporary file, reported when written.
+    err: Option<std::io::Error>,
+}
+
+/// Spool bytes held in memory before they go to the temporary file.
+const SPOOL_MEM: usize = 16 << 20;
+
+impl Spool {
+    fn is_empty(&self) -> bool {
+        self.mem.is_empty() && !self.spilled
+    }
+
+    /// Moves what `mem` holds to the temporary file once it is large.
+    fn settle(&mut self) {
+        if self.mem.len() < SPOOL_MEM || self.err.is_some() {
+            return;
+        }
+        let file = match self.file.take() {
+            Some(f) => Ok(f),
+            None => tempfile::tempfile(),
+        };
+        match file.and_then(|mut f| f.write_all(&self.mem).map(|()| f)) {
+            Ok(f) => {
+                self.file = Some(f);
+                self.spilled = true;
+                self.mem.clear();
+            }
+            Err(e) => {
+                self.err = Some(std::io::Error::new(
+                    e.kind(),
+                    format!("cannot hold a stream's JSON in a temporary file: {e}"),
+                ))
+            }
+        }
+    }
+
+    /// Writes everything it holds, in order.
+    fn copy_to<W: Write + ?Sized>(&mut self, out: &mut W) -> std::io::Result<()> {
+        if let Some(e) = self.err.take() {
+            return Err(e);
+        }
+        if let Some(f) = self.file.as_mut() {
+            use std::io::Seek as _;
+            f.seek(std::io::SeekFrom::Start(0))?;
+            std::io::copy(f, &mut WriteRef(out))?;
+        }
+        out.write_all(&self.mem)
+    }
+
+    fn clear(&mut self) {
+        // A big buffer is let go, as the dedupe sets are.
+        if self.mem.capacity() > SPOOL_MEM {
+            self.mem = Vec::new();
+        }
+        self.mem.clear();
+        self.file = None;
+        self.spilled = false;
+        self.err = None;
+    }
+}
+
+/// `io::copy` into a `?Sized` writer.
+struct WriteRef<'w, W: Write + ?Sized>(&'w mut W);
+
+impl<W: Write + ?Sized> Write for WriteRef<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// Builds the JSON of one value as the decoder reports it. Strings, lists,
@@ -236,11 +326,12 @@ struct JsonValue<'o, W: Write + ?Sized> {
     module: Option<ModuleValue>,
     /// The stream's entries as JSON text, written as they arrive (no value
     /// tree per entry: a stream of millions of entries costs its text).
-    stream_entries: Vec<u8>,
+    stream_entries: Spool,
     stream_meta: Option<StreamMeta>,
     /// The groups as JSON text (comma-separated objects).
-    stream_groups: Vec<u8>,
-    stream_idmp: Option<Vec<u8>>,
+    stream_groups: Spool,
+    /// The IDMP table as JSON text, when the stream has one.
+    stream_idmp: Option<Spool>,
     /// Hash fields, set and zset members seen in this value, by a 64-bit
     /// hash of their text (not a copy of it: a member can be hundreds of
     /// MiB; 8 bytes, as a value of millions of 4-byte members would
@@ -250,6 +341,8 @@ struct JsonValue<'o, W: Write + ?Sized> {
     /// for each run, so no file can be made whose distinct members collide.
     seen: foldhash::HashSet<u64>,
     seed: foldhash::fast::RandomState,
+    /// A stored name inflated (one at a time).
+    scratch: Vec<u8>,
     /// Integer members, exactly.
     seen_ints: foldhash::HashSet<i64>,
     duplicates: u64,
@@ -279,12 +372,13 @@ impl<'o, W: Write + ?Sized> JsonValue<'o, W> {
             items: 0,
             field_ttls: Vec::new(),
             module: None,
-            stream_entries: Vec::new(),
+            stream_entries: Spool::default(),
             stream_meta: None,
-            stream_groups: Vec::new(),
+            stream_groups: Spool::default(),
             stream_idmp: None,
             seen: Default::default(),
             seed: Default::default(),
+            scratch: Vec::new(),
             seen_ints: Default::default(),
             duplicates: 0,
         }
@@ -399,12 +493,12 @@ impl<'o, W: Write + ?Sized> JsonValue<'o, W> {
     }
 
     /// Writes `"value":...` (and `field_expire_at_ms` when present).
-    fn write(&self, out: &mut Vec<u8>) {
+    fn write(&mut self, out: &mut Vec<u8>) -> std::io::Result<()> {
         out.extend_from_slice(b"\"value\":");
         if let Some(m) = &self.module {
             let v = json!({"module": m.id.name_str(), "encver": m.id.encver(), "serialized_bytes": m.serialized_len});
             let _ = serde_json::to_writer(&mut *out, &v);
-            return;
+            return self.out.write_all(out);
         }
         match self.value_type {
             Some(ValueType::String) => out.extend_from_slice(&self.body),
@@ -433,15 +527,17 @@ impl<'o, W: Write + ?Sized> JsonValue<'o, W> {
                 field(out, "max_deleted_id", &m.max_deleted_id.map(id));
                 field(out, "entries_added", &m.entries_added);
                 out.extend_from_slice(b"\"entries\":[");
-                out.extend_from_slice(&self.stream_entries);
-                out.extend_from_slice(b"],\"groups\":[");
-                out.extend_from_slice(&self.stream_groups);
-                out.push(b']');
-                if let Some(idmp) = &self.stream_idmp {
-                    out.extend_from_slice(b",\"idmp\":");
-                    out.extend_from_slice(idmp);
+                // The parts go straight to the writer: they may be on disk.
+                self.out.write_all(out)?;
+                self.stream_entries.copy_to(&mut *self.out)?;
+                self.out.write_all(b"],\"groups\":[")?;
+                self.stream_groups.copy_to(&mut *self.out)?;
+                self.out.write_all(b"]")?;
+                if let Some(idmp) = &mut self.stream_idmp {
+                    self.out.write_all(b",\"idmp\":")?;
+                    idmp.copy_to(&mut *self.out)?;
                 }
-                out.push(b'}');
+                return self.out.write_all(b"}");
             }
             _ => {
                 out.push(b'[');
@@ -449,6 +545,7 @@ impl<'o, W: Write + ?Sized> JsonValue<'o, W> {
                 out.push(b']');
             }
         }
+        self.out.write_all(out)
     }
 }
 
@@ -500,10 +597,10 @@ impl<W: Write + ?Sized> ValueVisitor for JsonValue<'_, W> {
         self.spill();
     }
     fn stream_entry(&mut self, sid: StreamId, fields: &[(Elem<'_>, Elem<'_>)]) {
-        let out = &mut self.stream_entries;
-        if !out.is_empty() {
-            out.push(b',');
+        if !self.stream_entries.is_empty() {
+            self.stream_entries.mem.push(b',');
         }
+        let out = &mut self.stream_entries.mem;
         let _ = write!(out, "{{\"id\":\"{sid}\",\"fields\":[");
         for (i, (f, v)) in fields.iter().enumerate() {
             out.extend_from_slice(if i == 0 { b"[" } else { b",[" });
@@ -513,17 +610,18 @@ impl<W: Write + ?Sized> ValueVisitor for JsonValue<'_, W> {
             out.push(b']');
         }
         out.extend_from_slice(b"]}");
+        self.stream_entries.settle();
     }
     fn stream_meta(&mut self, meta: &StreamMeta) {
         self.stream_meta = Some(meta.clone());
     }
-    fn stream_group(&mut self, g: &Group) {
+    fn stream_group(&mut self, g: &Group<'_>) {
         // Written as text as it comes: a group of millions of pending
         // entries costs its JSON, not a value tree per entry.
-        let out = &mut self.stream_groups;
-        if !out.is_empty() {
-            out.push(b',');
+        if !self.stream_groups.is_empty() {
+            self.stream_groups.mem.push(b',');
         }
+        let out = &mut self.stream_groups.mem;
         out.extend_from_slice(b"{\"name\":");
         put(out, &escape(&g.name));
         let _ = write!(out, ",\"last_id\":\"{}\",\"entries_read\":", g.last_id);
@@ -532,19 +630,23 @@ impl<W: Write + ?Sized> ValueVisitor for JsonValue<'_, W> {
         for (i, p) in g.pending.iter().enumerate() {
             let comma = if i == 0 { "" } else { "," };
             let _ = write!(
-                out,
+                self.stream_groups.mem,
                 "{comma}{{\"id\":\"{}\",\"delivery_time_ms\":{},\"delivery_count\":{}}}",
                 p.id, p.delivery_time_ms, p.delivery_count
             );
+            self.stream_groups.settle();
         }
-        out.extend_from_slice(b"],\"consumers\":[");
+        self.stream_groups
+            .mem
+            .extend_from_slice(b"],\"consumers\":[");
         for (i, c) in g.consumers.iter().enumerate() {
+            let out = &mut self.stream_groups.mem;
             out.extend_from_slice(if i == 0 {
                 b"{\"name\":"
             } else {
                 b",{\"name\":"
             });
-            put(out, &escape(&c.name));
+            put_stored(out, &c.name, &mut self.scratch);
             let _ = write!(
                 out,
                 ",\"seen_time_ms\":{},\"active_time_ms\":",
@@ -554,42 +656,47 @@ impl<W: Write + ?Sized> ValueVisitor for JsonValue<'_, W> {
             out.extend_from_slice(b",\"pending\":");
             ids(out, &c.pending);
             out.push(b'}');
+            self.stream_groups.settle();
         }
+        let out = &mut self.stream_groups.mem;
         out.push(b']');
         if !g.nack.is_empty() {
             out.extend_from_slice(b",\"nack\":");
             ids(out, &g.nack);
         }
         out.push(b'}');
+        self.stream_groups.settle();
     }
-    fn stream_idmp(&mut self, idmp: &Idmp) {
-        let mut out = Vec::new();
+    fn stream_idmp(&mut self, idmp: &Idmp<'_>) {
+        let mut sp = Spool::default();
+        let out = &mut sp.mem;
         let _ = write!(
             out,
             "{{\"duration_s\":{},\"max_entries\":{},\"producers\":[",
             idmp.duration_s, idmp.max_entries
         );
         for (i, (pid, entries)) in idmp.producers.iter().enumerate() {
-            out.extend_from_slice(if i == 0 {
+            sp.mem.extend_from_slice(if i == 0 {
                 b"{\"producer\":"
             } else {
                 b",{\"producer\":"
             });
-            put(&mut out, &escape(pid));
-            out.extend_from_slice(b",\"entries\":[");
+            put_stored(&mut sp.mem, pid, &mut self.scratch);
+            sp.mem.extend_from_slice(b",\"entries\":[");
             for (j, (iid, sid)) in entries.iter().enumerate() {
-                out.extend_from_slice(if j == 0 { b"[" } else { b",[" });
-                put(&mut out, &escape(iid));
-                let _ = write!(out, ",\"{sid}\"]");
+                sp.mem.extend_from_slice(if j == 0 { b"[" } else { b",[" });
+                put_stored(&mut sp.mem, iid, &mut self.scratch);
+                let _ = write!(sp.mem, ",\"{sid}\"]");
+                sp.settle();
             }
-            out.extend_from_slice(b"]}");
+            sp.mem.extend_from_slice(b"]}");
         }
         let _ = write!(
-            out,
+            sp.mem,
             "],\"iids_added\":{},\"iids_duplicates\":{}}}",
             idmp.iids_added, idmp.iids_duplicates
         );
-        self.stream_idmp = Some(out);
+        self.stream_idmp = Some(sp);
     }
     fn module(&mut self, value: &ModuleValue) {
         self.module = Some(*value);

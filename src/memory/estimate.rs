@@ -1467,7 +1467,7 @@ impl ValueVisitor for Collector<'_> {
                 cp.insert(&id_key(*id));
             }
             self.alloc_delta += counted_vs_allocated(&cp);
-            v += l.stream_consumer + c.name.len() as u64 + usage(&cp);
+            v += l.stream_consumer + c.name.len() + usage(&cp);
         }
         self.stream_groups += v;
     }

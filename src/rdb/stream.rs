@@ -120,8 +120,9 @@ pub(crate) fn walk<V: ValueVisitor>(
                 }
             }
             if deep {
+                cname.check()?;
                 consumers.push(Consumer {
-                    name: owned(cname)?,
+                    name: cname,
                     seen_time_ms,
                     active_time_ms,
                     pending: ids,
@@ -164,11 +165,13 @@ pub(crate) fn walk<V: ValueVisitor>(
                 let iid = read_string(c)?;
                 let id = len_id(c)?;
                 if deep {
-                    entries.push((owned(iid)?, id));
+                    iid.check()?;
+                    entries.push((iid, id));
                 }
             }
             if deep {
-                idmp.producers.push((owned(pid)?, entries));
+                pid.check()?;
+                idmp.producers.push((pid, entries));
             }
         }
         idmp.iids_added = read_len(c)?;

@@ -7,7 +7,7 @@
 use std::fmt;
 
 use super::module::ModuleId;
-use super::string::Elem;
+use super::string::{Elem, RdbStr};
 
 /// Which compact blob a value stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,8 +57,8 @@ pub trait ValueVisitor {
     fn stream_node(&mut self, master: StreamId, lp_len: usize) {}
     fn stream_entry(&mut self, id: StreamId, fields: &[(Elem<'_>, Elem<'_>)]) {}
     fn stream_meta(&mut self, meta: &StreamMeta) {}
-    fn stream_group(&mut self, group: &Group) {}
-    fn stream_idmp(&mut self, idmp: &Idmp) {}
+    fn stream_group(&mut self, group: &Group<'_>) {}
+    fn stream_idmp(&mut self, idmp: &Idmp<'_>) {}
     fn module(&mut self, value: &ModuleValue) {}
     fn array_item(&mut self, index: u64, value: ArrayElem<'_>) {}
 }
@@ -124,9 +124,12 @@ pub struct PendingEntry {
     pub delivery_count: u64,
 }
 
+/// Consumer names and IDMP ids are borrowed as stored (checked, not
+/// inflated: thousands of LZF names could inflate 88 times the file) and
+/// read one at a time by the visitor that needs their bytes.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Consumer {
-    pub name: Vec<u8>,
+pub struct Consumer<'a> {
+    pub name: RdbStr<'a>,
     /// ms since the epoch.
     pub seen_time_ms: i64,
     /// RDB type 21+, ms since the epoch.
@@ -135,26 +138,26 @@ pub struct Consumer {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Group {
+pub struct Group<'a> {
     pub name: Vec<u8>,
     pub last_id: StreamId,
     /// RDB type 19+; `None` when stored as unknown.
     pub entries_read: Option<u64>,
     pub pending: Vec<PendingEntry>,
-    pub consumers: Vec<Consumer>,
+    pub consumers: Vec<Consumer<'a>>,
     /// RDB type 27: PEL entries owned by no consumer.
     pub nack: Vec<StreamId>,
 }
 
 /// One IDMP producer: its id and (idempotency id, stream id) pairs.
-pub type IdmpProducer = (Vec<u8>, Vec<(Vec<u8>, StreamId)>);
+pub type IdmpProducer<'a> = (RdbStr<'a>, Vec<(RdbStr<'a>, StreamId)>);
 
 /// RDB type 26+: idempotent-producer tracking.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Idmp {
+pub struct Idmp<'a> {
     pub duration_s: u64,
     pub max_entries: u64,
-    pub producers: Vec<IdmpProducer>,
+    pub producers: Vec<IdmpProducer<'a>>,
     pub iids_added: u64,
     pub iids_duplicates: u64,
 }
