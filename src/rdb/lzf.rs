@@ -130,11 +130,7 @@ pub fn decompress(input: &[u8], ulen: u64, out: &mut Vec<u8>) -> Result<(), (usi
                 return Err((start, "output longer than the declared length"));
             }
             let from = op - dist;
-            if dist >= len && len <= 16 && op + 16 <= ulen {
-                // Most back-references are short: one vector move, and a
-                // load that rarely spans the stores just made.
-                o.copy_within(from..from + 16, op);
-            } else if dist >= len && len <= 32 && op + 32 <= ulen {
+            if dist >= len && len <= 32 && op + 32 <= ulen {
                 // Fixed-size copy (inlined vector moves); memmove semantics
                 // keep the first `len` bytes right, the rest is rewritten later.
                 o.copy_within(from..from + 32, op);
