@@ -221,9 +221,13 @@ pub fn findings(i: &Inputs<'_>) -> DoctorDoc {
     let (split_n, split_b) = listed("split_big_key");
     let (trim_n, trim_b) = listed("trim_zset");
     let (big_n, _) = listed("big_key");
+    // Findings overlap (a key may be both a leak and compressible): their
+    // sum is capped at what the keys take, which no remedy can pass (a
+    // new-user trial saw 1.5 MiB "saved" of 1.3 MiB).
     savings_bytes = savings_bytes
         .saturating_add(a.split_all.savings().saturating_sub(split_b))
-        .saturating_add(a.trim_all.savings().saturating_sub(trim_b));
+        .saturating_add(a.trim_all.savings().saturating_sub(trim_b))
+        .min(i.doc.summary.estimated_bytes);
     let mut more = a
         .split_all
         .keys
