@@ -275,22 +275,18 @@ fn ttl_leak(i: &Inputs<'_>, out: &mut Vec<Draft>) {
         r.prefix[..end].to_ascii_lowercase()
     };
     let temp = |r: &PrefixRow| r.depth == 1 && cfg.temp_prefixes.contains(&first_segment(r));
-    // A leak is some keys that missed the TTL the rest of their prefix
-    // has: more than three in four keys with one (a prefix split 60/40 is
-    // more likely two kinds of keys).
     let mostly = |r: &PrefixRow| {
-        r.stats.keys >= 10
-            && r.stats.no_ttl_keys > 0
-            && r.stats.no_ttl_keys.saturating_mul(4) < r.stats.keys
+        r.stats.keys >= 10 && r.stats.no_ttl_keys > 0 && r.stats.no_ttl_keys * 2 < r.stats.keys
     };
-    // Prefixes above a part of ten keys or more that has no TTL at all
-    // (`user:*:profile` beside `user:*:session`): kept without TTL on
-    // purpose, or not, the doctor cannot tell, and a TTL on the prefix
-    // would expire it; a deeper prefix where TTL and no-TTL keys mix is
-    // judged on its own.
+    // Prefixes above a part of two keys or more that has no TTL at all
+    // (`user:*:profile` beside `user:*:session`, `d0:zset:*` beside
+    // `d0:string:*`): kept without TTL on purpose or not, the doctor cannot
+    // tell, and a TTL on the prefix (or the --script's EXPIREs) would
+    // expire that part; a deeper prefix where TTL and no-TTL keys mix is
+    // judged on its own. Temporary prefixes are leaks whatever they hold.
     let persistent_part: std::collections::HashSet<&[Vec<u8>]> = rows
         .iter()
-        .filter(|c| c.stats.keys >= 10 && c.stats.no_ttl_keys == c.stats.keys)
+        .filter(|c| c.stats.keys >= 2 && c.stats.no_ttl_keys == c.stats.keys)
         .flat_map(|c| (1..c.path.len()).map(|d| &c.path[..d]))
         .collect();
     let mut cands: Vec<&PrefixRow> = rows
