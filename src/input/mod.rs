@@ -476,10 +476,25 @@ fn spill(mut r: Source, w: Wrapper) -> io::Result<Bytes> {
 
 /// A read or decompression failure, with how many bytes came out before it.
 fn failed(e: io::Error, what: &str, total: u64) -> io::Error {
-    io::Error::new(
-        e.kind(),
-        format!("{what}: {e} (after {total} bytes of output)"),
-    )
+    io::Error::new(e.kind(), failure_text(&e, what, total))
+}
+
+/// What a failed read of a (compressed) stream says: a stream cut short
+/// (gzip's "unexpected end of file", lz4's "failed to fill whole buffer",
+/// zstd's "incomplete frame") is named as such; offsets are in the
+/// decompressed output.
+pub(crate) fn failure_text(e: &io::Error, what: &str, total: u64) -> String {
+    let compressed = ["gzip", "zstd", "lz4"].contains(&what);
+    if !compressed {
+        return format!("{what}: {e} (after {total} bytes of output)");
+    }
+    let cut = e.kind() == io::ErrorKind::UnexpectedEof || e.to_string().contains("incomplete");
+    let why = if cut {
+        "the compressed data ends early (a truncated file?): "
+    } else {
+        ""
+    };
+    format!("{what}: {why}{e} (after {total} bytes of decompressed output)")
 }
 
 /// A stream that is copied to disk must look like a dump (or a saved

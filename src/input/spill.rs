@@ -332,7 +332,7 @@ fn pump(
             Ok(0) => break None,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => break Some(format!("{what}: {e} (after {total} bytes of output)")),
+            Err(e) => break Some(super::failure_text(&e, what, total)),
         };
         if total.saturating_add(n as u64) > window {
             break Some(format!(
