@@ -919,3 +919,30 @@ fn expiry_without_ctime_says_so() {
         "{text}"
     );
 }
+
+/// A write error names where the output went: stdout or the `-o` file
+/// (from a new-user trial: `report > /dev/full` said only "No space left on
+/// device").
+#[test]
+fn write_errors_name_the_output() {
+    let d = tempfile::tempdir().unwrap();
+    let f = small_dump(d.path(), "a.rdb");
+    for command in ["report", "keys", "verify"] {
+        let full = std::fs::File::create("/dev/full").expect("/dev/full");
+        let o = bin().args([command, p(&f)]).stdout(full).output().unwrap();
+        assert_eq!(exit_code(&o), 2, "{command}: {}", describe(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("cannot write stdout: No space left on device"),
+            "{command}: {err}"
+        );
+    }
+    let o = run(["report", p(&f), "-o", "/dev/full"]);
+    assert_eq!(exit_code(&o), 2, "{}", describe(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("cannot write /dev/full: No space left on device"),
+        "{}",
+        describe(&o)
+    );
+}

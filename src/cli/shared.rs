@@ -196,7 +196,8 @@ pub fn output(path: Option<&str>, inputs: &[String]) -> anyhow::Result<Box<dyn s
     check_output(path, inputs)?;
     // `-o -` is stdout, as `-` is stdin for the inputs.
     let path = path.filter(|p| *p != "-");
-    Ok(match path {
+    let name = path.map_or_else(|| "stdout".to_string(), |p| p.to_string());
+    let w: Box<dyn std::io::Write> = match path {
         Some(p) => {
             if let Some(e) = missing_input(inputs) {
                 anyhow::bail!("{e}\n{p}: not written");
@@ -214,7 +215,34 @@ pub fn output(path: Option<&str>, inputs: &[String]) -> anyhow::Result<Box<dyn s
             rdbscope::escape::TerminalSafe::new(std::io::stdout().lock()),
         )),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
-    })
+    };
+    Ok(Box::new(Named { w, name }))
+}
+
+/// A writer whose errors name where it writes (`> /dev/full` said only
+/// "No space left on device"); the error's kind is kept (a closed pipe is
+/// told by it).
+struct Named {
+    w: Box<dyn std::io::Write>,
+    name: String,
+}
+
+impl Named {
+    fn named(&self, e: std::io::Error) -> std::io::Error {
+        std::io::Error::new(e.kind(), format!("cannot write {}: {e}", self.name))
+    }
+}
+
+impl std::io::Write for Named {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.w.write(buf).map_err(|e| self.named(e))
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.w.write_all(buf).map_err(|e| self.named(e))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.w.flush().map_err(|e| self.named(e))
+    }
 }
 
 /// The first input file that cannot be opened, as an error line: checked
