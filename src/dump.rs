@@ -234,8 +234,8 @@ fn ids(out: &mut Vec<u8>, ids: &[StreamId]) {
 struct Spool {
     /// Appended to by the visitor; moved to `file` by [`Spool::settle`].
     mem: Vec<u8>,
+    /// Where `mem` went once it was large.
     file: Option<std::fs::File>,
-    spilled: bool,
     /// The first error of the temporary file, reported when written.
     err: Option<std::io::Error>,
 }
@@ -245,7 +245,7 @@ const SPOOL_MEM: usize = 16 << 20;
 
 impl Spool {
     fn is_empty(&self) -> bool {
-        self.mem.is_empty() && !self.spilled
+        self.mem.is_empty() && self.file.is_none()
     }
 
     /// Moves what `mem` holds to the temporary file once it is large.
@@ -260,7 +260,6 @@ impl Spool {
         match file.and_then(|mut f| f.write_all(&self.mem).map(|()| f)) {
             Ok(f) => {
                 self.file = Some(f);
-                self.spilled = true;
                 self.mem.clear();
             }
             Err(e) => {
@@ -292,7 +291,6 @@ impl Spool {
         }
         self.mem.clear();
         self.file = None;
-        self.spilled = false;
         self.err = None;
     }
 }

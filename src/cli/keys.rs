@@ -113,27 +113,20 @@ fn parse_label(s: &str) -> Result<(String, String), String> {
 /// is not a CSV file named .parquet, and `-o keys.csv.gz` not a plain CSV
 /// file under a compressed name).
 fn format(args: &Args) -> anyhow::Result<Format> {
-    if let Some(f) = args.format {
-        return Ok(f);
-    }
-    let Some(ext) = args.output.as_deref().and_then(super::shared::extension) else {
-        return Ok(Format::Csv);
-    };
-    let is = |names: &[&str]| names.iter().any(|n| ext.eq_ignore_ascii_case(n));
-    if is(&["parquet"]) {
-        Ok(Format::Parquet)
-    } else if is(&["jsonl", "ndjson", "json"]) {
-        Ok(Format::Jsonl)
-    } else if is(&super::shared::NOT_WRITTEN) || is(&["html", "htm"]) {
-        anyhow::bail!(
-            "-o {}: keys writes no .{} file; name it *.csv, *.jsonl or *.parquet, or give \
-             --format",
-            rdbscope::escape::terminal(args.output.as_deref().unwrap_or_default()),
-            rdbscope::escape::terminal(ext)
-        )
-    } else {
-        Ok(Format::Csv)
-    }
+    use Format::*;
+    let known = [
+        ("parquet", Parquet),
+        ("jsonl", Jsonl),
+        ("ndjson", Jsonl),
+        ("json", Jsonl),
+    ];
+    super::shared::format_by_name(
+        args.format,
+        args.output.as_deref(),
+        (&known, &["html", "htm"], Csv),
+        "keys",
+        "*.csv, *.jsonl or *.parquet",
+    )
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {

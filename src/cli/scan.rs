@@ -32,27 +32,15 @@ impl Format {
         output: Option<&str>,
         command: &str,
     ) -> anyhow::Result<Format> {
-        if let Some(f) = asked {
-            return Ok(f);
-        }
-        let Some(ext) = output.and_then(super::shared::extension) else {
-            return Ok(Format::Text);
-        };
-        let is = |names: &[&str]| names.iter().any(|n| ext.eq_ignore_ascii_case(n));
-        if is(&["json"]) {
-            Ok(Format::Json)
-        } else if is(&["html", "htm"]) {
-            Ok(Format::Html)
-        } else if is(&super::shared::NOT_WRITTEN) || is(&["csv", "parquet", "jsonl", "ndjson"]) {
-            anyhow::bail!(
-                "-o {}: {command} writes no .{} file; name it *.txt, *.json or *.html, or give \
-                 --format",
-                rdbscope::escape::terminal(output.unwrap_or_default()),
-                rdbscope::escape::terminal(ext)
-            )
-        } else {
-            Ok(Format::Text)
-        }
+        use Format::*;
+        let known = [("json", Json), ("html", Html), ("htm", Html)];
+        super::shared::format_by_name(
+            asked,
+            output,
+            (&known, &["csv", "parquet", "jsonl", "ndjson"], Text),
+            command,
+            "*.txt, *.json or *.html",
+        )
     }
 }
 

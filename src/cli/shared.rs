@@ -514,15 +514,47 @@ pub fn say_file_warnings(doc: &rdbscope::report::doc::ReportDoc) {
 /// other formats. `-o keys.csv.gz` or `-o keys.pq` is refused rather than
 /// filled with plain CSV; a neutral name (`keys.out`, `keys.txt`) is what
 /// the command writes by default.
-pub const NOT_WRITTEN: [&str; 37] = [
+const NOT_WRITTEN: [&str; 37] = [
     "gz", "gzip", "tgz", "zst", "zstd", "tzst", "bz", "bz2", "tbz", "tbz2", "xz", "txz", "lz",
     "lz4", "lzma", "lzo", "z", "zip", "7z", "tar", "br", "sz", "snappy", "deflate", "zlib", "tsv",
     "tab", "pq", "parq", "arrow", "feather", "ipc", "orc", "avro", "xlsx", "xls", "rdb",
 ];
 
+/// The format asked for, or the one `-o`'s name says: an extension of
+/// `known` picks its format; one of [`NOT_WRITTEN`] or `refused` (what
+/// other commands write) is an error before anything is read, so a file is
+/// never filled with another format than its name promises (`names`: the
+/// ones to use instead); anything else is `default`.
+pub fn format_by_name<F: Copy>(
+    asked: Option<F>,
+    output: Option<&str>,
+    (known, refused, default): (&[(&str, F)], &[&str], F),
+    command: &str,
+    names: &str,
+) -> anyhow::Result<F> {
+    if let Some(f) = asked {
+        return Ok(f);
+    }
+    let Some(ext) = output.and_then(extension) else {
+        return Ok(default);
+    };
+    let is = |name: &&str| ext.eq_ignore_ascii_case(name);
+    if let Some((_, f)) = known.iter().find(|(name, _)| is(name)) {
+        return Ok(*f);
+    }
+    if NOT_WRITTEN.iter().chain(refused).any(is) {
+        anyhow::bail!(
+            "-o {}: {command} writes no .{} file; name it {names}, or give --format",
+            rdbscope::escape::terminal(output.unwrap_or_default()),
+            rdbscope::escape::terminal(ext)
+        )
+    }
+    Ok(default)
+}
+
 /// The extension of `path`'s file name: what follows its last dot, also
 /// in a name that is only an extension (`.parquet`).
-pub fn extension(path: &str) -> Option<&str> {
+fn extension(path: &str) -> Option<&str> {
     let name = std::path::Path::new(path).file_name()?.to_str()?;
     name.rsplit_once('.')
         .map(|(_, e)| e)

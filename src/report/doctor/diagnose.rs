@@ -520,21 +520,19 @@ fn entities(i: &Inputs<'_>, out: &mut Vec<Draft>) {
 /// Prefixes whose sampled values compress by 20 % or more.
 fn compress(i: &Inputs<'_>, out: &mut Vec<Draft>) {
     let a = i.acc;
-    // What each top-level prefix holds in all (the tree's depth-1 rows;
-    // else the dump): a sample scaled up may claim more keys or bytes than
-    // its prefix has (a new-user trial: 814,795 keys of `user:*` that has
-    // 800,000), so the scaled figures are capped by it, the compression
-    // ratio kept.
-    let held: HashMap<Vec<u8>, (u64, u64)> = i
-        .tree
-        .map(|t| {
-            t.rows(usize::MAX)
-                .into_iter()
-                .filter(|r| r.depth == 1)
-                .map(|r| (r.prefix, (r.stats.keys, r.stats.bytes)))
-                .collect()
-        })
-        .unwrap_or_default();
+    // What each top-level prefix holds in all (the document's depth-1
+    // prefix rows, escaped as the subject is; else the dump): a sample
+    // scaled up may claim more keys or bytes than its prefix has (a
+    // new-user trial: 814,795 keys of `user:*` that has 800,000), so the
+    // scaled figures are capped by it, the compression ratio kept.
+    let held: HashMap<&str, (u64, u64)> = i
+        .doc
+        .prefix_totals
+        .iter()
+        .flatten()
+        .filter(|r| r.depth == 1)
+        .map(|r| (r.prefix.as_str(), (r.keys, r.bytes)))
+        .collect();
     let total = (i.doc.summary.keys, i.doc.summary.estimated_bytes);
     for (prefix, p) in a.sample.compress() {
         let (best, after) = if p.after[0] <= p.after[1] {
@@ -542,7 +540,8 @@ fn compress(i: &Inputs<'_>, out: &mut Vec<Draft>) {
         } else {
             (Codec::Zlib, p.after[1])
         };
-        let (cap_keys, cap_bytes) = held.get(&prefix).copied().unwrap_or(total);
+        let subject = escape(&prefix).into_owned();
+        let (cap_keys, cap_bytes) = held.get(subject.as_str()).copied().unwrap_or(total);
         let scaled_now = (p.now as f64 * p.scale).round();
         // ≤ 1: the part of the scaled sample its prefix can hold.
         let fit = if scaled_now > cap_bytes as f64 {
@@ -564,35 +563,31 @@ fn compress(i: &Inputs<'_>, out: &mut Vec<Draft>) {
             continue;
         }
         out.push(
-            Draft::new(
-                "compress_values",
-                Severity::Info,
-                escape(&prefix).into_owned(),
-            )
-            .ev("sampled_keys", p.sampled)
-            .ev("codec", best.name())
-            .ev("zstd_after_bytes", scale(p.after[0]))
-            .ev("zlib_after_bytes", scale(p.after[1]))
-            .ev("value_bytes", scale(p.value_bytes))
-            .bytes(
-                keys,
-                now,
-                after,
-                if whole {
-                    Confidence::Expected
-                } else {
-                    Confidence::Approx
-                },
-            )
-            .remedy(
-                format!(
-                    "compress these values in the client ({} level 3; zlib level 6 \
+            Draft::new("compress_values", Severity::Info, subject)
+                .ev("sampled_keys", p.sampled)
+                .ev("codec", best.name())
+                .ev("zstd_after_bytes", scale(p.after[0]))
+                .ev("zlib_after_bytes", scale(p.after[1]))
+                .ev("value_bytes", scale(p.value_bytes))
+                .bytes(
+                    keys,
+                    now,
+                    after,
+                    if whole {
+                        Confidence::Expected
+                    } else {
+                        Confidence::Approx
+                    },
+                )
+                .remedy(
+                    format!(
+                        "compress these values in the client ({} level 3; zlib level 6 \
                          gives {}) before SET and decompress after GET",
-                    best.name(),
-                    human_bytes(scale(p.after[1]))
+                        best.name(),
+                        human_bytes(scale(p.after[1]))
+                    ),
+                    None,
                 ),
-                None,
-            ),
         );
     }
 }
